@@ -1,0 +1,131 @@
+"""Normalization for matching and counting; display text keeps the document's own form.
+
+Two kinds of function live here:
+
+* repairs applied once on the way in (zero-width characters, the pinyin that damaged mirror
+  sites insert after characters: ``發(fā)展``), which change the stored text and are reported;
+* ``normalize_for_match`` / ``normalize_with_map``: the folded form used by every comparison
+  (traditional → simplified with OpenCC, full-width ASCII → ASCII, dash variants inside
+  compounds → ``—``, quote variants → “”). ``normalize_with_map`` also returns, for each
+  character of the folded text, its index in the original, so a match can be shown as printed.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import opencc
+
+ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff\u00ad\u180e"
+_ZW_RE = re.compile(f"[{ZERO_WIDTH}]")
+
+# A Han character followed by a parenthesised pinyin syllable with a tone mark. Real prose
+# never puts toned pinyin in ASCII or full-width brackets straight after a character, so the
+# tone mark is what keeps 丹·席勒（Dan Schiller） and (一) untouched.
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ"
+_PINYIN_RE = re.compile(
+    rf"(?<=[\u3400-\u9fff])[(（]([a-z{_TONED}]{{1,6}})[)）]"
+)
+_HAS_TONE = re.compile(f"[{_TONED}]")
+
+# Dash variants that writers and PDF extractors use inside compounds like 中心—散点.
+DASHES = "—–‐‑‒―－-─━⸺⸻﹘"
+_HAN = r"\u3400-\u9fff"
+_DASH_RUN = re.compile(rf"(?<=[{_HAN}“”\"'‘’」』])[{re.escape(DASHES)}]{{1,2}}(?=[{_HAN}“”\"'‘’「『])")
+
+_QUOTES = str.maketrans({"「": "“", "」": "”", "『": "“", "』": "”", "＂": "\"", "〝": "“", "〞": "”"})
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")
+
+
+@lru_cache(maxsize=1)
+def _s2t() -> opencc.OpenCC:
+    return opencc.OpenCC("s2t")
+
+
+def strip_zero_width(text: str) -> tuple[str, int]:
+    """Remove zero-width and soft-hyphen characters; returns (text, how many)."""
+    out, n = _ZW_RE.subn("", text)
+    return out, n
+
+
+def repair_pinyin(text: str) -> tuple[str, int]:
+    """Remove mirror-site pinyin insertions (``發(fā)展`` → ``發展``); returns (text, how many)."""
+    count = 0
+
+    def drop(m: re.Match[str]) -> str:
+        nonlocal count
+        if _HAS_TONE.search(m.group(1)):
+            count += 1
+            return ""
+        return m.group(0)
+
+    return _PINYIN_RE.sub(drop, text), count
+
+
+def to_simplified(text: str) -> str:
+    return _t2s().convert(text)
+
+
+def fold_width(text: str) -> str:
+    """Full-width ASCII (Ａ１，) → ASCII; the ideographic space → a space."""
+    return "".join(
+        chr(ord(c) - 0xFEE0) if 0xFF01 <= ord(c) <= 0xFF5E else (" " if c == "\u3000" else c)
+        for c in text
+    )
+
+
+def unify_dashes(text: str) -> str:
+    """Any dash run (— —— － – -) between Han characters or quotes becomes one ``—``."""
+    return _DASH_RUN.sub("—", text)
+
+
+def detect_script(text: str) -> str:
+    """``simplified``, ``traditional`` or ``mixed`` by how much OpenCC would change."""
+    han = [c for c in text if "\u4e00" <= c <= "\u9fff"]
+    if not han:
+        return "simplified"
+    sample = "".join(han[:20000])
+    to_s = sum(a != b for a, b in zip(sample, to_simplified(sample)))
+    if to_s == 0:
+        return "simplified"
+    to_t = sum(a != b for a, b in zip(sample, _s2t().convert(sample)))
+    # A traditional text has many characters s2t leaves alone but t2s changes; a simplified
+    # one with a few traditional names or quotations is still "mixed".
+    if to_t == 0 or to_s / max(to_s + to_t, 1) > 0.9:
+        return "traditional"
+    return "mixed"
+
+
+def normalize_for_match(text: str) -> str:
+    """The folded form every comparison uses (not length-preserving)."""
+    text = _ZW_RE.sub("", text)
+    text = to_simplified(text)
+    text = fold_width(text).translate(_QUOTES)
+    # fold_width turned － into -, so unify after it.
+    return unify_dashes(text)
+
+
+def normalize_with_map(text: str) -> tuple[str, list[int]]:
+    """Like :func:`normalize_for_match` but also maps each output index to an input index."""
+    keep = [i for i, c in enumerate(text) if c not in ZERO_WIDTH]
+    base = "".join(text[i] for i in keep)
+    simp = to_simplified(base)
+    if len(simp) != len(base):  # a phrase conversion changed length: fall back to per character
+        simp = "".join(to_simplified(c) if len(to_simplified(c)) == 1 else c for c in base)
+    folded = fold_width(simp).translate(_QUOTES)
+    out: list[str] = []
+    idx: list[int] = []
+    pos = 0
+    for m in _DASH_RUN.finditer(folded):
+        out.append(folded[pos:m.start()])
+        idx.extend(keep[pos:m.start()])
+        out.append("—")
+        idx.append(keep[m.start()])
+        pos = m.end()
+    out.append(folded[pos:])
+    idx.extend(keep[pos:])
+    return "".join(out), idx
