@@ -95,7 +95,7 @@ def detect_script(text: str) -> str:
     to_t = sum(a != b for a, b in zip(sample, _s2t().convert(sample)))
     # A traditional text has many characters s2t leaves alone but t2s changes; a simplified
     # one with a few traditional names or quotations is still "mixed".
-    if to_t == 0 or to_s / max(to_s + to_t, 1) > 0.9:
+    if to_t == 0 or to_s / max(to_s + to_t, 1) > 0.75:
         return "traditional"
     return "mixed"
 

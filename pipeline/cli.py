@@ -1,0 +1,142 @@
+"""The ``litmap`` command: argument parsing and printing; all work happens in ``pipeline.api``."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from . import __version__
+
+
+def _print_json(obj) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=1) + "\n")
+
+
+def cmd_run(a: argparse.Namespace) -> int:
+    from . import api
+
+    ctx = api.run(a.corpus, a.config, out=a.out, workers=a.workers, executor=a.executor,
+                  scheduler=a.scheduler, update=a.update)
+    s = ctx.stats
+    failed = [f for f in ctx.files if f.status == "failed"]
+    for f in failed:
+        print(f"failed: {f.source}: {f.error}", file=sys.stderr)
+    print(f"litmap run: {s['n_documents']} documents from {s['n_files']} files; processed {s['n_processed']}, "
+          f"cached {s['n_cached']}, failed {s['n_failed']}, skipped {s['n_skipped']}; "
+          f"added {s['n_added']}, changed {s['n_changed']}, removed {s['n_removed']}; "
+          f"{s['seconds']:.1f} s; mode {ctx.mode}; report: {ctx.out}/index.html")
+    return 1 if (a.strict and failed) else 0
+
+
+def cmd_parse(a: argparse.Namespace) -> int:
+    from . import api
+    from .ingest.encoding import IngestError
+
+    try:
+        paper = api.parse(a.file, a.config)
+    except IngestError as e:
+        print(f"litmap parse: {a.file}: {e}", file=sys.stderr)
+        return 1
+    except OSError as e:
+        print(f"litmap parse: {a.file}: {e.strerror or e}", file=sys.stderr)
+        return 1
+    d = paper.to_dict()
+    if a.json:
+        _print_json(d)
+    else:
+        m = d["meta"]
+        print(f"{m['title']}\n{'、'.join(m['authors'])}  {m['journal'] or ''} {m['year'] or ''}")
+        for s in d["sections"]:
+            print(("  " * max(s["level"] - 1, 0)) + (s["heading"] or "(lead)") + f"  [{len(s['paragraphs'])} paragraphs]")
+        print(f"{len(d['footnotes'])} footnotes, {len(d['citations'])} markers")
+        for w in d["warnings"]:
+            print(f"warning: {w}")
+    return 0
+
+
+def cmd_refs(a: argparse.Namespace) -> int:
+    from . import api
+
+    lines = a.strings
+    if lines == ["-"] or (not lines and not sys.stdin.isatty()):
+        lines = [line.rstrip("\n") for line in sys.stdin]
+    result = [[r.to_dict() for r in refs] for refs in api.parse_refs(lines, a.config)]
+    if a.json:
+        _print_json(result)
+    else:
+        for line, refs in zip(lines, result):
+            print(line)
+            for r in refs:
+                print(f"  [{r['type']}] {'、'.join(r['authors'])}《{r['title']}》 {r['container'] or ''} {r['year'] or ''}")
+    return 0
+
+
+def cmd_segment(a: argparse.Namespace) -> int:
+    from . import api
+
+    if a.text in (None, "-"):
+        lines = (line.rstrip("\n") for line in sys.stdin)
+    else:
+        lines = iter(a.text.split("\n"))
+    out = sys.stdout
+    for tokens in api.segment_lines(lines, a.config, workers=a.workers):
+        out.write((json.dumps(tokens, ensure_ascii=False) if a.json else " ".join(tokens)) + "\n")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="litmap", description="Concepts, topics and citations of Chinese academic literature.")
+    p.add_argument("--version", action="version", version=f"litmap {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--config", help="a YAML file overriding configs/default.yaml key by key")
+
+    r = sub.add_parser("run", help="process what is new under the corpus and write the report")
+    common(r)
+    r.add_argument("--corpus", default="corpora")
+    r.add_argument("--out", default=None, help="report directory (default reports/latest)")
+    r.add_argument("--workers", type=int, default=None)
+    r.add_argument("--executor", choices=["local", "dask"], default=None)
+    r.add_argument("--scheduler", default=None, help="dask scheduler address (default: a LocalCluster)")
+    r.add_argument("--strict", action="store_true", help="exit 1 if any file failed")
+    r.add_argument("--update", action="store_true", help="fold new papers into the stored models instead of refitting")
+    r.set_defaults(func=cmd_run)
+
+    s = sub.add_parser("parse", help="one paper, structured")
+    common(s)
+    s.add_argument("file")
+    s.add_argument("--json", action="store_true")
+    s.set_defaults(func=cmd_parse)
+
+    f = sub.add_parser("refs", help="parse reference strings (or lines on stdin with -)")
+    common(f)
+    f.add_argument("strings", nargs="*")
+    f.add_argument("--json", action="store_true")
+    f.set_defaults(func=cmd_refs)
+
+    g = sub.add_parser("segment", help="segment text with the domain vocabulary")
+    common(g)
+    g.add_argument("text", nargs="?", default=None)
+    g.add_argument("--json", action="store_true")
+    g.add_argument("--workers", type=int, default=None)
+    g.set_defaults(func=cmd_segment)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .config import ConfigError
+
+    parser = build_parser()
+    a = parser.parse_args(argv)
+    try:
+        return a.func(a)
+    except ConfigError as e:
+        print(f"litmap: {e}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

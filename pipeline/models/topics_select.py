@@ -1,0 +1,58 @@
+"""Choosing K: coherence (c_v, NPMI) of each candidate and stability of its topics across seeds.
+
+A K is worth reporting when its topics read as themes (coherence: do the top terms co-occur in the
+corpus?) and when they do not depend on the random start (stability: do fits with other seeds find
+the same topics?). The score mixes both; ties go to the smaller K, which is easier to read.
+"""
+from __future__ import annotations
+
+from itertools import combinations
+
+import numpy as np
+from gensim.models.coherencemodel import CoherenceModel
+from scipy.optimize import linear_sum_assignment
+
+
+def top_term_ids(topic_term: np.ndarray, n: int) -> list[list[int]]:
+    # stable sort on -p so equal weights keep dictionary order: identical output run to run
+    return [list(np.argsort(-row, kind="stable")[:n]) for row in topic_term]
+
+
+def coherence(
+    topics: list[list[str]], texts: list[list[str]], dictionary, measure: str, topn: int = 10
+) -> tuple[float, list[float]]:
+    """Mean and per-topic coherence; processes=1 keeps it deterministic and off the other core."""
+    topics = [t[:topn] for t in topics if len(t) >= 2]
+    if not topics:
+        return 0.0, []
+    cm = CoherenceModel(
+        topics=topics, texts=texts, dictionary=dictionary, coherence=measure,
+        topn=min(topn, min(len(t) for t in topics)), processes=1,
+    )
+    per = [float(x) if np.isfinite(x) else 0.0 for x in cm.get_coherence_per_topic()]
+    return float(np.mean(per)) if per else 0.0, per
+
+
+def stability(term_sets_by_seed: list[list[set[int]]]) -> float:
+    """Mean Jaccard of top-term sets between seeds, topics matched one-to-one (Hungarian).
+
+    1.0: every seed finds the same topics; near 0: topics are artefacts of the start.
+    """
+    if len(term_sets_by_seed) < 2:
+        return 1.0
+    scores = []
+    for a, b in combinations(term_sets_by_seed, 2):
+        sim = np.array([[len(x & y) / max(len(x | y), 1) for y in b] for x in a])
+        r, c = linear_sum_assignment(-sim)
+        scores.append(float(sim[r, c].mean()))
+    return float(np.mean(scores))
+
+
+def k_score(c_v: float, npmi: float, stab: float) -> float:
+    # all three on [0, 1]: c_v already is, NPMI is [-1, 1]
+    return 0.4 * c_v + 0.3 * (npmi + 1.0) / 2.0 + 0.3 * stab
+
+
+def choose_k(curve: list[dict]) -> int:
+    best = max(curve, key=lambda r: (round(r["score"], 6), -r["k"]))
+    return int(best["k"])

@@ -1,0 +1,394 @@
+"""Parsers for one citation in each style: Chinese footnote style, English, GB/T 7714.
+
+Every parser takes an :class:`Aligned` piece (prefix such as 参见 and the final 。 already removed)
+and returns a dict of REF fields or None when the piece is not a citation. Patterns run on the
+folded view, fields are cut from the printed text.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pipeline.refs.aligned import Aligned, matching_close, strip_span, top_level_splits
+from pipeline.refs.names import is_latin, split_authors
+
+DASH = r"[-–—~～―－]"
+YEAR = r"(1[5-9]\d\d|20\d\d)"
+_ISSUE_CN = re.compile(YEAR + r"\s*年\s*(?:第\s*(\d+)\s*卷\s*)?第\s*([0-9A-Za-z]+(?:\s*[-/]\s*\d+)?)\s*期")
+_VOL_ISSUE_CN = re.compile(r"第\s*(\d+)\s*卷\s*第\s*(\d+)\s*期")
+_DATE_CN = re.compile(YEAR + r"\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")
+_YEAR_ISSUE_PAREN = re.compile(YEAR + r"\s*(?:,\s*(\w+)\s*)?\((\w+(?:-\w+)?)\)")
+_YEAR_CN = re.compile(YEAR + r"\s*年")
+_YEAR_BARE = re.compile(r"(?<![\d/.\-])" + YEAR + r"(?![\d/])")
+_VOLUME = re.compile(r"第\s*([0-9一二三四五六七八九十百]+)\s*(?:卷|册|辑)|(?:Vol|Volume)\.?\s*(\w+)", re.I)
+_ISSUE_EN = re.compile(r"(?:No|Issue|Nr)\.?\s*(\w+)", re.I)
+_PAGES = re.compile(r"^(?:第\s*)?([0-9ivxlcdmIVXLCDM]+(?:\s*" + DASH + r"+\s*[0-9ivxlcdmIVXLCDM]+)?(?:\s*,\s*\d+)*)\s*(?:页|版)$")
+_PAGES_EN = re.compile(r"^pp?\.\s*(\d+(?:\s*" + DASH + r"+\s*\d+)?)$")
+_PLACE_PUB = re.compile(r"^([^\d:<>/]{1,20}?)\s*:\s*([^:]+?)$")
+_TRANSLATOR = re.compile(r"^(.{1,60}?)\s*(?:等)?\s*(?:合译|编译|译校|翻译|译)$")
+_EDITOR = re.compile(r"^(.{1,60}?)\s*(?:等)?\s*(?:主编|编著|选编|编)$|^(?:ed|eds)\.?\s", re.I)
+_IN_COLLECTION = re.compile(r"^(?:载|载于|收入|收录于|见|in)\s*[:]?\s*(?=[《“*A-Z])", re.I)
+_PART = re.compile(r"^\s*\(\s*(上|中|下|第?[0-9一二三四五六七八九十]+(?:卷|册|辑)?)\s*\)")
+_THESIS = re.compile(r"(博士|硕士|学士)?学位论文|dissertation|thesis", re.I)
+_URL_CORE = re.compile(r"<?((?:https?://|www\.)[^\s<>]+?)>?$")
+
+
+def _norm_pages(p: str) -> str:
+    p = re.sub(r"\s+", "", p)
+    return re.sub(DASH + "+", "-", p)
+
+
+def _int_str(x: str | None) -> str | None:
+    """Issue and volume numbers without leading zeros (CNKI writes 06)."""
+    if x is None:
+        return None
+    x = x.strip()
+    return str(int(x)) if x.isdigit() else x
+
+
+def _year(y: str | None) -> int | None:
+    return int(y) if y else None
+
+
+# ---------------------------------------------------------------- the part after the title
+
+def parse_tail(al: Aligned, a: int, b: int, f: dict[str, Any]) -> None:
+    """Fill ``f`` from the comma-separated segments that follow a title.
+
+    Segments are read by what they look like, not by position, so the orders of the different
+    styles (translator before or after the journal, pages last or missing) all work.
+    """
+    for sa, sb in top_level_splits(al, a, b, ","):
+        sa, sb = strip_span(al, sa, sb, " \t.")
+        if sa >= sb:
+            continue
+        seg = al.v[sa:sb]
+        if _URL_CORE.match(seg) and ("://" in seg or seg.startswith("www.")):
+            f.setdefault("url", _URL_CORE.match(al.o[sa:sb].strip()).group(1))  # type: ignore[union-attr]
+            continue
+        m = _IN_COLLECTION.match(seg)
+        if m and ("《" in seg or "*" in seg or "“" in seg):
+            f["in_collection"] = True
+            _container_segment(al, sa + m.end(), sb, f)
+            continue
+        if seg[0] in "《*":
+            _container_segment(al, sa, sb, f)
+            continue
+        if _segment_fields(al, sa, sb, f):
+            continue
+        m = _TRANSLATOR.match(seg)
+        if m and not re.search(r"\d{4}", seg):
+            f["translators"] = split_authors(al.o[sa:sa + m.end(1)])[0]
+            continue
+        if _EDITOR.match(seg):
+            f.setdefault("editors", seg)
+            continue
+        m = _PLACE_PUB.match(seg)
+        if m and not f.get("publisher"):
+            place, pub = m.group(1), m.group(2)
+            pa = sa + m.start(2)
+            pb = sa + m.end(2)
+            ym = re.search(r"\s*" + YEAR + r"\s*年?$", pub)  # 人民出版社2009年 without a comma
+            if ym:
+                f.setdefault("year", int(ym.group(1)))
+                pb = pa + ym.start()
+            f["place"] = al.cut(sa, sa + m.end(1)) or None
+            f["publisher"] = al.cut(pa, pb) or None
+            continue
+        if _THESIS.search(seg):
+            f["thesis"] = True
+            continue
+        f.setdefault("unparsed", []).append(al.cut(sa, sb))
+
+
+def _segment_fields(al: Aligned, sa: int, sb: int, f: dict[str, Any]) -> bool:
+    """Years, dates, issues, volumes and pages in one segment; True if it was one of those."""
+    seg = al.v[sa:sb].strip()
+    hit = False
+    m = _ISSUE_CN.search(seg)
+    if m:
+        f.setdefault("year", int(m.group(1)))
+        if m.group(2):
+            f.setdefault("volume", _int_str(m.group(2)))
+        f.setdefault("issue", _int_str(re.sub(r"\s+", "", m.group(3))))
+        hit = True
+    else:
+        m = _DATE_CN.search(seg)
+        if m:
+            f.setdefault("year", int(m.group(1)))
+            f["dated"] = True
+            hit = True
+        else:
+            m = _VOL_ISSUE_CN.search(seg)
+            if m:
+                f.setdefault("volume", _int_str(m.group(1)))
+                f.setdefault("issue", _int_str(m.group(2)))
+                hit = True
+            m2 = _YEAR_CN.search(seg)
+            if m2:
+                f.setdefault("year", int(m2.group(1)))
+                hit = True
+    if re.fullmatch(r"第\s*[0-9一二三四五六七八九十百]+\s*(?:卷|册|辑)(?:\s*第\s*\d+\s*期)?", seg) or \
+            re.fullmatch(r"(?:Vol|Volume)\.?\s*\w+", seg, re.I):
+        m = _VOLUME.search(seg)
+        f.setdefault("volume", _int_str(m.group(1) or m.group(2)))  # type: ignore[union-attr]
+        return True
+    if re.fullmatch(r"(?:No|Issue|Nr)\.?\s*\w+", seg, re.I):
+        f.setdefault("issue", _int_str(_ISSUE_EN.search(seg).group(1)))  # type: ignore[union-attr]
+        return True
+    m = _PAGES.match(seg) or _PAGES_EN.match(seg)
+    if m:
+        f.setdefault("pages", _norm_pages(m.group(1)))
+        return True
+    if re.fullmatch(YEAR + r"\s*年?", seg):
+        f.setdefault("year", int(seg[:4]))
+        return True
+    if re.fullmatch(YEAR + r"\s*" + DASH + r"\s*\d{1,2}(?:\s*" + DASH + r"\s*\d{1,2})?", seg):
+        f.setdefault("year", int(seg[:4]))
+        f["dated"] = True
+        return True
+    return hit
+
+
+def _container_segment(al: Aligned, sa: int, sb: int, f: dict[str, Any]) -> None:
+    """``《刊名》2024年第9期`` / ``*Monthly Review*`` / ``《论文集》（下）`` -> container and what follows."""
+    sa, sb = strip_span(al, sa, sb)
+    v = al.v
+    if v[sa] == "《":
+        close = matching_close(v, sa)
+        close = sb - 1 if close < 0 or close >= sb else close
+        name = al.cut(sa + 1, close)
+        rest = close + 1
+    elif v[sa] == "*":
+        close = v.find("*", sa + 1, sb)
+        close = sb if close < 0 else close
+        name = al.cut(sa + 1, close)
+        rest = close + 1
+    elif v[sa] == "“":
+        close = v.find("”", sa + 1, sb)
+        close = sb if close < 0 else close
+        name = al.cut(sa + 1, close)
+        rest = close + 1
+    else:
+        name, rest = al.cut(sa, sb), sb
+    if f.get("container"):
+        f.setdefault("unparsed", []).append(name)
+    else:
+        f["container"] = name
+    m = _PART.match(v[rest:sb])
+    if m:
+        f.setdefault("volume", _int_str(m.group(1)))
+        rest += m.end()
+    if rest < sb:
+        _segment_fields(al, rest, sb, f)
+        ym = _YEAR_ISSUE_PAREN.search(v[rest:sb])
+        if ym and "issue" not in f:
+            f.setdefault("year", int(ym.group(1)))
+            if ym.group(2):
+                f.setdefault("volume", _int_str(ym.group(2)))
+            f["issue"] = _int_str(ym.group(3))
+
+
+# ---------------------------------------------------------------- Chinese footnote style
+
+def parse_chinese(al: Aligned, a: int, b: int) -> dict[str, Any] | None:
+    """``作者：《题名》，…`` or ``《题名》…``; None when the piece is prose that mentions a book."""
+    v = al.v
+    t0 = v.find("《", a, b)
+    if t0 < 0:
+        return _url_only(al, a, b)
+    pre = v[a:t0].strip()
+    if pre and not pre.endswith(":"):
+        return None
+    if len(pre) > 120 or "。" in pre:
+        return None
+    t1 = matching_close(v, t0)
+    if t1 < 0 or t1 >= b:
+        return None
+    after = v[t1 + 1:b].lstrip()
+    # Prose such as 《资本论》中马克思指出 is not a citation; a citation goes on with a comma,
+    # a volume, a part, a year, or ends right after the title.
+    if after and not re.match(r"[,:(第\d<]|https?:", after):
+        return None
+    f: dict[str, Any] = {"title": al.cut(t0 + 1, t1)}
+    if pre:
+        names, nats = split_authors(al.o[a:t0].strip().rstrip(":："))
+        f["authors"], f["nats"] = names, nats
+    _title_suffix(al, t1 + 1, b, f)
+    return f
+
+
+def _title_suffix(al: Aligned, start: int, b: int, f: dict[str, Any]) -> None:
+    v = al.v
+    m = re.match(r"\s*(第\s*[0-9一二三四五六七八九十百]+\s*(?:卷|册|辑))", v[start:b])
+    if m:
+        f["volume"] = _int_str(_VOLUME.search(m.group(1)).group(1))  # type: ignore[union-attr]
+        start += m.end()
+    m = _PART.match(v[start:b])
+    if m:
+        f.setdefault("volume", _int_str(m.group(1)))
+        start += m.end()
+    parse_tail(al, start, b, f)
+
+
+def _url_only(al: Aligned, a: int, b: int) -> dict[str, Any] | None:
+    urls = al.url_spans(a, b)
+    if not urls:
+        return None
+    ua, ub = urls[0]
+    before = al.v[a:ua].strip(" ,:")
+    if before and not is_latin(before) and len(before) > 40:
+        return None
+    f: dict[str, Any] = {"url": al.o[ua:ub].strip("<>")}
+    if before:
+        f["title"] = al.cut(a, ua).strip(" ,，:：")
+    return f
+
+
+# ---------------------------------------------------------------- English
+
+_QUOTED = re.compile(r"^(?P<auth>[^“\"*]{2,300}?),\s*(?P<q>[“\"*])")
+
+
+def parse_english(al: Aligned, a: int, b: int) -> dict[str, Any] | None:
+    """``Author, “Title”, *Journal*, Vol. 71, No. 3, 2019`` and ``Author, Title, Place: Pub, 2000``."""
+    v = al.v
+    m = _QUOTED.match(v[a:b])
+    if m:
+        q0 = a + m.start("q")
+        closer = {"“": "”", "\"": "\"", "*": "*"}[m.group("q")]
+        q1 = v.find(closer, q0 + 1, b)
+        if q1 < 0:
+            return None
+        f: dict[str, Any] = {"title": al.cut(q0 + 1, q1).rstrip(",.")}
+        f["authors"] = split_authors(al.o[a:a + m.end("auth")])[0]
+        if m.group("q") == "*":
+            f["italic_title"] = True
+        parse_tail(al, q1 + 1, b, f)
+        return f
+    segs = [strip_span(al, x, y) for x, y in top_level_splits(al, a, b, ",")]
+    segs = [(x, y) for x, y in segs if x < y]
+    if len(segs) < 3:
+        return None
+    year_i = next((i for i in range(len(segs) - 1, 0, -1)
+                   if re.fullmatch(YEAR + r"[a-z]?", v[segs[i][0]:segs[i][1]].strip())), None)
+    if year_i is None or year_i < 2:
+        return None
+    end = year_i
+    if ":" in v[segs[end - 1][0]:segs[end - 1][1]] and end - 1 >= 2:
+        end -= 1
+    f = {"authors": split_authors(al.o[segs[0][0]:segs[0][1]])[0],
+         "title": al.cut(segs[1][0], segs[end - 1][1]).strip("*"),
+         "italic_title": True}
+    parse_tail(al, segs[end][0], b, f)
+    return f
+
+
+# ---------------------------------------------------------------- GB/T 7714
+
+GBT_RE = re.compile(r"\[(J|M|N|D|C|R|Z|P|S|A|G|EB/OL|J/OL|M/OL|N/OL|DB/OL|R/OL|C/OL|D/OL|EB|OL|CP/DK)\]")
+GBT_TYPES = {"J": "journal", "M": "book", "N": "newspaper", "D": "thesis", "C": "book", "R": "report",
+             "A": "chapter", "G": "book", "S": "report", "P": "other", "Z": "other"}
+
+
+def parse_gbt(al: Aligned, a: int, b: int) -> dict[str, Any] | None:
+    """``作者. 题名[J]. 刊名, 2022, 41(2): 1-17`` and the other GB/T 7714 document types."""
+    v = al.v
+    m = GBT_RE.search(v, a, b)
+    if not m:
+        return None
+    code = m.group(1)
+    head_a, head_b = a, m.start()
+    dot = _author_dot(v, head_a, head_b)
+    f: dict[str, Any] = {"gbt": code}
+    if dot is not None:
+        f["authors"] = split_authors(al.o[head_a:dot])[0]
+        f["title"] = al.cut(dot + 1, head_b)
+    else:
+        f["title"] = al.cut(head_a, head_b)
+    f["title"] = f["title"].rstrip(".")
+    base = code.split("/")[0]
+    f["gbt_type"] = "web" if "OL" in code and base in ("EB", "OL", "DB") else GBT_TYPES.get(base, "other")
+    rest = m.end()
+    tail = v[rest:b]
+    if tail.startswith("//"):  # a part of a collection: //Editor. Collection. Place: Pub, year: pages
+        f["gbt_type"] = "chapter"
+        parts = [p for p in re.split(r"\.\s+", v[rest + 2:b])]
+        pos = rest + 2
+        spans = []
+        for p in parts:
+            spans.append((pos, pos + len(p)))
+            pos += len(p) + len(re.match(r"\.\s+", v[pos + len(p):] + ". ").group(0))  # type: ignore[union-attr]
+        if len(spans) >= 2:
+            f["container"] = al.cut(*spans[-2])
+        elif spans:
+            f["container"] = al.cut(*spans[0])
+        _gbt_pub(al, spans[-1][0] if spans else rest, b, f)
+        return f
+    rest += len(tail) - len(tail.lstrip(". "))
+    if f["gbt_type"] == "journal" or base == "N":
+        jm = re.match(r"(.+?),\s*(?=" + YEAR + r")", v[rest:b])
+        if jm:
+            f["container"] = al.cut(rest, rest + jm.end(1))
+            rest += jm.end()
+        yi = _YEAR_ISSUE_PAREN.match(v[rest:b])
+        if yi:
+            f["year"] = int(yi.group(1))
+            if yi.group(2):
+                f["volume"] = _int_str(yi.group(2))
+            if base == "N":
+                f["pages"] = _int_str(yi.group(3))
+            else:
+                f["issue"] = _int_str(yi.group(3))
+        else:
+            ym = re.match(YEAR + r"(?:\s*,\s*(\w+))?", v[rest:b])
+            if ym:
+                f["year"] = int(ym.group(1))
+                if ym.group(2):
+                    f["volume"] = _int_str(ym.group(2))
+        pm = re.search(r":\s*([\w]+(?:\s*" + DASH + r"\s*\w+)?)\s*$", v[rest:b])
+        if pm and base != "N":
+            f["pages"] = _norm_pages(pm.group(1))
+        return f
+    if f["gbt_type"] == "web":
+        dm = re.search(r"\(\s*" + YEAR, v[rest:b])
+        urls = al.url_spans(rest, b)
+        if urls:
+            f["url"] = al.o[urls[0][0]:urls[0][1]].strip("<>").rstrip(".")
+        if dm:
+            f["year"] = int(dm.group(1))
+        else:
+            pre = v[rest:urls[0][0]] if urls else v[rest:b]
+            ym = _YEAR_BARE.search(pre)
+            if ym:
+                f["year"] = int(ym.group(1))
+        return f
+    _gbt_pub(al, rest, b, f)
+    return f
+
+
+def _author_dot(v: str, a: int, b: int) -> int | None:
+    """Index of the full stop closing the author list, skipping initials such as ``J.``."""
+    for m in re.finditer(r"\.(?:\s+|(?=[\u3400-\u9fff“\"]))", v[a:b]):
+        i = a + m.start()
+        if i - a >= 2 and v[i - 1].isupper() and v[i - 2] in " ,":
+            continue  # an initial (Smith J.) rather than the end of the list
+        return i
+    return None
+
+
+def _gbt_pub(al: Aligned, a: int, b: int, f: dict[str, Any]) -> None:
+    """``北京: 人民出版社, 2009: 12`` -> place, publisher, year, pages."""
+    v = al.v
+    m = re.match(r"\s*(?:([^:,\d]{1,20}?)\s*:\s*)?([^,]+?)\s*,\s*" + YEAR + r"(?:\s*:\s*([\w\-–—~]+))?", v[a:b])
+    if m:
+        if m.group(1):
+            f["place"] = al.cut(a + m.start(1), a + m.end(1))
+        f["publisher"] = al.cut(a + m.start(2), a + m.end(2))
+        f["year"] = int(m.group(3))
+        if m.group(4):
+            f["pages"] = _norm_pages(m.group(4))
+    else:
+        ym = _YEAR_BARE.search(v[a:b])
+        if ym:
+            f["year"] = int(ym.group(1))

@@ -1,0 +1,83 @@
+"""Executors for per-document work: in-process, a local process pool, or dask.distributed.
+
+All three take a picklable function and items and yield (item, result) as results arrive;
+the driver alone writes the store, so the executors never touch it. A worker exception is
+returned as the result (``{"error": ...}``) by the stage functions themselves, so one bad file
+cannot stop the batch.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from typing import Any, Callable, Iterable, Iterator
+
+
+def default_workers(n: int | None) -> int:
+    return n if n and n > 0 else (os.cpu_count() or 1)
+
+
+def run_tasks(fn: Callable[[Any], Any], items: list[Any], workers: int = 1, executor: str = "local",
+              scheduler: str | None = None, initializer: Callable[..., None] | None = None,
+              initargs: tuple = ()) -> Iterator[tuple[Any, Any]]:
+    if not items:
+        return iter(())
+    if executor == "dask":
+        return _dask(fn, items, workers, scheduler, initializer, initargs)
+    if workers <= 1 or len(items) <= 2:
+        if initializer:
+            initializer(*initargs)
+        return ((it, fn(it)) for it in items)
+    return _pool(fn, items, workers, initializer, initargs)
+
+
+def _pool(fn, items, workers, initializer, initargs) -> Iterator[tuple[Any, Any]]:
+    # Bounded submission keeps memory flat on big corpora: at most 4 tasks per worker in flight.
+    with ProcessPoolExecutor(max_workers=workers, initializer=initializer, initargs=initargs) as pool:
+        pending: dict[Any, Any] = {}
+        it = iter(items)
+        for item in _take(it, workers * 4):
+            pending[pool.submit(fn, item)] = item
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                item = pending.pop(fut)
+                yield item, fut.result()
+                for nxt in _take(it, 1):
+                    pending[pool.submit(fn, nxt)] = nxt
+
+
+def _take(it: Iterator[Any], n: int) -> Iterable[Any]:
+    for _ in range(n):
+        try:
+            yield next(it)
+        except StopIteration:
+            return
+
+
+def _with_init(fn, initializer, initargs):
+    def call(item):
+        if initializer is not None:
+            initializer(*initargs)
+        return fn(item)
+    return call
+
+
+def _dask(fn, items, workers, scheduler, initializer, initargs) -> Iterator[tuple[Any, Any]]:
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = None
+    if scheduler:
+        client = Client(scheduler)
+    else:
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
+        client = Client(cluster)
+    try:
+        call = _with_init(fn, initializer, initargs)
+        futures = client.map(call, items, pure=False)
+        index = {f.key: item for f, item in zip(futures, items)}
+        for fut in as_completed(futures):
+            yield index[fut.key], fut.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()

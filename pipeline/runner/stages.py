@@ -1,0 +1,76 @@
+"""Per-document stage functions, run in worker processes.
+
+Each is a pure function of (file or document, the stage's config) that returns plain JSON-able
+data, never raising: a failure comes back as ``{"error": ...}`` naming the reason, so the
+batch goes on and the driver records it. Bump a stage's VERSION whenever its output changes
+for the same input: that is what invalidates the cache.
+"""
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+from typing import Any
+
+PARSE_VERSION = "parse-1"
+SEGMENT_VERSION = "segment-1"
+
+_state: dict[str, Any] = {}
+
+
+def init_parse(aliases_path: str | None) -> None:
+    if "aliases" not in _state:
+        from ..refs import load_aliases
+
+        _state["aliases"] = load_aliases(aliases_path) if aliases_path and Path(aliases_path).is_file() else {}
+
+
+def parse_file(task: tuple[str, str]) -> dict[str, Any]:
+    """(path, source) → {"papers": [paper dicts]} or {"error": reason}."""
+    from ..ingest.encoding import IngestError
+    from ..ingest.readers import read_path
+    from ..structure.paper import build_paper
+
+    path, source = task
+    try:
+        raws = read_path(Path(path), source)
+        papers = []
+        for raw in raws:
+            paper = build_paper(raw, _state.get("aliases"))
+            papers.append(paper.to_store_dict())
+        return {"papers": papers}
+    except IngestError as e:
+        return {"error": str(e)}
+    except RecursionError:
+        return {"error": "structure too deeply nested to parse"}
+    except Exception as e:  # a parser bug must not stop the batch; the message says where
+        tb = traceback.extract_tb(e.__traceback__)[-1]
+        return {"error": f"internal error {e.__class__.__name__}: {e} (at {Path(tb.filename).name}:{tb.lineno})"}
+
+
+def init_segment(seg_cfg: dict[str, Any], registry_path: str | None, userdict_path: str | None) -> None:
+    if "segmenter" not in _state:
+        from ..text.registry import load_registry
+        from ..text.segment import Segmenter
+
+        registry = load_registry(registry_path) if registry_path else None
+        _state["segmenter"] = Segmenter(seg_cfg, registry=registry, userdict_path=userdict_path)
+
+
+def segment_paper(paper: dict[str, Any]) -> dict[str, Any]:
+    """A paper dict → tokens (space-joined strings) per sentence of every part of the paper."""
+    seg = _state["segmenter"]
+    try:
+        def cut(text: str | None) -> str:
+            return " ".join(seg.cut(text)) if text else ""
+
+        meta = paper["meta"]
+        out = {
+            "title": cut(meta.get("title")),
+            "abstract": cut(meta.get("abstract")),
+            "keywords": [cut(k) for k in meta.get("keywords") or []],
+            "paragraphs": [[cut(s["text"]) for s in sents] for sec in paper["sections"] for sents in sec.get("sentences", [])],
+            "footnotes": [cut(f["text"]) for f in paper["footnotes"]],
+        }
+        return {"doc_id": paper["doc_id"], "tokens": out}
+    except Exception as e:
+        return {"doc_id": paper["doc_id"], "error": f"segmentation failed: {e.__class__.__name__}: {e}"}

@@ -1,0 +1,45 @@
+"""Corpus-level work identity: documents ↔ works ↔ references.
+
+Identity is corpus-level on purpose: adding a document can give the seed's references a match
+without the seed changing, so this never lives in the per-document cache.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..records import Ref
+
+
+def link_works(papers: list[dict[str, Any]]) -> dict[str, Any]:
+    from ..refs import assign_work_ids, match_references, work_id_for_doc
+
+    docs = []
+    doc_work: dict[str, str] = {}
+    for p in papers:
+        m = p["meta"]
+        year = m.get("year") or None
+        wid = work_id_for_doc(m.get("title") or "", m.get("authors") or [], year)
+        doc_work[p["doc_id"]] = wid
+        docs.append({"doc_id": p["doc_id"], "title": m.get("title") or "", "authors": m.get("authors") or [],
+                     "year": year, "work_id": wid})
+    refs: list[Ref] = []
+    where: list[tuple[str, int]] = []
+    for p in papers:
+        for f in p["footnotes"]:
+            for r in f.get("refs", []):
+                refs.append(Ref(**r))
+                where.append((p["doc_id"], f["n"]))
+    variants = assign_work_ids(refs)
+    matched = match_references(refs, docs)
+    # A reference matched to a corpus document takes that document's work id, so the citation
+    # graph joins papers in the corpus to the works citing them.
+    for r, d in zip(refs, matched):
+        if d is not None:
+            r.work_id = doc_work[d]
+    rows = []
+    for (doc_id, n), r, d in zip(where, refs, matched):
+        rows.append({"doc_id": doc_id, "footnote_n": n, "work_id": r.work_id,
+                     "authors": ";".join(r.authors_canonical or r.authors), "title": r.title,
+                     "container": r.container, "year": r.year, "type": r.type, "classic": r.classic,
+                     "matched_doc_id": d, "raw": r.raw, "nationality": r.nationality})
+    return {"doc_work": doc_work, "references": rows, "variants": variants}

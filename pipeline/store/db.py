@@ -1,0 +1,164 @@
+"""The embedded DuckDB store: schema, versioned migrations, cache reads and writes.
+
+Why DuckDB: one file, no server, SQL over the tables a researcher may want to query directly
+(documents, sentences, footnotes, references), and fast columnar reads for the corpus stages.
+Only the driver process opens it for writing; workers return records and the driver stores
+them, one transaction per document, so a run killed half-way leaves every finished document
+stored and nothing half-written.
+
+Cache keys: per-document results are keyed by (stage, doc_id = hash of the bytes, stage version,
+hash of the stage's config section and files). Corpus results are keyed by (stage, hash of
+all their inputs). A changed stage version or config simply misses the cache.
+"""
+from __future__ import annotations
+
+import json
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import duckdb
+
+# Each migration moves the schema from version i to i+1. Never edit a released one: add another.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE runs (
+        run_id INTEGER PRIMARY KEY, started DOUBLE, finished DOUBLE, corpus VARCHAR, config_hash VARCHAR,
+        mode VARCHAR, n_files INTEGER, n_added INTEGER, n_changed INTEGER, n_removed INTEGER,
+        n_failed INTEGER, n_processed INTEGER, n_cached INTEGER, seconds DOUBLE, status VARCHAR);
+    CREATE TABLE run_files (
+        run_id INTEGER, source VARCHAR, doc_id VARCHAR, status VARCHAR, error VARCHAR);
+    CREATE TABLE stage_results (
+        stage VARCHAR, doc_id VARCHAR, version VARCHAR, cfg_hash VARCHAR, created DOUBLE, payload VARCHAR,
+        PRIMARY KEY (stage, doc_id, version, cfg_hash));
+    CREATE TABLE corpus_cache (
+        stage VARCHAR, input_hash VARCHAR, created DOUBLE, payload BLOB, PRIMARY KEY (stage, input_hash));
+    CREATE TABLE documents (
+        doc_id VARCHAR PRIMARY KEY, source VARCHAR, kind VARCHAR, encoding VARCHAR, script VARCHAR,
+        title VARCHAR, authors VARCHAR, year INTEGER, year_inferred INTEGER, journal VARCHAR, issue VARCHAR,
+        n_paragraphs INTEGER, n_footnotes INTEGER, parse_version VARCHAR);
+    CREATE TABLE sections (doc_id VARCHAR, section_idx INTEGER, heading VARCHAR, level INTEGER);
+    CREATE TABLE paragraphs (doc_id VARCHAR, para_idx INTEGER, section_idx INTEGER, text VARCHAR);
+    CREATE TABLE sentences (doc_id VARCHAR, para_idx INTEGER, sent_idx INTEGER, text VARCHAR, footnotes VARCHAR);
+    CREATE TABLE footnotes (doc_id VARCHAR, n INTEGER, marker VARCHAR, page INTEGER, text VARCHAR);
+    CREATE TABLE refs (doc_id VARCHAR, footnote_n INTEGER, ref_idx INTEGER, raw VARCHAR, authors VARCHAR,
+        title VARCHAR, container VARCHAR, year INTEGER, type VARCHAR, classic BOOLEAN);
+    CREATE TABLE warnings (doc_id VARCHAR, source VARCHAR, message VARCHAR);
+    CREATE TABLE failures (run_id INTEGER, source VARCHAR, error VARCHAR);
+    """,
+]
+
+DOC_TABLES = ("documents", "sections", "paragraphs", "sentences", "footnotes", "refs", "warnings")
+
+
+class Store:
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = duckdb.connect(str(self.path))
+        self._migrate()
+
+    # -- schema -------------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        self.con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER)")
+        row = self.con.execute("SELECT max(version) FROM schema_version").fetchone()
+        current = row[0] if row and row[0] is not None else 0
+        for version in range(current, len(MIGRATIONS)):
+            with self.transaction():
+                self.con.execute(MIGRATIONS[version])
+                self.con.execute("INSERT INTO schema_version VALUES (?)", [version + 1])
+
+    @property
+    def schema_version(self) -> int:
+        return self.con.execute("SELECT max(version) FROM schema_version").fetchone()[0]
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def close(self) -> None:
+        self.con.close()
+
+    # -- per-document cache -------------------------------------------------------------------
+    def cached_ids(self, stage: str, version: str, cfg_hash: str) -> set[str]:
+        rows = self.con.execute(
+            "SELECT doc_id FROM stage_results WHERE stage=? AND version=? AND cfg_hash=?",
+            [stage, version, cfg_hash]).fetchall()
+        return {r[0] for r in rows}
+
+    def get_result(self, stage: str, doc_id: str, version: str, cfg_hash: str) -> Any | None:
+        row = self.con.execute(
+            "SELECT payload FROM stage_results WHERE stage=? AND doc_id=? AND version=? AND cfg_hash=?",
+            [stage, doc_id, version, cfg_hash]).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def get_results(self, stage: str, doc_ids: list[str], version: str, cfg_hash: str) -> dict[str, Any]:
+        if not doc_ids:
+            return {}
+        rows = self.con.execute(
+            "SELECT doc_id, payload FROM stage_results WHERE stage=? AND version=? AND cfg_hash=? "
+            "AND doc_id IN (SELECT unnest(?))", [stage, version, cfg_hash, doc_ids]).fetchall()
+        return {r[0]: json.loads(r[1]) for r in rows}
+
+    def put_result(self, stage: str, doc_id: str, version: str, cfg_hash: str, payload: Any) -> None:
+        self.con.execute(
+            "INSERT OR REPLACE INTO stage_results VALUES (?, ?, ?, ?, ?, ?)",
+            [stage, doc_id, version, cfg_hash, time.time(), json.dumps(payload, ensure_ascii=False)])
+
+    # -- corpus cache -------------------------------------------------------------------------
+    def get_corpus(self, stage: str, input_hash: str) -> bytes | None:
+        row = self.con.execute("SELECT payload FROM corpus_cache WHERE stage=? AND input_hash=?",
+                               [stage, input_hash]).fetchone()
+        return bytes(row[0]) if row else None
+
+    def put_corpus(self, stage: str, input_hash: str, payload: bytes) -> None:
+        with self.transaction():
+            self.con.execute("DELETE FROM corpus_cache WHERE stage=? AND input_hash=?", [stage, input_hash])
+            self.con.execute("INSERT INTO corpus_cache VALUES (?, ?, ?, ?)", [stage, input_hash, time.time(), payload])
+
+    # -- runs ---------------------------------------------------------------------------------
+    def start_run(self, corpus: str, config_hash: str, mode: str) -> int:
+        row = self.con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()
+        run_id = int(row[0])
+        self.con.execute("INSERT INTO runs (run_id, started, corpus, config_hash, mode, status) "
+                         "VALUES (?, ?, ?, ?, ?, 'running')", [run_id, time.time(), corpus, config_hash, mode])
+        return run_id
+
+    def finish_run(self, run_id: int, stats: dict[str, Any], files: list[tuple[str, str | None, str, str | None]]) -> None:
+        with self.transaction():
+            self.con.execute("DELETE FROM run_files WHERE run_id=?", [run_id])
+            if files:
+                self.con.executemany("INSERT INTO run_files VALUES (?, ?, ?, ?, ?)",
+                                     [(run_id, *f) for f in files])
+            self.con.executemany("INSERT INTO failures VALUES (?, ?, ?)",
+                                 [(run_id, f[0], f[3]) for f in files if f[2] == "failed"])
+            self.con.execute(
+                "UPDATE runs SET finished=?, n_files=?, n_added=?, n_changed=?, n_removed=?, n_failed=?, "
+                "n_processed=?, n_cached=?, seconds=?, status='finished' WHERE run_id=?",
+                [time.time(), stats["n_files"], stats["n_added"], stats["n_changed"], stats["n_removed"],
+                 stats["n_failed"], stats["n_processed"], stats["n_cached"], stats["seconds"], run_id])
+
+    def last_finished_run(self, corpus: str, before: int | None = None) -> int | None:
+        q = "SELECT max(run_id) FROM runs WHERE status='finished' AND corpus=?"
+        args: list[Any] = [corpus]
+        if before is not None:
+            q += " AND run_id < ?"
+            args.append(before)
+        row = self.con.execute(q, args).fetchone()
+        return row[0] if row and row[0] is not None else None
+
+    def run_files(self, run_id: int) -> list[tuple[str, str | None, str, str | None]]:
+        return [tuple(r) for r in self.con.execute(
+            "SELECT source, doc_id, status, error FROM run_files WHERE run_id=? ORDER BY source", [run_id]).fetchall()]
+
+    def runs(self) -> list[dict[str, Any]]:
+        cur = self.con.execute("SELECT * FROM runs ORDER BY run_id")
+        cols = [d[0] for d in cur.description]
+        return [dict(zip(cols, r)) for r in cur.fetchall()]

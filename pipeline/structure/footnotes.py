@@ -1,0 +1,219 @@
+"""Page footnotes: recognising footnote lines and body markers, and linking markers to notes.
+
+Markers restart at ① on every printed page, so a marker's number alone does not say which
+note it means. Two signals do: the *layout* (a page's notes are printed after its body text,
+so a marker points to the first footnote block that follows it) and the *sequence* (on one
+page markers run ①②③…, so a number that does not grow starts a new page). Layout alone fails
+when an extractor prints a page's notes before its last body lines; sequence alone fails
+when a marker is lost. :func:`link_markers` aligns marker runs to footnote pages with a small
+dynamic programme that scores both, so either signal can outvote the other's damage.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .sentences import CIRCLED
+
+# Circled numerals of every Unicode block a typesetter uses, mapped to their value.
+_CIRCLED_VALUE: dict[str, int] = {}
+for _i, _c in enumerate(range(0x2460, 0x2474)):
+    _CIRCLED_VALUE[chr(_c)] = _i + 1
+for _i, _c in enumerate(range(0x3251, 0x3260)):
+    _CIRCLED_VALUE[chr(_c)] = _i + 21
+for _i, _c in enumerate(range(0x32B1, 0x32C0)):
+    _CIRCLED_VALUE[chr(_c)] = _i + 36
+for _i, _c in enumerate(range(0x2776, 0x2780)):
+    _CIRCLED_VALUE[chr(_c)] = _i + 1
+for _i, _c in enumerate(range(0x2780, 0x278A)):
+    _CIRCLED_VALUE[chr(_c)] = _i + 1
+
+_C = re.escape(CIRCLED)
+# A footnote line: optional ^ (superscript left by the extractor), a circled numeral, the text.
+# ``^[3]`` / ``[3]`` numeric notes are accepted only with the caret or when the caller allows it.
+FOOTNOTE_LINE = re.compile(rf"^\s*\^?\s*([{_C}])\s*(.*)$")
+NUMERIC_FOOTNOTE_LINE = re.compile(r"^\s*\^\s*\[(\d{1,3})\]\s*(.+)$")
+BARE_NUMERIC_FOOTNOTE_LINE = re.compile(r"^\s*\[(\d{1,3})\]\s*(.+)$")
+FUNDING_LINE = re.compile(r"^\s*[*＊※]\s*(.+)$")
+
+# Body markers. A bare circled numeral right after ：；，、 or at a line start is an enumeration
+# (①提高…；②加强…), not a note call, so it is left in the text.
+MARKER = re.compile(rf"\^\s*([{_C}])|\^\s*\[(\d{{1,3}})\]|([{_C}])")
+BARE_NUMERIC_MARKER = re.compile(r"\[(\d{1,3})\]")
+_ENUM_BEFORE = set("：:；;，,、")
+
+# What a wrapped footnote's first line does not end with.
+_NOTE_END = re.compile(r"[。.．!?！？)）>》”\"]\s*$")
+
+
+def circled_value(ch: str) -> int:
+    return _CIRCLED_VALUE[ch]
+
+
+@dataclass
+class NoteLine:
+    number: int
+    marker: str  # as printed: ① or [3]
+    text: str
+
+
+def match_footnote_line(line: str, numeric_bare: bool = False) -> NoteLine | None:
+    """The footnote a line starts, or None."""
+    m = FOOTNOTE_LINE.match(line)
+    if m and m.group(2).strip():
+        return NoteLine(circled_value(m.group(1)), m.group(1), m.group(2).strip())
+    m = NUMERIC_FOOTNOTE_LINE.match(line) or (BARE_NUMERIC_FOOTNOTE_LINE.match(line) if numeric_bare else None)
+    if m:
+        return NoteLine(int(m.group(1)), f"[{m.group(1)}]", m.group(2).strip())
+    return None
+
+
+def note_is_open(text: str) -> bool:
+    """A note whose text stops mid-sentence continues on the next line."""
+    return not _NOTE_END.search(text)
+
+
+@dataclass
+class Marker:
+    number: int
+    printed: str
+    layout_page: int  # index of the first footnote page printed after the marker
+    n: int | None = None  # running number of the linked note, once linked
+
+
+def find_markers(text: str, numeric_bare: bool = False) -> list[tuple[int, int, int, str]]:
+    """Note calls in a body line: (start, end, number, printed) for each, in order."""
+    out: list[tuple[int, int, int, str]] = []
+    for m in MARKER.finditer(text):
+        if m.group(1):
+            out.append((m.start(), m.end(), circled_value(m.group(1)), m.group(1)))
+        elif m.group(2):
+            out.append((m.start(), m.end(), int(m.group(2)), f"[{m.group(2)}]"))
+        else:
+            ch = m.group(3)
+            prev = text[: m.start()].rstrip()
+            if not prev or prev[-1] in _ENUM_BEFORE or prev[-1] in CIRCLED:
+                continue
+            out.append((m.start(), m.end(), circled_value(ch), ch))
+    if numeric_bare:
+        taken = [(s, e) for s, e, _, _ in out]
+        for m in BARE_NUMERIC_MARKER.finditer(text):
+            if not any(s <= m.start() < e for s, e in taken):
+                out.append((m.start(), m.end(), int(m.group(1)), f"[{m.group(1)}]"))
+        out.sort()
+    return out
+
+
+@dataclass
+class FootPage:
+    """The notes printed on one page: number → running number."""
+
+    notes: dict[int, int] = field(default_factory=dict)
+
+
+# Costs of the alignment; only their order matters (see link_markers).
+_MISSING = 4.0  # marker number absent from the page
+_SKIP_MARKER = 6.0  # leave a marker unlinked
+_UNUSED_NOTE = 2.0  # a note nobody cites (rare: a lost marker)
+_REPEAT = 3.0  # a second marker run on the same page (a stray numeral)
+
+
+def _layout_cost(layout: int, page: int) -> float:
+    d = layout - page
+    if d == 0:
+        return 0.0
+    if d == 1:  # the page's notes were printed before its last body lines
+        return 1.0
+    if d == -1:  # the page's notes were printed after the next page's first lines
+        return 2.0
+    return 4.0 * abs(d)
+
+
+def _runs(markers: list[Marker]) -> list[list[int]]:
+    """Split markers into runs where the number stops growing (a new page starts)."""
+    runs: list[list[int]] = []
+    prev = None
+    for i, m in enumerate(markers):
+        if prev is None or m.number <= prev:
+            runs.append([])
+        runs[-1].append(i)
+        prev = m.number
+    return runs
+
+
+def link_markers(markers: list[Marker], pages: list[FootPage]) -> list[str]:
+    """Set ``Marker.n`` for every marker that can be linked; returns warnings."""
+    warnings: list[str] = []
+    if not markers:
+        return warnings
+    if not pages:
+        return [f"{len(markers)} note markers in the body but no footnotes"]
+    seen: set[int] = set()
+    unique = True
+    for p in pages:
+        for k in p.notes:
+            unique &= k not in seen
+            seen.add(k)
+    if unique:
+        # Running numbering over the paper (or a single page of notes): the number decides.
+        by_number = {k: n for p in pages for k, n in p.notes.items()}
+        for m in markers:
+            m.n = by_number.get(m.number)
+    else:
+        _align(markers, pages)
+    lost = [m.printed for m in markers if m.n is None]
+    if lost:
+        warnings.append(f"{len(lost)} note markers could not be linked to a footnote: {''.join(lost)}")
+    return warnings
+
+
+def _align(markers: list[Marker], pages: list[FootPage]) -> None:
+    runs = _runs(markers)
+    n_pages = len(pages)
+    cost = [
+        [sum(_layout_cost(markers[i].layout_page, p)
+             + (0.0 if markers[i].number in pages[p].notes else _MISSING) for i in run)
+         for p in range(n_pages)]
+        for run in runs
+    ]
+    unused = [len(p.notes) * _UNUSED_NOTE for p in pages]
+    prefix = [0.0]
+    for u in unused:
+        prefix.append(prefix[-1] + u)
+
+    def gap(a: int, b: int) -> float:  # pages a..b-1 left uncited
+        return prefix[b] - prefix[a] if b > a else 0.0
+
+    inf = float("inf")
+    # dp[j+1] = best cost so far with the last linked page j (index 0 = nothing linked yet)
+    dp = [0.0] + [inf] * n_pages
+    back: list[list[tuple[int, int]]] = []  # per run: new state -> (old state, page or -1)
+    for r, run in enumerate(runs):
+        new = [inf] * (n_pages + 1)
+        choice: list[tuple[int, int]] = [(-1, -1)] * (n_pages + 1)
+        skip = _SKIP_MARKER * len(run)
+        for s in range(n_pages + 1):
+            if dp[s] == inf:
+                continue
+            if dp[s] + skip < new[s]:
+                new[s], choice[s] = dp[s] + skip, (s, -1)
+            last = s - 1
+            for p in range(max(last, 0), n_pages):
+                extra = _REPEAT if p == last else gap(last + 1, p)
+                c = dp[s] + cost[r][p] + extra
+                if c < new[p + 1]:
+                    new[p + 1], choice[p + 1] = c, (s, p)
+        dp = new
+        back.append(choice)
+    best = min(range(n_pages + 1), key=lambda s: dp[s] + gap(s, n_pages))
+    state = best
+    for r in range(len(runs) - 1, -1, -1):
+        prev_state, page = back[r][state]
+        for i in runs[r]:
+            m = markers[i]
+            if page >= 0:
+                m.n = pages[page].notes.get(m.number)
+            if m.n is None:  # unlinked run: fall back on the layout alone
+                lp = min(m.layout_page, n_pages - 1)
+                m.n = pages[lp].notes.get(m.number)
+        state = prev_state

@@ -1,0 +1,405 @@
+"""Header metadata of a Chinese paper: title, authors, journal, year, issue, abstract, keywords.
+
+One reader covers the layouts real papers come in, because they share their markers and differ
+only in order:
+
+* the founding paper's: ``TITLE*`` / ``陈 灏 钟锦宸`` / ``[摘要] …`` / ``[关键词] a b c``, with no
+  journal or year printed;
+* CNKI PDF text: running journal line ``马克思主义与现实　2023年第4期``, title, ``田刚元1，陈富良2``,
+  ``摘　要：…``, ``关键词：a；b``, 中图分类号 / 文献标识码 / 文章编号 lines;
+* periodical web pages: title, ``2021-03-26牛凯功黄再胜``, ``党政干部学刊 2021年6期``, ``关键词:…``,
+  then the authors again with spaces and the abstract.
+
+Lines are classified on a simplified, width-folded copy (so 關鍵詞 and ［摘要］ are found) and
+values are cut from the original line at the same offsets, so fields keep the document's
+script. Nothing is invented: a field the header does not print stays None / [].
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from pipeline.ingest.normalize import repair_pinyin, strip_zero_width, to_simplified
+from pipeline.records import Meta
+from pipeline.structure.header_bio import (
+    _same_length_simp,
+    institution_of,
+    parse_bio,
+    parse_editor,
+    parse_funding,
+)
+from pipeline.structure.header_names import parse_author_line, split_run_together
+
+__all__ = ["HeaderResult", "parse_header", "parse_bio", "parse_editor", "parse_funding"]
+
+_O = r"[\[［【〔(（]"
+_C = r"[\]］】〕)）]"
+# The marker may be bracketed, followed by a colon, or both; spaces may pad its characters.
+_ABSTRACT = re.compile(rf"^\s*(?:{_O}\s*(?:内\s*容\s*)?(?:摘\s*要|提\s*要)\s*{_C}\s*[:：]?|"
+                       rf"(?:内\s*容\s*)?(?:摘\s*要|提\s*要)\s*(?:[:：]|\s+(?=\S)))\s*")
+_KEYWORDS = re.compile(rf"^\s*(?:{_O}\s*关\s*键\s*[词字]\s*{_C}\s*[:：]?|关\s*键\s*[词字]\s*(?:[:：]|\s+(?=\S)))\s*")
+_EN_ABSTRACT = re.compile(rf"^\s*{_O}?\s*abstract\s*{_C}?\s*[:：]?", re.I)
+_EN_KEYWORDS = re.compile(rf"^\s*{_O}?\s*key\s*-?\s*words?\s*{_C}?\s*[:：]?", re.I)
+_CLASSIFICATION = re.compile(
+    r"^\s*(?:中\s*图\s*(?:分\s*类\s*号|法?分类号)|文\s*献\s*标\s*(?:识|志)\s*码|文\s*章\s*编\s*号|"
+    r"DOI|doi|学科分类|分类号|收稿日期|修回日期|网络首发|引用格式|通[讯信]作者|"
+    r"基金项目|作者简介|[\[［【〔]?\s*作\s*者\s*简\s*介)"
+)
+_ARTICLE_NO = re.compile(r"文\s*章\s*编\s*号\s*[:：]?\s*\d{4}-\d{3}[\dXx]\s*[(（]\s*((?:19|20)\d{2})\s*[)）]\s*0*(\d+)")
+_JOURNAL = re.compile(
+    r"^\s*(?P<j>[^\d\s:：。，,][^:：。，,]{0,40}?)[\s\u3000]*[,，]?\s*"
+    r"(?P<y>(?:19|20)\d{2})\s*年\s*(?:第?\s*\d+\s*卷\s*)?第?\s*(?P<i>[A-Za-z]?\d{1,3})\s*期"
+    r"(?:\s*[(（]?总第?\s*\d+\s*期[)）]?)?\s*$"
+)
+_JOURNAL_PAREN = re.compile(  # 上海城市规划, 2023(05) / 2023, 41(5)
+    r"^\s*(?P<j>[^\d\s:：。，,][^:：。，,]{0,40}?)[\s\u3000]*[,，]?\s*"
+    r"(?P<y>(?:19|20)\d{2})\s*[,，]?\s*(?:\d+\s*)?[(（]\s*(?P<i>[A-Za-z]?\d{1,3})\s*[)）]\s*$"
+)
+_DATE_RUN = re.compile(r"^\s*((?:19|20)\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*(.*)$")
+_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|引\s*言\s*$|[0-9]+\s*[.．、]?\s*引\s*言|前\s*言\s*$)")
+_NUMBERED_AFF = re.compile(r"(\d+)\s*[.．、]\s*([^；;]+)")
+_INSTITUTION = re.compile(r"大学|学院|研究院|研究所|研究中心|中心|学校|党校|科学院|出版社|公司|委员会|杂志社|编辑部")
+_COLUMN = re.compile(r"^\s*[【［\[〔]\s*[^】］\]〕]{2,20}\s*[】］\]〕]\s*$")
+_TITLE_TAIL = re.compile(r"[\s*＊∗①†]+$")
+_KW_SPLIT_STRONG = re.compile(r"\s*[；;]\s*")
+_KW_SPLIT_COMMA = re.compile(r"\s*[，,、]\s*")
+
+
+@dataclass
+class HeaderResult:
+    """Header fields as printed (document's own script) plus where the body starts."""
+
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    affiliations: dict[str, str] = field(default_factory=dict)  # name -> text as printed
+    institutions: dict[str, str] = field(default_factory=dict)  # name -> affiliation without posts
+    journal: str | None = None
+    year: int | None = None
+    issue: str | None = None  # no leading zeros
+    abstract: str | None = None
+    keywords: list[str] = field(default_factory=list)
+    funding: str | None = None
+    editor: str | None = None
+    date: str | None = None  # web layouts print an online date (kept apart: it is not the issue year)
+    body_start: int = 0  # index of the first line after the header block
+    meta_lines: list[int] = field(default_factory=list)  # funding / bio / editor lines beyond it
+    warnings: list[str] = field(default_factory=list)
+
+    def to_meta(self) -> Meta:
+        return Meta(title=self.title, authors=list(self.authors), affiliations=dict(self.affiliations),
+                    journal=self.journal, year=self.year, issue=self.issue, abstract=self.abstract,
+                    keywords=list(self.keywords), funding=self.funding, editor=self.editor)
+
+
+def _kind(simp: str) -> str:
+    """What one header line is, judged on its simplified copy."""
+    if not simp.strip():
+        return "blank"
+    if _ABSTRACT.match(simp):
+        return "abstract"
+    if _KEYWORDS.match(simp):
+        return "keywords"
+    if _CLASSIFICATION.match(simp):
+        return "classification"
+    if _EN_KEYWORDS.match(simp):
+        return "en_keywords"
+    if _EN_ABSTRACT.match(simp):
+        return "en_abstract"
+    if _DATE_RUN.match(simp):
+        return "date"
+    if len(simp) <= 70 and (_JOURNAL.match(simp) or _JOURNAL_PAREN.match(simp)):
+        return "journal"
+    if _HEADING.match(simp):
+        return "heading"
+    if re.match(r"^\s*[*＊∗]\s*\S", simp):
+        return "star"
+    return "text"
+
+
+def _is_ascii_line(line: str) -> bool:
+    letters = [c for c in line if not c.isspace()]
+    return bool(letters) and sum(c.isascii() for c in letters) / len(letters) > 0.8
+
+
+def _join(parts: list[str]) -> str:
+    """Join wrapped lines: no space between Chinese, one between Latin words."""
+    out = ""
+    for p in parts:
+        p = p.strip()
+        if out and p and out[-1].isascii() and out[-1].isalnum() and p[0].isascii() and p[0].isalnum():
+            out += " "
+        out += p
+    return out
+
+
+def _after(line: str, simp: str, rx: re.Pattern[str]) -> str:
+    m = rx.match(simp)
+    return line[m.end():].strip() if m else line.strip()
+
+
+def split_keywords(text: str) -> list[str]:
+    """``a；b；c`` / ``a，b`` / ``a b c`` (the founding paper's spaces) → ordered list."""
+    text = text.strip().rstrip("。.；;，,")
+    if not text:
+        return []
+    if _KW_SPLIT_STRONG.search(text):
+        parts = _KW_SPLIT_STRONG.split(text)
+    elif _KW_SPLIT_COMMA.search(text):
+        parts = _KW_SPLIT_COMMA.split(text)
+    else:
+        parts = re.split(r"[\s\u3000]+", text)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def parse_header(lines: list[str], cfg: dict | None = None) -> HeaderResult:
+    """Read the header block of a paper given as text lines (see the module docstring)."""
+    cfg = cfg or {}
+    max_lines = int(cfg.get("max_lines", 60))
+    max_title_lines = int(cfg.get("max_title_lines", 3))
+    res = HeaderResult()
+
+    clean, repaired = _repair(lines)
+    if repaired:
+        res.warnings.append(f"header: removed {repaired} mirror-site pinyin insertions")
+
+    window = min(len(clean), max_lines)
+    simp = [_same_length_simp(clean[i]) for i in range(window)]
+    kinds = [_kind(s) for s in simp]
+    # The header ends at the first section heading: nothing past it is header.
+    for i, k in enumerate(kinds):
+        if k == "heading" and i > 0:
+            window = i
+            break
+    kinds, simp = kinds[:window], simp[:window]
+
+    def first(kind: str, start: int = 0) -> int | None:
+        return next((i for i in range(start, window) if kinds[i] == kind), None)
+
+    i_abs, i_kw, i_cls = first("abstract"), first("keywords"), first("classification")
+    stop = next((i for i in (i_abs, i_kw, i_cls) if i is not None), None)
+    front_end = i_abs if i_abs is not None else (min(x for x in (i_kw, i_cls) if x is not None)
+                                                 if (i_kw is not None or i_cls is not None) else window)
+    used: set[int] = set()
+
+    # Journal, year, issue: a running journal line or a web page's "journal year期" line.
+    i_jour = first("journal")
+    if i_jour is not None and i_jour < front_end:
+        m = _JOURNAL.match(simp[i_jour]) or _JOURNAL_PAREN.match(simp[i_jour])
+        assert m is not None
+        res.journal = clean[i_jour][m.start("j"):m.end("j")].strip().rstrip(",，").strip() or None
+        res.year = int(m.group("y"))
+        res.issue = _strip_zeros(m.group("i"))
+        used.add(i_jour)
+
+    i_date = first("date")
+    run_authors = ""
+    if i_date is not None and i_date < front_end:
+        dm = _DATE_RUN.match(simp[i_date])
+        assert dm is not None
+        res.date = f"{dm.group(1)}-{int(dm.group(2)):02d}-{int(dm.group(3)):02d}"
+        run_authors = clean[i_date][dm.start(4):].strip()
+        used.add(i_date)
+
+    # Front lines: title, its continuation, the authors and their affiliations.
+    front = [i for i in range(front_end) if kinds[i] == "text" and i not in used]
+    # CNKI pages may print a column label (【数字经济研究】) above the title.
+    while len(front) > 1 and _COLUMN.match(clean[front[0]]):
+        used.add(front.pop(0))
+    author_idx: int | None = None
+    if front:
+        t0 = front[0]
+        used.add(t0)
+        for pos, i in enumerate(front[1:], start=1):
+            if pos > max_title_lines + 1:
+                break
+            if parse_author_line(clean[i]) is not None:
+                author_idx = i
+                break
+        title_lines = [t0]
+        if author_idx is not None:
+            title_lines += [i for i in front if t0 < i < author_idx and not _is_ascii_line(clean[i])]
+        res.title = _TITLE_TAIL.sub("", _join([clean[i] for i in title_lines])) or None
+        used.update(title_lines)
+
+    bio_names: list[str] = []
+    bio, bio_idx = _find_bio(clean)
+    if bio:
+        bio_names = [n for n in bio if n not in ("作者", "本文作者")]
+
+    if author_idx is not None:
+        al = parse_author_line(clean[author_idx])
+        assert al is not None
+        used.add(author_idx)
+        res.authors = al.names
+        if al.paired and bio_names and res.authors != bio_names and "".join(res.authors) == "".join(bio_names):
+            res.warnings.append("header: author names split as in the bio line")
+            res.authors = list(bio_names)
+        res.affiliations.update(al.inline_affiliations)
+        aff_lines = [i for i in front if i > author_idx]
+        _numbered_affiliations(res, al.numbers, [clean[i] for i in aff_lines[:4]])
+        used.update(aff_lines[:4] if res.affiliations else [])
+    elif run_authors:
+        spaced = parse_author_line(run_authors) if re.search(r"\s", run_authors) else None
+        res.authors = spaced.names if spaced else split_run_together(run_authors, bio_names or None)
+        if not spaced and len(res.authors) > 1 and "".join(bio_names) != re.sub(r"\s", "", run_authors):
+            res.warnings.append(f"header: authors {run_authors!r} split by surname: {res.authors}")
+
+    # Abstract: the marker line and its wrapped continuation.
+    abs_end = None
+    if i_abs is not None:
+        parts = [_after(clean[i_abs], simp[i_abs], _ABSTRACT)]
+        j = i_abs + 1
+        while j < window and kinds[j] == "text" and j - i_abs <= 40 and not _is_ascii_line(clean[j]):
+            parts.append(clean[j])
+            j += 1
+        res.abstract = _join(parts) or None
+        abs_end = j - 1
+        used.update(range(i_abs, j))
+
+    if i_kw is not None:
+        text = _after(clean[i_kw], simp[i_kw], _KEYWORDS)
+        j = i_kw
+        # A keyword line wrapped by PDF extraction ends with its separator.
+        while re.search(r"[；;，,、]\s*$", text) and j + 1 < window and kinds[j + 1] == "text":
+            j += 1
+            text += clean[j].strip()
+        res.keywords = split_keywords(text)
+        used.update(range(i_kw, j + 1))
+    for i in range(window):
+        if kinds[i] in ("keywords", "classification") and (stop is not None and i >= stop):
+            used.add(i)
+
+    _year_from_article_no(res, clean, window)
+    res.body_start = _body_start(kinds, clean, used, window, stop, abs_end)
+
+    # Lines outside the header block that still belong to the metadata.
+    if bio:
+        for name, desc in bio.items():
+            key = _match_author(name, res.authors)
+            res.affiliations[key] = desc
+        res.meta_lines.append(bio_idx)
+    for name, desc in res.affiliations.items():
+        inst = institution_of(desc)
+        if inst:
+            res.institutions[name] = inst
+    res.funding, f_idx = _find(clean, parse_funding, ("*", "＊", "∗", "基金", "项目", "項目"))
+    res.editor, e_idx = _find(clean, parse_editor, ("编辑", "編輯"), last=True)
+    res.meta_lines += [i for i in (f_idx, e_idx) if i is not None and i >= res.body_start]
+    res.meta_lines = sorted(set(i for i in res.meta_lines if i is not None))
+
+    if res.title is None:
+        res.warnings.append("header: no title found")
+    return res
+
+
+def _repair(lines: list[str]) -> tuple[list[str], int]:
+    """Ingest already repairs the text; doing it again is cheap and keeps this usable alone."""
+    out: list[str] = []
+    total = 0
+    for line in lines:
+        line, _ = strip_zero_width(line.rstrip("\r\n"))
+        if "(" in line or "（" in line:
+            line, n = repair_pinyin(line)
+            total += n
+        out.append(line)
+    return out, total
+
+
+def _strip_zeros(issue: str) -> str:
+    return (issue.lstrip("0") or "0") if issue.isdigit() else issue
+
+
+def _numbered_affiliations(res: HeaderResult, numbers: dict[str, list[str]], lines: list[str]) -> None:
+    """``（1.南昌大学 经济管理学院，江西 南昌 330031；2.…）`` under numbered authors."""
+    by_number: dict[str, str] = {}
+    plain: list[str] = []
+    for line in lines:
+        inner = line.strip().strip("()（）").strip()
+        found = _NUMBERED_AFF.findall(inner)
+        if found and re.match(r"^\d+\s*[.．、]", inner):
+            for n, text in found:
+                by_number[n] = text.strip().rstrip("）)").strip()
+        elif _INSTITUTION.search(inner) and not _is_ascii_line(inner):
+            plain.append(inner)
+        else:
+            break
+    for name in res.authors:
+        texts = [by_number[n] for n in numbers.get(name, []) if n in by_number]
+        if texts:
+            res.affiliations[name] = "；".join(texts)
+        elif plain and name not in res.affiliations:
+            res.affiliations[name] = plain[0]
+
+
+def _year_from_article_no(res: HeaderResult, clean: list[str], window: int) -> None:
+    """``文章编号：1000-0000（2024）02-…`` prints year and issue when no journal line does."""
+    if res.year is not None:
+        return
+    for line in clean[:window]:
+        m = _ARTICLE_NO.search(_same_length_simp(line))
+        if m:
+            res.year, res.issue = int(m.group(1)), _strip_zeros(m.group(2))
+            return
+
+
+def _body_start(kinds: list[str], clean: list[str], used: set[int], window: int,
+                stop: int | None, abs_end: int | None) -> int:
+    if not used:
+        return 0
+    end = max(used)
+    # An English block (title, names, Abstract:, Key words:) after the Chinese one is header too.
+    en = [i for i in range(end + 1, window) if kinds[i] in ("en_abstract", "en_keywords")]
+    if en and en[0] - end <= 8:
+        end = max(en)
+        j = end + 1
+        while kinds[end] == "en_abstract" and j < window and kinds[j] == "text" and _is_ascii_line(clean[j]):
+            end = j
+            j += 1
+    # Classification lines, funding notes, dates that follow directly are header as well.
+    j = end + 1
+    while j < window and kinds[j] in ("blank", "classification", "keywords", "en_keywords", "star"):
+        if kinds[j] != "blank":
+            if kinds[j] == "star" and parse_funding(clean[j]) is None:
+                break
+            end = j
+        j += 1
+    return end + 1
+
+
+def _find_bio(clean: list[str]) -> tuple[dict[str, str] | None, int | None]:
+    """The closing bio line (the last one) or a 作者简介 footer (the first one)."""
+    for i in range(len(clean) - 1, -1, -1):
+        line = clean[i]
+        if "系" in line and len(line) < 400 and re.match(r"^\s*[(（\[［【〔]", line):
+            bio = parse_bio(line)
+            if bio:
+                return bio, i
+    for i, line in enumerate(clean):
+        if "简介" in line or "簡介" in line:
+            bio = parse_bio(line)
+            if bio:
+                return bio, i
+    return None, None
+
+
+def _match_author(name: str, authors: list[str]) -> str:
+    """The author's own spelling for a bio name (bio and header may differ in script)."""
+    if name in ("作者", "本文作者") and len(authors) == 1:
+        return authors[0]
+    key = to_simplified(name)
+    for a in authors:
+        if to_simplified(a) == key:
+            return a
+    return name
+
+
+def _find(clean: list[str], fn, hints: tuple[str, ...], last: bool = False):  # type: ignore[no-untyped-def]
+    rng = range(len(clean) - 1, -1, -1) if last else range(len(clean))
+    for i in rng:
+        line = clean[i]
+        if len(line) < 500 and any(h in line for h in hints):
+            value = fn(line)
+            if value:
+                return value, i
+    return None, None
+

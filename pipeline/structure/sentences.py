@@ -1,0 +1,94 @@
+"""Chinese sentence splitting that respects quotations.
+
+A sentence ends at 。！？ (and optionally ；). Closing quotes/brackets and footnote markers that
+follow the terminator stay with the sentence they close (``…的观点^③。`` and ``…变革。”`` and
+``…。①``). A terminator inside an open quotation ``“…。…”`` does not end the sentence, because
+the quoted text continues; ``…。”`` ends it at the closing quote. Quotations that never close
+(a PDF dropped the ”) must not swallow a whole paragraph, so an unclosed one is re-split as if
+it had no quotes.
+
+>>> split_sentences("他说：“我来了。你呢？”然后走了。好！")
+['他说：“我来了。你呢？”', '然后走了。', '好！']
+"""
+from __future__ import annotations
+
+TERMINATORS = "。！？!?"
+SEMICOLONS = "；;"
+OPENERS = {"“": "”", "「": "」", "『": "』", "（": "）", "《": "》"}
+CLOSERS = set(OPENERS.values())
+# Characters that may trail a terminator and still belong to the sentence it ends.
+TRAILERS = "”’」』）)》】]"
+CIRCLED = (
+    "".join(chr(c) for c in range(0x2460, 0x2474))  # ①-⑳
+    + "".join(chr(c) for c in range(0x3251, 0x3260))  # ㉑-㉟
+    + "".join(chr(c) for c in range(0x32B1, 0x32C0))  # ㊱-㊿
+    + "".join(chr(c) for c in range(0x2776, 0x2780))  # ❶-❿
+    + "".join(chr(c) for c in range(0x2780, 0x278A))  # ➀-➉
+)
+
+
+def is_attachable(ch: str) -> bool:
+    """Characters glued to the end of the sentence they follow: closers, markers, sentinels."""
+    if ch in TRAILERS or ch in CIRCLED or ch in "^":
+        return True
+    cp = ord(ch)
+    # Private-use code points: the body parser encodes marker occurrences as plane-15 sentinels.
+    return 0xE000 <= cp <= 0xF8FF or 0xF0000 <= cp <= 0xFFFFD
+
+
+def _cut_points(text: str, ends: str, quotes: bool) -> tuple[list[int], int | None]:
+    """Indices where sentences end (exclusive), and where an unclosed quotation opens (or None)."""
+    cuts: list[int] = []
+    stack: list[tuple[str, int]] = []  # (expected closer, position of its opener)
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if quotes and ch in OPENERS:
+            stack.append((OPENERS[ch], i))
+        elif quotes and ch in CLOSERS:
+            if stack and stack[-1][0] == ch:
+                stack.pop()
+            elif any(c == ch for c, _ in stack):  # tolerate a missing inner closer
+                while stack and stack.pop()[0] != ch:
+                    pass
+        elif ch in ends:
+            j = i + 1
+            while j < n and text[j] in ends:
+                j += 1
+            if stack:
+                # Inside a quotation: the sentence ends only if every quotation closes right here.
+                k = j
+                depth = list(stack)
+                while k < n and depth and text[k] == depth[-1][0]:
+                    depth.pop()
+                    k += 1
+                if depth:
+                    i = j
+                    continue
+                stack = depth
+                j = k
+            while j < n and is_attachable(text[j]):
+                j += 1
+            cuts.append(j)
+            i = j
+            continue
+        i += 1
+    return cuts, (stack[0][1] if stack else None)
+
+
+def split_sentences(text: str, split_semicolon: bool = False) -> list[str]:
+    """Split Chinese text into sentences; whitespace around sentences is stripped, empties dropped."""
+    ends = TERMINATORS + (SEMICOLONS if split_semicolon else "")
+    cuts, unclosed = _cut_points(text, ends, quotes=True)
+    if unclosed is not None:
+        # A quotation that never closes is a lost closer, not a paragraph-long quote.
+        plain, _ = _cut_points(text, ends, quotes=False)
+        cuts = [c for c in cuts if c <= unclosed] + [c for c in plain if c > unclosed]
+    out: list[str] = []
+    prev = 0
+    for c in cuts + [len(text)]:
+        piece = text[prev:c].strip()
+        if piece:
+            out.append(piece)
+        prev = c
+    return out

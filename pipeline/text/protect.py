@@ -1,0 +1,141 @@
+"""Fast matching normalization and the Aho-Corasick pass that protects registry surfaces.
+
+Why a second normalizer next to :func:`pipeline.ingest.normalize.normalize_for_match`: the
+segmenter runs on every line of the corpus, and the per-character Python loops there cost more
+than jieba-rs itself. :func:`fast_normalize` gives the same string (a test checks it on real text)
+with one ``str.translate``, OpenCC only on lines that hold a character t2s changes, and the same
+dash regex. It adds one fold of its own: a dash with spaces around it between Han characters
+(``中心 — 散点``, as PDF extraction prints it) becomes ``—`` like an unspaced one.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import ahocorasick
+
+from pipeline.ingest.normalize import (
+    DASHES,
+    ZERO_WIDTH,
+    _QUOTES,
+    normalize_with_map,
+    to_simplified,
+    unify_dashes,
+)
+
+_HAN = r"\u3400-\u9fff"
+_EDGE_L = rf"[{_HAN}“”\"'‘’」』]"
+_EDGE_R = rf"[{_HAN}“”\"'‘’「『]"
+_D = re.escape(DASHES)
+# At least one space on one side; the unspaced case is unify_dashes' job.
+_SPACED_DASH = re.compile(
+    rf"(?<={_EDGE_L})(?:[ \t\u3000]+[{_D}]{{1,2}}[ \t\u3000]*|[{_D}]{{1,2}}[ \t\u3000]+)(?={_EDGE_R})"
+)
+
+
+def _build_table() -> dict[int, int | str | None]:
+    table: dict[int, int | str | None] = {ord(c): None for c in ZERO_WIDTH}
+    for cp in range(0xFF01, 0xFF5F):
+        table[cp] = cp - 0xFEE0
+    table[0x3000] = " "
+    for k, v in _QUOTES.items():
+        table[k] = v
+    # Full-width ＂ folds to " first in normalize_for_match, then the quote table sees ASCII.
+    table[0xFF02] = '"'
+    return table
+
+
+_TABLE = _build_table()
+_ASCII_LOWER = {cp: cp + 32 for cp in range(ord("A"), ord("Z") + 1)}
+
+
+@lru_cache(maxsize=1)
+def _t2s_trigger() -> re.Pattern[str]:
+    """A character class of every character OpenCC t2s changes on its own.
+
+    Lines with none of them are already simplified, so OpenCC (a third of the hot path on
+    simplified text) is skipped. Built once per process (~0.1 s).
+    """
+    ranges = [(0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF)]
+    chars = "".join(chr(c) for a, b in ranges for c in range(a, b + 1))
+    conv = to_simplified(chars)
+    if len(conv) == len(chars):
+        changed = [a for a, b in zip(chars, conv) if a != b]
+    else:  # a multi-character mapping shifted positions: fall back to one call per character
+        changed = [c for c in chars if to_simplified(c) != c]
+    # Supplementary-plane traditional characters are rare; any astral Han triggers OpenCC.
+    return re.compile("[" + "".join(changed) + "\U00020000-\U0003134f]")
+
+
+def fast_normalize(text: str) -> str:
+    """The folded matching form: zero-width dropped, t2s, full-width → ASCII, quotes, dashes."""
+    text = text.translate(_TABLE)
+    if _t2s_trigger().search(text):
+        text = to_simplified(text)
+    if " " in text or "\t" in text:
+        text = _SPACED_DASH.sub("—", text)
+    return unify_dashes(text)
+
+
+def normalize_map(text: str) -> tuple[str, list[int]]:
+    """``fast_normalize`` with, for each output character, its index in ``text`` (slow path)."""
+    norm, idx = normalize_with_map(text)
+    if not _SPACED_DASH.search(norm):
+        return norm, idx
+    out: list[str] = []
+    new_idx: list[int] = []
+    pos = 0
+    for m in _SPACED_DASH.finditer(norm):
+        out.append(norm[pos:m.start()])
+        new_idx.extend(idx[pos:m.start()])
+        out.append("—")
+        new_idx.append(idx[m.start()])
+        pos = m.end()
+    out.append(norm[pos:])
+    new_idx.extend(idx[pos:])
+    return "".join(out), new_idx
+
+
+def _is_word_char(c: str) -> bool:
+    return c.isascii() and c.isalnum()
+
+
+class Protector:
+    """Finds registry surfaces in normalized text: longest leftmost, non-overlapping.
+
+    Latin surfaces (``Late Imperialism``) match case-insensitively and only on word boundaries,
+    so ``late imperialism`` is found but ``chocolate imperialism`` is not. Han surfaces match
+    anywhere: Chinese has no spaces, and keeping a concept whole is the point.
+    """
+
+    def __init__(self, registry) -> None:
+        self._auto = ahocorasick.Automaton()
+        self._fold = False
+        n = 0
+        for surface in registry.surfaces:
+            key = surface.translate(_ASCII_LOWER)
+            if key != surface:
+                self._fold = True
+            left = _is_word_char(surface[0])
+            right = _is_word_char(surface[-1])
+            if key not in self._auto:
+                self._auto.add_word(key, (len(key), surface, left, right))
+                n += 1
+        self.size = n
+        if n:
+            self._auto.make_automaton()
+
+    def spans(self, norm: str) -> list[tuple[int, int, str]]:
+        """(start, end, surface) in ``norm``; ``surface`` is the registry's spelling."""
+        if not self.size:
+            return []
+        hay = norm.translate(_ASCII_LOWER) if self._fold else norm
+        out = []
+        for end, (length, surface, left, right) in self._auto.iter_long(hay):
+            start = end - length + 1
+            if left and start > 0 and _is_word_char(hay[start - 1]):
+                continue
+            if right and end + 1 < len(hay) and _is_word_char(hay[end + 1]):
+                continue
+            out.append((start, end + 1, surface))
+        return out

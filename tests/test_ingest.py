@@ -1,0 +1,95 @@
+"""Ingest on real files: encodings, front matter, sidecars, CNKI exports, bad input."""
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+
+from pipeline.ingest.encoding import IngestError, decode_bytes
+from pipeline.ingest.readers import read_path
+
+
+def test_encodings_of_the_seed_agree(seed_path: Path, tmp_path: Path) -> None:
+    text = seed_path.read_text(encoding="utf-8")
+    assert "ä" in text  # the reason plain GBK cannot hold the seed
+    variants = {
+        "utf-8": text.encode("utf-8"),
+        "utf-8-sig": codecs.BOM_UTF8 + text.encode("utf-8"),
+        "utf-16": text.encode("utf-16"),
+        "gb18030": text.encode("gb18030"),
+    }
+    for name, data in variants.items():
+        decoded, enc = decode_bytes(data)
+        assert decoded.lstrip("\ufeff") == text, name
+        assert enc == name
+
+
+def test_gbk_legacy_file_decodes(shared: Path) -> None:
+    data = (shared / "data" / "sighan2005" / "pku_test.txt").read_bytes()
+    text, enc = decode_bytes(data)
+    assert enc == "gb18030"
+    assert text.replace("\r\n", "\n") == (shared / "data" / "sighan2005" / "pku_test.utf8").read_text(encoding="utf-8").replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize("data,reason", [(b"", "empty"), (b"  \n\n", "empty"), (bytes(range(256)) * 10, "binary"),
+                                         (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary")])
+def test_bad_bytes_give_clear_reasons(data: bytes, reason: str) -> None:
+    with pytest.raises(IngestError, match=reason):
+        decode_bytes(data)
+
+
+def test_front_matter_and_traditional_mirror(shared: Path) -> None:
+    doc = read_path(shared / "corpora" / "works" / "w007-mirror.md")[0]
+    assert doc.overrides["title"] == "數字帝國主義是如何進行掠奪的?"
+    assert doc.overrides["issue"] == "11" and doc.overrides["year"] == 2020
+    assert doc.script == "traditional"
+    assert not doc.text.startswith("---")
+
+
+def test_sidecar_overrides_and_changes_the_id(seed_path: Path, tmp_path: Path) -> None:
+    p = tmp_path / "paper.txt"
+    p.write_bytes(seed_path.read_bytes())
+    before = read_path(p)[0].doc_id
+    (tmp_path / "paper.meta.yaml").write_text("journal: 马克思主义研究\nyear: 2025\nissue: '09'\n", encoding="utf-8")
+    doc = read_path(p)[0]
+    assert doc.overrides == {"journal": "马克思主义研究", "year": 2025, "issue": "9"}
+    assert doc.doc_id != before
+
+
+def test_mirror_pinyin_repaired_with_warning(shared: Path) -> None:
+    doc = read_path(shared / "corpora" / "headers" / "w048.txt")[0]
+    assert "(xué)" not in doc.text and "數字資本本性" in doc.text
+    assert any("pinyin" in w for w in doc.warnings)
+
+
+@pytest.mark.parametrize("name", ["download_refworks.txt", "download_refworks_gbk.txt", "download_endnote.txt",
+                                  "download_noteexpress.net"])
+def test_cnki_exports_give_one_document_per_record(shared: Path, name: str) -> None:
+    docs = read_path(shared / "corpora" / "cnki" / name)
+    assert len(docs) == 37
+    assert all(d.kind == "record" and d.source.endswith(f"#{i}") for i, d in enumerate(docs, 1))
+    by_title = {d.overrides["title"]: d for d in docs}
+    d = by_title["数字帝国主义的演化特征及其批判进路"]
+    assert d.overrides["authors"] == ["徐宏潇"] and d.overrides["journal"] == "马克思主义与现实"
+    assert d.overrides["year"] == 2023 and d.overrides["issue"] == "4"
+    two = by_title["论数字帝国主义的五大特征"]
+    assert two.overrides["authors"] == ["孟子硕", "尹彦"]
+    assert two.overrides["keywords"] == ["列宁帝国主义论", "数字帝国主义", "数字资本"]
+
+
+def test_export_with_abstract_and_affiliations(tmp_path: Path) -> None:
+    p = tmp_path / "mine.txt"
+    p.write_text("RT Journal Article\nA1 王伟;李娜;\nAD 复旦大学;北京大学;\nT1 数字资本的逻辑\nJF 经济学家\nYR 2024\nIS 03\n"
+                 "K1 数字资本;数字劳动\nAB 本文讨论数字资本。\nDS CNKI\n\nRT Journal Article\nA1 张三;\nYR 2020\n", encoding="gbk")
+    docs = read_path(p)
+    assert docs[0].overrides["affiliations"] == {"王伟": "复旦大学", "李娜": "北京大学"}
+    assert docs[0].overrides["abstract"] == "本文讨论数字资本。" and "摘要：本文讨论数字资本。" in docs[0].text
+    assert "no title" in docs[1].warnings[0]
+
+
+def test_zero_width_removed(tmp_path: Path) -> None:
+    p = tmp_path / "zw.txt"
+    p.write_text("数字\u200b食利\u200d国的兴起\n\n正文。", encoding="utf-8")
+    doc = read_path(p)[0]
+    assert "数字食利国" in doc.text and any("zero-width" in w for w in doc.warnings)

@@ -1,0 +1,71 @@
+"""`litmap run` end to end on real files: bad input, caching, changes, exit codes."""
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from conftest import SHARED, make_config
+
+
+def litmap(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], capture_output=True, text=True, cwd=cwd)
+
+
+def test_bad_files_are_listed_and_the_copy_agrees(bad_corpus: Path, tmp_path: Path) -> None:
+    cfg = make_config(tmp_path)
+    out = tmp_path / "report"
+    p = litmap("run", "--corpus", str(bad_corpus), "--config", str(cfg), "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    docs = pd.read_csv(out / "data" / "documents.csv")
+    by = {Path(s).name: r for s, r in zip(docs.source, docs.to_dict("records"))}
+    assert by["binary.txt"]["status"] == "failed" and "binary" in by["binary.txt"]["error"]
+    assert by["empty.txt"]["status"] == "failed" and "empty" in by["empty.txt"]["error"]
+    a, b = by["seed.txt"], by["seed_gb18030.txt"]
+    assert a["status"] == b["status"] == "ok"
+    assert a["title"] == b["title"] == "数字化生产下金融帝国主义积累模式的新变化及其启示"
+    assert (a["n_footnotes"], a["n_paragraphs"]) == (b["n_footnotes"], b["n_paragraphs"])
+    assert a["n_footnotes"] == 77
+    assert pd.isna(a["year"]) and a["year_inferred"] >= 2025 and pd.isna(a["journal"])
+    assert "binary.txt" in p.stderr  # the failure is named on the terminal too
+    strict = litmap("run", "--corpus", str(bad_corpus), "--config", str(cfg), "--out", str(out), "--strict")
+    assert strict.returncode == 1
+    assert "processed 0" in strict.stdout  # nothing new the second time
+
+
+def test_rerun_change_and_removal(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SHARED / "corpora" / "works", corpus)
+    cfg = make_config(tmp_path)
+    out = tmp_path / "report"
+    first = litmap("run", "--corpus", str(corpus), "--config", str(cfg), "--out", str(out))
+    assert first.returncode == 0, first.stderr
+    assert "processed 38" in first.stdout
+    docs = pd.read_csv(out / "data" / "documents.csv")
+    assert len(docs) == 38 and (docs.status == "ok").all()
+    gold = __import__("json").loads((SHARED / "gold" / "works.json").read_text(encoding="utf-8"))
+    by_file = {Path(s).name: r for s, r in zip(docs.source, docs.to_dict("records"))}
+    for wid, g in gold.items():
+        row = by_file[g["file"]]
+        assert row["title"] == g["title"] or g["script"] != "simplified", g["file"]
+        assert (row["year"] if pd.notna(row["year"]) else None) == g["year"]
+    # the mirror in traditional characters is the same work as w007
+    assert by_file["w007.md"]["work_id"] == by_file["w007-mirror.md"]["work_id"]
+    # unchanged: nothing processed
+    second = litmap("run", "--corpus", str(corpus), "--config", str(cfg), "--out", str(out))
+    assert "processed 0" in second.stdout and "added 0, changed 0, removed 0" in second.stdout
+    # one changed, one removed
+    (corpus / "w005.md").write_text((corpus / "w005.md").read_text(encoding="utf-8") + "\n补充一句。\n", encoding="utf-8")
+    (corpus / "w008.md").unlink()
+    third = litmap("run", "--corpus", str(corpus), "--config", str(cfg), "--out", str(out))
+    assert "processed 1" in third.stdout and "changed 1, removed 1" in third.stdout
+    docs = pd.read_csv(out / "data" / "documents.csv")
+    assert len(docs) == 37 and not any(s.endswith("w008.md") for s in docs.source)
+    assert "w008.md" in (out / "report.md").read_text(encoding="utf-8")  # the report says what left
+    con = duckdb.connect(str(tmp_path / "store.duckdb"), read_only=True)
+    runs = con.execute("SELECT n_processed, n_changed, n_removed FROM runs ORDER BY run_id").fetchall()
+    assert runs == [(38, 0, 0), (0, 0, 0), (1, 1, 1)]
