@@ -18,7 +18,7 @@ def parse(path: str | Path, config: str | Path | None = None) -> Paper:
     raws = read_path(Path(path), str(path))
     aliases_path = resolve(cfg, cfg["refs"].get("aliases"))
     aliases = load_aliases(aliases_path) if aliases_path and aliases_path.is_file() else {}
-    return build_paper(raws[0], aliases)
+    return build_paper(raws[0], aliases, cfg.get("structure", {}))
 
 
 def parse_refs(lines: Iterable[str], config: str | Path | None = None) -> list[list[Ref]]:

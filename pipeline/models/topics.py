@@ -46,6 +46,7 @@ DEFAULTS: dict[str, Any] = {
     "min_units_per_topic": 5,   # caps the K grid: at most n_fit_units / this
     "stability_sample": 0.9,    # NMF: share of units each extra seed refits on
     "label_terms": 3,
+    "label_pool": 10,           # labels come from this many top terms, re-ranked by relevance
     "relevance_lambda": 0.6,
     "passages_per_topic": 3,
     "passage_chars": 400,
@@ -243,9 +244,10 @@ def describe(st: dict, cfg: dict, evidence: list[TopicUnit] | None = None,
     prev = weights[np.array(mask)].mean(axis=0) if any(mask) else np.zeros(k)
     topics = []
     for t in range(k):
-        # distinctive terms only from the topic's own head, so a rare word cannot take the label
-        head = set(tops[t][: max(top_n, 10)]) | {d[i] for i in top_term_ids(phi[t:t + 1], 30)[0]}
-        relevant = [d[i] for i in rel[t] if d[i] in head][:top_n]
+        # the topic's own top terms re-ranked by relevance: a rare word cannot take the label,
+        # and a word every topic shares drops behind the ones that tell this topic apart
+        head = {d[i] for i in top_term_ids(phi[t:t + 1], int(cfg["label_pool"]))[0]}
+        relevant = [d[i] for i in rel[t] if d[i] in head]
         topics.append({
             "topic_id": t, "label": make_label(tops[t], relevant, int(cfg["label_terms"])),
             "top_terms": tops[t], "relevant_terms": relevant,

@@ -85,7 +85,7 @@ def term_bursts(units, texts: list[list[str]], terms: list[str], cfg: dict) -> l
                 _emit_cost(r[t], d[t], p0) - _emit_cost(r[t], d[t], min(s * p0, 0.9999))
                 for t in range(i, j + 1) if d[t]
             )
-            rows.append({"term": term, "start": span[i], "end": span[j], "weight": round(weight, 4)})
+            rows.append({"term": term, "start": span[i], "end": span[j], "weight": round(float(weight), 4)})
             i = j + 1
     rows.sort(key=lambda x: (-x["weight"], x["term"], x["start"]))
     return rows

@@ -11,6 +11,7 @@ gensim dictionary shared by LDA and NMF so both back ends see the same vocabular
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Iterable
 
 from gensim.corpora import Dictionary
@@ -41,7 +42,17 @@ _CIT_PATTERNS = [
     re.compile(r"出版社|书局|印书馆"),
     re.compile(r"^(\s*[①-⑳\d\[\(（])?\s*(参见|参看|参阅|转引自|详见)"),
     re.compile(r"第\s*\d+(\s*[-–—]\s*\d+)?\s*页"),
+    re.compile(r"https?://|www\.|doi\.org"),
+    re.compile(r"\b(?:pp?\.|Vol\.|No\.|eds?\.)|\b(?:Press|Journal|Review)\b"),
 ]
+# Body prose does not say 参见 before a 《title》 or a URL: that is a footnote's reference tail,
+# even when the footnote opens with a sentence of commentary.
+_SEE_REF = re.compile(r"(参见|参看|参阅|转引自|详见)\s*[^。]{0,40}?(《|https?://)")
+# A footnote printed under the page starts with its marker: ① or ^① in PDF-extracted text.
+_FOOTNOTE_START = re.compile(r"^\s*\^?[①-⑳㉑-㉟㊱-㊿]")
+_YEAR = re.compile(r"(19|20)\d{2}")
+# Latin tokens come from English references and URLs far more often than from themes.
+_URL_PARTS = frozenset("http https www com org net cn edu gov pdf html htm doi pp vol no eds ed".split())
 
 
 def is_noise_token(tok: str, noise: frozenset[str], min_chars: int = 2) -> bool:
@@ -50,7 +61,19 @@ def is_noise_token(tok: str, noise: frozenset[str], min_chars: int = 2) -> bool:
         return True
     if tok in noise or _NUMBERISH.match(tok) or _CITATION_SUFFIX.search(tok):
         return True
+    if tok.isascii() and (tok.lower() in _URL_PARTS or tok.lower() in _english_stop()):
+        return True
     return False
+
+
+@lru_cache(maxsize=1)
+def _english_stop() -> frozenset[str]:
+    try:
+        import stopwordsiso
+
+        return frozenset(stopwordsiso.stopwords("en"))
+    except Exception:  # the list is a nicety; the URL parts above catch the worst
+        return frozenset("the and of to in on for with from by at as is are was an or".split())
 
 
 def noise_terms(cfg: dict) -> frozenset[str]:
@@ -80,7 +103,12 @@ def is_citation_like(text: str, threshold: float = 2.0) -> bool:
     Body prose quotes a 《book》 now and then (score well under 1 per 100 chars); a reference
     line has a title, a year-issue and a publisher within a few dozen characters (score > 3).
     """
-    return citation_score(text) >= threshold
+    if _SEE_REF.search(text):
+        return True
+    score = citation_score(text)
+    if _FOOTNOTE_START.match(text) and (score >= threshold / 4 or _YEAR.search(text)):
+        return True
+    return score >= threshold
 
 
 def build_dictionary(texts: list[list[str]], cfg: dict) -> Dictionary:

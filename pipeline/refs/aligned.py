@@ -31,7 +31,7 @@ class Aligned:
     v: str  # folded view, same length
 
     @classmethod
-    def of(cls, text: str) -> "Aligned":
+    def of(cls, text: str) -> Aligned:
         return cls(text, fold_aligned(text))
 
     def cut(self, a: int, b: int) -> str:

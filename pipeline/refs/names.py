@@ -13,13 +13,13 @@ from typing import Any
 
 import yaml
 
-from pipeline.ingest.normalize import fold_width, normalize_for_match
+from pipeline.ingest.normalize import fold_width, normalize_for_match, to_simplified
 
 # A nationality tag in any of the bracket styles Chinese translations use: [美] 〔英〕 （美） 【德】.
 NAT_RE = re.compile(r"^\s*[\[〔（(【［]\s*([^\]〕）)】］\s\d]{1,4}?)\s*[\]〕）)】］]\s*")
 # Roles printed after a name (著 编 主编 …) say what the person did, not who they are.
 ROLE_RE = re.compile(r"\s*(?:等)?\s*(?:主编|编著|编译|原著|选编|合著|译校|校译|编|著|译)$")
-ETAL_RE = re.compile(r"\s*(?:等人|等|et\s+al\.?|et\s+al)\s*$", re.I)
+ETAL_RE = re.compile(r"\s*(?:等人|等|et\s+al\.?|et\s+al)\s*$", re.IGNORECASE)
 _SPLIT_HAN = re.compile(r"\s*[、,，;；]\s*")
 _SPLIT_LATIN = re.compile(r"\s*(?:,|;|&|\band\b)\s*")
 _MIDDOT = re.compile(r"[·•‧∙・．.]")  # interpuncts of transliterated names, as PDFs print them
@@ -164,7 +164,7 @@ def canonical_name(name: str, aliases: dict[str, Any] | None) -> str:
     """The canonical spelling of one author (nationality tag removed), or the name itself."""
     bare = split_nationality(name)[0]
     idx = (aliases or {}).get("index") or {}
-    return idx.get(name_key(bare), normalize_for_match(bare).strip())
+    return idx.get(name_key(bare), to_simplified(bare).strip())
 
 
 def canonical_authors(names: list[str], title: str | None, aliases: dict[str, Any] | None) -> list[str]:
@@ -237,6 +237,22 @@ _LATIN_IN_PARENS = re.compile(
 )
 
 
+# Words that end the prose before a transliterated name (经济学家丹·席勒, 这本质上是迈克尔·赫德森).
+_LEAD_END = re.compile(r".*(?:学家|家|者|是|的|和|与|及|即|如|称|指出|认为|提出|了|在|为|上|长|授|师|人|国|员|席|统|裁)")
+
+
+def _trim_lead(han: str, known: list[str]) -> str:
+    """Cut the prose glued before a name found by the parenthesis pattern."""
+    for k in sorted(known, key=len, reverse=True):
+        if han.endswith(k):
+            return k
+    given, _, rest = han.partition("·")
+    m = _LEAD_END.match(given)
+    if m and m.end() < len(given):
+        given = given[m.end():]
+    return f"{given}·{rest}" if rest else given
+
+
 def suggest_aliases(names: list[str], texts: list[str] | None = None,
                     aliases: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Probable aliases among ``names`` (and Latin spellings given in ``texts``), with a reason.
@@ -255,7 +271,9 @@ def suggest_aliases(names: list[str], texts: list[str] | None = None,
             return
         seen.add(pair)  # type: ignore[arg-type]
         known = canonical_name(a, aliases) == canonical_name(b, aliases)
-        out.append({"names": list(pair), "canonical": canonical_name(pair[0], aliases),
+        # Prefer the Chinese spelling as the proposed canonical form: it is what papers print.
+        pref = min(pair, key=lambda n: (is_latin(n), n))
+        out.append({"names": list(pair), "canonical": canonical_name(pref, aliases),
                     "reason": reason, "known": known})
 
     dotted = [n for n in uniq if _MIDDOT.search(n) and not is_latin(n)]
@@ -279,7 +297,7 @@ def suggest_aliases(names: list[str], texts: list[str] | None = None,
                 add(a, b, f"{a} is printed alone as the surname of {b}")
     for text in texts or []:
         for m in _LATIN_IN_PARENS.finditer(text):
-            han, latin = m.group(1), m.group(2)
+            han, latin = _trim_lead(m.group(1), dotted), m.group(2)
             add(han, latin, f"Latin name given in parentheses in the text: {m.group(0)}")
             for b in dotted:
                 if b != han and surname(b) == surname(han):

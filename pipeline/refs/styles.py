@@ -14,22 +14,22 @@ from pipeline.refs.names import is_latin, split_authors
 
 DASH = r"[-–—~～―－]"
 YEAR = r"(1[5-9]\d\d|20\d\d)"
-_ISSUE_CN = re.compile(YEAR + r"\s*年\s*(?:第\s*(\d+)\s*卷\s*)?第\s*([0-9A-Za-z]+(?:\s*[-/]\s*\d+)?)\s*期")
+_ISSUE_CN = re.compile(YEAR + r"\s*年\s*(?:第\s*(\d+)\s*卷\s*)?(?:第\s*)?([0-9A-Za-z]+(?:\s*[-/]\s*\d+)?)\s*期")
 _VOL_ISSUE_CN = re.compile(r"第\s*(\d+)\s*卷\s*第\s*(\d+)\s*期")
 _DATE_CN = re.compile(YEAR + r"\s*年\s*(\d{1,2})\s*月(?:\s*(\d{1,2})\s*日)?")
 _YEAR_ISSUE_PAREN = re.compile(YEAR + r"\s*(?:,\s*(\w+)\s*)?\((\w+(?:-\w+)?)\)")
 _YEAR_CN = re.compile(YEAR + r"\s*年")
 _YEAR_BARE = re.compile(r"(?<![\d/.\-])" + YEAR + r"(?![\d/])")
-_VOLUME = re.compile(r"第\s*([0-9一二三四五六七八九十百]+)\s*(?:卷|册|辑)|(?:Vol|Volume)\.?\s*(\w+)", re.I)
-_ISSUE_EN = re.compile(r"(?:No|Issue|Nr)\.?\s*(\w+)", re.I)
+_VOLUME = re.compile(r"第\s*([0-9一二三四五六七八九十百]+)\s*(?:卷|册|辑)|(?:Vol|Volume)\.?\s*(\w+)", re.IGNORECASE)
+_ISSUE_EN = re.compile(r"(?:No|Issue|Nr)\.?\s*(\w+)", re.IGNORECASE)
 _PAGES = re.compile(r"^(?:第\s*)?([0-9ivxlcdmIVXLCDM]+(?:\s*" + DASH + r"+\s*[0-9ivxlcdmIVXLCDM]+)?(?:\s*,\s*\d+)*)\s*(?:页|版)$")
 _PAGES_EN = re.compile(r"^pp?\.\s*(\d+(?:\s*" + DASH + r"+\s*\d+)?)$")
 _PLACE_PUB = re.compile(r"^([^\d:<>/]{1,20}?)\s*:\s*([^:]+?)$")
 _TRANSLATOR = re.compile(r"^(.{1,60}?)\s*(?:等)?\s*(?:合译|编译|译校|翻译|译)$")
-_EDITOR = re.compile(r"^(.{1,60}?)\s*(?:等)?\s*(?:主编|编著|选编|编)$|^(?:ed|eds)\.?\s", re.I)
-_IN_COLLECTION = re.compile(r"^(?:载|载于|收入|收录于|见|in)\s*[:]?\s*(?=[《“*A-Z])", re.I)
+_EDITOR = re.compile(r"^(.{1,60}?)\s*(?:等)?\s*(?:主编|编著|选编|编)$|^(?:ed|eds)\.?\s", re.IGNORECASE)
+_IN_COLLECTION = re.compile(r"^(?:载|载于|收入|收录于|见|in)\s*[:]?\s*(?:[^《“*]{1,40}?(?:主编|编著|编|eds?\.?)\s*[:,]?\s*)?(?=[《“*A-Z])", re.IGNORECASE)
 _PART = re.compile(r"^\s*\(\s*(上|中|下|第?[0-9一二三四五六七八九十]+(?:卷|册|辑)?)\s*\)")
-_THESIS = re.compile(r"(博士|硕士|学士)?学位论文|dissertation|thesis", re.I)
+_THESIS = re.compile(r"(博士|硕士|学士)?学位论文|dissertation|thesis", re.IGNORECASE)
 _URL_CORE = re.compile(r"<?((?:https?://|www\.)[^\s<>]+?)>?$")
 
 
@@ -85,7 +85,7 @@ def parse_tail(al: Aligned, a: int, b: int, f: dict[str, Any]) -> None:
             continue
         m = _PLACE_PUB.match(seg)
         if m and not f.get("publisher"):
-            place, pub = m.group(1), m.group(2)
+            pub = m.group(2)
             pa = sa + m.start(2)
             pb = sa + m.end(2)
             ym = re.search(r"\s*" + YEAR + r"\s*年?$", pub)  # 人民出版社2009年 without a comma
@@ -99,6 +99,11 @@ def parse_tail(al: Aligned, a: int, b: int, f: dict[str, Any]) -> None:
             f["thesis"] = True
             continue
         f.setdefault("unparsed", []).append(al.cut(sa, sb))
+    rest = f.get("unparsed") or []
+    if rest and not f.get("container") and (f.get("issue") or f.get("volume")) and not f.get("publisher"):
+        f["container"] = rest.pop(0).strip("*")  # Monthly Review, Vol. 67: an unmarked journal name
+    elif rest and f.get("thesis") and not f.get("publisher"):
+        f["publisher"] = rest.pop(0)  # the degree-granting institution
 
 
 def _segment_fields(al: Aligned, sa: int, sb: int, f: dict[str, Any]) -> bool:
@@ -118,6 +123,9 @@ def _segment_fields(al: Aligned, sa: int, sb: int, f: dict[str, Any]) -> bool:
             f.setdefault("year", int(m.group(1)))
             f["dated"] = True
             hit = True
+            pm = re.search(r"第\s*(\d+)\s*版", seg)
+            if pm:
+                f.setdefault("pages", pm.group(1))
         else:
             m = _VOL_ISSUE_CN.search(seg)
             if m:
@@ -129,11 +137,11 @@ def _segment_fields(al: Aligned, sa: int, sb: int, f: dict[str, Any]) -> bool:
                 f.setdefault("year", int(m2.group(1)))
                 hit = True
     if re.fullmatch(r"第\s*[0-9一二三四五六七八九十百]+\s*(?:卷|册|辑)(?:\s*第\s*\d+\s*期)?", seg) or \
-            re.fullmatch(r"(?:Vol|Volume)\.?\s*\w+", seg, re.I):
+            re.fullmatch(r"(?:Vol|Volume)\.?\s*\w+", seg, re.IGNORECASE):
         m = _VOLUME.search(seg)
         f.setdefault("volume", _int_str(m.group(1) or m.group(2)))  # type: ignore[union-attr]
         return True
-    if re.fullmatch(r"(?:No|Issue|Nr)\.?\s*\w+", seg, re.I):
+    if re.fullmatch(r"(?:No|Issue|Nr)\.?\s*\w+", seg, re.IGNORECASE):
         f.setdefault("issue", _int_str(_ISSUE_EN.search(seg).group(1)))  # type: ignore[union-attr]
         return True
     m = _PAGES.match(seg) or _PAGES_EN.match(seg)
@@ -191,6 +199,9 @@ def _container_segment(al: Aligned, sa: int, sb: int, f: dict[str, Any]) -> None
 
 # ---------------------------------------------------------------- Chinese footnote style
 
+# Prose that quotes a book after a colon (马克思指出：《资本论》…) is not a byline.
+_SPEECH = re.compile(r"指出|认为|提出|强调|写道|说道|谈到|曾说|所说|表示")
+
 def parse_chinese(al: Aligned, a: int, b: int) -> dict[str, Any] | None:
     """``作者：《题名》，…`` or ``《题名》…``; None when the piece is prose that mentions a book."""
     v = al.v
@@ -200,7 +211,7 @@ def parse_chinese(al: Aligned, a: int, b: int) -> dict[str, Any] | None:
     pre = v[a:t0].strip()
     if pre and not pre.endswith(":"):
         return None
-    if len(pre) > 120 or "。" in pre:
+    if len(pre) > 120 or "。" in pre or _SPEECH.search(pre):
         return None
     t1 = matching_close(v, t0)
     if t1 < 0 or t1 >= b:
@@ -313,16 +324,14 @@ def parse_gbt(al: Aligned, a: int, b: int) -> dict[str, Any] | None:
     tail = v[rest:b]
     if tail.startswith("//"):  # a part of a collection: //Editor. Collection. Place: Pub, year: pages
         f["gbt_type"] = "chapter"
-        parts = [p for p in re.split(r"\.\s+", v[rest + 2:b])]
-        pos = rest + 2
         spans = []
-        for p in parts:
-            spans.append((pos, pos + len(p)))
-            pos += len(p) + len(re.match(r"\.\s+", v[pos + len(p):] + ". ").group(0))  # type: ignore[union-attr]
-        if len(spans) >= 2:
-            f["container"] = al.cut(*spans[-2])
-        elif spans:
-            f["container"] = al.cut(*spans[0])
+        pos = rest + 2
+        for dm in re.finditer(r"\.\s+", v[rest + 2:b]):
+            spans.append((pos, rest + 2 + dm.start()))
+            pos = rest + 2 + dm.end()
+        spans.append((pos, b))
+        # The collection is the part before the place: publisher part (an editor may precede it).
+        f["container"] = al.cut(*spans[-2]) if len(spans) >= 2 else al.cut(*spans[0])
         _gbt_pub(al, spans[-1][0] if spans else rest, b, f)
         return f
     rest += len(tail) - len(tail.lstrip(". "))
@@ -332,7 +341,13 @@ def parse_gbt(al: Aligned, a: int, b: int) -> dict[str, Any] | None:
             f["container"] = al.cut(rest, rest + jm.end(1))
             rest += jm.end()
         yi = _YEAR_ISSUE_PAREN.match(v[rest:b])
-        if yi:
+        nd = re.match(YEAR + r"\s*-\s*\d{1,2}\s*-\s*\d{1,2}\s*(?:\((\w+)\))?", v[rest:b])
+        if base == "N" and nd:
+            f["year"] = int(nd.group(1))
+            f["dated"] = True
+            if nd.group(2):
+                f["pages"] = _int_str(nd.group(2))
+        elif yi:
             f["year"] = int(yi.group(1))
             if yi.group(2):
                 f["volume"] = _int_str(yi.group(2))
@@ -371,8 +386,8 @@ def _author_dot(v: str, a: int, b: int) -> int | None:
     """Index of the full stop closing the author list, skipping initials such as ``J.``."""
     for m in re.finditer(r"\.(?:\s+|(?=[\u3400-\u9fff“\"]))", v[a:b]):
         i = a + m.start()
-        if i - a >= 2 and v[i - 1].isupper() and v[i - 2] in " ,":
-            continue  # an initial (Smith J.) rather than the end of the list
+        if i - a >= 2 and v[i - 1].isupper() and v[i - 2] in " ,." and re.match(r"\s*[A-Z]\.", v[i + 1:b]):
+            continue  # an initial inside a name (J. R. Smith) rather than the end of the list
         return i
     return None
 

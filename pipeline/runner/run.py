@@ -62,7 +62,7 @@ def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | N
     bar = _progress(len(todo), "parse", time.time(), cfg)
     for (path, source, key), result in run_tasks(
             _parse_keyed, [(f.path, f.source, k) for k, f in todo.items()], workers, executor, scheduler,
-            init_parse, (str(aliases) if aliases else None,)):
+            init_parse, (str(aliases) if aliases else None, cfg.get("structure", {}))):
         with ctx.store.transaction():
             ctx.store.put_result("parse", key, version, cfg_hash, result)
             for p in result.get("papers", []):

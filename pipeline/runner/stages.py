@@ -17,7 +17,8 @@ SEGMENT_VERSION = "segment-1"
 _state: dict[str, Any] = {}
 
 
-def init_parse(aliases_path: str | None) -> None:
+def init_parse(aliases_path: str | None, structure_cfg: dict[str, Any] | None = None) -> None:
+    _state["structure"] = structure_cfg or {}
     if "aliases" not in _state:
         from ..refs import load_aliases
 
@@ -35,7 +36,7 @@ def parse_file(task: tuple[str, str]) -> dict[str, Any]:
         raws = read_path(Path(path), source)
         papers = []
         for raw in raws:
-            paper = build_paper(raw, _state.get("aliases"))
+            paper = build_paper(raw, _state.get("aliases"), _state.get("structure"))
             papers.append(paper.to_store_dict())
         return {"papers": papers}
     except IngestError as e:

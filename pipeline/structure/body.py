@@ -45,10 +45,11 @@ HEADING_PATTERNS: list[tuple[re.Pattern[str], int]] = [
 NAMED_HEADINGS = {"引言", "前言", "导言", "结语", "结论", "结束语", "余论", "参考文献", "注释"}
 _HEADING_BAD_END = re.compile(r"[。！？!?；;，,]\s*$")
 
-BIO_LINE = re.compile(r"^[（(](?=[^)）]*系)[^\n]{2,300}[)）]$")
-EDITOR_LINE = re.compile(r"^[\[［【〔(（]\s*责任编辑\s*[：:]\s*[^\]］】〕)）]*[\]］】〕)）]$")
-_KEYWORD_LINE = re.compile(r"^\s*[\[［【〔(（]?\s*关\s*键\s*(词|字)\s*[\]］】〕)）:：]")
-_HEADER_TAIL = re.compile(r"^\s*(中图分类号|文献标识码|文章编号|DOI|doi)\s*[:：]")
+# (陈灏系福建商学院金融学院教授；钟锦宸系…): a name (or 作者) right before 系, no full stop.
+BIO_LINE = re.compile(r"^[（(]\s*[\u3400-\u9fff·•]{2,8}\s*系[^。\n]{2,300}[)）]$")
+EDITOR_LINE = re.compile(r"^[\[［【〔(（]\s*(?:[责責]任)?[编編][辑輯]\s*[：:]\s*[^\]］】〕)）]*[\]］】〕)）]$")
+_KEYWORD_LINE = re.compile(r"^\s*[\[［【〔(（]?\s*[关關]\s*[键鍵]\s*(词|詞|字)\s*[\]］】〕)）:：]")
+_HEADER_TAIL = re.compile(r"^\s*(中[图圖]分[类類][号號]|文[献獻][标標][识識][码碼]|文章[编編][号號]|DOI|doi)\s*[:：]")
 
 # A paragraph ends with these (after closers and markers); anything else is cut by a page break.
 _END_ACROSS_PAGE = set("。！？!?…")
@@ -78,7 +79,7 @@ def guess_body_start(lines: list[str]) -> int:
     """The line after the header: after the keywords (and CNKI classification) lines, else 0."""
     last = -1
     for i, line in enumerate(lines[:80]):
-        if _KEYWORD_LINE.match(line) or (last >= 0 and _HEADER_TAIL.match(line)):
+        if _KEYWORD_LINE.match(line) or _HEADER_TAIL.match(line):
             last = i
     if last >= 0:
         return last + 1
@@ -105,7 +106,13 @@ def _ends_paragraph(text: str, ends: set[str]) -> bool:
     i = len(text.rstrip())
     while i > 0 and (_is_sentinel(text[i - 1]) or text[i - 1] in TRAILERS or text[i - 1].isspace()):
         i -= 1
+    if i > 1 and text[i - 1] == "." and _is_han(text[i - 2]):
+        return True  # half-width full stop after a Han character (badly typeset text)
     return i > 0 and text[i - 1] in ends
+
+
+def _is_han(ch: str) -> bool:
+    return "\u3400" <= ch <= "\u9fff"
 
 
 def _is_sentinel(ch: str) -> bool:
@@ -118,8 +125,8 @@ def _join(a: str, b: str) -> str:
     b = b.lstrip()
     if a.endswith("-") and len(a) > 1 and a[-2].isascii() and a[-2].isalpha() and b[:1].isascii():
         return a[:-1] + b
-    if a and b and a[-1].isascii() and a[-1].isalnum() and b[0].isascii() and b[0].isalnum():
-        return a + " " + b
+    if a and b and a[-1].isascii() and a[-1].isalpha() and b[0].isascii() and b[0].isalpha():
+        return a + " " + b  # digits cut mid-number (20|25年) join without a space
     return a + b
 
 
@@ -132,8 +139,9 @@ class _Para:
 class _Builder:
     """Walks the lines once: collects notes per page, body paragraphs with sentinels, closers."""
 
-    def __init__(self, max_heading: int, numeric_bare: bool) -> None:
+    def __init__(self, max_heading: int, numeric_bare: bool, min_cut_len: int = 20) -> None:
         self.max_heading = max_heading
+        self.min_cut_len = min_cut_len
         self.numeric_bare = numeric_bare
         self.pages: list[FootPage] = []
         self.footnotes: list[Footnote] = []
@@ -193,12 +201,25 @@ class _Builder:
         paras = self.blocks[-1][2]
         if paras:
             prev = paras[-1]
-            ends = _END_ACROSS_PAGE if (prev.after_page_break or crossed) else _END_ADJACENT
-            if not _ends_paragraph(prev.text, ends):
+            page_break = prev.after_page_break or crossed
+            ends = _END_ACROSS_PAGE if page_break else _END_ADJACENT
+            # Without a footnote block between them, only a full print line can be a cut one:
+            # a short unterminated line (a title, a label) stands on its own.
+            long_enough = page_break or len(prev.text) >= self.min_cut_len
+            if long_enough and not _ends_paragraph(prev.text, ends):
                 prev.text = _join(prev.text, encoded)
                 prev.after_page_break = False
                 return
         paras.append(_Para(encoded))
+
+    def cut_paragraph_open(self) -> bool:
+        """The last paragraph stops mid-sentence right before a footnote block."""
+        paras = self.blocks[-1][2]
+        if not paras or not paras[-1].after_page_break:
+            return False
+        text = paras[-1].text.rstrip()
+        return bool(text) and not _ends_paragraph(text, _END_ACROSS_PAGE) and (
+            _is_han(text[-1]) or text[-1] in "，,、；;：:“《（(")
 
     def _leave_block(self) -> None:
         self.in_block = False
@@ -237,14 +258,17 @@ def _wrapped_note(b: _Builder, line: str, nxt: str | None, numeric_bare: bool, m
 
 
 def _uses_numeric_notes(lines: list[str]) -> bool:
-    """``[n]`` lines count as footnotes only in a paper that calls them with ``^[n]``-less markers
-    and prints them in page blocks, i.e. ``[n]`` lines separated by body text more than once."""
-    from .footnotes import BARE_NUMERIC_FOOTNOTE_LINE
+    """Whether bare ``[n]`` lines are page notes and bare ``[n]`` in the text calls them: yes when
+    some note line has the caret (``^[n]``), or ``[n]`` lines come in page blocks separated by
+    body text more than once (a reference list at the end is a single run)."""
+    from .footnotes import BARE_NUMERIC_FOOTNOTE_LINE, NUMERIC_FOOTNOTE_LINE
 
     runs, inside = 0, False
     for line in lines:
         if not line.strip():
             continue
+        if NUMERIC_FOOTNOTE_LINE.match(line):
+            return True
         hit = bool(BARE_NUMERIC_FOOTNOTE_LINE.match(line))
         if hit and not inside:
             runs += 1
@@ -256,7 +280,8 @@ def parse_body(lines: list[str], start: int = 0, cfg: dict[str, Any] | None = No
     """Sections, paragraphs, sentences, page footnotes and linked citations from ``lines[start:]``.
 
     cfg (``structure.body`` of the config): ``max_heading_len`` (60), ``split_semicolon``
-    (False), ``numeric_notes`` ("auto" | true | false: whether ``[n]`` lines are page notes).
+    (False), ``numeric_notes`` ("auto" | true | false: whether ``[n]`` lines are page notes),
+    ``min_cut_line_len`` (20: shorter unterminated lines join the next only across a note block).
     """
     cfg = cfg or {}
     max_heading = int(cfg.get("max_heading_len", 60))
@@ -265,7 +290,7 @@ def parse_body(lines: list[str], start: int = 0, cfg: dict[str, Any] | None = No
     body_lines = lines[start:]
     numeric_bare = _uses_numeric_notes(body_lines) if numeric == "auto" else bool(numeric)
 
-    b = _Builder(max_heading, numeric_bare)
+    b = _Builder(max_heading, numeric_bare, int(cfg.get("min_cut_line_len", 20)))
     warnings: list[str] = []
     nonblank = [line.strip() for line in body_lines if line.strip()]
     for i, line in enumerate(nonblank):
@@ -295,6 +320,8 @@ def parse_body(lines: list[str], start: int = 0, cfg: dict[str, Any] | None = No
             b.trailing.append(line)
             continue
         level = heading_level(line, max_heading)
+        if level and b.cut_paragraph_open():
+            level = 0  # a page break fell mid-sentence: "(一)…" here is the sentence going on
         if level:
             b.add_heading(_strip_md(line), level)
         else:

@@ -164,6 +164,10 @@ def link_markers(markers: list[Marker], pages: list[FootPage]) -> list[str]:
     lost = [m.printed for m in markers if m.n is None]
     if lost:
         warnings.append(f"{len(lost)} note markers could not be linked to a footnote: {''.join(lost)}")
+    cited = {m.n for m in markers}
+    uncited = [n for p in pages for n in p.notes.values() if n not in cited]
+    if uncited:
+        warnings.append(f"{len(uncited)} footnotes are not cited in the body: n={uncited[:10]}")
     return warnings
 
 

@@ -28,42 +28,26 @@ from pipeline.structure.header_bio import (
     parse_editor,
     parse_funding,
 )
+from pipeline.structure.header_lines import (
+    _ABSTRACT,
+    _ARTICLE_NO,
+    _COLUMN,
+    _DATE_RUN,
+    _INSTITUTION,
+    _JOURNAL,
+    _JOURNAL_PAREN,
+    _KEYWORDS,
+    _NUMBERED_AFF,
+    _TITLE_TAIL,
+    after_marker,
+    classify,
+    is_ascii_line,
+    join_wrapped,
+    split_keywords,
+)
 from pipeline.structure.header_names import parse_author_line, split_run_together
 
-__all__ = ["HeaderResult", "parse_header", "parse_bio", "parse_editor", "parse_funding"]
-
-_O = r"[\[［【〔(（]"
-_C = r"[\]］】〕)）]"
-# The marker may be bracketed, followed by a colon, or both; spaces may pad its characters.
-_ABSTRACT = re.compile(rf"^\s*(?:{_O}\s*(?:内\s*容\s*)?(?:摘\s*要|提\s*要)\s*{_C}\s*[:：]?|"
-                       rf"(?:内\s*容\s*)?(?:摘\s*要|提\s*要)\s*(?:[:：]|\s+(?=\S)))\s*")
-_KEYWORDS = re.compile(rf"^\s*(?:{_O}\s*关\s*键\s*[词字]\s*{_C}\s*[:：]?|关\s*键\s*[词字]\s*(?:[:：]|\s+(?=\S)))\s*")
-_EN_ABSTRACT = re.compile(rf"^\s*{_O}?\s*abstract\s*{_C}?\s*[:：]?", re.I)
-_EN_KEYWORDS = re.compile(rf"^\s*{_O}?\s*key\s*-?\s*words?\s*{_C}?\s*[:：]?", re.I)
-_CLASSIFICATION = re.compile(
-    r"^\s*(?:中\s*图\s*(?:分\s*类\s*号|法?分类号)|文\s*献\s*标\s*(?:识|志)\s*码|文\s*章\s*编\s*号|"
-    r"DOI|doi|学科分类|分类号|收稿日期|修回日期|网络首发|引用格式|通[讯信]作者|"
-    r"基金项目|作者简介|[\[［【〔]?\s*作\s*者\s*简\s*介)"
-)
-_ARTICLE_NO = re.compile(r"文\s*章\s*编\s*号\s*[:：]?\s*\d{4}-\d{3}[\dXx]\s*[(（]\s*((?:19|20)\d{2})\s*[)）]\s*0*(\d+)")
-_JOURNAL = re.compile(
-    r"^\s*(?P<j>[^\d\s:：。，,][^:：。，,]{0,40}?)[\s\u3000]*[,，]?\s*"
-    r"(?P<y>(?:19|20)\d{2})\s*年\s*(?:第?\s*\d+\s*卷\s*)?第?\s*(?P<i>[A-Za-z]?\d{1,3})\s*期"
-    r"(?:\s*[(（]?总第?\s*\d+\s*期[)）]?)?\s*$"
-)
-_JOURNAL_PAREN = re.compile(  # 上海城市规划, 2023(05) / 2023, 41(5)
-    r"^\s*(?P<j>[^\d\s:：。，,][^:：。，,]{0,40}?)[\s\u3000]*[,，]?\s*"
-    r"(?P<y>(?:19|20)\d{2})\s*[,，]?\s*(?:\d+\s*)?[(（]\s*(?P<i>[A-Za-z]?\d{1,3})\s*[)）]\s*$"
-)
-_DATE_RUN = re.compile(r"^\s*((?:19|20)\d{2})[-/.年](\d{1,2})[-/.月](\d{1,2})日?\s*(.*)$")
-_HEADING = re.compile(r"^\s*(?:[一二三四五六七八九十]+\s*[、.．]|引\s*言\s*$|[0-9]+\s*[.．、]?\s*引\s*言|前\s*言\s*$)")
-_NUMBERED_AFF = re.compile(r"(\d+)\s*[.．、]\s*([^；;]+)")
-_INSTITUTION = re.compile(r"大学|学院|研究院|研究所|研究中心|中心|学校|党校|科学院|出版社|公司|委员会|杂志社|编辑部")
-_COLUMN = re.compile(r"^\s*[【［\[〔]\s*[^】］\]〕]{2,20}\s*[】］\]〕]\s*$")
-_TITLE_TAIL = re.compile(r"[\s*＊∗①†]+$")
-_KW_SPLIT_STRONG = re.compile(r"\s*[；;]\s*")
-_KW_SPLIT_COMMA = re.compile(r"\s*[，,、]\s*")
-
+__all__ = ["HeaderResult", "parse_bio", "parse_editor", "parse_funding", "parse_header", "split_keywords"]
 
 @dataclass
 class HeaderResult:
@@ -91,66 +75,6 @@ class HeaderResult:
                     keywords=list(self.keywords), funding=self.funding, editor=self.editor)
 
 
-def _kind(simp: str) -> str:
-    """What one header line is, judged on its simplified copy."""
-    if not simp.strip():
-        return "blank"
-    if _ABSTRACT.match(simp):
-        return "abstract"
-    if _KEYWORDS.match(simp):
-        return "keywords"
-    if _CLASSIFICATION.match(simp):
-        return "classification"
-    if _EN_KEYWORDS.match(simp):
-        return "en_keywords"
-    if _EN_ABSTRACT.match(simp):
-        return "en_abstract"
-    if _DATE_RUN.match(simp):
-        return "date"
-    if len(simp) <= 70 and (_JOURNAL.match(simp) or _JOURNAL_PAREN.match(simp)):
-        return "journal"
-    if _HEADING.match(simp):
-        return "heading"
-    if re.match(r"^\s*[*＊∗]\s*\S", simp):
-        return "star"
-    return "text"
-
-
-def _is_ascii_line(line: str) -> bool:
-    letters = [c for c in line if not c.isspace()]
-    return bool(letters) and sum(c.isascii() for c in letters) / len(letters) > 0.8
-
-
-def _join(parts: list[str]) -> str:
-    """Join wrapped lines: no space between Chinese, one between Latin words."""
-    out = ""
-    for p in parts:
-        p = p.strip()
-        if out and p and out[-1].isascii() and out[-1].isalnum() and p[0].isascii() and p[0].isalnum():
-            out += " "
-        out += p
-    return out
-
-
-def _after(line: str, simp: str, rx: re.Pattern[str]) -> str:
-    m = rx.match(simp)
-    return line[m.end():].strip() if m else line.strip()
-
-
-def split_keywords(text: str) -> list[str]:
-    """``a；b；c`` / ``a，b`` / ``a b c`` (the founding paper's spaces) → ordered list."""
-    text = text.strip().rstrip("。.；;，,")
-    if not text:
-        return []
-    if _KW_SPLIT_STRONG.search(text):
-        parts = _KW_SPLIT_STRONG.split(text)
-    elif _KW_SPLIT_COMMA.search(text):
-        parts = _KW_SPLIT_COMMA.split(text)
-    else:
-        parts = re.split(r"[\s\u3000]+", text)
-    return [p.strip() for p in parts if p.strip()]
-
-
 def parse_header(lines: list[str], cfg: dict | None = None) -> HeaderResult:
     """Read the header block of a paper given as text lines (see the module docstring)."""
     cfg = cfg or {}
@@ -164,7 +88,7 @@ def parse_header(lines: list[str], cfg: dict | None = None) -> HeaderResult:
 
     window = min(len(clean), max_lines)
     simp = [_same_length_simp(clean[i]) for i in range(window)]
-    kinds = [_kind(s) for s in simp]
+    kinds = [classify(s) for s in simp]
     # The header ends at the first section heading: nothing past it is header.
     for i, k in enumerate(kinds):
         if k == "heading" and i > 0:
@@ -217,8 +141,8 @@ def parse_header(lines: list[str], cfg: dict | None = None) -> HeaderResult:
                 break
         title_lines = [t0]
         if author_idx is not None:
-            title_lines += [i for i in front if t0 < i < author_idx and not _is_ascii_line(clean[i])]
-        res.title = _TITLE_TAIL.sub("", _join([clean[i] for i in title_lines])) or None
+            title_lines += [i for i in front if t0 < i < author_idx and not is_ascii_line(clean[i])]
+        res.title = _TITLE_TAIL.sub("", join_wrapped([clean[i] for i in title_lines])) or None
         used.update(title_lines)
 
     bio_names: list[str] = []
@@ -235,9 +159,14 @@ def parse_header(lines: list[str], cfg: dict | None = None) -> HeaderResult:
             res.warnings.append("header: author names split as in the bio line")
             res.authors = list(bio_names)
         res.affiliations.update(al.inline_affiliations)
-        aff_lines = [i for i in front if i > author_idx]
-        _numbered_affiliations(res, al.numbers, [clean[i] for i in aff_lines[:4]])
-        used.update(aff_lines[:4] if res.affiliations else [])
+        # Affiliation lines follow the author line directly.
+        after = []
+        for i in range(author_idx + 1, min(author_idx + 5, front_end)):
+            if kinds[i] != "text":
+                break
+            after.append(i)
+        n_aff = _numbered_affiliations(res, al.numbers, [clean[i] for i in after])
+        used.update(after[:n_aff])
     elif run_authors:
         spaced = parse_author_line(run_authors) if re.search(r"\s", run_authors) else None
         res.authors = spaced.names if spaced else split_run_together(run_authors, bio_names or None)
@@ -247,17 +176,17 @@ def parse_header(lines: list[str], cfg: dict | None = None) -> HeaderResult:
     # Abstract: the marker line and its wrapped continuation.
     abs_end = None
     if i_abs is not None:
-        parts = [_after(clean[i_abs], simp[i_abs], _ABSTRACT)]
+        parts = [after_marker(clean[i_abs], simp[i_abs], _ABSTRACT)]
         j = i_abs + 1
-        while j < window and kinds[j] == "text" and j - i_abs <= 40 and not _is_ascii_line(clean[j]):
+        while j < window and kinds[j] == "text" and j - i_abs <= 40 and not is_ascii_line(clean[j]):
             parts.append(clean[j])
             j += 1
-        res.abstract = _join(parts) or None
+        res.abstract = join_wrapped(parts) or None
         abs_end = j - 1
         used.update(range(i_abs, j))
 
     if i_kw is not None:
-        text = _after(clean[i_kw], simp[i_kw], _KEYWORDS)
+        text = after_marker(clean[i_kw], simp[i_kw], _KEYWORDS)
         j = i_kw
         # A keyword line wrapped by PDF extraction ends with its separator.
         while re.search(r"[；;，,、]\s*$", text) and j + 1 < window and kinds[j + 1] == "text":
@@ -272,7 +201,11 @@ def parse_header(lines: list[str], cfg: dict | None = None) -> HeaderResult:
     _year_from_article_no(res, clean, window)
     res.body_start = _body_start(kinds, clean, used, window, stop, abs_end)
 
-    # Lines outside the header block that still belong to the metadata.
+    # Lines outside the header block that still belong to the metadata. A bio line must name
+    # one of the authors (when they are known), so a bracketed body line is not taken for one.
+    if bio and res.authors and not any(_match_author(n, res.authors) in res.authors for n in bio):
+        res.warnings.append(f"header: bio line {bio_idx} names none of the authors; ignored")
+        bio = None
     if bio:
         for name, desc in bio.items():
             key = _match_author(name, res.authors)
@@ -285,7 +218,7 @@ def parse_header(lines: list[str], cfg: dict | None = None) -> HeaderResult:
     res.funding, f_idx = _find(clean, parse_funding, ("*", "＊", "∗", "基金", "项目", "項目"))
     res.editor, e_idx = _find(clean, parse_editor, ("编辑", "編輯"), last=True)
     res.meta_lines += [i for i in (f_idx, e_idx) if i is not None and i >= res.body_start]
-    res.meta_lines = sorted(set(i for i in res.meta_lines if i is not None))
+    res.meta_lines = sorted({i for i in res.meta_lines if i is not None})
 
     if res.title is None:
         res.warnings.append("header: no title found")
@@ -309,26 +242,34 @@ def _strip_zeros(issue: str) -> str:
     return (issue.lstrip("0") or "0") if issue.isdigit() else issue
 
 
-def _numbered_affiliations(res: HeaderResult, numbers: dict[str, list[str]], lines: list[str]) -> None:
-    """``（1.南昌大学 经济管理学院，江西 南昌 330031；2.…）`` under numbered authors."""
+def _numbered_affiliations(res: HeaderResult, numbers: dict[str, list[str]], lines: list[str]) -> int:
+    """``（1.南昌大学 经济管理学院，江西 南昌 330031；2.…）`` under numbered authors.
+
+    Returns how many of ``lines`` were affiliation lines.
+    """
     by_number: dict[str, str] = {}
     plain: list[str] = []
+    consumed = 0
     for line in lines:
-        inner = line.strip().strip("()（）").strip()
+        stripped = line.strip()
+        inner = stripped.strip("()（）").strip()
         found = _NUMBERED_AFF.findall(inner)
         if found and re.match(r"^\d+\s*[.．、]", inner):
             for n, text in found:
                 by_number[n] = text.strip().rstrip("）)").strip()
-        elif _INSTITUTION.search(inner) and not _is_ascii_line(inner):
+        elif (_INSTITUTION.search(_same_length_simp(inner)) and not is_ascii_line(inner)
+              and (re.match(r"^[(（].*[)）]$", stripped) or (len(inner) < 60 and "。" not in inner))):
             plain.append(inner)
         else:
             break
+        consumed += 1
     for name in res.authors:
         texts = [by_number[n] for n in numbers.get(name, []) if n in by_number]
         if texts:
             res.affiliations[name] = "；".join(texts)
         elif plain and name not in res.affiliations:
             res.affiliations[name] = plain[0]
+    return consumed
 
 
 def _year_from_article_no(res: HeaderResult, clean: list[str], window: int) -> None:
@@ -352,7 +293,7 @@ def _body_start(kinds: list[str], clean: list[str], used: set[int], window: int,
     if en and en[0] - end <= 8:
         end = max(en)
         j = end + 1
-        while kinds[end] == "en_abstract" and j < window and kinds[j] == "text" and _is_ascii_line(clean[j]):
+        while kinds[end] == "en_abstract" and j < window and kinds[j] == "text" and is_ascii_line(clean[j]):
             end = j
             j += 1
     # Classification lines, funding notes, dates that follow directly are header as well.

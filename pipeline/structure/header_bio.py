@@ -18,7 +18,7 @@ _CLOSE = "[)）\\]］】〕]"
 
 _EDITOR = re.compile(rf"^\s*{_OPEN}?\s*(?:(?:责任编辑|责编)\s*[:：]?|编辑\s*[:：])\s*([^)）\]］】〕]+?)\s*{_CLOSE}?\s*$")
 _BIO_WRAPPED = re.compile(rf"^\s*{_OPEN}\s*(.+?)\s*{_CLOSE}\s*$")
-_BIO_ENTRY = re.compile(rf"^\s*([{HAN}·•]{{2,8}}?)\s*系\s*(.+?)\s*[。.]?\s*$")
+_BIO_ENTRY = re.compile(rf"^\s*([{HAN}]{{2,4}}?|[{HAN}]+[·•][{HAN}·•]+?)\s*系\s*(.+?)\s*[。.]?\s*$")
 _PROFILE = re.compile(r"^\s*[\[［【〔(（]?\s*作\s*者\s*简\s*介\s*[\]］】〕)）]?\s*[:：]?\s*")
 _PROFILE_NAME = re.compile(rf"^\s*([{HAN}·•]{{2,8}}?)\s*(?=[(（,，])")
 _BIRTH = re.compile(r"^\s*[(（]\s*\d{4}\s*[-—–－~～]*\s*(?:\d{4})?\s*[)）]\s*")
@@ -30,7 +30,7 @@ _FUNDING_WORDS = re.compile(r"本文系|本文为|基金|项目|资助|课题")
 _PERSONAL = re.compile(
     r"^(?:男|女|[汉满回藏壮苗彝土蒙朝鲜]族|.{1,12}人|研究方向[为是:：]?.*|主要研究.*|主要从事.*|"
     r"(?:E-?mail|电子邮箱|邮箱|通讯作者|通信作者)\s*[:：]?.*)$",
-    re.I,
+    re.IGNORECASE,
 )
 # Posts and ranks printed after the institution in a bio (longest first).
 _TITLES = re.compile(
@@ -116,7 +116,11 @@ def _parse_profile(text: str) -> dict[str, str]:
 
 
 def institution_of(description: str) -> str:
-    """``福建商学院金融学院教授`` → ``福建商学院金融学院`` (posts and ranks dropped)."""
+    """``福建商学院金融学院教授`` → ``福建商学院金融学院`` (posts, ranks, place and postcode dropped)."""
+    if "；" in description:  # one author, several numbered affiliations
+        return "；".join(filter(None, (institution_of(p) for p in description.split("；"))))
+    # CNKI prints "unit，province city postcode": the place is not part of the institution.
+    description = re.sub(r"\s*[，,]\s*[^，,；;]*\d{6}\s*$", "", description)
     simp = _same_length_simp(description)
     m = _TITLES.search(simp)
     cut = m.start() if m else len(description)

@@ -25,12 +25,14 @@ def _infer_year(paper: Paper) -> int | None:
     return max(years) if years else None
 
 
-def build_paper(raw: RawDoc, aliases: dict[str, Any] | None = None) -> Paper:
+def build_paper(raw: RawDoc, aliases: dict[str, Any] | None = None, cfg: dict[str, Any] | None = None) -> Paper:
+    """cfg is the ``structure`` section of the config."""
     from ..refs import parse_footnotes
 
     lines = raw.text.split("\n")
-    header = parse_header(lines)
-    body = parse_body(lines, header.body_start)
+    cfg = cfg or {}
+    header = parse_header(lines, cfg.get("header"))
+    body = parse_body(lines, header.body_start, cfg.get("body"))
     meta = Meta(
         title=header.title, authors=list(header.authors), affiliations=dict(header.affiliations or {}),
         journal=header.journal, year=header.year, issue=header.issue, abstract=header.abstract,

@@ -27,6 +27,14 @@ CIRCLED = (
 )
 
 
+def _halfwidth_stop(text: str, i: int) -> bool:
+    """A ``.`` used as a Chinese full stop: after a Han character and not inside a number/word."""
+    if i == 0 or not ("\u3400" <= text[i - 1] <= "\u9fff"):
+        return False
+    nxt = text[i + 1] if i + 1 < len(text) else ""
+    return not nxt or not (nxt.isascii() and nxt.isalpha())
+
+
 def is_attachable(ch: str) -> bool:
     """Characters glued to the end of the sentence they follow: closers, markers, sentinels."""
     if ch in TRAILERS or ch in CIRCLED or ch in "^":
@@ -51,7 +59,7 @@ def _cut_points(text: str, ends: str, quotes: bool) -> tuple[list[int], int | No
             elif any(c == ch for c, _ in stack):  # tolerate a missing inner closer
                 while stack and stack.pop()[0] != ch:
                     pass
-        elif ch in ends:
+        elif ch in ends or (ch == "." and _halfwidth_stop(text, i)):
             j = i + 1
             while j < n and text[j] in ends:
                 j += 1

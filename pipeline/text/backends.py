@@ -20,7 +20,10 @@ import re
 from typing import Callable
 
 _HAN = re.compile(r"[\u4e00-\u9fd5]")
-_ODD = re.compile(r"[+#&._%\-]")  # a Latin run without these chars is cut the same by both
+_ODD = re.compile(r"[+#&._%\-]")
+# jieba and jieba-rs only disagree on a Latin/numeric run holding one of +#&._%- next to another
+# run character (ET-1, 2076.2kg); lines without such a pair skip the per-token fix-up.
+_RUN_ODD = re.compile(r"[A-Za-z0-9+#&._%\-][+#&._%\-]|[+#&._%\-][A-Za-z0-9]")
 _JIEBA_ALNUM_SPLIT = re.compile(r"[a-zA-Z0-9]+(?:\.\d+)?%?|[^a-zA-Z0-9]+")
 
 
@@ -63,7 +66,7 @@ class RjiebaBackend:
 
     def cut(self, text: str) -> list[str]:
         toks = self._cut(text)
-        if not _ODD.search(text):
+        if not _RUN_ODD.search(text):
             return toks
         out: list[str] = []
         has_word = self._rj.has_word

@@ -1,0 +1,78 @@
+"""Authors compared directly: gensim's author-topic model over the units each author carries.
+
+An author's topic mixture is fitted jointly with the topics (Rosen-Zvi et al. 2004), so authors
+with few units still get a mixture pulled toward the topics of the words they use. The runner
+adds cited authors as pseudo-units made of the sentences that cite them; to this module they are
+units like any other, with that author in `authors`.
+"""
+from __future__ import annotations
+
+import numpy as np
+from gensim.models import AuthorTopicModel
+
+from pipeline.models.topics_describe import make_label, relevance_order
+from pipeline.models.topics_select import top_term_ids
+from pipeline.models.topics_vocab import build_dictionary, clean_tokens
+
+
+def author_topics(units, cfg: dict | None = None, k: int | None = None) -> list[dict]:
+    """Rows {author, topic_id, label, weight, n_units} with weight >= 0.01, sorted.
+
+    K: the `k` argument (pass the chosen K of fit_topics), else an integer `k` in cfg, else
+    `author_k` (default 10). Units without authors or content tokens are left out.
+    """
+    from pipeline.models.topics import _cfg
+
+    cfg = _cfg(cfg)
+    kept = [(u, clean_tokens(u.tokens, cfg)) for u in units if u.authors]
+    kept = [(u, t) for u, t in kept if t]
+    if len(kept) < 2:
+        return []
+    texts = [t for _, t in kept]
+    d = build_dictionary(texts, cfg)
+    corpus = [d.doc2bow(t) for t in texts]
+    author2doc: dict[str, list[int]] = {}
+    for i, (u, _) in enumerate(kept):
+        for a in dict.fromkeys(u.authors):  # an author listed twice on one unit counts once
+            author2doc.setdefault(a, []).append(i)
+    if k is None:
+        k = int(cfg["k"]) if str(cfg.get("k")) != "auto" else int(cfg.get("author_k", 10))
+    k = max(2, min(k, len(kept)))
+    model = AuthorTopicModel(
+        corpus=corpus, num_topics=k, id2word=d, author2doc=author2doc,
+        random_state=int((cfg.get("seeds") or [0])[0]), passes=int(cfg.get("passes", 10)),
+        iterations=int(cfg.get("iterations", 100)), chunksize=int(cfg.get("chunksize", 2000)),
+        eval_every=0,
+    )
+    phi = np.asarray(model.get_topics(), dtype=float)
+    tf = np.zeros(len(d))
+    for bow in corpus:
+        for i, c in bow:
+            tf[i] += c
+    rel = relevance_order(phi, tf, float(cfg.get("relevance_lambda", 0.6)))
+    labels = []
+    for t, ids in enumerate(top_term_ids(phi, int(cfg.get("label_pool", 10)))):
+        head = {d[i] for i in ids}
+        labels.append(make_label([d[i] for i in ids], [d[i] for i in rel[t] if d[i] in head],
+                                 int(cfg.get("label_terms", 3))))
+    rows = []
+    for a in sorted(author2doc):
+        for t, w in model.get_author_topics(a, minimum_probability=0.0):
+            w = round(float(w), 4)
+            if w >= 0.01:
+                rows.append({"author": a, "topic_id": int(t), "label": labels[t], "weight": w,
+                             "n_units": len(author2doc[a])})
+    rows.sort(key=lambda r: (r["author"], r["topic_id"]))
+    return rows
+
+
+def author_topic_matrix(rows: list[dict]) -> tuple[list[str], list[int], np.ndarray]:
+    """(authors, topic ids, authors x topics weights) for a table or heat-map figure."""
+    authors = sorted({r["author"] for r in rows})
+    topics = sorted({r["topic_id"] for r in rows})
+    m = np.zeros((len(authors), len(topics)))
+    ai = {a: i for i, a in enumerate(authors)}
+    ti = {t: i for i, t in enumerate(topics)}
+    for r in rows:
+        m[ai[r["author"]], ti[r["topic_id"]]] = r["weight"]
+    return authors, topics, m

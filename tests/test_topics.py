@@ -1,0 +1,208 @@
+"""Topic models on real data: CSL abstracts and the founding paper (issue 5)."""
+from __future__ import annotations
+
+import json
+import pickle
+import re
+import time
+from pathlib import Path
+
+import pytest
+from sklearn.metrics import normalized_mutual_info_score
+
+from pipeline.models.topics import TopicUnit, choose_unit, fit_topics, update_topics
+from pipeline.models.topics_author import author_topic_matrix, author_topics
+from pipeline.models.topics_bursts import kleinberg
+from pipeline.models.topics_tokens import content_tokenizer
+from pipeline.models.topics_vocab import clean_tokens, is_citation_like
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SEED = SHARED / "corpora/seed/000_085182e16f623625.txt"
+NOISE = {"参见", "年", "第", "期", "出版社", "北京"}
+
+
+@pytest.fixture(scope="module")
+def cut():
+    return content_tokenizer()[0]
+
+
+@pytest.fixture(scope="module")
+def csl_rows():
+    with open(SHARED / "data/csl/csl_2000.jsonl", encoding="utf-8") as f:
+        return [json.loads(line) for line in f]
+
+
+@pytest.fixture(scope="module")
+def csl_units(cut, csl_rows):
+    units = []
+    for n, r in enumerate(csl_rows):
+        text = r["title"] + "。" + r["abstract"]
+        units.append(TopicUnit(f"csl{n:04d}", f"csl{n:04d}", cut(text) + list(r["keywords"]),
+                               text=text, year=2010 + n % 7, journal=r["discipline"]))
+    return units
+
+
+@pytest.fixture(scope="module")
+def seed_body_units(cut):
+    body = (SHARED / "gold/seed/body.txt").read_text(encoding="utf-8").splitlines()
+    return [TopicUnit("seed", f"seed:p{i}", cut(p), text=p, authors=["陈灏", "钟锦宸"], year=2025)
+            for i, p in enumerate(body) if p.strip()]
+
+
+@pytest.fixture(scope="module")
+def seed_raw_units(cut):
+    # blank-line blocks of the PDF text: body paragraphs and page footnotes interleaved
+    raw = SEED.read_text(encoding="utf-8")
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", raw) if b.strip()]
+    return [TopicUnit("seed", f"seed:b{i}", cut(b), text=b) for i, b in enumerate(blocks)]
+
+
+def _top_topic(result) -> dict[str, int]:
+    best: dict[str, tuple[float, int]] = {}
+    for r in result.doc_topics:
+        if r["unit_id"] not in best or r["weight"] > best[r["unit_id"]][0]:
+            best[r["unit_id"]] = (r["weight"], r["topic_id"])
+    return {u: t for u, (_, t) in best.items()}
+
+
+def test_choose_unit():
+    assert choose_unit(1, {}) == "paragraph"
+    assert choose_unit(37, {}) == "paper"
+    assert choose_unit(37, {"unit": "section"}) == "section"
+    assert choose_unit(1, {"topics": {"unit": "paper"}}) == "paper"
+
+
+def test_clean_tokens_drops_citation_apparatus():
+    toks = ["参见", "数字资本", "2019年", "第5期", "北京", "人民出版社", "年", "https", "the", "帝国主义"]
+    assert clean_tokens(toks, {}) == ["数字资本", "北京", "帝国主义"]
+
+
+def test_footnotes_are_citation_like_body_is_not():
+    notes = [json.loads(line)["text"] for line in open(SHARED / "gold/seed/footnotes.jsonl",
+                                                        encoding="utf-8")]
+    body = [p for p in (SHARED / "gold/seed/body.txt").read_text(encoding="utf-8").splitlines()
+            if p.strip()]
+    assert sum(map(is_citation_like, notes)) >= 0.9 * len(notes)
+    assert sum(map(is_citation_like, body)) == 0
+
+
+@pytest.mark.parametrize("model", ["nmf", "lda"])
+def test_seed_by_paragraph_topics_carry_no_citation_noise(seed_body_units, seed_raw_units, model):
+    for units in (seed_body_units, seed_raw_units):
+        res = fit_topics(units, {"model": model})
+        assert 2 <= res.k <= 10
+        for t in res.topics:
+            assert len(t["top_terms"]) == 10
+            assert not NOISE & set(t["top_terms"]), (t["label"], t["top_terms"])
+            assert 2 <= len(t["label"].split("·")) <= 3
+        # K chosen over a grid, the curve reported with the chosen K marked
+        assert sum(r["chosen"] for r in res.k_curve) == 1
+        assert {"k", "c_v", "npmi", "stability"} <= set(res.k_curve[0])
+    # reference blocks of the raw text are inferred, not fitted
+    assert res.n_inferred_units > 50
+
+
+def test_csl_nmi_at_least_twice_baseline(csl_units, csl_rows):
+    res = fit_topics(csl_units, {"k": 13, "unit": "paper"})
+    assert res.model_name == "nmf"  # abstracts are short: the auto rule picks NMF
+    top = _top_topic(res)
+    ids = [u.unit_id for u in csl_units]
+    assert len(top) == len(ids)
+    score = normalized_mutual_info_score([r["category"] for r in csl_rows], [top[i] for i in ids])
+    assert score >= 2 * 0.145, score
+    assert res.k == 13 and len(res.topics) == 13
+    assert all(r["weight"] >= 0.01 and r["weight"] == round(r["weight"], 4) for r in res.doc_topics)
+    assert res.prevalence_by_year and res.prevalence_by_journal and res.trends
+    assert {"rising", "falling", "flat"} >= {t["direction"] for t in res.trends}
+    assert len(res.passages) >= 13 and all(p["text"] and p["weight"] >= 0.05 for p in res.passages)
+
+
+def test_two_fits_identical_tables(csl_units, seed_body_units):
+    for units, cfg in ((csl_units[:400], {"k": 8}), (seed_body_units, {"model": "lda"})):
+        a, b = fit_topics(units, cfg), fit_topics(units, cfg)
+        assert a.topics == b.topics
+        assert a.doc_topics == b.doc_topics
+        assert a.k_curve == b.k_curve and a.passages == b.passages
+
+
+def test_short_units_left_out_of_fit_but_get_topics(csl_units, csl_rows, cut):
+    units = list(csl_units[:300])
+    # metadata-only records: title and keywords, no abstract
+    for n, r in enumerate(csl_rows[300:310]):
+        units.append(TopicUnit(f"meta{n}", f"meta{n}", cut(r["title"]) + list(r["keywords"]),
+                               text=r["title"]))
+    res = fit_topics(units, {"k": 8, "min_tokens": 20})
+    assert res.n_inferred_units >= 10
+    got = {r["unit_id"] for r in res.doc_topics}
+    assert sum(f"meta{n}" in got for n in range(10)) >= 8
+
+
+@pytest.mark.parametrize("model", ["lda", "nmf"])
+def test_update_folds_new_paper_without_refit(csl_units, model):
+    base, new = csl_units[:300], csl_units[300]
+    cfg = {"k": 8, "model": model}
+    t0 = time.perf_counter()
+    res = fit_topics(base, cfg)
+    t_fit = time.perf_counter() - t0
+    before = pickle.loads(res.state)["model"]
+    t0 = time.perf_counter()
+    upd = update_topics(res.state, [new], cfg)
+    t_upd = time.perf_counter() - t0
+    assert upd.mode == "update" and res.mode == "refit"
+    assert upd.k == res.k and upd.k_curve == res.k_curve
+    assert any(r["unit_id"] == new.unit_id for r in upd.doc_topics)
+    assert len({r["unit_id"] for r in upd.doc_topics}) == 301
+    assert t_upd < t_fit
+    assert upd.notes and "update" in upd.notes[0]
+    if model == "lda":  # the online update moved the topic-word posterior
+        after = pickle.loads(upd.state)["model"]
+        assert (abs(after.state.get_lambda() - before.state.get_lambda())).max() > 0
+
+
+def test_ldavis_page_is_offline(seed_body_units, tmp_path):
+    pytest.importorskip("pyLDAvis")
+    from pipeline.models.topics_ldavis import external_resources, write_ldavis
+
+    res = fit_topics(seed_body_units, {"model": "lda", "k": 5})
+    page = write_ldavis(res.state, tmp_path / "ldavis.html").read_text(encoding="utf-8")
+    assert external_resources(page) == []
+    assert not re.search(r"src=[\"']https?://|cdn\.jsdelivr", page)  # d3's licence names its site
+    assert "function LDAvis" in page or "LDAvis = function" in page
+    assert "d3" in page and len(page) > 200_000  # d3 itself is inlined
+    assert "new LDAvis(" in page and "资本" in page
+
+
+def test_author_topics(seed_body_units, csl_units):
+    units = list(seed_body_units)
+    for u in csl_units[:60]:
+        units.append(TopicUnit(u.doc_id, u.unit_id, u.tokens, u.text, authors=[u.journal or "x"]))
+    rows = author_topics(units, {"k": 5})
+    authors, topics, m = author_topic_matrix(rows)
+    assert "陈灏" in authors and "钟锦宸" in authors
+    assert m.shape == (len(authors), len(topics))
+    assert all(0.9 <= s <= 1.01 for s in m.sum(axis=1))
+    assert rows == author_topics(units, {"k": 5})
+
+
+def test_kleinberg_finds_the_burst_years():
+    d = [100] * 9
+    r = [5, 4, 6, 5, 30, 35, 5, 4, 6]
+    assert kleinberg(r, d) == [0, 0, 0, 0, 1, 1, 0, 0, 0]
+    assert kleinberg([5] * 9, d) == [0] * 9
+
+
+def test_bursts_on_real_years(csl_units):
+    from pipeline.models.topics_bursts import term_bursts
+
+    # a concept that only the 2016 slice of real abstracts uses must burst there and nowhere else
+    units = [TopicUnit(u.doc_id, u.unit_id, list(u.tokens), u.text, year=u.year)
+             for u in csl_units[:700]]
+    for u in units:
+        if u.year == 2016 and int(u.doc_id[3:]) % 2 == 0:
+            u.tokens.append("金融帝国主义")
+    texts = [u.tokens for u in units]
+    rows = term_bursts(units, texts, ["金融帝国主义", "研究"], {})
+    hit = [b for b in rows if b["term"] == "金融帝国主义"]
+    assert [(b["start"], b["end"]) for b in hit] == [(2016, 2016)]
+    assert hit[0]["weight"] > 0
+    assert term_bursts(units[:50], texts[:50], ["金融帝国主义"], {"burst_min_years": 99}) == []
