@@ -280,9 +280,10 @@ def describe(st: dict, cfg: dict, evidence: list[TopicUnit] | None = None,
     )
 
 
-def topic_weights(result_state: bytes) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
-    """(topic-term, unit-topic over fitted units, vocabulary, term frequency) of a stored state,
-    in reported topic order; what pyLDAvis needs."""
+def topic_weights(result_state: bytes) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray,
+                                                np.ndarray]:
+    """(topic-term, unit-topic over fitted units, vocabulary, term frequency, unit lengths) of a
+    stored state, in reported topic order; what pyLDAvis needs."""
     st = pickle.loads(result_state)
     be = BACKENDS[st["model_name"]]()
     d, order = st["dictionary"], st["order"]
@@ -293,4 +294,5 @@ def topic_weights(result_state: bytes) -> tuple[np.ndarray, np.ndarray, list[str
     for bow in bows:
         for i, c in bow:
             tf[i] += c
-    return phi, theta, [d[i] for i in range(len(d))], tf
+    lengths = np.array([sum(c for _, c in b) for b in bows], dtype=float)
+    return phi, theta, [d[i] for i in range(len(d))], tf, lengths

@@ -52,13 +52,13 @@ def prepare_vis(result_state: bytes, lam_step: float = 0.01):
 
     from pipeline.models.topics import topic_weights
 
-    phi, theta, vocab, tf = topic_weights(result_state)
+    phi, theta, vocab, tf, lengths = topic_weights(result_state)
     keep = tf > 0  # pyLDAvis divides by term frequency
     phi = phi[:, keep] + 1e-12
     phi = phi / phi.sum(axis=1, keepdims=True)
     theta = theta + 1e-12
     theta = theta / theta.sum(axis=1, keepdims=True)
-    doc_len = theta.sum(axis=1) * 0 + 1.0
+    doc_len = np.maximum(lengths, 1.0)
     vocab = [v for v, k in zip(vocab, keep) if k]
     return pyLDAvis.prepare(
         topic_term_dists=phi, doc_topic_dists=theta, doc_lengths=doc_len, vocab=vocab,

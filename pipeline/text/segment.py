@@ -260,3 +260,25 @@ def segment_stream(infile: TextIO, outfile: TextIO, backend: str = "jieba", work
         return
     for out in _pool_map(seg, _join_block, blocks, workers):
         outfile.write(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m pipeline.text.segment [TEXT|-] [--backend B] [--workers N]``: a stand-in for
+    ``litmap segment`` (the CLI proper lives in pipeline/cli.py) used by bench/segment.py."""
+    import argparse
+    import sys
+
+    ap = argparse.ArgumentParser(prog="python -m pipeline.text.segment")
+    ap.add_argument("text", nargs="?", default="-")
+    ap.add_argument("--backend", default="jieba", choices=["jieba", "rjieba"])
+    ap.add_argument("--workers", type=int, default=0)
+    args = ap.parse_args(argv)
+    if args.text != "-":
+        print(" ".join(Segmenter({"backend": args.backend}).cut(args.text)))
+        return 0
+    segment_stream(sys.stdin, sys.stdout, backend=args.backend, workers=args.workers)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
