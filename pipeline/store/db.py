@@ -137,8 +137,9 @@ class Store:
             if files:
                 self.con.executemany("INSERT INTO run_files VALUES (?, ?, ?, ?, ?)",
                                      [(run_id, *f) for f in files])
-            self.con.executemany("INSERT INTO failures VALUES (?, ?, ?)",
-                                 [(run_id, f[0], f[3]) for f in files if f[2] == "failed"])
+            failed = [(run_id, f[0], f[3]) for f in files if f[2] == "failed"]
+            if failed:
+                self.con.executemany("INSERT INTO failures VALUES (?, ?, ?)", failed)
             self.con.execute(
                 "UPDATE runs SET finished=?, n_files=?, n_added=?, n_changed=?, n_removed=?, n_failed=?, "
                 "n_processed=?, n_cached=?, seconds=?, status='finished' WHERE run_id=?",
