@@ -15,10 +15,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 SHARED = ROOT.parent / "shared"
 
-from sklearn.metrics import normalized_mutual_info_score as nmi  # noqa: E402
+from sklearn.metrics import normalized_mutual_info_score as nmi
 
-from pipeline.models.topics import TopicUnit, fit_topics  # noqa: E402
-from pipeline.models.topics_tokens import content_tokenizer  # noqa: E402
+from pipeline.models.topics import TopicUnit, fit_topics
+from pipeline.models.topics_tokens import content_tokenizer
 
 
 def load_csl() -> list[dict]:

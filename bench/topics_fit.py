@@ -16,10 +16,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from topics_csl import csl_units, load_csl, seed_units  # noqa: E402
+from topics_csl import csl_units, load_csl, seed_units
 
-from pipeline.models.topics import fit_topics, update_topics  # noqa: E402
-from pipeline.models.topics_tokens import content_tokenizer  # noqa: E402
+from pipeline.models.topics import fit_topics, update_topics
+from pipeline.models.topics_tokens import content_tokenizer
 
 
 def timed(label: str, fn):
@@ -42,14 +42,15 @@ def main() -> None:
           + f" -> chosen k={res.k} ({res.model_name})")
     seed = seed_units(cut)
     for model in ("auto", "lda"):
-        r = timed(f"seed by paragraph fit model={model}", lambda: fit_topics(seed, {"model": model}))
+        r = timed(f"seed by paragraph fit model={model}", lambda m=model: fit_topics(seed, {"model": m}))
         print(f"  -> {r.model_name}, k={r.k}, {r.n_fit_units} units fitted")
     for model in ("lda", "nmf"):
         base = units[:1999]
         cfg = {"k": 13, "model": model}
-        fitted = timed(f"CSL refit 1999 docs model={model}", lambda: fit_topics(base, cfg))
+        fitted = timed(f"CSL refit 1999 docs model={model}",
+                       lambda b=base, c=cfg: fit_topics(b, c))
         timed(f"CSL --update +1 paper model={model}",
-              lambda: update_topics(fitted.state, [units[1999]], cfg))
+              lambda f=fitted, c=cfg: update_topics(f.state, [units[1999]], c))
     try:
         from pipeline.models.topics_ldavis import write_ldavis
 

@@ -24,12 +24,20 @@ import numpy as np
 
 from pipeline.models.topics_bursts import term_bursts
 from pipeline.models.topics_describe import (
-    make_label, passages, prevalence, relevance_order, trends,
+    make_label,
+    passages,
+    prevalence,
+    relevance_order,
+    trends,
 )
 from pipeline.models.topics_lda import LdaBackend
 from pipeline.models.topics_nmf import NmfBackend
 from pipeline.models.topics_select import (
-    choose_k, coherence, k_score, stability, top_term_ids,
+    choose_k,
+    coherence,
+    k_score,
+    stability,
+    top_term_ids,
 )
 from pipeline.models.topics_vocab import build_dictionary, clean_tokens, is_citation_like
 
@@ -119,7 +127,7 @@ def _perturb(bows: list, seed: int, model_name: str, cfg: dict) -> list:
         return bows
     rng = np.random.default_rng(seed)
     n = len(bows)
-    keep = np.sort(rng.choice(n, size=max(2, int(round(n * float(cfg["stability_sample"])))),
+    keep = np.sort(rng.choice(n, size=max(2, round(n * float(cfg["stability_sample"]))),
                               replace=False))
     return [bows[i] for i in keep]
 
@@ -208,16 +216,16 @@ def update_topics(state: bytes, new_units: list[TopicUnit], cfg: dict | None = N
             if m and u.unit_id not in old_ids]
     st["model"] = be.update(st["model"], fold, cfg)
     replace = {u.unit_id: (u, t, m) for u, t, m in zip(new_units, texts, mask)}
-    units, all_texts, all_mask = [], [], []
-    for u, t, m in zip(st["units"], st["texts"], st["mask"]):
-        u, t, m = replace.pop(u.unit_id, (u, t, m))
-        units.append(u), all_texts.append(t), all_mask.append(m)
-    for u, t, m in replace.values():
-        units.append(u), all_texts.append(t), all_mask.append(m)
+    merged = [replace.pop(u.unit_id, (u, t, m))
+              for u, t, m in zip(st["units"], st["texts"], st["mask"])]
+    merged += list(replace.values())
+    units = [x[0] for x in merged]
+    all_texts = [x[1] for x in merged]
+    all_mask = [x[2] for x in merged]
     st.update(units=units, texts=all_texts, mask=all_mask, cfg=cfg)
-    notes = [f"update: {len(fold)} new unit(s) folded into the stored {st['model_name']} model "
-             f"({'online variational update' if st['model_name'] == 'lda' else 'transformed only'});"
-             " vocabulary and K unchanged since the last refit"]
+    how = "online variational update" if st["model_name"] == "lda" else "transformed only"
+    notes = [(f"update: {len(fold)} new unit(s) folded into the stored {st['model_name']} model "
+              f"({how}); vocabulary and K unchanged since the last refit")]
     return describe(st, cfg, mode="update", notes=notes)
 
 

@@ -69,7 +69,7 @@ def prepare_vis(result_state: bytes, lam_step: float = 0.01):
 
 def write_ldavis(result_state: bytes, path: str | Path, title: str = "litmap topics") -> Path:
     """Write the page; returns its path. Raises ImportError if pyLDAvis is not installed."""
-    import pyLDAvis.urls as urls
+    from pyLDAvis import urls
 
     data = prepare_vis(result_state)
     vis_json = json.dumps(json.loads(data.to_json()), ensure_ascii=False)
@@ -91,5 +91,5 @@ def external_resources(page: str) -> list[str]:
     import re
 
     pat = re.compile(r"""<script[^>]+src\s*=|<link[^>]+href\s*=\s*["']?https?:|@import|url\(\s*["']?https?:""",
-                     re.I)
+                     re.IGNORECASE)
     return pat.findall(page)

@@ -6,7 +6,7 @@ exist and falls back to plain jieba + the stopwords-iso Chinese list otherwise.
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 
 def content_tokenizer(cfg: dict | None = None) -> tuple[Callable[[str], list[str]], str]:
@@ -17,7 +17,7 @@ def content_tokenizer(cfg: dict | None = None) -> tuple[Callable[[str], list[str
 
         seg, stop = Segmenter(cfg or {}), load_stopwords()
         return (lambda text: list(content_tokens(seg.cut(text), stop))), "pipeline.text.segment"
-    except Exception:  # segmenter not there yet (or broken): say so in the name
+    except Exception:  # noqa: BLE001 - segmenter missing or broken: fall back, say so in the name
         import jieba
         import stopwordsiso
 

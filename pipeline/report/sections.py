@@ -11,6 +11,7 @@ from .build import ReportSection, table_html, table_md
 NAV: list[dict[str, str]] = [
     {"href": "index.html#overview", "zh": "文献概览", "en": "Documents"},
     {"href": "index.html#changes", "zh": "本次变化", "en": "Changes"},
+    {"href": "index.html#references", "zh": "引文", "en": "References"},
 ]
 
 DOC_COLUMNS = ["doc_id", "work_id", "source", "status", "error", "title", "authors", "year", "year_inferred",
@@ -76,4 +77,10 @@ def changes(ctx: Any) -> ReportSection:
     return ReportSection("changes", "本次变化", "What changed", "\n".join(f"- {x}" for x in lines) + "\n", html)
 
 
-SECTIONS: list[Callable[[Any], ReportSection | None]] = [changes, overview]
+def _references(ctx: Any) -> ReportSection | None:
+    from .refs_section import references_section
+
+    return references_section(ctx)
+
+
+SECTIONS: list[Callable[[Any], ReportSection | None]] = [changes, overview, _references]

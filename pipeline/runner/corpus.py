@@ -27,6 +27,8 @@ class CorpusStage:
     after: tuple[str, ...] = ()
     # For stages that can fold new documents into a stored result: (ctx, previous result) -> result
     update: Callable[[Any, Any], Any] | None = None
+    # Mirror the result into queryable store tables: (ctx, result) -> None, run on every run.
+    persist: Callable[[Any, Any], None] | None = None
 
 
 def _works(ctx: Any) -> Any:
@@ -35,8 +37,15 @@ def _works(ctx: Any) -> Any:
     return link_works(ctx.papers)
 
 
+def _persist_works(ctx: Any, result: Any) -> None:
+    ctx.store.replace_table("doc_works", sorted(result["doc_work"].items()))
+    ctx.store.replace_table("citations", [
+        (r["doc_id"], r["footnote_n"], r["work_id"], r["matched_doc_id"], r["authors"], r["title"], r["container"],
+         r["year"], r["type"], r["classic"]) for r in result["references"]])
+
+
 STAGES: list[CorpusStage] = [
-    CorpusStage("works", "works-1", _works, ("refs",), {"refs": ("aliases",)}),
+    CorpusStage("works", "works-2", _works, ("refs",), {"refs": ("aliases",)}, persist=_persist_works),
 ]
 
 
@@ -63,6 +72,8 @@ def run_corpus_stages(ctx: Any) -> None:
         blob = ctx.store.get_corpus(stage.name, h)
         if blob is not None:
             ctx.results[stage.name] = pickle.loads(blob)
+            if stage.persist is not None:
+                stage.persist(ctx, ctx.results[stage.name])
             ctx.timings[stage.name] = time.time() - t
             continue
         previous = None
@@ -73,4 +84,6 @@ def run_corpus_stages(ctx: Any) -> None:
         result = stage.update(ctx, previous) if previous is not None else stage.compute(ctx)
         ctx.results[stage.name] = result
         ctx.store.put_corpus(stage.name, h, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+        if stage.persist is not None:
+            stage.persist(ctx, result)
         ctx.timings[stage.name] = time.time() - t

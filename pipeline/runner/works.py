@@ -42,4 +42,34 @@ def link_works(papers: list[dict[str, Any]]) -> dict[str, Any]:
                      "authors": ";".join(r.authors_canonical or r.authors), "title": r.title,
                      "container": r.container, "year": r.year, "type": r.type, "classic": r.classic,
                      "matched_doc_id": d, "raw": r.raw, "nationality": r.nationality})
-    return {"doc_work": doc_work, "references": rows, "variants": variants}
+    return {"doc_work": doc_work, "references": rows, "variants": variants, **_summaries(papers, refs, where)}
+
+
+def _summaries(papers: list[dict[str, Any]], refs: list[Ref], where: list[tuple[str, int]]) -> dict[str, Any]:
+    """Rankings (classics apart), pairs, alias suggestions and footnotes that look cited but gave nothing."""
+    import re
+
+    from ..refs import (author_citation_counts, coauthorship_pairs, cocitation_pairs, suggest_aliases,
+                        work_citation_counts)
+
+    by_doc: dict[str, list[Ref]] = {}
+    for (doc_id, _n), r in zip(where, refs):
+        by_doc.setdefault(doc_id, []).append(r)
+    cited = sorted(by_doc.items())
+    names = sorted({n for r in refs for n in r.authors})
+    body = [s["text"] for p in papers for sec in p["sections"] for para in sec.get("sentences", []) for s in para]
+    unparsed = []
+    for p in papers:
+        for f in p["footnotes"]:
+            # A note with a book title mark, a year of publication or a URL but no reference is
+            # probably a citation the parser missed: show it rather than drop it silently.
+            if not f.get("refs") and re.search(r"《[^》]+》|https?://|\d{4}\s*年", f["text"]):
+                unparsed.append({"doc_id": p["doc_id"], "footnote_n": f["n"], "text": f["text"]})
+    return {
+        "author_counts": author_citation_counts(cited),
+        "work_counts": work_citation_counts(cited),
+        "cocitation": cocitation_pairs(cited),
+        "coauthorship": coauthorship_pairs(cited),
+        "alias_suggestions": suggest_aliases(names, body),
+        "unparsed": unparsed,
+    }

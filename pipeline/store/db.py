@@ -47,6 +47,12 @@ MIGRATIONS: list[str] = [
     CREATE TABLE warnings (doc_id VARCHAR, source VARCHAR, message VARCHAR);
     CREATE TABLE failures (run_id INTEGER, source VARCHAR, error VARCHAR);
     """,
+    # 2: the citation graph (documents → works → authors), rewritten by the works stage each run.
+    """
+    CREATE TABLE doc_works (doc_id VARCHAR, work_id VARCHAR);
+    CREATE TABLE citations (doc_id VARCHAR, footnote_n INTEGER, work_id VARCHAR, matched_doc_id VARCHAR,
+        authors VARCHAR, title VARCHAR, container VARCHAR, year INTEGER, type VARCHAR, classic BOOLEAN);
+    """,
 ]
 
 DOC_TABLES = ("documents", "sections", "paragraphs", "sentences", "footnotes", "refs", "warnings")
@@ -122,6 +128,19 @@ class Store:
         with self.transaction():
             self.con.execute("DELETE FROM corpus_cache WHERE stage=? AND input_hash=?", [stage, input_hash])
             self.con.execute("INSERT INTO corpus_cache VALUES (?, ?, ?, ?)", [stage, input_hash, time.time(), payload])
+
+    def replace_table(self, table: str, rows: list[tuple]) -> None:
+        """Replace a corpus-level table whole (it mirrors a cached corpus result)."""
+        import pandas as pd
+
+        cols = [r[0] for r in self.con.execute(f"DESCRIBE {table}").fetchall()]
+        frame = pd.DataFrame(rows, columns=cols)  # bulk insert: executemany is row by row
+        with self.transaction():
+            self.con.execute(f"DELETE FROM {table}")
+            if rows:
+                self.con.register("_rows", frame)
+                self.con.execute(f"INSERT INTO {table} SELECT * FROM _rows")
+                self.con.unregister("_rows")
 
     # -- runs ---------------------------------------------------------------------------------
     def start_run(self, corpus: str, config_hash: str, mode: str) -> int:

@@ -19,6 +19,7 @@ Example::
 """
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 import re
 from pathlib import Path
@@ -196,6 +197,12 @@ def _join_block(block: str) -> str:
     return "".join(" ".join(cut(ln)) + "\n" for ln in block.split("\n"))
 
 
+def _json_block(block: str) -> str:
+    """``litmap segment --json``: one JSON array of tokens per line (tokens may hold spaces)."""
+    cut = _WORKER_SEG.cut
+    return "".join(json.dumps(cut(ln), ensure_ascii=False) + "\n" for ln in block.split("\n"))
+
+
 def _read_blocks(infile: TextIO, size: int = 1 << 18) -> Iterator[str]:
     """Blocks of whole lines (newline-free ends), about ``size`` characters each."""
     rest = ""
@@ -214,51 +221,65 @@ def _read_blocks(infile: TextIO, size: int = 1 << 18) -> Iterator[str]:
         yield rest.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def _make(segmenter: Segmenter | None, backend: str, cfg: dict | None) -> Segmenter:
+def _make(segmenter: Segmenter | None, backend: str, cfg: dict | None,
+          userdict_path: str | Path | None = None, registry_path: str | Path | None = None) -> Segmenter:
     if segmenter is not None:
         return segmenter
     sec = dict(_section(cfg))
     sec["backend"] = backend
-    return Segmenter(sec)
+    registry = load_registry(registry_path) if registry_path else None
+    return Segmenter(sec, registry=registry, userdict_path=userdict_path)
 
 
 def segment_lines(lines: Iterable[str], backend: str = "jieba", workers: int = 1,
-                  segmenter: Segmenter | None = None, cfg: dict | None = None) -> Iterator[str]:
-    """One output line per input line: tokens joined by single spaces (no newline).
+                  userdict_path: str | Path | None = None, registry_path: str | Path | None = None,
+                  segmenter: Segmenter | None = None, cfg: dict | None = None,
+                  joined: bool = False) -> Iterator:
+    """One result per input line, in order: its token list, or with ``joined=True`` the tokens
+    joined by single spaces (joining in the workers saves IPC).
 
     Trailing newlines are stripped. ``workers`` processes (0 = all cores) are forked after the
-    dictionaries are loaded, so start-up is paid once.
+    dictionaries are loaded, so start-up is paid once. For whole files prefer
+    :func:`segment_stream`, which moves blocks of lines instead of single lines.
     """
-    seg = _make(segmenter, backend, cfg)
+    seg = _make(segmenter, backend, cfg, userdict_path, registry_path)
     if workers == 0:
         workers = mp.cpu_count()
     stripped = (ln.rstrip("\r\n") for ln in lines)
     if workers <= 1:
-        for ln in stripped:
-            yield " ".join(seg.cut(ln))
+        cut = seg.cut
+        if joined:
+            for ln in stripped:
+                yield " ".join(cut(ln))
+        else:
+            for ln in stripped:
+                yield cut(ln)
         return
-    for out in _pool_map(seg, _join_chunk, _chunks(stripped), workers):
+    for out in _pool_map(seg, _join_chunk if joined else _cut_chunk, _chunks(stripped), workers):
         yield from out
 
 
 def segment_stream(infile: TextIO, outfile: TextIO, backend: str = "jieba", workers: int = 0,
-                   segmenter: Segmenter | None = None, cfg: dict | None = None) -> None:
+                   userdict_path: str | Path | None = None, registry_path: str | Path | None = None,
+                   segmenter: Segmenter | None = None, cfg: dict | None = None,
+                   as_json: bool = False) -> None:
     """``litmap segment -``: read ``infile`` in blocks, write one segmented line per input line.
 
     The fast path for whole files: blocks of ~256 KB travel to the workers and back as single
     strings, so the parent does almost nothing per line.
     """
-    seg = _make(segmenter, backend, cfg)
+    seg = _make(segmenter, backend, cfg, userdict_path, registry_path)
     if workers == 0:
         workers = mp.cpu_count()
     blocks = _read_blocks(infile)
+    fn = _json_block if as_json else _join_block
     if workers <= 1:
         global _WORKER_SEG
         _WORKER_SEG = seg
         for block in blocks:
-            outfile.write(_join_block(block))
+            outfile.write(fn(block))
         return
-    for out in _pool_map(seg, _join_block, blocks, workers):
+    for out in _pool_map(seg, fn, blocks, workers):
         outfile.write(out)
 
 
