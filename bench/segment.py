@@ -77,7 +77,7 @@ def main() -> None:
 
     lines = corpus(args.mb)
     size = mb_of(lines)
-    print(f"text: {size:.1f} MB, {len(lines)} lines, {os.cpu_count()} cores")
+    print(f"text: {size:.1f} MB, {len(lines)} lines, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f}")
 
     jieba.setLogLevel(60)
     jieba.initialize()

@@ -126,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from .config import ConfigError
+    from .store.db import StoreBusy
 
     parser = build_parser()
     a = parser.parse_args(argv)
@@ -134,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print(f"litmap: {e}", file=sys.stderr)
         return 2
+    except StoreBusy as e:
+        print(f"litmap: {e}", file=sys.stderr)
+        return 1
     except BrokenPipeError:
         return 0
 

@@ -18,8 +18,8 @@ Example::
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from pipeline.text.protect import Protector, fast_normalize, normalize_map
 from pipeline.text.registry import Concept, Registry

@@ -44,8 +44,45 @@ def _persist_works(ctx: Any, result: Any) -> None:
          r["year"], r["type"], r["classic"]) for r in result["references"]])
 
 
+def _topics(ctx: Any) -> Any:
+    from .topic_stage import compute_topics
+
+    return compute_topics(ctx)
+
+
+def _topics_update(ctx: Any, previous: Any) -> Any:
+    from .topic_stage import update_topic_stage
+
+    return update_topic_stage(ctx, previous)
+
+
+def _vectors(ctx: Any) -> Any:
+    from .model_stages import compute_vectors
+
+    return compute_vectors(ctx)
+
+
+def _terms(ctx: Any) -> Any:
+    from .model_stages import compute_terms
+
+    return compute_terms(ctx)
+
+
+def _concepts(ctx: Any) -> Any:
+    from .model_stages import compute_concept_stage
+
+    return compute_concept_stage(ctx)
+
+
+_SEG_FILES = {"segment": ("userdict", "concepts", "stopwords")}
 STAGES: list[CorpusStage] = [
     CorpusStage("works", "works-2", _works, ("refs",), {"refs": ("aliases",)}, persist=_persist_works),
+    CorpusStage("vectors", "vectors-1", _vectors, ("segment", "vectors"), _SEG_FILES),
+    CorpusStage("topics", "topics-1", _topics, ("segment", "topics"), _SEG_FILES, after=("works",),
+                update=_topics_update),
+    CorpusStage("terms", "terms-1", _terms, ("segment", "concepts"), {**_SEG_FILES, "concepts": ("registry",)}),
+    CorpusStage("concepts", "concepts-1", _concepts, ("segment", "concepts", "cooccurrence", "report"),
+                {**_SEG_FILES, "concepts": ("registry",)}, after=("works", "vectors", "terms")),
 ]
 
 

@@ -55,6 +55,10 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
+class StoreBusy(Exception):
+    """The DuckDB file is locked by another process."""
+
+
 DOC_TABLES = ("documents", "sections", "paragraphs", "sentences", "footnotes", "refs", "warnings")
 
 
@@ -62,7 +66,10 @@ class Store:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(self.path))
+        try:
+            self.con = duckdb.connect(str(self.path))
+        except duckdb.IOException as e:
+            raise StoreBusy(f"the store {self.path} is in use by another process (one litmap run at a time): {e}") from e
         self._migrate()
 
     # -- schema -------------------------------------------------------------------------------
@@ -146,6 +153,9 @@ class Store:
     def start_run(self, corpus: str, config_hash: str, mode: str) -> int:
         row = self.con.execute("SELECT coalesce(max(run_id), 0) + 1 FROM runs").fetchone()
         run_id = int(row[0])
+        # A run still marked running was killed: only one process can hold the store, so no
+        # other run is alive now.
+        self.con.execute("UPDATE runs SET status='aborted' WHERE status='running'")
         self.con.execute("INSERT INTO runs (run_id, started, corpus, config_hash, mode, status) "
                          "VALUES (?, ?, ?, ?, ?, 'running')", [run_id, time.time(), corpus, config_hash, mode])
         return run_id

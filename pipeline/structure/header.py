@@ -80,6 +80,7 @@ def parse_header(lines: list[str], cfg: dict | None = None) -> HeaderResult:
     cfg = cfg or {}
     max_lines = int(cfg.get("max_lines", 60))
     max_title_lines = int(cfg.get("max_title_lines", 3))
+    max_title_chars = int(cfg.get("max_title_chars", 200))
     res = HeaderResult()
 
     clean, repaired = _repair(lines)
@@ -130,6 +131,11 @@ def parse_header(lines: list[str], cfg: dict | None = None) -> HeaderResult:
     while len(front) > 1 and _COLUMN.match(clean[front[0]]):
         used.add(front.pop(0))
     author_idx: int | None = None
+    # A first line longer than any title (a paper pasted as one line, a plain essay) is body text.
+    if front and len(clean[front[0]]) > max_title_chars:
+        res.warnings.append(f"header: first line longer than {max_title_chars} characters: read as body, no title")
+        res.body_start = front[0]
+        return res
     if front:
         t0 = front[0]
         used.add(t0)

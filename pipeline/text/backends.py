@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Callable
+from collections.abc import Callable
 
 _HAN = re.compile(r"[\u4e00-\u9fd5]")
 _ODD = re.compile(r"[+#&._%\-]")

@@ -17,9 +17,9 @@ import ahocorasick
 import opencc
 
 from pipeline.ingest.normalize import (
+    _QUOTES,
     DASHES,
     ZERO_WIDTH,
-    _QUOTES,
     normalize_with_map,
     to_simplified,
     unify_dashes,

@@ -13,9 +13,10 @@ Example::
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 import yaml
 
@@ -59,7 +60,7 @@ class Registry:
             self.add(c)
 
     @classmethod
-    def empty(cls) -> "Registry":
+    def empty(cls) -> Registry:
         return cls()
 
     def add(self, concept: Concept) -> None:

@@ -22,8 +22,9 @@ from __future__ import annotations
 import json
 import multiprocessing as mp
 import re
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Iterable, Iterator, TextIO
+from typing import TextIO
 
 from pipeline.text.backends import make_backend
 from pipeline.text.protect import Protector, fast_normalize, normalize_map
@@ -276,11 +277,9 @@ def segment_stream(infile: TextIO, outfile: TextIO, backend: str = "jieba", work
     if workers <= 1:
         global _WORKER_SEG
         _WORKER_SEG = seg
-        for block in blocks:
-            outfile.write(fn(block))
+        outfile.writelines(fn(block) for block in blocks)
         return
-    for out in _pool_map(seg, fn, blocks, workers):
-        outfile.write(out)
+    outfile.writelines(_pool_map(seg, fn, blocks, workers))
 
 
 def main(argv: list[str] | None = None) -> int:

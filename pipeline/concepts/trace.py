@@ -1,0 +1,150 @@
+"""The trace of one concept over the corpus: the ``litmap trace CONCEPT --json`` shape.
+
+Contract keys (../shared/CONTRACT.md): concept, variants, mentions, users, first_use, spread,
+cooccurring, neighbors. Extras: counts_by_year, counts_by_author, profiles (how the company of
+words shifts between authors and years), n_documents, n_works, duplicates_dropped.
+
+Example::
+
+    >>> t = build_trace("數字食利國", mentions, papers, works, registry=reg)
+    >>> t["first_use"]["author"], [e["to"] for e in t["spread"]]
+    ('温旭', ['陈灏', '钟锦宸'])
+"""
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from pipeline.concepts.profiles import build_profiles
+from pipeline.concepts.spread import (
+    build_spread,
+    build_users,
+    doc_infos,
+    first_use,
+    representative_mentions,
+)
+from pipeline.text.protect import fast_normalize
+
+HIDDEN_FIELDS = ("context_tokens",)
+
+
+def resolve_concept(concept: str, registry: Any = None) -> str:
+    if registry is not None:
+        name = registry.lookup(concept)
+        if name:
+            return name
+    return fast_normalize(concept).strip().strip("“”\"'")
+
+
+def _variants(name: str, mentions: list[dict[str, Any]], registry: Any) -> list[str]:
+    out = [name]
+    c = registry.get(name) if registry is not None else None
+    if c is not None:
+        out.extend(c.variants)
+    for m in mentions:
+        s = m["surface"]
+        if m.get("quoted") and len(s) >= 2:
+            s = s[1:-1]
+        out.append(s)
+    seen: list[str] = []
+    for v in out:
+        if v and v not in seen:
+            seen.append(v)
+    return seen
+
+
+def _title_uses(name: str, works: dict[str, Any] | None, registry: Any) -> set[str]:
+    """Work ids of cited works whose title carries the concept (longest-match rule kept)."""
+    rows = (works or {}).get("references") or []
+    if not rows:
+        return set()
+    if registry is not None:
+        from pipeline.concepts.matcher import ConceptMatcher
+
+        matcher = ConceptMatcher(registry, [name])
+        return {r["work_id"] for r in rows if r.get("work_id") and r.get("title")
+                and any(h.concept == name for h in matcher.find(r["title"]))}
+    return {r["work_id"] for r in rows if r.get("work_id") and name in fast_normalize(r.get("title") or "")}
+
+
+def cooccurring_terms(name: str, cooc: Any, top: int = 20) -> list[dict[str, Any]]:
+    if cooc is None or len(cooc) == 0:
+        return []
+    df = cooc[(cooc["term_a"] == name) | (cooc["term_b"] == name)]
+    rows = []
+    for r in df.itertuples(index=False):
+        other = r.term_b if r.term_a == name else r.term_a
+        rows.append({"term": other, "count": int(r.count), "npmi": round(float(r.npmi), 4)})
+    rows.sort(key=lambda x: (-x["npmi"], -x["count"], x["term"]))
+    return rows[:top]
+
+
+def neighbor_terms(name: str, w2v: Any, top: int = 10) -> list[dict[str, Any]]:
+    """Nearest words of a gensim Word2Vec / KeyedVectors model (or a ``{term: [(w, s)]}`` map)."""
+    if w2v is None:
+        return []
+    if isinstance(w2v, dict):
+        return [{"term": w, "similarity": round(float(s), 4)} for w, s in (w2v.get(name) or [])[:top]]
+    kv = getattr(w2v, "wv", w2v)
+    try:
+        if name not in kv:
+            return []
+        return [{"term": w, "similarity": round(float(s), 4)} for w, s in kv.most_similar(name, topn=top)]
+    except (KeyError, ValueError):
+        return []
+
+
+def _public(m: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in m.items() if k not in HIDDEN_FIELDS}
+
+
+def build_trace(concept: str, mentions: list[dict[str, Any]], papers: list[dict[str, Any]],
+                works: dict[str, Any] | None, cooc: Any = None, w2v: Any = None, registry: Any = None,
+                docs: dict | None = None) -> dict[str, Any] | None:
+    """The trace of ``concept`` (a registry name, any of its variants, or a free term) or None."""
+    name = resolve_concept(concept, registry)
+    own = [m for m in mentions if m["concept"] == name]
+    if not own:
+        return None
+    docs = docs if docs is not None else doc_infos(papers, works)
+    kept, dropped = representative_mentions(own, docs)
+    users = build_users(kept, docs)
+    spread = build_spread(kept, docs, works, users, _title_uses(name, works, registry))
+    by_year: dict[Any, Counter] = {}
+    for m in kept:
+        d = docs.get(m["doc_id"])
+        y = d.year if d else m.get("year")
+        c = by_year.setdefault(y, Counter())
+        c["mentions"] += 1
+        c["doc:" + m["doc_id"]] = 1
+    cited_years = Counter()
+    for u in users:
+        if u["role"] == "cited" and u["first_year"] is not None:
+            cited_years[u["first_year"]] += 1
+    years = sorted({y for y in by_year if y is not None} | set(cited_years))
+    counts_by_year = [{"year": y, "mentions": by_year.get(y, Counter())["mentions"],
+                       "documents": sum(1 for k in by_year.get(y, Counter()) if k.startswith("doc:")),
+                       "cited_authors_first_year": cited_years.get(y, 0)} for y in years]
+    if None in by_year:
+        counts_by_year.append({"year": None, "mentions": by_year[None]["mentions"],
+                               "documents": sum(1 for k in by_year[None] if k.startswith("doc:")),
+                               "cited_authors_first_year": 0})
+    counts_by_author = [{"author": u["author"], "role": u["role"], "mentions": u["count"],
+                         "documents": len(u["doc_ids"])} for u in users]
+    counts_by_author.sort(key=lambda x: (-x["mentions"], x["role"], x["author"]))
+    return {
+        "concept": name,
+        "variants": _variants(name, own, registry),
+        "mentions": [_public(m) for m in kept],
+        "users": users,
+        "first_use": first_use(users),
+        "spread": spread,
+        "cooccurring": cooccurring_terms(name, cooc),
+        "neighbors": neighbor_terms(name, w2v),
+        "counts_by_year": counts_by_year,
+        "counts_by_author": counts_by_author,
+        "profiles": build_profiles(name, kept, docs),
+        "n_documents": len({m["doc_id"] for m in kept}),
+        "n_works": len({docs[m["doc_id"]].work_id if m["doc_id"] in docs else m["doc_id"] for m in kept}),
+        "duplicates_dropped": dropped,
+    }

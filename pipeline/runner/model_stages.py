@@ -1,0 +1,74 @@
+"""Corpus stages beyond work identity: vectors, term candidates, concepts and co-occurrence.
+
+Each function takes the run context and returns a picklable result; ``corpus.py`` caches it
+under the hash of its inputs. They read tokens from ``ctx.tokens`` (cached per document), so
+no stage here segments anything.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..config import resolve
+
+
+def _sentences(ctx: Any, content: bool = True) -> list[tuple[str, list[str]]]:
+    """(doc_id, tokens) per body sentence, titles and abstracts, in a stable order."""
+    from ..text.stopwords import content_tokens, load_stopwords
+
+    stop = load_stopwords(ctx.cfg)
+    out = []
+    for doc_id in sorted(ctx.tokens):
+        t = ctx.tokens[doc_id]
+        for s in [t["title"], t["abstract"], *[s for para in t["paragraphs"] for s in para]]:
+            toks = s.split()
+            toks = content_tokens(toks, stop) if content else toks
+            if toks:
+                out.append((doc_id, toks))
+    return out
+
+
+def compute_vectors(ctx: Any) -> dict[str, Any]:
+    """word2vec over the corpus's sentences (one worker, fixed seed) and the similar-papers table."""
+    from ..models.vectors import similar_documents, train_word2vec
+
+    vcfg = ctx.cfg.get("vectors", {})
+    w2 = vcfg.get("word2vec", {})
+    sents = [toks for _d, toks in _sentences(ctx)]
+    model = None
+    if sents:
+        model = train_word2vec(sents, vector_size=int(w2.get("vector_size", 100)), window=int(w2.get("window", 5)),
+                               min_count=int(w2.get("min_count", 2)), seed=int(w2.get("seed", 1)), workers=1,
+                               epochs=int(w2.get("epochs", 20)))
+    by_doc: dict[str, list[str]] = {}
+    for d, toks in _sentences(ctx):
+        by_doc.setdefault(d, []).extend(toks)
+    ids = sorted(d for d in by_doc if by_doc[d])
+    similar = similar_documents(ids, [by_doc[d] for d in ids], top=5) if len(ids) > 1 else []
+    return {"w2v": model, "similar": similar}
+
+
+def compute_terms(ctx: Any) -> list[dict[str, Any]]:
+    """Ranked new-term candidates (quoted coinages, dash compounds, statistical phrases)."""
+    from ..text.registry import load_registry
+    from ..text.terms import mine_candidates
+
+    reg = load_registry(str(resolve(ctx.cfg, ctx.cfg["concepts"]["registry"])))
+    docs = []
+    for p in sorted(ctx.papers, key=lambda p: p["doc_id"]):
+        m = p["meta"]
+        sents = [m.get("title") or "", m.get("abstract") or ""]
+        sents += [s["text"] for sec in p["sections"] for para in sec.get("sentences", []) for s in para]
+        docs.append({"doc_id": p["doc_id"], "year": m.get("year") or m.get("year_inferred"),
+                     "sentences": [s for s in sents if s]})
+    return mine_candidates(docs, registry=reg, top=200, cfg=ctx.cfg)
+
+
+def compute_concept_stage(ctx: Any) -> dict[str, Any]:
+    from ..concepts.compute import compute_concepts
+    from ..text.registry import load_registry
+
+    reg = load_registry(str(resolve(ctx.cfg, ctx.cfg["concepts"]["registry"])))
+    w2v = (ctx.results.get("vectors") or {}).get("w2v")
+    candidates = [r["term"] for r in ctx.results.get("terms", []) if not r.get("known")][:50]
+    return compute_concepts(ctx.papers, reg, ctx.results.get("works"), ctx.tokens, ctx.cfg, w2v=w2v,
+                            candidates=candidates)

@@ -1,0 +1,201 @@
+"""Term mining: candidate concepts the registry does not hold yet, ranked for a human to promote.
+
+Three detectors over normalized sentences:
+
+* ``quoted``: coinages an author marks with quotes (“数据美元”), 2-12 characters of Han (and —);
+* ``dash``: compounds X—Y between Han tokens (中心—散点, 数字—金融) in any dash variant;
+* ``phrase``: runs of 2-4 adjacent content tokens that stick together more than chance (minimum
+  NPMI over the run's binary splits), so 数字 / 食 / 利国 comes back as 数字食利国.
+
+Every candidate is then counted with one Aho-Corasick pass over the corpus (all occurrences,
+quoted or not) for frequency, documents, first use and an example sentence. Candidates mostly
+covered by a longer one (数字食利 inside 数字食利国) are dropped. The score puts author-marked
+forms first: (marked occurrences × kind weight (quoted 4, dash 4, both 6) + other occurrences),
+or for a pure phrase freq × NPMI; × 0.25 when the dictionary already keeps the term whole (a
+quoted 中心 is emphasis, not a coinage); × (1 + log n_docs).
+
+Rows: ``{term, kind, freq, n_docs, first_seen, first_doc, example, known, concept, score}``;
+``first_seen`` is the earliest year (None if no document has one), ``first_doc`` that document.
+Promote a row by adding ``- name: TERM`` to ``configs/concepts.yaml`` (:func:`promotion_line`).
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, defaultdict
+from typing import Any
+
+import ahocorasick
+
+from pipeline.text.protect import fast_normalize
+from pipeline.text.registry import Registry
+from pipeline.text.stopwords import is_content, load_stopwords
+
+_HAN = "\u3400-\u9fff"
+_QUOTED = re.compile(rf"[“\"]([{_HAN}—·]{{2,12}})[”\"]")
+_HAN_TOKEN = re.compile(rf"[{_HAN}]+")
+WEIGHTS = {"quoted": 4.0, "dash": 4.0, "quoted;dash": 6.0}
+DICT_FACTOR = 0.25
+
+
+def _valid_quoted(term: str) -> bool:
+    return not term.startswith("—") and not term.endswith("—") and "——" not in term
+
+
+def _phrase_candidates(token_sents: list[list[str]], stop: frozenset[str], min_count: int,
+                       min_npmi: float, max_n: int = 4) -> dict[str, float]:
+    """n-grams (2..max_n) of adjacent Han content tokens with min-split NPMI ≥ ``min_npmi``."""
+    counts: Counter[tuple[str, ...]] = Counter()
+    total = 0
+    for toks in token_sents:
+        run: list[str] = []
+        for t in toks + ["。"]:  # sentinel closes the last run
+            if _HAN_TOKEN.fullmatch(t) and is_content(t, stop) or (run and t in ("的", "之")):
+                run.append(t)
+                continue
+            while run and run[-1] in ("的", "之"):  # a run never ends on a particle
+                run.pop()
+            total += len(run)
+            for n in range(1, max_n + 1):
+                for i in range(len(run) - n + 1):
+                    counts[tuple(run[i:i + n])] += 1
+            run = []
+    out: dict[str, float] = {}
+    if not total:
+        return out
+    log_total = math.log(total)
+    for gram, c in counts.items():
+        if len(gram) < 2 or c < min_count or gram[0] in ("的", "之"):
+            continue
+        logp = math.log(c) - log_total
+        npmi = min(
+            (logp - (math.log(counts[gram[:k]]) - log_total) - (math.log(counts[gram[k:]]) - log_total))
+            / -logp if logp < 0 else 1.0
+            for k in range(1, len(gram))
+        )
+        if npmi >= min_npmi:
+            out["".join(gram)] = npmi
+    return out
+
+
+def mine_candidates(docs: list[dict], registry: Registry | None = None, top: int = 200,
+                    segmenter=None, cfg: dict | None = None) -> list[dict[str, Any]]:
+    """Rank new-term candidates in ``docs`` (``{"doc_id", "year", "sentences": [str, ...]}``).
+
+    ``registry`` (default empty) marks known terms (``known=True``, ``concept``); it is also the
+    registry of the segmenter built here, so known concepts stay whole in phrase statistics.
+    cfg keys (``terms`` section or top level): ``min_count`` (2), ``min_npmi`` (0.35),
+    ``fragment_share`` (0.8).
+    """
+    from pipeline.text.segment import Segmenter
+
+    cfg = cfg or {}
+    tcfg = cfg.get("terms", cfg) if isinstance(cfg.get("terms"), dict) else cfg
+    min_count = int(tcfg.get("min_count", 2))
+    min_npmi = float(tcfg.get("min_npmi", 0.35))
+    fragment_share = float(tcfg.get("fragment_share", 0.8))
+    registry = registry if registry is not None else Registry.empty()
+    seg = segmenter or Segmenter(cfg.get("segment", {}), registry=registry)
+    stop = load_stopwords(cfg)
+
+    norm_sents: list[tuple[int, str, str]] = []  # (doc index, normalized, original)
+    for di, doc in enumerate(docs):
+        for s in doc.get("sentences") or []:
+            if s and s.strip():
+                norm_sents.append((di, fast_normalize(s), s))
+
+    kinds: dict[str, set[str]] = defaultdict(set)
+    marked: Counter[str] = Counter()  # occurrences the author marked (quoted, dash compound)
+    token_sents: list[list[str]] = []
+    for _, norm, _ in norm_sents:
+        for m in _QUOTED.finditer(norm):
+            if _valid_quoted(m.group(1)):
+                kinds[m.group(1)].add("quoted")
+                marked[m.group(1)] += 1
+                if "—" in m.group(1):
+                    kinds[m.group(1)].add("dash")
+        toks = seg._cut_norm(norm)
+        token_sents.append(toks)
+        for i in range(1, len(toks) - 1):
+            if toks[i] == "—" and _HAN_TOKEN.fullmatch(toks[i - 1]) and _HAN_TOKEN.fullmatch(toks[i + 1]):
+                left, right = toks[i - 1], toks[i + 1]
+                if left not in stop and right not in stop and len(left) <= 4 and len(right) <= 4:
+                    kinds[f"{left}—{right}"].add("dash")
+                    if f"“{left}—{right}”" not in norm:  # quoted ones were counted above
+                        marked[f"{left}—{right}"] += 1
+    npmi = _phrase_candidates(token_sents, stop, min_count, min_npmi)
+    for term in npmi:
+        kinds[term].add("phrase")
+    if not kinds:
+        return []
+
+    # one pass counts every candidate everywhere (quoted or not)
+    auto = ahocorasick.Automaton()
+    for term in kinds:
+        auto.add_word(term, term)
+    auto.make_automaton()
+    freq: Counter[str] = Counter()
+    doc_sets: dict[str, set[int]] = defaultdict(set)
+    example: dict[str, str] = {}
+    first: dict[str, tuple[int, int]] = {}
+    for di, norm, orig in norm_sents:
+        year = docs[di].get("year")
+        key = (year if isinstance(year, int) else 10**6, di)
+        for _, term in auto.iter(norm):
+            freq[term] += 1
+            doc_sets[term].add(di)
+            if term not in first or key < first[term]:
+                first[term] = key
+                example[term] = orig.strip()
+
+    rows = []
+    for term, ks in kinds.items():
+        f = freq[term]
+        kind = ";".join(k for k in ("quoted", "dash", "phrase") if k in ks)
+        q = min(marked[term], f)
+        if f < (1 if q else min_count):
+            continue
+        w_mark = WEIGHTS.get(";".join(k for k in ("quoted", "dash") if k in ks), 1.0)
+        # marked occurrences weigh w_mark, the others 1; a pure phrase weighs its NPMI
+        mass = q * w_mark + (f - q) if q else f * npmi.get(term, 0.0)
+        if seg.backend.has_word(term):  # the dictionary already keeps it whole: not a new word
+            mass *= DICT_FACTOR
+        n_docs = len(doc_sets[term])
+        concept = registry.lookup(term)
+        year, di = first[term]
+        rows.append({
+            "term": term, "kind": kind, "freq": f, "n_docs": n_docs,
+            "first_seen": year if year != 10**6 else None, "first_doc": docs[di].get("doc_id"),
+            "example": _shorten(example[term], term), "known": concept is not None, "concept": concept,
+            "score": round(mass * (1 + math.log(n_docs)), 4),
+        })
+    rows = _drop_fragments(rows, fragment_share)
+    rows.sort(key=lambda r: (-r["score"], -r["freq"], r["term"]))
+    return rows[:top]
+
+
+def _drop_fragments(rows: list[dict], share: float) -> list[dict]:
+    """Drop a phrase whose occurrences mostly sit inside one longer candidate (数字食利 ⊂ 数字食利国)."""
+    by_len = sorted(rows, key=lambda r: -len(r["term"]))
+    keep = []
+    for r in rows:
+        if r["kind"] == "phrase" and any(
+            len(o["term"]) > len(r["term"]) and r["term"] in o["term"] and o["freq"] >= share * r["freq"]
+            for o in by_len
+        ):
+            continue
+        keep.append(r)
+    return keep
+
+
+def _shorten(sentence: str, term: str, width: int = 60) -> str:
+    norm = fast_normalize(sentence)
+    at = norm.find(term)
+    if len(sentence) <= 2 * width or at < 0 or len(norm) != len(sentence):
+        return sentence[: 4 * width]
+    return sentence[max(0, at - width): at + len(term) + width]
+
+
+def promotion_line(row: dict) -> str:
+    """The one line that promotes a candidate into ``configs/concepts.yaml``."""
+    return f"  - name: {row['term']}"
