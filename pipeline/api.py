@@ -45,3 +45,31 @@ def segment_lines(lines: Iterable[str], config: str | Path | None = None, worker
     yield from _seg(lines, backend=seg.get("backend", "jieba"), workers=workers or seg.get("workers") or 1,
                     userdict_path=str(resolve(cfg, seg.get("userdict"))),
                     registry_path=str(resolve(cfg, seg.get("concepts"))))
+
+
+def trace(concept: str, out: str | Path | None = None, config: str | Path | None = None) -> dict[str, Any] | None:
+    """The trace of a concept (any term; registry concepts also through their variants) over the
+    corpus of the run that wrote the report directory ``out``; None if it never occurs."""
+    from .concepts.mentions import find_mentions_many
+    from .concepts.trace import build_trace
+    from .runner.load import LoadedRun
+    from .text.registry import load_registry
+
+    cfg = load_config(config)
+    run = LoadedRun(out or cfg["report"]["out"])
+    try:
+        papers = run.papers()
+        works = run.result("works")
+        concepts = run.result("concepts") or {}
+        vectors = run.result("vectors") or {}
+        registry = load_registry(str(resolve(cfg, cfg["concepts"]["registry"])))
+        traces = concepts.get("traces", {})
+        from .concepts.trace import resolve_concept
+
+        name = resolve_concept(concept, registry)
+        if name in traces:
+            return traces[name]
+        mentions = find_mentions_many(papers, registry, terms=[concept], cfg=cfg)
+        return build_trace(concept, mentions, papers, works, concepts.get("cooccurrence"), vectors.get("w2v"), registry)
+    finally:
+        run.close()

@@ -84,6 +84,26 @@ def cmd_segment(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_trace(a: argparse.Namespace) -> int:
+    from . import api
+
+    t = api.trace(a.concept, a.out, a.config)
+    if t is None:
+        print(f"litmap trace: {a.concept!r} does not occur in the corpus of that run", file=sys.stderr)
+        return 1
+    if a.json:
+        _print_json(t)
+        return 0
+    fu = t.get("first_use") or {}
+    print(f"{t['concept']}  ({len(t['mentions'])} mentions; variants: {'、'.join(t.get('variants', []))})")
+    print(f"first use: {fu.get('author')} {fu.get('year')}")
+    for u in t["users"]:
+        print(f"  user: {u['author']} ({u['role']}) first {u['first_year']} ×{u['count']}")
+    for e in t["spread"]:
+        print(f"  spread: {e['from']} ({e['from_year']}) → {e['to']} ({e['to_year']}) via {e['via']}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="litmap", description="Concepts, topics and citations of Chinese academic literature.")
     p.add_argument("--version", action="version", version=f"litmap {__version__}")
@@ -121,6 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--json", action="store_true")
     g.add_argument("--workers", type=int, default=None)
     g.set_defaults(func=cmd_segment)
+    t = sub.add_parser("trace", help="how a concept spreads over the corpus of a run")
+    common(t)
+    t.add_argument("concept")
+    t.add_argument("--out", default=None, help="the report directory of the run (default reports/latest)")
+    t.add_argument("--json", action="store_true")
+    t.set_defaults(func=cmd_trace)
     return p
 
 

@@ -80,11 +80,8 @@ def seed_document(path: Path = SEED) -> LogicalDoc:
             continue
         if m:
             local = CIRCLED.index(m.group(1)) + 1
-            if not prev_note or local <= last_local and blocks[-1]:
-                if not prev_note:
-                    blocks.append([])
-                elif local <= last_local:
-                    blocks.append([])
+            if not prev_note or local <= last_local:  # a new page's block starts
+                blocks.append([])
             blocks[-1].append(len(notes))
             notes.append(m.group(2).strip())
             last_local, prev_note, crossed = local, True, True
@@ -130,6 +127,7 @@ class PdfStyle:
     two_column_page: int | None = 3  # 1-based page set in two columns, None for none
     marker_style: str = "circled"  # circled | digits (CNKI: superscript 1 2 3, "1" before notes)
     max_pages: int | None = None  # stop after this many pages (a shorter test file)
+    rule: bool = True  # draw the short rule above the footnotes
 
 
 def _wrap(text_parts: list[tuple[str, int | None]], width: float, size: float, indent: float):
@@ -204,7 +202,8 @@ def build_pdf(doc: LogicalDoc | None = None, style: PdfStyle | None = None) -> b
         notes = state["notes"]
         if notes or funding_lines():
             y = st.bottom - notes_height(notes) + 16.0
-            page.draw_line((st.left, y - 10), (st.left + 150, y - 10), width=0.5)
+            if st.rule:
+                page.draw_line((st.left, y - 10), (st.left + 150, y - 10), width=0.5)
             block = funding_lines() + [ln for i, nid in enumerate(notes) for ln in note_lines(nid, i + 1)]
             for ln in block:
                 page.insert_text((st.left, y + st.note), ln, fontname="china-s", fontsize=st.note)
@@ -237,7 +236,7 @@ def build_pdf(doc: LogicalDoc | None = None, style: PdfStyle | None = None) -> b
         """Index after the last item that fits on a line of ``width`` starting at ``parts[pos]``."""
         x, i = indent, pos
         while i < len(parts):
-            ch, nid = parts[i]
+            nid = parts[i][1]
             w = size if nid is None else 0.6 * size
             if nid is None and x + w > width + 0.01 and i > pos:
                 if i - 2 > pos and all(_lower(parts[k][0]) for k in (i - 2, i - 1, i)):
@@ -420,8 +419,8 @@ def _footnotes_xml(notes: dict[int, str]) -> bytes:
 
     parts = [f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:footnotes xmlns:w="{_W}">',
              '<w:footnote w:type="separator" w:id="-1"><w:p><w:r><w:separator/></w:r></w:p></w:footnote>',
-             '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/>'
-             '</w:r></w:p></w:footnote>']
+             ('<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:r><w:continuationSeparator/>'
+              '</w:r></w:p></w:footnote>')]
     for nid, text in notes.items():
         # Word splits a note into several runs; do the same so the reader must join them.
         half = len(text) // 2

@@ -128,7 +128,7 @@ def _style_of(p: Any, styles: dict[str, str]) -> str:
 
 
 def _is_title(style: str) -> bool:
-    return style in ("title", "标题") or style.startswith("heading") or style.startswith("标题")
+    return style in ("title", "标题") or style.startswith(("heading", "标题"))
 
 
 def _note_texts(zf: zipfile.ZipFile, part: str, tag: str) -> dict[str, str]:
@@ -194,7 +194,7 @@ def read_docx(path: Path, data: bytes, source: str) -> list[RawDoc]:
         text, warnings = docx_to_text(data)
     except IngestError:
         raise
-    except Exception as e:  # never crash the batch on a package we did not foresee
+    except Exception as e:  # noqa: BLE001 - never crash the batch on a package we did not foresee
         raise IngestError(f"broken .docx: {e.__class__.__name__}: {e}") from e
     text, script = finish_text(text, warnings)
     return [RawDoc(doc_id_for(data), source, text, "docx", script, warnings, {}, "docx")]

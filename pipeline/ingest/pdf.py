@@ -20,6 +20,7 @@ Every failure of the file itself is an :class:`IngestError` with the reason; not
 """
 from __future__ import annotations
 
+import itertools
 import re
 import statistics
 from collections import Counter
@@ -78,7 +79,7 @@ class Line:
     text: str = ""  # rendered text (markers as ^①)
     col: tuple[float, float] = (0.0, 0.0)  # left / right edge of its column
 
-    def measure(self) -> "Line":
+    def measure(self) -> Line:
         self.spans.sort(key=lambda s: s.x0)
         self.x0 = min(s.x0 for s in self.spans)
         self.x1 = max(s.x1 for s in self.spans)
@@ -114,7 +115,7 @@ def _open(data: bytes) -> Any:
     pymupdf.TOOLS.mupdf_display_errors(False)  # reasons go into the IngestError, not to stderr
     try:
         doc = pymupdf.open(stream=data, filetype="pdf")
-    except Exception as e:  # MuPDF raises its own FzError types for damaged files
+    except Exception as e:  # noqa: BLE001 - MuPDF raises its own FzError types for damaged files
         raise IngestError(f"broken PDF: cannot be opened ({e})") from e
     if doc.needs_pass and not doc.authenticate(""):
         raise IngestError("encrypted PDF: a password is needed to read it")
@@ -167,7 +168,7 @@ def _short_rules(page: Any) -> list[tuple[float, float, float]]:
     out = []
     try:
         drawings = page.get_drawings()
-    except Exception:  # a damaged content stream: no rules, the font-size fallback still works
+    except Exception:  # noqa: BLE001 - a damaged content stream: no rules, the font-size fallback still works
         return out
     w = page.rect.width
     for d in drawings:
@@ -319,7 +320,7 @@ def _ends_sentence(text: str) -> bool:
 
 def _paragraphs(lines: list[Line], body_size: float, note_numbers: set[int]) -> tuple[list[str], bool, bool]:
     """(paragraphs, first line continues the previous page, last paragraph runs on)."""
-    gaps = [b.y0 - a.y1 for a, b in zip(lines, lines[1:]) if a.col == b.col and 0 <= b.y0 - a.y1 < 3 * body_size]
+    gaps = [b.y0 - a.y1 for a, b in itertools.pairwise(lines) if a.col == b.col and 0 <= b.y0 - a.y1 < 3 * body_size]
     normal_gap = statistics.median(gaps) if gaps else body_size * 0.7
     paras: list[str] = []
     cur: str | None = None
@@ -434,7 +435,7 @@ def pdf_to_text(data: bytes, cfg: dict[str, Any] | None = None) -> tuple[str, li
             pages.append(pt)
     except IngestError:
         raise
-    except Exception as e:  # a page MuPDF cannot interpret
+    except Exception as e:  # noqa: BLE001 - a page MuPDF cannot interpret
         raise IngestError(f"broken PDF: page {len(pages) + 1} cannot be read ({e})") from e
     finally:
         doc.close()
@@ -471,7 +472,7 @@ def read_pdf(path: Path, data: bytes, source: str) -> list[RawDoc]:
         text, warnings = pdf_to_text(data)
     except IngestError:
         raise
-    except Exception as e:  # never crash the batch on a PDF we did not foresee
+    except Exception as e:  # noqa: BLE001 - never crash the batch on a PDF we did not foresee
         raise IngestError(f"broken PDF: {e.__class__.__name__}: {e}") from e
     text, script = finish_text(text, warnings)
     return [RawDoc(doc_id_for(data), source, text, "pdf", script, warnings, {}, "pdf")]

@@ -98,7 +98,8 @@ def write_report(ctx: Any) -> Path:
     (tmp / "index.html").write_text(render_page("litmap 文献图谱报告", "litmap report", sections), encoding="utf-8")
     (tmp / "run.json").write_text(json.dumps({
         "run_id": ctx.run_id, "corpus": str(ctx.corpus), "store": str(ctx.store.path.resolve()),
-        "mode": ctx.mode, "stats": ctx.stats, "changes": ctx.changes,
+        "mode": ctx.mode, "stats": ctx.stats, "changes": ctx.changes, "stage_hashes": ctx.stage_hashes,
+        "parse_key": list(ctx.parse_key), "files": [[f.source, f.key] for f in ctx.files if f.status == "ok"],
         "timings": {k: round(v, 3) for k, v in ctx.timings.items()}}, ensure_ascii=False, indent=1), encoding="utf-8")
     if out.exists():
         shutil.rmtree(out)

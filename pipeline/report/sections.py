@@ -12,6 +12,8 @@ NAV: list[dict[str, str]] = [
     {"href": "index.html#overview", "zh": "文献概览", "en": "Documents"},
     {"href": "index.html#changes", "zh": "本次变化", "en": "Changes"},
     {"href": "index.html#references", "zh": "引文", "en": "References"},
+    {"href": "index.html#topics", "zh": "主题", "en": "Topics"},
+    {"href": "index.html#concepts", "zh": "概念", "en": "Concepts"},
 ]
 
 DOC_COLUMNS = ["doc_id", "work_id", "source", "status", "error", "title", "authors", "year", "year_inferred",
@@ -83,4 +85,16 @@ def _references(ctx: Any) -> ReportSection | None:
     return references_section(ctx)
 
 
-SECTIONS: list[Callable[[Any], ReportSection | None]] = [changes, overview, _references]
+def _topics(ctx: Any) -> ReportSection | None:
+    from .topics_section import topics_section
+
+    return topics_section(ctx)
+
+
+def _concepts(ctx: Any) -> ReportSection | None:
+    from .concepts_section import concepts_section
+
+    return concepts_section(ctx)
+
+
+SECTIONS: list[Callable[[Any], ReportSection | None]] = [changes, overview, _references, _topics, _concepts]

@@ -106,6 +106,7 @@ def run_corpus_stages(ctx: Any) -> None:
         t = time.time()
         h = input_hash(ctx, stage, hashes)
         hashes[stage.name] = h
+        ctx.stage_hashes[stage.name] = h
         blob = ctx.store.get_corpus(stage.name, h)
         if blob is not None:
             ctx.results[stage.name] = pickle.loads(blob)

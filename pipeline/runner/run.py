@@ -38,6 +38,8 @@ class RunContext:
     results: dict[str, Any] = field(default_factory=dict)  # corpus stage outputs by stage name
     stats: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    stage_hashes: dict[str, str] = field(default_factory=dict)  # corpus stage -> input hash (cache key)
+    parse_key: tuple[str, str] = ("", "")  # (version, config hash) of this run's parse results
 
     def log(self, msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
@@ -56,6 +58,7 @@ def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | N
     version = PARSE_VERSION
     cfg_hash = section_hash(cfg, "structure") + section_hash(cfg, "refs", ("aliases",))
     keyed = [f for f in ctx.files if f.key]
+    ctx.parse_key = (version, cfg_hash)
     cached = ctx.store.get_results("parse", sorted({f.key for f in keyed}), version, cfg_hash)
     todo = {f.key: f for f in keyed if f.key not in cached}
     aliases = resolve(cfg, cfg["refs"].get("aliases"))

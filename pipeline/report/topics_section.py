@@ -1,0 +1,99 @@
+"""Report section: topics (table, K curve, prevalence, trends, bursts, authors), a page per topic
+with its representative passages, and the offline pyLDAvis page."""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from markupsafe import Markup, escape
+
+from .build import ReportSection, render_page, table_html, table_md
+
+TOPIC_COLUMNS = ["topic_id", "label", "top_terms", "coherence"]
+DOC_TOPIC_COLUMNS = ["doc_id", "unit_id", "topic_id", "weight"]
+
+
+def _h3(zh: str, en: str) -> tuple[Markup, str]:
+    return Markup(f"<h3>{zh} <span class=\"en\">{en}</span></h3>"), f"\n### {zh} ({en})\n\n"
+
+
+def topic_page(t: dict[str, Any], res: Any, doc_titles: dict[str, str]) -> str:
+    tid = t["topic_id"]
+    passages = [p for p in res.passages if p["topic_id"] == tid]
+    parts = [Markup("<p>%s</p>") % f"主题词 top terms: {'、'.join(t['top_terms'])}; 一致性 coherence c_v {t['coherence']}"]
+    h, _ = _h3("代表性段落", "Representative passages")
+    parts.append(h)
+    for p in passages:
+        who = "、".join(p.get("authors") or [])
+        title = doc_titles.get(p["doc_id"], p["doc_id"])
+        parts.append(Markup("<blockquote><p>%s</p><footer>— %s 《%s》 %s %s · 权重 weight %s</footer></blockquote>") % (
+            p["text"], who, title, p.get("year") or "", p.get("section") or "", p.get("weight")))
+    for key, zh, en in (("prevalence_by_author", "按作者", "By author"), ("prevalence_by_year", "按年份", "By year"),
+                        ("prevalence_by_journal", "按期刊", "By journal")):
+        rows = [r for r in getattr(res, key) if r.get("topic_id") == tid]
+        if rows:
+            h, _ = _h3(f"主题分布：{zh}", f"Prevalence {en.lower()}")
+            parts += [h, table_html(pd.DataFrame(rows))]
+    docs = sorted((r for r in res.doc_topics if r["topic_id"] == tid), key=lambda r: -r["weight"])[:50]
+    if docs:
+        h, _ = _h3("文献", "Documents")
+        df = pd.DataFrame([{"doc_id": r["doc_id"], "title": doc_titles.get(r["doc_id"], ""), "unit_id": r["unit_id"],
+                            "weight": r["weight"]} for r in docs])
+        parts += [h, table_html(df, links={"title": lambda r: f"../index.html#doc-{r['doc_id']}"})]
+    sec = ReportSection(f"topic-{tid}", f"主题 {tid}：{t['label']}", f"Topic {tid}", html=Markup("").join(parts))
+    return render_page(f"主题 {tid}：{t['label']}", f"Topic {tid}", [sec], root="../")
+
+
+def topics_section(ctx: Any) -> ReportSection | None:
+    res_all = ctx.results.get("topics")
+    if not res_all or res_all.get("result") is None:
+        return None
+    res = res_all["result"]
+    topics = pd.DataFrame([{**t, "top_terms": ";".join(t["top_terms"])} for t in res.topics], columns=TOPIC_COLUMNS)
+    doc_topics = pd.DataFrame(res.doc_topics, columns=DOC_TOPIC_COLUMNS)
+    mode = "增量更新 update: new papers folded into the stored model" if res.mode == "update" else "重新拟合 refit"
+    intro = (f"模型 model: {res.model_name}, K = {res.k}, 单元 unit: {res_all['unit']}; "
+             f"{res.n_fit_units} 个单元参与拟合 units fitted, {res.n_inferred_units} 个单元仅推断 inferred only "
+             f"(too short or reference-like); {mode}.")
+    html = Markup("<p>%s</p>") % intro
+    md = intro + "\n\n"
+    for note in res.notes:
+        html += Markup("<p class=\"muted\">%s</p>") % note
+        md += f"> {note}\n"
+    html += table_html(topics, links={"label": lambda r: f"topics/topic-{r['topic_id']}.html"})
+    md += table_md(topics)
+    tables = {"topics": topics, "doc_topics": doc_topics}
+    extra = {
+        "k_curve": ("K 的选择（一致性与稳定性）", "Choice of K: coherence and stability", res.k_curve),
+        "topic_trends": ("上升与下降的主题", "Rising and falling topics", res.trends),
+        "term_bursts": ("术语突现（Kleinberg）", "Term bursts (Kleinberg)", res.bursts),
+        "topic_by_year": ("主题按年份", "Topics by year", res.prevalence_by_year),
+        "topic_by_author": ("主题按作者", "Topics by author", res.prevalence_by_author),
+        "topic_by_journal": ("主题按期刊", "Topics by journal", res.prevalence_by_journal),
+        "author_topics": ("作者—主题（作者主题模型，含被引作者）", "Author × topic (author-topic model, cited authors included)",
+                          res_all.get("authors") or []),
+    }
+    for name, (zh, en, rows) in extra.items():
+        df = pd.DataFrame(rows)
+        tables[name] = df
+        if len(df):
+            h, m = _h3(zh, en)
+            html += h + table_html(df, 60)
+            md += m + table_md(df, 20)
+    pages: dict[str, str] = {}
+    titles = {p["doc_id"]: p["meta"].get("title") or p["source"] for p in ctx.papers}
+    for t in res.topics:
+        pages[f"topics/topic-{t['topic_id']}.html"] = topic_page(t, res, titles)
+    try:
+        import tempfile
+        from pathlib import Path
+
+        from ..models.topics_ldavis import write_ldavis
+
+        with tempfile.TemporaryDirectory() as tmp:
+            page = write_ldavis(res.state, Path(tmp) / "ldavis.html", title="litmap 主题可视化 topics")
+            pages["topics/ldavis.html"] = Path(page).read_text(encoding="utf-8")
+        html += Markup('<p><a href="topics/ldavis.html">交互式主题图 (pyLDAvis, offline)</a></p>')
+    except Exception as e:  # pyLDAvis cannot lay out every model (e.g. K < 3): say so, keep the report
+        html += Markup("<p class=\"muted\">%s</p>") % f"pyLDAvis page not written: {e.__class__.__name__}: {e}"
+    return ReportSection("topics", "主题", "Topics", md, html, tables, pages)

@@ -1,0 +1,42 @@
+"""Read back what a finished run wrote, from its report directory's ``run.json`` and the store.
+
+``litmap trace`` uses this: the report directory names the store and the cache keys of its
+run, so a trace answers over exactly the corpus of that run, without reprocessing anything.
+"""
+from __future__ import annotations
+
+import json
+import pickle
+from pathlib import Path
+from typing import Any
+
+from ..config import ConfigError
+from ..store.db import Store
+
+
+class LoadedRun:
+    def __init__(self, out: str | Path):
+        path = Path(out) / "run.json"
+        if not path.is_file():
+            raise ConfigError(f"{out} is not a litmap report directory (no run.json): run `litmap run` first")
+        self.info = json.loads(path.read_text(encoding="utf-8"))
+        self.store = Store(self.info["store"])
+
+    def papers(self) -> list[dict[str, Any]]:
+        version, cfg_hash = self.info["parse_key"]
+        keys = sorted({k for _s, k in self.info["files"]})
+        results = self.store.get_results("parse", keys, version, cfg_hash)
+        out = []
+        for source, key in self.info["files"]:
+            for p in results.get(key, {}).get("papers", []):
+                tail = p["source"].split("#", 1)
+                out.append({**p, "source": source + ("#" + tail[1] if len(tail) > 1 else "")})
+        return out
+
+    def result(self, stage: str) -> Any:
+        h = self.info.get("stage_hashes", {}).get(stage)
+        blob = self.store.get_corpus(stage, h) if h else None
+        return pickle.loads(blob) if blob is not None else None
+
+    def close(self) -> None:
+        self.store.close()
