@@ -47,6 +47,17 @@ def segment_lines(lines: Iterable[str], config: str | Path | None = None, worker
                     registry_path=str(resolve(cfg, seg.get("concepts"))))
 
 
+def segment_stream(infile: Any, outfile: Any, config: str | Path | None = None, workers: int | None = None,
+                   as_json: bool = False) -> None:
+    from .text.segment import segment_stream as _stream
+
+    cfg = load_config(config)
+    seg = cfg["segment"]
+    _stream(infile, outfile, backend=seg.get("backend", "jieba"), workers=workers or seg.get("workers") or 0,
+            userdict_path=str(resolve(cfg, seg.get("userdict"))), registry_path=str(resolve(cfg, seg.get("concepts"))),
+            cfg=seg, as_json=as_json)
+
+
 def trace(concept: str, out: str | Path | None = None, config: str | Path | None = None) -> dict[str, Any] | None:
     """The trace of a concept (any term; registry concepts also through their variants) over the
     corpus of the run that wrote the report directory ``out``; None if it never occurs."""

@@ -75,9 +75,10 @@ def cmd_segment(a: argparse.Namespace) -> int:
     from . import api
 
     if a.text in (None, "-"):
-        lines = (line.rstrip("\n") for line in sys.stdin)
-    else:
-        lines = iter(a.text.split("\n"))
+        # The fast path: blocks of stdin go to the workers and come back already joined.
+        api.segment_stream(sys.stdin, sys.stdout, a.config, workers=a.workers, as_json=a.json)
+        return 0
+    lines = iter(a.text.split("\n"))
     out = sys.stdout
     for tokens in api.segment_lines(lines, a.config, workers=a.workers):
         out.write((json.dumps(tokens, ensure_ascii=False) if a.json else " ".join(tokens)) + "\n")

@@ -18,25 +18,22 @@ TOP = 10
 
 @lru_cache(maxsize=1)
 def _fallback_tools():
-    """jieba + the project's stopwords, for mentions that carry no segmented context."""
-    import jieba
+    """The project's segmenter and stopwords, for mentions that carry no segmented context
+    (a free term traced after the run): the same tokens the run itself would have made."""
+    from pipeline.text.registry import load_registry
+    from pipeline.text.segment import Segmenter
+    from pipeline.text.stopwords import content_tokens, load_stopwords
 
-    try:
-        from pipeline.text.stopwords import content_tokens, load_stopwords
-
-        stop = load_stopwords()
-        return jieba, lambda toks: content_tokens(toks, stop)
-    except ImportError:
-        return jieba, lambda toks: [t for t in toks if len(t) > 1]
+    seg = Segmenter({}, registry=load_registry())
+    stop = load_stopwords()
+    return seg, lambda toks: content_tokens(toks, stop)
 
 
 def context_of(m: dict[str, Any], name: str) -> list[str]:
     toks = m.get("context_tokens")
     if toks is None:
-        from pipeline.text.protect import fast_normalize
-
-        jieba, filt = _fallback_tools()
-        toks = filt(jieba.lcut(fast_normalize(m.get("sentence") or "")))
+        seg, filt = _fallback_tools()
+        toks = filt(seg.cut(m.get("sentence") or ""))
     return sorted({t for t in toks if t != name})
 
 

@@ -194,7 +194,7 @@ def read_docx(path: Path, data: bytes, source: str) -> list[RawDoc]:
         text, warnings = docx_to_text(data)
     except IngestError:
         raise
-    except Exception as e:  # noqa: BLE001 - never crash the batch on a package we did not foresee
+    except Exception as e:
         raise IngestError(f"broken .docx: {e.__class__.__name__}: {e}") from e
     text, script = finish_text(text, warnings)
     return [RawDoc(doc_id_for(data), source, text, "docx", script, warnings, {}, "docx")]

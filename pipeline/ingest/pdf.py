@@ -115,7 +115,7 @@ def _open(data: bytes) -> Any:
     pymupdf.TOOLS.mupdf_display_errors(False)  # reasons go into the IngestError, not to stderr
     try:
         doc = pymupdf.open(stream=data, filetype="pdf")
-    except Exception as e:  # noqa: BLE001 - MuPDF raises its own FzError types for damaged files
+    except Exception as e:
         raise IngestError(f"broken PDF: cannot be opened ({e})") from e
     if doc.needs_pass and not doc.authenticate(""):
         raise IngestError("encrypted PDF: a password is needed to read it")
@@ -435,7 +435,7 @@ def pdf_to_text(data: bytes, cfg: dict[str, Any] | None = None) -> tuple[str, li
             pages.append(pt)
     except IngestError:
         raise
-    except Exception as e:  # noqa: BLE001 - a page MuPDF cannot interpret
+    except Exception as e:
         raise IngestError(f"broken PDF: page {len(pages) + 1} cannot be read ({e})") from e
     finally:
         doc.close()
@@ -472,7 +472,7 @@ def read_pdf(path: Path, data: bytes, source: str) -> list[RawDoc]:
         text, warnings = pdf_to_text(data)
     except IngestError:
         raise
-    except Exception as e:  # noqa: BLE001 - never crash the batch on a PDF we did not foresee
+    except Exception as e:
         raise IngestError(f"broken PDF: {e.__class__.__name__}: {e}") from e
     text, script = finish_text(text, warnings)
     return [RawDoc(doc_id_for(data), source, text, "pdf", script, warnings, {}, "pdf")]

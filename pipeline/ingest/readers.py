@@ -146,3 +146,6 @@ def read_path(path: Path, source: str | None = None) -> list[RawDoc]:
             # The sidecar is part of the document: its bytes enter the id so an edit re-processes it.
             d.doc_id = hashlib.sha1((d.doc_id + side.read_bytes().hex()).encode()).hexdigest()[:16]
     return docs
+
+
+from . import docx, pdf  # noqa: E402,F401  registers the .pdf and .docx readers
