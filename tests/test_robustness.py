@@ -1,6 +1,7 @@
 """Bad input never stops a batch: each file gets a clear message, nothing is lost or run."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -25,7 +26,10 @@ def test_a_batch_of_bad_files_goes_on(tmp_path: Path) -> None:
     c = tmp_path / "corpus"
     (c / "子目录 with space").mkdir(parents=True)
     shutil.copy(SEED, c / "子目录 with space" / "陈灏 钟锦宸 (副本).txt")
-    (c / "huge_one_line.txt").write_text("数字资本与金融帝国主义。" * 900_000, encoding="utf-8")  # ~10 MB, one line
+    # ~10 MB on one line: real abstracts run together with no line break at all
+    abstracts = "".join(json.loads(x)["abstract"] for x in (SHARED / "data" / "csl" / "csl_2000.jsonl")
+                        .read_text(encoding="utf-8").splitlines() if x.strip())
+    (c / "huge_one_line.txt").write_text(abstracts * (10_000_000 // len(abstracts.encode("utf-8")) + 1), encoding="utf-8")
     (c / "zero_width.txt").write_text("数字\u200b食利国与中心\u200d—散点\n\n“数字\u200b食利国”的兴起。\n", encoding="utf-8")
     (c / "mixed.txt").write_text("數字帝國主義與数字资本主义\n\n中心-外圍结构的分析。\n", encoding="utf-8")
     (c / "broken_refworks.txt").write_text("RT Journal Article\nA1 王伟;\nT1 数字资本\nYR 20x4\nIS ab\n\nRT Journal Article\n"

@@ -1,4 +1,5 @@
-"""Write the report directory: ``index.html``, ``report.md`` and the tables in ``data/``.
+"""Write the report directory: ``index.html``, ``report.md``, the tables in ``data/`` (CSV) and
+``report.xlsx``, a page per topic, concept, author and paper, figures, and the shared assets.
 
 A report is a list of sections; each section builder (``sections.py``) reads the run context
 and returns a :class:`ReportSection` holding its tables, Markdown and HTML. Adding a part of
@@ -7,6 +8,7 @@ through Jinja2 autoescaping or ``markupsafe.escape``: a paper holding ``<script>
 """
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import time
@@ -30,23 +32,43 @@ class ReportSection:
     html: Markup = field(default_factory=lambda: Markup(""))
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # name -> table written to data/NAME.csv
     pages: dict[str, str] = field(default_factory=dict)  # extra pages: relative path -> full HTML
+    files: dict[str, bytes] = field(default_factory=dict)  # other files (figures): relative path -> bytes
 
 
-def table_html(df: pd.DataFrame, max_rows: int = 200, links: dict[str, Callable[[Any], str | None]] | None = None) -> Markup:
-    """An escaped HTML table; ``links`` maps a column to a function giving each cell's href."""
+def table_html(df: pd.DataFrame, max_rows: int = 200, links: dict[str, Callable[[Any], str | None]] | None = None,
+               filter: bool = False, hidden: tuple[str, ...] = ()) -> Markup:
+    """An escaped HTML table; ``links`` maps a column to a function giving each cell's href;
+    ``filter`` adds a search box (assets/litmap.js) above long tables."""
     links = links or {}
-    head = "".join(f"<th>{escape(c)}</th>" for c in df.columns)
+    cols = [c for c in df.columns if c not in hidden]  # hidden columns feed links but are not shown
+    head = "".join(f"<th>{escape(c)}</th>" for c in cols)
     rows = []
     for rec in df.head(max_rows).to_dict("records"):
         cells = []
-        for c in df.columns:
+        for c in cols:
             v = rec[c]
             text = "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
             href = links[c](rec) if c in links else None
             cells.append(f"<td><a href=\"{escape(href)}\">{escape(text)}</a></td>" if href else f"<td>{escape(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     more = f"<p class=\"muted\">… {len(df) - max_rows} more rows in the CSV</p>" if len(df) > max_rows else ""
-    return Markup(f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}")
+    attr = " data-filter" if filter and len(df) > 15 else ""
+    return Markup(f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}")
+
+
+def cells_table(columns: list[str], rows: list[list[Any]], max_rows: int = 500, filter: bool = False) -> Markup:
+    """A table whose cells may already be Markup (links built by the caller); other cells are escaped."""
+    head = Markup("").join(Markup("<th>{}</th>").format(c) for c in columns)
+    body = Markup("").join(
+        Markup("<tr>") + Markup("").join(Markup("<td>{}</td>").format("" if v is None else v) for v in r) + Markup("</tr>")
+        for r in rows[:max_rows])
+    more = Markup('<p class="muted">… {} more rows</p>').format(len(rows) - max_rows) if len(rows) > max_rows else ""
+    attr = Markup(" data-filter") if filter and len(rows) > 15 else Markup("")
+    return Markup("<table{}><thead><tr>{}</tr></thead><tbody>{}</tbody></table>{}").format(attr, head, body, more)
+
+
+def link(href: str, text: Any) -> Markup:
+    return Markup('<a href="{}">{}</a>').format(href, "" if text is None else text)
 
 
 def table_md(df: pd.DataFrame, max_rows: int = 30) -> str:
@@ -63,7 +85,9 @@ def table_md(df: pd.DataFrame, max_rows: int = 30) -> str:
     return "\n".join(lines) + "\n"
 
 
+@functools.lru_cache(maxsize=1)
 def _env() -> Environment:
+    # Cached: compiling the template per page would dominate reports with thousands of pages.
     return Environment(loader=PackageLoader("pipeline", "report/templates"),
                        autoescape=select_autoescape(["html"]))
 
@@ -76,25 +100,42 @@ def render_page(title: str, title_en: str, sections: list[ReportSection], root: 
         generated=time.strftime("%Y-%m-%d %H:%M"))
 
 
-def write_report(ctx: Any) -> Path:
-    from .sections import SECTIONS
+ASSETS = Path(__file__).with_name("assets")
 
+
+def write_report(ctx: Any) -> Path:
+    from .changes_section import save_summary
+    from .sections import SECTIONS
+    from .xlsx import write_xlsx
+
+    started = time.time()
     out = Path(ctx.out)
-    data = out / "data"
     # Rebuild into a fresh directory and swap, so a report is never half old, half new.
     tmp = out.with_name(out.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "data").mkdir(parents=True)
+    shutil.copytree(ASSETS, tmp / "assets", ignore=shutil.ignore_patterns("__pycache__", "*.py"))
     sections = [s for s in (build(ctx) for build in SECTIONS) if s is not None]
+    tables: dict[str, pd.DataFrame] = {}
     md = [f"# litmap 报告 (report)\n\n语料 corpus: `{ctx.corpus}` · run {ctx.run_id} · mode {ctx.mode}\n"]
     for s in sections:
         md.append(f"## {s.title_zh} ({s.title_en})\n\n{s.md}")
         for name, df in s.tables.items():
             df.to_csv(tmp / "data" / f"{name}.csv", index=False, lineterminator="\n")
-        for rel, html in s.pages.items():
-            (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
-            (tmp / rel).write_text(html, encoding="utf-8")
+            tables[name] = df
+        made: set[Path] = set()
+        for rel, content in list(s.pages.items()) + list(s.files.items()):
+            path = tmp / rel
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made.add(path.parent)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content, encoding="utf-8")
     (tmp / "report.md").write_text("\n".join(md), encoding="utf-8")
+    write_xlsx(tables, tmp / "report.xlsx")
+    save_summary(ctx, tmp / "summary.json")
     (tmp / "index.html").write_text(render_page("litmap 文献图谱报告", "litmap report", sections), encoding="utf-8")
     (tmp / "run.json").write_text(json.dumps({
         "run_id": ctx.run_id, "corpus": str(ctx.corpus), "store": str(ctx.store.path.resolve()),
@@ -104,5 +145,5 @@ def write_report(ctx: Any) -> Path:
     if out.exists():
         shutil.rmtree(out)
     tmp.rename(out)
-    del data
+    getattr(ctx, "timings", {})["report_write"] = time.time() - started
     return out

@@ -7,24 +7,17 @@ goes through ``markupsafe.escape`` (directly or via ``table_html``).
 """
 from __future__ import annotations
 
-import hashlib
-import re
 from typing import Any
 
 import pandas as pd
 from markupsafe import Markup, escape
 
-from .build import ReportSection, render_page, table_html, table_md
+from .build import ReportSection, cells_table, link, render_page, table_html, table_md
+from .links import author_href, concept_slugs, mention_anchor, paper_href
+from .links import slug as slug  # re-exported: the page name of a concept
 
 MENTION_COLUMNS = ["concept", "surface", "doc_id", "doc_authors", "year", "where", "sentence", "attributed_authors"]
 COOC_COLUMNS = ["term_a", "term_b", "count", "npmi"]
-
-
-def slug(name: str, en: str | None = None) -> str:
-    """An ASCII file name: the English rendering when there is one, plus a short hash (unique)."""
-    base = re.sub(r"[^a-z0-9]+", "-", (en or "").lower()).strip("-")[:40]
-    h = hashlib.sha1(name.encode("utf-8")).hexdigest()[:6]
-    return f"{base}-{h}" if base else f"c-{h}"
 
 
 def mention_rows(mentions: list[dict[str, Any]]) -> pd.DataFrame:
@@ -44,22 +37,30 @@ def mention_rows(mentions: list[dict[str, Any]]) -> pd.DataFrame:
 
 
 def _timeline_svg(counts: list[dict[str, Any]]) -> Markup:
+    """Bars per year: mentions (blue, linked to the KWIC lines) and cited authors first using the
+    concept that year (orange, linked to the users table)."""
     rows = [c for c in counts if c.get("year") is not None]
     if not rows:
         return Markup("<p class=\"muted\">无年份 no dated use</p>")
-    w, h, pad = max(240, 48 * len(rows)), 160, 24
+    step, h, pad = 72, 200, 28
+    w = max(260, step * len(rows) + 2 * pad)
     top = max(max(c["mentions"], c.get("cited_authors_first_year", 0)) for c in rows) or 1
-    bars = []
+    bars = [f'<line x1="{pad - 4}" y1="{h - pad}" x2="{w - pad}" y2="{h - pad}" stroke="#999"/>']
     for i, c in enumerate(rows):
-        x = pad + i * 48
-        bh = int((h - 2 * pad) * c["mentions"] / top)
-        ch = int((h - 2 * pad) * c.get("cited_authors_first_year", 0) / top)
-        bars.append(f'<rect x="{x}" y="{h - pad - bh}" width="18" height="{bh}" fill="#4a78b5"><title>{c["mentions"]} mentions</title></rect>'
-                    f'<rect x="{x + 20}" y="{h - pad - ch}" width="10" height="{ch}" fill="#e0a030"><title>{c.get("cited_authors_first_year", 0)} cited authors</title></rect>'
-                    f'<text x="{x}" y="{h - 6}" font-size="11">{int(c["year"])}</text>'
-                    f'<text x="{x}" y="{h - pad - bh - 3}" font-size="10">{c["mentions"]}</text>')
-    return Markup(f'<svg width="{w + pad}" height="{h}" role="img" aria-label="timeline">{"".join(bars)}</svg>'
-                  '<p class="muted">蓝: 提及 mentions · 橙: 被引作者首年 cited authors by first year</p>')
+        x = pad + i * step
+        m, ca = c["mentions"], c.get("cited_authors_first_year", 0)
+        bh = int((h - 2 * pad - 14) * m / top)
+        ch = int((h - 2 * pad - 14) * ca / top)
+        bars.append(f'<a href="#kwic"><rect x="{x}" y="{h - pad - bh}" width="24" height="{bh}" fill="#4a78b5">'
+                    f'<title>{int(c["year"])}: {m} 次提及 mentions</title></rect></a>'
+                    f'<a href="#users"><rect x="{x + 28}" y="{h - pad - ch}" width="16" height="{ch}" fill="#e0a030">'
+                    f'<title>{int(c["year"])}: {ca} 位被引作者首用 cited authors first use</title></rect></a>'
+                    f'<text x="{x}" y="{h - 8}" font-size="12">{int(c["year"])}</text>'
+                    f'<text x="{x}" y="{h - pad - bh - 4}" font-size="11" fill="#4a78b5">{m}</text>'
+                    f'<text x="{x + 28}" y="{h - pad - ch - 4}" font-size="11" fill="#b07010">{ca}</text>')
+    return Markup(f'<svg width="{w}" height="{h}" role="img" aria-label="timeline">{"".join(bars)}</svg>'
+                  '<p class="muted">蓝: 提及次数 mentions（点击看上下文 click for KWIC） · '
+                  '橙: 当年首次使用的被引作者数 cited authors first using it that year（点击看使用者 click for users）</p>')
 
 
 def _spread_svg(users: list[dict[str, Any]], edges: list[dict[str, Any]]) -> Markup:
@@ -94,22 +95,50 @@ def _spread_svg(users: list[dict[str, Any]], edges: list[dict[str, Any]]) -> Mar
         parts.append(f'<line x1="{x1 + 40}" y1="{y1 - 4}" x2="{x2 - 4}" y2="{y2 - 4}" stroke="#888"{dash} '
                      f'marker-end="url(#arr)"><title>{escape(e["via"])}</title></line>')
     for n, (x, y) in pos.items():
-        parts.append(f'<text x="{x}" y="{y}" font-size="12">{escape(n)}</text>')
+        parts.append(f'<a href="../{escape(author_href(n))}"><text x="{x}" y="{y}" font-size="12">{escape(n)}</text></a>')
     return Markup(f'<svg width="{width}" height="{height}" role="img" aria-label="spread">{"".join(parts)}</svg>'
                   '<p class="muted">实线: 引用 citation · 虚线: 共用 co-use</p>')
 
 
 def _kwic_table(mentions: list[dict[str, Any]], max_rows: int = 300) -> Markup:
+    """KWIC lines; each links to its sentence's paragraph or footnote on the paper page, and each
+    attribution to the footnote that carries it."""
     rows = []
     for m in mentions[:max_rows]:
         k = m.get("kwic") or {}
-        att = "; ".join(f"{'、'.join(a.get('authors') or []) or '—'} ({a.get('year') or '?'}) [{a['footnote_n']}]"
-                        for a in m.get("attributed") or [])
+        att = Markup("; ").join(
+            Markup("{} ({}) {}").format(Markup("、").join(link("../" + author_href(x), x) for x in a.get("authors") or []) or "—",
+                                         a.get("year") or "?", link("../" + paper_href(m["doc_id"], f"fn{a['footnote_n']}"),
+                                                                    f"[注 {a['footnote_n']}]"))
+            for a in m.get("attributed") or [])
+        where = link("../" + paper_href(m["doc_id"], mention_anchor(m)), m["where"])
         rows.append(Markup("<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"kwic\">{}<mark>{}</mark>{}</td><td>{}</td></tr>").format(
-            "、".join(m.get("doc_authors") or []), m.get("year") or "", m["where"], k.get("left", ""),
-            k.get("match", m["surface"]), k.get("right", ""), att))
+            Markup("、").join(link("../" + author_href(a), a) for a in m.get("doc_authors") or []), m.get("year") or "",
+            where, k.get("left", ""), k.get("match", m["surface"]), k.get("right", ""), att))
     head = Markup("<tr><th>作者 authors</th><th>年 year</th><th>位置 where</th><th>上下文 KWIC</th><th>归属 attributed</th></tr>")
-    return Markup("<table><thead>") + head + Markup("</thead><tbody>") + Markup("").join(rows) + Markup("</tbody></table>")
+    more = Markup('<p class="muted">… {} more in data/concept_mentions.csv</p>').format(len(mentions) - max_rows) \
+        if len(mentions) > max_rows else Markup("")
+    return Markup("<table data-filter><thead>") + head + Markup("</thead><tbody>") + Markup("").join(rows) + \
+        Markup("</tbody></table>") + more
+
+
+def _users_table(users: list[dict[str, Any]]) -> Markup:
+    rows = [[link("../" + author_href(u["author"], "concepts"), u["author"]), "作者 author" if u.get("role") == "author" else "被引 cited",
+             u.get("first_year"), "推断 inferred" if u.get("year_inferred") else "", u.get("count"),
+             Markup(" ").join(link("../" + paper_href(d), d) for d in u.get("doc_ids") or []), u.get("source")]
+            for u in users]
+    return cells_table(["作者 author", "角色 role", "首年 first year", "", "次数 count", "文献 papers", "来源 source"], rows)
+
+
+def _spread_table(spread: list[dict[str, Any]]) -> Markup:
+    rows = []
+    for e in spread:
+        ev = e.get("evidence") or ""
+        if e.get("doc_id"):
+            ev = link("../" + paper_href(e["doc_id"], f"fn{e['footnote_n']}" if e.get("footnote_n") is not None else None), ev)
+        rows.append([link("../" + author_href(e["from"]), e["from"]), e.get("from_year"),
+                     link("../" + author_href(e["to"]), e["to"]), e.get("to_year"), e.get("via"), ev])
+    return cells_table(["从 from", "年", "到 to", "年", "途径 via", "证据 evidence"], rows)
 
 
 def _concept_page(name: str, en: str | None, t: dict[str, Any]) -> str:
@@ -117,8 +146,6 @@ def _concept_page(name: str, en: str | None, t: dict[str, Any]) -> str:
     intro = Markup("<p>变体 variants: {} · 首次使用 first use: {} ({}) · 文献 documents: {} · 作品 works: {}</p>").format(
         "、".join(t.get("variants") or []), fu.get("author") or "—", fu.get("year") or "?", t.get("n_documents", 0),
         t.get("n_works", 0))
-    users = pd.DataFrame([{**u, "doc_ids": ";".join(u["doc_ids"])} for u in t["users"]])
-    spread = pd.DataFrame(t["spread"], columns=["from", "from_year", "to", "to_year", "via", "evidence"])
     cooc = pd.DataFrame(t.get("cooccurring") or [], columns=["term", "count", "npmi"])
     neigh = pd.DataFrame(t.get("neighbors") or [], columns=["term", "similarity"])
     shifts = pd.DataFrame([{**s, "gained": ";".join(s["gained"]), "lost": ";".join(s["lost"])}
@@ -128,8 +155,8 @@ def _concept_page(name: str, en: str | None, t: dict[str, Any]) -> str:
     parts = [
         ReportSection("summary", "概要", "Summary", html=intro),
         ReportSection("timeline", "时间线", "Timeline", html=_timeline_svg(t.get("counts_by_year") or [])),
-        ReportSection("spread", "扩散", "Spread", html=_spread_svg(t["users"], t["spread"]) + table_html(spread)),
-        ReportSection("users", "使用者", "Users", html=table_html(users)),
+        ReportSection("spread", "扩散", "Spread", html=_spread_svg(t["users"], t["spread"]) + _spread_table(t["spread"])),
+        ReportSection("users", "使用者", "Users", html=_users_table(t["users"])),
         ReportSection("kwic", "上下文与证据句", "KWIC and evidence", html=_kwic_table(t["mentions"])),
         ReportSection("cooc", "共现词", "Co-occurring terms", html=table_html(cooc) + (
             Markup("<h3>词向量近邻 <span class=\"en\">word2vec neighbours</span></h3>") + table_html(neigh) if len(neigh) else Markup(""))),
@@ -161,24 +188,22 @@ def concepts_section(ctx: Any) -> ReportSection | None:
         tables["cooccurrence"] = cooc[[c for c in COOC_COLUMNS + ["llr"] if c in cooc.columns]]
     pages: dict[str, str] = {}
     rows = []
-    used: set[str] = set()
-    for name in [s["concept"] for s in res.get("summary") or []] + sorted(set(traces) - set(en_of)):
-        t = traces.get(name)
-        if t is None:
-            continue
-        s = slug(name, en_of.get(name))
-        while s in used:
-            s += "-x"
-        used.add(s)
-        pages[f"concepts/{s}.html"] = _concept_page(name, en_of.get(name), t)
+    for name, href in concept_slugs(res).items():
+        t = traces[name]
+        pages[href] = _concept_page(name, en_of.get(name), t)
         fu = t.get("first_use") or {}
         rows.append({"concept": name, "en": en_of.get(name) or "", "mentions": len(t["mentions"]),
                      "documents": t.get("n_documents"), "users": len(t["users"]), "first_use": fu.get("author"),
-                     "first_year": fu.get("year"), "spread_edges": len(t["spread"]), "_href": f"concepts/{s}.html"})
+                     "first_year": fu.get("year"), "spread_edges": len(t["spread"]), "_href": href})
     table = pd.DataFrame(rows, columns=["concept", "en", "mentions", "documents", "users", "first_use", "first_year",
                                         "spread_edges", "_href"])
     show = table.drop(columns="_href")
-    html = table_html(show, links={"concept": lambda r: table.loc[table.concept == r["concept"], "_href"].iloc[0]})
+    href_of = dict(zip(table.concept, table._href))
+    html = table_html(show, links={"concept": lambda r: href_of[r["concept"]],
+                                   "mentions": lambda r: href_of[r["concept"]] + "#kwic",
+                                   "users": lambda r: href_of[r["concept"]] + "#users",
+                                   "first_use": lambda r: author_href(r["first_use"]) if r["first_use"] else None,
+                                   "spread_edges": lambda r: href_of[r["concept"]] + "#spread"}, filter=True)
     md = table_md(show)
     coin = pd.DataFrame(res.get("coinages") or [])
     if len(coin):

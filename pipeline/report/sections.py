@@ -7,13 +7,18 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from .build import ReportSection, table_html, table_md
+from .entities import build_entities_cached
+from .links import paper_href
 
 NAV: list[dict[str, str]] = [
     {"href": "index.html#overview", "zh": "文献概览", "en": "Documents"},
     {"href": "index.html#changes", "zh": "本次变化", "en": "Changes"},
-    {"href": "index.html#references", "zh": "引文", "en": "References"},
+    {"href": "index.html#figures", "zh": "图表", "en": "Figures"},
     {"href": "index.html#topics", "zh": "主题", "en": "Topics"},
     {"href": "index.html#concepts", "zh": "概念", "en": "Concepts"},
+    {"href": "index.html#authors", "zh": "作者", "en": "Authors"},
+    {"href": "index.html#papers", "zh": "文献", "en": "Papers"},
+    {"href": "index.html#references", "zh": "引文", "en": "References"},
 ]
 
 DOC_COLUMNS = ["doc_id", "work_id", "source", "status", "error", "title", "authors", "year", "year_inferred",
@@ -54,10 +59,12 @@ def overview(ctx: Any) -> ReportSection:
                f"{stats.get('n_skipped', 0)} 个跳过 skipped; 本次处理 processed {stats.get('n_processed', 0)}, "
                f"缓存 cached {stats.get('n_cached', 0)}.")
     show = df[["source", "status", "title", "authors", "year", "year_inferred", "journal", "n_paragraphs",
-               "n_footnotes", "error"]].copy()
+               "n_footnotes", "error", "doc_id"]].rename(columns={"doc_id": "_doc_id"})
     show["year_inferred"] = show["year_inferred"].map(lambda y: f"{y}（推断 inferred）" if pd.notna(y) else "")
-    html = Markup(f"<p>{escape(summary)}</p>") + table_html(show)
-    md = summary + "\n\n" + table_md(show)
+    html = _cards(ctx, len(ok)) + Markup(f"<p>{escape(summary)}</p>") + table_html(
+        show, links={"title": lambda r: paper_href(r["_doc_id"]) if r["status"] == "ok" else None}, filter=True,
+        hidden=("_doc_id",))
+    md = summary + "\n\n" + table_md(show.drop(columns="_doc_id"))
     warn = df[(df.warnings.fillna("") != "")][["source", "warnings"]]
     if len(warn):
         html += Markup("<h3>警告 <span class=\"en\">Warnings</span></h3>") + table_html(warn)
@@ -65,18 +72,28 @@ def overview(ctx: Any) -> ReportSection:
     return ReportSection("overview", "文献概览", "Documents", md, html, {"documents": df})
 
 
+def _cards(ctx: Any, n_docs: int) -> Markup:
+    """The corpus at a glance; each count links to the part of the report that lists it."""
+    res = ctx.results or {}
+    works = res.get("works") or {}
+    concepts = res.get("concepts") or {}
+    topics = (res.get("topics") or {}).get("result")
+    ents = build_entities_cached(ctx)
+    cards = [("文献 papers", n_docs, "#papers"), ("作者 authors", len(ents.authors), "#authors"),
+             ("引用 references", len(works.get("references") or []), "#references"),
+             ("追踪概念 tracked concepts", sum(1 for t in (concepts.get("traces") or {}).values() if t.get("mentions")),
+              "#concepts"),
+             ("概念提及 concept mentions", len(concepts.get("mentions") or []), "data/concept_mentions.csv"),
+             ("主题 topics", len(topics.topics) if topics is not None else 0, "#topics")]
+    return Markup('<div class="cards">') + Markup("").join(
+        Markup('<div class="card"><a href="{}"><b>{}</b>{}</a></div>').format(h, n, label) for label, n, h in cards
+    ) + Markup("</div>")
+
+
 def changes(ctx: Any) -> ReportSection:
-    ch = ctx.changes
-    prev = ch.get("previous_run") or []
-    lines = [f"上次运行 previous run: {prev[0] if prev else '无 none (first run)'}",
-             f"模式 mode: {'增量更新 update (models folded forward, not refit)' if ctx.mode == 'update' else '重新拟合 refit'}"]
-    for key, zh in (("added", "新增"), ("changed", "修改"), ("removed", "移除")):
-        items = ch.get(key, [])
-        lines.append(f"{zh} {key}: {len(items)}" + (" — " + ", ".join(items[:50]) if items else ""))
-    failed = [f for f in ctx.files if f.status == "failed"]
-    lines.append(f"失败 failed: {len(failed)}" + (" — " + "; ".join(f"{f.source}: {f.error}" for f in failed[:50]) if failed else ""))
-    html = Markup("<ul>") + Markup("").join(Markup("<li>%s</li>") % line for line in lines) + Markup("</ul>")
-    return ReportSection("changes", "本次变化", "What changed", "\n".join(f"- {x}" for x in lines) + "\n", html)
+    from .changes_section import changes_section
+
+    return changes_section(ctx)
 
 
 def _references(ctx: Any) -> ReportSection | None:
@@ -97,4 +114,23 @@ def _concepts(ctx: Any) -> ReportSection | None:
     return concepts_section(ctx)
 
 
-SECTIONS: list[Callable[[Any], ReportSection | None]] = [changes, overview, _references, _topics, _concepts]
+def _figures(ctx: Any) -> ReportSection | None:
+    from .figures_section import figures_section
+
+    return figures_section(ctx)
+
+
+def _authors(ctx: Any) -> ReportSection | None:
+    from .authors_section import authors_section
+
+    return authors_section(ctx)
+
+
+def _papers(ctx: Any) -> ReportSection | None:
+    from .papers_section import papers_section
+
+    return papers_section(ctx)
+
+
+SECTIONS: list[Callable[[Any], ReportSection | None]] = [overview, changes, _figures, _topics, _concepts, _authors,
+                                                         _papers, _references]

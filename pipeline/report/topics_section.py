@@ -7,7 +7,8 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup, escape
 
-from .build import ReportSection, render_page, table_html, table_md
+from .build import ReportSection, link, render_page, table_html, table_md
+from .links import author_href, paper_href
 
 TOPIC_COLUMNS = ["topic_id", "label", "top_terms", "coherence"]
 DOC_TOPIC_COLUMNS = ["doc_id", "unit_id", "topic_id", "weight"]
@@ -24,22 +25,29 @@ def topic_page(t: dict[str, Any], res: Any, doc_titles: dict[str, str]) -> str:
     h, _ = _h3("代表性段落", "Representative passages")
     parts.append(h)
     for p in passages:
-        who = "、".join(p.get("authors") or [])
+        who = Markup("、").join(link("../" + author_href(a), a) for a in p.get("authors") or [])
         title = doc_titles.get(p["doc_id"], p["doc_id"])
-        parts.append(Markup("<blockquote><p>%s</p><footer>— %s 《%s》 %s %s · 权重 weight %s</footer></blockquote>") % (
-            p["text"], who, title, p.get("year") or "", p.get("section") or "", p.get("weight")))
+        para = p["unit_id"].rsplit(":", 1)[-1] if ":" in str(p.get("unit_id")) else ""
+        src = link("../" + paper_href(p["doc_id"], para if para.startswith("p") else None), f"《{title}》")
+        parts.append(Markup("<blockquote><p>{}</p><footer>— {} {} {} {} · 权重 weight {}</footer></blockquote>").format(
+            p["text"], who, src, p.get("year") or "", p.get("section") or "", p.get("weight")))
     for key, zh, en in (("prevalence_by_author", "按作者", "By author"), ("prevalence_by_year", "按年份", "By year"),
                         ("prevalence_by_journal", "按期刊", "By journal")):
         rows = [r for r in getattr(res, key) if r.get("topic_id") == tid]
         if rows:
             h, _ = _h3(f"主题分布：{zh}", f"Prevalence {en.lower()}")
-            parts += [h, table_html(pd.DataFrame(rows))]
+            lk = {"author": lambda r: "../" + author_href(r["author"], "topics")} if key == "prevalence_by_author" else {}
+            parts += [h, table_html(pd.DataFrame(rows), links=lk)]
     docs = sorted((r for r in res.doc_topics if r["topic_id"] == tid), key=lambda r: -r["weight"])[:50]
     if docs:
         h, _ = _h3("文献", "Documents")
         df = pd.DataFrame([{"doc_id": r["doc_id"], "title": doc_titles.get(r["doc_id"], ""), "unit_id": r["unit_id"],
                             "weight": r["weight"]} for r in docs])
-        parts += [h, table_html(df, links={"title": lambda r: f"../index.html#doc-{r['doc_id']}"})]
+        def unit_href(r: dict[str, Any]) -> str:
+            tail = str(r["unit_id"]).rsplit(":", 1)[-1]
+            return "../" + paper_href(r["doc_id"], tail if tail.startswith("p") and tail[1:].isdigit() else None)
+
+        parts += [h, table_html(df, links={"title": lambda r: "../" + paper_href(r["doc_id"]), "unit_id": unit_href})]
     sec = ReportSection(f"topic-{tid}", f"主题 {tid}：{t['label']}", f"Topic {tid}", html=Markup("").join(parts))
     return render_page(f"主题 {tid}：{t['label']}", f"Topic {tid}", [sec], root="../")
 

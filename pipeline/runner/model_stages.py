@@ -27,13 +27,23 @@ def _sentences(ctx: Any, content: bool = True) -> list[tuple[str, list[str]]]:
     return out
 
 
+def _sample(sents: list[list[str]], max_tokens: int) -> list[list[str]]:
+    """Every k-th sentence so that about max_tokens remain: word2vec time stays bounded on big
+    corpora, and the choice is deterministic (no random sampling)."""
+    total = sum(len(s) for s in sents)
+    if total <= max_tokens:
+        return sents
+    step = -(-total // max_tokens)
+    return sents[::step]
+
+
 def compute_vectors(ctx: Any) -> dict[str, Any]:
     """word2vec over the corpus's sentences (one worker, fixed seed) and the similar-papers table."""
     from ..models.vectors import similar_documents, train_word2vec
 
     vcfg = ctx.cfg.get("vectors", {})
     w2 = vcfg.get("word2vec", {})
-    sents = [toks for _d, toks in _sentences(ctx)]
+    sents = _sample([toks for _d, toks in _sentences(ctx)], int(w2.get("max_tokens", 2_000_000)))
     model = None
     if sents:
         model = train_word2vec(sents, vector_size=int(w2.get("vector_size", 100)), window=int(w2.get("window", 5)),
@@ -56,10 +66,16 @@ def compute_terms(ctx: Any) -> list[dict[str, Any]]:
     docs = []
     for p in sorted(ctx.papers, key=lambda p: p["doc_id"]):
         m = p["meta"]
+        t = ctx.tokens.get(p["doc_id"])
+        if t is None:
+            continue
         sents = [m.get("title") or "", m.get("abstract") or ""]
         sents += [s["text"] for sec in p["sections"] for para in sec.get("sentences", []) for s in para]
-        docs.append({"doc_id": p["doc_id"], "year": m.get("year") or m.get("year_inferred"),
-                     "sentences": [s for s in sents if s]})
+        toks = [t["title"], t["abstract"], *[s for para in t["paragraphs"] for s in para]]
+        if len(toks) != len(sents):  # should not happen; segment again rather than misalign
+            toks = None
+        docs.append({"doc_id": p["doc_id"], "year": m.get("year") or m.get("year_inferred"), "sentences": sents,
+                     "tokens": [x.split() for x in toks] if toks else None})
     return mine_candidates(docs, registry=reg, top=200, cfg=ctx.cfg)
 
 

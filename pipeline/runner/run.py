@@ -153,9 +153,11 @@ def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, 
         ctx.files = discover(corpus, cfg["ingest"]["suffixes"], int(cfg["ingest"]["max_bytes"]))
         parse_stage(ctx, workers, executor, scheduler)
         ctx.timings["parse"] = time.time() - t
+        ctx.log(f"parse: {ctx.stats['n_processed']} processed, {ctx.stats['n_cached']} cached, {ctx.timings['parse']:.1f} s")
         t = time.time()
         segment_stage(ctx, workers, executor, scheduler)
         ctx.timings["segment"] = time.time() - t
+        ctx.log(f"segment: {ctx.timings['segment']:.1f} s")
         _changes(ctx)
         from .corpus import run_corpus_stages
 

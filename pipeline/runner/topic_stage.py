@@ -115,8 +115,10 @@ def compute_topics(ctx: Any) -> dict[str, Any]:
     cfg = ctx.cfg["topics"]
     unit = cfg["unit"] if cfg["unit"] != "auto" else choose_unit(len(_paper_units(ctx)[0]), cfg)
     units, paragraphs, twins = build_units(ctx, unit)
-    if not units:
-        return {"unit": unit, "result": None, "authors": []}
+    if sum(1 for u in units if u.tokens) < 2:
+        # Too little text to model (one paragraph, or records with no words): say so, go on.
+        return {"unit": unit, "result": None, "authors": [],
+                "note": f"no topic model: fewer than two {unit} units with content words"}
     result = fit_topics(units, cfg, evidence=paragraphs if unit != "paragraph" else None)
     result = _with_twins(result, twins)
     own = [u for u in (units if unit != "paper" else paragraphs) if u.authors]

@@ -82,6 +82,9 @@ def mine_candidates(docs: list[dict], registry: Registry | None = None, top: int
                     segmenter=None, cfg: dict | None = None) -> list[dict[str, Any]]:
     """Rank new-term candidates in ``docs`` (``{"doc_id", "year", "sentences": [str, ...]}``).
 
+    A doc may also carry ``"tokens"``: one token list per sentence, already segmented with the
+    same vocabulary (the run's cache), which saves segmenting the corpus a second time.
+
     ``registry`` (default empty) marks known terms (``known=True``, ``concept``); it is also the
     registry of the segmenter built here, so known concepts stay whole in phrase statistics.
     cfg keys (``terms`` section or top level): ``min_count`` (2), ``min_npmi`` (0.35),
@@ -99,22 +102,25 @@ def mine_candidates(docs: list[dict], registry: Registry | None = None, top: int
     stop = load_stopwords(cfg)
 
     norm_sents: list[tuple[int, str, str]] = []  # (doc index, normalized, original)
+    given: list[list[str] | None] = []  # tokens the caller already has (the run's cache), if any
     for di, doc in enumerate(docs):
-        for s in doc.get("sentences") or []:
+        toks_of = doc.get("tokens")
+        for k, s in enumerate(doc.get("sentences") or []):
             if s and s.strip():
                 norm_sents.append((di, fast_normalize(s), s))
+                given.append(toks_of[k] if toks_of is not None else None)
 
     kinds: dict[str, set[str]] = defaultdict(set)
     marked: Counter[str] = Counter()  # occurrences the author marked (quoted, dash compound)
     token_sents: list[list[str]] = []
-    for _, norm, _ in norm_sents:
+    for (_, norm, _), pre in zip(norm_sents, given):
         for m in _QUOTED.finditer(norm):
             if _valid_quoted(m.group(1)):
                 kinds[m.group(1)].add("quoted")
                 marked[m.group(1)] += 1
                 if "—" in m.group(1):
                     kinds[m.group(1)].add("dash")
-        toks = seg._cut_norm(norm)
+        toks = pre if pre is not None else seg._cut_norm(norm)
         token_sents.append(toks)
         for i in range(1, len(toks) - 1):
             if toks[i] == "—" and _HAN_TOKEN.fullmatch(toks[i - 1]) and _HAN_TOKEN.fullmatch(toks[i + 1]):
@@ -175,14 +181,22 @@ def mine_candidates(docs: list[dict], registry: Registry | None = None, top: int
 
 
 def _drop_fragments(rows: list[dict], share: float) -> list[dict]:
-    """Drop a phrase whose occurrences mostly sit inside one longer candidate (数字食利 ⊂ 数字食利国)."""
-    by_len = sorted(rows, key=lambda r: -len(r["term"]))
+    """Drop a phrase whose occurrences mostly sit inside one longer candidate (数字食利 ⊂ 数字食利国).
+
+    Every substring of every candidate maps to the highest frequency of a longer candidate that
+    contains it, so the check is linear in the candidates (terms are short), not quadratic.
+    """
+    longest_host: dict[str, list[tuple[int, int]]] = {}
+    for o in rows:
+        t = o["term"]
+        for i in range(len(t)):
+            for j in range(i + 1, len(t) + 1):
+                if j - i < len(t):
+                    longest_host.setdefault(t[i:j], []).append((len(t), o["freq"]))
     keep = []
     for r in rows:
-        if r["kind"] == "phrase" and any(
-            len(o["term"]) > len(r["term"]) and r["term"] in o["term"] and o["freq"] >= share * r["freq"]
-            for o in by_len
-        ):
+        hosts = longest_host.get(r["term"], [])
+        if r["kind"] == "phrase" and any(n > len(r["term"]) and f >= share * r["freq"] for n, f in hosts):
             continue
         keep.append(r)
     return keep

@@ -1,0 +1,89 @@
+"""A page per author: authors of corpus papers and cited authors, with their papers, the works
+of theirs the corpus cites (each citation links to its footnote), the concepts they use, their
+topics and co-authors; and an author table on the index."""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from markupsafe import Markup
+
+from .build import ReportSection, cells_table, link, render_page, table_md
+from .entities import AuthorInfo, Entities, build_entities_cached
+from .links import author_href, concept_slugs, paper_href, topic_href
+
+R = "../"
+
+
+def _title(ents: Entities, doc_id: str) -> str:
+    p = ents.papers.get(doc_id)
+    return (p.paper["meta"].get("title") or p.paper["source"]) if p else doc_id
+
+
+def author_page(a: AuthorInfo, ents: Entities, concept_pages: dict[str, str]) -> str:
+    role = "语料作者 corpus author" if a.papers else "被引作者 cited author"
+    intro = Markup("<p>{} · 语料文献 papers: {} · 被引 cited {} 次 times ({} 部作品 works) · 概念 concepts: {}</p>").format(
+        role, len(a.papers), a.n_citations, len(a.cited), len({c["concept"] for c in a.concepts}))
+    secs = [ReportSection("summary", "概要", "Summary", html=intro)]
+    if a.papers:
+        rows = [[link(R + paper_href(d), _title(ents, d)), ents.papers[d].paper["meta"].get("year")
+                 or ents.papers[d].paper["meta"].get("year_inferred"), "、".join(ents.papers[d].paper["meta"].get("authors") or [])]
+                for d in a.papers]
+        secs.append(ReportSection("papers", "语料中的文献", "Papers in the corpus",
+                                  html=cells_table(["标题 title", "年 year", "作者 authors"], rows)))
+    if a.cited:
+        rows = []
+        for w in sorted(a.cited.values(), key=lambda w: (-len(w["by"]), str(w.get("title")))):
+            title = link(R + paper_href(w["matched_doc_id"]), w.get("title") or "—") if w.get("matched_doc_id") in ents.papers \
+                else (w.get("title") or "—")
+            by = Markup("; ").join(link(R + paper_href(d, f"fn{n}"), f"{_title(ents, d)[:24]} 注{n}") for d, n in w["by"])
+            rows.append([title, w.get("container"), w.get("year"), w.get("type"), "经典 classic" if w.get("classic") else "",
+                         len(w["by"]), by])
+        secs.append(ReportSection("cited", "被引作品与脚注", "Cited works and the footnotes citing them",
+                                  html=cells_table(["作品 work", "来源 container", "年 year", "类型 type", "", "次数 n",
+                                                    "引用处 cited in (footnote)"], rows, filter=True)))
+    if a.cites:
+        rows = [[link(R + author_href(b), b), n] for b, n in sorted(a.cites.items(), key=lambda kv: (-kv[1], kv[0]))]
+        secs.append(ReportSection("cites", "引用的作者", "Authors cited", html=cells_table(["作者 author", "次数 n"], rows,
+                                                                                       filter=True)))
+    if a.concepts:
+        rows = [[link(R + concept_pages[c["concept"]] + "#kwic", c["concept"]) if c["concept"] in concept_pages else c["concept"],
+                 "作者 author" if c["role"] == "author" else "被引 cited", c.get("first_year"), c.get("count"),
+                 Markup(" ").join(link(R + paper_href(d), _title(ents, d)[:24]) for d in c["doc_ids"] if d in ents.papers)]
+                for c in sorted(a.concepts, key=lambda c: (c.get("first_year") or 9999, c["concept"]))]
+        secs.append(ReportSection("concepts", "使用的概念", "Concepts used",
+                                  html=cells_table(["概念 concept", "角色 role", "首年 first year", "次数 count",
+                                                    "文献 papers"], rows)))
+    trows = [[link(R + topic_href(r["topic_id"]), f"{r['topic_id']} {ents.topic_labels.get(r['topic_id'], '')}"),
+              r.get("weight"), r.get("n_units"), "语料 corpus prevalence"] for r in a.topics]
+    trows += [[link(R + topic_href(r["topic_id"]), f"{r['topic_id']} {ents.topic_labels.get(r['topic_id'], '')}"),
+               r.get("weight"), r.get("n_units"), "作者主题模型 author-topic model"]
+              for r in sorted(a.model_topics, key=lambda r: -r["weight"])]
+    if trows:
+        secs.append(ReportSection("topics", "主题", "Topics",
+                                  html=cells_table(["主题 topic", "权重 weight", "单元 units", "来源 measure"], trows)))
+    if a.coauthors:
+        rows = [[link(R + author_href(b), b), n] for b, n in sorted(a.coauthors.items(), key=lambda kv: (-kv[1], kv[0]))]
+        secs.append(ReportSection("coauthors", "合作者", "Co-authors", html=cells_table(["作者 author", "合著 works"], rows)))
+    return render_page(a.name, "author", secs, root=R)
+
+
+def authors_section(ctx: Any) -> ReportSection | None:
+    ents = build_entities_cached(ctx)
+    if not ents.authors:
+        return None
+    concept_pages = concept_slugs((ctx.results or {}).get("concepts"))
+    pages = {author_href(name): author_page(a, ents, concept_pages) for name, a in ents.authors.items()}
+    order = sorted(ents.authors.values(), key=lambda a: (-len(a.papers), -a.n_citations, -len(a.concepts), a.name))
+    rows = [[link(author_href(a.name), a.name), "语料作者 corpus" if a.papers else "被引 cited",
+             link(author_href(a.name, "papers"), len(a.papers)) if a.papers else 0,
+             link(author_href(a.name, "cited"), a.n_citations) if a.cited else 0,
+             link(author_href(a.name, "concepts"), len({c["concept"] for c in a.concepts})) if a.concepts else 0,
+             len(a.coauthors)] for a in order]
+    df = pd.DataFrame([{"author": a.name, "corpus_papers": len(a.papers), "citations": a.n_citations,
+                        "cited_works": len(a.cited), "concepts": len({c["concept"] for c in a.concepts}),
+                        "coauthors": len(a.coauthors)} for a in order])
+    intro = f"{sum(1 for a in order if a.papers)} 位语料作者 corpus authors, {sum(1 for a in order if not a.papers)} 位仅被引作者 cited-only authors."
+    html = Markup("<p>%s</p>") % intro + cells_table(["作者 author", "类型 kind", "语料文献 papers", "被引次数 citations",
+                                                       "概念 concepts", "合作者 co-authors"], rows, max_rows=300, filter=True)
+    return ReportSection("authors", "作者", "Authors", intro + "\n\n" + table_md(df), html, {"authors": df}, pages)

@@ -1,0 +1,135 @@
+"""One pass over the run's results that indexes them by author and by paper.
+
+Author and paper pages draw on every stage (works, topics, concepts); building the indexes once
+keeps the report linear in the corpus size, so thousands of pages stay cheap.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class AuthorInfo:
+    name: str
+    papers: list[str] = field(default_factory=list)  # corpus doc_ids written by the author
+    cited: dict[str, dict[str, Any]] = field(default_factory=dict)  # work_id -> {title, year, ..., by: [(doc_id, fn)]}
+    concepts: list[dict[str, Any]] = field(default_factory=list)  # {concept, role, first_year, count}
+    topics: list[dict[str, Any]] = field(default_factory=list)  # prevalence rows of the corpus author
+    model_topics: list[dict[str, Any]] = field(default_factory=list)  # author-topic model rows
+    coauthors: dict[str, int] = field(default_factory=dict)
+    cites: dict[str, int] = field(default_factory=dict)  # authors this (corpus) author cites -> count
+
+    @property
+    def n_citations(self) -> int:
+        return sum(len(w["by"]) for w in self.cited.values())
+
+
+@dataclass
+class PaperInfo:
+    paper: dict[str, Any]
+    work_id: str | None = None
+    mentions: list[dict[str, Any]] = field(default_factory=list)
+    topics: dict[Any, float] = field(default_factory=dict)  # topic_id -> mean weight over the paper's units
+    refs: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # footnote_n -> references rows
+    cited_by: list[tuple[str, int]] = field(default_factory=list)  # (doc_id, footnote_n) citing this paper
+
+
+@dataclass
+class Entities:
+    authors: dict[str, AuthorInfo]
+    papers: dict[str, PaperInfo]
+    topic_labels: dict[Any, str]
+
+
+def _split(authors: Any) -> list[str]:
+    if isinstance(authors, list):
+        return [a for a in authors if a]
+    return [a.strip() for a in str(authors or "").split(";") if a.strip()]
+
+
+def build_entities(ctx: Any) -> Entities:
+    authors: dict[str, AuthorInfo] = {}
+
+    def au(name: str) -> AuthorInfo:
+        if name not in authors:
+            authors[name] = AuthorInfo(name)
+        return authors[name]
+
+    results = getattr(ctx, "results", None) or {}
+    works = results.get("works") or {}
+    doc_work = works.get("doc_work", {})
+    papers: dict[str, PaperInfo] = {}
+    for p in ctx.papers:
+        if p["doc_id"] in papers:
+            continue
+        papers[p["doc_id"]] = PaperInfo(p, doc_work.get(p["doc_id"]))
+        for a in _split(p["meta"].get("authors")):
+            au(a).papers.append(p["doc_id"])
+    for r in works.get("references") or []:
+        info = papers.get(r["doc_id"])
+        if info is not None:
+            info.refs.setdefault(r["footnote_n"], []).append(r)
+        if r.get("matched_doc_id") in papers and r["matched_doc_id"] != r["doc_id"]:
+            papers[r["matched_doc_id"]].cited_by.append((r["doc_id"], r["footnote_n"]))
+        citing = _split(info.paper["meta"].get("authors")) if info else []
+        for a in _split(r.get("authors")):
+            w = au(a).cited.setdefault(r.get("work_id") or r.get("raw", ""), {
+                "work_id": r.get("work_id"), "title": r.get("title"), "container": r.get("container"),
+                "year": r.get("year"), "type": r.get("type"), "classic": r.get("classic"),
+                "matched_doc_id": r.get("matched_doc_id"), "by": []})
+            w["by"].append((r["doc_id"], r["footnote_n"]))
+            for c in citing:
+                au(c).cites[a] = au(c).cites.get(a, 0) + 1
+    for a, b, n in works.get("coauthorship") or []:
+        au(a).coauthors[b] = n
+        au(b).coauthors[a] = n
+    topics = results.get("topics") or {}
+    res = topics.get("result")
+    labels: dict[Any, str] = {}
+    if res is not None:
+        labels = {t["topic_id"]: t["label"] for t in res.topics}
+        acc: dict[tuple[str, Any], list[float]] = defaultdict(list)
+        units: dict[str, set[str]] = defaultdict(set)
+        for r in res.doc_topics:
+            acc[(r["doc_id"], r["topic_id"])].append(r["weight"])
+            units[r["doc_id"]].add(r["unit_id"])
+        for (doc, tid), ws in acc.items():
+            if doc in papers:
+                # Mean over all the paper's units (absent = 0), so a topic in one paragraph of many is small.
+                papers[doc].topics[tid] = round(sum(ws) / max(1, len(units[doc])), 4)
+        for r in res.prevalence_by_author:
+            au(r["author"]).topics.append(r)
+        for r in topics.get("authors") or []:
+            if r["author"] in authors:  # the model also covers names never shown elsewhere; skip those
+                authors[r["author"]].model_topics.append(r)
+    concepts = results.get("concepts") or {}
+    for m in concepts.get("mentions") or []:
+        if m["doc_id"] in papers:
+            papers[m["doc_id"]].mentions.append(m)
+    for name, t in (concepts.get("traces") or {}).items():
+        # Names the concept pages link to: attributions and spread edges get a page too.
+        for m in t.get("mentions") or []:
+            for a in m.get("attributed") or []:
+                for x in a.get("authors") or []:
+                    au(x)
+            for x in m.get("doc_authors") or []:
+                au(x)
+        for e in t.get("spread") or []:
+            au(e["from"])
+            au(e["to"])
+        for u in t.get("users") or []:
+            au(u["author"]).concepts.append({"concept": name, "role": u.get("role"), "first_year": u.get("first_year"),
+                                             "count": u.get("count"), "doc_ids": u.get("doc_ids") or []})
+    return Entities(authors, papers, labels)
+
+
+def build_entities_cached(ctx: Any) -> Entities:
+    """The entities of this run's context, built once per report (sections share them)."""
+    key = "_report_entities"
+    cached = ctx.__dict__.get(key)
+    if cached is None or cached[0] != (id(ctx.papers), len(ctx.papers)):
+        cached = ((id(ctx.papers), len(ctx.papers)), build_entities(ctx))
+        ctx.__dict__[key] = cached
+    return cached[1]

@@ -1,0 +1,129 @@
+"""Static figures (PNG, matplotlib) drawn with an explicit CJK font file, so Chinese labels
+render on a fresh machine whatever fonts it has: Noto Sans CJK SC shipped by the ``mplfonts``
+package, else a system Noto CJK. Each figure records the labels it drew so a test can check
+that the font has a glyph for every character (no tofu).
+"""
+from __future__ import annotations
+
+import functools
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+FONT_CANDIDATES = (
+    "mplfonts:NotoSansCJKsc-Regular.otf",
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+)
+
+
+@dataclass
+class Figure:
+    path: str  # relative to the report root, e.g. figures/topic_by_year.png
+    png: bytes
+    labels: list[str] = field(default_factory=list)  # every text drawn, for the glyph check
+    title: str = ""
+
+
+@functools.lru_cache(maxsize=1)
+def cjk_font_path() -> Path | None:
+    for cand in FONT_CANDIDATES:
+        if cand.startswith("mplfonts:"):
+            try:
+                import mplfonts
+
+                p = Path(mplfonts.__file__).with_name("fonts") / cand.split(":", 1)[1]
+            except ImportError:
+                continue
+        else:
+            p = Path(cand)
+        if p.is_file():
+            return p
+    return None
+
+
+@functools.lru_cache(maxsize=1)
+def _font() -> Any:
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    from matplotlib import font_manager
+
+    path = cjk_font_path()
+    if path is None:
+        raise RuntimeError("no CJK font: pip install mplfonts (Noto Sans CJK SC)")
+    font_manager.fontManager.addfont(str(path))
+    prop = font_manager.FontProperties(fname=str(path))
+    matplotlib.rcParams["font.family"] = [prop.get_name()]
+    matplotlib.rcParams["axes.unicode_minus"] = False  # the CJK font lacks U+2212
+    return prop
+
+
+def missing_glyphs(text: str, path: Path | None = None) -> set[str]:
+    """Characters of ``text`` the font has no glyph for (what would be drawn as tofu)."""
+    from matplotlib.ft2font import FT2Font
+
+    font = FT2Font(str(path or cjk_font_path()))
+    return {c for c in set(text) if not c.isspace() and font.get_char_index(ord(c)) == 0}
+
+
+def _save(fig: Any) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def _short(s: str, n: int = 18) -> str:
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+def heatmap(path: str, matrix: list[list[float]], rows: list[str], cols: list[str], title: str,
+            xlabel: str, ylabel: str, fmt: str = "{:.2f}") -> Figure:
+    from matplotlib.figure import Figure as MplFigure
+
+    prop = _font()
+    rows = [_short(r) for r in rows]
+    cols = [_short(c) for c in cols]
+    fig = MplFigure(figsize=(min(16, 2.2 + 0.9 * len(cols)), min(30, 1.4 + 0.32 * len(rows))))
+    ax = fig.add_subplot()
+    im = ax.imshow(matrix, aspect="auto", cmap="YlOrRd")
+    ax.set_xticks(range(len(cols)), cols, rotation=35, ha="right", fontproperties=prop, fontsize=9)
+    ax.set_yticks(range(len(rows)), rows, fontproperties=prop, fontsize=9)
+    ax.set_title(title, fontproperties=prop)
+    ax.set_xlabel(xlabel, fontproperties=prop)
+    ax.set_ylabel(ylabel, fontproperties=prop)
+    if len(rows) * len(cols) <= 400:
+        top = max((v for r in matrix for v in r), default=0) or 1
+        for i, r in enumerate(matrix):
+            for j, v in enumerate(r):
+                if v:
+                    ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=7,
+                            color="white" if v > 0.6 * top else "black")
+    fig.colorbar(im, ax=ax, shrink=0.6)
+    return Figure(path, _save(fig), rows + cols + [title, xlabel, ylabel], title)
+
+
+def lines(path: str, series: dict[str, dict[int, float]], title: str, xlabel: str, ylabel: str) -> Figure:
+    """One line per series over years; a single year is drawn as bars (a line needs two points)."""
+    from matplotlib.figure import Figure as MplFigure
+
+    prop = _font()
+    years = sorted({y for s in series.values() for y in s})
+    fig = MplFigure(figsize=(9, 4.5))
+    ax = fig.add_subplot()
+    names = [_short(n, 24) for n in series]
+    if len(years) <= 1:
+        ax.bar(range(len(series)), [next(iter(s.values()), 0) for s in series.values()],
+               color=[f"C{i % 10}" for i in range(len(series))])
+        ax.set_xticks(range(len(series)), names, rotation=30, ha="right", fontproperties=prop, fontsize=9)
+        xlabel = f"{xlabel} {years[0] if years else ''}".strip()
+    else:
+        for i, (name, s) in enumerate(series.items()):
+            ax.plot(years, [s.get(y, 0) for y in years], marker="o", label=names[i], color=f"C{i % 10}")
+        ax.legend(prop=prop, fontsize=8, loc="best")
+        ax.set_xticks(years, [str(y) for y in years])
+    ax.set_title(title, fontproperties=prop)
+    ax.set_xlabel(xlabel, fontproperties=prop)
+    ax.set_ylabel(ylabel, fontproperties=prop)
+    return Figure(path, _save(fig), names + [title, xlabel, ylabel] + [str(y) for y in years], title)

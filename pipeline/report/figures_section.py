@@ -1,0 +1,122 @@
+"""The figures section of the index: topic prevalence by year, author × topic heat maps, concept
+timelines (PNG, CJK font file), and the co-occurrence and citation networks (interactive SVG).
+Every figure is followed by links to its evidence (topic, author and concept pages, which hold
+the passages, KWIC sentences and footnotes)."""
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from markupsafe import Markup
+
+from .build import ReportSection
+from .entities import build_entities_cached
+from .links import author_href, concept_slugs, topic_href
+
+
+def _links(items: list[tuple[str, str]]) -> Markup:
+    return Markup("证据 evidence: ") + Markup(" · ").join(
+        Markup('<a href="{}">{}</a>').format(h, t) for t, h in items)
+
+
+def _figure(fig: Any, caption_zh: str, caption_en: str, evidence: Markup) -> Markup:
+    return Markup('<figure><a href="{0}"><img src="{0}" alt="{1}" loading="lazy"></a><figcaption>{1} '
+                  '<span class="en">{2}</span><br>{3}</figcaption></figure>').format(
+        fig.path, caption_zh, caption_en, evidence)
+
+
+def _topic_figures(ctx: Any, figs: list[Any]) -> Markup:
+    from .figures import heatmap, lines
+
+    res = ((ctx.results.get("topics") or {}).get("result"))
+    if res is None:
+        return Markup("")
+    labels = {t["topic_id"]: f"{t['topic_id']} {t['label']}" for t in res.topics}
+    ev = _links([(labels[t], topic_href(t)) for t in labels])
+    html = Markup("")
+    series: dict[str, dict[int, float]] = defaultdict(dict)
+    for r in res.prevalence_by_year:
+        if r.get("year") is not None and r["topic_id"] in labels:
+            series[labels[r["topic_id"]]][int(r["year"])] = r["weight"]
+    if series:
+        f = lines("figures/topic_by_year.png", dict(series), "主题按年份的分布 Topic prevalence by year", "年份 year",
+                  "平均权重 mean weight")
+        figs.append(f)
+        html += _figure(f, "主题按年份", "Topic prevalence by year", ev)
+    for key, rows_in, name, zh, en in (
+            ("prev", res.prevalence_by_author, "figures/author_topic.png", "作者 × 主题（语料作者）",
+             "Author × topic (corpus authors)"),
+            ("model", (ctx.results.get("topics") or {}).get("authors") or [], "figures/author_topic_model.png",
+             "作者 × 主题（作者主题模型，含被引作者，前 30 位）", "Author × topic (author-topic model, top 30)")):
+        tot: dict[str, float] = defaultdict(float)
+        cell: dict[tuple[str, Any], float] = {}
+        for r in rows_in:
+            if r["topic_id"] in labels:
+                cell[(r["author"], r["topic_id"])] = r["weight"]
+                tot[r["author"]] += r.get("n_units") or 1
+        authors = sorted(tot, key=lambda a: (-tot[a], a))[:30]
+        if not authors:
+            continue
+        tids = list(labels)
+        f = heatmap(name, [[cell.get((a, t), 0.0) for t in tids] for a in authors], authors,
+                    [labels[t] for t in tids], f"{zh}", "主题 topic", "作者 author")
+        figs.append(f)
+        html += _figure(f, zh, en, _links([(a, author_href(a, "topics")) for a in authors]) + Markup("<br>") + ev)
+    return html
+
+
+def _concept_figure(ctx: Any, figs: list[Any]) -> Markup:
+    from .figures import heatmap
+
+    res = ctx.results.get("concepts") or {}
+    traces = res.get("traces") or {}
+    pages = concept_slugs(res)
+    rows = sorted(((n, t) for n, t in traces.items() if t.get("mentions")), key=lambda x: -len(x[1]["mentions"]))[:30]
+    years = sorted({c["year"] for _, t in rows for c in t.get("counts_by_year") or [] if c.get("year") is not None})
+    if not rows or not years:
+        return Markup("")
+    m = []
+    for _, t in rows:
+        by = {c["year"]: c["mentions"] + c.get("cited_authors_first_year", 0) for c in t.get("counts_by_year") or []}
+        m.append([float(by.get(y, 0)) for y in years])
+    f = heatmap("figures/concept_timelines.png", m, [n for n, _ in rows], [str(y) for y in years],
+                "概念时间线：每年的提及与被引首用 Concept timelines", "年份 year", "概念 concept", fmt="{:.0f}")
+    figs.append(f)
+    return _figure(f, "概念时间线（提及次数 + 当年首次使用该概念的被引作者数）",
+                   "Concept timelines: mentions plus cited authors first using it that year",
+                   _links([(n, pages[n] + "#timeline") for n, _ in rows if n in pages]))
+
+
+def figures_section(ctx: Any) -> ReportSection | None:
+    from .networks import citation_network, cooccurrence_network
+
+    figs: list[Any] = []
+    html = Markup("")
+    try:
+        html += _topic_figures(ctx, figs) + _concept_figure(ctx, figs)
+    except RuntimeError as e:  # no CJK font on this machine: say so rather than draw tofu
+        html += Markup('<p class="failed">%s</p>') % str(e)
+    res = ctx.results.get("concepts") or {}
+    cooc = res.get("cooccurrence")
+    pages = concept_slugs(res)
+    if cooc is not None and len(cooc):
+        html += Markup("<h3>共现网络 <span class=\"en\">Co-occurrence network (hover a node; click a tracked concept "
+                       "for its KWIC)</span></h3>") + cooccurrence_network(cooc, pages)
+        html += Markup('<p class="muted">证据 evidence: <a href="data/cooccurrence.csv">cooccurrence.csv</a> · '
+                       '<a href="#concepts">概念表 concept table</a></p>')
+    works = ctx.results.get("works") or {}
+    if works.get("references"):
+        ents = build_entities_cached(ctx)
+        doc_authors = {d: [a for a in (p.paper["meta"].get("authors") or [])] for d, p in ents.papers.items()}
+        html += Markup("<h3>引用网络 <span class=\"en\">Citation network: citing author → cited author "
+                       "(click a name for the footnotes)</span></h3>") + citation_network(
+            works["references"], doc_authors, author_href)
+        html += Markup('<p class="muted">蓝: 被引 cited · 橙: 语料作者 corpus authors · 灰: 经典 classics · '
+                       '证据 evidence: <a href="data/references.csv">references.csv</a></p>')
+    if not html:
+        return None
+    sec = ReportSection("figures", "图表", "Figures", html=html)
+    sec.files = {f.path: f.png for f in figs}
+    sec.md = "\n\n".join(f"![{f.title}]({f.path})" for f in figs) + "\n"
+    sec.__dict__["figures"] = figs  # kept for tests (glyph check)
+    return sec

@@ -1,0 +1,224 @@
+"""The report site on the seed corpus: every page and link resolves, evidence links land on the
+right paragraph or footnote, report.xlsx mirrors the CSVs, figures have a glyph for every
+Chinese character, and a second run says what changed."""
+from __future__ import annotations
+
+import functools
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import pandas as pd
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SEED = SHARED / "corpora" / "seed" / "000_085182e16f623625.txt"
+EXTRA = SHARED / "corpora" / "works" / "w005.md"  # 刘皓琰 2020, a second paper for "what changed"
+
+
+def _config(tmp: Path) -> Path:
+    import yaml
+
+    cfg = tmp / "config.yaml"
+    cfg.write_text(yaml.safe_dump({"store": {"path": str(tmp / "store.duckdb")}}), encoding="utf-8")
+    return cfg
+
+
+def litmap_run(corpus: Path, out: Path, cfg: Path) -> subprocess.CompletedProcess:
+    p = subprocess.run([sys.executable, "-m", "pipeline", "run", "--corpus", str(corpus), "--config", str(cfg),
+                        "--out", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert p.returncode == 0, p.stderr[-3000:]
+    return p
+
+
+@functools.lru_cache(maxsize=1)
+def seed_report() -> Path:
+    """The seed corpus's report, built once per test session (the browser test uses it too)."""
+    tmp = Path(tempfile.mkdtemp(prefix="litmap-report-"))
+    corpus = tmp / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / SEED.name)
+    litmap_run(corpus, tmp / "report", _config(tmp))
+    return tmp / "report"
+
+
+@pytest.fixture(scope="module")
+def report() -> Path:
+    assert SEED.is_file(), f"../shared is missing beside the repo ({SEED})"
+    return seed_report()
+
+
+class _Links(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[str] = []
+        self.ids: set[str] = set()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        for k, v in attrs:
+            if k in ("href", "src") and v:
+                self.links.append(v)
+            if k == "id" and v:
+                self.ids.add(v)
+
+
+def parse_html(path: Path) -> _Links:
+    p = _Links()
+    p.feed(path.read_text(encoding="utf-8"))
+    return p
+
+
+def broken_links(report: Path) -> list[str]:
+    """Every relative href/src of every page that does not resolve to a file in the report, or
+    whose #fragment names no element of the target page."""
+    pages = {p: parse_html(p) for p in report.rglob("*.html")}
+    bad = []
+    for page, parsed in pages.items():
+        for href in parsed.links:
+            u = urlsplit(href)
+            if u.scheme or href.startswith("//") or href.startswith("data:") or href.startswith("javascript:"):
+                if u.scheme in ("http", "https") or href.startswith("//"):
+                    bad.append(f"{page.relative_to(report)}: network link {href}")
+                continue
+            target = (page.parent / unquote(u.path)).resolve() if u.path else page.resolve()
+            if not target.is_file() or report.resolve() not in target.parents:
+                bad.append(f"{page.relative_to(report)}: {href} (no file)")
+            elif u.fragment and target.suffix == ".html" and target in pages and unquote(u.fragment) not in pages[target].ids:
+                bad.append(f"{page.relative_to(report)}: {href} (no #{u.fragment})")
+    return bad
+
+
+def test_every_href_resolves_to_a_file_in_the_report(report: Path) -> None:
+    pages = list(report.rglob("*.html"))
+    assert len(pages) > 50  # index, concepts, topics, authors, papers, ldavis
+    bad = broken_links(report)
+    assert not bad, bad[:20]
+
+
+def test_index_links_to_a_page_per_topic_concept_author_and_paper(report: Path) -> None:
+    idx = parse_html(report / "index.html").links
+    for folder in ("topics/", "concepts/", "authors/", "papers/", "figures/", "assets/"):
+        assert any(h.startswith(folder) for h in idx), folder
+    topics = pd.read_csv(report / "data" / "topics.csv")
+    for t in topics.topic_id:
+        assert f"topics/topic-{t}.html" in idx
+    html = (report / "index.html").read_text(encoding="utf-8")
+    m = re.search(r'href="(concepts/[^"#]+\.html)">数字食利国<', html)
+    assert m, "no link from the index to the 数字食利国 page"
+    assert (report / m.group(1)).is_file()
+    for name in ("陈灏", "温旭"):
+        assert re.search(rf'href="authors/[^"]+\.html">{name}<', html), name
+    assert "本次变化" in html and "What changed" in html
+
+
+def _concept_page(report: Path, name: str) -> str:
+    html = (report / "index.html").read_text(encoding="utf-8")
+    href = re.search(rf'href="(concepts/[^"#]+\.html)">{name}<', html).group(1)
+    return (report / href).read_text(encoding="utf-8")
+
+
+def test_concept_evidence_links_land_on_the_sentence_and_footnote(report: Path) -> None:
+    page = _concept_page(report, "数字食利国")
+    # The attribution of 数字食利国 to 温旭 links to footnote 55 of the paper, which carries 温旭.
+    m = re.search(r'href="\.\./(papers/[^"#]+\.html)#fn55"', page)
+    assert m, "no link to footnote 55"
+    paper = (report / m.group(1)).read_text(encoding="utf-8")
+    fn = re.search(r'<li id="fn55"[^>]*>(.*?)</li>', paper, re.S)
+    assert fn and "温旭" in fn.group(1)
+    # Each KWIC row links to the paragraph holding its sentence.
+    kwic = re.findall(r'href="\.\./papers/[^"#]+\.html#(p\d+)">body<', page)
+    assert kwic
+    mentions = pd.read_csv(report / "data" / "concept_mentions.csv")
+    sent = mentions[(mentions.concept == "数字食利国") & (mentions["where"] == "body")].sentence.iloc[0]
+    paras = dict(re.findall(r'<p id="(p\d+)">(.*?)</p>', paper, re.S))
+    assert any(sent[:12] in paras[a] for a in kwic)
+    # The timeline counts the 2024 first use by a cited author and the 2025 mentions.
+    assert "2024" in page and "2025" in page
+
+
+def test_author_and_paper_pages(report: Path) -> None:
+    html = (report / "index.html").read_text(encoding="utf-8")
+    href = re.search(r'href="(authors/[^"]+\.html)">温旭<', html).group(1)
+    page = (report / href).read_text(encoding="utf-8")
+    assert "数字食利国" in page and "#fn55" in page and "被引作品" in page
+    chen = (report / re.search(r'href="(authors/[^"]+\.html)">陈灏<', html).group(1)).read_text(encoding="utf-8")
+    assert "数字化生产下金融帝国主义积累模式的新变化及其启示" in chen and "钟锦宸" in chen
+    paper = next((report / "papers").glob("*.html")).read_text(encoding="utf-8")
+    assert len(re.findall(r'<li id="fn\d+"', paper)) == 77
+    assert paper.count('<div class="ref">') >= 70  # parsed references under their footnotes
+    assert "topics/topic-" in paper and "concepts/" in paper
+
+
+def test_xlsx_has_a_sheet_per_table_with_the_csv_rows(report: Path) -> None:
+    from openpyxl import load_workbook
+
+    wb = load_workbook(report / "report.xlsx", read_only=True)
+    csvs = sorted((report / "data").glob("*.csv"))
+    assert {"documents", "references", "concept_mentions", "topics", "doc_topics", "cooccurrence"} <= {p.stem for p in csvs}
+    for p in csvs:
+        sheet = p.stem[:31]
+        assert sheet in wb.sheetnames, sheet
+        if not p.read_text(encoding="utf-8").strip():
+            continue  # a table with no columns (e.g. no term bursts in one year): nothing to compare
+        df = pd.read_csv(p)
+        assert sum(1 for _ in wb[sheet].iter_rows(values_only=True)) == len(df) + 1, sheet
+    refs = wb["references"]
+    header = [c.value for c in next(refs.iter_rows(max_row=1))]
+    assert header[:9] == ["doc_id", "footnote_n", "work_id", "authors", "title", "container", "year", "type",
+                          "matched_doc_id"]
+
+
+def test_figures_use_a_cjk_font_with_every_glyph(report: Path) -> None:
+    from pipeline.report.figures import cjk_font_path, missing_glyphs
+
+    font = cjk_font_path()
+    assert font is not None and "CJK" in font.name
+    for name in ("topic_by_year", "author_topic", "concept_timelines"):
+        png = report / "figures" / f"{name}.png"
+        assert png.stat().st_size > 5000 and png.read_bytes()[:4] == b"\x89PNG"
+    labels = "".join(pd.read_csv(report / "data" / "topics.csv").label) + "".join(
+        pd.read_csv(report / "data" / "topic_by_author.csv").author) + "".join(
+        pd.read_csv(report / "data" / "concept_mentions.csv").concept.unique()) + "作者主题年份概念时间线"
+    assert missing_glyphs(labels) == set()
+    assert missing_glyphs("数字\U0001F600") == {"\U0001F600"}  # the check can fail: no emoji in the font
+
+
+def test_report_md_is_readable_and_names_the_figures(report: Path) -> None:
+    md = (report / "report.md").read_text(encoding="utf-8")
+    for h in ("## 文献概览", "## 本次变化", "## 图表", "## 主题", "## 概念追踪", "## 作者"):
+        assert h in md, h
+    for img in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md):
+        assert (report / img).is_file(), img
+    assert "<table" not in md and "<a href" not in md
+
+
+def test_second_run_reports_new_paper_users_and_escapes_text(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / SEED.name)
+    cfg, out = _config(tmp_path), tmp_path / "report"
+    litmap_run(corpus, out, cfg)
+    first = json.loads((out / "summary.json").read_text(encoding="utf-8"))
+    assert len(first["papers"]) == 1 and first["concepts"]["数字食利国"]["mentions"] >= 1
+    shutil.copy(EXTRA, corpus / EXTRA.name)
+    (corpus / "xss.md").write_text('---\ntitle: "<script>alert(1)</script>数字帝国主义"\nauthors: ["<b>x</b>"]\n'
+                                   'year: 2023\n---\n正文<img src=x onerror=alert(1)>数字帝国主义。\n', encoding="utf-8")
+    litmap_run(corpus, out, cfg)
+    html = (out / "index.html").read_text(encoding="utf-8")
+    changes = html[html.index('id="changes"'):html.index("</section>", html.index('id="changes"'))]
+    assert "当代帝国主义是如何进行数字殖民的" in changes  # the new paper, linked to its page
+    assert re.search(r'href="papers/[^"]+\.html">当代帝国主义是如何进行数字殖民的', changes)
+    assert "刘皓琰" in changes  # a new user of a tracked concept
+    assert "Compared with run" in changes
+    for page in out.rglob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        assert "<script>alert" not in text and "<img src=x" not in text and "<b>x</b>" not in text, page
+    assert any("&lt;script&gt;alert" in p.read_text(encoding="utf-8") for p in (out / "papers").glob("*.html"))
+    assert not broken_links(out)
