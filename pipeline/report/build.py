@@ -103,6 +103,23 @@ def render_page(title: str, title_en: str, sections: list[ReportSection], root: 
 ASSETS = Path(__file__).with_name("assets")
 
 
+def _build_section(build: Callable[[Any], ReportSection | None], ctx: Any) -> ReportSection | None:
+    """One section failing (unexpected data from a stage) leaves the rest of the report standing,
+    with the error shown where the section would be and printed on the terminal."""
+    try:
+        return build(ctx)
+    except Exception as e:
+        import traceback
+
+        name = getattr(build, "__name__", "section").strip("_")
+        msg = f"report section {name} failed: {e.__class__.__name__}: {e}"
+        log = getattr(ctx, "log", None)
+        if callable(log):
+            log("warning: " + msg + "\n" + traceback.format_exc(limit=3))
+        return ReportSection(f"error-{name}", f"{name}（生成失败）", "section failed", md=f"> {msg}\n",
+                             html=Markup('<p class="failed">{}</p>').format(msg))
+
+
 def write_report(ctx: Any) -> Path:
     from .changes_section import save_summary
     from .sections import SECTIONS
@@ -115,7 +132,7 @@ def write_report(ctx: Any) -> Path:
     shutil.rmtree(tmp, ignore_errors=True)
     (tmp / "data").mkdir(parents=True)
     shutil.copytree(ASSETS, tmp / "assets", ignore=shutil.ignore_patterns("__pycache__", "*.py"))
-    sections = [s for s in (build(ctx) for build in SECTIONS) if s is not None]
+    sections = [s for s in (_build_section(build, ctx) for build in SECTIONS) if s is not None]
     tables: dict[str, pd.DataFrame] = {}
     md = [f"# litmap 报告 (report)\n\n语料 corpus: `{ctx.corpus}` · run {ctx.run_id} · mode {ctx.mode}\n"]
     for s in sections:

@@ -202,7 +202,7 @@ def concepts_section(ctx: Any) -> ReportSection | None:
     html = table_html(show, links={"concept": lambda r: href_of[r["concept"]],
                                    "mentions": lambda r: href_of[r["concept"]] + "#kwic",
                                    "users": lambda r: href_of[r["concept"]] + "#users",
-                                   "first_use": lambda r: author_href(r["first_use"]) if r["first_use"] else None,
+                                   "first_use": lambda r: author_href(r["first_use"]) if isinstance(r["first_use"], str) and r["first_use"] else None,
                                    "spread_edges": lambda r: href_of[r["concept"]] + "#spread"}, filter=True)
     md = table_md(show)
     coin = pd.DataFrame(res.get("coinages") or [])

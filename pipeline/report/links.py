@@ -27,6 +27,7 @@ def paper_href(doc_id: str, anchor: str | None = None) -> str:
 
 
 def author_href(name: str, anchor: str | None = None) -> str:
+    name = str(name)
     base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:30]
     stem = f"{base}-{_h(name)}" if base else f"a-{_h(name)}"
     return f"authors/{stem}.html" + (f"#{anchor}" if anchor else "")

@@ -46,7 +46,14 @@ def network_svg(nodes: list[Node], edges: list[Edge], width: int = 900, height: 
     g.add_nodes_from(ids)
     for e in edges:
         g.add_edge(e.a, e.b, weight=float(e.weight))
-    pos = nx.spring_layout(g, seed=seed, k=1.6 / max(1, len(ids)) ** 0.5, iterations=80)
+    # Disconnected parts drift to the edges and squash the main one into a blot: tie every part
+    # to a hidden hub with a weak edge while laying out, then drop the hub.
+    hub = "\0hub"
+    for comp in list(nx.connected_components(g)):
+        g.add_edge(hub, max(comp, key=lambda n: g.degree(n)), weight=0.05)
+    pos = nx.spring_layout(g, seed=seed, k=2.5 / max(1, len(ids)) ** 0.5, iterations=100)
+    pos.pop(hub, None)
+    g.remove_node(hub)
     xs = [p[0] for p in pos.values()]
     ys = [p[1] for p in pos.values()]
     pad = 60

@@ -48,7 +48,7 @@ def topic_page(t: dict[str, Any], res: Any, doc_titles: dict[str, str]) -> str:
             return "../" + paper_href(r["doc_id"], tail if tail.startswith("p") and tail[1:].isdigit() else None)
 
         parts += [h, table_html(df, links={"title": lambda r: "../" + paper_href(r["doc_id"]), "unit_id": unit_href})]
-    sec = ReportSection(f"topic-{tid}", f"主题 {tid}：{t['label']}", f"Topic {tid}", html=Markup("").join(parts))
+    sec = ReportSection(f"topic-{tid}", "概要与证据", "Summary and evidence", html=Markup("").join(parts))
     return render_page(f"主题 {tid}：{t['label']}", f"Topic {tid}", [sec], root="../")
 
 

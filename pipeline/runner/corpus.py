@@ -62,6 +62,12 @@ def _vectors(ctx: Any) -> Any:
     return compute_vectors(ctx)
 
 
+def _vectors_update(ctx: Any, previous: Any) -> Any:
+    from .model_stages import update_vectors
+
+    return update_vectors(ctx, previous)
+
+
 def _terms(ctx: Any) -> Any:
     from .model_stages import compute_terms
 
@@ -77,7 +83,7 @@ def _concepts(ctx: Any) -> Any:
 _SEG_FILES = {"segment": ("userdict", "concepts", "stopwords")}
 STAGES: list[CorpusStage] = [
     CorpusStage("works", "works-2", _works, ("refs",), {"refs": ("aliases",)}, persist=_persist_works),
-    CorpusStage("vectors", "vectors-1", _vectors, ("segment", "vectors"), _SEG_FILES),
+    CorpusStage("vectors", "vectors-2", _vectors, ("segment", "vectors"), _SEG_FILES, update=_vectors_update),
     CorpusStage("topics", "topics-1", _topics, ("segment", "topics"), _SEG_FILES, after=("works",),
                 update=_topics_update),
     CorpusStage("terms", "terms-1", _terms, ("segment", "concepts"), {**_SEG_FILES, "concepts": ("registry",)}),

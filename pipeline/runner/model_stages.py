@@ -54,7 +54,27 @@ def compute_vectors(ctx: Any) -> dict[str, Any]:
         by_doc.setdefault(d, []).extend(toks)
     ids = sorted(d for d in by_doc if by_doc[d])
     similar = similar_documents(ids, [by_doc[d] for d in ids], top=5) if len(ids) > 1 else []
-    return {"w2v": model, "similar": similar}
+    return {"w2v": model, "similar": similar, "docs": ids, "mode": "refit"}
+
+
+def update_vectors(ctx: Any, previous: dict[str, Any]) -> dict[str, Any]:
+    """``--update``: train the stored word2vec on the new documents' sentences only."""
+    model = previous.get("w2v")
+    if model is None:
+        return compute_vectors(ctx)
+    old = {d for r in previous.get("similar", []) for d in (r["doc_id"], r["similar_doc_id"])} | set(previous.get("docs", []))
+    new = [toks for d, toks in _sentences(ctx) if d not in old]
+    if new:
+        model.build_vocab(new, update=True)
+        model.train(new, total_examples=len(new), epochs=model.epochs)
+    by_doc: dict[str, list[str]] = {}
+    for d, toks in _sentences(ctx):
+        by_doc.setdefault(d, []).extend(toks)
+    ids = sorted(d for d in by_doc if by_doc[d])
+    from ..models.vectors import similar_documents
+
+    similar = similar_documents(ids, [by_doc[d] for d in ids], top=5) if len(ids) > 1 else []
+    return {"w2v": model, "similar": similar, "docs": ids, "mode": "update"}
 
 
 def compute_terms(ctx: Any) -> list[dict[str, Any]]:

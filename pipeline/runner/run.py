@@ -16,7 +16,7 @@ from typing import Any
 
 from ..config import resolve, section_hash, stable_hash
 from ..store.db import Store
-from ..store.papers import write_paper
+from ..store.papers import write_papers
 from .discover import FileEntry, discover
 from .executor import default_workers, run_tasks
 from .stages import PARSE_VERSION, SEGMENT_VERSION, init_parse, init_segment, parse_file, segment_paper
@@ -63,15 +63,29 @@ def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | N
     todo = {f.key: f for f in keyed if f.key not in cached}
     aliases = resolve(cfg, cfg["refs"].get("aliases"))
     bar = _progress(len(todo), "parse", time.time(), cfg)
+    batch: list[tuple[str, dict[str, Any]]] = []
+    last = time.time()
+
+    def flush() -> None:
+        # One transaction per small batch: a killed run keeps every committed document, and the
+        # store is not hit with one commit per file on a large corpus.
+        with ctx.store.transaction():
+            for key, result in batch:
+                ctx.store.put_result("parse", key, version, cfg_hash, result)
+            write_papers(ctx.store, [p for _k, r in batch for p in r.get("papers", [])], version)
+        batch.clear()
+
     for (path, source, key), result in run_tasks(
             _parse_keyed, [(f.path, f.source, k) for k, f in todo.items()], workers, executor, scheduler,
             init_parse, (str(aliases) if aliases else None, cfg.get("structure", {}))):
-        with ctx.store.transaction():
-            ctx.store.put_result("parse", key, version, cfg_hash, result)
-            for p in result.get("papers", []):
-                write_paper(ctx.store, p, version)
+        batch.append((key, result))
         cached[key] = result
+        if len(batch) >= 16 or time.time() - last > 1.0:
+            flush()
+            last = time.time()
         bar.update(1)
+    if batch:
+        flush()
     bar.close()
     ctx.stats["n_processed"] = len(todo)
     ctx.stats["n_cached"] = len(keyed) - len(todo)
@@ -113,15 +127,27 @@ def segment_stage(ctx: RunContext, workers: int, executor: str, scheduler: str |
     initargs = ({"backend": seg.get("backend", "jieba")}, str(resolve(cfg, seg.get("concepts"))),
                 str(resolve(cfg, seg.get("userdict"))))
     bar = _progress(len(todo), "segment", time.time(), cfg)
+    pending: list[dict[str, Any]] = []
     for _p, result in run_tasks(segment_paper, todo, workers, executor, scheduler, init_segment, initargs):
-        ctx.store.put_result("segment", result["doc_id"], SEGMENT_VERSION, cfg_hash, result)
+        pending.append(result)
         cached[result["doc_id"]] = result
+        if len(pending) >= 16:
+            _put_many(ctx.store, "segment", SEGMENT_VERSION, cfg_hash, pending)
         bar.update(1)
+    _put_many(ctx.store, "segment", SEGMENT_VERSION, cfg_hash, pending)
     bar.close()
     ctx.tokens = {k: v["tokens"] for k, v in cached.items() if "tokens" in v}
     for k, v in cached.items():
         if "error" in v:
             ctx.log(f"warning: {k}: {v['error']}")
+
+
+def _put_many(store: Store, stage: str, version: str, cfg_hash: str, results: list[dict[str, Any]]) -> None:
+    if results:
+        with store.transaction():
+            for r in results:
+                store.put_result(stage, r["doc_id"], version, cfg_hash, r)
+        results.clear()
 
 
 def _changes(ctx: RunContext) -> None:

@@ -121,7 +121,9 @@ def compute_topics(ctx: Any) -> dict[str, Any]:
                 "note": f"no topic model: fewer than two {unit} units with content words"}
     result = fit_topics(units, cfg, evidence=paragraphs if unit != "paragraph" else None)
     result = _with_twins(result, twins)
-    own = [u for u in (units if unit != "paper" else paragraphs) if u.authors]
+    # The fitted units carry their documents' authors; one unit per paper is enough for them
+    # (paragraphs of one paper share its authors) and keeps the author-topic fit small.
+    own = [u for u in units if u.authors]
     authors = author_topics(own + _cited_author_units(ctx), cfg, k=result.k) if own else []
     return {"unit": unit, "result": result, "authors": authors}
 

@@ -11,18 +11,28 @@ from typing import Any
 from .db import DOC_TABLES, Store
 
 
-def write_paper(store: Store, paper: dict[str, Any], version: str) -> None:
-    doc_id = paper["doc_id"]
-    con = store.con
+def write_papers(store: Store, papers: list[dict[str, Any]], version: str) -> None:
+    """Replace the rows of these papers in every document table (call inside a transaction)."""
+    unique = list({p["doc_id"]: p for p in reversed(papers)}.values())  # same bytes twice: one document
+    if not unique:
+        return
+    rows: dict[str, list[tuple]] = {t: [] for t in DOC_TABLES}
+    for paper in unique:
+        for table, part in _rows(paper, version).items():
+            rows[table].extend(part)
+    ids = sorted(p["doc_id"] for p in unique)
     for table in DOC_TABLES:
-        con.execute(f"DELETE FROM {table} WHERE doc_id=?", [doc_id])
+        store.con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT unnest(?))", [ids])
+        _bulk(store, table, rows[table])
+
+
+def _rows(paper: dict[str, Any], version: str) -> dict[str, list[tuple]]:
+    doc_id = paper["doc_id"]
     meta = paper["meta"]
     n_par = sum(len(s["paragraphs"]) for s in paper["sections"])
-    con.execute(
-        "INSERT INTO documents VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        [doc_id, paper["source"], paper.get("kind", "text"), paper["encoding"], paper["script"], meta.get("title"),
-         ";".join(meta.get("authors") or []), meta.get("year"), meta.get("year_inferred"), meta.get("journal"),
-         meta.get("issue"), n_par, len(paper["footnotes"]), version])
+    doc_row = (doc_id, paper["source"], paper.get("kind", "text"), paper["encoding"], paper["script"], meta.get("title"),
+               ";".join(meta.get("authors") or []), meta.get("year"), meta.get("year_inferred"), meta.get("journal"),
+               meta.get("issue"), n_par, len(paper["footnotes"]), version)
     sec_rows, par_rows, sent_rows = [], [], []
     p_idx = 0
     for s_idx, sec in enumerate(paper["sections"]):
@@ -32,19 +42,16 @@ def write_paper(store: Store, paper: dict[str, Any], version: str) -> None:
             for j, sent in enumerate(sec.get("sentences", [[]] * len(sec["paragraphs"]))[i]):
                 sent_rows.append((doc_id, p_idx, j, sent["text"], json.dumps(sent["footnotes"])))
             p_idx += 1
-    _bulk(store, "sections", sec_rows)
-    _bulk(store, "paragraphs", par_rows)
-    _bulk(store, "sentences", sent_rows)
+
     fn_rows, ref_rows = [], []
     for f in paper["footnotes"]:
         fn_rows.append((doc_id, f["n"], f["marker"], f.get("page", 0), f["text"]))
         for k, r in enumerate(f.get("refs", [])):
             ref_rows.append((doc_id, f["n"], k, r["raw"], ";".join(r.get("authors_canonical") or r.get("authors") or []),
                              r.get("title"), r.get("container"), r.get("year"), r.get("type"), bool(r.get("classic"))))
-    _bulk(store, "footnotes", fn_rows)
-    _bulk(store, "refs", ref_rows)
-    if paper["warnings"]:
-        con.executemany("INSERT INTO warnings VALUES (?,?,?)", [(doc_id, paper["source"], w) for w in paper["warnings"]])
+    return {"documents": [doc_row], "sections": sec_rows, "paragraphs": par_rows, "sentences": sent_rows,
+            "footnotes": fn_rows, "refs": ref_rows,
+            "warnings": [(doc_id, paper["source"], w) for w in paper["warnings"]]}
 
 
 def _bulk(store: Store, table: str, rows: list[tuple]) -> None:

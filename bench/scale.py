@@ -1,0 +1,109 @@
+"""Scale benchmark (issue 7): corpora of N distinct papers of about 30 KB each.
+
+Each paper is a random (seeded) mix of real paragraphs — the founding paper's and CSL abstracts —
+with a real author name and a year in front matter. For each N it prints the full run time
+(fixed K, no K grid), the time of a second run with `--update` after adding one paper, and the
+peak resident memory of the largest process (driver or worker), sampled with psutil.
+
+    python bench/scale.py [N ...]        (default: 100 1000 10000)
+"""
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+def real_paragraphs() -> list[str]:
+    body = (SHARED / "gold" / "seed" / "body.txt").read_text(encoding="utf-8").splitlines()
+    paras = [p for p in body if len(p) > 80]
+    for line in (SHARED / "data" / "csl" / "csl_2000.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            paras.append(json.loads(line)["abstract"])
+    return paras
+
+
+def authors() -> list[str]:
+    works = json.loads((SHARED / "gold" / "works.json").read_text(encoding="utf-8"))
+    return sorted({a for w in works.values() for a in w["authors"]} | {"陈灏", "钟锦宸"})
+
+
+def make_paper(rng: random.Random, paras: list[str], names: list[str], i: int, size: int = 30_000) -> str:
+    title = f"{rng.choice(paras)[:18]}的研究（{i}）"
+    fm = {"title": title, "authors": rng.sample(names, rng.choice([1, 1, 2])), "year": rng.randint(2015, 2025)}
+    parts, n = [], 0
+    heading = 0
+    while n < size:
+        if n == 0 or rng.random() < 0.08:
+            heading += 1
+            parts.append(f"{'一二三四五六七八九十'[min(heading, 10) - 1]}、{rng.choice(paras)[:12]}")
+        p = rng.choice(paras)
+        parts.append(p)
+        n += len(p.encode("utf-8"))
+    return "---\n" + yaml.safe_dump(fm, allow_unicode=True) + "---\n" + title + "\n\n" + "\n\n".join(parts) + "\n"
+
+
+def run_and_watch(cmd: list[str]) -> tuple[float, float, str]:
+    """Wall time, peak RSS (MB) of the largest process in the tree, and stdout."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    peak = 0.0
+    ps = psutil.Process(proc.pid)
+    while proc.poll() is None:
+        try:
+            procs = [ps] + ps.children(recursive=True)
+            peak = max([peak] + [p.memory_info().rss / 2**20 for p in procs if p.is_running()])
+        except psutil.Error:
+            pass
+        time.sleep(0.2)
+    out, err = proc.communicate()
+    if proc.returncode:
+        sys.exit(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
+    return time.perf_counter() - t, peak, out.strip()
+
+
+def bench(n: int, paras: list[str], names: list[str]) -> None:
+    rng = random.Random(n)
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        corpus = tmp / "corpus"
+        corpus.mkdir()
+        total = 0
+        for i in range(n):
+            text = make_paper(rng, paras, names, i)
+            total += len(text.encode("utf-8"))
+            (corpus / f"p{i:05d}.md").write_text(text, encoding="utf-8")
+        cfg = tmp / "cfg.yaml"
+        cfg.write_text(yaml.safe_dump({"store": {"path": str(tmp / "s.duckdb")}, "topics": {"k": 10}}), encoding="utf-8")
+        cmd = ["litmap", "run", "--corpus", str(corpus), "--config", str(cfg), "--out", str(tmp / "report")]
+        full, peak1, out1 = run_and_watch(cmd)
+        t_full = json.loads((tmp / "report" / "run.json").read_text(encoding="utf-8"))["timings"]
+        (corpus / "new.md").write_text(make_paper(rng, paras, names, n + 1), encoding="utf-8")
+        upd, peak2, out2 = run_and_watch(cmd + ["--update"])
+        timings = json.loads((tmp / "report" / "run.json").read_text(encoding="utf-8"))["timings"]
+        print(f"N={n:>6} ({total / 2**20:.1f} MB): full run {full:.1f} s, peak {peak1:.0f} MB | "
+              f"+1 paper --update {upd:.1f} s ({100 * upd / full:.1f}% of full), peak {peak2:.0f} MB")
+        print(f"         full: {out1}")
+        print(f"         full stage timings: {t_full}")
+        print(f"         update stage timings: {timings}")
+
+
+def main() -> None:
+    sizes = [int(a) for a in sys.argv[1:]] or [100, 1000, 10000]
+    paras, names = real_paragraphs(), authors()
+    for n in sizes:
+        bench(n, paras, names)
+
+
+if __name__ == "__main__":
+    main()
