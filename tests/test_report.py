@@ -130,14 +130,14 @@ def test_concept_evidence_links_land_on_the_sentence_and_footnote(report: Path) 
     m = re.search(r'href="\.\./(papers/[^"#]+\.html)#fn55"', page)
     assert m, "no link to footnote 55"
     paper = (report / m.group(1)).read_text(encoding="utf-8")
-    fn = re.search(r'<li id="fn55"[^>]*>(.*?)</li>', paper, re.S)
+    fn = re.search(r'<li id="fn55"[^>]*>(.*?)</li>', paper, re.DOTALL)
     assert fn and "温旭" in fn.group(1)
     # Each KWIC row links to the paragraph holding its sentence.
     kwic = re.findall(r'href="\.\./papers/[^"#]+\.html#(p\d+)">body<', page)
     assert kwic
     mentions = pd.read_csv(report / "data" / "concept_mentions.csv")
     sent = mentions[(mentions.concept == "数字食利国") & (mentions["where"] == "body")].sentence.iloc[0]
-    paras = dict(re.findall(r'<p id="(p\d+)">(.*?)</p>', paper, re.S))
+    paras = dict(re.findall(r'<p id="(p\d+)">(.*?)</p>', paper, re.DOTALL))
     assert any(sent[:12] in paras[a] for a in kwic)
     # The timeline counts the 2024 first use by a cited author and the 2025 mentions.
     assert "2024" in page and "2025" in page

@@ -192,9 +192,11 @@ def fit_topics(
         topics_terms = [[dictionary[i] for i in row] for row in first_ids]
         c_v, _ = coherence(topics_terms, coh_texts, dictionary, "c_v", top_n)
         npmi, _ = coherence(topics_terms, coh_texts, dictionary, "c_npmi", top_n)
-        stab = stability(sets) if len(sets) > 1 else float("nan")
+        # One fit (a fixed K): stability is not measured, and there is no choice to score.
+        stab = stability(sets) if len(sets) > 1 else None
         curve.append({"k": k, "c_v": round(c_v, 4), "npmi": round(npmi, 4),
-                      "stability": round(stab, 4), "score": round(k_score(c_v, npmi, stab), 4)})
+                      "stability": None if stab is None else round(stab, 4),
+                      "score": None if stab is None else round(k_score(c_v, npmi, stab), 4)})
         models[k] = first
     k = choose_k(curve) if len(curve) > 1 else grid[0]
     for row in curve:

@@ -12,9 +12,10 @@ import functools
 import json
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -157,6 +158,7 @@ def write_report(ctx: Any) -> Path:
     (tmp / "run.json").write_text(json.dumps({
         "run_id": ctx.run_id, "corpus": str(ctx.corpus), "store": str(ctx.store.path.resolve()),
         "mode": ctx.mode, "stats": ctx.stats, "changes": ctx.changes, "stage_hashes": ctx.stage_hashes,
+        "report_hash": getattr(ctx, "report_hash", ""),
         "parse_key": list(ctx.parse_key), "files": [[f.source, f.key] for f in ctx.files if f.status == "ok"],
         "timings": {k: round(v, 3) for k, v in ctx.timings.items()}}, ensure_ascii=False, indent=1), encoding="utf-8")
     if out.exists():

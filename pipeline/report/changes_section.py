@@ -130,7 +130,7 @@ def changes_section(ctx: Any) -> ReportSection:
                              html + Markup('<p class="muted">%s</p>') % note)
     d = compare(prev, now)
     pages = concept_slugs((ctx.results or {}).get("concepts"))
-    con = lambda n: link(pages[n] + "#kwic", n) if n in pages else n  # noqa: E731
+    con = lambda n: link(pages[n] + "#kwic", n) if n in pages else n
     items: list[tuple[str, str, Markup | str, str]] = [
         ("新文献", "New papers", Markup("、").join(link(paper_href(x), now["papers"][x]["title"]) for x in d["new_papers"]),
          "; ".join(now["papers"][x]["title"] for x in d["new_papers"])),

@@ -1,7 +1,8 @@
 """Report section builders, in page order. Each takes the run context and returns a section."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import pandas as pd
 from markupsafe import Markup, escape

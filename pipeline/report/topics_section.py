@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from .build import ReportSection, link, render_page, table_html, table_md
 from .links import author_href, paper_href

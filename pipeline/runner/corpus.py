@@ -106,8 +106,50 @@ def input_hash(ctx: Any, stage: CorpusStage, upstream: dict[str, str]) -> str:
     return stable_hash(parts)
 
 
+class LazyResults(dict):
+    """Corpus results that are unpickled on first use: a re-run whose report is reused never
+    pays for loading models it does not look at."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._blobs: dict[str, bytes] = {}
+
+    def set_blob(self, name: str, blob: bytes) -> None:
+        self._blobs[name] = blob
+        super().pop(name, None)
+
+    def _load(self, name: str) -> None:
+        if name in self._blobs and not super().__contains__(name):
+            super().__setitem__(name, pickle.loads(self._blobs.pop(name)))
+
+    def __getitem__(self, name: str) -> Any:
+        self._load(name)
+        return super().__getitem__(name)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        self._load(name)
+        return super().get(name, default)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._blobs or super().__contains__(name)
+
+
+def _persist_if_stale(ctx: Any, stage: CorpusStage, h: str) -> None:
+    """Mirror a result into store tables unless they already mirror this very result."""
+    if stage.persist is None:
+        return
+    key = f"persisted:{stage.name}"
+    row = ctx.store.con.execute("SELECT value FROM kv WHERE key=?", [key]).fetchone()
+    if row and row[0] == h:
+        return
+    stage.persist(ctx, ctx.results[stage.name])
+    ctx.store.con.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", [key, h])
+
+
 def run_corpus_stages(ctx: Any) -> None:
     hashes: dict[str, str] = {}
+    if not isinstance(ctx.results, LazyResults):
+        ctx.results = LazyResults()
     for stage in STAGES:
         t = time.time()
         h = input_hash(ctx, stage, hashes)
@@ -115,9 +157,8 @@ def run_corpus_stages(ctx: Any) -> None:
         ctx.stage_hashes[stage.name] = h
         blob = ctx.store.get_corpus(stage.name, h)
         if blob is not None:
-            ctx.results[stage.name] = pickle.loads(blob)
-            if stage.persist is not None:
-                stage.persist(ctx, ctx.results[stage.name])
+            ctx.results.set_blob(stage.name, blob)
+            _persist_if_stale(ctx, stage, h)
             ctx.timings[stage.name] = time.time() - t
             continue
         previous = None
@@ -128,6 +169,5 @@ def run_corpus_stages(ctx: Any) -> None:
         result = stage.update(ctx, previous) if previous is not None else stage.compute(ctx)
         ctx.results[stage.name] = result
         ctx.store.put_corpus(stage.name, h, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
-        if stage.persist is not None:
-            stage.persist(ctx, result)
+        _persist_if_stale(ctx, stage, h)
         ctx.timings[stage.name] = time.time() - t

@@ -40,6 +40,7 @@ class RunContext:
     timings: dict[str, float] = field(default_factory=dict)
     stage_hashes: dict[str, str] = field(default_factory=dict)  # corpus stage -> input hash (cache key)
     parse_key: tuple[str, str] = ("", "")  # (version, config hash) of this run's parse results
+    report_hash: str = ""  # hash of everything the report shows; equal hashes -> the same pages
 
     def log(self, msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
@@ -192,7 +193,8 @@ def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, 
         from ..report.build import write_report
 
         ctx.stats.update(_stats(ctx, started))
-        write_report(ctx)
+        if not _reuse_report(ctx):
+            write_report(ctx)
         ctx.timings["report"] = time.time() - t
     except BaseException:
         store.con.execute("UPDATE runs SET status='aborted' WHERE run_id=?", [run_id])
@@ -202,6 +204,37 @@ def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, 
     store.finish_run(run_id, ctx.stats, [(f.source, f.key, f.status, f.error) for f in ctx.files])
     store.close()
     return ctx
+
+
+def report_hash(ctx: RunContext) -> str:
+    from .. import __version__
+
+    return stable_hash({"stages": ctx.stage_hashes, "files": [(f.source, f.key, f.status, f.error) for f in ctx.files],
+                        "report": ctx.cfg.get("report"), "mode": ctx.mode, "version": __version__})
+
+
+def _reuse_report(ctx: RunContext) -> bool:
+    """Nothing changed since the run that wrote this report: keep its pages, refresh run.json.
+
+    The pages of an unchanged corpus are the same but for the run number, and rewriting them
+    is most of a re-run's time.
+    """
+    import json
+
+    ctx.report_hash = report_hash(ctx)
+    info_path = ctx.out / "run.json"
+    if any(ctx.changes.get(k) for k in ("added", "changed", "removed")) or not info_path.is_file():
+        return False
+    try:
+        info = json.loads(info_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if info.get("report_hash") != ctx.report_hash or info.get("store") != str(ctx.store.path.resolve()):
+        return False
+    info.update({"run_id": ctx.run_id, "stats": ctx.stats, "changes": ctx.changes, "report_reused_from": info["run_id"]})
+    info_path.write_text(json.dumps(info, ensure_ascii=False, indent=1), encoding="utf-8")
+    ctx.log(f"report: nothing changed since run {info['report_reused_from']}, pages kept")
+    return True
 
 
 def _stats(ctx: RunContext, started: float) -> dict[str, Any]:

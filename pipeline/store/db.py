@@ -53,6 +53,10 @@ MIGRATIONS: list[str] = [
     CREATE TABLE citations (doc_id VARCHAR, footnote_n INTEGER, work_id VARCHAR, matched_doc_id VARCHAR,
         authors VARCHAR, title VARCHAR, container VARCHAR, year INTEGER, type VARCHAR, classic BOOLEAN);
     """,
+    # 3: small key/value facts (which corpus result the citation tables mirror, …).
+    """
+    CREATE TABLE kv (key VARCHAR PRIMARY KEY, value VARCHAR);
+    """,
 ]
 
 class StoreBusy(Exception):
