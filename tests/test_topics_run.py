@@ -44,22 +44,35 @@ def test_two_full_runs_give_identical_tables(tmp_path: Path) -> None:
 
 
 def test_update_folds_a_new_paper_into_the_model(tmp_path: Path) -> None:
+    import json
+
     corpus = tmp_path / "corpus"
     shutil.copytree(SHARED / "corpora" / "works", corpus)
     shutil.copy(SEED, corpus / "seed.txt")
-    _, refit = litmap_run(corpus, tmp_path)
+    first = tmp_path / "first"
+    first.mkdir()
+    litmap_run(corpus, first)
     new = corpus / "new_paper.txt"
     text = SEED.read_text(encoding="utf-8")
     new.write_text("数字资本与平台垄断的新变化\n\n" + text[len(text) // 2:], encoding="utf-8")
-    p, upd = litmap_run(corpus, tmp_path, "--update")
-    assert "mode update" in p.stdout
-    report = (tmp_path / "report" / "report.md").read_text(encoding="utf-8")
+    # the same store twice: one run refits with the new paper, the other folds it in
+    timings = {}
+    for mode in ("refit", "update"):
+        d = tmp_path / mode
+        shutil.copytree(first, d)
+        p, _ = litmap_run(corpus, d, *(["--update"] if mode == "update" else []))
+        assert f"mode {mode}" in p.stdout and "processed 1," in p.stdout
+        timings[mode] = json.loads((d / "report" / "run.json").read_text(encoding="utf-8"))["timings"]
+    d = tmp_path / "update"
+    report = (d / "report" / "report.md").read_text(encoding="utf-8")
     assert "增量更新 update" in report
-    docs = pd.read_csv(tmp_path / "report" / "data" / "documents.csv")
+    docs = pd.read_csv(d / "report" / "data" / "documents.csv")
     new_id = docs[docs.source.str.endswith("new_paper.txt")].doc_id.iloc[0]
-    dt = pd.read_csv(tmp_path / "report" / "data" / "doc_topics.csv")
+    dt = pd.read_csv(d / "report" / "data" / "doc_topics.csv")
     assert new_id in set(dt.doc_id)
     # metadata-only records are too short to fit but still get topics
     record_ids = set(docs[docs.source.str.contains("works")].doc_id)
     assert len(record_ids & set(dt.doc_id)) >= len(record_ids) - 2
-    assert upd < refit, (upd, refit)
+    # folding in is cheaper than refitting the models it touches (topics and word2vec)
+    cost = {m: timings[m]["topics"] + timings[m]["vectors"] for m in timings}
+    assert cost["update"] < cost["refit"], timings

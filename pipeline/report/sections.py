@@ -19,6 +19,7 @@ NAV: list[dict[str, str]] = [
     {"href": "index.html#concepts", "zh": "概念", "en": "Concepts"},
     {"href": "index.html#authors", "zh": "作者", "en": "Authors"},
     {"href": "index.html#papers", "zh": "文献", "en": "Papers"},
+    {"href": "index.html#similar", "zh": "相似与新词", "en": "Similar"},
     {"href": "index.html#references", "zh": "引文", "en": "References"},
 ]
 
@@ -133,5 +134,27 @@ def _papers(ctx: Any) -> ReportSection | None:
     return papers_section(ctx)
 
 
+def similar_papers(ctx: Any) -> ReportSection | None:
+    """The most similar papers by TF-IDF cosine (the vectors stage), and the term candidates."""
+
+    vec = ctx.results.get("vectors") or {}
+    titles = {p["doc_id"]: p["meta"].get("title") or p["source"] for p in ctx.papers}
+    sim = pd.DataFrame([{**r, "title": titles.get(r["doc_id"], ""), "similar_title": titles.get(r["similar_doc_id"], "")}
+                        for r in vec.get("similar", [])],
+                       columns=["doc_id", "rank", "similar_doc_id", "similarity", "title", "similar_title"])
+    terms = pd.DataFrame(ctx.results.get("terms") or [],
+                         columns=["term", "kind", "freq", "n_docs", "first_seen", "first_doc", "known", "concept",
+                                  "score", "example"])
+    html = Markup("<h3>最相似的文献 <span class=\"en\">Most similar papers (TF-IDF cosine)</span></h3>")
+    html += table_html(sim[sim["rank"] <= 3], 150, links={"title": lambda r: paper_href(r["doc_id"]),
+                                                         "similar_title": lambda r: paper_href(r["similar_doc_id"])})
+    html += Markup("<h3>候选新术语 <span class=\"en\">Term candidates (promote with one line in configs/concepts.yaml)"
+                   "</span></h3>") + table_html(terms, 100)
+    md = "### 最相似的文献 (Most similar papers)\n\n" + table_md(sim[sim["rank"] <= 1]) + \
+         "\n### 候选新术语 (Term candidates)\n\n" + table_md(terms, 30)
+    return ReportSection("similar", "相似文献与新术语", "Similar papers and term candidates", md, html,
+                         {"similar_papers": sim, "term_candidates": terms})
+
+
 SECTIONS: list[Callable[[Any], ReportSection | None]] = [overview, changes, _figures, _topics, _concepts, _authors,
-                                                         _papers, _references]
+                                                         _papers, similar_papers, _references]

@@ -39,22 +39,18 @@ def _sample(sents: list[list[str]], max_tokens: int) -> list[list[str]]:
 
 def compute_vectors(ctx: Any) -> dict[str, Any]:
     """word2vec over the corpus's sentences (one worker, fixed seed) and the similar-papers table."""
-    from ..models.vectors import similar_documents, train_word2vec
+    from ..models.vectors import train_word2vec
 
     vcfg = ctx.cfg.get("vectors", {})
     w2 = vcfg.get("word2vec", {})
-    sents = _sample([toks for _d, toks in _sentences(ctx)], int(w2.get("max_tokens", 2_000_000)))
+    all_sents = _sentences(ctx)
+    sents = _sample([toks for _d, toks in all_sents], int(w2.get("max_tokens", 2_000_000)))
     model = None
     if sents:
         model = train_word2vec(sents, vector_size=int(w2.get("vector_size", 100)), window=int(w2.get("window", 5)),
                                min_count=int(w2.get("min_count", 2)), seed=int(w2.get("seed", 1)), workers=1,
                                epochs=int(w2.get("epochs", 20)))
-    by_doc: dict[str, list[str]] = {}
-    for d, toks in _sentences(ctx):
-        by_doc.setdefault(d, []).extend(toks)
-    ids = sorted(d for d in by_doc if by_doc[d])
-    similar = similar_documents(ids, [by_doc[d] for d in ids], top=5) if len(ids) > 1 else []
-    return {"w2v": model, "similar": similar, "docs": ids, "mode": "refit"}
+    return {"w2v": model, **_similar(all_sents), "mode": "refit"}
 
 
 def update_vectors(ctx: Any, previous: dict[str, Any]) -> dict[str, Any]:
@@ -63,18 +59,24 @@ def update_vectors(ctx: Any, previous: dict[str, Any]) -> dict[str, Any]:
     if model is None:
         return compute_vectors(ctx)
     old = {d for r in previous.get("similar", []) for d in (r["doc_id"], r["similar_doc_id"])} | set(previous.get("docs", []))
-    new = [toks for d, toks in _sentences(ctx) if d not in old]
+    all_sents = _sentences(ctx)
+    new = [toks for d, toks in all_sents if d not in old]
     if new:
         model.build_vocab(new, update=True)
         model.train(new, total_examples=len(new), epochs=model.epochs)
-    by_doc: dict[str, list[str]] = {}
-    for d, toks in _sentences(ctx):
-        by_doc.setdefault(d, []).extend(toks)
-    ids = sorted(d for d in by_doc if by_doc[d])
+    return {"w2v": model, **_similar(all_sents), "mode": "update"}
+
+
+def _similar(all_sents: list[tuple[str, list[str]]]) -> dict[str, Any]:
+    """The "most similar papers" table by TF-IDF cosine over each document's content tokens."""
     from ..models.vectors import similar_documents
 
+    by_doc: dict[str, list[str]] = {}
+    for d, toks in all_sents:
+        by_doc.setdefault(d, []).extend(toks)
+    ids = sorted(d for d in by_doc if by_doc[d])
     similar = similar_documents(ids, [by_doc[d] for d in ids], top=5) if len(ids) > 1 else []
-    return {"w2v": model, "similar": similar, "docs": ids, "mode": "update"}
+    return {"similar": similar, "docs": ids}
 
 
 def compute_terms(ctx: Any) -> list[dict[str, Any]]:
