@@ -14,12 +14,10 @@ from __future__ import annotations
 
 import io
 import zipfile
-from pathlib import Path
 from typing import Any
 
-from ..records import RawDoc
 from .encoding import IngestError
-from .readers import doc_id_for, finish_text, register_reader
+from .readers import converted_reader, register_reader
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _CIRCLED = ("".join(chr(c) for c in range(0x2460, 0x2474)) + "".join(chr(c) for c in range(0x3251, 0x3260))
@@ -189,15 +187,5 @@ def docx_to_text(data: bytes) -> tuple[str, list[str]]:
     return "\n\n".join(lines + note_lines) + "\n", warnings
 
 
-def read_docx(path: Path, data: bytes, source: str) -> list[RawDoc]:
-    try:
-        text, warnings = docx_to_text(data)
-    except IngestError:
-        raise
-    except Exception as e:
-        raise IngestError(f"broken .docx: {e.__class__.__name__}: {e}") from e
-    text, script = finish_text(text, warnings)
-    return [RawDoc(doc_id_for(data), source, text, "docx", script, warnings, {}, "docx")]
-
-
+read_docx = converted_reader(docx_to_text, "docx", ".docx")
 register_reader(".docx", read_docx)

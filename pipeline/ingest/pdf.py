@@ -25,12 +25,10 @@ import re
 import statistics
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from ..records import RawDoc
 from .encoding import IngestError
-from .readers import doc_id_for, finish_text, register_reader
+from .readers import converted_reader, register_reader
 
 _CIRCLED = ("".join(chr(c) for c in range(0x2460, 0x2474)) + "".join(chr(c) for c in range(0x3251, 0x3260))
             + "".join(chr(c) for c in range(0x32B1, 0x32C0)))  # ①-⑳ ㉑-㉟ ㊱-㊿: values 1-50
@@ -467,15 +465,5 @@ def pdf_to_text(data: bytes, cfg: dict[str, Any] | None = None) -> tuple[str, li
     return text, warnings
 
 
-def read_pdf(path: Path, data: bytes, source: str) -> list[RawDoc]:
-    try:
-        text, warnings = pdf_to_text(data)
-    except IngestError:
-        raise
-    except Exception as e:
-        raise IngestError(f"broken PDF: {e.__class__.__name__}: {e}") from e
-    text, script = finish_text(text, warnings)
-    return [RawDoc(doc_id_for(data), source, text, "pdf", script, warnings, {}, "pdf")]
-
-
+read_pdf = converted_reader(pdf_to_text, "pdf", "PDF")
 register_reader(".pdf", read_pdf)

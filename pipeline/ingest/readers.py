@@ -115,6 +115,25 @@ def register_reader(suffix: str, reader: Reader) -> None:
     READERS[suffix.lower()] = reader
 
 
+def converted_reader(convert: Callable[[bytes], tuple[str, list[str]]], kind: str, label: str) -> Reader:
+    """A reader for a binary format that ``convert`` turns into text in the seed's line layout.
+
+    Any failure inside a converter becomes a per-file IngestError naming the format, so a
+    converter bug or a damaged file never stops a batch.
+    """
+    def read(path: Path, data: bytes, source: str) -> list[RawDoc]:
+        try:
+            text, warnings = convert(data)
+        except IngestError:
+            raise
+        except Exception as e:
+            raise IngestError(f"broken {label}: {e.__class__.__name__}: {e}") from e
+        text, script = finish_text(text, warnings)
+        return [RawDoc(doc_id_for(data), source, text, kind, script, warnings, {}, kind)]
+
+    return read
+
+
 def sniff_reader(path: Path, data: bytes) -> Reader | None:
     """Readers chosen by content rather than suffix (CNKI exports come as .txt or .net)."""
     from . import exports  # imported late: it registers itself and is optional for plain text
