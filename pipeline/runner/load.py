@@ -12,6 +12,7 @@ from typing import Any
 
 from ..config import ConfigError
 from ..store.db import Store
+from .run import with_source
 
 
 class LoadedRun:
@@ -29,8 +30,7 @@ class LoadedRun:
         out = []
         for source, key in self.info["files"]:
             for p in results.get(key, {}).get("papers", []):
-                tail = p["source"].split("#", 1)
-                out.append({**p, "source": source + ("#" + tail[1] if len(tail) > 1 else "")})
+                out.append(with_source(p, source))
         return out
 
     def result(self, stage: str) -> Any:

@@ -100,12 +100,15 @@ def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | N
         f.status = "ok"
         for p in res["papers"]:
             # The same bytes under two names are one document; the first source (sorted) names it.
-            ctx.papers.append(p if p["source"].split("#")[0] == f.source else {**p, "source": _resource(p, f)})
+            ctx.papers.append(with_source(p, f.source))
 
 
-def _resource(p: dict[str, Any], f: FileEntry) -> str:
+def with_source(p: dict[str, Any], source: str) -> dict[str, Any]:
+    """A cached paper shown under the file's current name (a renamed or copied file keeps its
+    cache entry, keyed by content); ``#N`` of an export record is kept."""
     tail = p["source"].split("#", 1)
-    return f.source + ("#" + tail[1] if len(tail) > 1 else "")
+    new = source + ("#" + tail[1] if len(tail) > 1 else "")
+    return p if new == p["source"] else {**p, "source": new}
 
 
 def _parse_keyed(item: tuple[str, str, str]) -> dict[str, Any]:
