@@ -261,7 +261,8 @@ def describe(st: dict, cfg: dict, evidence: list[TopicUnit] | None = None,
                 tf[i] += c
     tops = [[d[i] for i in row] for row in top_term_ids(phi, top_n)]
     rel = relevance_order(phi, tf, float(cfg["relevance_lambda"]))
-    _, per_topic = coherence(tops, fit_texts, d, "c_v", top_n)
+    coh_texts = _sample_texts(fit_texts, int(cfg.get("coherence_max_tokens", 300_000)))
+    _, per_topic = coherence(tops, coh_texts, d, "c_v", top_n)
     per_topic = per_topic or [0.0] * k
     prev = weights[np.array(mask)].mean(axis=0) if any(mask) else np.zeros(k)
     topics = []
@@ -281,6 +282,11 @@ def describe(st: dict, cfg: dict, evidence: list[TopicUnit] | None = None,
     ]
     doc_topics.sort(key=lambda r: (r["doc_id"], r["unit_id"], r["topic_id"]))
     if evidence:
+        # Passages come from the documents that carry a topic most: infer paragraphs of each
+        # topic's top documents only, not of the whole corpus.
+        per = int(cfg.get("evidence_docs_per_topic", 10))
+        top_docs = {units[i].doc_id for t in range(k) for i in np.argsort(-weights[:, t], kind="stable")[:per]}
+        evidence = [u for u in evidence if u.doc_id in top_docs]
         ev_texts = [clean_tokens(u.tokens, cfg) for u in evidence]
         ev_w = be.doc_topics(model, [d.doc2bow(t) for t in ev_texts])[:, order].round(4)
         psg = passages(evidence, ev_w, int(cfg["passages_per_topic"]), int(cfg["passage_chars"]))
