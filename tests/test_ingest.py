@@ -93,3 +93,14 @@ def test_zero_width_removed(tmp_path: Path) -> None:
     p.write_text("数字\u200b食利\u200d国的兴起\n\n正文。", encoding="utf-8")
     doc = read_path(p)[0]
     assert "数字食利国" in doc.text and any("zero-width" in w for w in doc.warnings)
+
+
+def test_matching_form_folds_every_dash_quote_width_and_script_variant() -> None:
+    from pipeline.ingest.normalize import normalize_for_match, normalize_with_map
+
+    for variant in ("中心—散点", "中心——散点", "中心－散点", "中心-散点", "中心–散点", "中心 — 散点", "中心\u200b—散點"):
+        assert normalize_for_match(variant) == "中心—散点", variant
+    assert normalize_for_match("「數字—金融」ＡＩ") == "“数字—金融”AI"
+    norm, idx = normalize_with_map("中心 —— 散點")
+    assert norm == "中心—散点" and idx == [0, 1, 2, 6, 7]  # each folded character points at its original
+    assert normalize_for_match("2019-2020年") == "2019-2020年"  # a dash between digits is not a compound

@@ -31,7 +31,9 @@ _HAS_TONE = re.compile(f"[{_TONED}]")
 # Dash variants that writers and PDF extractors use inside compounds like 中心—散点.
 DASHES = "—–‐‑‒―－-─━⸺⸻﹘"
 _HAN = r"\u3400-\u9fff"
-_DASH_RUN = re.compile(rf"(?<=[{_HAN}“”\"'‘’」』])[{re.escape(DASHES)}]{{1,2}}(?=[{_HAN}“”\"'‘’「『])")
+# PDF extraction often spaces the dash (中心 — 散点): spaces around the run belong to it.
+_DASH_RUN = re.compile(
+    rf"(?<=[{_HAN}“”\"'‘’」』])[ \t\u3000]*[{re.escape(DASHES)}]{{1,2}}[ \t\u3000]*(?=[{_HAN}“”\"'‘’「『])")
 
 _QUOTES = str.maketrans({"「": "“", "」": "”", "『": "“", "』": "”", "＂": "\"", "〝": "“", "〞": "”"})
 
@@ -79,7 +81,7 @@ def fold_width(text: str) -> str:
 
 
 def unify_dashes(text: str) -> str:
-    """Any dash run (— —— － – -) between Han characters or quotes becomes one ``—``."""
+    """Any dash run (— —— － – -, spaced or not) between Han characters or quotes becomes one ``—``."""
     return _DASH_RUN.sub("—", text)
 
 
