@@ -18,7 +18,6 @@ import opencc
 
 from pipeline.ingest.normalize import (
     _QUOTES,
-    DASHES,
     ZERO_WIDTH,
     normalize_with_map,
     to_simplified,
@@ -26,13 +25,6 @@ from pipeline.ingest.normalize import (
 )
 
 _HAN = r"\u3400-\u9fff"
-_EDGE_L = rf"[{_HAN}“”\"'‘’」』]"
-_EDGE_R = rf"[{_HAN}“”\"'‘’「『]"
-_D = re.escape(DASHES)
-# At least one space on one side; the unspaced case is unify_dashes' job.
-_SPACED_DASH = re.compile(
-    rf"(?<={_EDGE_L})(?:[ \t\u3000]+[{_D}]{{1,2}}[ \t\u3000]*|[{_D}]{{1,2}}[ \t\u3000]+)(?={_EDGE_R})"
-)
 
 
 def _build_table() -> dict[int, int | str | None]:
@@ -97,28 +89,14 @@ def fast_normalize(text: str) -> str:
     text = _FOLD_RE.sub(_fold_one, text)
     if _t2s_trigger().search(text):
         text = to_simplified(text)
-    if " " in text or "\t" in text:
-        text = _SPACED_DASH.sub("—", text)
-    return unify_dashes(text)
+    return unify_dashes(text)  # spaced dashes (中心 — 散点) included
 
 
 def normalize_map(text: str) -> tuple[str, list[int]]:
-    """``fast_normalize`` with, for each output character, its index in ``text`` (slow path)."""
-    norm, idx = normalize_with_map(text)
-    if not _SPACED_DASH.search(norm):
-        return norm, idx
-    out: list[str] = []
-    new_idx: list[int] = []
-    pos = 0
-    for m in _SPACED_DASH.finditer(norm):
-        out.append(norm[pos:m.start()])
-        new_idx.extend(idx[pos:m.start()])
-        out.append("—")
-        new_idx.append(idx[m.start()])
-        pos = m.end()
-    out.append(norm[pos:])
-    new_idx.extend(idx[pos:])
-    return "".join(out), new_idx
+    """``fast_normalize`` with, for each output character, its index in ``text`` (slow path).
+
+    The same folding as :func:`pipeline.ingest.normalize.normalize_with_map`, which it is."""
+    return normalize_with_map(text)
 
 
 def _is_word_char(c: str) -> bool:
