@@ -1,6 +1,7 @@
 """Report section builders, in page order. Each takes the run context and returns a section."""
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from typing import Any
 
@@ -98,40 +99,13 @@ def changes(ctx: Any) -> ReportSection:
     return changes_section(ctx)
 
 
-def _references(ctx: Any) -> ReportSection | None:
-    from .refs_section import references_section
+def _lazy(module: str, func: str) -> Callable[[Any], ReportSection | None]:
+    """A section builder imported on first use: a run that reuses its report loads none of them."""
+    def build(ctx: Any) -> ReportSection | None:
+        return getattr(importlib.import_module(f"{__package__}.{module}"), func)(ctx)
 
-    return references_section(ctx)
-
-
-def _topics(ctx: Any) -> ReportSection | None:
-    from .topics_section import topics_section
-
-    return topics_section(ctx)
-
-
-def _concepts(ctx: Any) -> ReportSection | None:
-    from .concepts_section import concepts_section
-
-    return concepts_section(ctx)
-
-
-def _figures(ctx: Any) -> ReportSection | None:
-    from .figures_section import figures_section
-
-    return figures_section(ctx)
-
-
-def _authors(ctx: Any) -> ReportSection | None:
-    from .authors_section import authors_section
-
-    return authors_section(ctx)
-
-
-def _papers(ctx: Any) -> ReportSection | None:
-    from .papers_section import papers_section
-
-    return papers_section(ctx)
+    build.__name__ = func
+    return build
 
 
 def similar_papers(ctx: Any) -> ReportSection | None:
@@ -156,5 +130,7 @@ def similar_papers(ctx: Any) -> ReportSection | None:
                          {"similar_papers": sim, "term_candidates": terms})
 
 
-SECTIONS: list[Callable[[Any], ReportSection | None]] = [overview, changes, _figures, _topics, _concepts, _authors,
-                                                         _papers, similar_papers, _references]
+SECTIONS: list[Callable[[Any], ReportSection | None]] = [
+    overview, changes, _lazy("figures_section", "figures_section"), _lazy("topics_section", "topics_section"),
+    _lazy("concepts_section", "concepts_section"), _lazy("authors_section", "authors_section"),
+    _lazy("papers_section", "papers_section"), similar_papers, _lazy("refs_section", "references_section")]

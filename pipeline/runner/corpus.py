@@ -9,6 +9,7 @@ Add a stage by appending it to ``STAGES``.
 """
 from __future__ import annotations
 
+import importlib
 import pickle
 import time
 from dataclasses import dataclass, field
@@ -44,50 +45,26 @@ def _persist_works(ctx: Any, result: Any) -> None:
          r["year"], r["type"], r["classic"]) for r in result["references"]])
 
 
-def _topics(ctx: Any) -> Any:
-    from .topic_stage import compute_topics
+def _lazy(module: str, func: str) -> Callable[..., Any]:
+    """A stage function imported on first call: a cached run never imports the model code."""
+    def call(*args: Any) -> Any:
+        return getattr(importlib.import_module(f"{__package__}.{module}"), func)(*args)
 
-    return compute_topics(ctx)
-
-
-def _topics_update(ctx: Any, previous: Any) -> Any:
-    from .topic_stage import update_topic_stage
-
-    return update_topic_stage(ctx, previous)
-
-
-def _vectors(ctx: Any) -> Any:
-    from .model_stages import compute_vectors
-
-    return compute_vectors(ctx)
-
-
-def _vectors_update(ctx: Any, previous: Any) -> Any:
-    from .model_stages import update_vectors
-
-    return update_vectors(ctx, previous)
-
-
-def _terms(ctx: Any) -> Any:
-    from .model_stages import compute_terms
-
-    return compute_terms(ctx)
-
-
-def _concepts(ctx: Any) -> Any:
-    from .model_stages import compute_concept_stage
-
-    return compute_concept_stage(ctx)
+    call.__name__ = func
+    return call
 
 
 _SEG_FILES = {"segment": ("userdict", "concepts", "stopwords")}
 STAGES: list[CorpusStage] = [
     CorpusStage("works", "works-2", _works, ("refs",), {"refs": ("aliases",)}, persist=_persist_works),
-    CorpusStage("vectors", "vectors-2", _vectors, ("segment", "vectors"), _SEG_FILES, update=_vectors_update),
-    CorpusStage("topics", "topics-1", _topics, ("segment", "topics"), _SEG_FILES, after=("works",),
-                update=_topics_update),
-    CorpusStage("terms", "terms-1", _terms, ("segment", "concepts"), {**_SEG_FILES, "concepts": ("registry",)}),
-    CorpusStage("concepts", "concepts-1", _concepts, ("segment", "concepts", "cooccurrence", "report"),
+    CorpusStage("vectors", "vectors-2", _lazy("model_stages", "compute_vectors"), ("segment", "vectors"), _SEG_FILES,
+                update=_lazy("model_stages", "update_vectors")),
+    CorpusStage("topics", "topics-1", _lazy("topic_stage", "compute_topics"), ("segment", "topics"), _SEG_FILES,
+                after=("works",), update=_lazy("topic_stage", "update_topic_stage")),
+    CorpusStage("terms", "terms-1", _lazy("model_stages", "compute_terms"), ("segment", "concepts"),
+                {**_SEG_FILES, "concepts": ("registry",)}),
+    CorpusStage("concepts", "concepts-1", _lazy("model_stages", "compute_concept_stage"),
+                ("segment", "concepts", "cooccurrence", "report"),
                 {**_SEG_FILES, "concepts": ("registry",)}, after=("works", "vectors", "terms")),
 ]
 
