@@ -155,3 +155,129 @@ def coinages(candidates: list[str], papers: list[dict[str, Any]], registry: Regi
                      "example": kept[0]["sentence"] if kept else ""})
     rows.sort(key=lambda r: (-r["documents"], -r["mentions"], r["term"]))
     return rows
+
+
+def _doc_stub(head: dict[str, Any], part: dict[str, Any] | None) -> dict[str, Any]:
+    """What doc_infos reads of a paper: the head, plus citing sentences and footnote texts of a
+    document with mentions (stored with its features)."""
+    part = part or {}
+    return {**head, "citations": [{"n": int(n), "sentence": s} for n, s in (part.get("citations") or {}).items()],
+            "footnotes": [{"n": int(n), "text": t} for n, t in (part.get("footnotes") or {}).items()]}
+
+
+def concepts_from_parts(ctx: Any, previous: dict[str, Any] | None, todo: list[str] | None = None) -> dict[str, Any]:
+    """The concepts stage as a reduce over per-document parts (``runner/features.py``).
+
+    Refit (``previous`` None): every document's mentions and co-occurrence windows are streamed
+    and summed. Update: the stored mentions, document notes and pair counts are kept and only
+    ``todo`` (new documents) are added; traces, the summary and coinages are rebuilt from the
+    sums, which is cheap next to reading the corpus.
+    """
+    from pipeline.models.cooccurrence import PairCounter
+    from pipeline.runner.model_stages import compute_or_none
+    from pipeline.text.registry import load_registry
+
+    from ..config import resolve
+
+    cfg = ctx.cfg
+    reg = load_registry(str(resolve(cfg, cfg["concepts"]["registry"])))
+    ccfg = cfg.get("cooccurrence") or {}
+    works = ctx.results.get("works")
+    if previous is None:
+        mentions: list[dict[str, Any]] = []
+        notes: dict[str, Any] = {}
+        pairs = PairCounter()
+        ids = None
+    else:
+        mentions, notes, pairs, ids = list(previous["mentions"]), dict(previous["doc_notes"]), previous["cooc_state"], todo
+    for d, part in ctx.iter_part("feat.concepts", ids):
+        mentions.extend(part["mentions"])
+        if part["mentions"]:
+            notes[d] = {"citations": part.get("citations") or {}, "footnotes": part.get("footnotes") or {}}
+    batch: list[list[str]] = []
+    for _d, part in ctx.iter_part("feat.content", ids):
+        batch.extend(u.split() for u in part["cooc"])
+        if len(batch) > 50_000:
+            pairs.add(batch)
+            batch = []
+    pairs.add(batch)
+    mentions.sort(key=lambda m: m["doc_id"])
+    fill_work_ids(mentions, works)
+    cooc = pairs.table(int(ccfg.get("min_count", 2)), int(ccfg.get("max_rows", 50000)))
+    heads = {h["doc_id"]: h for h in ctx.papers}
+    stubs = [_doc_stub(heads[d], notes.get(d)) for d in sorted({m["doc_id"] for m in mentions}) if d in heads]
+    docs = doc_infos(stubs, works)
+    w2v = (ctx.results.get("vectors") or {}).get("w2v")
+    traces: dict[str, dict[str, Any]] = {}
+    for name in sorted({m["concept"] for m in mentions}):
+        t = build_trace(name, mentions, stubs, works, cooc, w2v, reg, docs=docs)
+        if t is not None:
+            traces[name] = t
+    summary = []
+    for c in reg.concepts:
+        t = traces.get(c.name)
+        if t is None:
+            continue
+        fu = t["first_use"] or {}
+        summary.append({"concept": c.name, "en": c.en, "mentions": len(t["mentions"]), "documents": t["n_documents"],
+                        "works": t["n_works"], "users": len(t["users"]), "first_use_author": fu.get("author"),
+                        "first_use_year": fu.get("year"), "spread_edges": len(t["spread"])})
+    terms = compute_or_none(ctx.results.get("terms"))
+    candidates = [r["term"] for r in terms if not r.get("known")][:50]
+    coin, coin_mentions = coinages_from_parts(ctx, candidates, reg, works, previous, todo)
+    return {"mentions": mentions, "cooccurrence": cooc, "traces": traces, "summary": summary, "coinages": coin,
+            "coinage_mentions": coin_mentions, "doc_notes": notes, "cooc_state": pairs,
+            "doc_ids": list(ctx.doc_ids), "mode": "refit" if previous is None else "update"}
+
+
+def coinages_from_parts(ctx: Any, candidates: list[str], registry: Registry, works: dict[str, Any] | None,
+                        previous: dict[str, Any] | None, todo: list[str] | None
+                        ) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """Mined terms outside the registry with their first users (the report's "new coinages").
+
+    Which documents hold a term is found on the stored normalized sentences with one
+    Aho-Corasick pass; only those papers are read and matched in full. On update, a term the
+    stored result already traced is looked for in the new documents only."""
+    import ahocorasick
+
+    fresh = [c for c in candidates if registry.lookup(c) is None]
+    known: dict[str, list[dict[str, Any]]] = dict((previous or {}).get("coinage_mentions") or {})
+    old_terms = [t for t in fresh if t in known and todo is not None]
+    new_terms = [t for t in fresh if t not in old_terms]
+    found: dict[str, list[dict[str, Any]]] = {t: list(known[t]) for t in old_terms}
+
+    def scan(terms: list[str], ids: list[str] | None) -> None:
+        if not terms:
+            return
+        auto = ahocorasick.Automaton()
+        for t in terms:
+            auto.add_word(t, t)
+        auto.make_automaton()
+        hold: list[str] = []
+        for d, part in ctx.iter_part("feat.content", ids):
+            if any(True for s in part["norm"] + part["norm_other"] if s for _ in auto.iter(s)):
+                hold.append(d)
+        ms = find_mentions_many(ctx.iter_papers(hold), Registry.empty(), terms=terms, cfg=ctx.cfg)
+        for m in ms:
+            found.setdefault(m["concept"], []).append(m)
+
+    scan(new_terms, None)
+    scan(old_terms, todo)
+    ms = [m for t in fresh for m in found.get(t, [])]
+    fill_work_ids(ms, works)
+    heads = {h["doc_id"]: h for h in ctx.papers}
+    docs = doc_infos([_doc_stub(heads[d], None) for d in sorted({m["doc_id"] for m in ms}) if d in heads], works)
+    rows = []
+    for term in fresh:
+        own = sorted(found.get(term, []), key=lambda m: m["doc_id"])
+        if not own:
+            continue
+        kept, _ = representative_mentions(own, docs)
+        users = build_users(kept, docs)
+        fu = first_use(users) or {}
+        rows.append({"term": term, "mentions": len(kept), "documents": len({m["doc_id"] for m in kept}),
+                     "first_user": fu.get("author"), "first_year": fu.get("year"),
+                     "users": ";".join(sorted({u["author"] for u in users})),
+                     "example": kept[0]["sentence"] if kept else ""})
+    rows.sort(key=lambda r: (-r["documents"], -r["mentions"], r["term"]))
+    return rows, {t: found.get(t, []) for t in fresh}

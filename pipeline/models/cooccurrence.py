@@ -47,37 +47,76 @@ def cooccurrence(units: list[list[str]], min_count: int = 2, max_rows: int = 500
 
     Sorted strongest first (NPMI, then count, then the terms), capped at ``max_rows``.
     """
-    X, vocab = unit_matrix(units)
-    n = X.shape[0]
-    if n == 0 or len(vocab) < 2:
-        return pd.DataFrame(columns=COLUMNS)
-    freq = np.asarray(X.sum(axis=0)).ravel().astype(np.float64)
-    # Terms seen in fewer than min_count units cannot be in a kept pair: drop them before the product.
-    keep = np.flatnonzero(freq >= min_count)
-    X = X[:, keep]
-    vocab, freq = vocab[keep], freq[keep]
-    C = sparse.triu((X.T @ X).tocsr(), k=1).tocoo()
-    mask = C.data >= min_count
-    a, b, k11 = C.row[mask], C.col[mask], C.data[mask].astype(np.float64)
-    if len(k11) == 0:
-        return pd.DataFrame(columns=COLUMNS)
-    fa, fb = freq[a], freq[b]
-    p_ab, p_a, p_b = k11 / n, fa / n, fb / n
-    with np.errstate(divide="ignore", invalid="ignore"):
-        pmi = np.log(p_ab / (p_a * p_b))
-        denom = -np.log(p_ab)
-        npmi = np.where(denom > 0, pmi / denom, 1.0)
-    k12, k21 = fa - k11, fb - k11
-    k22 = n - fa - fb + k11
-    r1, r2, c1, c2 = fa, n - fa, fb, n - fb
-    llr = 2.0 * (_xlogx_ratio(k11, r1 * c1 / n) + _xlogx_ratio(k12, r1 * c2 / n)
-                 + _xlogx_ratio(k21, r2 * c1 / n) + _xlogx_ratio(k22, r2 * c2 / n))
-    # Vocabulary indices follow sorted terms, so (a, b) breaks ties deterministically.
-    order = np.lexsort((b, a, -k11, -np.round(npmi, 12)))[:max_rows]
-    return pd.DataFrame({
-        "term_a": vocab[a[order]], "term_b": vocab[b[order]], "count": k11[order].astype(np.int64),
-        "npmi": np.round(npmi[order], 6), "llr": np.round(np.maximum(llr[order], 0.0), 4),
-    }, columns=COLUMNS)
+    counter = PairCounter()
+    counter.add(units)
+    return counter.table(min_count, max_rows)
+
+
+class PairCounter:
+    """Running co-occurrence counts that grow by batches of units (a corpus streamed document by
+    document, or the new documents of ``--update``): term unit-frequencies and the upper triangle
+    of ``X.T @ X``; sums, so adding units later gives the counts of counting them all at once."""
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+        self.freq = np.zeros(0)
+        self.C = sparse.csr_matrix((0, 0))
+        self.n = 0
+
+    def add(self, units: Iterable[Iterable[str]]) -> None:
+        sets = [sorted(set(u)) for u in units]
+        if not sets:
+            return
+        for u in sets:
+            for t in u:
+                self.vocab.setdefault(t, len(self.vocab))
+        v = len(self.vocab)
+        indptr = np.zeros(len(sets) + 1, dtype=np.int64)
+        np.cumsum([len(u) for u in sets], out=indptr[1:])
+        indices = np.fromiter((self.vocab[t] for u in sets for t in u), dtype=np.int32, count=int(indptr[-1]))
+        X = sparse.csr_matrix((np.ones(len(indices), dtype=np.float32), indices, indptr), shape=(len(sets), v))
+        # Two terms in the same unit: count it in the upper triangle of the term × term matrix.
+        C = sparse.triu((X.T @ X).tocsr(), k=1).tocsr()
+        if self.C.shape != (v, v):
+            self.C.resize((v, v))
+        self.C = (self.C + C).tocsr()
+        freq = np.zeros(v)
+        freq[: len(self.freq)] = self.freq
+        freq += np.asarray(X.sum(axis=0)).ravel()
+        self.freq = freq
+        self.n += len(sets)
+
+    def table(self, min_count: int = 2, max_rows: int = 50000) -> pd.DataFrame:
+        if self.n == 0 or len(self.vocab) < 2:
+            return pd.DataFrame(columns=COLUMNS)
+        # Order terms alphabetically so ties break the same way however units arrived.
+        words = np.array(sorted(self.vocab, key=self.vocab.get), dtype=object)
+        C = self.C.tocoo()
+        mask = C.data >= min_count
+        a, b, k11 = C.row[mask], C.col[mask], C.data[mask].astype(np.float64)
+        if len(k11) == 0:
+            return pd.DataFrame(columns=COLUMNS)
+        rank = np.empty(len(words), dtype=np.int64)
+        rank[np.argsort(words, kind="stable")] = np.arange(len(words))
+        swap = rank[a] > rank[b]
+        a, b = np.where(swap, b, a), np.where(swap, a, b)
+        n, freq = self.n, self.freq
+        fa, fb = freq[a], freq[b]
+        p_ab, p_a, p_b = k11 / n, fa / n, fb / n
+        with np.errstate(divide="ignore", invalid="ignore"):
+            pmi = np.log(p_ab / (p_a * p_b))
+            denom = -np.log(p_ab)
+            npmi = np.where(denom > 0, pmi / denom, 1.0)
+        k12, k21 = fa - k11, fb - k11
+        k22 = n - fa - fb + k11
+        r1, r2, c1, c2 = fa, n - fa, fb, n - fb
+        llr = 2.0 * (_xlogx_ratio(k11, r1 * c1 / n) + _xlogx_ratio(k12, r1 * c2 / n)
+                     + _xlogx_ratio(k21, r2 * c1 / n) + _xlogx_ratio(k22, r2 * c2 / n))
+        order = np.lexsort((rank[b], rank[a], -k11, -np.round(npmi, 12)))[:max_rows]
+        return pd.DataFrame({
+            "term_a": words[a[order]], "term_b": words[b[order]], "count": k11[order].astype(np.int64),
+            "npmi": np.round(npmi[order], 6), "llr": np.round(np.maximum(llr[order], 0.0), 4),
+        }, columns=COLUMNS)
 
 
 def cooc_network(df: pd.DataFrame, top: int = 500, min_npmi: float = 0.0, seed: int = 1) -> nx.Graph:

@@ -17,11 +17,15 @@ to settle, while NMF on TF-IDF lets a short text's few distinctive words decide.
 from __future__ import annotations
 
 import pickle
+import zlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from gensim.corpora import Dictionary
 
+from pipeline.models.topics_bows import CsrBows
 from pipeline.models.topics_bursts import term_bursts
 from pipeline.models.topics_describe import (
     make_label,
@@ -39,7 +43,7 @@ from pipeline.models.topics_select import (
     stability,
     top_term_ids,
 )
-from pipeline.models.topics_vocab import build_dictionary, clean_tokens, is_citation_like
+from pipeline.models.topics_vocab import clean_tokens, filter_dictionary, is_citation_like
 
 DEFAULTS: dict[str, Any] = {
     "model": "auto",            # lda | nmf | auto (by mean unit length, see module doc)
@@ -62,7 +66,11 @@ DEFAULTS: dict[str, Any] = {
     "burst_terms": 200,
 }
 BACKENDS = {"lda": LdaBackend, "nmf": NmfBackend}
-STATE_VERSION = 1
+STATE_VERSION = 2
+
+
+class TooLittleText(ValueError):
+    """Fewer than two units with content words: nothing to model."""
 
 
 @dataclass
@@ -129,57 +137,108 @@ def _perturb(bows: list, seed: int, model_name: str, cfg: dict) -> list:
     n = len(bows)
     keep = np.sort(rng.choice(n, size=max(2, round(n * float(cfg["stability_sample"]))),
                               replace=False))
-    return [bows[i] for i in keep]
+    return bows.subset(keep) if isinstance(bows, CsrBows) else [bows[i] for i in keep]
 
 
 def _fit_mask(units: list[TopicUnit], texts: list[list[str]], cfg: dict) -> list[bool]:
+    return _mask_from([len(t) for t in texts], [is_citation_like(u.text, float(cfg["citation_threshold"]))
+                                                for u in units], cfg)
+
+
+def _mask_from(lengths: list[int], cited: list[bool], cfg: dict) -> list[bool]:
     min_tok = int(cfg["min_tokens"])
-    thr = float(cfg["citation_threshold"])
-    mask = [len(t) >= min_tok and not is_citation_like(u.text, thr) for u, t in zip(units, texts)]
+    mask = [n >= min_tok and not c for n, c in zip(lengths, cited)]
     if sum(mask) < 2:  # nothing long enough (e.g. only metadata records): fit on what there is
-        mask = [len(t) > 0 for t in texts]
+        mask = [n > 0 for n in lengths]
     return mask
 
 
-def _sample_texts(texts: list[list[str]], max_tokens: int) -> list[list[str]]:
-    total = sum(len(t) for t in texts)
-    if total <= max_tokens:
-        return texts
-    return texts[:: -(-total // max_tokens)]
+def _stable(key: str) -> int:
+    return zlib.crc32(key.encode("utf-8"))
+
+
+def _bottom_k(items: list[tuple[str, int]], budget: int) -> set[str]:
+    """Keys of a stable hash sample whose sizes sum to at most ``budget`` (all if they fit)."""
+    if sum(n for _k, n in items) <= budget:
+        return {k for k, _n in items}
+    out, total = set(), 0
+    for k, n in sorted(items, key=lambda x: (_stable(x[0]), x[0])):
+        if total + n > budget and out:
+            continue
+        out.add(k)
+        total += n
+    return out
+
+
+def _light(u: TopicUnit, cfg: dict) -> TopicUnit:
+    """A unit as the state keeps it: no tokens (the bag of words holds them), text cut to what
+    a passage shows."""
+    return TopicUnit(u.doc_id, u.unit_id, [], (u.text or "")[: int(cfg["passage_chars"]) * 2], list(u.authors),
+                     u.year, u.journal, u.section)
 
 
 def fit_topics(
-    units: list[TopicUnit], cfg: dict | None = None, evidence: list[TopicUnit] | None = None
+    units: list[TopicUnit], cfg: dict | None = None, evidence: Any = None
 ) -> TopicResult:
-    """Fit a topic model over `units`; `evidence` (e.g. paragraphs of paper units) only feeds
-    the representative passages, by inference with the fitted model."""
+    """Fit a topic model over `units`; `evidence` (e.g. paragraphs of paper units, or a function
+    doc_ids -> such units) only feeds the representative passages, by inference."""
+    return fit_topics_stream(lambda: iter(units), cfg, evidence)
+
+
+def fit_topics_stream(source: Callable[[], Iterable[TopicUnit]], cfg: dict | None = None,
+                      evidence: Any = None) -> TopicResult:
+    """:func:`fit_topics` over units read twice from ``source()`` (a corpus streamed from the
+    store): pass 1 builds the vocabulary, pass 2 the sparse bags of words; no token list of the
+    whole corpus is ever held. On a large corpus the model is fitted on a stable sample of at
+    most ``fit_max_tokens`` tokens and every other unit is inferred."""
     cfg = _cfg(cfg)
-    texts = [clean_tokens(u.tokens, cfg) for u in units]
-    mask = _fit_mask(units, texts, cfg)
-    fit_texts = [t for t, m in zip(texts, mask) if m]
-    if len(fit_texts) < 2:
-        raise ValueError("topic model needs at least two units with content tokens")
-    dictionary = build_dictionary(fit_texts, cfg)
-    fit_bows = [dictionary.doc2bow(t) for t in fit_texts]
-    # coherence sees the same vocabulary as the model
-    vocab_texts = [[w for w in t if w in dictionary.token2id] for t in fit_texts]
-    name = choose_model(float(np.mean([len(t) for t in fit_texts])), cfg)
+    thr = float(cfg["citation_threshold"])
+    metas: list[TopicUnit] = []
+    lengths: list[int] = []
+    cited: list[bool] = []
+    for u in source():
+        t = clean_tokens(u.tokens, cfg)
+        metas.append(_light(u, cfg))
+        lengths.append(len(t))
+        cited.append(is_citation_like(u.text, thr))
+    mask = _mask_from(lengths, cited, cfg)
+    if sum(mask) < 2:
+        raise TooLittleText("topic model needs at least two units with content tokens")
+    fit_ids = _bottom_k([(m.unit_id, n) for m, n, k in zip(metas, lengths, mask) if k],
+                        int(cfg.get("fit_max_tokens", 10**12)))
+    dictionary = Dictionary()
+    for u, k in zip(source(), mask):
+        if k and u.unit_id in fit_ids:
+            dictionary.add_documents([clean_tokens(u.tokens, cfg)])
+    dictionary = filter_dictionary(dictionary, cfg)
+    coh_budget = int(cfg.get("coherence_max_tokens", 300_000))
+    coh_ids = _bottom_k([(m.unit_id, n) for m, n, k in zip(metas, lengths, mask) if k and m.unit_id in fit_ids],
+                        coh_budget)
+    coh_texts: list[list[str]] = []
+    bow_rows = []
+    for u in source():
+        t = clean_tokens(u.tokens, cfg)
+        bow_rows.append(dictionary.doc2bow(t))
+        if u.unit_id in coh_ids:
+            coh_texts.append([w for w in t if w in dictionary.token2id])
+    bows = CsrBows.from_bows(bow_rows, len(dictionary))
+    del bow_rows
+    fit_rows = np.array([i for i, (m, k) in enumerate(zip(metas, mask)) if k and m.unit_id in fit_ids], dtype=np.int64)
+    fit_bows = bows.subset(fit_rows)
+    name = choose_model(float(np.mean(bows.lengths()[fit_rows])), cfg)
     be = BACKENDS[name]()
     seeds = [int(s) for s in cfg["seeds"]] or [0]
     top_n = int(cfg["top_n_terms"])
 
     if str(cfg["k"]) == "auto":
         # a topic needs a few units behind it to be more than one paragraph's vocabulary
-        k_max = max(2, len(fit_texts) // int(cfg["min_units_per_topic"]))
+        k_max = max(2, len(fit_rows) // int(cfg["min_units_per_topic"]))
         grid = sorted({int(k) for k in cfg["k_grid"] if 2 <= int(k) <= k_max})
         grid = grid or [min(k_max, 5)]
     else:
         grid = [int(cfg["k"])]
         if not cfg.get("stability_when_fixed", False):
             seeds = seeds[:1]  # a fixed K needs no choice between fits: one fit, stability not measured
-    # Coherence slides a window over every text; on a large corpus a deterministic sample of
-    # the texts gives the same ranking of K at a fraction of the time.
-    coh_texts = _sample_texts(vocab_texts, int(cfg.get("coherence_max_tokens", 300_000)))
     curve, models = [], {}
     for k in grid:
         sets, first = [], None
@@ -201,70 +260,66 @@ def fit_topics(
     k = choose_k(curve) if len(curve) > 1 else grid[0]
     for row in curve:
         row["chosen"] = row["k"] == k
+    weights = be.doc_topics(models[k], bows)
+    # topic 0 is the most prevalent: a stable reading order that does not depend on the fit's
+    order = [int(i) for i in np.argsort(-weights[fit_rows].sum(axis=0).round(6), kind="stable")]
     state = {
         "version": STATE_VERSION, "model_name": name, "model": models[k], "dictionary": dictionary,
-        "k": k, "cfg": cfg, "k_curve": curve, "units": list(units), "texts": texts, "mask": mask,
-        "order": None,
+        "k": k, "cfg": cfg, "k_curve": curve, "units": metas, "bows": bows, "mask": mask,
+        "order": order, "weights": weights.astype(np.float32), "coh_texts": coh_texts,
+        "n_sampled_out": int(sum(mask) - len(fit_rows)),
     }
-    # topic 0 is the most prevalent: a stable reading order that does not depend on the fit's
-    fit_w = be.doc_topics(models[k], fit_bows)
-    state["order"] = [int(i) for i in np.argsort(-fit_w.sum(axis=0).round(6), kind="stable")]
-    return describe(state, cfg, evidence=evidence, mode="refit")
+    notes = []
+    if state["n_sampled_out"]:
+        notes.append(f"fitted on a stable sample of {len(fit_rows)} of {sum(mask)} units "
+                     f"(fit_max_tokens {cfg.get('fit_max_tokens')}); the rest are inferred")
+    return describe(state, cfg, evidence=evidence, mode="refit", notes=notes)
 
 
 def update_topics(state: bytes, new_units: list[TopicUnit], cfg: dict | None = None) -> TopicResult:
     """Fold new units into a stored model (LDA: gensim online update; NMF: transform only).
 
-    Units whose unit_id is already in the state replace the stored ones in the tables but are
-    not trained on again; the vocabulary stays the fitted one (new words are ignored until a
-    refit), which the notes say.
+    Units whose unit_id is already in the state are left as they are; the vocabulary stays the
+    fitted one (new words are ignored until a refit), and the stored units keep the weights
+    they were given (a refit recomputes them), which the notes say.
     """
     st = pickle.loads(state)
     cfg = {**st["cfg"], **{k: v for k, v in _cfg(cfg).items() if k not in ("k", "model")}}
     be = BACKENDS[st["model_name"]]()
     old_ids = {u.unit_id for u in st["units"]}
+    new_units = [u for u in new_units if u.unit_id not in old_ids]
     texts = [clean_tokens(u.tokens, cfg) for u in new_units]
-    mask = _fit_mask(new_units, texts, cfg) if len(new_units) > 1 else [
-        len(texts[0]) >= int(cfg["min_tokens"]) if texts else False]
-    fold = [st["dictionary"].doc2bow(t) for u, t, m in zip(new_units, texts, mask)
-            if m and u.unit_id not in old_ids]
+    thr = float(cfg["citation_threshold"])
+    mask = [len(t) >= int(cfg["min_tokens"]) and not is_citation_like(u.text, thr) for u, t in zip(new_units, texts)]
+    d = st["dictionary"]
+    new_bows = CsrBows.from_bows([d.doc2bow(t) for t in texts], len(d))
+    fold = [b for b, m in zip(new_bows, mask) if m]
     st["model"] = be.update(st["model"], fold, cfg)
-    replace = {u.unit_id: (u, t, m) for u, t, m in zip(new_units, texts, mask)}
-    merged = [replace.pop(u.unit_id, (u, t, m))
-              for u, t, m in zip(st["units"], st["texts"], st["mask"])]
-    merged += list(replace.values())
-    units = [x[0] for x in merged]
-    all_texts = [x[1] for x in merged]
-    all_mask = [x[2] for x in merged]
-    st.update(units=units, texts=all_texts, mask=all_mask, cfg=cfg)
+    w = be.doc_topics(st["model"], new_bows) if len(new_bows) else np.zeros((0, len(st["order"])))
+    st.update(units=st["units"] + [_light(u, cfg) for u in new_units], bows=st["bows"].append(new_bows),
+              mask=list(st["mask"]) + mask, weights=np.vstack([st["weights"], w.astype(np.float32)]), cfg=cfg)
     how = "online variational update" if st["model_name"] == "lda" else "transformed only"
     notes = [(f"update: {len(fold)} new unit(s) folded into the stored {st['model_name']} model "
-              f"({how}); vocabulary and K unchanged since the last refit")]
+              f"({how}); vocabulary and K unchanged since the last refit, earlier units keep their weights")]
     return describe(st, cfg, mode="update", notes=notes)
 
 
-def describe(st: dict, cfg: dict, evidence: list[TopicUnit] | None = None,
+def describe(st: dict, cfg: dict, evidence: Any = None,
              mode: str = "refit", notes: list[str] | None = None) -> TopicResult:
     """Tables of a fitted state; shared by fit and update so both report the same shapes."""
     be = BACKENDS[st["model_name"]]()
     d, model, order = st["dictionary"], st["model"], st["order"]
-    units, texts, mask = st["units"], st["texts"], st["mask"]
-    bows = [d.doc2bow(t) for t in texts]
+    units, mask, bows = st["units"], st["mask"], st["bows"]
     phi = be.topic_term(model)[order]
-    weights = be.doc_topics(model, bows)[:, order].round(4)
+    weights = np.asarray(st["weights"], dtype=float)[:, order].round(4)
     k, top_n = len(order), int(cfg["top_n_terms"])
-    fit_texts = [[w for w in t if w in d.token2id] for t, m in zip(texts, mask) if m]
-    tf = np.zeros(len(d))
-    for bow, m in zip(bows, mask):
-        if m:
-            for i, c in bow:
-                tf[i] += c
+    fit_idx = np.flatnonzero(np.array(mask, dtype=bool))
+    tf = bows.term_freq(fit_idx) if len(fit_idx) else np.zeros(len(d))
     tops = [[d[i] for i in row] for row in top_term_ids(phi, top_n)]
     rel = relevance_order(phi, tf, float(cfg["relevance_lambda"]))
-    coh_texts = _sample_texts(fit_texts, int(cfg.get("coherence_max_tokens", 300_000)))
-    _, per_topic = coherence(tops, coh_texts, d, "c_v", top_n)
+    _, per_topic = coherence(tops, st["coh_texts"], d, "c_v", top_n)
     per_topic = per_topic or [0.0] * k
-    prev = weights[np.array(mask)].mean(axis=0) if any(mask) else np.zeros(k)
+    prev = weights[fit_idx].mean(axis=0) if len(fit_idx) else np.zeros(k)
     topics = []
     for t in range(k):
         # the topic's own top terms re-ranked by relevance: a rare word cannot take the label,
@@ -286,7 +341,8 @@ def describe(st: dict, cfg: dict, evidence: list[TopicUnit] | None = None,
         # topic's top documents only, not of the whole corpus.
         per = int(cfg.get("evidence_docs_per_topic", 10))
         top_docs = {units[i].doc_id for t in range(k) for i in np.argsort(-weights[:, t], kind="stable")[:per]}
-        evidence = [u for u in evidence if u.doc_id in top_docs]
+        evidence = evidence(sorted(top_docs)) if callable(evidence) else [u for u in evidence if u.doc_id in top_docs]
+    if evidence:  # the top documents may be records with no paragraphs: then the units speak
         ev_texts = [clean_tokens(u.tokens, cfg) for u in evidence]
         ev_w = be.doc_topics(model, [d.doc2bow(t) for t in ev_texts])[:, order].round(4)
         psg = passages(evidence, ev_w, int(cfg["passages_per_topic"]), int(cfg["passage_chars"]))
@@ -302,10 +358,20 @@ def describe(st: dict, cfg: dict, evidence: list[TopicUnit] | None = None,
         topics=topics, doc_topics=doc_topics, k_curve=st["k_curve"], model_name=st["model_name"],
         k=k, passages=psg, prevalence_by_author=prevalence(units, weights, "author"),
         prevalence_by_year=by_year, prevalence_by_journal=prevalence(units, weights, "journal"),
-        trends=trends(by_year, k, labels), bursts=term_bursts(units, texts, burst_terms, cfg),
+        trends=trends(by_year, k, labels), bursts=term_bursts(units, _term_sets(bows, d, burst_terms), burst_terms, cfg),
         mode=mode, n_fit_units=int(sum(mask)), n_inferred_units=int(len(mask) - sum(mask)),
         notes=list(notes or []), state=pickle.dumps(out_state, protocol=pickle.HIGHEST_PROTOCOL),
     )
+
+
+def _term_sets(bows: CsrBows, d: Dictionary, terms: list[str]) -> list[list[str]]:
+    """Per unit, which of ``terms`` it holds (all the burst detector needs of its words)."""
+    ids = [d.token2id[t] for t in terms if t in d.token2id]
+    sub = bows.matrix[:, ids].tocsr() if ids else None
+    names = np.array([d[i] for i in ids], dtype=object)
+    if sub is None:
+        return [[] for _ in range(len(bows))]
+    return [names[sub.indices[sub.indptr[i]:sub.indptr[i + 1]]].tolist() for i in range(sub.shape[0])]
 
 
 def topic_weights(result_state: bytes) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray,
@@ -315,12 +381,9 @@ def topic_weights(result_state: bytes) -> tuple[np.ndarray, np.ndarray, list[str
     st = pickle.loads(result_state)
     be = BACKENDS[st["model_name"]]()
     d, order = st["dictionary"], st["order"]
-    bows = [d.doc2bow(t) for t, m in zip(st["texts"], st["mask"]) if m]
+    idx = np.flatnonzero(np.array(st["mask"], dtype=bool))
     phi = be.topic_term(st["model"])[order]
-    theta = be.doc_topics(st["model"], bows)[:, order]
-    tf = np.zeros(len(d))
-    for bow in bows:
-        for i, c in bow:
-            tf[i] += c
-    lengths = np.array([sum(c for _, c in b) for b in bows], dtype=float)
+    theta = np.asarray(st["weights"], dtype=float)[idx][:, order]
+    tf = st["bows"].term_freq(idx)
+    lengths = st["bows"].lengths()[idx]
     return phi, theta, [d[i] for i in range(len(d))], tf, lengths

@@ -18,7 +18,9 @@ from sklearn.feature_extraction.text import TfidfTransformer
 BoW = list[tuple[int, int]]
 
 
-def bows_to_csr(bows: list[BoW], n_terms: int) -> sparse.csr_matrix:
+def bows_to_csr(bows, n_terms: int) -> sparse.csr_matrix:
+    if hasattr(bows, "matrix"):  # CsrBows: already a matrix
+        return bows.matrix.astype(float)
     rows, cols, vals = [], [], []
     for i, bow in enumerate(bows):
         for j, c in bow:

@@ -43,8 +43,8 @@ def document_rows(ctx: Any) -> pd.DataFrame:
                     "status": "ok", "error": "", "title": m.get("title"), "authors": ";".join(m.get("authors") or []),
                     "year": m.get("year"), "year_inferred": m.get("year_inferred"), "journal": m.get("journal"),
                     "issue": m.get("issue"), "kind": p.get("kind", "text"), "encoding": p["encoding"],
-                    "script": p["script"], "n_paragraphs": sum(len(s["paragraphs"]) for s in p["sections"]),
-                    "n_footnotes": len(p["footnotes"]), "warnings": " | ".join(p["warnings"])})
+                    "script": p["script"], "n_paragraphs": p["n_paragraphs"],
+                    "n_footnotes": p["n_footnotes"], "warnings": " | ".join(p["warnings"] or [])})
         else:
             rows.append({"doc_id": f.key, "source": f.source, "status": f.status, "error": f.error or ""})
     df = pd.DataFrame(rows, columns=DOC_COLUMNS)
@@ -109,17 +109,18 @@ def _lazy(module: str, func: str) -> Callable[[Any], ReportSection | None]:
 
 
 def similar_papers(ctx: Any) -> ReportSection | None:
-    """The most similar papers by TF-IDF cosine (the vectors stage), and the term candidates."""
+    """The most similar papers by LSA cosine (the vectors stage), and the term candidates."""
 
     vec = ctx.results.get("vectors") or {}
     titles = {p["doc_id"]: p["meta"].get("title") or p["source"] for p in ctx.papers}
     sim = pd.DataFrame([{**r, "title": titles.get(r["doc_id"], ""), "similar_title": titles.get(r["similar_doc_id"], "")}
                         for r in vec.get("similar", [])],
                        columns=["doc_id", "rank", "similar_doc_id", "similarity", "title", "similar_title"])
-    terms = pd.DataFrame(ctx.results.get("terms") or [],
+    terms_result = ctx.results.get("terms") or {}
+    terms = pd.DataFrame(terms_result.get("rows", []) if isinstance(terms_result, dict) else terms_result,
                          columns=["term", "kind", "freq", "n_docs", "first_seen", "first_doc", "known", "concept",
                                   "score", "example"])
-    html = Markup("<h3>最相似的文献 <span class=\"en\">Most similar papers (TF-IDF cosine)</span></h3>")
+    html = Markup("<h3>最相似的文献 <span class=\"en\">Most similar papers (TF-IDF + LSA cosine)</span></h3>")
     html += table_html(sim[sim["rank"] <= 3], 150, links={"title": lambda r: paper_href(r["doc_id"]),
                                                          "similar_title": lambda r: paper_href(r["similar_doc_id"])})
     html += Markup("<h3>候选新术语 <span class=\"en\">Term candidates (promote with one line in configs/concepts.yaml)"

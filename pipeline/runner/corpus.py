@@ -12,10 +12,12 @@ from __future__ import annotations
 import importlib
 import pickle
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from ..config import section_hash, stable_hash
+from .memory import rss_mb
 
 
 @dataclass
@@ -35,7 +37,7 @@ class CorpusStage:
 def _works(ctx: Any) -> Any:
     from .works import link_works
 
-    return link_works(ctx.papers)
+    return link_works(ctx.papers, ctx.iter_part("feat.refs"))
 
 
 def _persist_works(ctx: Any, result: Any) -> None:
@@ -57,15 +59,16 @@ def _lazy(module: str, func: str) -> Callable[..., Any]:
 _SEG_FILES = {"segment": ("userdict", "concepts", "stopwords")}
 STAGES: list[CorpusStage] = [
     CorpusStage("works", "works-2", _works, ("refs",), {"refs": ("aliases",)}, persist=_persist_works),
-    CorpusStage("vectors", "vectors-2", _lazy("model_stages", "compute_vectors"), ("segment", "vectors"), _SEG_FILES,
+    CorpusStage("vectors", "vectors-3", _lazy("model_stages", "compute_vectors"), ("segment", "vectors"), _SEG_FILES,
                 update=_lazy("model_stages", "update_vectors")),
     CorpusStage("topics", "topics-1", _lazy("topic_stage", "compute_topics"), ("segment", "topics"), _SEG_FILES,
                 after=("works",), update=_lazy("topic_stage", "update_topic_stage")),
-    CorpusStage("terms", "terms-1", _lazy("model_stages", "compute_terms"), ("segment", "concepts"),
-                {**_SEG_FILES, "concepts": ("registry",)}),
-    CorpusStage("concepts", "concepts-1", _lazy("model_stages", "compute_concept_stage"),
+    CorpusStage("terms", "terms-2", _lazy("model_stages", "compute_terms"), ("segment", "concepts", "terms"),
+                {**_SEG_FILES, "concepts": ("registry",)}, update=_lazy("model_stages", "update_terms")),
+    CorpusStage("concepts", "concepts-2", _lazy("model_stages", "compute_concept_stage"),
                 ("segment", "concepts", "cooccurrence", "report"),
-                {**_SEG_FILES, "concepts": ("registry",)}, after=("works", "vectors", "terms")),
+                {**_SEG_FILES, "concepts": ("registry",)}, after=("works", "vectors", "terms"),
+                update=_lazy("model_stages", "update_concept_stage")),
 ]
 
 
@@ -148,3 +151,5 @@ def run_corpus_stages(ctx: Any) -> None:
         ctx.store.put_corpus(stage.name, h, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
         _persist_if_stale(ctx, stage, h)
         ctx.timings[stage.name] = time.time() - t
+        ctx.log(f"{stage.name}: {'updated' if previous is not None else 'computed'} in {ctx.timings[stage.name]:.1f} s, "
+                f"rss {rss_mb():.0f} MB")

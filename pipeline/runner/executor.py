@@ -8,22 +8,28 @@ cannot stop the batch.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 
 def default_workers(n: int | None) -> int:
     return n if n and n > 0 else (os.cpu_count() or 1)
 
 
-def run_tasks(fn: Callable[[Any], Any], items: list[Any], workers: int = 1, executor: str = "local",
+def run_tasks(fn: Callable[[Any], Any], items: Iterable[Any], workers: int = 1, executor: str = "local",
               scheduler: str | None = None, initializer: Callable[..., None] | None = None,
-              initargs: tuple = ()) -> Iterator[tuple[Any, Any]]:
-    if not items:
+              initargs: tuple = (), count: int | None = None) -> Iterator[tuple[Any, Any]]:
+    """``items`` may be a generator (papers streamed from the store): pass ``count`` then, so
+    the choice between in-process and a pool is made without materializing them."""
+    if count is None:
+        items = list(items)
+        count = len(items)
+    if not count:
         return iter(())
     if executor == "dask":
         return _dask(fn, items, workers, scheduler, initializer, initargs)
-    if workers <= 1 or len(items) <= 2:
+    if workers <= 1 or count <= 2:
         if initializer:
             initializer(*initargs)
         return ((it, fn(it)) for it in items)
@@ -73,10 +79,16 @@ def _dask(fn, items, workers, scheduler, initializer, initargs) -> Iterator[tupl
         client = Client(cluster)
     try:
         call = _with_init(fn, initializer, initargs)
-        futures = client.map(call, items, pure=False)
-        index = {f.key: item for f, item in zip(futures, items)}
-        for fut in as_completed(futures):
-            yield index[fut.key], fut.result()
+        # Submitted in chunks, so a streamed corpus is never all in the driver's memory at once.
+        it = iter(items)
+        while True:
+            chunk = list(_take(it, max(8, workers * 8)))
+            if not chunk:
+                break
+            futures = client.map(call, chunk, pure=False)
+            index = {f.key: item for f, item in zip(futures, chunk)}
+            for fut in as_completed(futures):
+                yield index[fut.key], fut.result()
     finally:
         client.close()
         if cluster is not None:

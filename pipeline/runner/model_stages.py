@@ -1,112 +1,230 @@
 """Corpus stages beyond work identity: vectors, term candidates, concepts and co-occurrence.
 
-Each function takes the run context and returns a picklable result; ``corpus.py`` caches it
-under the hash of its inputs. They read tokens from ``ctx.tokens`` (cached per document), so
-no stage here segments anything.
+Each is a reduce over the per-document parts of ``features.py``, streamed from the store, so no
+stage holds the corpus's papers or tokens. Each result records the documents it covers
+(``doc_ids``); with ``--update`` a stage folds in only the documents its stored result has not
+seen, keeping the corpus-level choices of the last refit (vocabulary, IDF and SVD basis, term
+candidates), and says so in its ``mode``/``notes``. A removed or changed document makes the
+update a refit, since sums cannot be taken back apart reliably.
 """
 from __future__ import annotations
 
+import heapq
+import zlib
+from collections.abc import Iterator
 from typing import Any
 
 from ..config import resolve
 
 
-def _sentences(ctx: Any, content: bool = True) -> list[tuple[str, list[str]]]:
-    """(doc_id, tokens) per body sentence, titles and abstracts, in a stable order."""
-    from ..text.stopwords import content_tokens, load_stopwords
-
-    stop = load_stopwords(ctx.cfg)
-    out = []
-    for doc_id in sorted(ctx.tokens):
-        t = ctx.tokens[doc_id]
-        for s in [t["title"], t["abstract"], *[s for para in t["paragraphs"] for s in para]]:
-            toks = s.split()
-            toks = content_tokens(toks, stop) if content else toks
-            if toks:
-                out.append((doc_id, toks))
-    return out
+def content_sentences(content: dict[str, Any]) -> list[list[str]]:
+    """Content tokens of the title, abstract and each body sentence of one document."""
+    out = [content["title"].split(), content["abstract"].split()]
+    out += [s.split() for para in content["paragraphs"] for s in para]
+    return [s for s in out if s]
 
 
-def _sample(sents: list[list[str]], max_tokens: int) -> list[list[str]]:
-    """Every k-th sentence so that about max_tokens remain: word2vec time stays bounded on big
-    corpora, and the choice is deterministic (no random sampling)."""
-    total = sum(len(s) for s in sents)
-    if total <= max_tokens:
-        return sents
-    step = -(-total // max_tokens)
-    return sents[::step]
+def doc_bag(content: dict[str, Any]) -> list[str]:
+    return [t for s in content_sentences(content) for t in s]
+
+
+def new_docs(ctx: Any, previous: dict[str, Any] | None) -> list[str] | None:
+    """Documents to fold into ``previous``; None when the update must be a refit (a document the
+    stored result covers is gone, or the result predates per-document bookkeeping)."""
+    if previous is None or "doc_ids" not in previous:
+        return None
+    old = set(previous["doc_ids"])
+    now = set(ctx.doc_ids)
+    if old - now:
+        ctx.log(f"update: {len(old - now)} document(s) removed or changed since the stored result: refit")
+        return None
+    return sorted(now - old)
+
+
+# -- vectors: word2vec on a bounded sample, similar papers by LSA ----------------------------
+
+def _key(doc_id: str, k: int) -> int:
+    return zlib.crc32(f"{doc_id}:{k}".encode())
+
+
+def sample_sentences(parts: Iterator[tuple[str, dict[str, Any]]], max_tokens: int, on_doc: Any = None
+                     ) -> list[list[str]]:
+    """Bottom-k sample of sentences by a stable hash, at most ``max_tokens`` tokens: the same
+    sentences whatever the order documents arrive in, and memory bounded by the sample, not the
+    corpus. ``on_doc(doc_id, content)`` sees every document on the way (one pass for all uses)."""
+    heap: list[tuple[int, str, int, list[str]]] = []  # max-heap by hash (negated)
+    total = 0
+    for d, part in parts:
+        content = part["content"]
+        if on_doc is not None:
+            on_doc(d, content)
+        for k, s in enumerate(content_sentences(content)):
+            h = _key(d, k)
+            if total + len(s) <= max_tokens or (heap and -heap[0][0] > h):
+                heapq.heappush(heap, (-h, d, k, s))
+                total += len(s)
+                while total > max_tokens and heap:
+                    total -= len(heapq.heappop(heap)[3])
+    return [s for _h, _d, _k, s in sorted(heap, key=lambda x: (x[1], x[2]))]
 
 
 def compute_vectors(ctx: Any) -> dict[str, Any]:
-    """word2vec over the corpus's sentences (one worker, fixed seed) and the similar-papers table."""
+    """word2vec over a sample of the corpus's sentences (one worker, fixed seed) and the
+    similar-papers table."""
+    from ..models.lsa import LsaIndex
     from ..models.vectors import train_word2vec
 
-    vcfg = ctx.cfg.get("vectors", {})
-    w2 = vcfg.get("word2vec", {})
-    all_sents = _sentences(ctx)
-    sents = _sample([toks for _d, toks in all_sents], int(w2.get("max_tokens", 2_000_000)))
+    w2 = ctx.cfg.get("vectors", {}).get("word2vec", {})
+    lsa = LsaIndex(ctx.cfg.get("vectors", {}).get("lsa", {}))
+    sents = sample_sentences(ctx.iter_part("feat.content"), int(w2.get("max_tokens", 2_000_000)),
+                             on_doc=lambda d, c: lsa.add(d, doc_bag(c)))
     model = None
     if sents:
         model = train_word2vec(sents, vector_size=int(w2.get("vector_size", 100)), window=int(w2.get("window", 5)),
                                min_count=int(w2.get("min_count", 2)), seed=int(w2.get("seed", 1)), workers=1,
                                epochs=int(w2.get("epochs", 20)))
-    return {"w2v": model, **_similar(all_sents), "mode": "refit"}
+    lsa.fit()
+    return {"w2v": model, "lsa": lsa, "similar": lsa.similar(), "docs": lsa.doc_ids, "doc_ids": list(ctx.doc_ids),
+            "mode": "refit"}
 
 
 def update_vectors(ctx: Any, previous: dict[str, Any]) -> dict[str, Any]:
-    """``--update``: train the stored word2vec on the new documents' sentences only."""
-    model = previous.get("w2v")
-    if model is None:
+    """``--update``: train the stored word2vec on the new documents' sentences; project them into
+    the stored LSA space and merge them into the similar-papers table."""
+    todo = new_docs(ctx, previous)
+    model, lsa = previous.get("w2v"), previous.get("lsa")
+    if todo is None or model is None or lsa is None:
         return compute_vectors(ctx)
-    old = {d for r in previous.get("similar", []) for d in (r["doc_id"], r["similar_doc_id"])} | set(previous.get("docs", []))
-    all_sents = _sentences(ctx)
-    new = [toks for d, toks in all_sents if d not in old]
-    if new:
-        model.build_vocab(new, update=True)
-        model.train(new, total_examples=len(new), epochs=model.epochs)
-    return {"w2v": model, **_similar(all_sents), "mode": "update"}
+    sents: list[list[str]] = []
+    bags = []
+    for d, part in ctx.iter_part("feat.content", todo):
+        sents += content_sentences(part["content"])
+        bags.append((d, doc_bag(part["content"])))
+    if sents:
+        model.build_vocab(sents, update=True)
+        model.train(sents, total_examples=len(sents), epochs=model.epochs)
+    lsa.fold_in(bags)
+    return {"w2v": model, "lsa": lsa, "similar": lsa.similar(), "docs": lsa.doc_ids, "doc_ids": list(ctx.doc_ids),
+            "mode": "update"}
 
 
-def _similar(all_sents: list[tuple[str, list[str]]]) -> dict[str, Any]:
-    """The "most similar papers" table by TF-IDF cosine over each document's content tokens."""
-    from ..models.vectors import similar_documents
+# -- term candidates -----------------------------------------------------------------------
 
-    by_doc: dict[str, list[str]] = {}
-    for d, toks in all_sents:
-        by_doc.setdefault(d, []).extend(toks)
-    ids = sorted(d for d in by_doc if by_doc[d])
-    similar = similar_documents(ids, [by_doc[d] for d in ids], top=5) if len(ids) > 1 else []
-    return {"similar": similar, "docs": ids}
+def _years(ctx: Any) -> dict[str, Any]:
+    return {h["doc_id"]: h["meta"].get("year") or h["meta"].get("year_inferred") for h in ctx.papers}
 
 
-def compute_terms(ctx: Any) -> list[dict[str, Any]]:
-    """Ranked new-term candidates (quoted coinages, dash compounds, statistical phrases)."""
+def _example_of(ctx: Any):
+    from .features import sentence_texts
+
+    def get(doc_id: str, k: int) -> str:
+        for p in ctx.iter_papers([doc_id]):
+            texts = sentence_texts(p)
+            return texts[k].strip() if k < len(texts) else ""
+        return ""
+    return get
+
+
+def compute_terms(ctx: Any) -> dict[str, Any]:
+    """Ranked new-term candidates (quoted coinages, dash compounds, statistical phrases).
+
+    Marked candidates come from every document; phrase statistics (NPMI of adjacent tokens) from
+    a bounded, stable sample of sentences (``terms.max_tokens``), so time and memory stay flat
+    on a large corpus; every candidate is then counted over the whole corpus."""
+    from collections import Counter, defaultdict
+
     from ..text.registry import load_registry
-    from ..text.terms import mine_candidates
+    from ..text.segment import Segmenter
+    from ..text.stopwords import load_stopwords
+    from ..text.terms import TermCounter, _phrase_candidates, rank_candidates, term_settings
 
     reg = load_registry(str(resolve(ctx.cfg, ctx.cfg["concepts"]["registry"])))
-    docs = []
-    for p in sorted(ctx.papers, key=lambda p: p["doc_id"]):
-        m = p["meta"]
-        t = ctx.tokens.get(p["doc_id"])
-        if t is None:
-            continue
-        sents = [m.get("title") or "", m.get("abstract") or ""]
-        sents += [s["text"] for sec in p["sections"] for para in sec.get("sentences", []) for s in para]
-        toks = [t["title"], t["abstract"], *[s for para in t["paragraphs"] for s in para]]
-        if len(toks) != len(sents):  # should not happen; segment again rather than misalign
-            toks = None
-        docs.append({"doc_id": p["doc_id"], "year": m.get("year") or m.get("year_inferred"), "sentences": sents,
-                     "tokens": [x.split() for x in toks] if toks else None})
-    return mine_candidates(docs, registry=reg, top=200, cfg=ctx.cfg)
+    min_count, min_npmi, share = term_settings(ctx.cfg)
+    stop = load_stopwords(ctx.cfg)
+    kinds: dict[str, set[str]] = defaultdict(set)
+    marked: Counter[str] = Counter()
+    for _d, part in ctx.iter_part("feat.terms"):
+        for t, ks in part["kinds"].items():
+            kinds[t].update(ks)
+        marked.update(part["marked"])
+    max_tokens = int(ctx.cfg.get("terms", {}).get("max_tokens", 2_000_000))
+    sample = sample_sentences(((d, {"content": _raw_content(t)}) for d, t in ctx.iter_tokens()), max_tokens)
+    npmi = _phrase_candidates(sample, stop, min_count, min_npmi)
+    del sample
+    for t in npmi:
+        kinds[t].add("phrase")
+    counts = TermCounter(sorted(kinds))
+    years = _years(ctx)
+    for d, part in ctx.iter_part("feat.content"):
+        counts.add(d, years.get(d), part["norm"])
+    seg = Segmenter(ctx.cfg.get("segment", {}), registry=reg)
+    rows = rank_candidates(kinds, marked, npmi, counts, seg.backend.has_word, reg, min_count, share, 200,
+                           _example_of(ctx))
+    return {"rows": rows, "kinds": {k: sorted(v) for k, v in kinds.items()}, "marked": dict(marked), "npmi": npmi,
+            "freq": dict(counts.freq), "n_docs": dict(counts.n_docs), "first": counts.first,
+            "doc_ids": list(ctx.doc_ids), "mode": "refit"}
 
+
+def _raw_content(tokens: dict[str, Any]) -> dict[str, Any]:
+    """Segment results in the shape content_sentences reads (phrase mining wants raw tokens:
+    its runs may hold the particles 的/之 that content filtering drops)."""
+    return {"title": tokens["title"], "abstract": tokens["abstract"], "paragraphs": tokens["paragraphs"]}
+
+
+def update_terms(ctx: Any, previous: dict[str, Any]) -> dict[str, Any]:
+    """``--update``: the new documents' marked candidates join; every known candidate is counted
+    in the new documents. Phrase statistics stay those of the last refit."""
+    from collections import Counter
+
+    from ..text.registry import load_registry
+    from ..text.segment import Segmenter
+    from ..text.terms import TermCounter, rank_candidates, term_settings
+
+    todo = new_docs(ctx, previous)
+    if todo is None or "kinds" not in previous:
+        return compute_terms(ctx)
+    reg = load_registry(str(resolve(ctx.cfg, ctx.cfg["concepts"]["registry"])))
+    min_count, _min_npmi, share = term_settings(ctx.cfg)
+    kinds = {k: set(v) for k, v in previous["kinds"].items()}
+    marked = Counter(previous["marked"])
+    for _d, part in ctx.iter_part("feat.terms", todo):
+        for t, ks in part["kinds"].items():
+            kinds.setdefault(t, set()).update(ks)
+        marked.update(part["marked"])
+    counts = TermCounter(sorted(kinds))
+    counts.freq.update(previous["freq"])
+    counts.n_docs.update(previous["n_docs"])
+    counts.first.update({k: tuple(v) for k, v in previous["first"].items()})
+    years = _years(ctx)
+    for d, part in ctx.iter_part("feat.content", todo):
+        counts.add(d, years.get(d), part["norm"])
+    seg = Segmenter(ctx.cfg.get("segment", {}), registry=reg)
+    rows = rank_candidates(kinds, marked, previous["npmi"], counts, seg.backend.has_word, reg, min_count, share, 200,
+                           _example_of(ctx))
+    return {**previous, "rows": rows, "kinds": {k: sorted(v) for k, v in kinds.items()}, "marked": dict(marked),
+            "freq": dict(counts.freq), "n_docs": dict(counts.n_docs), "first": counts.first,
+            "doc_ids": list(ctx.doc_ids), "mode": "update"}
+
+
+# -- concepts ------------------------------------------------------------------------------
 
 def compute_concept_stage(ctx: Any) -> dict[str, Any]:
-    from ..concepts.compute import compute_concepts
-    from ..text.registry import load_registry
+    from ..concepts.compute import concepts_from_parts
 
-    reg = load_registry(str(resolve(ctx.cfg, ctx.cfg["concepts"]["registry"])))
-    w2v = (ctx.results.get("vectors") or {}).get("w2v")
-    candidates = [r["term"] for r in ctx.results.get("terms", []) if not r.get("known")][:50]
-    return compute_concepts(ctx.papers, reg, ctx.results.get("works"), ctx.tokens, ctx.cfg, w2v=w2v,
-                            candidates=candidates)
+    return concepts_from_parts(ctx, None)
+
+
+def update_concept_stage(ctx: Any, previous: dict[str, Any]) -> dict[str, Any]:
+    from ..concepts.compute import concepts_from_parts
+
+    todo = new_docs(ctx, previous)
+    if todo is None or "cooc_state" not in previous:
+        return concepts_from_parts(ctx, None)
+    return concepts_from_parts(ctx, previous, todo)
+
+
+def compute_or_none(terms: Any) -> list[dict[str, Any]]:
+    """The ranked rows of a terms result (a dict since results carry their update state)."""
+    if isinstance(terms, dict):
+        return terms.get("rows") or []
+    return list(terms or [])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,19 @@ from ..store.db import Store
 from ..store.papers import write_papers
 from .discover import FileEntry, discover
 from .executor import default_workers, run_tasks
+from .memory import peak_rss_mb, rss_mb
 from .stages import PARSE_VERSION, SEGMENT_VERSION, init_parse, init_segment, parse_file, segment_paper
+
+HEAD_KEYS = ("doc_id", "source", "kind", "script", "encoding", "warnings", "meta")
+
+
+def head_of(p: dict[str, Any]) -> dict[str, Any]:
+    """What every stage may hold for every paper at once: identity and metadata, not the text.
+    The text (sections, footnotes) is streamed from the store by :meth:`RunContext.iter_papers`."""
+    h = {k: p.get(k) for k in HEAD_KEYS}
+    h["n_paragraphs"] = sum(len(s["paragraphs"]) for s in p["sections"])
+    h["n_footnotes"] = len(p["footnotes"])
+    return h
 
 
 @dataclass
@@ -31,19 +44,49 @@ class RunContext:
     out: Path
     mode: str = "refit"  # refit | update
     files: list[FileEntry] = field(default_factory=list)
-    papers: list[dict[str, Any]] = field(default_factory=list)  # ok documents of this run, sorted by source
-    doc_rows: list[dict[str, Any]] = field(default_factory=list)  # one row per document or failed file
-    tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
+    papers: list[dict[str, Any]] = field(default_factory=list)  # heads of the ok documents, sorted by source
     changes: dict[str, list[str]] = field(default_factory=dict)
     results: dict[str, Any] = field(default_factory=dict)  # corpus stage outputs by stage name
     stats: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
     stage_hashes: dict[str, str] = field(default_factory=dict)  # corpus stage -> input hash (cache key)
     parse_key: tuple[str, str] = ("", "")  # (version, config hash) of this run's parse results
+    segment_key: tuple[str, str] = ("", "")
+    features_key: tuple[str, str] = ("", "")
+    doc_file: dict[str, tuple[str, str]] = field(default_factory=dict)  # doc_id -> (file key, source)
+    doc_ids: list[str] = field(default_factory=list)  # sorted ids of documents with tokens and features
+    new_doc_ids: list[str] = field(default_factory=list)  # documents no stored corpus result has seen
     report_hash: str = ""  # hash of everything the report shows; equal hashes -> the same pages
 
     def log(self, msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
+
+    # -- streaming reads: a stage never needs every paper in memory at once -----------------
+    def iter_papers(self, doc_ids: list[str] | None = None) -> Iterator[dict[str, Any]]:
+        """Full paper dicts (sections, footnotes, citations) in the order of ``doc_ids`` (default:
+        every document, sorted by doc_id), read from the parse cache a batch of files at a time."""
+        ids = sorted(self.doc_file) if doc_ids is None else [d for d in doc_ids if d in self.doc_file]
+        version, cfg_hash = self.parse_key
+        for i in range(0, len(ids), 32):
+            chunk = ids[i:i + 32]
+            got = self.store.get_results("parse", sorted({self.doc_file[d][0] for d in chunk}), version, cfg_hash)
+            for d in chunk:
+                key, source = self.doc_file[d]
+                for p in got.get(key, {}).get("papers", []):
+                    if p["doc_id"] == d:
+                        yield with_source(p, source)
+                        break
+
+    def iter_tokens(self, doc_ids: list[str] | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+        for d, r in self.store.iter_results("segment", self.doc_ids if doc_ids is None else doc_ids, *self.segment_key):
+            if "tokens" in r:
+                yield d, r["tokens"]
+
+    def iter_part(self, part: str, doc_ids: list[str] | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
+        """(doc_id, payload) of one per-document feature part (see ``features.py``)."""
+        for d, r in self.store.iter_results(part, self.doc_ids if doc_ids is None else doc_ids, *self.features_key):
+            if "error" not in r:
+                yield d, r
 
 
 def _progress(total: int, desc: str, started: float, cfg: dict[str, Any]):
@@ -60,7 +103,7 @@ def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | N
     cfg_hash = section_hash(cfg, "structure") + section_hash(cfg, "refs", ("aliases",))
     keyed = [f for f in ctx.files if f.key]
     ctx.parse_key = (version, cfg_hash)
-    cached = ctx.store.get_results("parse", sorted({f.key for f in keyed}), version, cfg_hash)
+    cached = ctx.store.cached_ids("parse", version, cfg_hash)
     todo = {f.key: f for f in keyed if f.key not in cached}
     aliases = resolve(cfg, cfg["refs"].get("aliases"))
     bar = _progress(len(todo), "parse", time.time(), cfg)
@@ -80,7 +123,6 @@ def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | N
             _parse_keyed, [(f.path, f.source, k) for k, f in todo.items()], workers, executor, scheduler,
             init_parse, (str(aliases) if aliases else None, cfg.get("structure", {}))):
         batch.append((key, result))
-        cached[key] = result
         if len(batch) >= 16 or time.time() - last > 1.0:
             flush()
             last = time.time()
@@ -90,17 +132,24 @@ def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | N
     bar.close()
     ctx.stats["n_processed"] = len(todo)
     ctx.stats["n_cached"] = len(keyed) - len(todo)
-    for f in ctx.files:
-        if f.key is None:
-            continue
-        res = cached[f.key]
-        if "error" in res:
-            f.status, f.error = "failed", res["error"]
-            continue
-        f.status = "ok"
-        for p in res["papers"]:
-            # The same bytes under two names are one document; the first source (sorted) names it.
-            ctx.papers.append(with_source(p, f.source))
+    # Keep heads only: the full papers stay in the store and are streamed when a stage needs them.
+    by_key: dict[str, list[FileEntry]] = {}
+    for f in keyed:
+        by_key.setdefault(f.key, []).append(f)
+    heads: dict[str, dict[str, Any]] = {}
+    for key, res in ctx.store.iter_results("parse", sorted(by_key), version, cfg_hash):
+        for f in by_key[key]:
+            if "error" in res:
+                f.status, f.error = "failed", res["error"]
+                continue
+            f.status = "ok"
+            for p in res["papers"]:
+                # The same bytes under two names are one document; the first source (sorted) names it.
+                h = head_of(with_source(p, f.source))
+                if p["doc_id"] not in heads or h["source"] < heads[p["doc_id"]]["source"]:
+                    heads[p["doc_id"]] = h
+                    ctx.doc_file[p["doc_id"]] = (key, f.source)
+    ctx.papers = sorted(heads.values(), key=lambda h: h["source"])
 
 
 def with_source(p: dict[str, Any], source: str) -> dict[str, Any]:
@@ -116,42 +165,99 @@ def _parse_keyed(item: tuple[str, str, str]) -> dict[str, Any]:
     return parse_file((path, source))
 
 
+def _run_doc_stage(ctx: RunContext, name: str, fn: Any, items: Any, count: int, workers: int, executor: str,
+                   scheduler: str | None, init: Any, initargs: tuple, store_result: Any) -> dict[str, str]:
+    """Run a per-document stage over streamed items, storing results in small transactions;
+    returns {doc_id: error} for the documents it could not process."""
+    bar = _progress(count, name, time.time(), ctx.cfg)
+    pending: list[dict[str, Any]] = []
+    errors: dict[str, str] = {}
+
+    def flush() -> None:
+        if pending:
+            with ctx.store.transaction():
+                for r in pending:
+                    store_result(r)
+            pending.clear()
+
+    for _item, result in run_tasks(fn, items, workers, executor, scheduler, init, initargs, count=count):
+        pending.append(result)
+        if "error" in result:
+            errors[result["doc_id"]] = result["error"]
+        if len(pending) >= 16:
+            flush()
+        bar.update(1)
+    flush()
+    bar.close()
+    return errors
+
+
 def segment_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None) -> None:
     cfg = ctx.cfg
     seg = cfg["segment"]
     cfg_hash = section_hash(cfg, "segment", ("userdict", "concepts", "stopwords"))
-    ids = sorted({p["doc_id"] for p in ctx.papers})
-    cached = ctx.store.get_results("segment", ids, SEGMENT_VERSION, cfg_hash)
-    seen: set[str] = set(cached)
-    todo = []
-    for p in ctx.papers:
-        if p["doc_id"] not in seen:
-            seen.add(p["doc_id"])
-            todo.append(p)
+    ctx.segment_key = (SEGMENT_VERSION, cfg_hash)
+    ids = sorted(ctx.doc_file)
+    cached = ctx.store.cached_ids("segment", SEGMENT_VERSION, cfg_hash)
+    todo = [d for d in ids if d not in cached]
     initargs = ({"backend": seg.get("backend", "jieba")}, str(resolve(cfg, seg.get("concepts"))),
                 str(resolve(cfg, seg.get("userdict"))))
-    bar = _progress(len(todo), "segment", time.time(), cfg)
-    pending: list[dict[str, Any]] = []
-    for _p, result in run_tasks(segment_paper, todo, workers, executor, scheduler, init_segment, initargs):
-        pending.append(result)
-        cached[result["doc_id"]] = result
-        if len(pending) >= 16:
-            _put_many(ctx.store, "segment", SEGMENT_VERSION, cfg_hash, pending)
-        bar.update(1)
-    _put_many(ctx.store, "segment", SEGMENT_VERSION, cfg_hash, pending)
-    bar.close()
-    ctx.tokens = {k: v["tokens"] for k, v in cached.items() if "tokens" in v}
-    for k, v in cached.items():
-        if "error" in v:
-            ctx.log(f"warning: {k}: {v['error']}")
+    _run_doc_stage(ctx, "segment", segment_paper, ctx.iter_papers(todo), len(todo), workers, executor, scheduler,
+                   init_segment, initargs,
+                   lambda r: ctx.store.put_result("segment", r["doc_id"], SEGMENT_VERSION, cfg_hash, r))
+    failed = _failed_ids(ctx.store, "segment", SEGMENT_VERSION, cfg_hash, ids)
+    for d, err in sorted(failed.items()):
+        ctx.log(f"warning: {d}: {err}")
+    ctx.doc_ids = [d for d in ids if d not in failed]
 
 
-def _put_many(store: Store, stage: str, version: str, cfg_hash: str, results: list[dict[str, Any]]) -> None:
-    if results:
-        with store.transaction():
-            for r in results:
-                store.put_result(stage, r["doc_id"], version, cfg_hash, r)
-        results.clear()
+def _failed_ids(store: Store, stage: str, version: str, cfg_hash: str, ids: list[str]) -> dict[str, str]:
+    """Documents whose stored result is an error, without reading every payload."""
+    import json
+
+    rows = store.con.execute(
+        "SELECT doc_id, payload FROM stage_results WHERE stage=? AND version=? AND cfg_hash=? "
+        "AND payload LIKE '%\"error\": %' AND doc_id IN (SELECT unnest(?))", [stage, version, cfg_hash, ids]).fetchall()
+    out = {}
+    for d, payload in rows:
+        r = json.loads(payload)
+        if "error" in r:
+            out[d] = r["error"]
+    return out
+
+
+def features_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None) -> None:
+    """The per-document map of the corpus stages (see ``features.py``), cached like segmentation."""
+    from .features import FEATURES_VERSION, PARTS, doc_features, init_features
+
+    cfg = ctx.cfg
+    cfg_hash = (ctx.segment_key[1] + section_hash(cfg, "concepts", ("registry",)) + section_hash(cfg, "cooccurrence")
+                + stable_hash((cfg.get("report") or {}).get("kwic_width")))
+    ctx.features_key = (FEATURES_VERSION, cfg_hash)
+    cached = ctx.store.cached_ids(PARTS[0], FEATURES_VERSION, cfg_hash)
+    todo = [d for d in ctx.doc_ids if d not in cached]
+    sub = {k: cfg.get(k) for k in ("segment", "cooccurrence", "report", "concepts") if k in cfg}
+    sub["_root"] = cfg.get("_root")
+
+    def items() -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+        toks = ctx.iter_tokens(todo)
+        for p, (d, t) in zip(ctx.iter_papers(todo), toks):
+            assert p["doc_id"] == d
+            yield p, t
+
+    def store_result(r: dict[str, Any]) -> None:
+        if "error" in r:
+            ctx.store.put_result(PARTS[0], r["doc_id"], FEATURES_VERSION, cfg_hash, r)
+            return
+        for part in PARTS:
+            ctx.store.put_result(part, r["doc_id"], FEATURES_VERSION, cfg_hash, r[part])
+
+    errors = _run_doc_stage(ctx, "features", doc_features, items(), len(todo), workers, executor, scheduler,
+                            init_features, (str(resolve(cfg, cfg["concepts"]["registry"])), sub), store_result)
+    errors.update(_failed_ids(ctx.store, PARTS[0], FEATURES_VERSION, cfg_hash, ctx.doc_ids))
+    for d, err in sorted(errors.items()):
+        ctx.log(f"warning: {d}: {err}")
+    ctx.doc_ids = [d for d in ctx.doc_ids if d not in errors]
 
 
 def _changes(ctx: RunContext) -> None:
@@ -187,7 +293,11 @@ def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, 
         t = time.time()
         segment_stage(ctx, workers, executor, scheduler)
         ctx.timings["segment"] = time.time() - t
-        ctx.log(f"segment: {ctx.timings['segment']:.1f} s")
+        ctx.log(f"segment: {ctx.timings['segment']:.1f} s, rss {rss_mb():.0f} MB")
+        t = time.time()
+        features_stage(ctx, workers, executor, scheduler)
+        ctx.timings["features"] = time.time() - t
+        ctx.log(f"features: {ctx.timings['features']:.1f} s, rss {rss_mb():.0f} MB")
         _changes(ctx)
         from .corpus import run_corpus_stages
 
@@ -199,6 +309,7 @@ def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, 
         if not _reuse_report(ctx):
             write_report(ctx)
         ctx.timings["report"] = time.time() - t
+        ctx.log(f"report: {ctx.timings['report']:.1f} s, rss {rss_mb():.0f} MB")
     except BaseException:
         store.con.execute("UPDATE runs SET status='aborted' WHERE run_id=?", [run_id])
         store.close()
@@ -252,4 +363,5 @@ def _stats(ctx: RunContext, started: float) -> dict[str, Any]:
         "n_processed": ctx.stats.get("n_processed", 0),
         "n_cached": ctx.stats.get("n_cached", 0),
         "seconds": round(time.time() - started, 3),
+        "peak_rss_mb": round(peak_rss_mb()),
     }

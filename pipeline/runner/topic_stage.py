@@ -7,25 +7,21 @@ text stays out unless ``topics.include_footnotes`` is set.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..models.topics import TopicUnit, choose_unit, fit_topics, update_topics
-
-
-def _stop() -> tuple[frozenset[str], Any]:
-    from ..text.stopwords import content_tokens, load_stopwords
-
-    return load_stopwords(), content_tokens
+from ..models.topics import TopicUnit, choose_unit, update_topics
 
 
 def _paper_units(ctx: Any) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """Papers to model, one per work (first by source), and twin doc_id -> modelled doc_id."""
+    """Papers to model (heads), one per work (first by source), and twin doc_id -> modelled doc_id."""
     doc_work = ctx.results.get("works", {}).get("doc_work", {})
+    have = set(ctx.doc_ids)
     seen: dict[str, str] = {}
     twins: dict[str, str] = {}
     keep = []
     for p in sorted(ctx.papers, key=lambda p: p["source"]):
-        if p["doc_id"] not in ctx.tokens:
+        if p["doc_id"] not in have:
             continue
         w = doc_work.get(p["doc_id"], p["doc_id"])
         if w in seen:
@@ -37,42 +33,65 @@ def _paper_units(ctx: Any) -> tuple[list[dict[str, Any]], dict[str, str]]:
     return keep, twins
 
 
-def build_units(ctx: Any, unit: str) -> tuple[list[TopicUnit], list[TopicUnit], dict[str, str]]:
-    stop, content = _stop()
-    include_fn = bool(ctx.cfg["topics"].get("include_footnotes"))
-    papers, twins = _paper_units(ctx)
-    units: list[TopicUnit] = []
-    paragraphs: list[TopicUnit] = []
-    for p in papers:
+def _tokens(s: str) -> list[str]:
+    return s.split()
+
+
+def _paper_unit(h: dict[str, Any], c: dict[str, Any], include_fn: bool) -> TopicUnit:
+    m = h["meta"]
+    toks = _tokens(c["title"]) + _tokens(c["abstract"]) + [t for k in c["keywords"] for t in _tokens(k)]
+    toks += [t for para in c["paragraphs"] for s in para for t in _tokens(s)]
+    if include_fn:
+        toks += [t for f in c["footnotes"] for t in _tokens(f)]
+    text = "\n".join(filter(None, [m.get("title"), m.get("abstract")]))
+    return TopicUnit(h["doc_id"], h["doc_id"], toks, text[:2000], list(m.get("authors") or []),
+                     m.get("year") or m.get("year_inferred"), m.get("journal"))
+
+
+def _text_units(ctx: Any, heads: list[dict[str, Any]]) -> Iterator[tuple[TopicUnit, list[TopicUnit]]]:
+    """Per paper (full text streamed), its paragraph units and section units."""
+    ids = [h["doc_id"] for h in heads]
+    for p, (d, part) in zip(ctx.iter_papers(ids), ctx.iter_part("feat.content", ids)):
         m = p["meta"]
-        toks = ctx.tokens[p["doc_id"]]
         year = m.get("year") or m.get("year_inferred")
         authors = list(m.get("authors") or [])
-        head = [toks["title"], toks["abstract"], *toks["keywords"]]
-        para_tokens = [" ".join(sents) for sents in toks["paragraphs"]]
-        fn = list(toks["footnotes"]) if include_fn else []
+        paras = [[t for s in para for t in _tokens(s)] for para in part["content"]["paragraphs"]]
         p_idx = 0
-        sec_units = []
+        secs, pars = [], []
         for s_idx, sec in enumerate(p["sections"]):
             sec_toks, sec_text = [], []
             for text in sec["paragraphs"]:
-                ptoks = content(para_tokens[p_idx].split(), stop) if p_idx < len(para_tokens) else []
-                paragraphs.append(TopicUnit(p["doc_id"], f"{p['doc_id']}:p{p_idx}", ptoks, text, authors, year,
-                                            m.get("journal"), sec.get("heading")))
+                ptoks = paras[p_idx] if p_idx < len(paras) else []
+                pars.append(TopicUnit(d, f"{d}:p{p_idx}", ptoks, text, authors, year, m.get("journal"), sec.get("heading")))
                 sec_toks += ptoks
                 sec_text.append(text)
                 p_idx += 1
-            sec_units.append(TopicUnit(p["doc_id"], f"{p['doc_id']}:s{s_idx}", sec_toks, "\n".join(sec_text), authors,
-                                       year, m.get("journal"), sec.get("heading")))
+            secs.append(TopicUnit(d, f"{d}:s{s_idx}", sec_toks, "\n".join(sec_text), authors, year, m.get("journal"),
+                                  sec.get("heading")))
+        yield secs, pars
+
+
+def unit_source(ctx: Any, unit: str, heads: list[dict[str, Any]]) -> Callable[[], Iterator[TopicUnit]]:
+    """Units of ``heads`` read from the store each time the source is called (the fit reads twice)."""
+    include_fn = bool(ctx.cfg["topics"].get("include_footnotes"))
+
+    def source() -> Iterator[TopicUnit]:
         if unit == "paper":
-            all_toks = content(" ".join(head + para_tokens + fn).split(), stop)
-            text = "\n".join(filter(None, [m.get("title"), m.get("abstract"), *(sec["paragraphs"][0] for sec in p["sections"] if sec["paragraphs"])]))
-            units.append(TopicUnit(p["doc_id"], p["doc_id"], all_toks, text[:2000], authors, year, m.get("journal")))
-        elif unit == "section":
-            units += sec_units
-    if unit == "paragraph":
-        units = paragraphs
-    return units, paragraphs, twins
+            by_id = {h["doc_id"]: h for h in heads}
+            for d, part in ctx.iter_part("feat.content", [h["doc_id"] for h in heads]):
+                yield _paper_unit(by_id[d], part["content"], include_fn)
+        else:
+            for secs, pars in _text_units(ctx, heads):
+                yield from (secs if unit == "section" else pars)
+    return source
+
+
+def paragraph_evidence(ctx: Any) -> Callable[[list[str]], list[TopicUnit]]:
+    """doc_ids -> their paragraph units, read when a topic's top documents are known."""
+    def get(doc_ids: list[str]) -> list[TopicUnit]:
+        heads = [h for h in ctx.papers if h["doc_id"] in set(doc_ids)]
+        return [u for _secs, pars in _text_units(ctx, heads) for u in pars]
+    return get
 
 
 def _with_twins(result: Any, twins: dict[str, str]) -> Any:
@@ -88,55 +107,57 @@ def _with_twins(result: Any, twins: dict[str, str]) -> Any:
 
 def _cited_author_units(ctx: Any) -> list[TopicUnit]:
     """Cited authors take part in the author-topic model through the sentences that cite them."""
-    stop, content = _stop()
     works = ctx.results.get("works", {})
     by_fn: dict[tuple[str, int], list[str]] = {}
     for r in works.get("references", []):
         if not r["classic"] and r["authors"]:
             by_fn.setdefault((r["doc_id"], r["footnote_n"]), []).extend(r["authors"].split(";"))
+    ids = sorted({d for d, _n in by_fn} & set(ctx.doc_ids))
     units = []
-    for p in ctx.papers:
-        toks = ctx.tokens.get(p["doc_id"])
-        if not toks:
-            continue
-        flat = [s for sents in toks["paragraphs"] for s in sents]
+    for p, (_d, part) in zip(ctx.iter_papers(ids), ctx.iter_part("feat.content", ids)):
+        flat = [s for sents in part["content"]["paragraphs"] for s in sents]
         sents = [s for sec in p["sections"] for para in sec.get("sentences", []) for s in para]
         for i, s in enumerate(sents):
             authors = sorted({a for n in s["footnotes"] for a in by_fn.get((p["doc_id"], n), [])})
             if authors and i < len(flat):
-                units.append(TopicUnit(p["doc_id"], f"{p['doc_id']}:c{i}", content(flat[i].split(), stop), s["text"],
-                                       authors, None, None))
+                units.append(TopicUnit(p["doc_id"], f"{p['doc_id']}:c{i}", _tokens(flat[i]), s["text"], authors, None, None))
     return units
 
 
 def compute_topics(ctx: Any) -> dict[str, Any]:
+    from ..models.topics import TooLittleText, fit_topics_stream
     from ..models.topics_author import author_topics
 
     cfg = ctx.cfg["topics"]
-    unit = cfg["unit"] if cfg["unit"] != "auto" else choose_unit(len(_paper_units(ctx)[0]), cfg)
-    units, paragraphs, twins = build_units(ctx, unit)
-    if sum(1 for u in units if u.tokens) < 2:
+    heads, twins = _paper_units(ctx)
+    unit = cfg["unit"] if cfg["unit"] != "auto" else choose_unit(len(heads), cfg)
+    source = unit_source(ctx, unit, heads)
+    try:
+        result = fit_topics_stream(source, cfg, evidence=paragraph_evidence(ctx) if unit != "paragraph" else None)
+    except TooLittleText:
         # Too little text to model (one paragraph, or records with no words): say so, go on.
-        return {"unit": unit, "result": None, "authors": [],
+        return {"unit": unit, "result": None, "authors": [], "doc_ids": list(ctx.doc_ids),
                 "note": f"no topic model: fewer than two {unit} units with content words"}
-    result = fit_topics(units, cfg, evidence=paragraphs if unit != "paragraph" else None)
     result = _with_twins(result, twins)
     # The fitted units carry their documents' authors; one unit per paper is enough for them
     # (paragraphs of one paper share its authors) and keeps the author-topic fit small.
-    own = [u for u in units if u.authors]
+    own = [u for u in (source() if unit != "paper" else unit_source(ctx, "paper", heads)()) if u.authors]
     authors = author_topics(own + _cited_author_units(ctx), cfg, k=result.k) if own else []
-    return {"unit": unit, "result": result, "authors": authors}
+    return {"unit": unit, "result": result, "authors": authors, "doc_ids": list(ctx.doc_ids)}
 
 
 def update_topic_stage(ctx: Any, previous: dict[str, Any]) -> dict[str, Any]:
     """``--update``: fold units of documents the stored model has not seen into it."""
+    from .model_stages import new_docs
+
     prev = previous.get("result")
-    if prev is None:
+    todo = new_docs(ctx, previous)
+    if prev is None or todo is None:
         return compute_topics(ctx)
     unit = previous["unit"]
-    units, paragraphs, twins = build_units(ctx, unit)
-    known = {r["doc_id"] for r in prev.doc_topics}
-    new = [u for u in units if u.doc_id not in known]
+    heads, twins = _paper_units(ctx)
+    fresh = set(todo)
+    new = list(unit_source(ctx, unit, [h for h in heads if h["doc_id"] in fresh])())
     result = update_topics(prev.state, new, ctx.cfg["topics"])
     result = _with_twins(result, twins)
-    return {"unit": unit, "result": result, "authors": previous.get("authors", [])}
+    return {"unit": unit, "result": result, "authors": previous.get("authors", []), "doc_ids": list(ctx.doc_ids)}

@@ -10,8 +10,13 @@ from typing import Any
 from ..records import Ref
 
 
-def link_works(papers: list[dict[str, Any]]) -> dict[str, Any]:
+def link_works(papers: list[dict[str, Any]], parts: Any = None) -> dict[str, Any]:
+    """``papers``: heads (or full papers); ``parts``: (doc_id, feat.refs part) pairs, or None to
+    read references, footnotes and text from full papers."""
     from ..refs import assign_work_ids, match_references, work_id_for_doc
+
+    if parts is None:
+        parts = [(p["doc_id"], refs_part(p)) for p in papers]
 
     docs = []
     doc_work: dict[str, str] = {}
@@ -24,11 +29,14 @@ def link_works(papers: list[dict[str, Any]]) -> dict[str, Any]:
                      "year": year, "work_id": wid})
     refs: list[Ref] = []
     where: list[tuple[str, int]] = []
-    for p in papers:
-        for f in p["footnotes"]:
-            for r in f.get("refs", []):
-                refs.append(Ref(**r))
-                where.append((p["doc_id"], f["n"]))
+    unparsed: list[dict[str, Any]] = []
+    latin: set[str] = set()
+    for doc_id, part in parts:
+        for n, r in part["refs"]:
+            refs.append(Ref(**r))
+            where.append((doc_id, n))
+        unparsed += part["unparsed"]
+        latin.update(part["latin"])
     variants = assign_work_ids(refs)
     matched = match_references(refs, docs)
     # A reference matched to a corpus document takes that document's work id, so the citation
@@ -42,34 +50,46 @@ def link_works(papers: list[dict[str, Any]]) -> dict[str, Any]:
                      "authors": ";".join(r.authors_canonical or r.authors), "title": r.title,
                      "container": r.container, "year": r.year, "type": r.type, "classic": r.classic,
                      "matched_doc_id": d, "raw": r.raw, "nationality": r.nationality})
-    return {"doc_work": doc_work, "references": rows, "variants": variants, **_summaries(papers, refs, where)}
+    return {"doc_work": doc_work, "references": rows, "variants": variants,
+            **_summaries(refs, where, unparsed, sorted(latin))}
 
 
-def _summaries(papers: list[dict[str, Any]], refs: list[Ref], where: list[tuple[str, int]]) -> dict[str, Any]:
-    """Rankings (classics apart), pairs, alias suggestions and footnotes that look cited but gave nothing."""
+def refs_part(p: dict[str, Any]) -> dict[str, Any]:
+    """The feat.refs part of a full paper (see ``features.py``), for callers without a run."""
     import re
 
-    from ..refs import (author_citation_counts, coauthorship_pairs, cocitation_pairs, suggest_aliases,
-                        work_citation_counts)
+    from ..refs.names import _LATIN_IN_PARENS
+
+    body = [s["text"] for sec in p["sections"] for para in sec.get("sentences", []) for s in para]
+    return {"refs": [[f["n"], r] for f in p["footnotes"] for r in f.get("refs", [])],
+            # A note with a book title mark, a year of publication or a URL but no reference is
+            # probably a citation the parser missed: show it rather than drop it silently.
+            "unparsed": [{"doc_id": p["doc_id"], "footnote_n": f["n"], "text": f["text"]} for f in p["footnotes"]
+                         if not f.get("refs") and re.search(r"《[^》]+》|https?://|\d{4}\s*年", f["text"])],
+            "latin": sorted({m.group(0) for t in body for m in _LATIN_IN_PARENS.finditer(t)})}
+
+
+def _summaries(refs: list[Ref], where: list[tuple[str, int]], unparsed: list[dict[str, Any]],
+               latin: list[str]) -> dict[str, Any]:
+    """Rankings (classics apart), pairs, alias suggestions and footnotes that look cited but gave nothing."""
+    from ..refs import (
+        author_citation_counts,
+        coauthorship_pairs,
+        cocitation_pairs,
+        suggest_aliases,
+        work_citation_counts,
+    )
 
     by_doc: dict[str, list[Ref]] = {}
     for (doc_id, _n), r in zip(where, refs):
         by_doc.setdefault(doc_id, []).append(r)
     cited = sorted(by_doc.items())
     names = sorted({n for r in refs for n in r.authors})
-    body = [s["text"] for p in papers for sec in p["sections"] for para in sec.get("sentences", []) for s in para]
-    unparsed = []
-    for p in papers:
-        for f in p["footnotes"]:
-            # A note with a book title mark, a year of publication or a URL but no reference is
-            # probably a citation the parser missed: show it rather than drop it silently.
-            if not f.get("refs") and re.search(r"《[^》]+》|https?://|\d{4}\s*年", f["text"]):
-                unparsed.append({"doc_id": p["doc_id"], "footnote_n": f["n"], "text": f["text"]})
     return {
         "author_counts": author_citation_counts(cited),
         "work_counts": work_citation_counts(cited),
         "cocitation": cocitation_pairs(cited),
         "coauthorship": coauthorship_pairs(cited),
-        "alias_suggestions": suggest_aliases(names, body),
+        "alias_suggestions": suggest_aliases(names, latin),
         "unparsed": unparsed,
     }

@@ -124,6 +124,16 @@ class Store:
             "AND doc_id IN (SELECT unnest(?))", [stage, version, cfg_hash, doc_ids]).fetchall()
         return {r[0]: json.loads(r[1]) for r in rows}
 
+    def iter_results(self, stage: str, doc_ids: list[str], version: str, cfg_hash: str,
+                     batch: int = 64) -> Iterator[tuple[str, Any]]:
+        """(doc_id, payload) in the order of ``doc_ids``, read a batch at a time: a corpus stage
+        walks 10,000 documents holding only ``batch`` of them in memory. Missing ids are skipped."""
+        for i in range(0, len(doc_ids), batch):
+            got = self.get_results(stage, doc_ids[i:i + batch], version, cfg_hash)
+            for d in doc_ids[i:i + batch]:
+                if d in got:
+                    yield d, got.pop(d)
+
     def put_result(self, stage: str, doc_id: str, version: str, cfg_hash: str, payload: Any) -> None:
         self.con.execute(
             "INSERT OR REPLACE INTO stage_results VALUES (?, ?, ?, ?, ?, ?)",

@@ -78,6 +78,102 @@ def _phrase_candidates(token_sents: list[list[str]], stop: frozenset[str], min_c
     return out
 
 
+def doc_marks(norm_sents: list[str], token_sents: list[list[str]], stop: frozenset[str]
+              ) -> tuple[dict[str, set[str]], Counter[str]]:
+    """Author-marked candidates of one document: quoted coinages and X—Y dash compounds, with
+    how often each is marked. ``token_sents`` align with ``norm_sents`` (segmented the same way)."""
+    kinds: dict[str, set[str]] = defaultdict(set)
+    marked: Counter[str] = Counter()
+    for norm, toks in zip(norm_sents, token_sents):
+        for m in _QUOTED.finditer(norm):
+            if _valid_quoted(m.group(1)):
+                kinds[m.group(1)].add("quoted")
+                marked[m.group(1)] += 1
+                if "—" in m.group(1):
+                    kinds[m.group(1)].add("dash")
+        for i in range(1, len(toks) - 1):
+            if toks[i] == "—" and _HAN_TOKEN.fullmatch(toks[i - 1]) and _HAN_TOKEN.fullmatch(toks[i + 1]):
+                left, right = toks[i - 1], toks[i + 1]
+                if left not in stop and right not in stop and len(left) <= 4 and len(right) <= 4:
+                    kinds[f"{left}—{right}"].add("dash")
+                    if f"“{left}—{right}”" not in norm:  # quoted ones were counted above
+                        marked[f"{left}—{right}"] += 1
+    return kinds, marked
+
+
+class TermCounter:
+    """Counts candidate terms over normalized sentences, one document at a time (Aho-Corasick):
+    frequency, documents, and the first use (earliest year, then document id) with where it is."""
+
+    def __init__(self, terms: list[str]) -> None:
+        self.auto = ahocorasick.Automaton()
+        for term in terms:
+            self.auto.add_word(term, term)
+        self.empty = not terms
+        if not self.empty:
+            self.auto.make_automaton()
+        self.freq: Counter[str] = Counter()
+        self.n_docs: Counter[str] = Counter()
+        self.first: dict[str, tuple[int, str, int]] = {}  # term -> (year key, doc_id, sentence index)
+
+    def add(self, doc_id: str, year: Any, norm_sents: list[str]) -> None:
+        if self.empty:
+            return
+        key_year = year if isinstance(year, int) else 10**6
+        seen: set[str] = set()
+        for k, norm in enumerate(norm_sents):
+            if not norm:
+                continue
+            for _, term in self.auto.iter(norm):
+                self.freq[term] += 1
+                seen.add(term)
+                key = (key_year, doc_id, k)
+                if term not in self.first or key[:2] < self.first[term][:2]:
+                    self.first[term] = key
+        for term in seen:
+            self.n_docs[term] += 1
+
+
+def rank_candidates(kinds: dict[str, set[str]], marked: Counter[str], npmi: dict[str, float], counts: TermCounter,
+                    has_word: Any, registry: Registry, min_count: int, fragment_share: float, top: int,
+                    example_of: Any) -> list[dict[str, Any]]:
+    """Score and rank counted candidates (see the module doc); ``example_of(doc_id, k)`` gives
+    the original text of sentence k of a document."""
+    rows = []
+    for term, ks in kinds.items():
+        f = counts.freq[term]
+        kind = ";".join(k for k in ("quoted", "dash", "phrase") if k in ks)
+        q = min(marked[term], f)
+        if f < (1 if q else min_count):
+            continue
+        w_mark = WEIGHTS.get(";".join(k for k in ("quoted", "dash") if k in ks), 1.0)
+        # marked occurrences weigh w_mark, the others 1; a pure phrase weighs its NPMI
+        mass = q * w_mark + (f - q) if q else f * npmi.get(term, 0.0)
+        if has_word(term):  # the dictionary already keeps it whole: not a new word
+            mass *= DICT_FACTOR
+        n_docs = counts.n_docs[term]
+        year, doc_id, k = counts.first[term]
+        rows.append({
+            "term": term, "kind": kind, "freq": f, "n_docs": n_docs,
+            "first_seen": year if year != 10**6 else None, "first_doc": doc_id,
+            "example": (doc_id, k), "known": registry.lookup(term) is not None, "concept": registry.lookup(term),
+            "score": round(mass * (1 + math.log(n_docs)), 4),
+        })
+    rows = _drop_fragments(rows, fragment_share)
+    rows.sort(key=lambda r: (-r["score"], -r["freq"], r["term"]))
+    rows = rows[:top]
+    for r in rows:
+        r["example"] = _shorten(example_of(*r["example"]), r["term"])
+    return rows
+
+
+def term_settings(cfg: dict | None) -> tuple[int, float, float]:
+    """(min_count, min_npmi, fragment_share) from the ``terms`` section (or the top level)."""
+    cfg = cfg or {}
+    tcfg = cfg.get("terms", cfg) if isinstance(cfg.get("terms"), dict) else cfg
+    return int(tcfg.get("min_count", 2)), float(tcfg.get("min_npmi", 0.35)), float(tcfg.get("fragment_share", 0.8))
+
+
 def mine_candidates(docs: list[dict], registry: Registry | None = None, top: int = 200,
                     segmenter=None, cfg: dict | None = None) -> list[dict[str, Any]]:
     """Rank new-term candidates in ``docs`` (``{"doc_id", "year", "sentences": [str, ...]}``).
@@ -88,96 +184,43 @@ def mine_candidates(docs: list[dict], registry: Registry | None = None, top: int
     ``registry`` (default empty) marks known terms (``known=True``, ``concept``); it is also the
     registry of the segmenter built here, so known concepts stay whole in phrase statistics.
     cfg keys (``terms`` section or top level): ``min_count`` (2), ``min_npmi`` (0.35),
-    ``fragment_share`` (0.8).
+    ``fragment_share`` (0.8). The runner streams the same steps over cached per-document parts.
     """
     from pipeline.text.segment import Segmenter
 
     cfg = cfg or {}
-    tcfg = cfg.get("terms", cfg) if isinstance(cfg.get("terms"), dict) else cfg
-    min_count = int(tcfg.get("min_count", 2))
-    min_npmi = float(tcfg.get("min_npmi", 0.35))
-    fragment_share = float(tcfg.get("fragment_share", 0.8))
+    min_count, min_npmi, fragment_share = term_settings(cfg)
     registry = registry if registry is not None else Registry.empty()
     seg = segmenter or Segmenter(cfg.get("segment", {}), registry=registry)
     stop = load_stopwords(cfg)
 
-    norm_sents: list[tuple[int, str, str]] = []  # (doc index, normalized, original)
-    given: list[list[str] | None] = []  # tokens the caller already has (the run's cache), if any
-    for di, doc in enumerate(docs):
-        toks_of = doc.get("tokens")
-        for k, s in enumerate(doc.get("sentences") or []):
-            if s and s.strip():
-                norm_sents.append((di, fast_normalize(s), s))
-                given.append(toks_of[k] if toks_of is not None else None)
-
     kinds: dict[str, set[str]] = defaultdict(set)
-    marked: Counter[str] = Counter()  # occurrences the author marked (quoted, dash compound)
+    marked: Counter[str] = Counter()
     token_sents: list[list[str]] = []
-    for (_, norm, _), pre in zip(norm_sents, given):
-        for m in _QUOTED.finditer(norm):
-            if _valid_quoted(m.group(1)):
-                kinds[m.group(1)].add("quoted")
-                marked[m.group(1)] += 1
-                if "—" in m.group(1):
-                    kinds[m.group(1)].add("dash")
-        toks = pre if pre is not None else seg._cut_norm(norm)
-        token_sents.append(toks)
-        for i in range(1, len(toks) - 1):
-            if toks[i] == "—" and _HAN_TOKEN.fullmatch(toks[i - 1]) and _HAN_TOKEN.fullmatch(toks[i + 1]):
-                left, right = toks[i - 1], toks[i + 1]
-                if left not in stop and right not in stop and len(left) <= 4 and len(right) <= 4:
-                    kinds[f"{left}—{right}"].add("dash")
-                    if f"“{left}—{right}”" not in norm:  # quoted ones were counted above
-                        marked[f"{left}—{right}"] += 1
+    norms: list[list[str]] = []
+    for doc in docs:
+        sents = doc.get("sentences") or []
+        norm = [fast_normalize(s) if s and s.strip() else "" for s in sents]
+        given = doc.get("tokens")
+        toks = [(given[k] if given is not None else seg._cut_norm(n)) if n else [] for k, n in enumerate(norm)]
+        k, m = doc_marks(norm, toks, stop)
+        for t, ks in k.items():
+            kinds[t] |= ks
+        marked.update(m)
+        token_sents += [t for t in toks if t]
+        norms.append(norm)
     npmi = _phrase_candidates(token_sents, stop, min_count, min_npmi)
     for term in npmi:
         kinds[term].add("phrase")
     if not kinds:
         return []
-
-    # one pass counts every candidate everywhere (quoted or not)
-    auto = ahocorasick.Automaton()
-    for term in kinds:
-        auto.add_word(term, term)
-    auto.make_automaton()
-    freq: Counter[str] = Counter()
-    doc_sets: dict[str, set[int]] = defaultdict(set)
-    example: dict[str, str] = {}
-    first: dict[str, tuple[int, int]] = {}
-    for di, norm, orig in norm_sents:
-        year = docs[di].get("year")
-        key = (year if isinstance(year, int) else 10**6, di)
-        for _, term in auto.iter(norm):
-            freq[term] += 1
-            doc_sets[term].add(di)
-            if term not in first or key < first[term]:
-                first[term] = key
-                example[term] = orig.strip()
-
-    rows = []
-    for term, ks in kinds.items():
-        f = freq[term]
-        kind = ";".join(k for k in ("quoted", "dash", "phrase") if k in ks)
-        q = min(marked[term], f)
-        if f < (1 if q else min_count):
-            continue
-        w_mark = WEIGHTS.get(";".join(k for k in ("quoted", "dash") if k in ks), 1.0)
-        # marked occurrences weigh w_mark, the others 1; a pure phrase weighs its NPMI
-        mass = q * w_mark + (f - q) if q else f * npmi.get(term, 0.0)
-        if seg.backend.has_word(term):  # the dictionary already keeps it whole: not a new word
-            mass *= DICT_FACTOR
-        n_docs = len(doc_sets[term])
-        concept = registry.lookup(term)
-        year, di = first[term]
-        rows.append({
-            "term": term, "kind": kind, "freq": f, "n_docs": n_docs,
-            "first_seen": year if year != 10**6 else None, "first_doc": docs[di].get("doc_id"),
-            "example": _shorten(example[term], term), "known": concept is not None, "concept": concept,
-            "score": round(mass * (1 + math.log(n_docs)), 4),
-        })
-    rows = _drop_fragments(rows, fragment_share)
-    rows.sort(key=lambda r: (-r["score"], -r["freq"], r["term"]))
-    return rows[:top]
+    counts = TermCounter(sorted(kinds))
+    by_id = {}
+    for doc, norm in zip(docs, norms):
+        counts.add(doc.get("doc_id"), doc.get("year"), norm)
+        by_id[doc.get("doc_id")] = doc
+    return rank_candidates(kinds, marked, npmi, counts, seg.backend.has_word, registry, min_count, fragment_share,
+                           top, lambda d, k: by_id[d]["sentences"][k].strip())
 
 
 def _drop_fragments(rows: list[dict], share: float) -> list[dict]:

@@ -1,0 +1,119 @@
+"""The per-document map step of the corpus stages: everything a corpus stage needs from ONE paper.
+
+Corpus stages used to walk every paper and its tokens on every run. Now each document's share is
+computed once, in the worker pool, and cached in the store under (doc_id, FEATURES_VERSION,
+config hash); a corpus stage only streams and sums these small records. That is what keeps a
+10,000-paper corpus flat in memory (no stage holds the papers) and makes ``--update`` cost the
+new documents, not the corpus.
+
+One record per document, stored as separate parts so a stage reads only what it needs:
+
+* ``feat.content``  content tokens (stopwords out), the shape of the segment result, each
+  sentence a space-joined string; the count of content tokens; the co-occurrence windows
+  (sorted unique canonical terms, space-joined); normalized sentences for term counting;
+* ``feat.concepts`` registry concept mentions with their context tokens, and what spread
+  tracing needs of the document (citing sentences and footnote texts), only if it has mentions;
+* ``feat.refs``     the parsed references by footnote, footnotes that look cited but parsed to
+  nothing, and Latin names given in parentheses (alias suggestions);
+* ``feat.terms``    author-marked term candidates (quoted coinages, dash compounds).
+"""
+from __future__ import annotations
+
+import traceback
+from pathlib import Path
+from typing import Any
+
+FEATURES_VERSION = "features-1"
+PARTS = ("feat.content", "feat.concepts", "feat.refs", "feat.terms")
+
+_state: dict[str, Any] = {}
+
+
+def init_features(registry_path: str, cfg: dict[str, Any]) -> None:
+    key = (registry_path, repr(sorted((k, repr(v)) for k, v in cfg.items())))
+    if _state.get("key") == key:
+        return
+    from ..concepts.matcher import ConceptMatcher
+    from ..text.registry import load_registry
+    from ..text.stopwords import load_stopwords
+
+    reg = load_registry(registry_path)
+    _state.update(key=key, registry=reg, matcher=ConceptMatcher(reg), stop=load_stopwords(cfg), cfg=cfg,
+                  canon={s: reg.lookup(s) or s for s in reg.surfaces})
+
+
+def sentence_texts(paper: dict[str, Any]) -> list[str]:
+    """Title, abstract and body sentences in reading order: the order of the token lists."""
+    m = paper["meta"]
+    return [m.get("title") or "", m.get("abstract") or "",
+            *[s["text"] for sec in paper["sections"] for para in sec.get("sentences", []) for s in para]]
+
+
+def _other_texts(paper: dict[str, Any]) -> list[str]:
+    """Text outside title, abstract and body sentences where a term may still be used."""
+    m = paper["meta"]
+    return [*(m.get("keywords") or []), *(s.get("heading") or "" for s in paper["sections"]),
+            *(f.get("text") or "" for f in paper["footnotes"])]
+
+
+def doc_features(item: tuple[dict[str, Any], dict[str, Any]]) -> dict[str, Any]:
+    """(paper, tokens) -> {part name: payload} or {"doc_id", "error"}; never raises."""
+    paper, tokens = item
+    try:
+        return {"doc_id": paper["doc_id"], **_features(paper, tokens)}
+    except Exception as e:  # one odd paper must not stop the batch; the message says where
+        tb = traceback.extract_tb(e.__traceback__)[-1]
+        return {"doc_id": paper["doc_id"],
+                "error": f"features failed: {e.__class__.__name__}: {e} (at {Path(tb.filename).name}:{tb.lineno})"}
+
+
+def _features(paper: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
+    from ..concepts.compute import attach_context
+    from ..concepts.mentions import find_mentions
+    from ..text.protect import fast_normalize
+    from ..text.stopwords import content_tokens
+    from ..text.terms import doc_marks
+    from .works import refs_part
+
+    st = _state
+    stop, canon, cfg = st["stop"], st["canon"], st["cfg"]
+
+    def content(s: str) -> list[str]:
+        return content_tokens(s.split(), stop)
+
+    paras = [[" ".join(content(s)) for s in para] for para in tokens["paragraphs"]]
+    cont = {"title": " ".join(content(tokens["title"])), "abstract": " ".join(content(tokens["abstract"])),
+            "keywords": [" ".join(content(k)) for k in tokens["keywords"]], "paragraphs": paras,
+            "footnotes": [" ".join(content(f)) for f in tokens["footnotes"]]}
+    window = (cfg.get("cooccurrence") or {}).get("window", "sentence")
+    windows = [cont["title"], cont["abstract"]]
+    windows += [" ".join(para) for para in paras] if window == "paragraph" else [s for para in paras for s in para]
+    cooc = []
+    for w in windows:
+        u = sorted({canon.get(t, t) for t in w.split()})
+        if len(u) > 1:
+            cooc.append(" ".join(u))
+    texts = sentence_texts(paper)
+    raw_toks = [tokens["title"], tokens["abstract"], *[s for para in tokens["paragraphs"] for s in para]]
+    norm = [fast_normalize(s) if s and s.strip() else "" for s in texts]
+    n_content = sum(len(x.split()) for x in [cont["title"], cont["abstract"], *[s for p in paras for s in p]])
+
+    mentions = find_mentions(paper, st["registry"], cfg=cfg, matcher=st["matcher"])
+    attach_context(mentions, {paper["doc_id"]: tokens}, st["registry"], cfg)
+    concepts: dict[str, Any] = {"mentions": mentions}
+    if mentions:
+        cits: dict[str, str] = {}
+        for c in paper.get("citations") or []:
+            cits.setdefault(str(c["n"]), c.get("sentence") or "")
+        concepts["citations"] = cits
+        concepts["footnotes"] = {str(f["n"]): f.get("text") or "" for f in paper["footnotes"]}
+
+    kinds, marked = doc_marks(norm, [t.split() if t is not None else None for t in raw_toks]
+                              if len(raw_toks) == len(norm) else [None] * len(norm), stop)
+    return {
+        "feat.content": {"content": cont, "n_content": n_content, "cooc": cooc, "norm": norm,
+                         "norm_other": [fast_normalize(t) for t in _other_texts(paper) if t]},
+        "feat.concepts": concepts,
+        "feat.refs": refs_part(paper),
+        "feat.terms": {"kinds": {k: sorted(v) for k, v in kinds.items()}, "marked": dict(marked)},
+    }

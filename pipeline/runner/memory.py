@@ -1,0 +1,18 @@
+"""Resident memory of this process, for the stage log lines and the run's stats."""
+from __future__ import annotations
+
+import resource
+
+
+def rss_mb() -> float:
+    """Current resident set size in MB (peak is in :func:`peak_rss_mb`)."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+    except OSError:
+        return peak_rss_mb()
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process so far, in MB (Linux reports KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
