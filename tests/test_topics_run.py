@@ -76,3 +76,14 @@ def test_update_folds_a_new_paper_into_the_model(tmp_path: Path) -> None:
     # folding in is cheaper than refitting the models it touches (topics and word2vec)
     cost = {m: timings[m]["topics"] + timings[m]["vectors"] for m in timings}
     assert cost["update"] < cost["refit"], timings
+    # Concept mentions and co-occurrence are sums over documents: folding the new paper into the
+    # stored sums gives exactly what recounting the corpus gives.
+    for table in ("concept_mentions.csv", "cooccurrence.csv"):
+        a = (tmp_path / "refit" / "report" / "data" / table).read_bytes()
+        assert a == (d / "report" / "data" / table).read_bytes(), table
+    mentions = pd.read_csv(d / "report" / "data" / "concept_mentions.csv")
+    assert (mentions.doc_id == new_id).sum() > 0
+    sim = pd.read_csv(d / "report" / "data" / "similar_papers.csv")
+    assert new_id in set(sim.doc_id) and new_id in set(sim.similar_doc_id)  # half the seed: close to the seed
+    terms = pd.read_csv(d / "report" / "data" / "term_candidates.csv")
+    assert "数字—金融" in set(terms.term)

@@ -215,14 +215,15 @@ def fit_topics_stream(source: Callable[[], Iterable[TopicUnit]], cfg: dict | Non
     coh_ids = _bottom_k([(m.unit_id, n) for m, n, k in zip(metas, lengths, mask) if k and m.unit_id in fit_ids],
                         coh_budget)
     coh_texts: list[list[str]] = []
-    bow_rows = []
-    for u in source():
-        t = clean_tokens(u.tokens, cfg)
-        bow_rows.append(dictionary.doc2bow(t))
-        if u.unit_id in coh_ids:
-            coh_texts.append([w for w in t if w in dictionary.token2id])
-    bows = CsrBows.from_bows(bow_rows, len(dictionary))
-    del bow_rows
+
+    def bags() -> Iterable[list[tuple[int, int]]]:
+        for u in source():
+            t = clean_tokens(u.tokens, cfg)
+            if u.unit_id in coh_ids:
+                coh_texts.append([w for w in t if w in dictionary.token2id])
+            yield dictionary.doc2bow(t)
+
+    bows = CsrBows.from_bows(bags(), len(dictionary))
     fit_rows = np.array([i for i, (m, k) in enumerate(zip(metas, mask)) if k and m.unit_id in fit_ids], dtype=np.int64)
     fit_bows = bows.subset(fit_rows)
     name = choose_model(float(np.mean(bows.lengths()[fit_rows])), cfg)

@@ -6,6 +6,7 @@ distinct words each would take a gigabyte; CSR takes 8 bytes. gensim's LDA strea
 """
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable, Iterator
 
 import numpy as np
@@ -20,14 +21,16 @@ class CsrBows:
 
     @classmethod
     def from_bows(cls, bows: Iterable[BoW], n_terms: int) -> CsrBows:
-        indptr, indices, data = [0], [], []
+        """From any iterable of bags (a generator is consumed once): packed C arrays as it goes,
+        so a large corpus never exists as Python tuples all at once."""
+        indptr, indices, data = array("q", [0]), array("i"), array("i")
         for bow in bows:
             for j, c in bow:
                 indices.append(j)
                 data.append(c)
             indptr.append(len(indices))
-        m = sparse.csr_matrix((np.array(data, dtype=np.int32), np.array(indices, dtype=np.int32),
-                               np.array(indptr, dtype=np.int64)), shape=(len(indptr) - 1, n_terms))
+        m = sparse.csr_matrix((np.frombuffer(data, dtype=np.int32).copy(), np.frombuffer(indices, dtype=np.int32).copy(),
+                               np.frombuffer(indptr, dtype=np.int64).copy()), shape=(len(indptr) - 1, n_terms))
         return cls(m)
 
     def __len__(self) -> int:

@@ -38,7 +38,7 @@ def init_features(registry_path: str, cfg: dict[str, Any]) -> None:
     from ..text.stopwords import load_stopwords
 
     reg = load_registry(registry_path)
-    _state.update(key=key, registry=reg, matcher=ConceptMatcher(reg), stop=load_stopwords(cfg), cfg=cfg,
+    _state.update(key=key, is_content={}, registry=reg, matcher=ConceptMatcher(reg), stop=load_stopwords(cfg), cfg=cfg,
                   canon={s: reg.lookup(s) or s for s in reg.surfaces})
 
 
@@ -78,8 +78,17 @@ def _features(paper: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
     st = _state
     stop, canon, cfg = st["stop"], st["canon"], st["cfg"]
 
+    seen: dict[str, bool] = st.setdefault("is_content", {})  # tokens repeat: decide each once
+
     def content(s: str) -> list[str]:
-        return content_tokens(s.split(), stop)
+        out = []
+        for t in s.split():
+            ok = seen.get(t)
+            if ok is None:
+                ok = seen[t] = bool(content_tokens([t], stop))
+            if ok:
+                out.append(t)
+        return out
 
     paras = [[" ".join(content(s)) for s in para] for para in tokens["paragraphs"]]
     cont = {"title": " ".join(content(tokens["title"])), "abstract": " ".join(content(tokens["abstract"])),
@@ -108,8 +117,8 @@ def _features(paper: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
         concepts["citations"] = cits
         concepts["footnotes"] = {str(f["n"]): f.get("text") or "" for f in paper["footnotes"]}
 
-    kinds, marked = doc_marks(norm, [t.split() if t is not None else None for t in raw_toks]
-                              if len(raw_toks) == len(norm) else [None] * len(norm), stop)
+    # tokens and sentences come in the same order (segment_paper cuts sentence_texts' items)
+    kinds, marked = doc_marks(norm, [t.split() for t in raw_toks], stop)
     return {
         "feat.content": {"content": cont, "n_content": n_content, "cooc": cooc, "norm": norm,
                          "norm_other": [fast_normalize(t) for t in _other_texts(paper) if t]},

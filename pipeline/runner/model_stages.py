@@ -117,11 +117,9 @@ def _years(ctx: Any) -> dict[str, Any]:
 def _example_of(ctx: Any):
     from .features import sentence_texts
 
-    def get(doc_id: str, k: int) -> str:
-        for p in ctx.iter_papers([doc_id]):
-            texts = sentence_texts(p)
-            return texts[k].strip() if k < len(texts) else ""
-        return ""
+    def get(wanted: list[tuple[str, int]]) -> list[str]:
+        texts = {p["doc_id"]: sentence_texts(p) for p in ctx.iter_papers(sorted({d for d, _k in wanted}))}
+        return [texts[d][k].strip() if d in texts and k < len(texts[d]) else "" for d, k in wanted]
     return get
 
 
@@ -134,7 +132,6 @@ def compute_terms(ctx: Any) -> dict[str, Any]:
     from collections import Counter, defaultdict
 
     from ..text.registry import load_registry
-    from ..text.segment import Segmenter
     from ..text.stopwords import load_stopwords
     from ..text.terms import TermCounter, _phrase_candidates, rank_candidates, term_settings
 
@@ -157,12 +154,29 @@ def compute_terms(ctx: Any) -> dict[str, Any]:
     years = _years(ctx)
     for d, part in ctx.iter_part("feat.content"):
         counts.add(d, years.get(d), part["norm"])
-    seg = Segmenter(ctx.cfg.get("segment", {}), registry=reg)
-    rows = rank_candidates(kinds, marked, npmi, counts, seg.backend.has_word, reg, min_count, share, 200,
-                           _example_of(ctx))
-    return {"rows": rows, "kinds": {k: sorted(v) for k, v in kinds.items()}, "marked": dict(marked), "npmi": npmi,
+    has_word = _DictWords(ctx, reg, {})
+    rows = rank_candidates(kinds, marked, npmi, counts, has_word, reg, min_count, share, 200, _example_of(ctx))
+    return {"rows": rows, "dict_words": has_word.memo, "kinds": {k: sorted(v) for k, v in kinds.items()}, "marked": dict(marked), "npmi": npmi,
             "freq": dict(counts.freq), "n_docs": dict(counts.n_docs), "first": counts.first,
             "doc_ids": list(ctx.doc_ids), "mode": "refit"}
+
+
+class _DictWords:
+    """Whether the segmenter's dictionary keeps a term whole, remembered per term: building the
+    segmenter loads jieba's dictionary (about a second), which an update with no new candidate
+    then never pays."""
+
+    def __init__(self, ctx: Any, registry: Any, memo: dict[str, bool]) -> None:
+        self.ctx, self.registry, self.memo, self.seg = ctx, registry, memo, None
+
+    def __call__(self, term: str) -> bool:
+        if term not in self.memo:
+            if self.seg is None:
+                from ..text.segment import Segmenter
+
+                self.seg = Segmenter(self.ctx.cfg.get("segment", {}), registry=self.registry)
+            self.memo[term] = bool(self.seg.backend.has_word(term))
+        return self.memo[term]
 
 
 def _raw_content(tokens: dict[str, Any]) -> dict[str, Any]:
@@ -177,7 +191,6 @@ def update_terms(ctx: Any, previous: dict[str, Any]) -> dict[str, Any]:
     from collections import Counter
 
     from ..text.registry import load_registry
-    from ..text.segment import Segmenter
     from ..text.terms import TermCounter, rank_candidates, term_settings
 
     todo = new_docs(ctx, previous)
@@ -198,10 +211,10 @@ def update_terms(ctx: Any, previous: dict[str, Any]) -> dict[str, Any]:
     years = _years(ctx)
     for d, part in ctx.iter_part("feat.content", todo):
         counts.add(d, years.get(d), part["norm"])
-    seg = Segmenter(ctx.cfg.get("segment", {}), registry=reg)
-    rows = rank_candidates(kinds, marked, previous["npmi"], counts, seg.backend.has_word, reg, min_count, share, 200,
+    has_word = _DictWords(ctx, reg, dict(previous.get("dict_words") or {}))
+    rows = rank_candidates(kinds, marked, previous["npmi"], counts, has_word, reg, min_count, share, 200,
                            _example_of(ctx))
-    return {**previous, "rows": rows, "kinds": {k: sorted(v) for k, v in kinds.items()}, "marked": dict(marked),
+    return {**previous, "rows": rows, "dict_words": has_word.memo, "kinds": {k: sorted(v) for k, v in kinds.items()}, "marked": dict(marked),
             "freq": dict(counts.freq), "n_docs": dict(counts.n_docs), "first": counts.first,
             "doc_ids": list(ctx.doc_ids), "mode": "update"}
 

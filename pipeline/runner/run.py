@@ -67,8 +67,8 @@ class RunContext:
         every document, sorted by doc_id), read from the parse cache a batch of files at a time."""
         ids = sorted(self.doc_file) if doc_ids is None else [d for d in doc_ids if d in self.doc_file]
         version, cfg_hash = self.parse_key
-        for i in range(0, len(ids), 32):
-            chunk = ids[i:i + 32]
+        for i in range(0, len(ids), 128):
+            chunk = ids[i:i + 128]
             got = self.store.get_results("parse", sorted({self.doc_file[d][0] for d in chunk}), version, cfg_hash)
             for d in chunk:
                 key, source = self.doc_file[d]
@@ -116,6 +116,7 @@ def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | N
         with ctx.store.transaction():
             for key, result in batch:
                 ctx.store.put_result("parse", key, version, cfg_hash, result)
+                ctx.store.put_result("head", key, version, cfg_hash, _heads_result(result))
             write_papers(ctx.store, [p for _k, r in batch for p in r.get("papers", [])], version)
         batch.clear()
 
@@ -137,19 +138,37 @@ def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | N
     for f in keyed:
         by_key.setdefault(f.key, []).append(f)
     heads: dict[str, dict[str, Any]] = {}
-    for key, res in ctx.store.iter_results("parse", sorted(by_key), version, cfg_hash):
+    for key, res in _iter_heads(ctx.store, sorted(by_key), version, cfg_hash):
         for f in by_key[key]:
             if "error" in res:
                 f.status, f.error = "failed", res["error"]
                 continue
             f.status = "ok"
-            for p in res["papers"]:
+            for p in res["heads"]:
                 # The same bytes under two names are one document; the first source (sorted) names it.
-                h = head_of(with_source(p, f.source))
+                h = with_source(p, f.source)
                 if p["doc_id"] not in heads or h["source"] < heads[p["doc_id"]]["source"]:
                     heads[p["doc_id"]] = h
                     ctx.doc_file[p["doc_id"]] = (key, f.source)
     ctx.papers = sorted(heads.values(), key=lambda h: h["source"])
+
+
+def _heads_result(result: dict[str, Any]) -> dict[str, Any]:
+    return {"error": result["error"]} if "error" in result else {"heads": [head_of(p) for p in result["papers"]]}
+
+
+def _iter_heads(store: Store, keys: list[str], version: str, cfg_hash: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Heads of every file, from their small cached copies (a run over 10,000 cached papers reads
+    kilobytes per paper, not the papers); a store written before heads were cached gets them
+    from the parse results, once."""
+    for key, res in store.iter_results("head", keys, version, cfg_hash, batch=512):
+        yield key, res
+    have = store.cached_ids("head", version, cfg_hash)
+    missing = [k for k in keys if k not in have]
+    for key, res in store.iter_results("parse", missing, version, cfg_hash):
+        h = _heads_result(res)
+        store.put_result("head", key, version, cfg_hash, h)
+        yield key, h
 
 
 def with_source(p: dict[str, Any], source: str) -> dict[str, Any]:
@@ -276,7 +295,7 @@ def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, 
         executor: str | None = None, scheduler: str | None = None, update: bool = False) -> RunContext:
     started = time.time()
     corpus = Path(corpus)
-    store = Store(resolve(cfg, cfg["store"]["path"]))
+    store = Store(resolve(cfg, cfg["store"]["path"]), cfg["store"].get("memory_limit"))
     executor = executor or cfg["runner"].get("executor", "local")
     scheduler = scheduler or cfg["runner"].get("scheduler")
     workers = default_workers(workers or cfg["runner"].get("workers"))

@@ -8,6 +8,7 @@ text stays out unless ``topics.include_footnotes`` is set.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+import pickle
 from typing import Any
 
 from ..models.topics import TopicUnit, choose_unit, update_topics
@@ -124,6 +125,31 @@ def _cited_author_units(ctx: Any) -> list[TopicUnit]:
     return units
 
 
+def _author_sample(source: Callable[[], Iterator[TopicUnit]], state: dict[str, Any], budget: int) -> list[TopicUnit]:
+    """Units for the author-topic model: every author keeps at least one unit (their first by a
+    stable hash), the rest fill a token budget in hash order; on a small corpus that is all of
+    them. The author-topic model has no streaming fit, so this is what bounds its memory."""
+    import zlib
+
+    sizes = state["bows"].lengths()
+    meta = [(zlib.crc32(u.unit_id.encode()), u.unit_id, u.authors, n) for u, n in zip(state["units"], sizes)
+            if u.authors]
+    meta.sort()
+    chosen: set[str] = set()
+    covered: set[str] = set()
+    total = 0.0
+    for _h, uid, authors, n in meta:
+        if not covered.issuperset(authors):
+            chosen.add(uid)
+            covered.update(authors)
+            total += n
+    for _h, uid, _a, n in meta:
+        if uid not in chosen and total + n <= budget:
+            chosen.add(uid)
+            total += n
+    return [u for u in source() if u.unit_id in chosen]
+
+
 def compute_topics(ctx: Any) -> dict[str, Any]:
     from ..models.topics import TooLittleText, fit_topics_stream
     from ..models.topics_author import author_topics
@@ -141,7 +167,7 @@ def compute_topics(ctx: Any) -> dict[str, Any]:
     result = _with_twins(result, twins)
     # The fitted units carry their documents' authors; one unit per paper is enough for them
     # (paragraphs of one paper share its authors) and keeps the author-topic fit small.
-    own = [u for u in (source() if unit != "paper" else unit_source(ctx, "paper", heads)()) if u.authors]
+    own = _author_sample(source, pickle.loads(result.state), int(cfg.get("author_max_tokens", 2_000_000)))
     authors = author_topics(own + _cited_author_units(ctx), cfg, k=result.k) if own else []
     return {"unit": unit, "result": result, "authors": authors, "doc_ids": list(ctx.doc_ids)}
 

