@@ -69,7 +69,9 @@ def run_and_watch(cmd: list[str]) -> tuple[float, float, str]:
     out, err = proc.communicate()
     if proc.returncode:
         sys.exit(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
-    return time.perf_counter() - t, peak, out.strip()
+    # the run's own stage lines: time and the driver's resident memory after each stage
+    stages = "; ".join(x.strip() for x in err.splitlines() if " rss " in x)
+    return time.perf_counter() - t, peak, out.strip() + "\n         stages: " + stages
 
 
 def bench(n: int, paras: list[str], names: list[str]) -> None:
@@ -94,6 +96,7 @@ def bench(n: int, paras: list[str], names: list[str]) -> None:
         print(f"N={n:>6} ({total / 2**20:.1f} MB): full run {full:.1f} s, peak {peak1:.0f} MB | "
               f"+1 paper --update {upd:.1f} s ({100 * upd / full:.1f}% of full), peak {peak2:.0f} MB")
         print(f"         full: {out1}")
+        print(f"         update: {out2}")
         print(f"         full stage timings: {t_full}")
         print(f"         update stage timings: {timings}")
 

@@ -165,6 +165,28 @@ def _doc_stub(head: dict[str, Any], part: dict[str, Any] | None) -> dict[str, An
             "footnotes": [{"n": int(n), "text": t} for n, t in (part.get("footnotes") or {}).items()]}
 
 
+def _compact(mentions: list[dict[str, Any]], drop: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+    """Mentions of one document as decoded from the store, with repeated values shared: the
+    document's title and author list are one object, tokens are interned. Decoded JSON gives
+    every mention its own copies, which on 10,000 papers was most of the stage's memory."""
+    import sys
+
+    shared: dict[Any, Any] = {}
+    for m in mentions:
+        for k in drop:
+            m.pop(k, None)
+        if "doc_authors" in m:
+            m["doc_authors"] = shared.setdefault(("a", tuple(m["doc_authors"])), m["doc_authors"])
+        if m.get("doc_title"):
+            m["doc_title"] = shared.setdefault(("t", m["doc_title"]), m["doc_title"])
+        if m.get("sentence"):
+            m["sentence"] = shared.setdefault(("s", m["sentence"]), m["sentence"])
+        if m.get("context_tokens"):
+            m["context_tokens"] = shared.setdefault(("c", tuple(m["context_tokens"])),
+                                                    [sys.intern(t) for t in m["context_tokens"]])
+    return mentions
+
+
 def concepts_from_parts(ctx: Any, previous: dict[str, Any] | None, todo: list[str] | None = None) -> dict[str, Any]:
     """The concepts stage as a reduce over per-document parts (``runner/features.py``).
 
@@ -191,7 +213,7 @@ def concepts_from_parts(ctx: Any, previous: dict[str, Any] | None, todo: list[st
     else:
         mentions, notes, pairs, ids = list(previous["mentions"]), dict(previous["doc_notes"]), previous["cooc_state"], todo
     for d, part in ctx.iter_part("feat.concepts", ids):
-        mentions.extend(part["mentions"])
+        mentions.extend(_compact(part["mentions"]))
         if part["mentions"]:
             notes[d] = {"citations": part.get("citations") or {}, "footnotes": part.get("footnotes") or {}}
     batch: list[list[str]] = []
@@ -210,7 +232,7 @@ def concepts_from_parts(ctx: Any, previous: dict[str, Any] | None, todo: list[st
     w2v = (ctx.results.get("vectors") or {}).get("w2v")
     traces: dict[str, dict[str, Any]] = {}
     for name in sorted({m["concept"] for m in mentions}):
-        t = build_trace(name, mentions, stubs, works, cooc, w2v, reg, docs=docs)
+        t = build_trace(name, mentions, stubs, works, cooc, w2v, reg, docs=docs, share=True)
         if t is not None:
             traces[name] = t
     summary = []
@@ -240,11 +262,17 @@ def coinages_from_parts(ctx: Any, candidates: list[str], registry: Registry, wor
     stored result already traced is looked for in the new documents only."""
     import ahocorasick
 
+    from pipeline.concepts.matcher import ConceptMatcher
+    from pipeline.concepts.mentions import find_mentions
+
     fresh = [c for c in candidates if registry.lookup(c) is None]
-    known: dict[str, list[dict[str, Any]]] = dict((previous or {}).get("coinage_mentions") or {})
+    known: dict[str, Any] = dict((previous or {}).get("coinage_mentions") or {})
+    if known and not isinstance(next(iter(known.values())), dict):
+        known = {}  # a result stored before mentions were kept compact: look again everywhere
     old_terms = [t for t in fresh if t in known and todo is not None]
     new_terms = [t for t in fresh if t not in old_terms]
-    found: dict[str, list[dict[str, Any]]] = {t: list(known[t]) for t in old_terms}
+    found: dict[str, dict[str, Any]] = {t: {"uses": list(known[t]["uses"]), "example": known[t]["example"]}
+                                        for t in old_terms}
 
     def scan(terms: list[str], ids: list[str] | None) -> None:
         if not terms:
@@ -257,19 +285,25 @@ def coinages_from_parts(ctx: Any, candidates: list[str], registry: Registry, wor
         for d, part in ctx.iter_part("feat.content", ids):
             if any(True for s in part["norm"] + part["norm_other"] if s for _ in auto.iter(s)):
                 hold.append(d)
-        ms = find_mentions_many(ctx.iter_papers(hold), Registry.empty(), terms=terms, cfg=ctx.cfg)
-        for m in ms:
-            found.setdefault(m["concept"], []).append(m)
+        matcher = ConceptMatcher(Registry.empty(), terms)
+        for paper in ctx.iter_papers(hold):
+            # Kept compact, one paper at a time: a common coined phrase has hundreds of thousands
+            # of uses on a large corpus, and the table needs only who used it, where and when.
+            for m in find_mentions(paper, Registry.empty(), terms, ctx.cfg, matcher):
+                f = found.setdefault(m["concept"], {"uses": [], "example": None})
+                f["uses"].append(_use_of(m))
+                if f["example"] is None or m["doc_id"] < f["example"][0]:
+                    f["example"] = (m["doc_id"], m["sentence"])
 
     scan(new_terms, None)
     scan(old_terms, todo)
-    ms = [m for t in fresh for m in found.get(t, [])]
-    fill_work_ids(ms, works)
     heads = {h["doc_id"]: h for h in ctx.papers}
-    docs = doc_infos([_doc_stub(heads[d], None) for d in sorted({m["doc_id"] for m in ms}) if d in heads], works)
+    used = sorted({u[0] for t in fresh if t in found for u in found[t]["uses"]})
+    docs = doc_infos([_doc_stub(heads[d], None) for d in used if d in heads], works)
     rows = []
-    for term in fresh:
-        own = sorted(found.get(term, []), key=lambda m: m["doc_id"])
+    for term in fresh:  # one term's mentions at a time, as dicts only while it is ranked
+        own = sorted((_mention_of(u, heads) for u in (found.get(term) or {}).get("uses", [])), key=lambda m: m["doc_id"])
+        fill_work_ids(own, works)
         if not own:
             continue
         kept, _ = representative_mentions(own, docs)
@@ -278,6 +312,26 @@ def coinages_from_parts(ctx: Any, candidates: list[str], registry: Registry, wor
         rows.append({"term": term, "mentions": len(kept), "documents": len({m["doc_id"] for m in kept}),
                      "first_user": fu.get("author"), "first_year": fu.get("year"),
                      "users": ";".join(sorted({u["author"] for u in users})),
-                     "example": kept[0]["sentence"] if kept else ""})
+                     "example": _example(found[term]["example"], kept)})
     rows.sort(key=lambda r: (-r["documents"], -r["mentions"], r["term"]))
-    return rows, {t: found.get(t, []) for t in fresh}
+    return rows, {t: found[t] for t in fresh if t in found}
+
+
+def _use_of(m: dict[str, Any]) -> tuple:
+    """What a coinage's users and first use need of one mention."""
+    return (m["doc_id"], m["where"], m.get("in_ref"), m.get("attributed") or _NONE, m.get("year"), m.get("year_inferred"))
+
+
+_NONE: list[Any] = []
+
+
+def _mention_of(use: tuple, heads: dict[str, Any]) -> dict[str, Any]:
+    doc_id, where, in_ref, attributed, year, inferred = use
+    h = heads.get(doc_id) or {"meta": {}}
+    return {"doc_id": doc_id, "where": where, "in_ref": in_ref, "attributed": [dict(a) for a in attributed],
+            "year": year, "year_inferred": inferred, "doc_authors": list(h["meta"].get("authors") or []),
+            "sentence": ""}
+
+
+def _example(example: tuple[str, str] | None, kept: list[dict[str, Any]]) -> str:
+    return example[1] if example and kept and kept[0]["doc_id"] == example[0] else ""

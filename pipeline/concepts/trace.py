@@ -100,8 +100,12 @@ def _public(m: dict[str, Any]) -> dict[str, Any]:
 
 def build_trace(concept: str, mentions: list[dict[str, Any]], papers: list[dict[str, Any]],
                 works: dict[str, Any] | None, cooc: Any = None, w2v: Any = None, registry: Any = None,
-                docs: dict | None = None) -> dict[str, Any] | None:
-    """The trace of ``concept`` (a registry name, any of its variants, or a free term) or None."""
+                docs: dict | None = None, share: bool = False) -> dict[str, Any] | None:
+    """The trace of ``concept`` (a registry name, any of its variants, or a free term) or None.
+
+    ``share``: the trace lists the given mention dicts themselves (hidden fields included)
+    instead of public copies; the corpus stage uses it so that 10,000 papers' mentions are held
+    (and pickled) once, not once more per trace."""
     name = resolve_concept(concept, registry)
     own = [m for m in mentions if m["concept"] == name]
     if not own:
@@ -135,7 +139,7 @@ def build_trace(concept: str, mentions: list[dict[str, Any]], papers: list[dict[
     return {
         "concept": name,
         "variants": _variants(name, own, registry),
-        "mentions": [_public(m) for m in kept],
+        "mentions": kept if share else [_public(m) for m in kept],
         "users": users,
         "first_use": first_use(users),
         "spread": spread,

@@ -66,7 +66,7 @@ DEFAULTS: dict[str, Any] = {
     "burst_terms": 200,
 }
 BACKENDS = {"lda": LdaBackend, "nmf": NmfBackend}
-STATE_VERSION = 2
+STATE_VERSION = 3
 
 
 class TooLittleText(ValueError):
@@ -264,12 +264,19 @@ def fit_topics_stream(source: Callable[[], Iterable[TopicUnit]], cfg: dict | Non
     weights = be.doc_topics(models[k], bows)
     # topic 0 is the most prevalent: a stable reading order that does not depend on the fit's
     order = [int(i) for i in np.argsort(-weights[fit_rows].sum(axis=0).round(6), kind="stable")]
+    mask_idx = np.flatnonzero(np.array(mask, dtype=bool))
+    tf = bows.term_freq(mask_idx)
     state = {
         "version": STATE_VERSION, "model_name": name, "model": models[k], "dictionary": dictionary,
-        "k": k, "cfg": cfg, "k_curve": curve, "units": metas, "bows": bows, "mask": mask,
+        "k": k, "cfg": cfg, "k_curve": curve, "units": metas, "mask": mask,
         "order": order, "weights": weights.astype(np.float32), "coh_texts": coh_texts,
         "n_sampled_out": int(sum(mask) - len(fit_rows)),
+        # What describe and pyLDAvis need of the bags, not the bags: term frequencies over the
+        # fitted units, unit lengths, and the bags cut to the most frequent terms (burst
+        # detection reads those). The whole matrix would be most of the state on a big corpus.
+        "tf": tf, "lengths": bows.lengths(), **_kept_columns(bows, tf, int(cfg.get("state_terms", 3000))),
     }
+    del bows, fit_bows
     notes = []
     if state["n_sampled_out"]:
         notes.append(f"fitted on a stable sample of {len(fit_rows)} of {sum(mask)} units "
@@ -297,7 +304,11 @@ def update_topics(state: bytes, new_units: list[TopicUnit], cfg: dict | None = N
     fold = [b for b, m in zip(new_bows, mask) if m]
     st["model"] = be.update(st["model"], fold, cfg)
     w = be.doc_topics(st["model"], new_bows) if len(new_bows) else np.zeros((0, len(st["order"])))
-    st.update(units=st["units"] + [_light(u, cfg) for u in new_units], bows=st["bows"].append(new_bows),
+    masked = np.flatnonzero(np.array(mask, dtype=bool))
+    st.update(units=st["units"] + [_light(u, cfg) for u in new_units],
+              kept=st["kept"].append(new_bows.columns(st["kept_cols"])),
+              tf=st["tf"] + (new_bows.term_freq(masked) if len(masked) else 0.0),
+              lengths=np.concatenate([st["lengths"], new_bows.lengths()]),
               mask=list(st["mask"]) + mask, weights=np.vstack([st["weights"], w.astype(np.float32)]), cfg=cfg)
     how = "online variational update" if st["model_name"] == "lda" else "transformed only"
     notes = [(f"update: {len(fold)} new unit(s) folded into the stored {st['model_name']} model "
@@ -310,12 +321,12 @@ def describe(st: dict, cfg: dict, evidence: Any = None,
     """Tables of a fitted state; shared by fit and update so both report the same shapes."""
     be = BACKENDS[st["model_name"]]()
     d, model, order = st["dictionary"], st["model"], st["order"]
-    units, mask, bows = st["units"], st["mask"], st["bows"]
+    units, mask = st["units"], st["mask"]
     phi = be.topic_term(model)[order]
     weights = np.asarray(st["weights"], dtype=float)[:, order].round(4)
     k, top_n = len(order), int(cfg["top_n_terms"])
     fit_idx = np.flatnonzero(np.array(mask, dtype=bool))
-    tf = bows.term_freq(fit_idx) if len(fit_idx) else np.zeros(len(d))
+    tf = np.asarray(st["tf"], dtype=float)
     tops = [[d[i] for i in row] for row in top_term_ids(phi, top_n)]
     rel = relevance_order(phi, tf, float(cfg["relevance_lambda"]))
     _, per_topic = coherence(tops, st["coh_texts"], d, "c_v", top_n)
@@ -359,19 +370,28 @@ def describe(st: dict, cfg: dict, evidence: Any = None,
         topics=topics, doc_topics=doc_topics, k_curve=st["k_curve"], model_name=st["model_name"],
         k=k, passages=psg, prevalence_by_author=prevalence(units, weights, "author"),
         prevalence_by_year=by_year, prevalence_by_journal=prevalence(units, weights, "journal"),
-        trends=trends(by_year, k, labels), bursts=term_bursts(units, _term_sets(bows, d, burst_terms), burst_terms, cfg),
+        trends=trends(by_year, k, labels), bursts=term_bursts(units, _term_sets(st, burst_terms), burst_terms, cfg),
         mode=mode, n_fit_units=int(sum(mask)), n_inferred_units=int(len(mask) - sum(mask)),
         notes=list(notes or []), state=pickle.dumps(out_state, protocol=pickle.HIGHEST_PROTOCOL),
     )
 
 
-def _term_sets(bows: CsrBows, d: Dictionary, terms: list[str]) -> list[list[str]]:
-    """Per unit, which of ``terms`` it holds (all the burst detector needs of its words)."""
-    ids = [d.token2id[t] for t in terms if t in d.token2id]
-    sub = bows.matrix[:, ids].tocsr() if ids else None
-    names = np.array([d[i] for i in ids], dtype=object)
-    if sub is None:
-        return [[] for _ in range(len(bows))]
+def _kept_columns(bows: CsrBows, tf: np.ndarray, n: int) -> dict[str, Any]:
+    cols = np.sort(np.argsort(-tf, kind="stable")[:n])
+    return {"kept_cols": cols, "kept": bows.columns(cols)}
+
+
+def _term_sets(st: dict, terms: list[str]) -> list[list[str]]:
+    """Per unit, which of ``terms`` it holds (all the burst detector needs of its words); terms
+    outside the kept columns (rare ones) are not looked for."""
+    d = st["dictionary"]
+    pos = {int(c): i for i, c in enumerate(st["kept_cols"])}
+    ids = [pos[d.token2id[t]] for t in terms if t in d.token2id and d.token2id[t] in pos]
+    kept = st["kept"]
+    if not ids:
+        return [[] for _ in range(len(kept))]
+    sub = kept.matrix[:, ids].tocsr()
+    names = np.array([d[int(st["kept_cols"][i])] for i in ids], dtype=object)
     return [names[sub.indices[sub.indptr[i]:sub.indptr[i + 1]]].tolist() for i in range(sub.shape[0])]
 
 
@@ -385,6 +405,6 @@ def topic_weights(result_state: bytes) -> tuple[np.ndarray, np.ndarray, list[str
     idx = np.flatnonzero(np.array(st["mask"], dtype=bool))
     phi = be.topic_term(st["model"])[order]
     theta = np.asarray(st["weights"], dtype=float)[idx][:, order]
-    tf = st["bows"].term_freq(idx)
-    lengths = st["bows"].lengths()[idx]
+    tf = np.asarray(st["tf"], dtype=float)
+    lengths = np.asarray(st["lengths"], dtype=float)[idx]
     return phi, theta, [d[i] for i in range(len(d))], tf, lengths

@@ -47,6 +47,10 @@ class CsrBows:
     def subset(self, rows: Iterable[int] | np.ndarray) -> CsrBows:
         return CsrBows(self.matrix[np.asarray(list(rows) if not isinstance(rows, np.ndarray) else rows, dtype=np.int64)])
 
+    def columns(self, cols: np.ndarray) -> CsrBows:
+        """The bags cut to these term ids (kept in this order)."""
+        return CsrBows(self.matrix[:, cols].tocsr())
+
     def append(self, other: CsrBows) -> CsrBows:
         n = max(self.matrix.shape[1], other.matrix.shape[1])
         a, b = self.matrix.copy(), other.matrix.copy()

@@ -3,6 +3,7 @@ of theirs the corpus cites (each citation links to its footnote), the concepts t
 topics and co-authors; and an author table on the index."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -73,7 +74,13 @@ def authors_section(ctx: Any) -> ReportSection | None:
     if not ents.authors:
         return None
     concept_pages = concept_slugs((ctx.results or {}).get("concepts"))
-    pages = {author_href(name): author_page(a, ents, concept_pages) for name, a in ents.authors.items()}
+
+    def pages() -> Iterator[tuple[str, str]]:
+        # Lazy: a large corpus has tens of thousands of (mostly cited) authors; each page is
+        # written as soon as it is rendered instead of all being held at once.
+        for name, a in ents.authors.items():
+            yield author_href(name), author_page(a, ents, concept_pages)
+
     order = sorted(ents.authors.values(), key=lambda a: (-len(a.papers), -a.n_citations, -len(a.concepts), a.name))
     rows = [[link(author_href(a.name), a.name), "语料作者 corpus" if a.papers else "被引 cited",
              link(author_href(a.name, "papers"), len(a.papers)) if a.papers else 0,

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup, escape
 
-from .build import ReportSection, cells_table, link, render_page, table_html, table_md
+from .build import ReportSection, cells_table, join, link, render_page, table_html, table_md
 from .links import author_href, concept_slugs, mention_anchor, paper_href
 from .links import slug as slug  # re-exported: the page name of a concept
 
@@ -100,32 +100,34 @@ def _spread_svg(users: list[dict[str, Any]], edges: list[dict[str, Any]]) -> Mar
                   '<p class="muted">实线: 引用 citation · 虚线: 共用 co-use</p>')
 
 
+def _attribution(doc_id: str, a: dict[str, Any]) -> str:
+    who = join("、", (link("../" + author_href(x), x) for x in a.get("authors") or [])) or "—"
+    fn = link("../" + paper_href(doc_id, f"fn{a['footnote_n']}"), f"[注 {a['footnote_n']}]")
+    return f"{who} ({escape(a.get('year') or '?')}) {fn}"
+
+
 def _kwic_table(mentions: list[dict[str, Any]], max_rows: int = 300) -> Markup:
     """KWIC lines; each links to its sentence's paragraph or footnote on the paper page, and each
-    attribution to the footnote that carries it."""
+    attribution to the footnote that carries it. (f-strings with ``escape``: see build.cells_table.)"""
     rows = []
     for m in mentions[:max_rows]:
         k = m.get("kwic") or {}
-        att = Markup("; ").join(
-            Markup("{} ({}) {}").format(Markup("、").join(link("../" + author_href(x), x) for x in a.get("authors") or []) or "—",
-                                         a.get("year") or "?", link("../" + paper_href(m["doc_id"], f"fn{a['footnote_n']}"),
-                                                                    f"[注 {a['footnote_n']}]"))
-            for a in m.get("attributed") or [])
+        att = "; ".join(_attribution(m["doc_id"], a) for a in m.get("attributed") or [])
         where = link("../" + paper_href(m["doc_id"], mention_anchor(m)), m["where"])
-        rows.append(Markup("<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"kwic\">{}<mark>{}</mark>{}</td><td>{}</td></tr>").format(
-            Markup("、").join(link("../" + author_href(a), a) for a in m.get("doc_authors") or []), m.get("year") or "",
-            where, k.get("left", ""), k.get("match", m["surface"]), k.get("right", ""), att))
-    head = Markup("<tr><th>作者 authors</th><th>年 year</th><th>位置 where</th><th>上下文 KWIC</th><th>归属 attributed</th></tr>")
-    more = Markup('<p class="muted">… {} more in data/concept_mentions.csv</p>').format(len(mentions) - max_rows) \
-        if len(mentions) > max_rows else Markup("")
-    return Markup("<table data-filter><thead>") + head + Markup("</thead><tbody>") + Markup("").join(rows) + \
-        Markup("</tbody></table>") + more
+        authors = join("、", (link("../" + author_href(a), a) for a in m.get("doc_authors") or []))
+        rows.append(f'<tr><td>{authors}</td><td>{escape(m.get("year") or "")}</td><td>{where}</td>'
+                    f'<td class="kwic">{escape(k.get("left", ""))}<mark>{escape(k.get("match", m["surface"]))}</mark>'
+                    f'{escape(k.get("right", ""))}</td><td>{att}</td></tr>')
+    head = "<tr><th>作者 authors</th><th>年 year</th><th>位置 where</th><th>上下文 KWIC</th><th>归属 attributed</th></tr>"
+    more = f'<p class="muted">… {len(mentions) - max_rows} more in data/concept_mentions.csv</p>' \
+        if len(mentions) > max_rows else ""
+    return Markup(f"<table data-filter><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>{more}")
 
 
 def _users_table(users: list[dict[str, Any]]) -> Markup:
     rows = [[link("../" + author_href(u["author"], "concepts"), u["author"]), "作者 author" if u.get("role") == "author" else "被引 cited",
              u.get("first_year"), "推断 inferred" if u.get("year_inferred") else "", u.get("count"),
-             Markup(" ").join(link("../" + paper_href(d), d) for d in u.get("doc_ids") or []), u.get("source")]
+             join(" ", (link("../" + paper_href(d), d) for d in u.get("doc_ids") or [])), u.get("source")]
             for u in users]
     return cells_table(["作者 author", "角色 role", "首年 first year", "", "次数 count", "文献 papers", "来源 source"], rows)
 

@@ -28,7 +28,7 @@ class AuthorInfo:
 
 @dataclass
 class PaperInfo:
-    paper: dict[str, Any]
+    paper: dict[str, Any]  # the head (metadata, n_paragraphs, n_footnotes); the text is in ctx.iter_papers
     work_id: str | None = None
     mentions: list[dict[str, Any]] = field(default_factory=list)
     topics: dict[Any, float] = field(default_factory=dict)  # topic_id -> mean weight over the paper's units

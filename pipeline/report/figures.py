@@ -26,6 +26,9 @@ class Figure:
     title: str = ""
 
 
+NO_FONT = "no CJK font: pip install mplfonts (Noto Sans CJK SC)"
+
+
 @functools.lru_cache(maxsize=1)
 def cjk_font_path() -> Path | None:
     for cand in FONT_CANDIDATES:
@@ -52,7 +55,7 @@ def _font() -> Any:
 
     path = cjk_font_path()
     if path is None:
-        raise RuntimeError("no CJK font: pip install mplfonts (Noto Sans CJK SC)")
+        raise RuntimeError(NO_FONT)
     font_manager.fontManager.addfont(str(path))
     prop = font_manager.FontProperties(fname=str(path))
     matplotlib.rcParams["font.family"] = [prop.get_name()]

@@ -1,17 +1,42 @@
 """The figures section of the index: topic prevalence by year, author × topic heat maps, concept
 timelines (PNG, CJK font file), and the co-occurrence and citation networks (interactive SVG).
 Every figure is followed by links to its evidence (topic, author and concept pages, which hold
-the passages, KWIC sentences and footnotes)."""
+the passages, KWIC sentences and footnotes).
+
+The section is built from figure *specs* (which drawing function, with what data); the PNGs
+are drawn by ``draw`` in a forked process (``background.py``) while the pages are
+written, and collected after them.
+"""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
 
+from .background import submit
 from .build import ReportSection
 from .entities import build_entities_cached
 from .links import author_href, concept_slugs, topic_href
+
+
+@dataclass
+class Spec:
+    """A figure to draw: ``figures.<kind>(path, *args)``; ``path`` is relative to the report."""
+    kind: str  # "lines" | "heatmap"
+    path: str
+    title: str
+    args: tuple
+    kwargs: dict[str, Any]
+
+
+def draw(specs: list[Spec]) -> list[tuple[str, bytes]]:
+    """(path, PNG) of every figure; run in a forked process."""
+    from . import figures
+
+    return [(f.path, f.png) for f in (getattr(figures, s.kind)(s.path, *s.args, **s.kwargs) for s in specs)]
 
 
 def _links(items: list[tuple[str, str]]) -> Markup:
@@ -19,15 +44,13 @@ def _links(items: list[tuple[str, str]]) -> Markup:
         Markup('<a href="{}">{}</a>').format(h, t) for t, h in items)
 
 
-def _figure(fig: Any, caption_zh: str, caption_en: str, evidence: Markup) -> Markup:
+def _figure(fig: Spec, caption_zh: str, caption_en: str, evidence: Markup) -> Markup:
     return Markup('<figure><a href="{0}"><img src="{0}" alt="{1}" loading="lazy"></a><figcaption>{1} '
                   '<span class="en">{2}</span><br>{3}</figcaption></figure>').format(
         fig.path, caption_zh, caption_en, evidence)
 
 
-def _topic_figures(ctx: Any, figs: list[Any]) -> Markup:
-    from .figures import heatmap, lines
-
+def _topic_figures(ctx: Any, figs: list[Spec]) -> Markup:
     res = ((ctx.results.get("topics") or {}).get("result"))
     if res is None:
         return Markup("")
@@ -39,8 +62,8 @@ def _topic_figures(ctx: Any, figs: list[Any]) -> Markup:
         if r.get("year") is not None and r["topic_id"] in labels:
             series[labels[r["topic_id"]]][int(r["year"])] = r["weight"]
     if series:
-        f = lines("figures/topic_by_year.png", dict(series), "主题按年份的分布 Topic prevalence by year", "年份 year",
-                  "平均权重 mean weight")
+        title = "主题按年份的分布 Topic prevalence by year"
+        f = Spec("lines", "figures/topic_by_year.png", title, (dict(series), title, "年份 year", "平均权重 mean weight"), {})
         figs.append(f)
         html += _figure(f, "主题按年份", "Topic prevalence by year", ev)
     for key, rows_in, name, zh, en in (
@@ -58,16 +81,14 @@ def _topic_figures(ctx: Any, figs: list[Any]) -> Markup:
         if not authors:
             continue
         tids = list(labels)
-        f = heatmap(name, [[cell.get((a, t), 0.0) for t in tids] for a in authors], authors,
-                    [labels[t] for t in tids], f"{zh}", "主题 topic", "作者 author")
+        f = Spec("heatmap", name, zh, ([[cell.get((a, t), 0.0) for t in tids] for a in authors], authors,
+                                       [labels[t] for t in tids], f"{zh}", "主题 topic", "作者 author"), {})
         figs.append(f)
         html += _figure(f, zh, en, _links([(a, author_href(a, "topics")) for a in authors]) + Markup("<br>") + ev)
     return html
 
 
-def _concept_figure(ctx: Any, figs: list[Any]) -> Markup:
-    from .figures import heatmap
-
+def _concept_figure(ctx: Any, figs: list[Spec]) -> Markup:
     res = ctx.results.get("concepts") or {}
     traces = res.get("traces") or {}
     pages = concept_slugs(res)
@@ -79,8 +100,9 @@ def _concept_figure(ctx: Any, figs: list[Any]) -> Markup:
     for _, t in rows:
         by = {c["year"]: c["mentions"] + c.get("cited_authors_first_year", 0) for c in t.get("counts_by_year") or []}
         m.append([float(by.get(y, 0)) for y in years])
-    f = heatmap("figures/concept_timelines.png", m, [n for n, _ in rows], [str(y) for y in years],
-                "概念时间线：每年的提及与被引首用 Concept timelines", "年份 year", "概念 concept", fmt="{:.0f}")
+    title = "概念时间线：每年的提及与被引首用 Concept timelines"
+    f = Spec("heatmap", "figures/concept_timelines.png", title,
+             (m, [n for n, _ in rows], [str(y) for y in years], title, "年份 year", "概念 concept"), {"fmt": "{:.0f}"})
     figs.append(f)
     return _figure(f, "概念时间线（提及次数 + 当年首次使用该概念的被引作者数）",
                    "Concept timelines: mentions plus cited authors first using it that year",
@@ -88,14 +110,15 @@ def _concept_figure(ctx: Any, figs: list[Any]) -> Markup:
 
 
 def figures_section(ctx: Any) -> ReportSection | None:
+    from .figures import NO_FONT, cjk_font_path
     from .networks import citation_network, cooccurrence_network
 
-    figs: list[Any] = []
+    figs: list[Spec] = []
     html = Markup("")
-    try:
+    if cjk_font_path() is None:  # no CJK font on this machine: say so rather than draw tofu
+        html += Markup('<p class="failed">%s</p>') % NO_FONT
+    else:
         html += _topic_figures(ctx, figs) + _concept_figure(ctx, figs)
-    except RuntimeError as e:  # no CJK font on this machine: say so rather than draw tofu
-        html += Markup('<p class="failed">%s</p>') % str(e)
     res = ctx.results.get("concepts") or {}
     cooc = res.get("cooccurrence")
     pages = concept_slugs(res)
@@ -116,7 +139,12 @@ def figures_section(ctx: Any) -> ReportSection | None:
     if not html:
         return None
     sec = ReportSection("figures", "图表", "Figures", html=html)
-    sec.files = {f.path: f.png for f in figs}
+    if figs:
+        job = submit(ctx, draw, figs)
+
+        def pngs() -> Iterator[tuple[str, bytes]]:
+            yield from job.result()
+
+        sec.files = pngs
     sec.md = "\n\n".join(f"![{f.title}]({f.path})" for f in figs) + "\n"
-    sec.__dict__["figures"] = figs  # kept for tests (glyph check)
     return sec

@@ -6,6 +6,7 @@ that mangle non-ASCII names.
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from typing import Any
@@ -27,10 +28,14 @@ def paper_href(doc_id: str, anchor: str | None = None) -> str:
 
 
 def author_href(name: str, anchor: str | None = None) -> str:
-    name = str(name)
+    return f"authors/{_author_stem(str(name))}.html" + (f"#{anchor}" if anchor else "")
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _author_stem(name: str) -> str:
+    # Cached: every page links the same few thousand names, each link a regex and a SHA-1.
     base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:30]
-    stem = f"{base}-{_h(name)}" if base else f"a-{_h(name)}"
-    return f"authors/{stem}.html" + (f"#{anchor}" if anchor else "")
+    return f"{base}-{_h(name)}" if base else f"a-{_h(name)}"
 
 
 def topic_href(topic_id: Any, anchor: str | None = None) -> str:

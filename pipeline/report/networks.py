@@ -43,14 +43,16 @@ def network_svg(nodes: list[Node], edges: list[Edge], width: int = 900, height: 
     ids = {n.id for n in keep}
     edges = [e for e in edges if e.a in ids and e.b in ids and e.a != e.b]
     g = nx.Graph()
-    g.add_nodes_from(ids)
+    # In ``keep`` order, not the set's: set order changes with the string hash seed of each
+    # process, and with it the seeded layout.
+    g.add_nodes_from(n.id for n in keep)
     for e in edges:
         g.add_edge(e.a, e.b, weight=float(e.weight))
     # Disconnected parts drift to the edges and squash the main one into a blot: tie every part
     # to a hidden hub with a weak edge while laying out, then drop the hub.
     hub = "\0hub"
     for comp in list(nx.connected_components(g)):
-        g.add_edge(hub, max(comp, key=lambda n: g.degree(n)), weight=0.05)
+        g.add_edge(hub, max(sorted(comp), key=lambda n: g.degree(n)), weight=0.05)
     pos = nx.spring_layout(g, seed=seed, k=2.5 / max(1, len(ids)) ** 0.5, iterations=100)
     pos.pop(hub, None)
     g.remove_node(hub)

@@ -1,14 +1,19 @@
 """A page per corpus paper: metadata, the text by section with numbered paragraphs (anchors
 ``p{N}``, the numbering of KWIC and topic units), footnotes with their parsed references
-(anchors ``fn{N}``), the concepts it uses and its topics; and the paper list on the index."""
+(anchors ``fn{N}``), the concepts it uses and its topics; and the paper list on the index.
+
+The run context holds paper *heads* (metadata and counts); the text is streamed from the store
+by ``ctx.iter_papers`` while the pages are written, so a batch of papers is in memory at a time.
+"""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from .build import ReportSection, cells_table, link, render_page
+from .build import ReportSection, cells_table, join, link, render_page
 from .entities import Entities, PaperInfo, build_entities_cached
 from .links import author_href, concept_slugs, mention_anchor, paper_href, topic_href
 
@@ -18,7 +23,7 @@ R = "../"
 def _authors(names: list[str] | str | None) -> Markup:
     if isinstance(names, str):
         names = [x for x in names.split(";") if x]
-    return Markup("、").join(link(R + author_href(n), n) for n in names or [])
+    return join("、", (link(R + author_href(n), n) for n in names or []))
 
 
 def _meta(p: dict[str, Any]) -> Markup:
@@ -32,43 +37,51 @@ def _meta(p: dict[str, Any]) -> Markup:
     return cells_table(["字段 field", "值 value"], [[k, v] for k, v in rows if v])
 
 
+# _body and _footnotes build the bulk of every paper page: f-strings with ``escape`` on each
+# text (see build.cells_table) rather than Markup.format.
+
 def _body(p: dict[str, Any]) -> Markup:
-    out = []
+    out = ['<div class="paper">']
     n = 0
     for i, s in enumerate(p["sections"]):
         if s.get("heading"):
             level = min(6, 2 + int(s.get("level") or 1))
-            out.append(Markup('<h{0} id="sec{1}">{2}</h{0}>').format(level, i, s["heading"]))
+            out.append(f'<h{level} id="sec{i}">{escape(s["heading"])}</h{level}>')
         for para in s["paragraphs"]:
-            out.append(Markup('<p id="p{0}"><a class="pn" href="#p{0}">¶{0}</a>{1}</p>').format(n, para))
+            out.append(f'<p id="p{n}"><a class="pn" href="#p{n}">¶{n}</a>{escape(para)}</p>')
             n += 1
-    return Markup('<div class="paper">') + Markup("").join(out) + Markup("</div>")
+    out.append("</div>")
+    return Markup("".join(out))
 
 
-def _footnotes(info: PaperInfo, ents: Entities) -> Markup:
-    items = []
-    cites = Counter(c["n"] for c in info.paper.get("citations") or [])
-    for f in info.paper["footnotes"]:
+def _footnotes(info: PaperInfo, text: dict[str, Any], ents: Entities) -> Markup:
+    items = ['<ol class="fn-list">']
+    cites = Counter(c["n"] for c in text.get("citations") or [])
+    for f in text["footnotes"]:
         refs = []
         for r in info.refs.get(f["n"], []):
-            target = link(R + paper_href(r["matched_doc_id"]), "语料中 in corpus") if r.get("matched_doc_id") in ents.papers else ""
-            refs.append(Markup('<div class="ref">{} 《{}》 {} {} · {} · {}{}</div>').format(
-                _authors(r.get("authors")), r.get("title") or "—", r.get("container") or "", r.get("year") or "",
-                r.get("type") or "", r.get("work_id") or "", Markup(" · ") + target if target else ""))
-        where = Markup(" <span class=\"muted\">(正文引用 cited {} 次 times)</span>").format(cites[f["n"]]) if cites[f["n"]] else ""
-        items.append(Markup('<li id="fn{}" value="{}">{}{}{}</li>').format(
-            f["n"], f["n"] if isinstance(f["n"], int) else "", f.get("text") or "", where, Markup("").join(refs)))
-    return Markup('<ol class="fn-list">') + Markup("").join(items) + Markup("</ol>")
+            target = " · " + link(R + paper_href(r["matched_doc_id"]), "语料中 in corpus") \
+                if r.get("matched_doc_id") in ents.papers else ""
+            refs.append(f'<div class="ref">{_authors(r.get("authors"))} 《{escape(r.get("title") or "—")}》 '
+                        f'{escape(r.get("container") or "")} {escape(r.get("year") or "")} · {escape(r.get("type") or "")}'
+                        f' · {escape(r.get("work_id") or "")}{target}</div>')
+        n = f["n"]
+        where = f' <span class="muted">(正文引用 cited {escape(cites[n])} 次 times)</span>' if cites[n] else ""
+        items.append(f'<li id="fn{escape(n)}" value="{escape(n if isinstance(n, int) else "")}">'
+                     f'{escape(f.get("text") or "")}{where}{"".join(refs)}</li>')
+    items.append("</ol>")
+    return Markup("".join(items))
 
 
-def paper_page(info: PaperInfo, ents: Entities, concept_pages: dict[str, str]) -> str:
+def paper_page(info: PaperInfo, text: dict[str, Any], ents: Entities, concept_pages: dict[str, str]) -> str:
+    """``info.paper`` is the head (metadata); ``text`` the full paper (sections, footnotes, citations)."""
     p = info.paper
     title = p["meta"].get("title") or p["source"]
     secs = [ReportSection("meta", "元数据", "Metadata", html=_meta(p))]
     if info.cited_by:
-        secs[0].html += Markup("<p>被语料引用 cited in the corpus by: ") + Markup("; ").join(
+        secs[0].html += Markup("<p>被语料引用 cited in the corpus by: ") + join("; ", (
             link(R + paper_href(d, f"fn{n}"), f"{ents.papers[d].paper['meta'].get('title') or d} 注{n}")
-            for d, n in info.cited_by) + Markup("</p>")
+            for d, n in info.cited_by)) + Markup("</p>")
     if info.mentions:
         by = Counter(m["concept"] for m in info.mentions)
         rows = []
@@ -82,10 +95,10 @@ def paper_page(info: PaperInfo, ents: Entities, concept_pages: dict[str, str]) -
         rows = [[link(R + topic_href(t), f"{t} {ents.topic_labels.get(t, '')}"), w]
                 for t, w in sorted(info.topics.items(), key=lambda kv: -kv[1])]
         secs.append(ReportSection("topics", "主题", "Topics", html=cells_table(["主题 topic", "平均权重 mean weight"], rows)))
-    secs.append(ReportSection("body", "正文", "Text", html=_body(p)))
-    if p["footnotes"]:
+    secs.append(ReportSection("body", "正文", "Text", html=_body(text)))
+    if text["footnotes"]:
         secs.append(ReportSection("footnotes", "脚注与参考文献", "Footnotes and parsed references",
-                                  html=_footnotes(info, ents)))
+                                  html=_footnotes(info, text, ents)))
     return render_page(title, "paper", secs, root=R)
 
 
@@ -94,16 +107,33 @@ def papers_section(ctx: Any) -> ReportSection | None:
     if not ents.papers:
         return None
     concept_pages = concept_slugs((ctx.results or {}).get("concepts"))
-    pages = {paper_href(d): paper_page(info, ents, concept_pages) for d, info in ents.papers.items()}
     rows = []
     for d, info in ents.papers.items():
         m = info.paper["meta"]
+        n_fn = info.paper.get("n_footnotes") or 0
         rows.append([link(paper_href(d), m.get("title") or info.paper["source"]),
-                     Markup("、").join(link(author_href(a), a) for a in m.get("authors") or []),
+                     join("、", (link(author_href(a), a) for a in m.get("authors") or [])),
                      m.get("year") or m.get("year_inferred"), m.get("journal"),
-                     link(paper_href(d, "footnotes"), len(info.paper["footnotes"])) if info.paper["footnotes"] else 0,
+                     link(paper_href(d, "footnotes"), n_fn) if n_fn else 0,
                      link(paper_href(d, "concepts"), len(info.mentions)) if info.mentions else 0])
     html = cells_table(["标题 title", "作者 authors", "年 year", "期刊 journal", "脚注 footnotes", "概念提及 concept mentions"],
                        rows, max_rows=500, filter=True)
     return ReportSection("papers", "文献页面", "Paper pages", f"{len(rows)} 篇文献 papers, 每篇一页 one page each.\n", html,
-                         pages=pages)
+                         pages=lambda: paper_pages(ctx, ents, concept_pages))
+
+
+def paper_pages(ctx: Any, ents: Entities, concept_pages: dict[str, str]) -> Iterator[tuple[str, str]]:
+    """(path, HTML) of every paper page, rendered as ``ctx.iter_papers`` streams the texts."""
+    ids = list(ents.papers)
+    done: set[str] = set()
+    for text in ctx.iter_papers(ids):
+        d = text["doc_id"]
+        if d in ents.papers and d not in done:
+            done.add(d)
+            yield paper_href(d), paper_page(ents.papers[d], text, ents, concept_pages)
+    missing = [d for d in ids if d not in done]
+    if missing and callable(getattr(ctx, "log", None)):
+        ctx.log(f"warning: report: no stored text for {len(missing)} papers ({', '.join(missing[:5])}); "
+                "their pages hold the metadata only")
+    for d in missing:  # every link to a paper must land on a page, text or not
+        yield paper_href(d), paper_page(ents.papers[d], {"sections": [], "footnotes": []}, ents, concept_pages)

@@ -2,12 +2,14 @@
 with its representative passages, and the offline pyLDAvis page."""
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
 from markupsafe import Markup
 
 from .build import ReportSection, link, render_page, table_html, table_md
+from .ldavis_page import PAGE, start_ldavis
 from .links import author_href, paper_href
 
 TOPIC_COLUMNS = ["topic_id", "label", "top_terms", "coherence"]
@@ -92,16 +94,19 @@ def topics_section(ctx: Any) -> ReportSection | None:
     titles = {p["doc_id"]: p["meta"].get("title") or p["source"] for p in ctx.papers}
     for t in res.topics:
         pages[f"topics/topic-{t['topic_id']}.html"] = topic_page(t, res, titles)
-    try:
-        import tempfile
-        from pathlib import Path
+    sec = ReportSection("topics", "主题", "Topics", md, html, tables, pages)
+    key, page = start_ldavis(ctx, res.state)
 
-        from ..models.topics_ldavis import write_ldavis
+    def ldavis() -> Iterator[tuple[str, str]]:
+        # Called after every page is written (see ReportSection.files): the layout overlaps them.
+        try:
+            text = page()
+        except Exception as e:  # pyLDAvis cannot lay out every model (e.g. K < 3): say so, keep the report
+            sec.html += Markup("<p class=\"muted\">%s</p>") % f"pyLDAvis page not written: {e.__class__.__name__}: {e}"
+            return
+        sec.html += Markup('<p><a href="topics/ldavis.html">交互式主题图 (pyLDAvis, offline)</a></p>')
+        sec.run_info["ldavis_key"] = key
+        yield PAGE, text
 
-        with tempfile.TemporaryDirectory() as tmp:
-            page = write_ldavis(res.state, Path(tmp) / "ldavis.html", title="litmap 主题可视化 topics")
-            pages["topics/ldavis.html"] = Path(page).read_text(encoding="utf-8")
-        html += Markup('<p><a href="topics/ldavis.html">交互式主题图 (pyLDAvis, offline)</a></p>')
-    except Exception as e:  # pyLDAvis cannot lay out every model (e.g. K < 3): say so, keep the report
-        html += Markup("<p class=\"muted\">%s</p>") % f"pyLDAvis page not written: {e.__class__.__name__}: {e}"
-    return ReportSection("topics", "主题", "Topics", md, html, tables, pages)
+    sec.files = ldavis
+    return sec

@@ -1,43 +1,160 @@
-"""``report.xlsx``: every table of the report as one sheet (openpyxl, write-only so large
-tables stream). Sheet names are the CSV names cut to Excel's 31 characters."""
+"""``report.xlsx``: every table of the report as one sheet. Sheet names are the CSV names cut to
+Excel's 31 characters.
+
+The workbook is written directly as SpreadsheetML (a zip of XML parts), a column at a time:
+openpyxl builds a Python object per cell and took ~5.5 s for the ~77,000 rows of a
+1,000-paper corpus, this writes them in well under a second. The parts are the minimal set
+Excel, LibreOffice, openpyxl and pandas open: content types, relationships, workbook, styles
+and one worksheet per table. Text cells are inline strings (``t="inlineStr"``), so text that
+starts with ``=`` stays text and no shared-string table is kept in memory; numbers and
+booleans keep their types; empty values (None, NaN, NA, "") are left out, as openpyxl did.
+"""
 from __future__ import annotations
 
+import math
 import re
+import zipfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape as _xml_escape
 
 import pandas as pd
 
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # control characters Excel refuses
+# Characters XML 1.0 cannot hold (control characters Excel refuses, lone surrogates, U+FFFE/F).
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 MAX_ROWS = 1_048_575  # Excel's limit, less the header
+MAX_CHARS = 32_000  # a cell holds at most 32,767 characters
+
+_NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+_NS_R = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_CT_SHEET = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 
 
-def _cell(v: object) -> object:
-    if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA:
-        return None
-    if isinstance(v, str):
-        return _ILLEGAL.sub("", v)[:32_000]  # a cell holds at most 32,767 characters
-    if isinstance(v, (int, float, bool)):
-        return v
-    if hasattr(v, "item"):  # numpy scalars
-        return v.item()
-    return str(v)
+def _col_letter(i: int) -> str:
+    s = ""
+    i += 1
+    while i:
+        i, r = divmod(i - 1, 26)
+        s = chr(65 + r) + s
+    return s
 
 
-def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> Path:
-    from openpyxl import Workbook
+def _text(ref: str, s: str) -> str:
+    s = _xml_escape(_ILLEGAL.sub("", s[:MAX_CHARS]))
+    # Leading or trailing blanks are dropped by XML readers unless space is preserved.
+    sp = ' xml:space="preserve"' if s[:1].isspace() or s[-1:].isspace() else ""
+    return f'<c r="{ref}" t="inlineStr"><is><t{sp}>{s}</t></is></c>'
 
-    wb = Workbook(write_only=True)
+
+def _cell_writer(ref: str) -> Callable[[Any, int], str]:
+    """The serializer of one column's cells: value, row number -> ``<c>`` element ('' if empty)."""
+    def cell(v: Any, row: int) -> str:
+        if v is None or v is pd.NA:
+            return ""
+        if isinstance(v, str):
+            return _text(f"{ref}{row}", v) if v else ""
+        if isinstance(v, bool):
+            return f'<c r="{ref}{row}" t="b"><v>{int(v)}</v></c>'
+        if isinstance(v, int):
+            return f'<c r="{ref}{row}"><v>{v}</v></c>'
+        if isinstance(v, float):
+            if math.isnan(v):
+                return ""
+            if math.isinf(v):  # a spreadsheet number cannot be infinite: keep it readable as text
+                return _text(f"{ref}{row}", str(v))
+            return f'<c r="{ref}{row}"><v>{v!r}</v></c>'
+        if hasattr(v, "item"):  # numpy scalars
+            return cell(v.item(), row)
+        return _text(f"{ref}{row}", str(v))
+
+    return cell
+
+
+def _sheet_xml(df: pd.DataFrame, chunk: int = 10_000) -> Iterator[str]:
+    """The worksheet's XML in pieces of ``chunk`` rows: a large table is never one string."""
+    df = df.head(MAX_ROWS)
+    refs = [_col_letter(i) for i in range(df.shape[1])]
+    cells = [_cell_writer(ref) for ref in refs]
+    # The used range: readers (openpyxl read-only) pad each row to it, so a row whose last cells
+    # are empty still has every column.
+    dim = f'<dimension ref="A1:{refs[-1]}{len(df) + 1}"/>' if refs else ""
+    header = "".join(_text(f"{r}1", str(c)) for r, c in zip(refs, df.columns))
+    yield (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {_NS}>{dim}'
+           f'<sheetData><row r="1">{header}</row>')
+    for start in range(0, len(df), chunk):
+        part = df.iloc[start:start + chunk]
+        rows = range(start + 2, start + 2 + len(part))
+        # Column by column: one type dispatch per value, no per-row Python objects.
+        cols = [[cell(v, i) for v, i in zip(part.iloc[:, j].tolist(), rows)] for j, cell in enumerate(cells)]
+        yield "".join(f'<row r="{i}">{"".join(r)}</row>' for i, r in zip(rows, zip(*cols)))
+    yield "</sheetData></worksheet>"
+
+
+def _sheet_names(names: list[str]) -> list[str]:
     used: set[str] = set()
-    for name, df in tables.items():
+    out = []
+    for name in names:
         sheet = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "sheet"
         while sheet in used:
             sheet = sheet[:28] + f"_{len(used)}"
         used.add(sheet)
-        ws = wb.create_sheet(sheet)
-        ws.append([str(c) for c in df.columns])
-        for row in df.head(MAX_ROWS).itertuples(index=False, name=None):
-            ws.append([_cell(v) for v in row])
-    if not used:
-        wb.create_sheet("empty")
-    wb.save(path)
-    return path
+        out.append(sheet)
+    return out
+
+
+def _package(sheets: list[str]) -> dict[str, str]:
+    """The parts around the worksheets: content types, relationships, workbook, styles."""
+    head = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    n = range(1, len(sheets) + 1)
+    return {
+        "[Content_Types].xml": head + (
+            '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+            '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>'
+            '<Default Extension="xml" ContentType="application/xml"/>'
+            '<Override PartName="/xl/workbook.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+            '<Override PartName="/xl/styles.xml" '
+            'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.styles+xml"/>'
+            + "".join(f'<Override PartName="/xl/worksheets/sheet{i}.xml" ContentType="{_CT_SHEET}"/>' for i in n)
+            + "</Types>"),
+        "_rels/.rels": head + (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            f'<Relationship Id="rId1" Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+        "xl/workbook.xml": head + (
+            f'<workbook {_NS} {_NS_R}><sheets>'
+            + "".join(f'<sheet name="{_xml_escape(s, {chr(34): "&quot;"})}" sheetId="{i}" r:id="rId{i}"/>'
+                      for i, s in zip(n, sheets))
+            + "</sheets></workbook>"),
+        "xl/_rels/workbook.xml.rels": head + (
+            '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+            + "".join(f'<Relationship Id="rId{i}" Type="{_REL}/worksheet" Target="worksheets/sheet{i}.xml"/>'
+                      for i in n)
+            + f'<Relationship Id="rId{len(sheets) + 1}" Type="{_REL}/styles" Target="styles.xml"/>'
+            "</Relationships>"),
+        "xl/styles.xml": head + (
+            f'<styleSheet {_NS}><fonts count="1"><font><sz val="11"/><name val="Calibri"/></font></fonts>'
+            '<fills count="2"><fill><patternFill patternType="none"/></fill>'
+            '<fill><patternFill patternType="gray125"/></fill></fills>'
+            '<borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
+            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
+            '<cellXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/></cellXfs>'
+            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
+            "</styleSheet>"),
+    }
+
+
+def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> Path:
+    names = _sheet_names(list(tables)) or ["empty"]
+    frames = list(tables.values()) or [pd.DataFrame()]
+    # Level 1 deflate: on the repetitive sheet XML the file is about a tenth larger than at the
+    # default level 6 and compresses in half the time.
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
+        for name, text in _package(names).items():
+            z.writestr(name, text)
+        for i, df in enumerate(frames, start=1):
+            with z.open(f"xl/worksheets/sheet{i}.xml", "w") as f:
+                for piece in _sheet_xml(df):
+                    f.write(piece.encode("utf-8"))
+    return Path(path)

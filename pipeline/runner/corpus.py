@@ -10,14 +10,13 @@ Add a stage by appending it to ``STAGES``.
 from __future__ import annotations
 
 import importlib
-import pickle
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..config import section_hash, stable_hash
-from .memory import rss_mb
+from .memory import release_memory, rss_mb
 
 
 @dataclass
@@ -61,7 +60,7 @@ STAGES: list[CorpusStage] = [
     CorpusStage("works", "works-2", _works, ("refs",), {"refs": ("aliases",)}, persist=_persist_works),
     CorpusStage("vectors", "vectors-3", _lazy("model_stages", "compute_vectors"), ("segment", "vectors"), _SEG_FILES,
                 update=_lazy("model_stages", "update_vectors")),
-    CorpusStage("topics", "topics-1", _lazy("topic_stage", "compute_topics"), ("segment", "topics"), _SEG_FILES,
+    CorpusStage("topics", "topics-2", _lazy("topic_stage", "compute_topics"), ("segment", "topics"), _SEG_FILES,
                 after=("works",), update=_lazy("topic_stage", "update_topic_stage")),
     CorpusStage("terms", "terms-2", _lazy("model_stages", "compute_terms"), ("segment", "concepts", "terms"),
                 {**_SEG_FILES, "concepts": ("registry",)}, update=_lazy("model_stages", "update_terms")),
@@ -92,15 +91,15 @@ class LazyResults(dict):
 
     def __init__(self) -> None:
         super().__init__()
-        self._blobs: dict[str, bytes] = {}
+        self._blobs: dict[str, Callable[[], Any]] = {}  # name -> loader
 
-    def set_blob(self, name: str, blob: bytes) -> None:
-        self._blobs[name] = blob
+    def set_blob(self, name: str, load: Callable[[], Any]) -> None:
+        self._blobs[name] = load
         super().pop(name, None)
 
     def _load(self, name: str) -> None:
         if name in self._blobs and not super().__contains__(name):
-            super().__setitem__(name, pickle.loads(self._blobs.pop(name)))
+            super().__setitem__(name, self._blobs.pop(name)())
 
     def __getitem__(self, name: str) -> Any:
         self._load(name)
@@ -135,21 +134,27 @@ def run_corpus_stages(ctx: Any) -> None:
         h = input_hash(ctx, stage, hashes)
         hashes[stage.name] = h
         ctx.stage_hashes[stage.name] = h
-        blob = ctx.store.get_corpus(stage.name, h)
-        if blob is not None:
-            ctx.results.set_blob(stage.name, blob)
+        load = ctx.store.corpus_loader(stage.name, h)
+        if load is not None:
+            ctx.results.set_blob(stage.name, load)
             _persist_if_stale(ctx, stage, h)
             ctx.timings[stage.name] = time.time() - t
             continue
         previous = None
         if ctx.mode == "update" and stage.update is not None:
-            row = ctx.store.con.execute(
-                "SELECT payload FROM corpus_cache WHERE stage=? ORDER BY created DESC LIMIT 1", [stage.name]).fetchone()
-            previous = pickle.loads(bytes(row[0])) if row else None
+            previous = ctx.store.latest_corpus(stage.name)
+            if isinstance(previous, dict) and previous.get("stage_version") != stage.version:
+                # A result of an older stage version has another shape: refit rather than guess.
+                ctx.log(f"{stage.name}: stored result is from another version of the stage: refit")
+                previous = None
         result = stage.update(ctx, previous) if previous is not None else stage.compute(ctx)
+        if isinstance(result, dict):
+            result["stage_version"] = stage.version
         ctx.results[stage.name] = result
-        ctx.store.put_corpus(stage.name, h, pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+        ctx.store.put_corpus(stage.name, h, result)
         _persist_if_stale(ctx, stage, h)
+        del previous
+        release_memory()  # a stage's temporaries (bags, matrices, decoded parts) go before the next one's
         ctx.timings[stage.name] = time.time() - t
-        ctx.log(f"{stage.name}: {'updated' if previous is not None else 'computed'} in {ctx.timings[stage.name]:.1f} s, "
+        ctx.log(f"{stage.name}: {'updated' if ctx.mode == 'update' and stage.update else 'computed'} in {ctx.timings[stage.name]:.1f} s, "
                 f"rss {rss_mb():.0f} MB")

@@ -6,7 +6,6 @@ run, so a trace answers over exactly the corpus of that run, without reprocessin
 from __future__ import annotations
 
 import json
-import pickle
 from pathlib import Path
 from typing import Any
 
@@ -35,8 +34,8 @@ class LoadedRun:
 
     def result(self, stage: str) -> Any:
         h = self.info.get("stage_hashes", {}).get(stage)
-        blob = self.store.get_corpus(stage, h) if h else None
-        return pickle.loads(blob) if blob is not None else None
+        load = self.store.corpus_loader(stage, h) if h else None
+        return load() if load is not None else None
 
     def close(self) -> None:
         self.store.close()

@@ -7,8 +7,8 @@ text stays out unless ``topics.include_footnotes`` is set.
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 import pickle
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..models.topics import TopicUnit, choose_unit, update_topics
@@ -131,7 +131,7 @@ def _author_sample(source: Callable[[], Iterator[TopicUnit]], state: dict[str, A
     them. The author-topic model has no streaming fit, so this is what bounds its memory."""
     import zlib
 
-    sizes = state["bows"].lengths()
+    sizes = state["lengths"]
     meta = [(zlib.crc32(u.unit_id.encode()), u.unit_id, u.authors, n) for u, n in zip(state["units"], sizes)
             if u.authors]
     meta.sort()

@@ -13,10 +13,11 @@ all their inputs). A changed stage version or config simply misses the cache.
 from __future__ import annotations
 
 import json
+import pickle
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import duckdb
 
@@ -146,21 +147,66 @@ class Store:
             "INSERT OR REPLACE INTO stage_results VALUES (?, ?, ?, ?, ?, ?)",
             [stage, doc_id, version, cfg_hash, time.time(), json.dumps(payload, ensure_ascii=False)])
 
-    # -- corpus cache -------------------------------------------------------------------------
-    def get_corpus(self, stage: str, input_hash: str) -> bytes | None:
+    # -- corpus cache ----------------------------------------------------------------------
+    # A corpus result of 10,000 papers pickles to hundreds of megabytes. As a DuckDB BLOB it was
+    # copied into DuckDB's buffer pool (one run failed its checkpoint for want of a 243 MB
+    # block) and held as bytes beside the unpickled object; so results live in files beside the
+    # store, pickled straight to and from disk, and the table keeps their names.
+    _FILE = b"file:"
+
+    @property
+    def results_dir(self) -> Path:
+        return self.path.with_name(self.path.name + ".results")
+
+    def corpus_loader(self, stage: str, input_hash: str) -> Callable[[], Any] | None:
+        """A function that unpickles the stored result, or None if there is none."""
         row = self.con.execute("SELECT payload FROM corpus_cache WHERE stage=? AND input_hash=?",
                                [stage, input_hash]).fetchone()
-        return bytes(row[0]) if row else None
+        return self._loader(bytes(row[0])) if row else None
 
-    def put_corpus(self, stage: str, input_hash: str, payload: bytes, keep: int = 3) -> None:
-        """Store a corpus result; only the ``keep`` newest of a stage stay (a result of a large
-        corpus is tens of megabytes, and every run over a changed corpus adds one)."""
+    def latest_corpus(self, stage: str) -> Any | None:
+        """The newest stored result of a stage, whatever its inputs (what ``--update`` folds into)."""
+        row = self.con.execute("SELECT payload FROM corpus_cache WHERE stage=? ORDER BY created DESC LIMIT 1",
+                               [stage]).fetchone()
+        load = self._loader(bytes(row[0])) if row else None
+        return load() if load else None
+
+    def _loader(self, payload: bytes) -> Callable[[], Any] | None:
+        if not payload.startswith(self._FILE):
+            return lambda: pickle.loads(payload)  # a store written before results were files
+        path = self.results_dir / payload[len(self._FILE):].decode()
+        if not path.is_file():
+            return None
+
+        def load() -> Any:
+            with open(path, "rb") as f:
+                return pickle.load(f)
+        return load
+
+    def get_corpus(self, stage: str, input_hash: str) -> bytes | None:
+        """The pickled bytes of a stored result (for callers that want bytes)."""
+        load = self.corpus_loader(stage, input_hash)
+        return pickle.dumps(load(), protocol=pickle.HIGHEST_PROTOCOL) if load else None
+
+    def put_corpus(self, stage: str, input_hash: str, result: Any, keep: int = 3) -> None:
+        """Store a corpus result (an object, pickled to a file); only the ``keep`` newest of a
+        stage stay, files included (every run over a changed corpus adds one)."""
+        self.results_dir.mkdir(parents=True, exist_ok=True)
+        name = f"{stage}-{input_hash}.pkl"
+        tmp = self.results_dir / (name + ".tmp")
+        with open(tmp, "wb") as f:
+            pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
+        tmp.replace(self.results_dir / name)
         with self.transaction():
             self.con.execute("DELETE FROM corpus_cache WHERE stage=? AND input_hash=?", [stage, input_hash])
-            self.con.execute("INSERT INTO corpus_cache VALUES (?, ?, ?, ?)", [stage, input_hash, time.time(), payload])
-            self.con.execute(
-                "DELETE FROM corpus_cache WHERE stage=? AND input_hash NOT IN (SELECT input_hash FROM corpus_cache "
-                "WHERE stage=? ORDER BY created DESC LIMIT ?)", [stage, stage, keep])
+            self.con.execute("INSERT INTO corpus_cache VALUES (?, ?, ?, ?)",
+                             [stage, input_hash, time.time(), self._FILE + name.encode()])
+            old = self.con.execute(
+                "SELECT input_hash FROM corpus_cache WHERE stage=? AND input_hash NOT IN (SELECT input_hash FROM "
+                "corpus_cache WHERE stage=? ORDER BY created DESC LIMIT ?)", [stage, stage, keep]).fetchall()
+            for (h,) in old:
+                self.con.execute("DELETE FROM corpus_cache WHERE stage=? AND input_hash=?", [stage, h])
+                (self.results_dir / f"{stage}-{h}.pkl").unlink(missing_ok=True)
 
     def replace_table(self, table: str, rows: list[tuple]) -> None:
         """Replace a corpus-level table whole (it mirrors a cached corpus result)."""
