@@ -1,10 +1,11 @@
 """The corpus stage of concepts: mentions of every paper, one trace per tracked concept.
 
-The runner calls :func:`compute_concepts` with the store dicts of the papers, the registry, the
+:func:`compute_concepts` (used on papers in memory: tests, one-off calls) takes the store dicts of the papers, the registry, the
 works stage result and the segmented tokens (``tokens_by_doc``: doc_id -> {"title": "tok tok",
 "abstract": ..., "keywords": [...], "paragraphs": [["tok tok" per sentence] per paragraph],
 "footnotes": [...]}). The result is picklable and holds everything the report and
-``litmap trace`` need, so neither recomputes.
+``litmap trace`` need, so neither recomputes. The runner uses :func:`concepts_from_parts`, the
+same result as a reduce over the cached per-document parts.
 """
 from __future__ import annotations
 
@@ -117,6 +118,14 @@ def compute_concepts(papers: list[dict[str, Any]], registry: Registry, works: di
         if t is not None:
             traces[name] = t
     result["traces"] = traces
+    result["summary"] = concept_summary(registry, traces)
+    if candidates:
+        result["coinages"] = coinages(candidates, papers, registry, works, docs, cfg)
+    return result
+
+
+def concept_summary(registry: Registry, traces: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per registry concept that occurs, in registry order (the report's concept table)."""
     summary = []
     for c in registry.concepts:
         t = traces.get(c.name)
@@ -126,10 +135,17 @@ def compute_concepts(papers: list[dict[str, Any]], registry: Registry, works: di
         summary.append({"concept": c.name, "en": c.en, "mentions": len(t["mentions"]), "documents": t["n_documents"],
                         "works": t["n_works"], "users": len(t["users"]), "first_use_author": fu.get("author"),
                         "first_use_year": fu.get("year"), "spread_edges": len(t["spread"])})
-    result["summary"] = summary
-    if candidates:
-        result["coinages"] = coinages(candidates, papers, registry, works, docs, cfg)
-    return result
+    return summary
+
+
+def coinage_row(term: str, own: list[dict[str, Any]], docs: dict[str, Any], example: Any) -> dict[str, Any]:
+    """A mined term's row: its uses one per work, users, first use; ``example(kept)`` the sentence."""
+    kept, _ = representative_mentions(own, docs)
+    users = build_users(kept, docs)
+    fu = first_use(users) or {}
+    return {"term": term, "mentions": len(kept), "documents": len({m["doc_id"] for m in kept}),
+            "first_user": fu.get("author"), "first_year": fu.get("year"),
+            "users": ";".join(sorted({u["author"] for u in users})), "example": example(kept)}
 
 
 def coinages(candidates: list[str], papers: list[dict[str, Any]], registry: Registry, works: dict[str, Any] | None,
@@ -144,15 +160,8 @@ def coinages(candidates: list[str], papers: list[dict[str, Any]], registry: Regi
     rows = []
     for term in fresh:
         own = [m for m in ms if m["concept"] == term]
-        if not own:
-            continue
-        kept, _ = representative_mentions(own, docs)
-        users = build_users(kept, docs)
-        fu = first_use(users) or {}
-        rows.append({"term": term, "mentions": len(kept), "documents": len({m["doc_id"] for m in kept}),
-                     "first_user": fu.get("author"), "first_year": fu.get("year"),
-                     "users": ";".join(sorted({u["author"] for u in users})),
-                     "example": kept[0]["sentence"] if kept else ""})
+        if own:
+            rows.append(coinage_row(term, own, docs, lambda kept: kept[0]["sentence"] if kept else ""))
     rows.sort(key=lambda r: (-r["documents"], -r["mentions"], r["term"]))
     return rows
 
@@ -196,7 +205,7 @@ def concepts_from_parts(ctx: Any, previous: dict[str, Any] | None, todo: list[st
     sums, which is cheap next to reading the corpus.
     """
     from pipeline.models.cooccurrence import PairCounter
-    from pipeline.runner.model_stages import compute_or_none
+    from pipeline.runner.model_stages import term_rows
     from pipeline.text.registry import load_registry
 
     from ..config import resolve
@@ -235,16 +244,8 @@ def concepts_from_parts(ctx: Any, previous: dict[str, Any] | None, todo: list[st
         t = build_trace(name, mentions, stubs, works, cooc, w2v, reg, docs=docs, share=True)
         if t is not None:
             traces[name] = t
-    summary = []
-    for c in reg.concepts:
-        t = traces.get(c.name)
-        if t is None:
-            continue
-        fu = t["first_use"] or {}
-        summary.append({"concept": c.name, "en": c.en, "mentions": len(t["mentions"]), "documents": t["n_documents"],
-                        "works": t["n_works"], "users": len(t["users"]), "first_use_author": fu.get("author"),
-                        "first_use_year": fu.get("year"), "spread_edges": len(t["spread"])})
-    terms = compute_or_none(ctx.results.get("terms"))
+    summary = concept_summary(reg, traces)
+    terms = term_rows(ctx.results.get("terms"))
     candidates = [r["term"] for r in terms if not r.get("known")][:50]
     coin, coin_mentions = coinages_from_parts(ctx, candidates, reg, works, previous, todo)
     return {"mentions": mentions, "cooccurrence": cooc, "traces": traces, "summary": summary, "coinages": coin,
@@ -304,15 +305,8 @@ def coinages_from_parts(ctx: Any, candidates: list[str], registry: Registry, wor
     for term in fresh:  # one term's mentions at a time, as dicts only while it is ranked
         own = sorted((_mention_of(u, heads) for u in (found.get(term) or {}).get("uses", [])), key=lambda m: m["doc_id"])
         fill_work_ids(own, works)
-        if not own:
-            continue
-        kept, _ = representative_mentions(own, docs)
-        users = build_users(kept, docs)
-        fu = first_use(users) or {}
-        rows.append({"term": term, "mentions": len(kept), "documents": len({m["doc_id"] for m in kept}),
-                     "first_user": fu.get("author"), "first_year": fu.get("year"),
-                     "users": ";".join(sorted({u["author"] for u in users})),
-                     "example": _example(found[term]["example"], kept)})
+        if own:
+            rows.append(coinage_row(term, own, docs, lambda kept, t=term: _example(found[t]["example"], kept)))
     rows.sort(key=lambda r: (-r["documents"], -r["mentions"], r["term"]))
     return rows, {t: found[t] for t in fresh if t in found}
 

@@ -9,7 +9,7 @@ new documents, not the corpus.
 One record per document, stored as separate parts so a stage reads only what it needs:
 
 * ``feat.content``  content tokens (stopwords out), the shape of the segment result, each
-  sentence a space-joined string; the count of content tokens; the co-occurrence windows
+  sentence a space-joined string; the co-occurrence windows
   (sorted unique canonical terms, space-joined); normalized sentences for term counting;
 * ``feat.concepts`` registry concept mentions with their context tokens, and what spread
   tracing needs of the document (citing sentences and footnote texts), only if it has mentions;
@@ -105,7 +105,6 @@ def _features(paper: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
     texts = sentence_texts(paper)
     raw_toks = [tokens["title"], tokens["abstract"], *[s for para in tokens["paragraphs"] for s in para]]
     norm = [fast_normalize(s) if s and s.strip() else "" for s in texts]
-    n_content = sum(len(x.split()) for x in [cont["title"], cont["abstract"], *[s for p in paras for s in p]])
 
     mentions = find_mentions(paper, st["registry"], cfg=cfg, matcher=st["matcher"])
     attach_context(mentions, {paper["doc_id"]: tokens}, st["registry"], cfg)
@@ -120,7 +119,7 @@ def _features(paper: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
     # tokens and sentences come in the same order (segment_paper cuts sentence_texts' items)
     kinds, marked = doc_marks(norm, [t.split() for t in raw_toks], stop)
     return {
-        "feat.content": {"content": cont, "n_content": n_content, "cooc": cooc, "norm": norm,
+        "feat.content": {"content": cont, "cooc": cooc, "norm": norm,
                          "norm_other": [fast_normalize(t) for t in _other_texts(paper) if t]},
         "feat.concepts": concepts,
         "feat.refs": refs_part(paper),

@@ -236,7 +236,7 @@ def update_concept_stage(ctx: Any, previous: dict[str, Any]) -> dict[str, Any]:
     return concepts_from_parts(ctx, previous, todo)
 
 
-def compute_or_none(terms: Any) -> list[dict[str, Any]]:
+def term_rows(terms: Any) -> list[dict[str, Any]]:
     """The ranked rows of a terms result (a dict since results carry their update state)."""
     if isinstance(terms, dict):
         return terms.get("rows") or []

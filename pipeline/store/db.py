@@ -183,11 +183,6 @@ class Store:
                 return pickle.load(f)
         return load
 
-    def get_corpus(self, stage: str, input_hash: str) -> bytes | None:
-        """The pickled bytes of a stored result (for callers that want bytes)."""
-        load = self.corpus_loader(stage, input_hash)
-        return pickle.dumps(load(), protocol=pickle.HIGHEST_PROTOCOL) if load else None
-
     def put_corpus(self, stage: str, input_hash: str, result: Any, keep: int = 3) -> None:
         """Store a corpus result (an object, pickled to a file); only the ``keep`` newest of a
         stage stay, files included (every run over a changed corpus adds one)."""
