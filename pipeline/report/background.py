@@ -1,25 +1,32 @@
-"""Report work done in forked processes while this one renders and writes the pages.
+"""Report work done in side processes while this one renders and writes the pages.
 
 Drawing the figures (matplotlib, ~1.6 s at 1,000 papers), laying out pyLDAvis (2-6 s) and
 writing the tables (CSV and ``report.xlsx``, ~0.9 s) are pure functions of data the sections
-have already computed: each runs in a process of its own, forked when the job is submitted, on
-the other core while the pages are rendered under this process's GIL. A forked child inherits
-its arguments (the tables grow with the corpus), so nothing is pickled on the way in; the
-result (PNG bytes, a page) comes back through a pipe.
+have already computed: each runs in a process of its own, started when the job is submitted,
+on the other core while the pages are rendered under this process's GIL.
 
-Fork, as the runner's process pools: a spawned interpreter would import the caller's __main__
-again, and a script calling run() without a __main__ guard would rerun the pipeline there.
-Children never touch the store, and leave by os._exit (multiprocessing's fork bootstrap), so
-the DuckDB connection they inherit is never used or closed in them.
+The side process is a fresh interpreter (``python -m pipeline.report.background``), not a
+fork. By the time the report is written, the driver holds every stage result (1.8 GB at 10,000
+papers); a forked child maps all of it, and its resident size, which is what a memory limit
+or the scale benchmark sees, starts there. A fresh one holds only its imports and its inputs.
+The function (module-level, pickled by name) and its arguments go down its standard input as
+one pickle, streamed, so no second copy of the arguments is made here; the result (PNG bytes,
+a page) comes back on a descriptor of its own, so what the work prints cannot corrupt it.
+Not multiprocessing's spawn: that imports the caller's ``__main__`` again, and a script calling
+run() without a ``__main__`` guard would rerun the pipeline there.
 
-``write_report`` allows the children for the length of one report (:func:`workers`); a builder
-called outside it (tests, a single section) runs the same work inline. A child that cannot
-start or dies (killed for memory) costs time, not the report: the work is redone inline.
+``write_report`` allows side processes for the length of one report (:func:`workers`); a
+builder called outside it (tests, a single section) runs the same work inline. A side process
+that cannot start or dies (killed for memory) costs time, not the report: the work is redone
+inline.
 """
 from __future__ import annotations
 
 import os
+import pickle
+import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -27,51 +34,68 @@ from typing import Any
 _KEY = "_report_jobs"
 
 
-def _child(conn: Any, fn: Callable[..., Any], args: tuple) -> None:
-    try:
-        out: tuple[str, Any] = ("ok", fn(*args))
-    except BaseException as e:  # sent to the parent, which raises it where it asks for the result
-        out = ("error", e)
-    try:
-        conn.send(out)
-    except Exception as e:  # an exception or result that does not pickle: say what it was
-        conn.send(("error", RuntimeError(f"{out[0]}: {out[1]!r}"[:2000] + f" (not sent: {e})")))
-    conn.close()
+def _env() -> dict[str, str]:
+    # The child must import what the work is pickled by name from, as this process does: the
+    # package run from a checkout, a caller's own module.
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in sys.path if p))
+    return env
 
 
 class Job:
-    """``fn(*args)``, running in a forked child or (``fork=False``) run inline on :meth:`result`,
+    """``fn(*args)``, running in a side process or (``side=False``) run inline on :meth:`result`,
     which returns or raises what the call returned or raised."""
 
-    def __init__(self, fn: Callable[..., Any], args: tuple, fork: bool) -> None:
+    def __init__(self, fn: Callable[..., Any], args: tuple, side: bool) -> None:
         self.fn, self.args = fn, args
-        self.proc: Any = None
-        if fork:
-            import multiprocessing
+        self.proc: subprocess.Popen | None = None
+        if side:
+            self._start()
 
-            mp = multiprocessing.get_context("fork")
-            self.conn, child_conn = mp.Pipe(duplex=False)
-            # The child flushes the standard streams when it ends: empty their buffers first,
-            # or it prints what this process had not printed yet a second time.
-            sys.stdout.flush()
-            sys.stderr.flush()
+    def _start(self) -> None:
+        read_fd, write_fd = os.pipe()
+        try:
+            self.proc = subprocess.Popen([sys.executable, "-m", __name__, str(write_fd)], stdin=subprocess.PIPE,
+                                         pass_fds=(write_fd,), env=_env(), close_fds=True)
+        except OSError:  # no process to be had (limits, memory): run inline on result()
+            os.close(read_fd)
+            self.proc = None
+            return
+        finally:
+            os.close(write_fd)
+        self.answer = os.fdopen(read_fd, "rb")
+        # Sent from a thread: the child needs a moment to start and import what it unpickles,
+        # and the pipe holds 64 KB, so writing here would stall the pages for that long. The
+        # pickler gives up the GIL whenever the pipe is full. The arguments are finished data
+        # that nothing changes afterwards.
+        self.sender = threading.Thread(target=self._send, daemon=True)
+        self.sender.start()
+
+    def _send(self) -> None:
+        stdin = self.proc.stdin if self.proc is not None else None
+        if stdin is None:
+            return
+        try:
+            pickle.dump((self.fn, self.args), stdin, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # the child is gone, or the arguments do not pickle: result() redoes it inline
+            pass
+        finally:
             try:
-                self.proc = mp.Process(target=_child, args=(child_conn, fn, args), daemon=True)
-                self.proc.start()
-            except OSError:  # no process to be had (limits, memory): run inline on result()
-                self.proc = None
-            child_conn.close()  # the child's end: EOF here when the child is gone
+                stdin.close()
+            except OSError:
+                pass
 
     def result(self) -> Any:
         if self.proc is not None:
             proc, self.proc = self.proc, None
             try:
-                status, value = self.conn.recv()
-            except EOFError:  # the child died without an answer (killed): redo the work here
+                status, value = pickle.load(self.answer)
+            except (EOFError, pickle.UnpicklingError, OSError):  # died without an answer: redo it here
                 status, value = "lost", None
             finally:
-                self.conn.close()
-                proc.join()
+                self.answer.close()
+                proc.wait()
+                self.sender.join()
             if status == "ok":
                 return value
             if status == "error":
@@ -81,16 +105,17 @@ class Job:
     def cancel(self) -> None:
         if self.proc is not None:
             self.proc.kill()
-            self.proc.join()
-            self.conn.close()
+            self.proc.wait()
+            self.sender.join()  # its write fails now the reader is gone
+            self.answer.close()
             self.proc = None
 
 
 def submit(ctx: Any, fn: Callable[..., Any], *args: Any) -> Job:
-    """Start ``fn(*args)`` in a forked child while ``workers(ctx)`` is open; otherwise it runs
+    """Start ``fn(*args)`` in a side process while ``workers(ctx)`` is open; otherwise it runs
     inline when :meth:`Job.result` is called."""
     jobs = getattr(ctx, "__dict__", {}).get(_KEY)
-    job = Job(fn, args, fork=jobs is not None)
+    job = Job(fn, args, side=jobs is not None)
     if jobs is not None:
         jobs.append(job)
     return job
@@ -98,11 +123,9 @@ def submit(ctx: Any, fn: Callable[..., Any], *args: Any) -> Job:
 
 @contextmanager
 def workers(ctx: Any) -> Iterator[None]:
-    """Let the jobs submitted meanwhile run in forked children (on machines with 2+ cores and
-    fork); children whose result was never asked for (an error on the way) are stopped."""
-    import multiprocessing
-
-    if (os.cpu_count() or 1) < 2 or not hasattr(ctx, "__dict__") or "fork" not in multiprocessing.get_all_start_methods():
+    """Let the jobs submitted meanwhile run in side processes (on machines with 2+ cores);
+    side processes whose result was never asked for (an error on the way) are stopped."""
+    if (os.cpu_count() or 1) < 2 or not hasattr(ctx, "__dict__"):
         yield
         return
     jobs: list[Job] = []
@@ -113,3 +136,29 @@ def workers(ctx: Any) -> Iterator[None]:
         ctx.__dict__.pop(_KEY, None)
         for job in jobs:
             job.cancel()
+
+
+def _serve(answer_fd: int) -> None:
+    """The side process: one call read from stdin, its outcome written to ``answer_fd``."""
+    answer = os.fdopen(answer_fd, "wb")
+    os.dup2(2, 1)  # whatever the work prints goes to stderr, never into the answer
+    try:
+        fn, args = pickle.load(sys.stdin.buffer)
+    except BaseException as e:  # the arguments did not pickle or did not arrive: the parent does the work
+        answer.write(pickle.dumps(("lost", repr(e))))
+        answer.close()
+        return
+    try:
+        out: tuple[str, Any] = ("ok", fn(*args))
+    except BaseException as e:  # sent to the parent, which raises it where it asks for the result
+        out = ("error", e)
+    try:
+        data = pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as e:  # an exception or result that does not pickle: say what it was
+        data = pickle.dumps(("error", RuntimeError(f"{out[0]}: {out[1]!r}"[:2000] + f" (not sent: {e})")))
+    answer.write(data)
+    answer.close()
+
+
+if __name__ == "__main__":
+    _serve(int(sys.argv[1]))

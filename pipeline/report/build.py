@@ -38,7 +38,7 @@ class ReportSection:
     # is rendered, written and dropped one at a time instead of held in one dict.
     pages: dict[str, str] | Callable[[], Iterable[tuple[str, str]]] = field(default_factory=dict)
     # Other files (figures): relative path -> bytes or text, or a callable yielding the pairs,
-    # called after every page is written, so the work it waits for (in a forked process, see
+    # called after every page is written, so the work it waits for (in a side process, see
     # background.py) overlaps the pages; it may still add to ``html``.
     files: dict[str, bytes | str] | Callable[[], Iterable[tuple[str, bytes | str]]] = field(default_factory=dict)
     run_info: dict[str, Any] = field(default_factory=dict)  # facts kept in run.json for the next report
@@ -165,7 +165,7 @@ def _write_sections(ctx: Any, tmp: Path) -> list[ReportSection]:
     """Build the sections and write everything but index.html and run.json into ``tmp``.
 
     Order matters for time: the tables (CSV, report.xlsx), the figures and the pyLDAvis page
-    are made in forked processes as soon as their data exist, the pages are rendered
+    are made in side processes as soon as their data exist, the pages are rendered
     meanwhile (and written by a thread), and the children's results are collected last."""
     from .background import submit
     from .changes_section import save_summary
@@ -173,8 +173,7 @@ def _write_sections(ctx: Any, tmp: Path) -> list[ReportSection]:
     from .writer import FileWriter, write_tables
 
     sections = [s for s in (_build_section(build, ctx) for build in SECTIONS) if s is not None]
-    # Forked before the writer thread starts: a child holds only the forking thread, and a lock
-    # another thread held at the fork would stay locked in it.
+    # Submitted before any page is rendered: the side process writes the tables meanwhile.
     tables = submit(ctx, write_tables, [item for s in sections for item in s.tables.items()], tmp)
     files = FileWriter(tmp)
     try:
@@ -209,8 +208,7 @@ def write_report(ctx: Any) -> Path:
     # of objects (stage results unpickled on first use, the JSON of the streamed papers, page
     # strings) and makes almost no reference cycles, but each allocation burst triggers full
     # collections that walk every live object: 0.5-1 s of a 1,000-paper report, for no
-    # difference in peak memory. Processes forked meanwhile (background.py) inherit the
-    # setting, so no collection in them copies the memory they share with this one.
+    # difference in peak memory.
     was_enabled = gc.isenabled()
     gc.disable()
     try:

@@ -33,7 +33,7 @@ class Spec:
 
 
 def draw(specs: list[Spec]) -> list[tuple[str, bytes]]:
-    """(path, PNG) of every figure; run in a forked process."""
+    """(path, PNG) of every figure; run in a side process (background.py)."""
     from . import figures
 
     return [(f.path, f.png) for f in (getattr(figures, s.kind)(s.path, *s.args, **s.kwargs) for s in specs)]

@@ -54,7 +54,7 @@ def _previous(out: Path, key: str) -> str | None:
 
 
 def render(state: bytes) -> str:
-    """The page, laid out by pyLDAvis; run in a forked process."""
+    """The page, laid out by pyLDAvis; run in a side process (background.py)."""
     from ..models.topics_ldavis import write_ldavis
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -63,7 +63,7 @@ def render(state: bytes) -> str:
 
 def start_ldavis(ctx: Any, state: bytes) -> tuple[str, Callable[[], str]]:
     """(key, get): ``get()`` returns the page's HTML, the previous report's when its key is
-    the same, else laid out in a forked process meanwhile; it raises what write_ldavis raises
+    the same, else laid out in a side process meanwhile; it raises what write_ldavis raises
     (no pyLDAvis, a model it cannot lay out)."""
     try:
         key = ldavis_key(state)

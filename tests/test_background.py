@@ -1,0 +1,59 @@
+"""Side processes of the report (pipeline/report/background.py): the work runs in a fresh
+interpreter that holds only its inputs, and anything that goes wrong there costs time, not
+the report."""
+from __future__ import annotations
+
+import os
+import types
+
+import psutil
+import pytest
+
+from pipeline.report.background import submit, workers
+
+
+def _pid_and_rss(payload: list[int]) -> tuple[int, float, int]:
+    return os.getpid(), psutil.Process().memory_info().rss / 2**20, sum(payload)
+
+
+def _fail(msg: str) -> None:
+    raise ValueError(msg)
+
+
+def _die() -> None:
+    os._exit(9)  # killed for memory, say: no answer comes back
+
+
+def test_side_process_is_fresh_and_small():
+    ctx = types.SimpleNamespace()
+    ballast = bytearray(300 * 2**20)  # a large driver: a fork would start at this size
+    ballast[::4096] = b"x" * len(ballast[::4096])
+    with workers(ctx):
+        pid, rss, total = submit(ctx, _pid_and_rss, list(range(1000))).result()
+    assert pid != os.getpid()
+    assert total == sum(range(1000))
+    assert rss < 250, f"side process holds {rss:.0f} MB: it carries the driver's memory"
+    del ballast
+
+
+def test_errors_are_raised_where_the_result_is_asked_for():
+    ctx = types.SimpleNamespace()
+    with workers(ctx):
+        job = submit(ctx, _fail, "no figure for 数字食利国")
+        with pytest.raises(ValueError, match="数字食利国"):
+            job.result()
+
+
+def test_lost_or_unpicklable_work_is_redone_inline():
+    ctx = types.SimpleNamespace()
+    with workers(ctx):
+        # a lambda does not pickle: the side process never gets it, and the parent runs it
+        assert submit(ctx, lambda x: x + 1, 41).result() == 42
+        job = submit(ctx, _die)
+        job.fn = lambda: "inline"  # what result() falls back to once the child died unanswered
+        assert job.result() == "inline"
+
+
+def test_outside_workers_the_job_runs_inline():
+    pid, _, total = submit(types.SimpleNamespace(), _pid_and_rss, [1, 2]).result()
+    assert pid == os.getpid() and total == 3
