@@ -75,11 +75,11 @@ def trace(concept: str, out: str | Path | None = None, config: str | Path | None
         vectors = run.result("vectors") or {}
         registry = load_registry(str(resolve(cfg, cfg["concepts"]["registry"])))
         traces = concepts.get("traces", {})
-        from .concepts.trace import resolve_concept
+        from .concepts.trace import public_mention, resolve_concept
 
         name = resolve_concept(concept, registry)
-        if name in traces:
-            return traces[name]
+        if name in traces:  # the stage keeps traces sharing its working mention dicts
+            return {**traces[name], "mentions": [public_mention(m) for m in traces[name]["mentions"]]}
         mentions = find_mentions_many(papers, registry, terms=[concept], cfg=cfg)
         return build_trace(concept, mentions, papers, works, concepts.get("cooccurrence"), vectors.get("w2v"), registry)
     finally:

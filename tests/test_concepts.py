@@ -143,3 +143,19 @@ def test_store_dict_round_trip_gives_same_mentions(registry):
     a = find_mentions(paper, registry)
     b = find_mentions(Paper.from_dict(paper.to_store_dict()).to_store_dict(), registry)
     assert [(m["concept"], m["where"], m["sentence"]) for m in a] == [(m["concept"], m["where"], m["sentence"]) for m in b]
+
+
+def test_compact_mentions_keep_their_kwic_windows(seed_mentions):
+    """The corpus stage keeps a KWIC window as offsets into the sentence; the report and
+    ``litmap trace`` rebuild exactly the window find_mentions gave."""
+    import copy
+
+    from pipeline.concepts.compute import _compact
+    from pipeline.concepts.mentions import kwic_of
+    from pipeline.concepts.trace import public_mention
+
+    kept = _compact(copy.deepcopy(seed_mentions))
+    assert all(isinstance(m["kwic"], tuple) for m in kept)
+    assert [kwic_of(m) for m in kept] == [m["kwic"] for m in seed_mentions]
+    assert [public_mention(m)["kwic"] for m in kept] == [m["kwic"] for m in seed_mentions]
+    assert all(a["sentence"] is b["sentence"] for a, b in zip(kept, kept[1:]) if a["sentence"] == b["sentence"])

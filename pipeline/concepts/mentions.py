@@ -75,6 +75,18 @@ def _kwic(text: str, start: int, end: int, width: int) -> dict[str, str]:
     return {"left": text[max(0, start - width):start], "match": text[start:end], "right": text[end:end + width]}
 
 
+def kwic_of(m: dict[str, Any]) -> dict[str, str]:
+    """A mention's KWIC window {left, match, right}, whether kept whole or as offsets."""
+    k = m.get("kwic")
+    if isinstance(k, dict):
+        return k
+    s, start = m.get("sentence") or "", m.get("start") or 0
+    if isinstance(k, (tuple, list)) and len(k) == 3:
+        a, end, b = k
+        return {"left": s[a:start], "match": s[start:end], "right": s[end:b]}
+    return {"left": "", "match": m.get("surface") or "", "right": ""}
+
+
 def find_mentions(paper: Any, registry: Registry, terms: list[str] | None = None,
                   cfg: dict | None = None, matcher: ConceptMatcher | None = None) -> list[dict[str, Any]]:
     """Every occurrence of a registry concept (or of ``terms`` only) in one paper."""

@@ -29,11 +29,17 @@ def _fallback_tools():
     return seg, lambda toks: content_tokens(toks, stop)
 
 
+def fallback_context(sentence: str) -> list[str]:
+    """Content tokens of a sentence the run did not segment as context (a heading, a funding
+    note): the features stage stores them, so tracing a corpus never loads a second segmenter."""
+    seg, filt = _fallback_tools()
+    return sorted(set(filt(seg.cut(sentence or ""))))
+
+
 def context_of(m: dict[str, Any], name: str) -> list[str]:
     toks = m.get("context_tokens")
     if toks is None:
-        seg, filt = _fallback_tools()
-        toks = filt(seg.cut(m.get("sentence") or ""))
+        toks = fallback_context(m.get("sentence") or "")
     return sorted({t for t in toks if t != name})
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from pipeline.concepts.mentions import kwic_of
 from pipeline.concepts.profiles import build_profiles
 from pipeline.concepts.spread import (
     build_spread,
@@ -94,8 +95,12 @@ def neighbor_terms(name: str, w2v: Any, top: int = 10) -> list[dict[str, Any]]:
         return []
 
 
-def _public(m: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in m.items() if k not in HIDDEN_FIELDS}
+def public_mention(m: dict[str, Any]) -> dict[str, Any]:
+    """A mention as ``litmap trace --json`` shows it: no working fields, the KWIC window whole."""
+    out = {k: v for k, v in m.items() if k not in HIDDEN_FIELDS}
+    if "kwic" in m:
+        out["kwic"] = kwic_of(m)
+    return out
 
 
 def build_trace(concept: str, mentions: list[dict[str, Any]], papers: list[dict[str, Any]],
@@ -139,7 +144,7 @@ def build_trace(concept: str, mentions: list[dict[str, Any]], papers: list[dict[
     return {
         "concept": name,
         "variants": _variants(name, own, registry),
-        "mentions": kept if share else [_public(m) for m in kept],
+        "mentions": kept if share else [public_mention(m) for m in kept],
         "users": users,
         "first_use": first_use(users),
         "spread": spread,

@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup, escape
 
+from ..concepts.mentions import kwic_of
 from .build import ReportSection, cells_table, join, link, render_page, table_html, table_md
 from .links import author_href, concept_slugs, mention_anchor, paper_href
 from .links import slug as slug  # re-exported: the page name of a concept
@@ -111,13 +112,13 @@ def _kwic_table(mentions: list[dict[str, Any]], max_rows: int = 300) -> Markup:
     attribution to the footnote that carries it. (f-strings with ``escape``: see build.cells_table.)"""
     rows = []
     for m in mentions[:max_rows]:
-        k = m.get("kwic") or {}
+        k = kwic_of(m)
         att = "; ".join(_attribution(m["doc_id"], a) for a in m.get("attributed") or [])
         where = link("../" + paper_href(m["doc_id"], mention_anchor(m)), m["where"])
         authors = join("、", (link("../" + author_href(a), a) for a in m.get("doc_authors") or []))
         rows.append(f'<tr><td>{authors}</td><td>{escape(m.get("year") or "")}</td><td>{where}</td>'
-                    f'<td class="kwic">{escape(k.get("left", ""))}<mark>{escape(k.get("match", m["surface"]))}</mark>'
-                    f'{escape(k.get("right", ""))}</td><td>{att}</td></tr>')
+                    f'<td class="kwic">{escape(k["left"])}<mark>{escape(k["match"] or m["surface"])}</mark>'
+                    f'{escape(k["right"])}</td><td>{att}</td></tr>')
     head = "<tr><th>作者 authors</th><th>年 year</th><th>位置 where</th><th>上下文 KWIC</th><th>归属 attributed</th></tr>"
     more = f'<p class="muted">… {len(mentions) - max_rows} more in data/concept_mentions.csv</p>' \
         if len(mentions) > max_rows else ""
