@@ -1,6 +1,7 @@
 """Topics through `litmap run`: reproducible tables, --update folds a new paper in."""
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -73,6 +74,19 @@ def test_update_folds_a_new_paper_into_the_model(tmp_path: Path) -> None:
     # metadata-only records are too short to fit but still get topics
     record_ids = set(docs[docs.source.str.contains("works")].doc_id)
     assert len(record_ids & set(dt.doc_id)) >= len(record_ids) - 2
+    # The pages of papers the new one does not touch are kept from the previous report, and a
+    # kept page is the page a full rewrite of the same report makes.
+    assert "paper pages kept from the previous report" in p.stderr
+    fresh = tmp_path / "fresh"
+    shutil.copytree(d, fresh)
+    shutil.rmtree(fresh / "report")
+    litmap_run(corpus, fresh)
+    pages = sorted((d / "report" / "papers").glob("*.html"))
+    assert len(pages) == len(docs) and pages
+    stamp = re.compile(r"<footer.*?</footer>", re.S)  # when the page was written
+    for page in pages:
+        again = fresh / "report" / "papers" / page.name
+        assert stamp.sub("", page.read_text(encoding="utf-8")) == stamp.sub("", again.read_text(encoding="utf-8")), page.name
     # folding in is cheaper than refitting the models it touches (topics and word2vec)
     cost = {m: timings[m]["topics"] + timings[m]["vectors"] for m in timings}
     assert cost["update"] < cost["refit"], timings

@@ -7,8 +7,11 @@ by ``ctx.iter_papers`` while the pages are written, so a batch of papers is in m
 """
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -118,22 +121,85 @@ def papers_section(ctx: Any) -> ReportSection | None:
                      link(paper_href(d, "concepts"), len(info.mentions)) if info.mentions else 0])
     html = cells_table(["标题 title", "作者 authors", "年 year", "期刊 journal", "脚注 footnotes", "概念提及 concept mentions"],
                        rows, max_rows=500, filter=True)
-    return ReportSection("papers", "文献页面", "Paper pages", f"{len(rows)} 篇文献 papers, 每篇一页 one page each.\n", html,
-                         pages=lambda: paper_pages(ctx, ents, concept_pages))
+    sec = ReportSection("papers", "文献页面", "Paper pages", f"{len(rows)} 篇文献 papers, 每篇一页 one page each.\n", html)
+    sec.pages = lambda: paper_pages(ctx, ents, concept_pages, sec.run_info)
+    return sec
 
 
-def paper_pages(ctx: Any, ents: Entities, concept_pages: dict[str, str]) -> Iterator[tuple[str, str]]:
-    """(path, HTML) of every paper page, rendered as ``ctx.iter_papers`` streams the texts."""
+def _code_hash() -> str:
+    """The code between a paper's data and its page: this module, the page frame and its
+    template, the navigation, the links. (A kept page keeps its "generated" time too.)"""
+    from .. import __version__
+
+    here = Path(__file__).parent
+    h = hashlib.sha1(__version__.encode())
+    for f in ("papers_section.py", "build.py", "links.py", "sections.py", "templates/page.html"):
+        try:
+            h.update((here / f).read_bytes())
+        except OSError:
+            h.update(f.encode())
+    return h.hexdigest()
+
+
+def page_key(ctx: Any, d: str, info: PaperInfo, ents: Entities, concept_pages: dict[str, str], code: str) -> str:
+    """Everything a paper's page is made of but its text, which the file key stands for: equal
+    keys, equal pages. What the page shows of the rest of the corpus (who cites it, the
+    concepts' and topics' pages and labels, which references are papers of the corpus) is in it."""
+    by = Counter(m["concept"] for m in info.mentions)
+    concepts = []
+    for name, n in by.most_common():
+        first = next(m for m in info.mentions if m["concept"] == name)
+        concepts.append((name, n, concept_pages.get(name), mention_anchor(first), first["sentence"][:60]))
+    refs = {str(n): [(r, r.get("matched_doc_id") in ents.papers) for r in rs] for n, rs in info.refs.items()}
+    cited = [(c, n, ents.papers[c].paper["meta"].get("title")) for c, n in info.cited_by]
+    topics = [(str(t), w, ents.topic_labels.get(t)) for t, w in sorted(info.topics.items(), key=lambda kv: str(kv[0]))]
+    parts = [code, list(getattr(ctx, "parse_key", ())), (getattr(ctx, "doc_file", {}).get(d) or ("", ""))[0],
+             info.paper, concepts, refs, cited, topics]
+    return hashlib.sha1(json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _previous_keys(out: Path) -> dict[str, str]:
+    try:
+        keys = json.loads((out / "run.json").read_text(encoding="utf-8")).get("paper_pages") or {}
+        return keys if isinstance(keys, dict) else {}
+    except (OSError, ValueError, AttributeError):
+        return {}
+
+
+def paper_pages(ctx: Any, ents: Entities, concept_pages: dict[str, str],
+                run_info: dict[str, Any] | None = None) -> Iterator[tuple[str, str | bytes]]:
+    """(path, HTML) of every paper page. A page whose key (:func:`page_key`) is the one the
+    previous report wrote it under is copied from that report: ``--update`` adds a paper and
+    leaves the other pages as they were, and reading their texts from the store was most of
+    the report's time. The others are rendered as ``ctx.iter_papers`` streams their texts."""
     ids = list(ents.papers)
+    out = Path(getattr(ctx, "out", "") or ".")
+    code = _code_hash()
+    keys = {d: page_key(ctx, d, ents.papers[d], ents, concept_pages, code) for d in ids}
+    if run_info is not None:
+        run_info["paper_pages"] = keys
+    before = _previous_keys(out) if getattr(ctx, "doc_file", None) else {}
     done: set[str] = set()
-    for text in ctx.iter_papers(ids):
+    for d in ids:
+        if before.get(d) == keys[d]:
+            try:
+                page = (out / paper_href(d)).read_bytes()
+            except OSError:
+                continue
+            done.add(d)
+            yield paper_href(d), page
+    kept = len(done)
+    for text in ctx.iter_papers([d for d in ids if d not in done]):
         d = text["doc_id"]
         if d in ents.papers and d not in done:
             done.add(d)
             yield paper_href(d), paper_page(ents.papers[d], text, ents, concept_pages)
+    if kept and callable(getattr(ctx, "log", None)):
+        ctx.log(f"report: {kept} of {len(ids)} paper pages kept from the previous report")
     missing = [d for d in ids if d not in done]
     if missing and callable(getattr(ctx, "log", None)):
         ctx.log(f"warning: report: no stored text for {len(missing)} papers ({', '.join(missing[:5])}); "
                 "their pages hold the metadata only")
     for d in missing:  # every link to a paper must land on a page, text or not
+        keys.pop(d, None)  # a page without its text is never reused
         yield paper_href(d), paper_page(ents.papers[d], {"sections": [], "footnotes": []}, ents, concept_pages)

@@ -23,7 +23,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-FEATURES_VERSION = "features-1"
+FEATURES_VERSION = "features-2"
 PARTS = ("feat.content", "feat.concepts", "feat.refs", "feat.terms")
 
 _state: dict[str, Any] = {}
@@ -70,6 +70,7 @@ def doc_features(item: tuple[dict[str, Any], dict[str, Any]]) -> dict[str, Any]:
 def _features(paper: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
     from ..concepts.compute import attach_context
     from ..concepts.mentions import find_mentions
+    from ..concepts.profiles import fallback_context
     from ..text.protect import fast_normalize
     from ..text.stopwords import content_tokens
     from ..text.terms import doc_marks
@@ -108,6 +109,9 @@ def _features(paper: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
 
     mentions = find_mentions(paper, st["registry"], cfg=cfg, matcher=st["matcher"])
     attach_context(mentions, {paper["doc_id"]: tokens}, st["registry"], cfg)
+    for m in mentions:
+        if m.get("context_tokens") is None:
+            m["context_tokens"] = fallback_context(m["sentence"])
     concepts: dict[str, Any] = {"mentions": mentions}
     if mentions:
         cits: dict[str, str] = {}
