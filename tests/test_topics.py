@@ -206,3 +206,16 @@ def test_bursts_on_real_years(csl_units):
     assert [(b["start"], b["end"]) for b in hit] == [(2016, 2016)]
     assert hit[0]["weight"] > 0
     assert term_bursts(units[:50], texts[:50], ["金融帝国主义"], {"burst_min_years": 99}) == []
+
+
+def test_update_weighs_new_papers_as_papers(csl_units):
+    """Folding in moves the topics by what the new documents weigh. gensim's default step after
+    a fit let one abstract replace the top terms of half the topics of a 300-abstract model
+    (top-10 overlap 0-2 on 4 of 8 topics) and ten abstracts all of them."""
+    cfg = {"k": 8, "model": "lda"}
+    res = fit_topics(csl_units[:300], cfg)
+    before = {t["topic_id"]: t for t in res.topics}
+    for n_new, least in ((1, 9), (10, 7)):
+        after = {t["topic_id"]: t for t in update_topics(res.state, csl_units[300:300 + n_new], cfg).topics}
+        overlap = [len(set(before[t]["top_terms"][:10]) & set(after[t]["top_terms"][:10])) for t in before]
+        assert min(overlap) >= least, (n_new, overlap)
