@@ -36,7 +36,7 @@ class ReportSection:
     # Extra pages: relative path -> full HTML, or a callable yielding (relative path, HTML) pairs,
     # called once while the report is written: a page per paper or author of a 10,000-paper corpus
     # is rendered, written and dropped one at a time instead of held in one dict.
-    pages: dict[str, str] | Callable[[], Iterable[tuple[str, str]]] = field(default_factory=dict)
+    pages: dict[str, str] | Callable[[], Iterable[tuple[str, str | Path]]] = field(default_factory=dict)
     # Other files (figures): relative path -> bytes or text, or a callable yielding the pairs,
     # called after every page is written, so the work it waits for (in a side process, see
     # background.py) overlaps the pages; it may still add to ``html``.
@@ -44,8 +44,8 @@ class ReportSection:
     run_info: dict[str, Any] = field(default_factory=dict)  # facts kept in run.json for the next report
 
 
-def iter_pages(section: ReportSection) -> Iterable[tuple[str, str]]:
-    """The section's pages as (relative path, HTML) pairs, rendered lazily when they are lazy."""
+def iter_pages(section: ReportSection) -> Iterable[tuple[str, str | Path]]:
+    """The section's pages as (relative path, HTML or a kept file) pairs, rendered lazily when they are lazy."""
     pages = section.pages
     return pages() if callable(pages) else pages.items()
 

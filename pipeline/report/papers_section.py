@@ -167,7 +167,7 @@ def _previous_keys(out: Path) -> dict[str, str]:
 
 
 def paper_pages(ctx: Any, ents: Entities, concept_pages: dict[str, str],
-                run_info: dict[str, Any] | None = None) -> Iterator[tuple[str, str | bytes]]:
+                run_info: dict[str, Any] | None = None) -> Iterator[tuple[str, str | Path]]:
     """(path, HTML) of every paper page. A page whose key (:func:`page_key`) is the one the
     previous report wrote it under is copied from that report: ``--update`` adds a paper and
     leaves the other pages as they were, and reading their texts from the store was most of
@@ -181,13 +181,9 @@ def paper_pages(ctx: Any, ents: Entities, concept_pages: dict[str, str],
     before = _previous_keys(out) if getattr(ctx, "doc_file", None) else {}
     done: set[str] = set()
     for d in ids:
-        if before.get(d) == keys[d]:
-            try:
-                page = (out / paper_href(d)).read_bytes()
-            except OSError:
-                continue
+        if before.get(d) == keys[d] and (out / paper_href(d)).is_file():
             done.add(d)
-            yield paper_href(d), page
+            yield paper_href(d), out / paper_href(d)  # the writer links it into the new report
     kept = len(done)
     for text in ctx.iter_papers([d for d in ids if d not in done]):
         d = text["doc_id"]

@@ -3,11 +3,13 @@
 Creating a file costs about a quarter of a millisecond of kernel time, and a 1,000-paper report
 has over a thousand pages: :class:`FileWriter` writes them from a thread (the system calls
 release the GIL) while the next page renders. The tables (CSV and ``report.xlsx``) are written
-by :func:`write_tables`, run in a forked process (``background.py``).
+by :func:`write_tables`, run in a side process (``background.py``).
 """
 from __future__ import annotations
 
+import os
 import queue
+import shutil
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -38,22 +40,27 @@ class FileWriter:
                 except BaseException as e:  # kept for the caller's thread, which raises it
                     self.error = e
 
-    def _write(self, rel: str, content: str | bytes) -> None:
+    def _write(self, rel: str, content: str | bytes | Path) -> None:
         path = self.root / rel
         if path.parent not in self._made:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._made.add(path.parent)
-        if isinstance(content, bytes):
+        if isinstance(content, Path):  # a page kept from the previous report: linked, not copied
+            try:
+                os.link(content, path)
+            except OSError:  # another file system, or links not allowed
+                shutil.copyfile(content, path)
+        elif isinstance(content, bytes):
             path.write_bytes(content)
         else:
             path.write_text(content, encoding="utf-8")
 
-    def put(self, rel: str, content: str | bytes) -> None:
+    def put(self, rel: str, content: str | bytes | Path) -> None:
         if self.error is not None:
             raise self.error
         self._queue.put((rel, content))
 
-    def write_all(self, items: Iterable[tuple[str, str | bytes]]) -> None:
+    def write_all(self, items: Iterable[tuple[str, str | bytes | Path]]) -> None:
         for rel, content in items:
             self.put(rel, content)
 
