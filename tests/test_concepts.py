@@ -149,6 +149,7 @@ def test_compact_mentions_keep_their_kwic_windows(seed_mentions):
     """The corpus stage keeps a KWIC window as offsets into the sentence; the report and
     ``litmap trace`` rebuild exactly the window find_mentions gave."""
     import copy
+    import itertools
 
     from pipeline.concepts.compute import _compact
     from pipeline.concepts.mentions import kwic_of
@@ -158,4 +159,4 @@ def test_compact_mentions_keep_their_kwic_windows(seed_mentions):
     assert all(isinstance(m["kwic"], tuple) for m in kept)
     assert [kwic_of(m) for m in kept] == [m["kwic"] for m in seed_mentions]
     assert [public_mention(m)["kwic"] for m in kept] == [m["kwic"] for m in seed_mentions]
-    assert all(a["sentence"] is b["sentence"] for a, b in zip(kept, kept[1:]) if a["sentence"] == b["sentence"])
+    assert all(a["sentence"] is b["sentence"] for a, b in itertools.pairwise(kept) if a["sentence"] == b["sentence"])

@@ -83,7 +83,7 @@ def test_update_folds_a_new_paper_into_the_model(tmp_path: Path) -> None:
     litmap_run(corpus, fresh)
     pages = sorted((d / "report" / "papers").glob("*.html"))
     assert len(pages) == len(docs) and pages
-    stamp = re.compile(r"<footer.*?</footer>", re.S)  # when the page was written
+    stamp = re.compile(r"<footer.*?</footer>", re.DOTALL)  # when the page was written
     for page in pages:
         again = fresh / "report" / "papers" / page.name
         assert stamp.sub("", page.read_text(encoding="utf-8")) == stamp.sub("", again.read_text(encoding="utf-8")), page.name

@@ -68,17 +68,14 @@ class Job:
         # and the pipe holds 64 KB, so writing here would stall the pages for that long. The
         # pickler gives up the GIL whenever the pipe is full. The arguments are finished data
         # that nothing changes afterwards.
-        self.sender = threading.Thread(target=self._send, daemon=True)
+        self.sender = threading.Thread(target=self._send, args=(self.proc.stdin,), daemon=True)
         self.sender.start()
 
-    def _send(self) -> None:
-        stdin = self.proc.stdin if self.proc is not None else None
-        if stdin is None:
-            return
+    def _send(self, stdin: Any) -> None:
         try:
             pickle.dump((self.fn, self.args), stdin, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception:  # the child is gone, or the arguments do not pickle: result() redoes it inline
-            pass
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+            return  # the child is gone, or the arguments do not pickle: result() redoes it inline
         finally:
             try:
                 stdin.close()
