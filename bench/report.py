@@ -100,8 +100,8 @@ def main() -> None:
         if len(runs) > 1:
             times = [r[0] for r in runs[1:]]
             print(f"write_report, results loaded: best {min(times):.2f} s, worst {max(times):.2f} s")
-        print(f"peak rss while writing: {max(r[1] for r in runs):.0f} MB; forked workers "
-              f"{max(r[2] for r in runs):.0f} MB (their RSS counts pages shared with this process; 0: no psutil)")
+        print(f"peak rss while writing: {max(r[1] for r in runs):.0f} MB; largest side process "
+              f"{max(r[2] for r in runs):.0f} MB (a fresh interpreter with its inputs, report/background.py; 0: no psutil)")
         if a.profile:
             import cProfile
             import pstats

@@ -4,7 +4,7 @@ Every figure is followed by links to its evidence (topic, author and concept pag
 the passages, KWIC sentences and footnotes).
 
 The section is built from figure *specs* (which drawing function, with what data); the PNGs
-are drawn by ``draw`` in a forked process (``background.py``) while the pages are
+are drawn by ``draw`` in a side process (``background.py``) while the pages are
 written, and collected after them.
 """
 from __future__ import annotations

@@ -5,7 +5,7 @@ as long as the rest of the report. The page depends only on the stored topic sta
 that writes it (``models/topics_ldavis.py``, ``models/topics.py``) and the pyLDAvis version, so
 a hash of those is kept in ``run.json`` (``ldavis_key``); when the previous report in the
 output directory carries the same key, its page is copied instead of laid out again; otherwise
-it is laid out in a forked process (``background.py``) while the pages are written.
+it is laid out in a side process (``background.py``) while the pages are written.
 """
 from __future__ import annotations
 
