@@ -125,12 +125,20 @@ def _kwic_table(mentions: list[dict[str, Any]], max_rows: int = 300) -> Markup:
     return Markup(f"<table data-filter><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>{more}")
 
 
+def _year_from(u: dict[str, Any]) -> str:
+    """Where a user's first year comes from: the paper's metadata, the citing reference, or an
+    inference for a paper that prints no year (see concepts/spread.doc_infos)."""
+    if u.get("year_inferred"):
+        return "推断 inferred"
+    return "题录 metadata" if u.get("role") == "author" else "引文 reference"
+
+
 def _users_table(users: list[dict[str, Any]]) -> Markup:
     rows = [[link("../" + author_href(u["author"], "concepts"), u["author"]), "作者 author" if u.get("role") == "author" else "被引 cited",
-             u.get("first_year"), "推断 inferred" if u.get("year_inferred") else "", u.get("count"),
+             u.get("first_year"), _year_from(u) if u.get("first_year") is not None else "", u.get("count"),
              join(" ", (link("../" + paper_href(d), d) for d in u.get("doc_ids") or [])), u.get("source")]
             for u in users]
-    return cells_table(["作者 author", "角色 role", "首年 first year", "", "次数 count", "文献 papers", "来源 source"], rows)
+    return cells_table(["作者 author", "角色 role", "首年 first year", "年份来源 year from", "次数 count", "文献 papers", "来源 source"], rows)
 
 
 def _spread_table(spread: list[dict[str, Any]]) -> Markup:
