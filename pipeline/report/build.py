@@ -44,6 +44,16 @@ class ReportSection:
     run_info: dict[str, Any] = field(default_factory=dict)  # facts kept in run.json for the next report
 
 
+def previous_run_info(out: Path) -> dict[str, Any]:
+    """The ``run.json`` of the report now in ``out`` ({} if there is none or it is unreadable):
+    what sections kept for the next report (``ReportSection.run_info``) to reuse pages by."""
+    try:
+        info = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return info if isinstance(info, dict) else {}
+
+
 def iter_pages(section: ReportSection) -> Iterable[tuple[str, str | Path]]:
     """The section's pages as (relative path, HTML or a kept file) pairs, rendered lazily when they are lazy."""
     pages = section.pages

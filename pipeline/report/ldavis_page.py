@@ -10,13 +10,13 @@ it is laid out in a side process (``background.py``) while the pages are written
 from __future__ import annotations
 
 import hashlib
-import json
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .background import submit
+from .build import previous_run_info
 
 PAGE = "topics/ldavis.html"
 TITLE = "litmap 主题可视化 topics"
@@ -44,13 +44,12 @@ def ldavis_key(state: bytes) -> str:
 
 def _previous(out: Path, key: str) -> str | None:
     """The previous report's page if it was written from the same inputs."""
+    if previous_run_info(out).get("ldavis_key") != key:
+        return None
     try:
-        info = json.loads((out / "run.json").read_text(encoding="utf-8"))
-        if info.get("ldavis_key") == key:
-            return (out / PAGE).read_text(encoding="utf-8")
-    except (OSError, ValueError, AttributeError):
-        pass
-    return None
+        return (out / PAGE).read_text(encoding="utf-8")
+    except OSError:
+        return None
 
 
 def render(state: bytes) -> str:

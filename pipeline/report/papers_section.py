@@ -16,7 +16,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-from .build import ReportSection, cells_table, join, link, render_page
+from .build import ReportSection, cells_table, join, link, previous_run_info, render_page
 from .entities import Entities, PaperInfo, build_entities_cached
 from .links import author_href, concept_slugs, mention_anchor, paper_href, topic_href
 
@@ -76,6 +76,12 @@ def _footnotes(info: PaperInfo, text: dict[str, Any], ents: Entities) -> Markup:
     return Markup("".join(items))
 
 
+def _concept_uses(info: PaperInfo) -> list[tuple[str, int, dict[str, Any]]]:
+    """(concept, mentions, first mention) of a paper, most used first: its page's concept table."""
+    by = Counter(m["concept"] for m in info.mentions)
+    return [(name, n, next(m for m in info.mentions if m["concept"] == name)) for name, n in by.most_common()]
+
+
 def paper_page(info: PaperInfo, text: dict[str, Any], ents: Entities, concept_pages: dict[str, str]) -> str:
     """``info.paper`` is the head (metadata); ``text`` the full paper (sections, footnotes, citations)."""
     p = info.paper
@@ -86,12 +92,8 @@ def paper_page(info: PaperInfo, text: dict[str, Any], ents: Entities, concept_pa
             link(R + paper_href(d, f"fn{n}"), f"{ents.papers[d].paper['meta'].get('title') or d} 注{n}")
             for d, n in info.cited_by)) + Markup("</p>")
     if info.mentions:
-        by = Counter(m["concept"] for m in info.mentions)
-        rows = []
-        for name, n in by.most_common():
-            first = next(m for m in info.mentions if m["concept"] == name)
-            rows.append([link(R + concept_pages[name], name) if name in concept_pages else name, n,
-                         link("#" + mention_anchor(first), first["sentence"][:60])])
+        rows = [[link(R + concept_pages[name], name) if name in concept_pages else name, n,
+                 link("#" + mention_anchor(first), first["sentence"][:60])] for name, n, first in _concept_uses(info)]
         secs.append(ReportSection("concepts", "概念", "Concepts", html=cells_table(
             ["概念 concept", "次数 mentions", "首处 first occurrence"], rows)))
     if info.topics:
@@ -145,11 +147,8 @@ def page_key(ctx: Any, d: str, info: PaperInfo, ents: Entities, concept_pages: d
     """Everything a paper's page is made of but its text, which the file key stands for: equal
     keys, equal pages. What the page shows of the rest of the corpus (who cites it, the
     concepts' and topics' pages and labels, which references are papers of the corpus) is in it."""
-    by = Counter(m["concept"] for m in info.mentions)
-    concepts = []
-    for name, n in by.most_common():
-        first = next(m for m in info.mentions if m["concept"] == name)
-        concepts.append((name, n, concept_pages.get(name), mention_anchor(first), first["sentence"][:60]))
+    concepts = [(name, n, concept_pages.get(name), mention_anchor(first), first["sentence"][:60])
+                for name, n, first in _concept_uses(info)]
     refs = {str(n): [(r, r.get("matched_doc_id") in ents.papers) for r in rs] for n, rs in info.refs.items()}
     cited = [(c, n, ents.papers[c].paper["meta"].get("title")) for c, n in info.cited_by]
     topics = [(str(t), w, ents.topic_labels.get(t)) for t, w in sorted(info.topics.items(), key=lambda kv: str(kv[0]))]
@@ -158,27 +157,21 @@ def page_key(ctx: Any, d: str, info: PaperInfo, ents: Entities, concept_pages: d
     return hashlib.sha1(json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _previous_keys(out: Path) -> dict[str, str]:
-    try:
-        keys = json.loads((out / "run.json").read_text(encoding="utf-8")).get("paper_pages") or {}
-        return keys if isinstance(keys, dict) else {}
-    except (OSError, ValueError, AttributeError):
-        return {}
-
-
 def paper_pages(ctx: Any, ents: Entities, concept_pages: dict[str, str],
                 run_info: dict[str, Any] | None = None) -> Iterator[tuple[str, str | Path]]:
-    """(path, HTML) of every paper page. A page whose key (:func:`page_key`) is the one the
-    previous report wrote it under is copied from that report: ``--update`` adds a paper and
-    leaves the other pages as they were, and reading their texts from the store was most of
-    the report's time. The others are rendered as ``ctx.iter_papers`` streams their texts."""
+    """(path, HTML or kept file) of every paper page. A page whose key (:func:`page_key`) is the
+    one the previous report wrote it under is kept from that report (the writer links it):
+    ``--update`` adds a paper and leaves the other pages as they were, and reading their texts
+    from the store was most of the report's time. The others are rendered as
+    ``ctx.iter_papers`` streams their texts."""
     ids = list(ents.papers)
     out = Path(getattr(ctx, "out", "") or ".")
     code = _code_hash()
     keys = {d: page_key(ctx, d, ents.papers[d], ents, concept_pages, code) for d in ids}
     if run_info is not None:
         run_info["paper_pages"] = keys
-    before = _previous_keys(out) if getattr(ctx, "doc_file", None) else {}
+    before = previous_run_info(out).get("paper_pages") if getattr(ctx, "doc_file", None) else None
+    before = before if isinstance(before, dict) else {}
     done: set[str] = set()
     for d in ids:
         if before.get(d) == keys[d] and (out / paper_href(d)).is_file():
