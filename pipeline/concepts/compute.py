@@ -174,7 +174,7 @@ def _doc_stub(head: dict[str, Any], part: dict[str, Any] | None) -> dict[str, An
             "footnotes": [{"n": int(n), "text": t} for n, t in (part.get("footnotes") or {}).items()]}
 
 
-def _compact(mentions: list[dict[str, Any]], drop: tuple[str, ...] = ()) -> list[dict[str, Any]]:
+def _compact(mentions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Mentions of one document as decoded from the store, with repeated values shared: the
     document's title and author list are one object, names and tokens are interned, and the
     KWIC window is kept as three offsets into the sentence (see :func:`kwic_of`). Decoded JSON
@@ -183,8 +183,6 @@ def _compact(mentions: list[dict[str, Any]], drop: tuple[str, ...] = ()) -> list
 
     shared: dict[Any, Any] = {}
     for m in mentions:
-        for k in drop:
-            m.pop(k, None)
         for k in ("concept", "term", "surface", "where"):
             if isinstance(m.get(k), str):
                 m[k] = sys.intern(m[k])
@@ -197,7 +195,7 @@ def _compact(mentions: list[dict[str, Any]], drop: tuple[str, ...] = ()) -> list
             m["context_tokens"] = shared.setdefault(("c", tuple(m["context_tokens"])),
                                                     [sys.intern(t) for t in m["context_tokens"]])
         k = m.get("kwic")
-        if isinstance(k, dict) and m.get("sentence") and m["sentence"][m["start"]:].startswith(k["match"]):
+        if isinstance(k, dict) and m.get("sentence") and m["sentence"].startswith(k["match"], m["start"]):
             end = m["start"] + len(k["match"])
             m["kwic"] = (m["start"] - len(k["left"]), end, end + len(k["right"]))
     return mentions
