@@ -69,9 +69,11 @@ class LdaBackend:
             # its default step after a fit (about 0.2 at 1,000 papers) over 10 passes let one
             # paper rewrite the topics it touched (labels changed on 706 of 1,004 paper pages).
             # With this step the new documents count as what they are: a few more documents.
+            # gensim's step is (offset + num_updates / chunksize) ** -decay, with the chunksize
+            # passed here: one chunk holding every new document, so one step.
             n_fit = max(float(model.state.numdocs), 1.0)
-            chunk = max(int(model.chunksize or len(bows)), 1)
+            chunk = max(int(model.chunksize or 1), len(bows))
             target = (n_fit + len(bows)) / len(bows)  # 1 / rho, with decay 1
             model.update(bows, passes=1, decay=1.0, offset=target - model.num_updates / chunk, update_every=1,
-                         chunksize=max(chunk, len(bows)))
+                         chunksize=chunk)
         return model
