@@ -73,8 +73,8 @@ class Store:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             # DuckDB's buffer pool defaults to 80% of RAM and keeps every block a run has read;
-            # a run streams each cached result once, so a small pool costs no speed and keeps
-            # the driver's memory flat on a large corpus.
+            # a run streams each cached result once, so a small pool keeps the driver smaller for
+            # little speed (a pass over 10,000 feature parts: 7.0 s at 512MB, 7.8 s at 128MB).
             self.con = duckdb.connect(str(self.path), config={"memory_limit": memory_limit} if memory_limit else {})
         except duckdb.IOException as e:
             raise StoreBusy(f"the store {self.path} is in use by another process (one litmap run at a time): {e}") from e
