@@ -21,11 +21,14 @@ def cmd_run(a: argparse.Namespace) -> int:
     failed = [f for f in ctx.files if f.status == "failed"]
     for f in failed:
         print(f"failed: {f.source}: {f.error}", file=sys.stderr)
+    for msg in ctx.failed_sections:
+        print(f"failed: {msg}", file=sys.stderr)
     print(f"litmap run: {s['n_documents']} documents from {s['n_files']} files; processed {s['n_processed']}, "
           f"cached {s['n_cached']}, failed {s['n_failed']}, skipped {s['n_skipped']}; "
           f"added {s['n_added']}, changed {s['n_changed']}, removed {s['n_removed']}; "
-          f"{s['seconds']:.1f} s; mode {ctx.mode}; report: {ctx.out}/index.html")
-    return 1 if (a.strict and failed) else 0
+          f"{s['seconds']:.1f} s; mode {ctx.mode}; report: {ctx.out}/index.html"
+          + (f"; {len(ctx.failed_sections)} report section(s) failed" if ctx.failed_sections else ""))
+    return 1 if (a.strict and (failed or ctx.failed_sections)) else 0
 
 
 def cmd_parse(a: argparse.Namespace) -> int:
@@ -120,7 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--workers", type=int, default=None)
     r.add_argument("--executor", choices=["local", "dask"], default=None)
     r.add_argument("--scheduler", default=None, help="dask scheduler address (default: a LocalCluster)")
-    r.add_argument("--strict", action="store_true", help="exit 1 if any file failed")
+    r.add_argument("--strict", action="store_true", help="exit 1 if any file or report section failed")
     r.add_argument("--update", action="store_true", help="fold new papers into the stored models instead of refitting")
     r.set_defaults(func=cmd_run)
 
@@ -153,7 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from .config import ConfigError
-    from .store.db import StoreBusy
+    from .report.outdir import OutputDirError
+    from .store.db import StoreError
 
     parser = build_parser()
     a = parser.parse_args(argv)
@@ -162,9 +166,12 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as e:
         print(f"litmap: {e}", file=sys.stderr)
         return 2
-    except StoreBusy as e:
+    except OutputDirError as e:
         print(f"litmap: {e}", file=sys.stderr)
-        return 1
+        return 2
+    except StoreError as e:  # busy: 1 (try again later); damaged or not writable: 2 (a setup error)
+        print(f"litmap: {e}", file=sys.stderr)
+        return e.exit_status
     except BrokenPipeError:
         return 0
 

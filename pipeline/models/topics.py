@@ -203,7 +203,8 @@ def fit_topics_stream(source: Callable[[], Iterable[TopicUnit]], cfg: dict | Non
         cited.append(is_citation_like(u.text, thr))
     mask = _mask_from(lengths, cited, cfg)
     if sum(mask) < 2:
-        raise TooLittleText("topic model needs at least two units with content tokens")
+        raise TooLittleText(f"too little text for a topic model: {sum(mask)} unit(s) with content words "
+                            f"({sum(lengths):,} content tokens in all), needs at least 2")
     fit_ids = _bottom_k([(m.unit_id, n) for m, n, k in zip(metas, lengths, mask) if k],
                         int(cfg.get("fit_max_tokens", 10**12)))
     dictionary = Dictionary()

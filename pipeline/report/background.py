@@ -55,7 +55,8 @@ class Job:
     def _start(self) -> None:
         read_fd, write_fd = os.pipe()
         try:
-            self.proc = subprocess.Popen([sys.executable, "-m", __name__, str(write_fd)], stdin=subprocess.PIPE,
+            self.proc = subprocess.Popen([sys.executable, "-m", __name__, str(write_fd), str(os.getpid())],
+                                         stdin=subprocess.PIPE,
                                          pass_fds=(write_fd,), env=_env(), close_fds=True)
         except OSError:  # no process to be had (limits, memory): run inline on result()
             os.close(read_fd)
@@ -135,8 +136,12 @@ def workers(ctx: Any) -> Iterator[None]:
             job.cancel()
 
 
-def _serve(answer_fd: int) -> None:
+def _serve(answer_fd: int, parent_pid: int | None = None) -> None:
     """The side process: one call read from stdin, its outcome written to ``answer_fd``."""
+    if parent_pid is not None:
+        from ..runner.lifeline import follow_parent
+
+        follow_parent(parent_pid)  # a killed driver wants no figures: end with it
     answer = os.fdopen(answer_fd, "wb")
     os.dup2(2, 1)  # whatever the work prints goes to stderr, never into the answer
     try:
@@ -158,4 +163,4 @@ def _serve(answer_fd: int) -> None:
 
 
 if __name__ == "__main__":
-    _serve(int(sys.argv[1]))
+    _serve(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else None)

@@ -42,6 +42,12 @@ class ReportSection:
     # background.py) overlaps the pages; it may still add to ``html``.
     files: dict[str, bytes | str] | Callable[[], Iterable[tuple[str, bytes | str]]] = field(default_factory=dict)
     run_info: dict[str, Any] = field(default_factory=dict)  # facts kept in run.json for the next report
+    failed: list[str] = field(default_factory=list)  # what of this section failed ("section failed" boxes)
+
+
+def failed_sections(sections: list[ReportSection]) -> list[str]:
+    """Every failure shown in the report, one message each (``--strict`` exits 1 on any)."""
+    return [msg for s in sections for msg in s.failed]
 
 
 def previous_run_info(out: Path) -> dict[str, Any]:
@@ -52,6 +58,12 @@ def previous_run_info(out: Path) -> dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return info if isinstance(info, dict) else {}
+
+
+def empty_note(reason: str) -> tuple[Markup, str]:
+    """Why a model's part of the report is empty (a small or odd corpus), as HTML and Markdown:
+    a reader sees the reason where the model's tables would be, not a missing section."""
+    return Markup('<p class="empty">{}</p>').format(f"空 empty: {reason}"), f"> 空 empty: {reason}\n\n"
 
 
 def iter_pages(section: ReportSection) -> Iterable[tuple[str, str | Path]]:
@@ -151,7 +163,7 @@ def _build_section(build: Callable[[Any], ReportSection | None], ctx: Any) -> Re
         if callable(log):
             log("warning: " + msg + "\n" + traceback.format_exc(limit=3))
         return ReportSection(f"error-{name}", f"{name}（生成失败）", "section failed", md=f"> {msg}\n",
-                             html=Markup('<p class="failed">{}</p>').format(msg))
+                             html=Markup('<p class="failed">{}</p>').format(msg), failed=[msg])
 
 
 def _guarded(section: ReportSection, items: Callable[[], Iterable[tuple[str, Any]]], ctx: Any,
@@ -166,6 +178,7 @@ def _guarded(section: ReportSection, items: Callable[[], Iterable[tuple[str, Any
 
         msg = f"report {what} of {section.key} failed: {e.__class__.__name__}: {e}"
         section.html = Markup(section.html) + Markup('<p class="failed">{}</p>').format(msg)
+        section.failed.append(msg)
         log = getattr(ctx, "log", None)
         if callable(log):
             log("warning: " + msg + "\n" + traceback.format_exc(limit=3))
@@ -201,41 +214,50 @@ def _write_sections(ctx: Any, tmp: Path) -> list[ReportSection]:
     (tmp / "report.md").write_text("\n".join(md), encoding="utf-8")
     save_summary(ctx, tmp / "summary.json")
     tables.result()
+    if hasattr(ctx, "failed_sections"):
+        ctx.failed_sections = failed_sections(sections)
     return sections
 
 
 def write_report(ctx: Any) -> Path:
+    """Build the report in a sibling folder and swap it in whole (see ``outdir.py``): a run
+    killed while writing leaves the previous report as it was."""
     from .background import workers
+    from .outdir import GENERATOR, new_build_dir, swap_in
 
     started = time.time()
     out = Path(ctx.out)
-    # Rebuild into a fresh directory and swap, so a report is never half old, half new.
-    tmp = out.with_name(out.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    (tmp / "data").mkdir(parents=True)
-    shutil.copytree(ASSETS, tmp / "assets", ignore=shutil.ignore_patterns("__pycache__", "*.py"))
-    # No cyclic garbage collection while the report is written. The report allocates millions
-    # of objects (stage results unpickled on first use, the JSON of the streamed papers, page
-    # strings) and makes almost no reference cycles, but each allocation burst triggers full
-    # collections that walk every live object: 0.5-1 s of a 1,000-paper report, for no
-    # difference in peak memory.
-    was_enabled = gc.isenabled()
-    gc.disable()
+    tmp = new_build_dir(out)
     try:
-        with workers(ctx):
-            sections = _write_sections(ctx, tmp)
-    finally:
-        if was_enabled:
-            gc.enable()
-    (tmp / "index.html").write_text(render_page("litmap 文献图谱报告", "litmap report", sections), encoding="utf-8")
-    (tmp / "run.json").write_text(json.dumps({
-        "run_id": ctx.run_id, "corpus": str(ctx.corpus), "store": str(ctx.store.path.resolve()),
-        "mode": ctx.mode, "stats": ctx.stats, "changes": ctx.changes, "stage_hashes": ctx.stage_hashes,
-        "report_hash": getattr(ctx, "report_hash", ""), **{k: v for s in sections for k, v in s.run_info.items()},
-        "parse_key": list(ctx.parse_key), "files": [[f.source, f.key] for f in ctx.files if f.status == "ok"],
-        "timings": {k: round(v, 3) for k, v in ctx.timings.items()}}, ensure_ascii=False, indent=1), encoding="utf-8")
-    if out.exists():
-        shutil.rmtree(out)
-    tmp.rename(out)
+        (tmp / "data").mkdir()
+        shutil.copytree(ASSETS, tmp / "assets", ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+        # No cyclic garbage collection while the report is written. The report allocates millions
+        # of objects (stage results unpickled on first use, the JSON of the streamed papers, page
+        # strings) and makes almost no reference cycles, but each allocation burst triggers full
+        # collections that walk every live object: 0.5-1 s of a 1,000-paper report, for no
+        # difference in peak memory.
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            with workers(ctx):
+                sections = _write_sections(ctx, tmp)
+        finally:
+            if was_enabled:
+                gc.enable()
+        (tmp / "index.html").write_text(render_page("litmap 文献图谱报告", "litmap report", sections), encoding="utf-8")
+        entries = sorted({p.name for p in tmp.iterdir()} | {"run.json"})
+        (tmp / "run.json").write_text(json.dumps({
+            "generator": GENERATOR, "version": __version__,
+            "run_id": ctx.run_id, "corpus": str(ctx.corpus), "store": str(ctx.store.path.resolve()),
+            "mode": ctx.mode, "stats": ctx.stats, "changes": ctx.changes, "stage_hashes": ctx.stage_hashes,
+            "report_hash": getattr(ctx, "report_hash", ""), **{k: v for s in sections for k, v in s.run_info.items()},
+            "failed_sections": failed_sections(sections),
+            "parse_key": list(ctx.parse_key), "files": [[f.source, f.key] for f in ctx.files if f.status == "ok"],
+            "entries": [e for e in entries if e != ".litmap-partial"],
+            "timings": {k: round(v, 3) for k, v in ctx.timings.items()}}, ensure_ascii=False, indent=1), encoding="utf-8")
+        swap_in(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
     getattr(ctx, "timings", {})["report_write"] = time.time() - started
     return out

@@ -13,7 +13,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from ..concepts.mentions import kwic_of
-from .build import ReportSection, cells_table, join, link, render_page, table_html, table_md
+from .build import ReportSection, cells_table, empty_note, join, link, render_page, table_html, table_md
 from .links import author_href, concept_slugs, mention_anchor, paper_href
 from .links import slug as slug  # re-exported: the page name of a concept
 
@@ -216,10 +216,20 @@ def concepts_section(ctx: Any) -> ReportSection | None:
                                    "first_use": lambda r: author_href(r["first_use"]) if isinstance(r["first_use"], str) and r["first_use"] else None,
                                    "spread_edges": lambda r: href_of[r["concept"]] + "#spread"}, filter=True)
     md = table_md(show)
+    if not len(mentions):
+        h, m = empty_note("no tracked concept occurs in this corpus: none of the concepts of concepts.registry "
+                          "is mentioned; add the corpus's own concepts there to trace them")
+        html, md = h + html, m + md
     coin = pd.DataFrame(res.get("coinages") or [])
     if len(coin):
         html += Markup("<h3>新造词 <span class=\"en\">New coinages</span></h3>") + table_html(coin)
         md += "\n### 新造词 New coinages\n\n" + table_md(coin)
     if cooc is not None and len(cooc):
         html += Markup("<h3>最强共现 <span class=\"en\">Strongest co-occurrences</span></h3>") + table_html(cooc.head(30))
+    else:
+        cc = ctx.cfg.get("cooccurrence") or {}
+        h, m = empty_note(f"no co-occurrence: no pair of terms occurs together in a {cc.get('window', 'sentence')} "
+                          f"{cc.get('min_count', 2)} times or more (cooccurrence.min_count)")
+        html += Markup("<h3>最强共现 <span class=\"en\">Strongest co-occurrences</span></h3>") + h
+        md += "\n" + m
     return ReportSection("concepts", "概念追踪", "Concept traces", md, html, tables, pages)

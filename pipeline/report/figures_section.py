@@ -17,7 +17,7 @@ from typing import Any
 from markupsafe import Markup
 
 from .background import submit
-from .build import ReportSection
+from .build import ReportSection, empty_note
 from .entities import build_entities_cached
 from .links import author_href, concept_slugs, topic_href
 
@@ -137,7 +137,8 @@ def figures_section(ctx: Any) -> ReportSection | None:
         html += Markup('<p class="muted">蓝: 被引 cited · 橙: 语料作者 corpus authors · 灰: 经典 classics · '
                        '证据 evidence: <a href="data/references.csv">references.csv</a></p>')
     if not html:
-        return None
+        h, md = empty_note("no figure to draw: no dated topics, concept uses or citations in this corpus")
+        return ReportSection("figures", "图表", "Figures", md, h)
     sec = ReportSection("figures", "图表", "Figures", html=html)
     if figs:
         job = submit(ctx, draw, figs)

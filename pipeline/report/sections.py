@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup, escape
 
-from .build import ReportSection, table_html, table_md
+from .build import ReportSection, empty_note, table_html, table_md
 from .entities import build_entities_cached
 from .links import paper_href
 
@@ -121,12 +121,30 @@ def similar_papers(ctx: Any) -> ReportSection | None:
                          columns=["term", "kind", "freq", "n_docs", "first_seen", "first_doc", "known", "concept",
                                   "score", "example"])
     html = Markup("<h3>最相似的文献 <span class=\"en\">Most similar papers (TF-IDF + LSA cosine)</span></h3>")
+    md = "### 最相似的文献 (Most similar papers)\n\n"
+    n_docs = len(vec.get("docs") or [])
+    if sim.empty:
+        h, m = empty_note(f"similar papers need at least 2 documents with content words; this corpus has {n_docs}"
+                          if n_docs < 2 else "no two documents share terms found in vectors.lsa.min_df papers")
+        html, md = html + h, md + m
     html += table_html(sim[sim["rank"] <= 3], 150, links={"title": lambda r: paper_href(r["doc_id"]),
                                                          "similar_title": lambda r: paper_href(r["similar_doc_id"])})
+    md += table_md(sim[sim["rank"] <= 1])
+    why_no_w2v = (vec.get("notes") or {}).get("word2vec")
+    if why_no_w2v:
+        h, m = empty_note(why_no_w2v + "; concept pages list no word2vec neighbours")
+        html += Markup("<h3>词向量 <span class=\"en\">word2vec</span></h3>") + h
+        md += "\n### 词向量 (word2vec)\n\n" + m
     html += Markup("<h3>候选新术语 <span class=\"en\">Term candidates (promote with one line in configs/concepts.yaml)"
-                   "</span></h3>") + table_html(terms, 100)
-    md = "### 最相似的文献 (Most similar papers)\n\n" + table_md(sim[sim["rank"] <= 1]) + \
-         "\n### 候选新术语 (Term candidates)\n\n" + table_md(terms, 30)
+                   "</span></h3>")
+    md += "\n### 候选新术语 (Term candidates)\n\n"
+    if terms.empty:
+        tc = ctx.cfg.get("terms") or {}
+        h, m = empty_note("no term candidates: no quoted or dash-marked coinage and no phrase occurs "
+                          f"{tc.get('min_count', 2)} times or more (terms.min_count)")
+        html, md = html + h, md + m
+    html += table_html(terms, 100)
+    md += table_md(terms, 30)
     return ReportSection("similar", "相似文献与新术语", "Similar papers and term candidates", md, html,
                          {"similar_papers": sim, "term_candidates": terms})
 

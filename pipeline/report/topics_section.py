@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from .build import ReportSection, link, render_page, table_html, table_md
+from .build import ReportSection, empty_note, link, render_page, table_html, table_md
 from .ldavis_page import PAGE, start_ldavis
 from .links import author_href, paper_href
 
@@ -56,8 +56,14 @@ def topic_page(t: dict[str, Any], res: Any, doc_titles: dict[str, str]) -> str:
 
 def topics_section(ctx: Any) -> ReportSection | None:
     res_all = ctx.results.get("topics")
-    if not res_all or res_all.get("result") is None:
+    if not res_all:
         return None
+    if res_all.get("result") is None:
+        # Too little text to model: the section says why, and the contract's tables exist, empty.
+        html, md = empty_note(res_all.get("note") or "no topic model was fitted")
+        return ReportSection("topics", "主题", "Topics", md, html,
+                             {"topics": pd.DataFrame(columns=TOPIC_COLUMNS),
+                              "doc_topics": pd.DataFrame(columns=DOC_TOPIC_COLUMNS)})
     res = res_all["result"]
     topics = pd.DataFrame([{**t, "top_terms": ";".join(t["top_terms"])} for t in res.topics], columns=TOPIC_COLUMNS)
     doc_topics = pd.DataFrame(res.doc_topics, columns=DOC_TOPIC_COLUMNS)

@@ -79,13 +79,33 @@ def compute_vectors(ctx: Any) -> dict[str, Any]:
     sents = sample_sentences(ctx.iter_part("feat.content"), int(w2.get("max_tokens", 2_000_000)),
                              on_doc=lambda d, c: lsa.add(d, doc_bag(c)))
     model = None
-    if sents:
+    why_not = word2vec_shortfall(sents, w2)
+    if why_not is None:
         model = train_word2vec(sents, vector_size=int(w2.get("vector_size", 100)), window=int(w2.get("window", 5)),
                                min_count=int(w2.get("min_count", 2)), seed=int(w2.get("seed", 1)), workers=1,
                                epochs=int(w2.get("epochs", 20)))
+    else:
+        ctx.log(f"vectors: {why_not}")
     lsa.fit()
     return {"w2v": model, "lsa": lsa, "similar": lsa.similar(), "docs": lsa.doc_ids, "doc_ids": list(ctx.doc_ids),
-            "mode": "refit"}
+            "mode": "refit", "notes": {"word2vec": why_not} if why_not else {}}
+
+
+def word2vec_shortfall(sents: list[list[str]], w2: dict[str, Any]) -> str | None:
+    """Why no word2vec model is trained on these sentences, or None when one can be: below
+    ``vectors.word2vec.min_tokens`` the neighbours would be noise, and a vocabulary where no
+    word reaches ``min_count`` is one gensim refuses to train on at all."""
+    from collections import Counter
+
+    n = sum(len(s) for s in sents)
+    need = int(w2["min_tokens"])
+    if n < need:
+        return f"too little text for a word2vec model: {n:,} tokens, needs {need:,} (vectors.word2vec.min_tokens)"
+    min_count = int(w2.get("min_count", 2))
+    counts = Counter(t for s in sents for t in s)
+    if not any(c >= min_count for c in counts.values()):
+        return f"no word occurs {min_count} times, so word2vec has no vocabulary (vectors.word2vec.min_count)"
+    return None
 
 
 def update_vectors(ctx: Any, previous: dict[str, Any]) -> dict[str, Any]:

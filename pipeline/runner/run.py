@@ -57,6 +57,7 @@ class RunContext:
     doc_ids: list[str] = field(default_factory=list)  # sorted ids of documents with tokens and features
     new_doc_ids: list[str] = field(default_factory=list)  # documents no stored corpus result has seen
     report_hash: str = ""  # hash of everything the report shows; equal hashes -> the same pages
+    failed_sections: list[str] = field(default_factory=list)  # report parts that failed ("section failed" boxes)
 
     def log(self, msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
@@ -293,15 +294,21 @@ def _changes(ctx: RunContext) -> None:
 
 def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, workers: int | None = None,
         executor: str | None = None, scheduler: str | None = None, update: bool = False) -> RunContext:
+    from ..report.outdir import prepare
+
     started = time.time()
     corpus = Path(corpus)
+    out_dir = Path(out or cfg["report"]["out"])
+    # Before the store is opened or a file read: a report folder holding the user's own files
+    # is refused (OutputDirError), and what a killed run left beside it is cleaned up.
+    prepare(out_dir, lambda msg: print(msg, file=sys.stderr, flush=True))
     store = Store(resolve(cfg, cfg["store"]["path"]), cfg["store"].get("memory_limit"))
     executor = executor or cfg["runner"].get("executor", "local")
     scheduler = scheduler or cfg["runner"].get("scheduler")
     workers = default_workers(workers or cfg["runner"].get("workers"))
     config_hash = stable_hash({k: v for k, v in cfg.items() if not k.startswith("_")})
     run_id = store.start_run(str(corpus.resolve()), config_hash, "update" if update else "refit")
-    ctx = RunContext(cfg, store, run_id, corpus.resolve(), Path(out or cfg["report"]["out"]),
+    ctx = RunContext(cfg, store, run_id, corpus.resolve(), out_dir,
                      mode="update" if update else "refit")
     try:
         t = time.time()
@@ -352,20 +359,21 @@ def _reuse_report(ctx: RunContext) -> bool:
     The pages of an unchanged corpus are the same but for the run number, and rewriting them
     is most of a re-run's time.
     """
-    import json
+    from ..report.outdir import GENERATOR, read_run_info, write_json_atomic
 
     ctx.report_hash = report_hash(ctx)
-    info_path = ctx.out / "run.json"
-    if any(ctx.changes.get(k) for k in ("added", "changed", "removed")) or not info_path.is_file():
+    if any(ctx.changes.get(k) for k in ("added", "changed", "removed")):
         return False
-    try:
-        info = json.loads(info_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    info = read_run_info(ctx.out)
+    if info is None or info.get("report_hash") != ctx.report_hash or info.get("store") != str(ctx.store.path.resolve()):
         return False
-    if info.get("report_hash") != ctx.report_hash or info.get("store") != str(ctx.store.path.resolve()):
-        return False
-    info.update({"run_id": ctx.run_id, "stats": ctx.stats, "changes": ctx.changes, "report_reused_from": info["run_id"]})
-    info_path.write_text(json.dumps(info, ensure_ascii=False, indent=1), encoding="utf-8")
+    info.update({"generator": GENERATOR, "run_id": ctx.run_id, "stats": ctx.stats, "changes": ctx.changes,
+                 "report_reused_from": info["run_id"]})
+    # The kept pages show the same failures as when they were written.
+    ctx.failed_sections = list(info.get("failed_sections") or [])
+    # Replaced, not rewritten in place: a kill mid-write must not leave half a run.json, which
+    # would no longer mark the folder as litmap's.
+    write_json_atomic(ctx.out / "run.json", info)
     ctx.log(f"report: nothing changed since run {info['report_reused_from']}, pages kept")
     return True
 

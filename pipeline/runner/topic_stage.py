@@ -160,10 +160,11 @@ def compute_topics(ctx: Any) -> dict[str, Any]:
     source = unit_source(ctx, unit, heads)
     try:
         result = fit_topics_stream(source, cfg, evidence=paragraph_evidence(ctx) if unit != "paragraph" else None)
-    except TooLittleText:
+    except TooLittleText as e:
         # Too little text to model (one paragraph, or records with no words): say so, go on.
+        ctx.log(f"topics: {e}")
         return {"unit": unit, "result": None, "authors": [], "doc_ids": list(ctx.doc_ids),
-                "note": f"no topic model: fewer than two {unit} units with content words"}
+                "note": f"{e} (unit: {unit})"}
     result = _with_twins(result, twins)
     # The fitted units carry their documents' authors; one unit per paper is enough for them
     # (paragraphs of one paper share its authors) and keeps the author-topic fit small.

@@ -13,6 +13,7 @@ all their inputs). A changed stage version or config simply misses the cache.
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import time
 from contextlib import contextmanager
@@ -60,25 +61,80 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
-class StoreBusy(Exception):
-    """The DuckDB file is locked by another process."""
+class StoreError(Exception):
+    """The store cannot be opened; the message names the file and what to do, ``exit_status`` is
+    what ``litmap`` exits with."""
+
+    exit_status = 2
+
+
+class StoreBusy(StoreError):
+    """The DuckDB file is locked by another process: wait and run again (exit 1)."""
+
+    exit_status = 1
+
+
+class StoreCorrupt(StoreError):
+    """The file is not a DuckDB database, or a damaged one (exit 2: a setup error)."""
+
+
+class StoreNotWritable(StoreError):
+    """The store's folder or file cannot be created or written (exit 2: a setup error)."""
 
 
 DOC_TABLES = ("documents", "sections", "paragraphs", "sentences", "footnotes", "refs", "warnings")
+
+# DuckDB raises one IOException for all of these; its message is what tells them apart.
+_BUSY = ("could not set lock", "conflicting lock")
+_NOT_WRITABLE = ("permission denied", "read-only file system", "not a directory", "is a directory",
+                 "operation not permitted", "no space left")
+
+
+def _classify(path: Path, e: BaseException) -> StoreError:
+    detail = str(e).strip()
+    low = detail.lower()
+    if any(k in low for k in _BUSY):
+        return StoreBusy(f"the store {path} is in use by another process ({detail.split('. See also')[0]}). "
+                         "One litmap run per store at a time: wait for the other run to finish and run again, "
+                         "or give this run its own store.path in a --config file")
+    if isinstance(e, (PermissionError, NotADirectoryError, FileExistsError, IsADirectoryError)) or \
+            any(k in low for k in _NOT_WRITABLE):
+        return StoreNotWritable(f"cannot create or write the store {path}: {detail}. Set store.path in a --config "
+                                "file to a file in a folder you can write, or fix that folder's permissions")
+    return StoreCorrupt(f"the store {path} is not a readable DuckDB database ({detail}): it is another kind of "
+                        "file, or was damaged (a full disk, a copy cut short). Move it aside (with "
+                        f"{path.name}.wal and the folder {path.name}.results beside it, if present) and run "
+                        "again: the store is rebuilt from the corpus, which litmap never changes")
 
 
 class Store:
     def __init__(self, path: str | Path, memory_limit: str | None = None):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:  # a parent is a file, or a folder we may not write
+            raise _classify(self.path, e) from e
+        if self.path.exists() and not self.path.is_file():
+            raise StoreNotWritable(f"cannot use the store {self.path}: it is a folder, not a file. "
+                                   "Set store.path in a --config file to a file name")
+        if self.path.is_file() and not os.access(self.path, os.W_OK):
+            raise StoreNotWritable(f"cannot write the store {self.path}: the file is read-only for this user. "
+                                   "Make it writable, or set store.path in a --config file to another file")
         try:
             # DuckDB's buffer pool defaults to 80% of RAM and keeps every block a run has read;
             # a run streams each cached result once, so a small pool keeps the driver smaller for
             # little speed (a pass over 10,000 feature parts: 7.0 s at 512MB, 7.8 s at 128MB).
             self.con = duckdb.connect(str(self.path), config={"memory_limit": memory_limit} if memory_limit else {})
-        except duckdb.IOException as e:
-            raise StoreBusy(f"the store {self.path} is in use by another process (one litmap run at a time): {e}") from e
-        self._migrate()
+        except (duckdb.Error, OSError) as e:
+            err = _classify(self.path, e)
+            if isinstance(err, StoreCorrupt) and not self.path.is_file():
+                raise  # nothing there to be damaged: not a store problem we can name
+            raise err from e
+        try:
+            self._migrate()
+        except (duckdb.Error, OSError) as e:  # opened, but its blocks cannot be read: damaged
+            self.con.close()
+            raise _classify(self.path, e) from e
 
     # -- schema -------------------------------------------------------------------------------
     def _migrate(self) -> None:

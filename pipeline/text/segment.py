@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing as mp
+import os
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -187,7 +188,9 @@ def _pool_map(seg: Segmenter, fn, chunks: Iterator, workers: int) -> Iterator:
     global _WORKER_SEG
     _WORKER_SEG = seg
     ctx = mp.get_context("fork")
-    with ctx.Pool(workers) as pool:
+    from ..runner.lifeline import follow_parent
+
+    with ctx.Pool(workers, initializer=follow_parent, initargs=(os.getpid(),)) as pool:  # end with this process
         # imap keeps memory flat on a 30 MB stdin: chunks are consumed as workers free up
         yield from pool.imap(fn, chunks, chunksize=1)
 

@@ -1,0 +1,64 @@
+"""Worker processes end with the driver that started them.
+
+A driver killed with SIGKILL runs no cleanup: its process-pool workers, dask LocalCluster
+workers and report side processes were reparented and went on computing (one for 30 minutes),
+holding memory and a core. Each of them calls :func:`follow_parent` when it starts: a daemon
+thread that exits the process as soon as its parent is no longer the driver. On Linux the
+kernel is also asked (``prctl(PR_SET_PDEATHSIG)``) to kill it when the parent goes, which holds
+even while the worker is stuck in C code that keeps the GIL; but that signal follows the parent
+*thread* that created the worker, so it is only requested when the caller knows the creating
+thread lives as long as the driver (the main thread).
+"""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+import time
+
+_PR_SET_PDEATHSIG = 1
+_started = False
+_lock = threading.Lock()
+
+
+def _pdeathsig() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):  # no libc prctl (musl oddities): the watchdog thread still works
+        pass
+
+
+def _watch(parent: int, interval: float) -> None:
+    while True:
+        if os.getppid() != parent:
+            os._exit(1)  # no cleanup: the driver that wanted the results is gone
+        time.sleep(interval)
+
+
+def follow_parent(parent_pid: int, interval: float = 0.5, kernel: bool = False) -> None:
+    """Exit this process (within ``interval`` seconds) once ``parent_pid`` is no longer its
+    parent; ``kernel`` also asks Linux to SIGKILL it when the creating thread ends. Idempotent:
+    a worker calls it once per task where there is no initializer."""
+    global _started
+    with _lock:
+        if _started:
+            return
+        _started = True
+    if kernel:
+        _pdeathsig()
+    if os.getppid() != parent_pid:  # the driver died before we got here
+        os._exit(1)
+    threading.Thread(target=_watch, args=(parent_pid, interval), name="litmap-lifeline", daemon=True).start()
+
+
+def init_worker(parent_pid: int, kernel: bool, initializer, initargs: tuple) -> None:
+    """A process-pool initializer: follow the driver, then the stage's own initializer."""
+    follow_parent(parent_pid, kernel=kernel)
+    if initializer is not None:
+        initializer(*initargs)
