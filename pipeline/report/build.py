@@ -212,10 +212,18 @@ def _write_sections(ctx: Any, tmp: Path) -> list[ReportSection]:
     md = [f"# litmap 报告 (report)\n\n语料 corpus: `{ctx.corpus}` · run {ctx.run_id} · mode {ctx.mode}\n"]
     md += [f"## {s.title_zh} ({s.title_en})\n\n{s.md}" for s in sections]
     (tmp / "report.md").write_text("\n".join(md), encoding="utf-8")
-    save_summary(ctx, tmp / "summary.json")
+    failures = failed_sections(sections)
+    try:
+        save_summary(ctx, tmp / "summary.json")
+    except Exception as e:  # the next run then compares with nothing; the report stands
+        msg = f"report summary.json failed: {e.__class__.__name__}: {e}"
+        failures.append(msg)
+        log = getattr(ctx, "log", None)
+        if callable(log):
+            log("warning: " + msg)
     tables.result()
     if hasattr(ctx, "failed_sections"):
-        ctx.failed_sections = failed_sections(sections)
+        ctx.failed_sections = failures
     return sections
 
 
@@ -251,7 +259,7 @@ def write_report(ctx: Any) -> Path:
             "run_id": ctx.run_id, "corpus": str(ctx.corpus), "store": str(ctx.store.path.resolve()),
             "mode": ctx.mode, "stats": ctx.stats, "changes": ctx.changes, "stage_hashes": ctx.stage_hashes,
             "report_hash": getattr(ctx, "report_hash", ""), **{k: v for s in sections for k, v in s.run_info.items()},
-            "failed_sections": failed_sections(sections),
+            "failed_sections": getattr(ctx, "failed_sections", failed_sections(sections)),
             "parse_key": list(ctx.parse_key), "files": [[f.source, f.key] for f in ctx.files if f.status == "ok"],
             "entries": [e for e in entries if e != ".litmap-partial"],
             "timings": {k: round(v, 3) for k, v in ctx.timings.items()}}, ensure_ascii=False, indent=1), encoding="utf-8")

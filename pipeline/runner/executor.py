@@ -86,8 +86,9 @@ def _dask(fn, items, workers, scheduler, initializer, initargs) -> Iterator[tupl
         cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
         client = Client(cluster)
     try:
-        # A LocalCluster's worker processes end by themselves when this process dies (dask's
-        # nanny watches its parent; measured: gone within 2 s of a SIGKILL of the driver).
+        # A LocalCluster's worker processes end by themselves when this process dies:
+        # distributed's AsyncProcess exits a child whose pipe to its parent closes (measured:
+        # gone within 2 s of a SIGKILL of the driver), so no lifeline is added here.
         call = _with_init(fn, initializer, initargs)
         # Submitted in chunks, so a streamed corpus is never all in the driver's memory at once.
         it = iter(items)

@@ -34,27 +34,41 @@ def _pdeathsig() -> None:
         pass
 
 
-def _watch(parent: int, interval: float) -> None:
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _watch(driver: int, first_parent: int, interval: float) -> None:
     while True:
-        if os.getppid() != parent:
-            os._exit(1)  # no cleanup: the driver that wanted the results is gone
+        # Reparented (the parent died), or the driver gone while a go-between (a forkserver)
+        # still stands: no one wants the results any more.
+        if os.getppid() != first_parent or (driver != first_parent and not _alive(driver)):
+            os._exit(1)  # no cleanup to do: the driver alone writes the store
         time.sleep(interval)
 
 
 def follow_parent(parent_pid: int, interval: float = 0.5, kernel: bool = False) -> None:
-    """Exit this process (within ``interval`` seconds) once ``parent_pid`` is no longer its
-    parent; ``kernel`` also asks Linux to SIGKILL it when the creating thread ends. Idempotent:
-    a worker calls it once per task where there is no initializer."""
+    """Exit this process (within ``interval`` seconds) once the driver ``parent_pid`` is gone;
+    ``kernel`` also asks Linux to SIGKILL it when the creating thread ends. Idempotent: a
+    worker calls it once per task where there is no initializer."""
     global _started
     with _lock:
         if _started:
             return
         _started = True
-    if kernel:
-        _pdeathsig()
-    if os.getppid() != parent_pid:  # the driver died before we got here
+    first_parent = os.getppid()
+    if not _alive(parent_pid) or (first_parent == 1 and parent_pid != 1):  # the driver died before we got here
         os._exit(1)
-    threading.Thread(target=_watch, args=(parent_pid, interval), name="litmap-lifeline", daemon=True).start()
+    if kernel and first_parent == parent_pid:  # forked by the driver itself, not by a forkserver
+        _pdeathsig()
+    threading.Thread(target=_watch, args=(parent_pid, first_parent, interval), name="litmap-lifeline",
+                     daemon=True).start()
 
 
 def init_worker(parent_pid: int, kernel: bool, initializer, initargs: tuple) -> None:
