@@ -291,3 +291,23 @@ def test_killed_driver_leaves_no_worker_computing(tmp_path: Path) -> None:
     for w in alive:  # do not leave them to the rest of the suite
         w.kill()
     assert not alive, f"{len(alive)} worker(s) still running 5 s after the driver was killed"
+
+
+def test_report_side_process_ends_with_a_killed_driver(tmp_path: Path) -> None:
+    # A driver that started a side process (figures, pyLDAvis, tables) and is then killed.
+    script = ("import sys, time\n"
+              "from pipeline.report.background import Job\n"
+              "job = Job(time.sleep, (120,), side=True)\n"
+              "print(job.proc.pid, flush=True)\n"
+              "time.sleep(120)\n")
+    driver = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    side = psutil.Process(int(driver.stdout.readline()))
+    time.sleep(1.0)  # the side process has read its work and is running it
+    assert side.is_running() and side.status() != psutil.STATUS_ZOMBIE
+    driver.send_signal(signal.SIGKILL)
+    driver.wait()
+    try:
+        side.wait(timeout=5)
+    except psutil.TimeoutExpired:
+        side.kill()
+        pytest.fail("the report side process outlived its driver by 5 s")

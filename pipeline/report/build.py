@@ -53,11 +53,9 @@ def failed_sections(sections: list[ReportSection]) -> list[str]:
 def previous_run_info(out: Path) -> dict[str, Any]:
     """The ``run.json`` of the report now in ``out`` ({} if there is none or it is unreadable):
     what sections kept for the next report (``ReportSection.run_info``) to reuse pages by."""
-    try:
-        info = json.loads((out / "run.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return info if isinstance(info, dict) else {}
+    from .outdir import read_run_info
+
+    return read_run_info(out) or {}
 
 
 def empty_note(reason: str) -> tuple[Markup, str]:
