@@ -27,7 +27,8 @@ def run_args(corpus: Path, cfg: Path, out: Path, *extra: str) -> list[str]:
 
 
 def siblings(out: Path) -> list[str]:
-    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.litmap-"))
+    """What litmap puts beside a report folder while it swaps a new one in."""
+    return sorted(p.name for p in out.parent.iterdir() if p.name in (out.name + ".tmp", out.name + ".old"))
 
 
 # -- output safety -----------------------------------------------------------------------------
@@ -47,6 +48,14 @@ def test_out_folder_holding_a_user_file_is_refused_before_any_work(tmp_path: Pat
     assert sorted(os.listdir(out)) == ["chapter1.docx"] and (out / "chapter1.docx").read_bytes() == b"my chapter"
     assert not (tmp_path / "store.duckdb").exists()  # refused before the store was opened
     assert siblings(out) == []
+    # A folder of the name litmap builds in is the user's unless litmap marked it: kept, refused.
+    shutil.rmtree(out)
+    (tmp_path / "thesis.tmp").mkdir()
+    (tmp_path / "thesis.tmp" / "draft.md").write_text("mine", encoding="utf-8")
+    p = litmap(*run_args(corpus, cfg, out))
+    assert p.returncode == 2 and "thesis.tmp is in the way" in p.stderr, p.stderr
+    assert (tmp_path / "thesis.tmp" / "draft.md").read_text(encoding="utf-8") == "mine"
+    assert not out.exists() and not (tmp_path / "store.duckdb").exists()
     # A file where the folder should be is refused the same way.
     (tmp_path / "afile").write_text("x", encoding="utf-8")
     p = litmap(*run_args(corpus, cfg, tmp_path / "afile"))
@@ -90,7 +99,7 @@ def test_sigkill_while_the_report_is_written_leaves_the_previous_report_whole(tm
                 side = side or "pipeline.report.background" in " ".join(c.cmdline())
         except psutil.NoSuchProcess:
             pass
-        if any(s.startswith(".report.litmap-new-") for s in siblings(out)):
+        if "report.tmp" in siblings(out):
             building_since = building_since or time.time()
             if side or time.time() - building_since > 0.5:
                 break
@@ -99,7 +108,7 @@ def test_sigkill_while_the_report_is_written_leaves_the_previous_report_whole(tm
     proc.wait()
     assert building_since is not None, "the run ended before the report was written"
     left = siblings(out)
-    assert any(s.startswith(".report.litmap-new-") for s in left), f"the kill landed after the swap: {left}"
+    assert left == ["report.tmp"], f"the kill landed after the swap: {left}"
     # The previous report is whole: every page and table as it was.
     assert _snapshot(out) == before
     assert json.loads((out / "run.json").read_text(encoding="utf-8"))["run_id"] == info["run_id"]
@@ -131,6 +140,15 @@ def test_sigkill_while_the_report_is_written_leaves_the_previous_report_whole(tm
     p = litmap(*run_args(corpus, cfg, out))
     assert p.returncode == 0, p.stderr
     assert json.loads((out / "run.json").read_text(encoding="utf-8"))["generator"] == "litmap"
+
+    # Killed between the swap's two renames, the previous report is whole in report.old: the
+    # next run puts it back.
+    kept = _snapshot(out)
+    out.rename(out.with_name("report.old"))
+    p = litmap(*run_args(corpus, cfg, out))
+    assert p.returncode == 0, p.stderr
+    assert "put back the previous report" in p.stderr
+    assert siblings(out) == [] and _snapshot(out) == kept
 
 
 # -- small and odd corpora ---------------------------------------------------------------------

@@ -8,13 +8,14 @@ report_hash). Its top-level entries must be ones litmap writes (listed in ``run.
 ``entries``, or the known names for older reports), so a user's ``chapter1.docx`` dropped into
 a report folder is never deleted with it. Anything else is refused before any work is done.
 
-The new report is built in a sibling folder (same parent, so the renames below are atomic on
-one file system) and swapped in at the end: old → trash sibling, new → DIR, trash removed. A
-run killed while writing leaves DIR as it was; killed between the two renames, the previous
-report sits whole in the trash sibling and the next run puts it back. Siblings a killed run
-left are removed by the next run, but only those litmap made: recognised by their name (which
-carries the pid of the run that made them, so a live run's folder is left alone) and by a
-marker inside (``.litmap-partial`` in a folder being built; a litmap ``run.json`` in a trash).
+The new report is built in the sibling ``DIR.tmp`` (same parent, so the renames below are
+atomic on one file system) and swapped in at the end: DIR → ``DIR.old``, ``DIR.tmp`` → DIR,
+``DIR.old`` removed. A run killed while writing leaves DIR as it was; killed between the two
+renames, the previous report sits whole in ``DIR.old`` and the next run puts it back. What a
+killed run left is removed by the next run, but only what litmap made: a ``DIR.tmp`` holding
+the marker ``.litmap-partial`` (with the pid of its run, so a live run's folder is left alone)
+or the names of an older litmap's half-built report; a ``DIR.old`` that is a litmap report. A
+user's own folder of either name is never removed: the run is refused instead.
 """
 from __future__ import annotations
 
@@ -31,7 +32,6 @@ PARTIAL_MARKER = ".litmap-partial"  # written first into a folder being built
 KNOWN_ENTRIES = frozenset({"index.html", "report.md", "run.json", "summary.json", "report.xlsx", "data", "assets",
                            "topics", "concepts", "authors", "papers", "figures", PARTIAL_MARKER})
 _LEGACY_KEYS = ("run_id", "store", "report_hash")
-_SIBLING = re.compile(r"^\.(?P<name>.+)\.litmap-(?P<kind>new|old)-(?P<pid>\d+)$")
 _TMP_FILE = re.compile(r"^\.(?P<name>.+)\.litmap-(?P<pid>\d+)\.tmp$")  # write_json_atomic's temporary file
 
 
@@ -84,45 +84,74 @@ def check_out_dir(out: Path) -> None:
                              "(or give --out another folder)")
 
 
+def build_dir(out: Path) -> Path:
+    return out.with_name(out.name + ".tmp")
+
+
+def trash_dir(out: Path) -> Path:
+    return out.with_name(out.name + ".old")
+
+
 def _pid_alive(pid: int) -> bool:
+    """Whether ``pid`` is a live litmap process (a reused pid of another program is not)."""
     if pid == os.getpid():
         return True
+    import psutil
+
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        cmd = " ".join(psutil.Process(pid).cmdline())
+    except (psutil.NoSuchProcess, psutil.ZombieProcess):
         return False
-    except PermissionError:  # someone else's live process
+    except psutil.AccessDenied:  # someone else's process: assume it may be a run
         return True
-    return True
+    return "pipeline" in cmd or "litmap" in cmd
+
+
+def _builder_pid(tmp: Path) -> int | None:
+    """The pid in a half-built folder's marker; -1 for an older litmap's half-built report
+    (no marker, only names litmap writes); None when litmap did not make the folder."""
+    try:
+        return int((tmp / PARTIAL_MARKER).read_text(encoding="utf-8").split()[0])
+    except (OSError, ValueError, IndexError):
+        pass
+    names = {p.name for p in tmp.iterdir()}
+    if names and names <= KNOWN_ENTRIES and (tmp / "assets" / "litmap.css").is_file():
+        return -1
+    return None
 
 
 def recover(out: Path, log: Any = None) -> None:
     """Undo what a killed run left beside ``out``: put a whole previous report back if ``out``
-    is missing, and remove litmap's own half-built and trash siblings."""
-    parent = out.parent
-    if not parent.is_dir():
-        return
+    is missing, remove litmap's own half-built folder and old report, and refuse (with
+    :class:`OutputDirError`) a folder of those names that is not litmap's or is in use."""
+    say = log or (lambda _msg: None)
     if out.is_dir():
         for f in out.iterdir():
             m = _TMP_FILE.match(f.name)
             if m and f.is_file() and not _pid_alive(int(m["pid"])):
                 f.unlink(missing_ok=True)
-    for sib in sorted(parent.iterdir()):
-        m = _SIBLING.match(sib.name)
-        if not m or m["name"] != out.name or not sib.is_dir() or _pid_alive(int(m["pid"])):
-            continue
-        if m["kind"] == "new" and (sib / PARTIAL_MARKER).is_file():
-            shutil.rmtree(sib, ignore_errors=True)
-            if log:
-                log(f"report: removed {sib.name}, left half-written by a killed run")
-        elif m["kind"] == "old" and is_litmap_report(read_run_info(sib)):
-            if not out.exists():
-                # Killed between the two renames of the swap: this is the last whole report.
-                sib.rename(out)
-                if log:
-                    log(f"report: put back the previous report from {sib.name} (a run was killed mid-swap)")
-            else:
-                shutil.rmtree(sib, ignore_errors=True)
+    tmp = build_dir(out)
+    if tmp.exists() or tmp.is_symlink():
+        pid = _builder_pid(tmp) if tmp.is_dir() and not tmp.is_symlink() else None
+        if pid is None:
+            raise OutputDirError(f"{tmp} is in the way: litmap builds the new report in that folder, and it holds "
+                                 "files litmap did not write; move it away")
+        if pid != -1 and _pid_alive(pid):
+            raise OutputDirError(f"another litmap run (pid {pid}) is writing the report {out} right now; wait for "
+                                 "it to finish, or give this run another --out")
+        shutil.rmtree(tmp)
+        say(f"report: removed {tmp.name}, left half-written by a killed run")
+    old = trash_dir(out)
+    if old.exists() or old.is_symlink():
+        if not old.is_dir() or old.is_symlink() or not is_litmap_report(read_run_info(old)):
+            raise OutputDirError(f"{old} is in the way: litmap moves the previous report there while it swaps in "
+                                 "the new one, and it is not a litmap report; move it away")
+        if not out.exists():
+            # Killed between the two renames of the swap: this is the last whole report.
+            old.rename(out)
+            say(f"report: put back the previous report from {old.name} (a run was killed mid-swap)")
+        else:
+            shutil.rmtree(old)
 
 
 def prepare(out: Path, log: Any = None) -> None:
@@ -132,30 +161,31 @@ def prepare(out: Path, log: Any = None) -> None:
 
 
 def new_build_dir(out: Path) -> Path:
-    """A fresh sibling folder to build the report in, marked as litmap's half-built folder."""
+    """A fresh ``DIR.tmp`` to build the report in, marked as this run's half-built folder."""
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.litmap-new-{os.getpid()}")
-    if tmp.exists():
-        shutil.rmtree(tmp)
+    recover(out)  # a folder of that name that appeared since the run started is refused, not removed
+    tmp = build_dir(out)
     tmp.mkdir()
-    (tmp / PARTIAL_MARKER).write_text("a litmap report being written; removed by the next run if left\n",
-                                      encoding="utf-8")
+    (tmp / PARTIAL_MARKER).write_text(f"{os.getpid()}\na litmap report being written; removed by the next run "
+                                      "if this run was killed\n", encoding="utf-8")
     return tmp
 
 
 def swap_in(tmp: Path, out: Path) -> None:
     """Replace ``out`` by the finished ``tmp``: two renames, then the old report is removed."""
-    trash = out.with_name(f".{out.name}.litmap-old-{os.getpid()}")
-    if trash.exists():
-        shutil.rmtree(trash)
+    old = trash_dir(out)
     # Checked once more right before it goes: a file the user dropped in while the run worked
     # is not deleted with the old report.
     check_out_dir(out)
+    if old.exists():
+        raise OutputDirError(f"{old} appeared while the report was written; move it away and run again")
+    # Unmarked from here on, the finished folder counts as a litmap report: killed before the
+    # renames, the next run removes it as an older run's half-built folder; after, it is DIR.
     (tmp / PARTIAL_MARKER).unlink(missing_ok=True)
     if out.exists():
-        out.rename(trash)
+        out.rename(old)
     tmp.rename(out)
-    shutil.rmtree(trash, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def write_json_atomic(path: Path, obj: Any) -> None:
