@@ -41,7 +41,7 @@ def author_topics(units, cfg: dict | None = None, k: int | None = None) -> list[
     model = AuthorTopicModel(
         corpus=corpus, num_topics=k, id2word=d, author2doc=author2doc,
         random_state=int((cfg.get("seeds") or [0])[0]), passes=int(cfg.get("passes", 10)),
-        iterations=int(cfg.get("iterations", 100)), chunksize=int(cfg.get("chunksize", 2000)),
+        iterations=int(cfg["author_iterations"]), chunksize=int(cfg.get("chunksize", 2000)),
         eval_every=0,
     )
     phi = np.asarray(model.get_topics(), dtype=float)

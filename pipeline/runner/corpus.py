@@ -55,7 +55,7 @@ def _lazy(module: str, func: str) -> Callable[..., Any]:
     return call
 
 
-_SEG_FILES = {"segment": ("userdict", "concepts", "stopwords")}
+_SEG_FILES = {"segment": ("userdict", "concepts.registry", "stopwords")}
 STAGES: list[CorpusStage] = [
     CorpusStage("works", "works-2", _works, ("refs",), {"refs": ("aliases",)}, persist=_persist_works),
     CorpusStage("vectors", "vectors-3", _lazy("model_stages", "compute_vectors"), ("segment", "vectors"), _SEG_FILES,

@@ -74,15 +74,14 @@ def compute_vectors(ctx: Any) -> dict[str, Any]:
     from ..models.lsa import LsaIndex
     from ..models.vectors import train_word2vec
 
-    w2 = ctx.cfg.get("vectors", {}).get("word2vec", {})
-    lsa = LsaIndex(ctx.cfg.get("vectors", {}).get("lsa", {}))
-    sents = sample_sentences(ctx.iter_part("feat.content"), int(w2.get("max_tokens", 2_000_000)),
+    w2 = ctx.cfg["vectors"]["word2vec"]  # validated and complete (pipeline.settings)
+    lsa = LsaIndex(ctx.cfg["vectors"]["lsa"])
+    sents = sample_sentences(ctx.iter_part("feat.content"), w2["max_tokens"],
                              on_doc=lambda d, c: lsa.add(d, doc_bag(c)))
     model = None
     if sents:
-        model = train_word2vec(sents, vector_size=int(w2.get("vector_size", 100)), window=int(w2.get("window", 5)),
-                               min_count=int(w2.get("min_count", 2)), seed=int(w2.get("seed", 1)), workers=1,
-                               epochs=int(w2.get("epochs", 20)))
+        model = train_word2vec(sents, vector_size=w2["vector_size"], window=w2["window"],
+                               min_count=w2["min_count"], seed=w2["seed"], workers=1, epochs=w2["epochs"])
     lsa.fit()
     return {"w2v": model, "lsa": lsa, "similar": lsa.similar(), "docs": lsa.doc_ids, "doc_ids": list(ctx.doc_ids),
             "mode": "refit"}
@@ -144,7 +143,7 @@ def compute_terms(ctx: Any) -> dict[str, Any]:
         for t, ks in part["kinds"].items():
             kinds[t].update(ks)
         marked.update(part["marked"])
-    max_tokens = int(ctx.cfg.get("terms", {}).get("max_tokens", 2_000_000))
+    max_tokens = ctx.cfg["terms"]["max_tokens"]
     sample = sample_sentences(((d, {"content": _raw_content(t)}) for d, t in ctx.iter_tokens()), max_tokens)
     npmi = _phrase_candidates(sample, stop, min_count, min_npmi)
     del sample
