@@ -173,7 +173,7 @@ class _DictWords:
             if self.seg is None:
                 from ..text.segment import Segmenter
 
-                self.seg = Segmenter(self.ctx.cfg.get("segment", {}), registry=self.registry)
+                self.seg = Segmenter(self.ctx.cfg, registry=self.registry)  # whole config: paths resolve against _root
             self.memo[term] = bool(self.seg.backend.has_word(term))
         return self.memo[term]
 

@@ -78,6 +78,8 @@ def layer_files(user: str | Path | None = None, root: Path | None = None) -> lis
 def _merge(base: dict[str, Any], over: dict[str, Any], sources: dict[Key, str], src: str, prefix: Key = ()) -> None:
     for k, v in over.items():
         key = prefix + (str(k),)
+        if v is None and isinstance(base.get(k), dict):
+            continue  # `topics:` with every key commented out is an empty section, not a mistake
         if isinstance(v, dict) and isinstance(base.get(k), dict):
             _merge(base[k], v, sources, src, key)
             continue
@@ -124,9 +126,9 @@ def _check_files(loaded: Loaded) -> None:
             continue
         p = resolve_path(loaded.root, value)
         if not p.is_file():
-            where = f"{loaded.root}" if Path(value).is_absolute() is False else "the file system"
-            raise ConfigError(f"{loaded.source_of(key)}: {'.'.join(key)}: {value!r} is not a file "
-                              f"(looked in {where} and in litmap's own configs/); fix the path, or set it to null for none")
+            where = "" if Path(value).is_absolute() else f" (looked in {loaded.root} and in litmap's own configs/)"
+            fix = "fix the path" if key == ("concepts", "registry") else "fix the path, or set it to null for none"
+            raise ConfigError(f"{loaded.source_of(key)}: {'.'.join(key)}: {value!r} is not a file{where}; {fix}")
 
 
 # -- messages -----------------------------------------------------------------------------
