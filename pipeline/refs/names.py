@@ -215,15 +215,6 @@ def names_agree(a: str, b: str) -> bool:
     return edit_distance(ka, kb, 1) <= 1 and min(len(ka), len(kb)) >= 2
 
 
-def author_lists_agree(a: list[str], b: list[str]) -> bool:
-    """Author lists describe the same byline: the first authors agree and no pair contradicts."""
-    if not a or not b:
-        return False
-    if not names_agree(a[0], b[0]):
-        return False
-    return all(names_agree(x, y) for x, y in zip(a, b))
-
-
 # ---------------------------------------------------------------- suggestions
 
 # Given-name transliterations that Chinese translators render differently for the same name.
