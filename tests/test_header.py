@@ -131,8 +131,11 @@ def test_seed_metadata_matches_gold(seed: tuple[list[str], HeaderResult]) -> Non
     first_body = next(ln for ln in lines[got.body_start:] if ln.strip())
     assert first_body.strip() == gold["sections"][0]["heading"]
     assert {lines[i] for i in got.meta_lines} >= {gold["author_bio_raw"], "[责任编辑：宋丽丹]"}
-    meta = got.to_meta()
-    assert meta.title == gold["title"] and meta.editor == "宋丽丹"
+    # the paper's metadata as build_paper assembles it from the header and the closing lines
+    from pipeline.api import parse
+
+    meta = parse(SEED).meta
+    assert meta.title == gold["title"] and meta.editor == "宋丽丹" and meta.funding == gold["funding"]
 
 
 def test_cnki_pdf_header_with_affiliations_and_english_block() -> None:
