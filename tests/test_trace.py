@@ -85,8 +85,8 @@ def test_users_and_first_use_over_works(corpus, concept):
         for a in g["authors"]:
             assert normalize_for_match(a) in authors, (concept, a, g["id"])
     years = [g["year"] for g in carriers if g["year"]]
-    if years:
-        assert t["first_use"]["year"] <= min(years)
+    if concept != "中心—外围":  # its one gold carrier prints no year: nothing to compare with
+        assert years and t["first_use"]["year"] <= min(years)
     print(f"\n{concept}: first use {t['first_use']}, {len(t['users'])} users, {len(t['spread'])} edges")
 
 
