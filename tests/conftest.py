@@ -6,9 +6,11 @@ is missing and skips the tests that read it; under ``CI=true`` missing data fail
 """
 from __future__ import annotations
 
+import inspect
 import os
 import shutil
 import sys
+import types
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +43,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return
     msg = _missing_message(missing)
     if os.environ.get("CI", "").lower() == "true":
-        pytest.exit(msg + " (CI=true: missing shared data is a failure)", returncode=3)
+        # one line on stderr, exit status 4, no test run: CI must not pass on skipped data
+        raise pytest.UsageError(msg + " (CI=true: missing shared data is a failure)")
     tr = session.config.pluginmanager.get_plugin("terminalreporter")
     if tr is not None:
         tr.write_line(msg + "; the tests that need it are skipped", yellow=True, bold=True)
@@ -49,21 +52,37 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         print(msg, file=sys.stderr)
 
 
-def _reads_shared(module: Any) -> bool:
-    """A test module needs ../shared when it names SHARED or SEED, or uses a helper from a module
-    that does (fixtures_docs, another test module's report builder)."""
-    names = vars(module)
-    if "SHARED" in names or "SEED" in names:
-        return True
-    for value in names.values():
-        home = sys.modules.get(getattr(value, "__module__", None) or "")
-        if home is not None and home is not module and ("SHARED" in vars(home) or "SEED" in vars(home)) \
-                and getattr(home, "__file__", "").startswith(str(ROOT / "tests")):
+def _in_tests(code: types.CodeType) -> bool:
+    return code.co_filename.startswith(str(ROOT / "tests"))
+
+
+def _reads_shared(code: types.CodeType, globs: dict[str, Any], seen: set[int]) -> bool:
+    """Whether test code reaches ../shared: it names a path under it (SEED, GOLD, ...) or calls a
+    test helper that does (fixtures_docs.build_pdf, another module's report builder)."""
+    if id(code) in seen:
+        return False
+    seen.add(id(code))
+    for name in code.co_names:
+        value = globs.get(name)
+        if isinstance(value, Path) and (value == SHARED or SHARED in value.parents):
+            return True
+        fn = getattr(value, "__wrapped__", value)
+        if inspect.isfunction(fn) and _in_tests(fn.__code__) and _reads_shared(fn.__code__, fn.__globals__, seen):
+            return True
+    return any(isinstance(c, types.CodeType) and _reads_shared(c, globs, seen) for c in code.co_consts)
+
+
+def needs_shared(item: pytest.Item) -> bool:
+    """A test needs ../shared when its own code or one of its fixtures' code reaches it."""
+    funcs = [getattr(item, "function", None)]
+    for defs in getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {}).values():
+        funcs += [d.func for d in defs]
+    seen: set[int] = set()
+    for f in funcs:
+        f = getattr(f, "__wrapped__", f)
+        if inspect.isfunction(f) and _in_tests(f.__code__) and _reads_shared(f.__code__, f.__globals__, seen):
             return True
     return False
-
-
-SHARED_FIXTURES = {"shared", "seed_path", "bad_corpus", "works_ctx"}
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -71,10 +90,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     skip = pytest.mark.skip(reason=f"needs {SHARED} (see the message at the start of the session)")
     for item in items:
-        module = getattr(item, "module", None)
-        if SHARED_FIXTURES & set(getattr(item, "fixturenames", ())) or (
-                module is not None and str(getattr(module, "__file__", "")).startswith(str(ROOT / "tests"))
-                and _reads_shared(module)):
+        if needs_shared(item):
             item.add_marker(skip)
 
 
