@@ -56,6 +56,18 @@ def _in_tests(code: types.CodeType) -> bool:
     return code.co_filename.startswith(str(ROOT / "tests"))
 
 
+def _under_shared(value: Any) -> bool:
+    return isinstance(value, Path) and (value == SHARED or SHARED in value.parents)
+
+
+def _fn_reads_shared(fn: Any, seen: set[int]) -> bool:
+    fn = getattr(fn, "__wrapped__", fn)
+    if not (inspect.isfunction(fn) and _in_tests(fn.__code__)):
+        return False
+    defaults = [*(fn.__defaults__ or ()), *(fn.__kwdefaults__ or {}).values()]  # seed_document(path=SEED)
+    return any(map(_under_shared, defaults)) or _reads_shared(fn.__code__, fn.__globals__, seen)
+
+
 def _reads_shared(code: types.CodeType, globs: dict[str, Any], seen: set[int]) -> bool:
     """Whether test code reaches ../shared: it names a path under it (SEED, GOLD, ...) or calls a
     test helper that does (fixtures_docs.build_pdf, another module's report builder)."""
@@ -64,25 +76,25 @@ def _reads_shared(code: types.CodeType, globs: dict[str, Any], seen: set[int]) -
     seen.add(id(code))
     for name in code.co_names:
         value = globs.get(name)
-        if isinstance(value, Path) and (value == SHARED or SHARED in value.parents):
-            return True
-        fn = getattr(value, "__wrapped__", value)
-        if inspect.isfunction(fn) and _in_tests(fn.__code__) and _reads_shared(fn.__code__, fn.__globals__, seen):
+        if _under_shared(value) or _fn_reads_shared(value, seen):
             return True
     return any(isinstance(c, types.CodeType) and _reads_shared(c, globs, seen) for c in code.co_consts)
 
 
 def needs_shared(item: pytest.Item) -> bool:
-    """A test needs ../shared when its own code or one of its fixtures' code reaches it."""
+    """A test needs ../shared when it is marked ``shared`` (it reaches the data some other way,
+    e.g. through a bench script), or its own code or one of its fixtures' code reaches it."""
+    if item.get_closest_marker("shared") is not None:
+        return True
     funcs = [getattr(item, "function", None)]
     for defs in getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {}).values():
         funcs += [d.func for d in defs]
     seen: set[int] = set()
-    for f in funcs:
-        f = getattr(f, "__wrapped__", f)
-        if inspect.isfunction(f) and _in_tests(f.__code__) and _reads_shared(f.__code__, f.__globals__, seen):
-            return True
-    return False
+    return any(_fn_reads_shared(f, seen) for f in funcs)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "shared: the test reads ../shared in a way conftest cannot see")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
