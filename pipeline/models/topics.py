@@ -10,9 +10,14 @@ Model rule (`model: auto`): mean cleaned tokens per fitted unit below `short_uni
 (thousands of tokens) are long. LDA's per-document topic mixture needs many tokens per document
 to settle, while NMF on TF-IDF lets a short text's few distinctive words decide.
 
->>> units = [TopicUnit("d1", "d1", ["数字", "资本"] * 20)]  # doctest: +SKIP
->>> result = fit_topics(units, {"k": 2})                    # doctest: +SKIP
->>> result.topics[0]["label"]                               # doctest: +SKIP
+One paper alone is modelled by paragraph, a corpus by paper; one unit is too little text:
+
+>>> choose_unit(1), choose_unit(37)
+('paragraph', 'paper')
+>>> fit_topics([TopicUnit("d1", "d1", ["数字", "资本"] * 20)], {"k": 2})
+Traceback (most recent call last):
+    ...
+pipeline.models.topics.TooLittleText: topic model needs at least two units with content tokens
 """
 from __future__ import annotations
 

@@ -113,11 +113,20 @@ def _years(ctx: Any) -> dict[str, Any]:
     return {h["doc_id"]: h["meta"].get("year") or h["meta"].get("year_inferred") for h in ctx.papers}
 
 
+def _counted_texts(part: dict[str, Any]) -> list[str]:
+    """The normalized texts a term is counted in: title, abstract and body sentences, then
+    keywords, headings and footnotes (a coinage quoted in a note is a use too)."""
+    return part["norm"] + part["norm_other"]
+
+
 def _example_of(ctx: Any):
-    from .features import sentence_texts
+    from .features import _other_texts, sentence_texts
+
+    def original(p: dict[str, Any]) -> list[str]:  # the texts of _counted_texts, in its order
+        return sentence_texts(p) + [t for t in _other_texts(p) if t]
 
     def get(wanted: list[tuple[str, int]]) -> list[str]:
-        texts = {p["doc_id"]: sentence_texts(p) for p in ctx.iter_papers(sorted({d for d, _k in wanted}))}
+        texts = {p["doc_id"]: original(p) for p in ctx.iter_papers(sorted({d for d, _k in wanted}))}
         return [texts[d][k].strip() if d in texts and k < len(texts[d]) else "" for d, k in wanted]
     return get
 
@@ -152,7 +161,7 @@ def compute_terms(ctx: Any) -> dict[str, Any]:
     counts = TermCounter(sorted(kinds))
     years = _years(ctx)
     for d, part in ctx.iter_part("feat.content"):
-        counts.add(d, years.get(d), part["norm"])
+        counts.add(d, years.get(d), _counted_texts(part))
     has_word = _DictWords(ctx, reg, {})
     rows = rank_candidates(kinds, marked, npmi, counts, has_word, reg, min_count, share, 200, _example_of(ctx))
     return {"rows": rows, "dict_words": has_word.memo, "kinds": {k: sorted(v) for k, v in kinds.items()}, "marked": dict(marked), "npmi": npmi,
@@ -209,7 +218,7 @@ def update_terms(ctx: Any, previous: dict[str, Any]) -> dict[str, Any]:
     counts.first.update({k: tuple(v) for k, v in previous["first"].items()})
     years = _years(ctx)
     for d, part in ctx.iter_part("feat.content", todo):
-        counts.add(d, years.get(d), part["norm"])
+        counts.add(d, years.get(d), _counted_texts(part))
     has_word = _DictWords(ctx, reg, dict(previous.get("dict_words") or {}))
     rows = rank_candidates(kinds, marked, previous["npmi"], counts, has_word, reg, min_count, share, 200,
                            _example_of(ctx))

@@ -107,13 +107,6 @@ class Segmenter:
         """Tokens of the normalized text; registry surfaces are single tokens."""
         return self._cut_norm(fast_normalize(text))
 
-    def cut_many(self, texts: Iterable[str], workers: int = 1) -> list[list[str]]:
-        """``cut`` over many texts, in order; ``workers > 1`` forks processes sharing this instance."""
-        texts = list(texts)
-        if workers <= 1 or len(texts) < 2:
-            return [self.cut(t) for t in texts]
-        return [toks for chunk in _pool_map(self, _cut_chunk, _chunks(texts), workers) for toks in chunk]
-
     # -- slow path with offsets ----------------------------------------------------------
     def cut_spans(self, text: str) -> list[tuple[str, int, int]]:
         """(token, start, end) with offsets into the ORIGINAL ``text``; token as in :meth:`cut`.
