@@ -32,9 +32,14 @@ def parse_refs(lines: Iterable[str], config: str | Path | None = None) -> list[l
 
 
 def run(corpus: str | Path = "corpora", config: str | Path | None = None, **kw: Any):
+    """Validate everything (settings, files they name, the corpus, the options) before the store
+    is opened or a file is read; a mistake raises :class:`pipeline.config.ConfigError`."""
     from .runner.run import run as _run
+    from .settings.checks import check_run
 
-    return _run(corpus, load_config(config), **kw)
+    cfg = load_config(config)
+    check_run(cfg, corpus, workers=kw.get("workers"), executor=kw.get("executor"), scheduler=kw.get("scheduler"))
+    return _run(corpus, cfg, **kw)
 
 
 def segment_lines(lines: Iterable[str], config: str | Path | None = None, workers: int | None = None) -> Iterator[list[str]]:
@@ -42,9 +47,9 @@ def segment_lines(lines: Iterable[str], config: str | Path | None = None, worker
 
     cfg = load_config(config)
     seg = cfg["segment"]
-    yield from _seg(lines, backend=seg.get("backend", "jieba"), workers=workers or seg.get("workers") or 1,
-                    userdict_path=str(resolve(cfg, seg.get("userdict"))),
-                    registry_path=str(resolve(cfg, seg.get("concepts"))))
+    yield from _seg(lines, backend=seg["backend"], workers=workers or seg["workers"] or 1,
+                    userdict_path=str(resolve(cfg, seg["userdict"])),
+                    registry_path=str(resolve(cfg, cfg["concepts"]["registry"])))
 
 
 def segment_stream(infile: Any, outfile: Any, config: str | Path | None = None, workers: int | None = None,
@@ -53,8 +58,8 @@ def segment_stream(infile: Any, outfile: Any, config: str | Path | None = None, 
 
     cfg = load_config(config)
     seg = cfg["segment"]
-    _stream(infile, outfile, backend=seg.get("backend", "jieba"), workers=workers or seg.get("workers") or 0,
-            userdict_path=str(resolve(cfg, seg.get("userdict"))), registry_path=str(resolve(cfg, seg.get("concepts"))),
+    _stream(infile, outfile, backend=seg["backend"], workers=workers or seg["workers"] or 0,
+            userdict_path=str(resolve(cfg, seg["userdict"])), registry_path=str(resolve(cfg, cfg["concepts"]["registry"])),
             cfg=seg, as_json=as_json)
 
 

@@ -12,6 +12,36 @@ def _print_json(obj) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=1) + "\n")
 
 
+def cmd_config(a: argparse.Namespace) -> int:
+    from .settings import load_settings
+    from .settings.show import effective, render
+
+    eff = effective(load_settings(a.config))
+    if a.json:
+        _print_json(eff)
+    else:
+        print(render(eff))
+    return 0
+
+
+def cmd_init(a: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .settings.init import init_project
+
+    folder = Path(a.folder)
+    done = init_project(folder)
+    for item in done["made"]:
+        print(f"made  {folder / item}")
+    for item in done["kept"]:
+        print(f"kept  {folder / item} (already there, not overwritten)")
+    print(f"\nNext: put papers (txt, md, pdf, docx, CNKI exports) in {folder / 'corpora'}, edit the files in "
+          f"{folder / 'configs'} if you like (concepts.yaml: concepts to trace; aliases.yaml: author names), then\n"
+          f"  cd {folder} && litmap run\n"
+          f"and open {folder / 'reports' / 'latest' / 'index.html'}. `litmap config --show` prints the settings in use.")
+    return 0
+
+
 def cmd_run(a: argparse.Namespace) -> int:
     from . import api
 
@@ -76,6 +106,9 @@ def cmd_refs(a: argparse.Namespace) -> int:
 
 def cmd_segment(a: argparse.Namespace) -> int:
     from . import api
+    from .settings.checks import check_workers
+
+    check_workers(a.workers)
 
     if a.text in (None, "-"):
         # The fast path: blocks of stdin go to the workers and come back already joined.
@@ -151,6 +184,16 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", default=None, help="the report directory of the run (default reports/latest)")
     t.add_argument("--json", action="store_true")
     t.set_defaults(func=cmd_trace)
+
+    c = sub.add_parser("config", help="the effective settings and where each value came from")
+    common(c)
+    c.add_argument("--show", action="store_true", help="print the settings (the default action)")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=cmd_config)
+
+    i = sub.add_parser("init", help="lay out a project folder: corpora/, configs/ (litmap's files to edit), reports/")
+    i.add_argument("folder", nargs="?", default=".")
+    i.set_defaults(func=cmd_init)
     return p
 
 

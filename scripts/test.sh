@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Install litmap with its test extras (and the browser the report test drives), then run the tests.
+# Install litmap with its test extras into the project's virtual environment .venv (Debian and
+# Ubuntu refuse `pip install` into the system Python, PEP 668), and the browser the report test
+# drives, then run the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The browser test needs Chromium, its driver and a CJK font (Debian packages). Install them only
@@ -12,5 +14,17 @@ if [ ${#need[@]} -gt 0 ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 
     apt-get update -qq >/dev/null
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-python3 -m pip install -q -e '.[test]'
-python3 -m pytest -q
+# The project's virtual environment. Debian's python3 makes one only with python3-venv (which
+# carries pip for it): installed here as root, else the message says what to install.
+if [ ! -x .venv/bin/pip ] && ! python3 -m venv .venv >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        apt-get update -qq >/dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv >/dev/null
+        python3 -m venv .venv
+    else
+        echo "could not create .venv: on Debian/Ubuntu install python3-venv (sudo apt-get install python3-venv)" >&2
+        exit 1
+    fi
+fi
+.venv/bin/python -m pip install -q -e '.[test]'
+.venv/bin/python -m pytest -q "$@"

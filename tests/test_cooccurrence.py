@@ -1,4 +1,8 @@
-"""Co-occurrence counts, NPMI, G², network communities, and the concept report section."""
+"""Co-occurrence counts, NPMI, G² and the concept report section.
+
+Counting is :class:`PairCounter`, the concepts stage's own counter; the corpus checks read the
+concepts stage's result over the seed and the works (``works_ctx``) and the seed's windows from
+its ``feat.content`` part, as the runner computed them."""
 from __future__ import annotations
 
 import math
@@ -8,16 +12,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.api import parse
-from pipeline.concepts.compute import compute_concepts, cooccurrence_units
-from pipeline.models.cooccurrence import cooc_network, cooccurrence, ego_network
+from pipeline.concepts.compute import concepts_from_parts
+from pipeline.models.cooccurrence import PairCounter
 from pipeline.report.concepts_section import MENTION_COLUMNS, concepts_section
-from pipeline.runner.works import link_works
-from pipeline.text.registry import load_registry
-from pipeline.text.segment import Segmenter
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SEED = SHARED / "corpora" / "seed" / "000_085182e16f623625.txt"
+
+
+def cooccurrence(units: list[list[str]], min_count: int = 2, max_rows: int = 50000) -> pd.DataFrame:
+    """All units counted in two batches, as the stage adds documents: sums must not depend on it."""
+    pairs = PairCounter()
+    pairs.add(units[: len(units) // 2])
+    pairs.add(units[len(units) // 2:])
+    return pairs.table(min_count, max_rows)
 
 
 def test_counts_npmi_and_llr_by_hand():
@@ -35,46 +43,25 @@ def test_counts_npmi_and_llr_by_hand():
     assert len(cooccurrence(units, min_count=1, max_rows=3)) == 3
 
 
-def test_network_communities_and_ego():
-    units = [["a", "b", "c"], ["a", "b"], ["a", "c"], ["b", "c"], ["x", "y", "z"], ["x", "y"], ["y", "z"], ["x", "z"]]
-    G = cooc_network(cooccurrence(units, min_count=1))
-    comms = G.graph["communities"]
-    assert sorted(map(tuple, comms)) == [("a", "b", "c"), ("x", "y", "z")]
-    assert set(ego_network(G, "a").nodes) == {"a", "b", "c"} and len(ego_network(G, "nope")) == 0
-
-
-def _tokens(papers, seg):
-    out = {}
-    for p in papers:
-        m = p["meta"]
-        out[p["doc_id"]] = {
-            "title": " ".join(seg.cut(m.get("title") or "")), "abstract": " ".join(seg.cut(m.get("abstract") or "")),
-            "keywords": [" ".join(seg.cut(k)) for k in m.get("keywords") or []],
-            "paragraphs": [[" ".join(seg.cut(s["text"])) for s in para] for sec in p["sections"] for para in sec["sentences"]],
-            "footnotes": [" ".join(seg.cut(f["text"])) for f in p["footnotes"]]}
-    return out
-
-
-def test_seed_cooccurrence_and_report_section():
-    papers = [parse(SEED).to_store_dict()]
-    reg = load_registry()
-    toks = _tokens(papers, Segmenter({"backend": "jieba"}, registry=reg))
-    units = cooccurrence_units(toks, reg)
+def test_seed_cooccurrence_and_report_section(works_ctx):
+    seed_id = next(h["doc_id"] for h in works_ctx.papers if h["source"].endswith(SEED.name))
+    units = [u.split() for u in dict(works_ctx.iter_part("feat.content", [seed_id]))[seed_id]["cooc"]]
     assert len(units) > 150 and all(u == sorted(set(u)) for u in units)
-    works = link_works(papers)
-    res = compute_concepts(papers, reg, works, toks, {})
+    res = works_ctx.results["concepts"]
     cooc = res["cooccurrence"]
     assert len(cooc) > 100 and cooc.npmi.between(-1, 1.000001).all()
     near = {c["term"] for c in res["traces"]["数字食利国"]["cooccurring"]}
     assert "寡头" in near  # the contract's example neighbour of 数字食利国
-    again = compute_concepts(papers, reg, works, toks, {})["cooccurrence"]
+    again = concepts_from_parts(works_ctx, None)["cooccurrence"]
     pd.testing.assert_frame_equal(cooc, again)
-    # A paper text holding markup must come out escaped.
-    res["mentions"][0] = {**res["mentions"][0], "sentence": "<script>alert(1)</script>"}
+    # A paper text holding markup must come out escaped (on a copy: the result is shared).
     t = res["traces"]["数字食利国"]
+    t = {**t, "mentions": list(t["mentions"])}
     t["mentions"][0] = {**t["mentions"][0], "sentence": "<script>x</script>",
                         "kwic": {"left": "<b>", "match": "数字食利国", "right": "</b>"}}
-    ctx = types.SimpleNamespace(papers=papers, results={"concepts": res, "cooccurrence": cooc}, cfg={})
+    res = {**res, "mentions": list(res["mentions"]), "traces": {**res["traces"], "数字食利国": t}}
+    res["mentions"][0] = {**res["mentions"][0], "sentence": "<script>alert(1)</script>"}
+    ctx = types.SimpleNamespace(papers=works_ctx.papers, results={"concepts": res}, cfg=works_ctx.cfg)
     sec = concepts_section(ctx)
     assert list(sec.tables["concept_mentions"].columns) == MENTION_COLUMNS
     assert list(sec.tables["cooccurrence"].columns)[:4] == ["term_a", "term_b", "count", "npmi"]
@@ -88,5 +75,4 @@ def test_seed_cooccurrence_and_report_section():
 def test_empty_and_degenerate_inputs():
     assert cooccurrence([], min_count=1).empty
     assert cooccurrence([["a"], ["a"]], min_count=1).empty
-    assert len(cooc_network(pd.DataFrame(columns=["term_a", "term_b", "count", "npmi"]))) == 0
     assert np.isfinite(cooccurrence([["a", "b"]] * 3, min_count=1).npmi).all()

@@ -142,13 +142,9 @@ def test_broken_files_give_a_reason(data, reason, tmp_path):
         read_pdf(tmp_path / "x.pdf", data, "x.pdf")
 
 
-def test_short_pdf_reads_fast_and_is_stable(tmp_path):
-    import time
-
-    data = build_pdf(style=PdfStyle(max_pages=3, two_column_page=None))
-    t = time.perf_counter()
+def test_short_pdf_reads_stable(tmp_path):
+    data = build_pdf(style=PdfStyle(max_pages=3, two_column_page=None))  # its speed: bench/parse.py
     a = read_pdf(tmp_path / "a.pdf", data, "a.pdf")[0]
-    assert time.perf_counter() - t < 5
     b = read_pdf(tmp_path / "a.pdf", data, "a.pdf")[0]
     assert a.text == b.text and a.doc_id == b.doc_id
     assert "^①" in a.text and "\n① " in a.text

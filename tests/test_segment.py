@@ -196,6 +196,7 @@ def test_segment_lines_workers_agree(seg, csl_lines):
 
 
 # -- SIGHAN: the vocabulary must not damage general text -----------------------------------------
+@pytest.mark.shared  # bench/sighan.py reads ../shared/data/sighan2005
 def test_sighan_vocabulary_costs_at_most_half_a_point():
     spec = importlib.util.spec_from_file_location("bench_sighan", ROOT / "bench" / "sighan.py")
     mod = importlib.util.module_from_spec(spec)

@@ -1,29 +1,42 @@
-"""Term mining finds the seed's coinages by itself; stopwords filter noise, not concepts."""
+"""Term mining finds the seed's coinages by itself; stopwords filter noise, not concepts.
+
+Candidates come from the terms corpus stage (``compute_terms``) over papers that went through the
+runner's parse, segment and features stages: the rows of ``term_candidates.csv``."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
 
-from pipeline.text.registry import Registry, load_registry
+from conftest import SEED, corpus_results, stage_context
 from pipeline.text.stopwords import content_tokens, load_stopwords
-from pipeline.text.terms import mine_candidates, promotion_line
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-SEED = SHARED / "corpora" / "seed" / "000_085182e16f623625.txt"
 TARGETS = ["数字食利国", "中心—散点", "数据美元", "数字—金融"]
 
 
-def seed_docs() -> list[dict]:
-    text = SEED.read_text(encoding="utf-8")
-    sents = [s.strip() for s in re.split(r"(?<=[。！？])|\n", text) if s.strip()]
-    return [{"doc_id": "seed", "year": 2025, "sentences": sents}]
+def _empty_registry(tmp: Path) -> dict:
+    """Settings with no tracked concept: segmentation and marking know no registry term."""
+    empty = tmp / "empty_concepts.yaml"
+    empty.write_text("concepts: []\n", encoding="utf-8")
+    return {"segment": {"concepts": str(empty)}, "concepts": {"registry": str(empty)}}
+
+
+def _doc_id(ctx, name: str) -> str:
+    return next(h["doc_id"] for h in ctx.papers if h["source"].endswith(name))
 
 
 @pytest.fixture(scope="module")
-def empty_rows() -> list[dict]:
-    return mine_candidates(seed_docs(), registry=Registry.empty(), top=200)
+def empty_ctx(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("terms_empty")
+    ctx = stage_context(tmp, [SEED], **_empty_registry(tmp))
+    corpus_results(ctx, "terms")
+    yield ctx
+    ctx.store.close()
+
+
+@pytest.fixture(scope="module")
+def empty_rows(empty_ctx) -> list[dict]:
+    return empty_ctx.results["terms"]["rows"]
 
 
 def test_seed_coinages_in_top_30_with_empty_registry(empty_rows):
@@ -33,34 +46,42 @@ def test_seed_coinages_in_top_30_with_empty_registry(empty_rows):
     assert not any(r["known"] for r in empty_rows)
 
 
-def test_rows_have_the_table_fields(empty_rows):
+def test_rows_have_the_table_fields(empty_ctx, empty_rows):
     row = next(r for r in empty_rows if r["term"] == "数据美元")
     assert row["freq"] >= 3 and row["n_docs"] == 1 and row["first_seen"] == 2025
-    assert row["first_doc"] == "seed" and "数据美元" in row["example"]
+    assert row["first_doc"] == _doc_id(empty_ctx, SEED.name) and "数据美元" in row["example"]
     assert "quoted" in row["kind"]
     dash = next(r for r in empty_rows if r["term"] == "数字—金融")
     assert "dash" in dash["kind"] and dash["freq"] >= 12
-    assert promotion_line(row) == "  - name: 数据美元"
     # a fragment of a longer coinage is not a candidate of its own
     assert "数字食利" not in [r["term"] for r in empty_rows]
     scores = [r["score"] for r in empty_rows]
     assert scores == sorted(scores, reverse=True)
 
 
-def test_statistical_phrases_found_without_quotes():
+def test_statistical_phrases_found_without_quotes(tmp_path):
     # 数字食利国 is split by jieba (数字 / 食 / 利国): here it is never quoted, only repeated
-    sents = ["数字食利国加快对全球数字市场的跨国瓜分。", "所谓数字食利国依靠平台收取租金。",
-             "数字食利国的寄生性更为突出。", "全球数字市场与平台租金。", "数字技术改变了市场。"]
-    rows = mine_candidates([{"doc_id": "a", "year": 2024, "sentences": sents[:2]},
-                            {"doc_id": "b", "year": 2023, "sentences": sents[2:]}],
-                           registry=Registry.empty())
+    papers = {"a.md": (2024, ["数字食利国加快对全球数字市场的跨国瓜分。", "所谓数字食利国依靠平台收取租金。"]),
+              "b.md": (2023, ["数字食利国的寄生性更为突出。", "全球数字市场与平台租金。", "数字技术改变了市场。"])}
+    files = []
+    for name, (year, sents) in papers.items():
+        path = tmp_path / "src" / name
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(f"---\ntitle: {name[0]}\nyear: {year}\n---\n# {name[0]}\n\n" + "".join(sents) + "\n",
+                        encoding="utf-8")
+        files.append(path)
+    ctx = stage_context(tmp_path / "run", files, **_empty_registry(tmp_path))
+    try:
+        rows = corpus_results(ctx, "terms")["terms"]["rows"]
+    finally:
+        ctx.store.close()
     row = next(r for r in rows if r["term"] == "数字食利国")
     assert row["kind"] == "phrase" and row["freq"] == 3 and row["n_docs"] == 2
-    assert row["first_seen"] == 2023 and row["first_doc"] == "b"
+    assert row["first_seen"] == 2023 and row["first_doc"] == _doc_id(ctx, "b.md")
 
 
-def test_known_terms_marked_with_registry():
-    rows = mine_candidates(seed_docs(), registry=load_registry(), top=200)
+def test_known_terms_marked_with_registry(works_ctx):
+    rows = works_ctx.results["terms"]["rows"]  # the seed and the works, with configs/concepts.yaml
     by_term = {r["term"]: r for r in rows}
     for t in TARGETS:
         assert by_term[t]["known"] is True

@@ -35,18 +35,14 @@ def test_two_full_runs_give_identical_tables(tmp_path: Path) -> None:
     for table in ("topics.csv", "doc_topics.csv", "documents.csv", "references.csv", "concept_mentions.csv",
                   "cooccurrence.csv"):
         assert (outs[0] / table).read_bytes() == (outs[1] / table).read_bytes(), table
-    topics = pd.read_csv(outs[0] / "topics.csv")
-    noise = {"参见", "年", "第", "期", "出版社", "北京"}
-    for terms in topics.top_terms:
-        assert not noise & set(terms.split(";")), terms
+    # (citation apparatus in topics: tests/test_topics.py, on input that holds it; here the
+    # content tokens the runner gives the model have none, so a check would prove nothing)
     dt = pd.read_csv(outs[0] / "doc_topics.csv")
     assert dt.unit_id.str.contains(":p").all()  # one paper alone is modelled by paragraph
     assert (dt.weight >= 0.01).all()
 
 
 def test_update_folds_a_new_paper_into_the_model(tmp_path: Path) -> None:
-    import json
-
     corpus = tmp_path / "corpus"
     shutil.copytree(SHARED / "corpora" / "works", corpus)
     shutil.copy(SEED, corpus / "seed.txt")
@@ -57,13 +53,11 @@ def test_update_folds_a_new_paper_into_the_model(tmp_path: Path) -> None:
     text = SEED.read_text(encoding="utf-8")
     new.write_text("数字资本与平台垄断的新变化\n\n" + text[len(text) // 2:], encoding="utf-8")
     # the same store twice: one run refits with the new paper, the other folds it in
-    timings = {}
     for mode in ("refit", "update"):
         d = tmp_path / mode
         shutil.copytree(first, d)
         p, _ = litmap_run(corpus, d, *(["--update"] if mode == "update" else []))
         assert f"mode {mode}" in p.stdout and "processed 1," in p.stdout
-        timings[mode] = json.loads((d / "report" / "run.json").read_text(encoding="utf-8"))["timings"]
     d = tmp_path / "update"
     report = (d / "report" / "report.md").read_text(encoding="utf-8")
     assert "增量更新 update" in report
@@ -87,9 +81,13 @@ def test_update_folds_a_new_paper_into_the_model(tmp_path: Path) -> None:
     for page in pages:
         again = fresh / "report" / "papers" / page.name
         assert stamp.sub("", page.read_text(encoding="utf-8")) == stamp.sub("", again.read_text(encoding="utf-8")), page.name
-    # folding in is cheaper than refitting the models it touches (topics and word2vec)
-    cost = {m: timings[m]["topics"] + timings[m]["vectors"] for m in timings}
-    assert cost["update"] < cost["refit"], timings
+    # Folding in is not refitting: K and its selection curve stay those of the last refit (a
+    # refit with the new paper scores the K grid again). Its speed: bench/scale.py, bench/topics_fit.py.
+    curve = {m: (tmp_path / m / "report" / "data" / "k_curve.csv").read_bytes() for m in ("first", "refit", "update")}
+    assert curve["update"] == curve["first"]
+    assert curve["refit"] != curve["first"]  # else the check above could not tell the two apart
+    topic_ids = {m: list(pd.read_csv(tmp_path / m / "report" / "data" / "topics.csv").topic_id) for m in ("first", "update")}
+    assert topic_ids["update"] == topic_ids["first"]
     # Concept mentions and co-occurrence are sums over documents: folding the new paper into the
     # stored sums gives exactly what recounting the corpus gives.
     for table in ("concept_mentions.csv", "cooccurrence.csv"):

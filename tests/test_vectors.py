@@ -1,4 +1,7 @@
-"""Vectors: dictionary filtering, TF-IDF similar papers, deterministic word2vec neighbours."""
+"""Vectors: the topic vocabulary's dictionary filtering, deterministic word2vec, trace neighbours.
+
+Similar papers are LSA (``tests/test_lsa.py``); these are the functions the topics and vectors
+stages and ``litmap trace`` call."""
 from __future__ import annotations
 
 import json
@@ -9,14 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.models.vectors import (
-    bow_corpus,
-    build_dictionary,
-    neighbors,
-    similar_documents,
-    tfidf_model,
-    train_word2vec,
-)
+from pipeline.concepts.trace import neighbor_terms
+from pipeline.models.topics_vocab import filter_dictionary
+from pipeline.models.vectors import train_word2vec
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -35,29 +33,17 @@ def csl():
 
 
 def test_dictionary_filtering(csl):
+    from gensim.corpora import Dictionary
+
     _, docs, _ = csl
-    loose = build_dictionary(docs, no_below=1, no_above=1.0, keep_n=None)
-    strict = build_dictionary(docs, no_below=3, no_above=0.2, keep_n=500)
-    assert len(strict) <= 500 < len(loose)
+    loose = filter_dictionary(Dictionary(docs), {"no_below": 1, "no_above": 1.0, "keep_n": 10**6})
+    strict = filter_dictionary(Dictionary(docs), {"no_below": 3, "no_above": 0.2, "keep_n": 500})
+    assert len(strict) == 500 < len(loose)
     for tok_id in strict:
         assert 3 <= strict.dfs[tok_id] <= 0.2 * len(docs)
-    bow = bow_corpus(strict, docs)
-    tfidf = tfidf_model(strict, bow)
-    vec = tfidf[bow[0]]
-    assert vec and abs(sum(w * w for _, w in vec) - 1.0) < 1e-6
-
-
-def test_similar_documents_share_a_discipline(csl):
-    ids, docs, rows = csl
-    table = similar_documents(ids, docs, top=3)
-    assert len(table) == 3 * len(ids)
-    label = {i: r["category"] for i, r in zip(ids, rows)}
-    first = [r for r in table if r["rank"] == 1]
-    same = sum(label[r["doc_id"]] == label[r["similar_doc_id"]] for r in first)
-    # CSL labels 13 disciplines: TF-IDF neighbours agree far above chance (~10%)
-    assert same / len(first) > 0.4, same / len(first)
-    assert all(0 <= r["similarity"] <= 1.0 + 1e-6 for r in table)
-    assert table == similar_documents(ids, docs, top=3)
+    # the defaults scale with the corpus: 400 abstracts drop terms in fewer than 2 or over half of them
+    default = filter_dictionary(Dictionary(docs), {})
+    assert all(2 <= default.dfs[t] <= 0.5 * len(docs) for t in default)
 
 
 W2V_SCRIPT = r"""
@@ -87,7 +73,7 @@ def test_word2vec_neighbours(csl):
     _, docs, _ = csl
     model = train_word2vec(docs, vector_size=50, window=5, min_count=3, seed=1, epochs=10)
     word = model.wv.index_to_key[10]
-    nb = neighbors(model, word, topn=5)
+    nb = neighbor_terms(word, model, top=5)
     assert len(nb) == 5 and all(n["term"] != word for n in nb)
     assert nb == sorted(nb, key=lambda n: -n["similarity"])
-    assert neighbors(model, "不存在的词语") == []
+    assert neighbor_terms("不存在的词语", model) == []

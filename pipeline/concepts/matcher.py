@@ -11,6 +11,7 @@ prints them and the registry cannot list them:
 
 Example::
 
+    >>> from pipeline.text.registry import load_registry
     >>> m = ConceptMatcher(load_registry())
     >>> [(h.concept, h.surface) for h in m.find("所谓“數字食利國”")]
     [('数字食利国', '“數字食利國”')]

@@ -7,9 +7,17 @@ to its own footnote. Works on the store dict of a paper (``Paper.to_store_dict()
 
 Example::
 
-    >>> ms = find_mentions(parse(SEED).to_store_dict(), load_registry())
-    >>> [m["surface"] for m in ms if m["concept"] == "数字食利国"][:2]
-    ['数字食利性', '“数字食利国”']
+    >>> from pathlib import Path
+    >>> from pipeline.ingest.readers import read_text_file
+    >>> from pipeline.structure.paper import build_paper
+    >>> from pipeline.text.registry import load_registry
+    >>> text = ("数字资本的新变化\\n陈灏\\n[摘要]平台正在变成“数字食利国”。\\n[关键词]数字食利国\\n一、问题的提出\\n"
+    ...         "所谓“数字食利国”加快了对全球市场的瓜分^①。\\n"
+    ...         "① 参见温旭：《数字金融帝国主义的本质逻辑与超越路径》，《经济学家》2024年第4期。\\n")
+    >>> paper = build_paper(read_text_file(Path("x.txt"), text.encode(), "x.txt")[0]).to_store_dict()
+    >>> ms = find_mentions(paper, load_registry())
+    >>> [(m["surface"], m["where"], [a["authors"] for a in m["attributed"]]) for m in ms if m["concept"] == "数字食利国"]
+    [('“数字食利国”', 'abstract', []), ('数字食利国', 'keywords', []), ('“数字食利国”', 'body', [['温旭']])]
 """
 from __future__ import annotations
 

@@ -6,9 +6,20 @@ words shifts between authors and years), n_documents, n_works, duplicates_droppe
 
 Example::
 
-    >>> t = build_trace("數字食利國", mentions, papers, works, registry=reg)
-    >>> t["first_use"]["author"], [e["to"] for e in t["spread"]]
-    ('温旭', ['陈灏', '钟锦宸'])
+    >>> from pathlib import Path
+    >>> from pipeline.ingest.readers import read_text_file
+    >>> from pipeline.structure.paper import build_paper
+    >>> from pipeline.text.registry import load_registry
+    >>> text = ("数字资本的新变化\\n陈灏\\n[摘要]平台正在变成“数字食利国”。\\n[关键词]数字食利国\\n一、问题的提出\\n"
+    ...         "所谓“数字食利国”加快了对全球市场的瓜分^①。\\n"
+    ...         "① 参见温旭：《数字金融帝国主义的本质逻辑与超越路径》，《经济学家》2024年第4期。\\n")
+    >>> paper = build_paper(read_text_file(Path("x.txt"), text.encode(), "x.txt")[0]).to_store_dict()
+    >>> from pipeline.concepts.mentions import find_mentions
+    >>> from pipeline.runner.works import link_works
+    >>> reg = load_registry()
+    >>> t = build_trace("數字食利國", find_mentions(paper, reg), [paper], link_works([paper]), registry=reg)
+    >>> t["first_use"]["author"], [(e["from"], e["to"], e["via"]) for e in t["spread"]]
+    ('温旭', [('温旭', '陈灏', 'citation')])
 """
 from __future__ import annotations
 

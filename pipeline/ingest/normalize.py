@@ -103,7 +103,11 @@ def detect_script(text: str) -> str:
 
 
 def normalize_for_match(text: str) -> str:
-    """The folded form every comparison uses (not length-preserving)."""
+    """The folded form every comparison uses (not length-preserving).
+
+    >>> normalize_for_match("“中心－散點”"), normalize_for_match("數字\u200b食利國"), normalize_for_match("中心——外围")
+    ('“中心—散点”', '数字食利国', '中心—外围')
+    """
     text = _ZW_RE.sub("", text)
     text = to_simplified(text)
     text = fold_width(text).translate(_QUOTES)

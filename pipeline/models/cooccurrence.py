@@ -1,21 +1,21 @@
-"""Term co-occurrence within windows (sentences or paragraphs): counts, NPMI, log-likelihood,
-the term network with Louvain communities, and a term's ego network.
+"""Term co-occurrence within windows (sentences or paragraphs): counts, NPMI, log-likelihood.
 
 Counting is one sparse product: with X the binary unit × term matrix, ``X.T @ X`` holds every
 pair's number of shared units and its diagonal each term's unit frequency; scores are numpy
-expressions over the upper triangle, so no Python loop ever runs over pairs.
+expressions over the upper triangle, so no Python loop ever runs over pairs. The concepts corpus
+stage adds each document's windows (its ``feat.content`` part) to one :class:`PairCounter`.
 
 Example::
 
-    >>> df = cooccurrence([["数字资本", "垄断"], ["数字资本", "垄断", "平台"], ["平台", "劳动"]], min_count=2)
-    >>> df[["term_a", "term_b", "count"]].values.tolist()
+    >>> pairs = PairCounter()
+    >>> pairs.add([["数字资本", "垄断"], ["数字资本", "垄断", "平台"], ["平台", "劳动"]])
+    >>> pairs.table(min_count=2)[["term_a", "term_b", "count"]].values.tolist()
     [['垄断', '数字资本', 2]]
 """
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 from scipy import sparse
@@ -23,33 +23,10 @@ from scipy import sparse
 COLUMNS = ["term_a", "term_b", "count", "npmi", "llr"]
 
 
-def unit_matrix(units: Iterable[Iterable[str]]) -> tuple[sparse.csr_matrix, np.ndarray]:
-    """Binary CSR unit × term matrix and the vocabulary (sorted, so output is deterministic)."""
-    sets = [sorted(set(u)) for u in units]
-    vocab = np.array(sorted({t for u in sets for t in u}), dtype=object)
-    index = {t: i for i, t in enumerate(vocab)}
-    indptr = np.zeros(len(sets) + 1, dtype=np.int64)
-    np.cumsum([len(u) for u in sets], out=indptr[1:])
-    indices = np.fromiter((index[t] for u in sets for t in u), dtype=np.int32, count=int(indptr[-1]))
-    data = np.ones(len(indices), dtype=np.float32)
-    X = sparse.csr_matrix((data, indices, indptr), shape=(len(sets), len(vocab)))
-    return X, vocab
-
-
 def _xlogx_ratio(k: np.ndarray, expected: np.ndarray) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         v = k * np.log(k / expected)
     return np.where(k > 0, v, 0.0)
-
-
-def cooccurrence(units: list[list[str]], min_count: int = 2, max_rows: int = 50000) -> pd.DataFrame:
-    """Pairs of terms sharing at least ``min_count`` units: count, NPMI and Dunning's G².
-
-    Sorted strongest first (NPMI, then count, then the terms), capped at ``max_rows``.
-    """
-    counter = PairCounter()
-    counter.add(units)
-    return counter.table(min_count, max_rows)
 
 
 class PairCounter:
@@ -131,40 +108,3 @@ class PairCounter:
             "term_a": words[a], "term_b": words[b], "count": k11.astype(np.int64),
             "npmi": np.round(npmi, 6), "llr": np.round(np.maximum(llr, 0.0), 4),
         }, columns=COLUMNS)
-
-
-def cooc_network(df: pd.DataFrame, top: int = 500, min_npmi: float = 0.0, seed: int = 1) -> nx.Graph:
-    """The ``top`` strongest pairs with positive NPMI as a weighted graph; each node carries
-    ``community`` (Louvain, largest community 0) and ``degree``; ``G.graph["communities"]`` lists them."""
-    G = nx.Graph()
-    if df is None or len(df) == 0:
-        G.graph["communities"] = []
-        return G
-    sub = df[df["npmi"] > min_npmi].head(top)
-    for r in sub.itertuples(index=False):
-        G.add_edge(r.term_a, r.term_b, weight=float(r.npmi), count=int(r.count))
-    comms = nx.community.louvain_communities(G, weight="weight", seed=seed) if len(G) else []
-    comms = sorted((sorted(c) for c in comms), key=lambda c: (-len(c), c[0]))
-    for i, c in enumerate(comms):
-        for t in c:
-            G.nodes[t]["community"] = i
-    for t, d in G.degree():
-        G.nodes[t]["degree"] = d
-    G.graph["communities"] = comms
-    return G
-
-
-def ego_network(G: nx.Graph, term: str, radius: int = 1) -> nx.Graph:
-    """The term and its neighbours within ``radius`` (an empty graph when the term is absent)."""
-    if term not in G:
-        return nx.Graph()
-    return nx.ego_graph(G, term, radius=radius)
-
-
-def communities_table(G: nx.Graph, top_terms: int = 12) -> pd.DataFrame:
-    """One row per community: its size and its most connected terms."""
-    rows = []
-    for i, c in enumerate(G.graph.get("communities") or []):
-        terms = sorted(c, key=lambda t: (-G.degree(t, weight="weight"), t))[:top_terms]
-        rows.append({"community": i, "size": len(c), "terms": ";".join(terms)})
-    return pd.DataFrame(rows, columns=["community", "size", "terms"])

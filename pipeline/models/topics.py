@@ -10,9 +10,14 @@ Model rule (`model: auto`): mean cleaned tokens per fitted unit below `short_uni
 (thousands of tokens) are long. LDA's per-document topic mixture needs many tokens per document
 to settle, while NMF on TF-IDF lets a short text's few distinctive words decide.
 
->>> units = [TopicUnit("d1", "d1", ["数字", "资本"] * 20)]  # doctest: +SKIP
->>> result = fit_topics(units, {"k": 2})                    # doctest: +SKIP
->>> result.topics[0]["label"]                               # doctest: +SKIP
+One paper alone is modelled by paragraph, a corpus by paper; one unit is too little text:
+
+>>> choose_unit(1), choose_unit(37)
+('paragraph', 'paper')
+>>> fit_topics([TopicUnit("d1", "d1", ["数字", "资本"] * 20)], {"k": 2})
+Traceback (most recent call last):
+    ...
+pipeline.models.topics.TooLittleText: topic model needs at least two units with content tokens
 """
 from __future__ import annotations
 
@@ -44,27 +49,10 @@ from pipeline.models.topics_select import (
     top_term_ids,
 )
 from pipeline.models.topics_vocab import clean_tokens, filter_dictionary, is_citation_like
+from pipeline.settings.model import Topics as TopicsSettings
 
-DEFAULTS: dict[str, Any] = {
-    "model": "auto",            # lda | nmf | auto (by mean unit length, see module doc)
-    "unit": "auto",             # paper | section | paragraph | auto
-    "k": "auto",                # int, or auto (grid below, by coherence and stability)
-    "k_grid": [5, 8, 10, 13, 16, 20],
-    "seeds": [0, 1, 2],         # the first seed's fit is reported; the others measure stability
-    "passes": 10,
-    "min_tokens": 20,           # units with fewer cleaned tokens are inferred, not fitted
-    "top_n_terms": 10,
-    "short_unit_tokens": 150,
-    "min_units_per_topic": 5,   # caps the K grid: at most n_fit_units / this
-    "stability_sample": 0.9,    # NMF: share of units each extra seed refits on
-    "label_terms": 3,
-    "label_pool": 10,           # labels come from this many top terms, re-ranked by relevance
-    "relevance_lambda": 0.6,
-    "passages_per_topic": 3,
-    "passage_chars": 400,
-    "citation_threshold": 2.0,  # bibliographic markers per 100 chars that make a unit a reference
-    "burst_terms": 200,
-}
+# The topics section of the settings model (pipeline/settings), for callers that pass part of it.
+DEFAULTS: dict[str, Any] = TopicsSettings().model_dump()
 BACKENDS = {"lda": LdaBackend, "nmf": NmfBackend}
 STATE_VERSION = 3
 
@@ -206,13 +194,13 @@ def fit_topics_stream(source: Callable[[], Iterable[TopicUnit]], cfg: dict | Non
         raise TooLittleText(f"too little text for a topic model: {sum(mask)} unit(s) with content words "
                             f"({sum(lengths):,} content tokens in all), needs at least 2")
     fit_ids = _bottom_k([(m.unit_id, n) for m, n, k in zip(metas, lengths, mask) if k],
-                        int(cfg.get("fit_max_tokens", 10**12)))
+                        int(cfg["fit_max_tokens"]))
     dictionary = Dictionary()
     for u, k in zip(source(), mask):
         if k and u.unit_id in fit_ids:
             dictionary.add_documents([clean_tokens(u.tokens, cfg)])
     dictionary = filter_dictionary(dictionary, cfg)
-    coh_budget = int(cfg.get("coherence_max_tokens", 300_000))
+    coh_budget = int(cfg["coherence_max_tokens"])
     coh_ids = _bottom_k([(m.unit_id, n) for m, n, k in zip(metas, lengths, mask) if k and m.unit_id in fit_ids],
                         coh_budget)
     coh_texts: list[list[str]] = []

@@ -41,7 +41,7 @@ def author_topics(units, cfg: dict | None = None, k: int | None = None) -> list[
     model = AuthorTopicModel(
         corpus=corpus, num_topics=k, id2word=d, author2doc=author2doc,
         random_state=int((cfg.get("seeds") or [0])[0]), passes=int(cfg.get("passes", 10)),
-        iterations=int(cfg.get("iterations", 100)), chunksize=int(cfg.get("chunksize", 2000)),
+        iterations=int(cfg["author_iterations"]), chunksize=int(cfg.get("chunksize", 2000)),
         eval_every=0,
     )
     phi = np.asarray(model.get_topics(), dtype=float)
@@ -64,15 +64,3 @@ def author_topics(units, cfg: dict | None = None, k: int | None = None) -> list[
                              "n_units": len(author2doc[a])})
     rows.sort(key=lambda r: (r["author"], r["topic_id"]))
     return rows
-
-
-def author_topic_matrix(rows: list[dict]) -> tuple[list[str], list[int], np.ndarray]:
-    """(authors, topic ids, authors x topics weights) for a table or heat-map figure."""
-    authors = sorted({r["author"] for r in rows})
-    topics = sorted({r["topic_id"] for r in rows})
-    m = np.zeros((len(authors), len(topics)))
-    ai = {a: i for i, a in enumerate(authors)}
-    ti = {t: i for i, t in enumerate(topics)}
-    for r in rows:
-        m[ai[r["author"]], ti[r["topic_id"]]] = r["weight"]
-    return authors, topics, m

@@ -84,12 +84,3 @@ def write_ldavis(result_state: bytes, path: str | Path, title: str = "litmap top
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(page, encoding="utf-8")
     return out
-
-
-def external_resources(page: str) -> list[str]:
-    """URLs the page would fetch (script src, link href, CSS imports): empty for an offline page."""
-    import re
-
-    pat = re.compile(r"""<script[^>]+src\s*=|<link[^>]+href\s*=\s*["']?https?:|@import|url\(\s*["']?https?:""",
-                     re.IGNORECASE)
-    return pat.findall(page)

@@ -136,9 +136,9 @@ def filter_dictionary(d: Dictionary, cfg: dict) -> Dictionary:
     """Drop rare and ubiquitous terms (see :func:`build_dictionary`); ``d`` was built by adding
     documents one at a time, so its document count is the number of units."""
     n = d.num_docs
-    no_below = int(cfg.get("no_below", 2 if n < 500 else 3))
+    no_below = int(cfg.get("no_below") or (2 if n < 500 else 3))
     # in one paper by paragraph its main terms are in most paragraphs and still the themes
-    no_above = float(cfg.get("no_above", 0.5 if n >= 200 else 0.8))
+    no_above = float(cfg.get("no_above") or (0.5 if n >= 200 else 0.8))
     keep_n = int(cfg.get("keep_n", 20000))
     if n >= 4:
         d.filter_extremes(no_below=no_below, no_above=no_above, keep_n=keep_n)

@@ -1,4 +1,4 @@
-"""Reference parsing, author names, work identity, matching to corpus documents, citation graph.
+"""Reference parsing, author names, work identity, matching to corpus documents, citation counts.
 
 Example::
 
@@ -11,7 +11,6 @@ Example::
 """
 from pipeline.refs.graph import (
                                  author_citation_counts,
-                                 citation_graph,
                                  coauthorship_pairs,
                                  cocitation_pairs,
                                  work_citation_counts,
@@ -24,7 +23,6 @@ from pipeline.refs.parse import parse_footnotes, parse_references
 __all__ = [
                                  "assign_work_ids",
                                  "author_citation_counts",
-                                 "citation_graph",
                                  "coauthorship_pairs",
                                  "cocitation_pairs",
                                  "load_aliases",

@@ -10,8 +10,6 @@ from collections.abc import Iterable
 from itertools import combinations
 from typing import Any
 
-import networkx as nx
-
 from pipeline.records import Ref
 from pipeline.refs.identity import work_id_for_ref
 
@@ -93,23 +91,3 @@ def coauthorship_pairs(cited: Cited) -> list[tuple[str, str, int]]:
         for a, b in combinations(sorted(set(names)), 2):
             counts[(a, b)] += 1
     return sorted(((a, b, n) for (a, b), n in counts.items()), key=lambda t: (-t[2], t[0], t[1]))
-
-
-def citation_graph(cited: Cited, include_classics: bool = True) -> nx.DiGraph:
-    """documents -> works -> authors, with ``kind`` on nodes and ``count`` on citation edges."""
-    g = nx.DiGraph()
-    for doc_id, refs in cited:
-        g.add_node(doc_id, kind="document")
-        for ref in refs:
-            if ref.classic and not include_classics:
-                continue
-            wid = _wid(ref)
-            g.add_node(wid, kind="classic" if ref.classic else "work", title=ref.title or "", year=ref.year)
-            if g.has_edge(doc_id, wid):
-                g[doc_id][wid]["count"] += 1
-            else:
-                g.add_edge(doc_id, wid, count=1, relation="cites")
-            for name in _authors(ref):
-                g.add_node(f"author:{name}", kind="author", name=name)
-                g.add_edge(wid, f"author:{name}", relation="written_by")
-    return g

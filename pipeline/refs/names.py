@@ -57,6 +57,9 @@ def split_authors(text: str) -> tuple[list[str], list[str | None]]:
     A tag before the first name applies to the following names until another tag appears only
     when the printer wrote it once for all (``[美] A、B``); we keep None for untagged names
     because guessing a nationality is worse than leaving it open.
+
+    >>> split_authors("[美]大卫·哈维、毛小骅")
+    (['大卫·哈维', '毛小骅'], ['美', None])
     """
     text = text.strip().strip(":：,，")
     if not text:
@@ -204,7 +207,11 @@ def edit_distance(a: str, b: str, cap: int = 3) -> int:
 
 
 def names_agree(a: str, b: str) -> bool:
-    """Same person allowing one misprinted character (卢获/卢荻) when the family name agrees."""
+    """Same person allowing one misprinted character (卢获/卢荻) when the family name agrees.
+
+    >>> names_agree("卢获", "卢荻"), names_agree("大衛·哈維", "大卫·哈维"), names_agree("张三", "李四")
+    (True, True, False)
+    """
     ka, kb = name_key(a), name_key(b)
     if not ka or not kb:
         return False
@@ -213,15 +220,6 @@ def names_agree(a: str, b: str) -> bool:
     if surname(a) != surname(b):
         return False
     return edit_distance(ka, kb, 1) <= 1 and min(len(ka), len(kb)) >= 2
-
-
-def author_lists_agree(a: list[str], b: list[str]) -> bool:
-    """Author lists describe the same byline: the first authors agree and no pair contradicts."""
-    if not a or not b:
-        return False
-    if not names_agree(a[0], b[0]):
-        return False
-    return all(names_agree(x, y) for x, y in zip(a, b))
 
 
 # ---------------------------------------------------------------- suggestions

@@ -208,7 +208,14 @@ def _aliases(aliases: dict | None) -> dict[str, Any]:
 
 
 def parse_references(text: str, aliases: dict | None = None, cfg: dict | None = None) -> list[Ref]:
-    """Every reference in one footnote (without its marker) or one reference-list line."""
+    """Every reference in one footnote (without its marker) or one reference-list line.
+
+    >>> r = parse_references("[美]大卫·哈维：《新帝国主义》，初立忠、沈晓雷译，北京：社会科学文献出版社，2009年，第115页。")[0]
+    >>> r.authors, r.nationality, r.translators, r.title, r.place, r.publisher, r.year, r.pages, r.type
+    (['大卫·哈维'], '美', ['初立忠', '沈晓雷'], '新帝国主义', '北京', '社会科学文献出版社', 2009, '115', 'book')
+    >>> parse_references("这里只是一个解释性的注释，没有引文。")
+    []
+    """
     al_aliases, c = _aliases(aliases), _cfg(cfg)
     return [r for r in _parse(text, al_aliases, c) if isinstance(r, Ref)]
 

@@ -63,14 +63,6 @@ def _font() -> Any:
     return prop
 
 
-def missing_glyphs(text: str, path: Path | None = None) -> set[str]:
-    """Characters of ``text`` the font has no glyph for (what would be drawn as tofu)."""
-    from matplotlib.ft2font import FT2Font
-
-    font = FT2Font(str(path or cjk_font_path()))
-    return {c for c in set(text) if not c.isspace() and font.get_char_index(ord(c)) == 0}
-
-
 def _save(fig: Any) -> bytes:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")

@@ -55,24 +55,20 @@ def _lazy(module: str, func: str) -> Callable[..., Any]:
     return call
 
 
-_SEG_FILES = {"segment": ("userdict", "concepts", "stopwords")}
+_SEG_FILES = {"segment": ("userdict", "concepts.registry", "stopwords")}
 STAGES: list[CorpusStage] = [
     CorpusStage("works", "works-2", _works, ("refs",), {"refs": ("aliases",)}, persist=_persist_works),
     CorpusStage("vectors", "vectors-3", _lazy("model_stages", "compute_vectors"), ("segment", "vectors"), _SEG_FILES,
                 update=_lazy("model_stages", "update_vectors")),
     CorpusStage("topics", "topics-2", _lazy("topic_stage", "compute_topics"), ("segment", "topics"), _SEG_FILES,
                 after=("works",), update=_lazy("topic_stage", "update_topic_stage")),
-    CorpusStage("terms", "terms-2", _lazy("model_stages", "compute_terms"), ("segment", "concepts", "terms"),
+    CorpusStage("terms", "terms-3", _lazy("model_stages", "compute_terms"), ("segment", "concepts", "terms"),
                 {**_SEG_FILES, "concepts": ("registry",)}, update=_lazy("model_stages", "update_terms")),
     CorpusStage("concepts", "concepts-2", _lazy("model_stages", "compute_concept_stage"),
                 ("segment", "concepts", "cooccurrence", "report"),
                 {**_SEG_FILES, "concepts": ("registry",)}, after=("works", "vectors", "terms"),
                 update=_lazy("model_stages", "update_concept_stage")),
 ]
-
-
-def register(stage: CorpusStage) -> None:
-    STAGES[:] = [s for s in STAGES if s.name != stage.name] + [stage]
 
 
 def input_hash(ctx: Any, stage: CorpusStage, upstream: dict[str, str]) -> str:

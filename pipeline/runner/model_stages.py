@@ -74,16 +74,15 @@ def compute_vectors(ctx: Any) -> dict[str, Any]:
     from ..models.lsa import LsaIndex
     from ..models.vectors import train_word2vec
 
-    w2 = ctx.cfg.get("vectors", {}).get("word2vec", {})
-    lsa = LsaIndex(ctx.cfg.get("vectors", {}).get("lsa", {}))
-    sents = sample_sentences(ctx.iter_part("feat.content"), int(w2.get("max_tokens", 2_000_000)),
+    w2 = ctx.cfg["vectors"]["word2vec"]  # validated and complete (pipeline.settings)
+    lsa = LsaIndex(ctx.cfg["vectors"]["lsa"])
+    sents = sample_sentences(ctx.iter_part("feat.content"), w2["max_tokens"],
                              on_doc=lambda d, c: lsa.add(d, doc_bag(c)))
     model = None
     why_not = word2vec_shortfall(sents, w2)
     if why_not is None:
-        model = train_word2vec(sents, vector_size=int(w2.get("vector_size", 100)), window=int(w2.get("window", 5)),
-                               min_count=int(w2.get("min_count", 2)), seed=int(w2.get("seed", 1)), workers=1,
-                               epochs=int(w2.get("epochs", 20)))
+        model = train_word2vec(sents, vector_size=w2["vector_size"], window=w2["window"],
+                               min_count=w2["min_count"], seed=w2["seed"], workers=1, epochs=w2["epochs"])
     else:
         ctx.log(f"vectors: {why_not}")
     lsa.fit()
@@ -98,10 +97,10 @@ def word2vec_shortfall(sents: list[list[str]], w2: dict[str, Any]) -> str | None
     from collections import Counter
 
     n = sum(len(s) for s in sents)
-    need = int(w2["min_tokens"])
+    need = w2["min_tokens"]
     if n < need:
         return f"too little text for a word2vec model: {n:,} tokens, needs {need:,} (vectors.word2vec.min_tokens)"
-    min_count = int(w2.get("min_count", 2))
+    min_count = w2["min_count"]
     counts = Counter(t for s in sents for t in s)
     if not any(c >= min_count for c in counts.values()):
         return f"no word occurs {min_count} times, so word2vec has no vocabulary (vectors.word2vec.min_count)"
@@ -134,11 +133,20 @@ def _years(ctx: Any) -> dict[str, Any]:
     return {h["doc_id"]: h["meta"].get("year") or h["meta"].get("year_inferred") for h in ctx.papers}
 
 
+def _counted_texts(part: dict[str, Any]) -> list[str]:
+    """The normalized texts a term is counted in: title, abstract and body sentences, then
+    keywords, headings and footnotes (a coinage quoted in a note is a use too)."""
+    return part["norm"] + part["norm_other"]
+
+
 def _example_of(ctx: Any):
-    from .features import sentence_texts
+    from .features import _other_texts, sentence_texts
+
+    def original(p: dict[str, Any]) -> list[str]:  # the texts of _counted_texts, in its order
+        return sentence_texts(p) + [t for t in _other_texts(p) if t]
 
     def get(wanted: list[tuple[str, int]]) -> list[str]:
-        texts = {p["doc_id"]: sentence_texts(p) for p in ctx.iter_papers(sorted({d for d, _k in wanted}))}
+        texts = {p["doc_id"]: original(p) for p in ctx.iter_papers(sorted({d for d, _k in wanted}))}
         return [texts[d][k].strip() if d in texts and k < len(texts[d]) else "" for d, k in wanted]
     return get
 
@@ -164,7 +172,7 @@ def compute_terms(ctx: Any) -> dict[str, Any]:
         for t, ks in part["kinds"].items():
             kinds[t].update(ks)
         marked.update(part["marked"])
-    max_tokens = int(ctx.cfg.get("terms", {}).get("max_tokens", 2_000_000))
+    max_tokens = ctx.cfg["terms"]["max_tokens"]
     sample = sample_sentences(((d, {"content": _raw_content(t)}) for d, t in ctx.iter_tokens()), max_tokens)
     npmi = _phrase_candidates(sample, stop, min_count, min_npmi)
     del sample
@@ -173,7 +181,7 @@ def compute_terms(ctx: Any) -> dict[str, Any]:
     counts = TermCounter(sorted(kinds))
     years = _years(ctx)
     for d, part in ctx.iter_part("feat.content"):
-        counts.add(d, years.get(d), part["norm"])
+        counts.add(d, years.get(d), _counted_texts(part))
     has_word = _DictWords(ctx, reg, {})
     rows = rank_candidates(kinds, marked, npmi, counts, has_word, reg, min_count, share, 200, _example_of(ctx))
     return {"rows": rows, "dict_words": has_word.memo, "kinds": {k: sorted(v) for k, v in kinds.items()}, "marked": dict(marked), "npmi": npmi,
@@ -194,7 +202,7 @@ class _DictWords:
             if self.seg is None:
                 from ..text.segment import Segmenter
 
-                self.seg = Segmenter(self.ctx.cfg.get("segment", {}), registry=self.registry)
+                self.seg = Segmenter(self.ctx.cfg, registry=self.registry)  # whole config: paths resolve against _root
             self.memo[term] = bool(self.seg.backend.has_word(term))
         return self.memo[term]
 
@@ -230,7 +238,7 @@ def update_terms(ctx: Any, previous: dict[str, Any]) -> dict[str, Any]:
     counts.first.update({k: tuple(v) for k, v in previous["first"].items()})
     years = _years(ctx)
     for d, part in ctx.iter_part("feat.content", todo):
-        counts.add(d, years.get(d), part["norm"])
+        counts.add(d, years.get(d), _counted_texts(part))
     has_word = _DictWords(ctx, reg, dict(previous.get("dict_words") or {}))
     rows = rank_candidates(kinds, marked, previous["npmi"], counts, has_word, reg, min_count, share, 200,
                            _example_of(ctx))

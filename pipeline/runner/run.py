@@ -215,12 +215,12 @@ def _run_doc_stage(ctx: RunContext, name: str, fn: Any, items: Any, count: int, 
 def segment_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None) -> None:
     cfg = ctx.cfg
     seg = cfg["segment"]
-    cfg_hash = section_hash(cfg, "segment", ("userdict", "concepts", "stopwords"))
+    cfg_hash = section_hash(cfg, "segment", ("userdict", "concepts.registry", "stopwords"))
     ctx.segment_key = (SEGMENT_VERSION, cfg_hash)
     ids = sorted(ctx.doc_file)
     cached = ctx.store.cached_ids("segment", SEGMENT_VERSION, cfg_hash)
     todo = [d for d in ids if d not in cached]
-    initargs = ({"backend": seg.get("backend", "jieba")}, str(resolve(cfg, seg.get("concepts"))),
+    initargs = ({"backend": seg["backend"]}, str(resolve(cfg, cfg["concepts"]["registry"])),
                 str(resolve(cfg, seg.get("userdict"))))
     _run_doc_stage(ctx, "segment", segment_paper, ctx.iter_papers(todo), len(todo), workers, executor, scheduler,
                    init_segment, initargs,

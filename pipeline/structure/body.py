@@ -48,8 +48,6 @@ _HEADING_BAD_END = re.compile(r"[。！？!?；;，,]\s*$")
 # (陈灏系福建商学院金融学院教授；钟锦宸系…): a name (or 作者) right before 系, no full stop.
 BIO_LINE = re.compile(r"^[（(]\s*[\u3400-\u9fff·•]{2,8}\s*系[^。\n]{2,300}[)）]$")
 EDITOR_LINE = re.compile(r"^[\[［【〔(（]\s*(?:[责責]任)?[编編][辑輯]\s*[：:]\s*[^\]］】〕)）]*[\]］】〕)）]$")
-_KEYWORD_LINE = re.compile(r"^\s*[\[［【〔(（]?\s*[关關]\s*[键鍵]\s*(词|詞|字)\s*[\]］】〕)）:：]")
-_HEADER_TAIL = re.compile(r"^\s*(中[图圖]分[类類][号號]|文[献獻][标標][识識][码碼]|文章[编編][号號]|DOI|doi)\s*[:：]")
 
 # A paragraph ends with these (after closers and markers); anything else is cut by a page break.
 _END_ACROSS_PAGE = set("。！？!?…")
@@ -73,20 +71,6 @@ class BodyResult:
     editor_line: str | None = None
     warnings: list[str] = field(default_factory=list)
     trailing: list[str] = field(default_factory=list)  # lines after the closing lines, not body
-
-
-def guess_body_start(lines: list[str]) -> int:
-    """The line after the header: after the keywords (and CNKI classification) lines, else 0."""
-    last = -1
-    for i, line in enumerate(lines[:80]):
-        if _KEYWORD_LINE.match(line) or _HEADER_TAIL.match(line):
-            last = i
-    if last >= 0:
-        return last + 1
-    for i, line in enumerate(lines):
-        if heading_level(line.strip(), 60) == 1:
-            return i
-    return 0
 
 
 def heading_level(line: str, max_len: int = 60) -> int:

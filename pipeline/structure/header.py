@@ -20,7 +20,6 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline.ingest.normalize import repair_pinyin, strip_zero_width, to_simplified
-from pipeline.records import Meta
 from pipeline.structure.header_bio import (
     _same_length_simp,
     institution_of,
@@ -68,11 +67,6 @@ class HeaderResult:
     body_start: int = 0  # index of the first line after the header block
     meta_lines: list[int] = field(default_factory=list)  # funding / bio / editor lines beyond it
     warnings: list[str] = field(default_factory=list)
-
-    def to_meta(self) -> Meta:
-        return Meta(title=self.title, authors=list(self.authors), affiliations=dict(self.affiliations),
-                    journal=self.journal, year=self.year, issue=self.issue, abstract=self.abstract,
-                    keywords=list(self.keywords), funding=self.funding, editor=self.editor)
 
 
 def parse_header(lines: list[str], cfg: dict | None = None) -> HeaderResult:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 
-from pipeline.structure.header_bio import _same_length_simp
 
-__all__ = ["after_marker", "classify", "is_ascii_line", "join_wrapped", "simplified", "split_keywords"]
+__all__ = ["after_marker", "classify", "is_ascii_line", "join_wrapped", "split_keywords"]
 
 _O = r"[\[［【〔(（]"
 _C = r"[\]］】〕)）]"
@@ -104,9 +103,3 @@ def split_keywords(text: str) -> list[str]:
     else:
         parts = re.split(r"[\s\u3000]+", text)
     return [p.strip() for p in parts if p.strip()]
-
-
-
-def simplified(line: str) -> str:
-    """The same-length simplified, width-folded copy markers are matched on."""
-    return _same_length_simp(line)

@@ -93,7 +93,13 @@ def _plausible_name(name: str) -> bool:
 
 
 def parse_author_line(line: str) -> AuthorLine | None:
-    """Names of an author line, or None when the line does not look like one."""
+    """Names of an author line, or None when the line does not look like one.
+
+    >>> parse_author_line("陈灏　钟锦宸").names
+    ['陈灏', '钟锦宸']
+    >>> parse_author_line("摘要：本文讨论数字资本。") is None
+    True
+    """
     text = _LABEL.sub("", line).translate(_SUPERSCRIPTS).strip()
     if not text or re.search(r"[：:。“”《》?？!！]", text):
         return None

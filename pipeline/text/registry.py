@@ -20,21 +20,27 @@ from typing import Any
 
 import yaml
 
+from pipeline.settings.files import packaged_configs, resolve_path
 from pipeline.text.protect import fast_normalize
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_PATH = REPO_ROOT / "configs" / "concepts.yaml"
+DEFAULT_PATH = packaged_configs() / "concepts.yaml"
 
 
-def resolve_config_path(path: str | Path | None, default: Path) -> Path:
-    """A config path as given, else relative to the repository root (so tests run from anywhere)."""
+def resolve_config_path(path: str | Path | None, default: Path, root: str | Path | None = None) -> Path:
+    """A config path as given; relative ones against ``root`` (the project folder, default the
+    current directory), and ``configs/…`` files the project lacks from litmap's own copy."""
     if path is None:
         return default
-    p = Path(path)
-    if p.is_absolute() or p.exists():
-        return p
-    alt = REPO_ROOT / p
-    return alt if alt.exists() else p
+    return resolve_path(root or Path.cwd(), path)
+
+
+def registry_path_of(cfg: dict | None) -> Path:
+    """The registry file a whole config names (``concepts.registry``), else the packaged one."""
+    cfg = cfg or {}
+    conc = cfg.get("concepts")
+    rel = conc.get("registry") if isinstance(conc, dict) else None
+    return resolve_config_path(rel, DEFAULT_PATH, cfg.get("_root"))
 
 
 @dataclass

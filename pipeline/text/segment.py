@@ -29,9 +29,10 @@ from typing import TextIO
 
 from pipeline.text.backends import make_backend
 from pipeline.text.protect import Protector, fast_normalize, normalize_map
-from pipeline.text.registry import REPO_ROOT, Registry, load_registry, resolve_config_path
+from pipeline.settings.files import packaged_configs
+from pipeline.text.registry import Registry, load_registry, registry_path_of, resolve_config_path
 
-DEFAULT_USERDICT = REPO_ROOT / "configs" / "userdict.txt"
+DEFAULT_USERDICT = packaged_configs() / "userdict.txt"
 _WS = re.compile(r"\s")
 REGISTRY_FREQ = 2000  # registry words are protected anyway; the dictionary entry is a fallback
 
@@ -67,11 +68,11 @@ class Segmenter:
                  userdict_path: str | Path | None = None) -> None:
         sec = _section(cfg)
         self.backend_name: str = sec.get("backend", "jieba")
-        if registry is None:
-            registry = load_registry(sec.get("concepts"))
+        if registry is None:  # the one registry key, concepts.registry, when the whole config is given
+            registry = load_registry(registry_path_of(cfg))
         self.registry = registry
-        if userdict_path is None:
-            userdict_path = resolve_config_path(sec.get("userdict"), DEFAULT_USERDICT)
+        if userdict_path is None and sec.get("userdict", "configs/userdict.txt"):  # null: no user dictionary
+            userdict_path = resolve_config_path(sec.get("userdict"), DEFAULT_USERDICT, (cfg or {}).get("_root"))
         self.userdict_path = Path(userdict_path) if userdict_path else None
         registry_freq = int(sec.get("registry_freq", REGISTRY_FREQ))
 
@@ -106,13 +107,6 @@ class Segmenter:
     def cut(self, text: str) -> list[str]:
         """Tokens of the normalized text; registry surfaces are single tokens."""
         return self._cut_norm(fast_normalize(text))
-
-    def cut_many(self, texts: Iterable[str], workers: int = 1) -> list[list[str]]:
-        """``cut`` over many texts, in order; ``workers > 1`` forks processes sharing this instance."""
-        texts = list(texts)
-        if workers <= 1 or len(texts) < 2:
-            return [self.cut(t) for t in texts]
-        return [toks for chunk in _pool_map(self, _cut_chunk, _chunks(texts), workers) for toks in chunk]
 
     # -- slow path with offsets ----------------------------------------------------------
     def cut_spans(self, text: str) -> list[tuple[str, int, int]]:

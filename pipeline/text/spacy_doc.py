@@ -5,6 +5,7 @@ NORMALIZED text (simplified, unified dashes/quotes, whitespace dropped), since t
 segmenter returns; ``doc.spans["concepts"]`` (and ``doc.ents``) hold registry concepts labelled
 with the canonical concept name.
 
+    >>> from pipeline.text.segment import Segmenter
     >>> nlp = make_nlp(Segmenter())
     >>> doc = nlp("“數字食利國”加快对全球数字市场的跨国瓜分。")
     >>> [(s.text, s.label_) for s in doc.spans["concepts"]]

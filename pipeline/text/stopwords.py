@@ -15,9 +15,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from pipeline.text.protect import fast_normalize
-from pipeline.text.registry import REPO_ROOT, resolve_config_path
+from pipeline.settings.files import packaged_configs
+from pipeline.text.registry import resolve_config_path
 
-DEFAULT_PATH = REPO_ROOT / "configs" / "stopwords.txt"
+DEFAULT_PATH = packaged_configs() / "stopwords.txt"
 
 # A token worth keeping has a Han character or a Latin letter; numbers (2024, 3.5%, 第 is a
 # stopword) and punctuation runs (——, “, ...) are noise for topics and co-occurrence.
@@ -44,10 +45,11 @@ def _load(path: str, use_iso: bool) -> frozenset[str]:
 
 def load_stopwords(cfg: dict | None = None) -> frozenset[str]:
     """``cfg`` may be the whole config or its ``segment`` section; keys ``stopwords`` (path) and
-    ``stopwords_iso`` (bool, default true)."""
+    ``stopwords_iso`` (bool, default true); ``stopwords: null`` means no domain list."""
     cfg = cfg or {}
     sec = cfg.get("segment", cfg) if isinstance(cfg.get("segment"), dict) else cfg
-    path = resolve_config_path(sec.get("stopwords"), DEFAULT_PATH)
+    given = sec.get("stopwords", "configs/stopwords.txt")
+    path = resolve_config_path(given, DEFAULT_PATH, cfg.get("_root")) if given else ""
     return _load(str(path), bool(sec.get("stopwords_iso", True)))
 
 

@@ -16,7 +16,8 @@ quoted 中心 is emphasis, not a coinage); × (1 + log n_docs).
 
 Rows: ``{term, kind, freq, n_docs, first_seen, first_doc, example, known, concept, score}``;
 ``first_seen`` is the earliest year (None if no document has one), ``first_doc`` that document.
-Promote a row by adding ``- name: TERM`` to ``configs/concepts.yaml`` (:func:`promotion_line`).
+Promote a row by adding ``- name: TERM`` to ``configs/concepts.yaml``. The terms corpus stage
+(``runner/model_stages.py``) feeds these functions from the cached per-document parts.
 """
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ import ahocorasick
 
 from pipeline.text.protect import fast_normalize
 from pipeline.text.registry import Registry
-from pipeline.text.stopwords import is_content, load_stopwords
+from pipeline.text.stopwords import is_content
 
 _HAN = "\u3400-\u9fff"
 _QUOTED = re.compile(rf"[“\"]([{_HAN}—·]{{2,12}})[”\"]")
@@ -177,55 +178,6 @@ def term_settings(cfg: dict | None) -> tuple[int, float, float]:
     return int(tcfg.get("min_count", 2)), float(tcfg.get("min_npmi", 0.35)), float(tcfg.get("fragment_share", 0.8))
 
 
-def mine_candidates(docs: list[dict], registry: Registry | None = None, top: int = 200,
-                    segmenter=None, cfg: dict | None = None) -> list[dict[str, Any]]:
-    """Rank new-term candidates in ``docs`` (``{"doc_id", "year", "sentences": [str, ...]}``).
-
-    A doc may also carry ``"tokens"``: one token list per sentence, already segmented with the
-    same vocabulary (the run's cache), which saves segmenting the corpus a second time.
-
-    ``registry`` (default empty) marks known terms (``known=True``, ``concept``); it is also the
-    registry of the segmenter built here, so known concepts stay whole in phrase statistics.
-    cfg keys (``terms`` section or top level): ``min_count`` (2), ``min_npmi`` (0.35),
-    ``fragment_share`` (0.8). The runner streams the same steps over cached per-document parts.
-    """
-    from pipeline.text.segment import Segmenter
-
-    cfg = cfg or {}
-    min_count, min_npmi, fragment_share = term_settings(cfg)
-    registry = registry if registry is not None else Registry.empty()
-    seg = segmenter or Segmenter(cfg.get("segment", {}), registry=registry)
-    stop = load_stopwords(cfg)
-
-    kinds: dict[str, set[str]] = defaultdict(set)
-    marked: Counter[str] = Counter()
-    token_sents: list[list[str]] = []
-    norms: list[list[str]] = []
-    for doc in docs:
-        sents = doc.get("sentences") or []
-        norm = [fast_normalize(s) if s and s.strip() else "" for s in sents]
-        given = doc.get("tokens")
-        toks = [(given[k] if given is not None else seg._cut_norm(n)) if n else [] for k, n in enumerate(norm)]
-        k, m = doc_marks(norm, toks, stop)
-        for t, ks in k.items():
-            kinds[t] |= ks
-        marked.update(m)
-        token_sents += [t for t in toks if t]
-        norms.append(norm)
-    npmi = _phrase_candidates(token_sents, stop, min_count, min_npmi)
-    for term in npmi:
-        kinds[term].add("phrase")
-    if not kinds:
-        return []
-    counts = TermCounter(sorted(kinds))
-    by_id = {}
-    for doc, norm in zip(docs, norms):
-        counts.add(doc.get("doc_id"), doc.get("year"), norm)
-        by_id[doc.get("doc_id")] = doc
-    return rank_candidates(kinds, marked, npmi, counts, seg.backend.has_word, registry, min_count, fragment_share,
-                           top, lambda wanted: [by_id[d]["sentences"][k].strip() for d, k in wanted])
-
-
 def _drop_fragments(rows: list[dict], share: float) -> list[dict]:
     """Drop a phrase whose occurrences mostly sit inside one longer candidate (数字食利 ⊂ 数字食利国).
 
@@ -253,8 +205,3 @@ def _shorten(sentence: str, term: str, width: int = 60) -> str:
     if len(sentence) <= 2 * width or at < 0 or len(norm) != len(sentence):
         return sentence[: 4 * width]
     return sentence[max(0, at - width): at + len(term) + width]
-
-
-def promotion_line(row: dict) -> str:
-    """The one line that promotes a candidate into ``configs/concepts.yaml``."""
-    return f"  - name: {row['term']}"

@@ -1,0 +1,206 @@
+"""The typed settings model: one pydantic model per section of ``configs/default.yaml``.
+
+The defaults live here and only here; ``configs/default.yaml`` is the commented copy users read,
+and a test checks that the two agree value for value. Every model forbids unknown keys, so a
+misspelled key is an error instead of a setting silently ignored.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+
+# YAML gives native types, so values are checked strictly: ``min_count: "2"`` or ``k: 5.5`` is a
+# mistake to report, not to coerce. Floats accept integers (``no_above: 1``).
+PosInt = Annotated[StrictInt, Field(ge=1)]
+NonNegInt = Annotated[StrictInt, Field(ge=0)]
+Number = Union[StrictInt, StrictFloat]
+Share = Annotated[Number, Field(gt=0, le=1)]  # a proportion in (0, 1]
+Band = Annotated[Number, Field(ge=0, lt=1)]  # a share of the page height in [0, 1)
+PathStr = Annotated[StrictStr, Field(min_length=1)]
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, validate_default=True)
+
+
+class Store(Section):
+    path: PathStr = ".litmap/store.duckdb"
+    memory_limit: Optional[StrictStr] = "256MB"
+
+
+class Runner(Section):
+    workers: NonNegInt = 0
+    executor: Literal["local", "dask"] = "local"
+    scheduler: Optional[StrictStr] = None
+    progress_after_s: Annotated[Number, Field(ge=0)] = 3
+
+
+class Pdf(Section):
+    header_band: Band = 0.09
+    footer_band: Band = 0.07
+    min_chars_per_page: NonNegInt = 20
+
+
+class Ingest(Section):
+    suffixes: Annotated[list[Annotated[StrictStr, Field(pattern=r"^\.")]], Field(min_length=1)] = [
+        ".txt", ".md", ".markdown", ".net", ".enw", ".ris", ".pdf", ".docx"]
+    max_bytes: PosInt = 200000000
+    pdf: Pdf = Pdf()
+
+
+class Header(Section):
+    max_lines: PosInt = 60
+    max_title_lines: PosInt = 3
+    max_title_chars: PosInt = 200
+
+
+class Body(Section):
+    max_heading_len: PosInt = 60
+    split_semicolon: StrictBool = False
+    numeric_notes: Union[Literal["auto"], StrictBool] = "auto"
+    min_cut_line_len: NonNegInt = 20
+
+
+class Structure(Section):
+    header: Header = Header()
+    body: Body = Body()
+
+
+class Refs(Section):
+    aliases: Optional[PathStr] = "configs/aliases.yaml"
+
+
+class Segment(Section):
+    backend: Literal["jieba", "rjieba"] = "jieba"
+    userdict: Optional[PathStr] = "configs/userdict.txt"
+    stopwords: Optional[PathStr] = "configs/stopwords.txt"
+    stopwords_iso: StrictBool = True
+    registry_freq: PosInt = 2000
+    workers: NonNegInt = 0
+
+
+class Terms(Section):
+    min_count: PosInt = 2
+    min_npmi: Annotated[Number, Field(ge=-1, le=1)] = 0.35
+    fragment_share: Share = 0.8
+    max_tokens: PosInt = 2000000
+
+
+class Word2Vec(Section):
+    vector_size: PosInt = 100
+    window: PosInt = 5
+    min_count: PosInt = 2
+    epochs: PosInt = 10
+    seed: StrictInt = 1
+    max_tokens: PosInt = 150000
+    min_tokens: PosInt = 1000  # fewer sampled tokens: no model, and the report says why
+
+
+class Lsa(Section):
+    dims: PosInt = 100
+    top: PosInt = 5
+    min_df: PosInt = 2
+    max_terms: PosInt = 50000
+    seed: StrictInt = 0
+
+
+class Vectors(Section):
+    no_below: PosInt = 2
+    no_above: Share = 0.5
+    keep_n: PosInt = 50000
+    word2vec: Word2Vec = Word2Vec()
+    lsa: Lsa = Lsa()
+
+
+class Topics(Section):
+    model: Literal["lda", "nmf", "auto"] = "auto"
+    k: Union[PosInt, Literal["auto"]] = "auto"
+    k_grid: Annotated[list[Annotated[StrictInt, Field(ge=2)]], Field(min_length=1)] = [5, 8, 10, 13, 16, 20]
+    unit: Literal["paper", "section", "paragraph", "auto"] = "auto"
+    seeds: Annotated[list[StrictInt], Field(min_length=1)] = [0, 1, 2]
+    stability_when_fixed: StrictBool = False
+    coherence_max_tokens: PosInt = 100000
+    fit_max_tokens: PosInt = 6000000
+    author_max_tokens: PosInt = 2000000
+    passes: PosInt = 10
+    iterations: PosInt = 200
+    author_iterations: PosInt = 100
+    chunksize: PosInt = 2000
+    alpha: Union[Literal["auto", "symmetric", "asymmetric"], Annotated[Number, Field(gt=0)]] = "auto"
+    eta: Union[Literal["auto", "symmetric"], Annotated[Number, Field(gt=0)]] = "auto"
+    nmf_init: Literal["nndsvda", "nndsvd", "nndsvdar", "random"] = "nndsvda"
+    nmf_max_iter: PosInt = 400
+    nmf_alpha_w: Annotated[Number, Field(ge=0)] = 0.0
+    nmf_alpha_h: Annotated[Number, Field(ge=0)] = 0.0
+    nmf_l1_ratio: Annotated[Number, Field(ge=0, le=1)] = 0.0
+    min_tokens: NonNegInt = 20
+    min_token_chars: PosInt = 2
+    no_below: Optional[PosInt] = None
+    no_above: Optional[Share] = None
+    keep_n: PosInt = 20000
+    state_terms: PosInt = 3000
+    noise_terms: Optional[list[StrictStr]] = None
+    extra_noise_terms: list[StrictStr] = []
+    top_n_terms: PosInt = 10
+    short_unit_tokens: NonNegInt = 150
+    min_units_per_topic: PosInt = 5
+    stability_sample: Share = 0.9
+    label_terms: PosInt = 3
+    label_pool: PosInt = 10
+    relevance_lambda: Annotated[Number, Field(ge=0, le=1)] = 0.6
+    passages_per_topic: NonNegInt = 3
+    evidence_docs_per_topic: PosInt = 10
+    passage_chars: PosInt = 400
+    citation_threshold: Annotated[Number, Field(gt=0)] = 2.0
+    burst_terms: NonNegInt = 200
+    burst_min_years: PosInt = 3
+    burst_min_docs: PosInt = 3
+    burst_s: Annotated[Number, Field(gt=1)] = 2.0
+    burst_gamma: Annotated[Number, Field(gt=0)] = 1.0
+    author_k: PosInt = 10
+    include_footnotes: StrictBool = False
+
+
+class Cooccurrence(Section):
+    window: Literal["sentence", "paragraph"] = "sentence"
+    min_count: PosInt = 2
+    max_rows: PosInt = 50000
+    network_top: PosInt = 500
+
+
+class Concepts(Section):
+    registry: PathStr = "configs/concepts.yaml"
+
+
+class Report(Section):
+    out: PathStr = "reports/latest"
+    kwic_width: PosInt = 30
+
+
+class Settings(Section):
+    store: Store = Store()
+    runner: Runner = Runner()
+    ingest: Ingest = Ingest()
+    structure: Structure = Structure()
+    refs: Refs = Refs()
+    segment: Segment = Segment()
+    terms: Terms = Terms()
+    vectors: Vectors = Vectors()
+    topics: Topics = Topics()
+    cooccurrence: Cooccurrence = Cooccurrence()
+    concepts: Concepts = Concepts()
+    report: Report = Report()
+
+
+# Keys that named a file now named elsewhere: the message says where it went.
+MOVED: dict[tuple[str, ...], str] = {
+    ("segment", "concepts"): "concepts.registry",
+}
+# Keys naming a file that must exist (a None value means "none").
+FILE_KEYS: tuple[tuple[str, ...], ...] = (
+    ("refs", "aliases"), ("segment", "userdict"), ("segment", "stopwords"), ("concepts", "registry"))
+
+
+def defaults() -> dict:
+    return Settings().model_dump(mode="python")
