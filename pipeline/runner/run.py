@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import resolve, section_hash, stable_hash
+from ..config import resolve, stable_hash
 from ..store.db import Store
 from ..store.papers import write_papers
 from .discover import FileEntry, discover
+from . import keys
 from .executor import default_workers, run_tasks
 from .memory import peak_rss_mb, rss_mb
 from .stages import PARSE_VERSION, SEGMENT_VERSION, init_parse, init_segment, parse_file, segment_paper
@@ -100,7 +101,7 @@ def _progress(total: int, desc: str, started: float, cfg: dict[str, Any]):
 def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None) -> None:
     cfg = ctx.cfg
     version = PARSE_VERSION
-    cfg_hash = section_hash(cfg, "structure") + section_hash(cfg, "refs", ("aliases",))
+    cfg_hash = keys.parse_key(cfg, version)
     keyed = [f for f in ctx.files if f.key]
     ctx.parse_key = (version, cfg_hash)
     cached = ctx.store.cached_ids("parse", version, cfg_hash)
@@ -214,7 +215,7 @@ def _run_doc_stage(ctx: RunContext, name: str, fn: Any, items: Any, count: int, 
 def segment_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None) -> None:
     cfg = ctx.cfg
     seg = cfg["segment"]
-    cfg_hash = section_hash(cfg, "segment", ("userdict", "concepts", "stopwords"))
+    cfg_hash = keys.segment_key(cfg, SEGMENT_VERSION, ctx.parse_key[1])
     ctx.segment_key = (SEGMENT_VERSION, cfg_hash)
     ids = sorted(ctx.doc_file)
     cached = ctx.store.cached_ids("segment", SEGMENT_VERSION, cfg_hash)
@@ -250,8 +251,7 @@ def features_stage(ctx: RunContext, workers: int, executor: str, scheduler: str 
     from .features import FEATURES_VERSION, PARTS, doc_features, init_features
 
     cfg = ctx.cfg
-    cfg_hash = (ctx.segment_key[1] + section_hash(cfg, "concepts", ("registry",)) + section_hash(cfg, "cooccurrence")
-                + stable_hash((cfg.get("report") or {}).get("kwic_width")))
+    cfg_hash = keys.features_key(cfg, FEATURES_VERSION, ctx.segment_key[1])
     ctx.features_key = (FEATURES_VERSION, cfg_hash)
     cached = ctx.store.cached_ids(PARTS[0], FEATURES_VERSION, cfg_hash)
     todo = [d for d in ctx.doc_ids if d not in cached]
@@ -295,6 +295,7 @@ def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, 
         executor: str | None = None, scheduler: str | None = None, update: bool = False) -> RunContext:
     started = time.time()
     corpus = Path(corpus)
+    cfg = keys.with_files_resolved(cfg)
     store = Store(resolve(cfg, cfg["store"]["path"]), cfg["store"].get("memory_limit"))
     executor = executor or cfg["runner"].get("executor", "local")
     scheduler = scheduler or cfg["runner"].get("scheduler")
@@ -340,10 +341,7 @@ def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, 
 
 
 def report_hash(ctx: RunContext) -> str:
-    from .. import __version__
-
-    return stable_hash({"stages": ctx.stage_hashes, "files": [(f.source, f.key, f.status, f.error) for f in ctx.files],
-                        "report": ctx.cfg.get("report"), "mode": ctx.mode, "version": __version__})
+    return keys.report_key(ctx)
 
 
 def _reuse_report(ctx: RunContext) -> bool:

@@ -26,7 +26,8 @@ _SINGLE_LATIN = re.compile(r"[A-Za-z]")
 
 
 @lru_cache(maxsize=8)
-def _load(path: str, use_iso: bool) -> frozenset[str]:
+def _load(path: str, use_iso: bool, digest: str | None) -> frozenset[str]:
+    """Cached by the file's content (``digest``), not its path: an edited stop list is read again."""
     words: set[str] = set()
     if use_iso:
         import stopwordsiso
@@ -45,10 +46,28 @@ def _load(path: str, use_iso: bool) -> frozenset[str]:
 def load_stopwords(cfg: dict | None = None) -> frozenset[str]:
     """``cfg`` may be the whole config or its ``segment`` section; keys ``stopwords`` (path) and
     ``stopwords_iso`` (bool, default true)."""
+    sec = _section(cfg)
+    path = stopwords_path(cfg)
+    return _load(str(path), bool(sec.get("stopwords_iso", True)), _digest(path))
+
+
+def _section(cfg: dict | None) -> dict:
     cfg = cfg or {}
-    sec = cfg.get("segment", cfg) if isinstance(cfg.get("segment"), dict) else cfg
-    path = resolve_config_path(sec.get("stopwords"), DEFAULT_PATH)
-    return _load(str(path), bool(sec.get("stopwords_iso", True)))
+    return cfg.get("segment", cfg) if isinstance(cfg.get("segment"), dict) else cfg
+
+
+def stopwords_path(cfg: dict | None = None) -> Path:
+    """The stop list file ``cfg`` names (whole config or its ``segment`` section)."""
+    return resolve_config_path(_section(cfg).get("stopwords"), DEFAULT_PATH)
+
+
+def _digest(path: Path) -> str | None:
+    import hashlib
+
+    try:
+        return hashlib.sha1(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
 
 
 def is_content(token: str, stop: frozenset[str]) -> bool:
