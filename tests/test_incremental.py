@@ -293,3 +293,39 @@ def test_update_refits_what_it_cannot_fold_into(before: tuple[Path, Path], capsy
            "gensim 3.8.3 -> " in log, log
     assert "concepts: updated" in log, log  # what could be folded into still is
     assert "Traceback" not in log, log
+
+
+def test_keys_chain_and_count_files_by_content(tmp_path: Path) -> None:
+    """Each key holds the key of its input; a file counts by its bytes, not its path."""
+    from pipeline.config import load_config
+    from pipeline.runner import keys
+
+    shutil.copytree(ROOT / "configs", tmp_path / "a")
+    shutil.copytree(ROOT / "configs", tmp_path / "b")
+
+    def cfg(folder: str, **over: Any) -> dict:
+        c = load_config()
+        c["refs"]["aliases"] = str(tmp_path / folder / "aliases.yaml")
+        c["segment"]["userdict"] = str(tmp_path / folder / "userdict.txt")
+        c["segment"]["stopwords"] = str(tmp_path / folder / "stopwords.txt")
+        c["concepts"]["registry"] = str(tmp_path / folder / "concepts.yaml")
+        for section, values in over.items():
+            c[section] = {**c[section], **values}
+        return c
+
+    def chain(c: dict) -> tuple[str, str, str]:
+        p = keys.parse_key(c, "parse-1")
+        s = keys.segment_key(c, "segment-1", p)
+        return p, s, keys.features_key(c, "features-2", s)
+
+    a, b = chain(cfg("a")), chain(cfg("b"))
+    assert a == b  # the same files elsewhere: the same keys
+    _append(tmp_path / "b" / "aliases.yaml", "\n  新名: [旧名]\n")
+    after = chain(cfg("b"))
+    assert all(x != y for x, y in zip(a, after))  # an alias edit reaches tokens and features
+    assert chain(cfg("a", structure={"body": {"split_semicolon": True}}))[2] != a[2]
+    stop = chain(cfg("a", segment={"stopwords_iso": False}))
+    assert stop[:2] == a[:2] and stop[2] != a[2]  # stopwords: features only, no re-segmentation
+    before = keys.worker_key(tmp_path / "a" / "userdict.txt")
+    _append(tmp_path / "a" / "userdict.txt", "\n新词 5 n\n")
+    assert keys.worker_key(tmp_path / "a" / "userdict.txt") != before
