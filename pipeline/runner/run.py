@@ -132,6 +132,7 @@ def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | N
     if batch:
         flush()
     bar.close()
+    _mirror_papers(ctx.store, version, cfg_hash, sorted({f.key for f in keyed if f.key in cached}))
     ctx.stats["n_processed"] = len(todo)
     ctx.stats["n_cached"] = len(keyed) - len(todo)
     # Keep heads only: the full papers stay in the store and are streamed when a stage needs them.
@@ -152,6 +153,20 @@ def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | N
                     heads[p["doc_id"]] = h
                     ctx.doc_file[p["doc_id"]] = (key, f.source)
     ctx.papers = sorted(heads.values(), key=lambda h: h["source"])
+
+
+def _mirror_papers(store: Store, version: str, cfg_hash: str, cached: list[str]) -> None:
+    """The queryable document tables (documents, sentences, refs …) show the parse of this
+    run's settings. Papers read from the cache were parsed under these settings but the tables
+    may hold another parse of them (an alias edit, then undone): write those again, once."""
+    row = store.con.execute("SELECT value FROM kv WHERE key='mirrored:parse'").fetchone()
+    if row and row[0] == cfg_hash:
+        return
+    for i in range(0, len(cached), 128):
+        got = store.get_results("parse", cached[i:i + 128], version, cfg_hash)
+        with store.transaction():
+            write_papers(store, [p for r in got.values() for p in r.get("papers", [])], version)
+    store.con.execute("INSERT OR REPLACE INTO kv VALUES ('mirrored:parse', ?)", [cfg_hash])
 
 
 def _heads_result(result: dict[str, Any]) -> dict[str, Any]:

@@ -7,8 +7,10 @@ them, one transaction per document, so a run killed half-way leaves every finish
 stored and nothing half-written.
 
 Cache keys: per-document results are keyed by (stage, doc_id = hash of the bytes, stage version,
-hash of the stage's config section and files). Corpus results are keyed by (stage, hash of
-all their inputs). A changed stage version or config simply misses the cache.
+the stage's key); corpus results by (stage, hash of all their inputs). The keys are made in
+``runner/keys.py`` and chain (a segment key holds the parse key it cut …), so any change to
+what a result was computed from simply misses the cache. A corpus result file that cannot be
+loaded raises :class:`ResultUnavailable`, and the runner recomputes it.
 """
 from __future__ import annotations
 
