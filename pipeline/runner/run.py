@@ -18,8 +18,8 @@ from typing import Any
 from ..config import resolve, stable_hash
 from ..store.db import Store
 from ..store.papers import write_papers
-from .discover import FileEntry, discover
 from . import keys
+from .discover import FileEntry, discover
 from .executor import default_workers, run_tasks
 from .memory import peak_rss_mb, rss_mb
 from .stages import PARSE_VERSION, SEGMENT_VERSION, init_parse, init_segment, parse_file, segment_paper
@@ -58,6 +58,7 @@ class RunContext:
     doc_ids: list[str] = field(default_factory=list)  # sorted ids of documents with tokens and features
     new_doc_ids: list[str] = field(default_factory=list)  # documents no stored corpus result has seen
     report_hash: str = ""  # hash of everything the report shows; equal hashes -> the same pages
+    workers: int = 0  # processes the run may use (the report's side processes too)
 
     def log(self, msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
@@ -318,7 +319,7 @@ def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, 
     config_hash = stable_hash({k: v for k, v in cfg.items() if not k.startswith("_")})
     run_id = store.start_run(str(corpus.resolve()), config_hash, "update" if update else "refit")
     ctx = RunContext(cfg, store, run_id, corpus.resolve(), Path(out or cfg["report"]["out"]),
-                     mode="update" if update else "refit")
+                     mode="update" if update else "refit", workers=workers)
     try:
         t = time.time()
         ctx.files = discover(corpus, cfg["ingest"]["suffixes"], int(cfg["ingest"]["max_bytes"]))
