@@ -14,7 +14,7 @@ from typing import Any
 
 from .settings import ConfigError, load_settings, project_root, resolve_path
 
-__all__ = ["ConfigError", "deep_merge", "load_config", "project_root", "resolve", "section_hash", "stable_hash"]
+__all__ = ["ConfigError", "deep_merge", "load_config", "project_root", "resolve", "stable_hash"]
 
 
 def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
@@ -41,16 +41,3 @@ def resolve(cfg: dict[str, Any], rel: str | None) -> Path | None:
 def stable_hash(obj: Any) -> str:
     return hashlib.sha1(json.dumps(obj, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()[:16]
 
-
-def section_hash(cfg: dict[str, Any], section: str, files: tuple[str, ...] = ()) -> str:
-    """Hash of one config section plus the contents of the files it names (dictionaries etc.).
-
-    A file key with a dot names a file of another section (``concepts.registry``): each file is
-    named by one key, and every stage that reads it hashes that key."""
-    part = cfg.get(section, {})
-    contents = {}
-    for key in files:
-        owner, name = (cfg.get(key.split(".", 1)[0]), key.split(".", 1)[1]) if "." in key else (part, key)
-        p = resolve(cfg, owner.get(name)) if isinstance(owner, dict) else None
-        contents[key] = hashlib.sha1(p.read_bytes()).hexdigest() if p and p.is_file() else None
-    return stable_hash({"section": part, "files": contents})

@@ -57,3 +57,10 @@ def test_lost_or_unpicklable_work_is_redone_inline():
 def test_outside_workers_the_job_runs_inline():
     pid, _, total = submit(types.SimpleNamespace(), _pid_and_rss, [1, 2]).result()
     assert pid == os.getpid() and total == 3
+
+
+def test_a_run_given_one_worker_writes_its_report_in_one_process():
+    ctx = types.SimpleNamespace(workers=1)
+    with workers(ctx):
+        pid, _, total = submit(ctx, _pid_and_rss, [1, 2]).result()
+    assert pid == os.getpid() and total == 3

@@ -123,7 +123,9 @@ def submit(ctx: Any, fn: Callable[..., Any], *args: Any) -> Job:
 def workers(ctx: Any) -> Iterator[None]:
     """Let the jobs submitted meanwhile run in side processes (on machines with 2+ cores);
     side processes whose result was never asked for (an error on the way) are stopped."""
-    if (os.cpu_count() or 1) < 2 or not hasattr(ctx, "__dict__"):
+    # A run given one worker (``--workers 1``) was asked for one process: the report's work runs
+    # inline too (it also saves a fresh interpreter's imports per job, most of a small report).
+    if (os.cpu_count() or 1) < 2 or not hasattr(ctx, "__dict__") or getattr(ctx, "workers", None) == 1:
         yield
         return
     jobs: list[Job] = []

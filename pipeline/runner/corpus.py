@@ -1,10 +1,13 @@
 """Corpus-level stages: each depends on the whole corpus and is cached by the hash of its inputs.
 
 A stage is a small object with a name, a version, the config sections it reads and a
-``compute(ctx)`` returning a picklable result. Its input hash is (version, those config
-sections, the sorted doc_ids of the corpus, the results of the stages it depends on), so an
-unchanged corpus loads every result from the store and refits nothing; adding one paper
-changes the hash and refits (or, with ``--update``, folds the paper into the stored model).
+``compute(ctx)`` returning a picklable result. Its input hash (``keys.corpus_key``) holds its
+version, those config sections and the files they name, the corpus, the keys of the
+per-document results it reads, the hashes of the stages it follows and the versions of the
+code that pickles it, so an unchanged corpus loads every result from the store and refits
+nothing; adding one paper changes the hash and refits (or, with ``--update``, folds the paper
+into the stored model). A stored result that cannot be loaded is recomputed, with a line in
+the log.
 Add a stage by appending it to ``STAGES``.
 """
 from __future__ import annotations
@@ -12,10 +15,11 @@ from __future__ import annotations
 import importlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from ..config import section_hash, stable_hash
+from ..store.db import ResultUnavailable
+from .keys import corpus_key, environment
 from .memory import release_memory, rss_mb
 
 
@@ -24,8 +28,7 @@ class CorpusStage:
     name: str
     version: str
     compute: Callable[[Any], Any]
-    sections: tuple[str, ...] = ()
-    files: dict[str, tuple[str, ...]] = field(default_factory=dict)  # section -> file keys hashed too
+    sections: tuple[str, ...] = ()  # config sections it reads; the files they name count by content (keys.py)
     after: tuple[str, ...] = ()
     # For stages that can fold new documents into a stored result: (ctx, previous result) -> result
     update: Callable[[Any, Any], Any] | None = None
@@ -36,7 +39,12 @@ class CorpusStage:
 def _works(ctx: Any) -> Any:
     from .works import link_works
 
-    return link_works(ctx.papers, ctx.iter_part("feat.refs"))
+    from ..refs import load_aliases
+    from .keys import config_file
+
+    path = config_file(ctx.cfg, "refs", "aliases")  # the file the stage's key hashes
+    aliases = load_aliases(path) if path and path.is_file() else {}
+    return link_works(ctx.papers, ctx.iter_part("feat.refs"), aliases)
 
 
 def _persist_works(ctx: Any, result: Any) -> None:
@@ -55,47 +63,50 @@ def _lazy(module: str, func: str) -> Callable[..., Any]:
     return call
 
 
-_SEG_FILES = {"segment": ("userdict", "concepts.registry", "stopwords")}
 STAGES: list[CorpusStage] = [
-    CorpusStage("works", "works-2", _works, ("refs",), {"refs": ("aliases",)}, persist=_persist_works),
-    CorpusStage("vectors", "vectors-3", _lazy("model_stages", "compute_vectors"), ("segment", "vectors"), _SEG_FILES,
+    CorpusStage("works", "works-2", _works, ("refs",), persist=_persist_works),
+    CorpusStage("vectors", "vectors-3", _lazy("model_stages", "compute_vectors"), ("segment", "vectors"),
                 update=_lazy("model_stages", "update_vectors")),
-    CorpusStage("topics", "topics-2", _lazy("topic_stage", "compute_topics"), ("segment", "topics"), _SEG_FILES,
+    CorpusStage("topics", "topics-2", _lazy("topic_stage", "compute_topics"), ("segment", "topics"),
                 after=("works",), update=_lazy("topic_stage", "update_topic_stage")),
     CorpusStage("terms", "terms-3", _lazy("model_stages", "compute_terms"), ("segment", "concepts", "terms"),
-                {**_SEG_FILES, "concepts": ("registry",)}, update=_lazy("model_stages", "update_terms")),
+                update=_lazy("model_stages", "update_terms")),
     CorpusStage("concepts", "concepts-2", _lazy("model_stages", "compute_concept_stage"),
-                ("segment", "concepts", "cooccurrence", "report"),
-                {**_SEG_FILES, "concepts": ("registry",)}, after=("works", "vectors", "terms"),
+                ("segment", "concepts", "cooccurrence", "report", "refs"), after=("works", "vectors", "terms"),
                 update=_lazy("model_stages", "update_concept_stage")),
 ]
 
 
 def input_hash(ctx: Any, stage: CorpusStage, upstream: dict[str, str]) -> str:
-    parts = {
-        "version": stage.version,
-        "config": [section_hash(ctx.cfg, s, stage.files.get(s, ())) for s in stage.sections],
-        "docs": sorted(p["doc_id"] for p in ctx.papers),
-        "after": [upstream.get(a) for a in stage.after],
-    }
-    return stable_hash(parts)
+    """See ``keys.corpus_key``: the stage's code, config and files, the per-document results
+    it reads, the corpus, the stages it follows, and the code that pickles it."""
+    return corpus_key(ctx, stage, upstream)
 
 
 class LazyResults(dict):
     """Corpus results that are unpickled on first use: a re-run whose report is reused never
-    pays for loading models it does not look at."""
+    pays for loading models it does not look at. A stored result that turns out not to load
+    (truncated, corrupt, a class moved in a library upgrade) is recomputed on the spot, with a
+    line in the log: a reader of ``ctx.results`` never sees the failure."""
 
-    def __init__(self) -> None:
+    def __init__(self, log: Callable[[str], None] | None = None) -> None:
         super().__init__()
-        self._blobs: dict[str, Callable[[], Any]] = {}  # name -> loader
+        self._blobs: dict[str, tuple[Callable[[], Any], Callable[[], Any]]] = {}  # name -> (load, recompute)
+        self._log = log or (lambda msg: None)
 
-    def set_blob(self, name: str, load: Callable[[], Any]) -> None:
-        self._blobs[name] = load
+    def set_blob(self, name: str, load: Callable[[], Any], recompute: Callable[[], Any]) -> None:
+        self._blobs[name] = (load, recompute)
         super().pop(name, None)
 
     def _load(self, name: str) -> None:
         if name in self._blobs and not super().__contains__(name):
-            super().__setitem__(name, self._blobs.pop(name)())
+            load, recompute = self._blobs.pop(name)
+            try:
+                value = load()
+            except ResultUnavailable as e:
+                self._log(f"{name}: {e}: recomputing")
+                value = recompute()
+            super().__setitem__(name, value)
 
     def __getitem__(self, name: str) -> Any:
         self._load(name)
@@ -121,36 +132,52 @@ def _persist_if_stale(ctx: Any, stage: CorpusStage, h: str) -> None:
     ctx.store.con.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", [key, h])
 
 
+def _previous(ctx: Any, stage: CorpusStage) -> Any | None:
+    """The stored result ``--update`` folds into, or None (refit), saying why when there is one
+    that cannot be used."""
+    try:
+        previous = ctx.store.latest_corpus(stage.name, environment())
+    except ResultUnavailable as e:
+        ctx.log(f"{stage.name}: {e}: refit")
+        return None
+    if isinstance(previous, dict) and previous.get("stage_version") != stage.version:
+        # A result of an older stage version has another shape: refit rather than guess.
+        ctx.log(f"{stage.name}: stored result is from another version of the stage: refit")
+        return None
+    return previous
+
+
+def _compute(ctx: Any, stage: CorpusStage, h: str, previous: Any = None) -> Any:
+    result = stage.update(ctx, previous) if previous is not None else stage.compute(ctx)
+    if isinstance(result, dict):
+        result["stage_version"] = stage.version
+    ctx.store.put_corpus(stage.name, h, result, env=environment())
+    return result
+
+
 def run_corpus_stages(ctx: Any) -> None:
     hashes: dict[str, str] = {}
     if not isinstance(ctx.results, LazyResults):
-        ctx.results = LazyResults()
+        ctx.results = LazyResults(ctx.log)
     for stage in STAGES:
         t = time.time()
         h = input_hash(ctx, stage, hashes)
         hashes[stage.name] = h
         ctx.stage_hashes[stage.name] = h
         load = ctx.store.corpus_loader(stage.name, h)
+        if load is not None and load.missing():
+            ctx.log(f"{stage.name}: the stored result cannot be used: {load.missing()}: recomputing")
+            load = None
         if load is not None:
-            ctx.results.set_blob(stage.name, load)
+            ctx.results.set_blob(stage.name, load, lambda stage=stage, h=h: _compute(ctx, stage, h))
             _persist_if_stale(ctx, stage, h)
             ctx.timings[stage.name] = time.time() - t
             continue
-        previous = None
-        if ctx.mode == "update" and stage.update is not None:
-            previous = ctx.store.latest_corpus(stage.name)
-            if isinstance(previous, dict) and previous.get("stage_version") != stage.version:
-                # A result of an older stage version has another shape: refit rather than guess.
-                ctx.log(f"{stage.name}: stored result is from another version of the stage: refit")
-                previous = None
-        result = stage.update(ctx, previous) if previous is not None else stage.compute(ctx)
-        if isinstance(result, dict):
-            result["stage_version"] = stage.version
-        ctx.results[stage.name] = result
-        ctx.store.put_corpus(stage.name, h, result)
+        previous = _previous(ctx, stage) if ctx.mode == "update" and stage.update is not None else None
+        ctx.results[stage.name] = _compute(ctx, stage, h, previous)
         _persist_if_stale(ctx, stage, h)
+        how = "updated" if previous is not None else "computed"
         del previous
         release_memory()  # a stage's temporaries (bags, matrices, decoded parts) go before the next one's
         ctx.timings[stage.name] = time.time() - t
-        ctx.log(f"{stage.name}: {'updated' if ctx.mode == 'update' and stage.update else 'computed'} in {ctx.timings[stage.name]:.1f} s, "
-                f"rss {rss_mb():.0f} MB")
+        ctx.log(f"{stage.name}: {how} in {ctx.timings[stage.name]:.1f} s, rss {rss_mb():.0f} MB")

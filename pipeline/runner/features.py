@@ -30,7 +30,13 @@ _state: dict[str, Any] = {}
 
 
 def init_features(registry_path: str, cfg: dict[str, Any]) -> None:
-    key = (registry_path, repr(sorted((k, repr(v)) for k, v in cfg.items())))
+    # Keyed on the content of the registry and stopword files, not their paths: a worker that
+    # outlives a run (in-process runs, dask workers) must see an edited registry or stop list.
+    from ..text.stopwords import stopwords_path
+    from .keys import worker_key
+
+    seg = cfg.get("segment") or {}
+    key = worker_key(registry_path, stopwords_path(cfg), seg.get("userdict"), settings=cfg)
     if _state.get("key") == key:
         return
     from ..concepts.matcher import ConceptMatcher
@@ -38,6 +44,7 @@ def init_features(registry_path: str, cfg: dict[str, Any]) -> None:
     from ..text.stopwords import load_stopwords
 
     reg = load_registry(registry_path)
+    _state.clear()  # nothing built from the previous files may survive (the fallback segmenter)
     _state.update(key=key, is_content={}, registry=reg, matcher=ConceptMatcher(reg), stop=load_stopwords(cfg), cfg=cfg,
                   canon={s: reg.lookup(s) or s for s in reg.surfaces})
 
@@ -70,7 +77,6 @@ def doc_features(item: tuple[dict[str, Any], dict[str, Any]]) -> dict[str, Any]:
 def _features(paper: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
     from ..concepts.compute import attach_context
     from ..concepts.mentions import find_mentions
-    from ..concepts.profiles import fallback_context
     from ..text.protect import fast_normalize
     from ..text.stopwords import content_tokens
     from ..text.terms import doc_marks
@@ -111,7 +117,7 @@ def _features(paper: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
     attach_context(mentions, {paper["doc_id"]: tokens}, st["registry"], cfg)
     for m in mentions:
         if m.get("context_tokens") is None:
-            m["context_tokens"] = fallback_context(m["sentence"])
+            m["context_tokens"] = _fallback_context(m["sentence"])
     concepts: dict[str, Any] = {"mentions": mentions}
     if mentions:
         cits: dict[str, str] = {}
@@ -129,3 +135,16 @@ def _features(paper: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
         "feat.refs": refs_part(paper),
         "feat.terms": {"kinds": {k: sorted(v) for k, v in kinds.items()}, "marked": dict(marked)},
     }
+
+
+def _fallback_context(sentence: str) -> list[str]:
+    """Content tokens of a sentence the segment stage did not cut (a heading, a funding note),
+    with the run's own segmenter and stop list: the dictionaries the cache key names, not the
+    repository's defaults."""
+    from ..text.segment import Segmenter
+    from ..text.stopwords import content_tokens
+
+    st = _state
+    if "segmenter" not in st:  # built on first need: most documents never need it
+        st["segmenter"] = Segmenter(st["cfg"].get("segment") or {}, registry=st["registry"])
+    return sorted(set(content_tokens(st["segmenter"].cut(sentence or ""), st["stop"])))

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..config import ConfigError
-from ..store.db import Store
+from ..store.db import ResultUnavailable, Store
 from .run import with_source
 
 
@@ -35,7 +35,10 @@ class LoadedRun:
     def result(self, stage: str) -> Any:
         h = self.info.get("stage_hashes", {}).get(stage)
         load = self.store.corpus_loader(stage, h) if h else None
-        return load() if load is not None else None
+        try:
+            return load() if load is not None else None
+        except ResultUnavailable as e:  # the report's run is what is asked about: nothing to recompute here
+            raise ConfigError(f"{e}; run `litmap run` again, it recomputes it") from e
 
     def close(self) -> None:
         self.store.close()

@@ -15,9 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import resolve, section_hash, stable_hash
+from ..config import resolve, stable_hash
 from ..store.db import Store
 from ..store.papers import write_papers
+from . import keys
 from .discover import FileEntry, discover
 from .executor import default_workers, run_tasks
 from .memory import peak_rss_mb, rss_mb
@@ -58,6 +59,7 @@ class RunContext:
     new_doc_ids: list[str] = field(default_factory=list)  # documents no stored corpus result has seen
     report_hash: str = ""  # hash of everything the report shows; equal hashes -> the same pages
     failed_sections: list[str] = field(default_factory=list)  # report parts that failed ("section failed" boxes)
+    workers: int = 0  # processes the run may use (the report's side processes too)
 
     def log(self, msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
@@ -101,7 +103,7 @@ def _progress(total: int, desc: str, started: float, cfg: dict[str, Any]):
 def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None) -> None:
     cfg = ctx.cfg
     version = PARSE_VERSION
-    cfg_hash = section_hash(cfg, "structure") + section_hash(cfg, "refs", ("aliases",))
+    cfg_hash = keys.parse_key(cfg, version)
     keyed = [f for f in ctx.files if f.key]
     ctx.parse_key = (version, cfg_hash)
     cached = ctx.store.cached_ids("parse", version, cfg_hash)
@@ -132,6 +134,7 @@ def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | N
     if batch:
         flush()
     bar.close()
+    _mirror_papers(ctx.store, version, cfg_hash, sorted({f.key for f in keyed if f.key in cached}))
     ctx.stats["n_processed"] = len(todo)
     ctx.stats["n_cached"] = len(keyed) - len(todo)
     # Keep heads only: the full papers stay in the store and are streamed when a stage needs them.
@@ -152,6 +155,20 @@ def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | N
                     heads[p["doc_id"]] = h
                     ctx.doc_file[p["doc_id"]] = (key, f.source)
     ctx.papers = sorted(heads.values(), key=lambda h: h["source"])
+
+
+def _mirror_papers(store: Store, version: str, cfg_hash: str, cached: list[str]) -> None:
+    """The queryable document tables (documents, sentences, refs …) show the parse of this
+    run's settings. Papers read from the cache were parsed under these settings but the tables
+    may hold another parse of them (an alias edit, then undone): write those again, once."""
+    row = store.con.execute("SELECT value FROM kv WHERE key='mirrored:parse'").fetchone()
+    if row and row[0] == cfg_hash:
+        return
+    for i in range(0, len(cached), 128):
+        got = store.get_results("parse", cached[i:i + 128], version, cfg_hash)
+        with store.transaction():
+            write_papers(store, [p for r in got.values() for p in r.get("papers", [])], version)
+    store.con.execute("INSERT OR REPLACE INTO kv VALUES ('mirrored:parse', ?)", [cfg_hash])
 
 
 def _heads_result(result: dict[str, Any]) -> dict[str, Any]:
@@ -215,7 +232,7 @@ def _run_doc_stage(ctx: RunContext, name: str, fn: Any, items: Any, count: int, 
 def segment_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None) -> None:
     cfg = ctx.cfg
     seg = cfg["segment"]
-    cfg_hash = section_hash(cfg, "segment", ("userdict", "concepts.registry", "stopwords"))
+    cfg_hash = keys.segment_key(cfg, SEGMENT_VERSION, ctx.parse_key[1])
     ctx.segment_key = (SEGMENT_VERSION, cfg_hash)
     ids = sorted(ctx.doc_file)
     cached = ctx.store.cached_ids("segment", SEGMENT_VERSION, cfg_hash)
@@ -251,8 +268,7 @@ def features_stage(ctx: RunContext, workers: int, executor: str, scheduler: str 
     from .features import FEATURES_VERSION, PARTS, doc_features, init_features
 
     cfg = ctx.cfg
-    cfg_hash = (ctx.segment_key[1] + section_hash(cfg, "concepts", ("registry",)) + section_hash(cfg, "cooccurrence")
-                + stable_hash((cfg.get("report") or {}).get("kwic_width")))
+    cfg_hash = keys.features_key(cfg, FEATURES_VERSION, ctx.segment_key[1])
     ctx.features_key = (FEATURES_VERSION, cfg_hash)
     cached = ctx.store.cached_ids(PARTS[0], FEATURES_VERSION, cfg_hash)
     todo = [d for d in ctx.doc_ids if d not in cached]
@@ -302,6 +318,7 @@ def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, 
     # Before the store is opened or a file read: a report folder holding the user's own files
     # is refused (OutputDirError), and what a killed run left beside it is cleaned up.
     prepare(out_dir, lambda msg: print(msg, file=sys.stderr, flush=True))
+    cfg = keys.with_files_resolved(cfg)
     store = Store(resolve(cfg, cfg["store"]["path"]), cfg["store"].get("memory_limit"))
     executor = executor or cfg["runner"].get("executor", "local")
     scheduler = scheduler or cfg["runner"].get("scheduler")
@@ -309,7 +326,7 @@ def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, 
     config_hash = stable_hash({k: v for k, v in cfg.items() if not k.startswith("_")})
     run_id = store.start_run(str(corpus.resolve()), config_hash, "update" if update else "refit")
     ctx = RunContext(cfg, store, run_id, corpus.resolve(), out_dir,
-                     mode="update" if update else "refit")
+                     mode="update" if update else "refit", workers=workers)
     try:
         t = time.time()
         ctx.files = discover(corpus, cfg["ingest"]["suffixes"], int(cfg["ingest"]["max_bytes"]))
@@ -347,10 +364,7 @@ def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, 
 
 
 def report_hash(ctx: RunContext) -> str:
-    from .. import __version__
-
-    return stable_hash({"stages": ctx.stage_hashes, "files": [(f.source, f.key, f.status, f.error) for f in ctx.files],
-                        "report": ctx.cfg.get("report"), "mode": ctx.mode, "version": __version__})
+    return keys.report_key(ctx)
 
 
 def _reuse_report(ctx: RunContext) -> bool:

@@ -18,11 +18,17 @@ _state: dict[str, Any] = {}
 
 
 def init_parse(aliases_path: str | None, structure_cfg: dict[str, Any] | None = None) -> None:
+    # Keyed on the alias file's content: a worker that outlives a run (in-process runs, dask
+    # workers) must not parse with the alias table of an earlier run.
+    from .keys import worker_key
+
     _state["structure"] = structure_cfg or {}
-    if "aliases" not in _state:
+    key = worker_key(aliases_path)
+    if _state.get("aliases_key") != key:
         from ..refs import load_aliases
 
         _state["aliases"] = load_aliases(aliases_path) if aliases_path and Path(aliases_path).is_file() else {}
+        _state["aliases_key"] = key
 
 
 def parse_file(task: tuple[str, str]) -> dict[str, Any]:
@@ -49,12 +55,17 @@ def parse_file(task: tuple[str, str]) -> dict[str, Any]:
 
 
 def init_segment(seg_cfg: dict[str, Any], registry_path: str | None, userdict_path: str | None) -> None:
-    if "segmenter" not in _state:
+    # Keyed like init_parse: the dictionaries' content and the settings the segmenter was built with.
+    from .keys import worker_key
+
+    key = worker_key(registry_path, userdict_path, settings=seg_cfg)
+    if _state.get("segmenter_key") != key:
         from ..text.registry import load_registry
         from ..text.segment import Segmenter
 
         registry = load_registry(registry_path) if registry_path else None
         _state["segmenter"] = Segmenter(seg_cfg, registry=registry, userdict_path=userdict_path)
+        _state["segmenter_key"] = key
 
 
 def segment_paper(paper: dict[str, Any]) -> dict[str, Any]:

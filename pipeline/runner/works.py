@@ -10,9 +10,10 @@ from typing import Any
 from ..records import Ref
 
 
-def link_works(papers: list[dict[str, Any]], parts: Any = None) -> dict[str, Any]:
+def link_works(papers: list[dict[str, Any]], parts: Any = None, aliases: dict[str, Any] | None = None) -> dict[str, Any]:
     """``papers``: heads (or full papers); ``parts``: (doc_id, feat.refs part) pairs, or None to
-    read references, footnotes and text from full papers."""
+    read references, footnotes and text from full papers; ``aliases``: the run's alias table
+    (``refs.aliases``; None: the repository's), which says which suggested aliases are known."""
     from ..refs import assign_work_ids, match_references, work_id_for_doc
 
     if parts is None:
@@ -51,7 +52,7 @@ def link_works(papers: list[dict[str, Any]], parts: Any = None) -> dict[str, Any
                      "container": r.container, "year": r.year, "type": r.type, "classic": r.classic,
                      "matched_doc_id": d, "raw": r.raw, "nationality": r.nationality})
     return {"doc_work": doc_work, "references": rows, "variants": variants,
-            **_summaries(refs, where, unparsed, sorted(latin))}
+            **_summaries(refs, where, unparsed, sorted(latin), aliases)}
 
 
 def refs_part(p: dict[str, Any]) -> dict[str, Any]:
@@ -70,7 +71,7 @@ def refs_part(p: dict[str, Any]) -> dict[str, Any]:
 
 
 def _summaries(refs: list[Ref], where: list[tuple[str, int]], unparsed: list[dict[str, Any]],
-               latin: list[str]) -> dict[str, Any]:
+               latin: list[str], aliases: dict[str, Any] | None = None) -> dict[str, Any]:
     """Rankings (classics apart), pairs, alias suggestions and footnotes that look cited but gave nothing."""
     from ..refs import (
         author_citation_counts,
@@ -90,6 +91,6 @@ def _summaries(refs: list[Ref], where: list[tuple[str, int]], unparsed: list[dic
         "work_counts": work_citation_counts(cited),
         "cocitation": cocitation_pairs(cited),
         "coauthorship": coauthorship_pairs(cited),
-        "alias_suggestions": suggest_aliases(names, latin),
+        "alias_suggestions": suggest_aliases(names, latin, aliases),
         "unparsed": unparsed,
     }

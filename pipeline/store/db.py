@@ -7,8 +7,10 @@ them, one transaction per document, so a run killed half-way leaves every finish
 stored and nothing half-written.
 
 Cache keys: per-document results are keyed by (stage, doc_id = hash of the bytes, stage version,
-hash of the stage's config section and files). Corpus results are keyed by (stage, hash of
-all their inputs). A changed stage version or config simply misses the cache.
+the stage's key); corpus results by (stage, hash of all their inputs). The keys are made in
+``runner/keys.py`` and chain (a segment key holds the parse key it cut …), so any change to
+what a result was computed from simply misses the cache. A corpus result file that cannot be
+loaded raises :class:`ResultUnavailable`, and the runner recomputes it.
 """
 from __future__ import annotations
 
@@ -18,7 +20,7 @@ import pickle
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import duckdb
 
@@ -80,6 +82,67 @@ class StoreCorrupt(StoreError):
 
 class StoreNotWritable(StoreError):
     """The store's folder or file cannot be created or written (exit 2: a setup error)."""
+
+
+class ResultUnavailable(Exception):
+    """A stored corpus result that cannot be used: its file is missing, truncated or corrupt,
+    it does not unpickle (a class moved in a library upgrade), or it was written by other code.
+    The runner recomputes it and says so; it is never a failed report section."""
+
+    def __init__(self, stage: str, reason: str):
+        super().__init__(f"the stored {stage} result cannot be used: {reason}")
+        self.stage, self.reason = stage, reason
+
+
+HEADER = "litmap_result"  # first key of the header pickled before each corpus result
+
+
+class StoredResult:
+    """A corpus result in the store's results folder (or, in old stores, a BLOB), unpickled when
+    called. Every way it can fail to load raises :class:`ResultUnavailable`."""
+
+    def __init__(self, stage: str, path: Path | None = None, blob: bytes | None = None):
+        self.stage, self.path, self.blob = stage, path, blob
+
+    def missing(self) -> str | None:
+        """Why the result certainly cannot be loaded (its file is gone), without reading it."""
+        if self.path is not None and not self.path.is_file():
+            return f"its file {self.path} is missing"
+        return None
+
+    def env(self) -> dict[str, Any] | None:
+        """The versions of the code that wrote it (None for results written before headers)."""
+        head = self._read(header_only=True)
+        return head.get("env") if isinstance(head, dict) else None
+
+    def __call__(self) -> Any:
+        return self._read(header_only=False)
+
+    def _read(self, header_only: bool) -> Any:
+        reason = self.missing()
+        if reason:
+            raise ResultUnavailable(self.stage, reason)
+        try:
+            if self.blob is not None:
+                return None if header_only else pickle.loads(self.blob)
+            with open(self.path, "rb") as f:
+                first = pickle.load(f)
+                has_header = isinstance(first, dict) and first.get(HEADER) == 1
+                if header_only:
+                    return first if has_header else None
+                return pickle.load(f) if has_header else first
+        except ResultUnavailable:
+            raise
+        except Exception as e:  # truncated, corrupt, or a class that moved: all mean recompute
+            raise ResultUnavailable(self.stage, f"{e.__class__.__name__}: {e}") from e
+
+
+def _env_difference(written: dict[str, Any] | None, now: dict[str, Any]) -> str:
+    if not isinstance(written, dict):
+        return "its versions are not recorded (written by an older litmap)"
+    flat = lambda d: {**{k: v for k, v in d.items() if k != "libs"}, **(d.get("libs") or {})}  # noqa: E731
+    a, b = flat(written), flat(now)
+    return ", ".join(f"{k} {a.get(k)} -> {b.get(k)}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k))
 
 
 DOC_TABLES = ("documents", "sections", "paragraphs", "sentences", "footnotes", "refs", "warnings")
@@ -214,38 +277,47 @@ class Store:
     def results_dir(self) -> Path:
         return self.path.with_name(self.path.name + ".results")
 
-    def corpus_loader(self, stage: str, input_hash: str) -> Callable[[], Any] | None:
-        """A function that unpickles the stored result, or None if there is none."""
+    def corpus_loader(self, stage: str, input_hash: str) -> StoredResult | None:
+        """The stored result (unpickled when called), or None if there is none."""
         row = self.con.execute("SELECT payload FROM corpus_cache WHERE stage=? AND input_hash=?",
                                [stage, input_hash]).fetchone()
-        return self._loader(bytes(row[0])) if row else None
+        return self._stored(stage, bytes(row[0])) if row else None
 
-    def latest_corpus(self, stage: str) -> Any | None:
-        """The newest stored result of a stage, whatever its inputs (what ``--update`` folds into)."""
+    def latest_corpus(self, stage: str, env: dict[str, Any] | None = None) -> Any | None:
+        """The newest stored result of a stage, whatever its inputs (what ``--update`` folds into);
+        None if there is none. Raises :class:`ResultUnavailable` if it cannot be loaded, or was
+        written by other code than ``env`` (another litmap, gensim, numpy …): a model pickled by
+        another library version is not folded into, it is refitted."""
         row = self.con.execute("SELECT payload FROM corpus_cache WHERE stage=? ORDER BY created DESC LIMIT 1",
                                [stage]).fetchone()
-        load = self._loader(bytes(row[0])) if row else None
-        return load() if load else None
-
-    def _loader(self, payload: bytes) -> Callable[[], Any] | None:
-        if not payload.startswith(self._FILE):
-            return lambda: pickle.loads(payload)  # a store written before results were files
-        path = self.results_dir / payload[len(self._FILE):].decode()
-        if not path.is_file():
+        if not row:
             return None
+        stored = self._stored(stage, bytes(row[0]))
+        if env is not None:
+            written = stored.env()
+            if written != env:
+                raise ResultUnavailable(stage, "it was written by other versions of the code: "
+                                        + _env_difference(written, env))
+        return stored()
 
-        def load() -> Any:
-            with open(path, "rb") as f:
-                return pickle.load(f)
-        return load
+    def _stored(self, stage: str, payload: bytes) -> StoredResult:
+        if not payload.startswith(self._FILE):
+            return StoredResult(stage, blob=payload)  # a store written before results were files
+        return StoredResult(stage, path=self.results_dir / payload[len(self._FILE):].decode())
 
-    def put_corpus(self, stage: str, input_hash: str, result: Any, keep: int = 3) -> None:
+    def put_corpus(self, stage: str, input_hash: str, result: Any, keep: int = 3,
+                   env: dict[str, Any] | None = None) -> None:
         """Store a corpus result (an object, pickled to a file); only the ``keep`` newest of a
-        stage stay, files included (every run over a changed corpus adds one)."""
+        stage stay, files included (every run over a changed corpus adds one).
+
+        The file starts with a small header pickled from plain types (``env``: the versions of
+        the code that wrote it), so what wrote a result is known without unpickling it."""
         self.results_dir.mkdir(parents=True, exist_ok=True)
         name = f"{stage}-{input_hash}.pkl"
         tmp = self.results_dir / (name + ".tmp")
         with open(tmp, "wb") as f:
+            pickle.dump({HEADER: 1, "stage": stage, "input_hash": input_hash, "env": env}, f,
+                        protocol=pickle.HIGHEST_PROTOCOL)
             pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
         tmp.replace(self.results_dir / name)
         with self.transaction():

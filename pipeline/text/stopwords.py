@@ -27,7 +27,8 @@ _SINGLE_LATIN = re.compile(r"[A-Za-z]")
 
 
 @lru_cache(maxsize=8)
-def _load(path: str, use_iso: bool) -> frozenset[str]:
+def _load(path: str, use_iso: bool, digest: str | None) -> frozenset[str]:
+    """Cached by the file's content (``digest``), not its path: an edited stop list is read again."""
     words: set[str] = set()
     if use_iso:
         import stopwordsiso
@@ -46,11 +47,31 @@ def _load(path: str, use_iso: bool) -> frozenset[str]:
 def load_stopwords(cfg: dict | None = None) -> frozenset[str]:
     """``cfg`` may be the whole config or its ``segment`` section; keys ``stopwords`` (path) and
     ``stopwords_iso`` (bool, default true); ``stopwords: null`` means no domain list."""
+    sec = _section(cfg)
+    path = stopwords_path(cfg)
+    return _load(str(path or ""), bool(sec.get("stopwords_iso", True)), _digest(path))
+
+
+def _section(cfg: dict | None) -> dict:
     cfg = cfg or {}
-    sec = cfg.get("segment", cfg) if isinstance(cfg.get("segment"), dict) else cfg
-    given = sec.get("stopwords", "configs/stopwords.txt")
-    path = resolve_config_path(given, DEFAULT_PATH, cfg.get("_root")) if given else ""
-    return _load(str(path), bool(sec.get("stopwords_iso", True)))
+    return cfg.get("segment", cfg) if isinstance(cfg.get("segment"), dict) else cfg
+
+
+def stopwords_path(cfg: dict | None = None) -> Path | None:
+    """The stop list file ``cfg`` names (whole config or its ``segment`` section); None for
+    ``stopwords: null`` (no domain list)."""
+    cfg = cfg or {}
+    given = _section(cfg).get("stopwords", "configs/stopwords.txt")
+    return resolve_config_path(given, DEFAULT_PATH, cfg.get("_root")) if given else None
+
+
+def _digest(path: Path | None) -> str | None:
+    import hashlib
+
+    try:
+        return hashlib.sha1(path.read_bytes()).hexdigest() if path else None
+    except OSError:
+        return None
 
 
 def is_content(token: str, stop: frozenset[str]) -> bool:

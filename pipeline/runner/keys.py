@@ -1,0 +1,194 @@
+"""Cache keys: the one place that says what each cached result was computed from.
+
+A cached result may be reused only if everything it was computed from is unchanged, so each
+key holds the key of its input and the keys chain::
+
+    parse     file bytes + sidecar (the row's id)  + PARSE_VERSION    + structure, refs + aliases file
+    segment   parse key  (the paper it cuts)       + SEGMENT_VERSION  + segment settings + userdict + registry
+    features  segment key (tokens, and the paper)  + FEATURES_VERSION + concepts, cooccurrence, kwic width
+                                                                        + stopwords + registry
+    corpus    features key (every part it reads)   + stage version    + its sections and files
+              + (doc_id, source) of every document + upstream stages' keys + litmap and library versions
+
+Before the chain, tokens were keyed on the segment settings alone: editing ``structure`` or the
+alias file re-parsed the papers but reused the old tokens and features, so sentences and tokens
+misaligned and citation counts kept the old names (issue 13).
+
+Files count by content (a hash of their bytes), never by path: a project moved elsewhere keeps
+its cache, and an edited dictionary misses it. Library versions are in the keys of what they
+compute: a jieba upgrade re-segments, a gensim upgrade refits (and a pickle written by another
+gensim is never unpickled; see ``Store.put_corpus``).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import sys
+from functools import lru_cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from ..config import resolve, stable_hash
+
+# Config keys that name files, by section: their content is hashed, not their path. The concept
+# registry is named once (``concepts.registry``) and read by segmentation and tracing alike.
+FILE_KEYS: dict[str, tuple[str, ...]] = {
+    "refs": ("aliases",),
+    "segment": ("userdict", "stopwords"),
+    "concepts": ("registry",),
+}
+# Segment settings that do not change tokens: stopwords are applied by the features stage,
+# ``workers`` is for ``litmap segment``. Left out so a stopword edit does not re-segment.
+NOT_TOKENS = ("stopwords", "stopwords_iso", "workers")
+
+# Libraries whose version can change a stage's output (or, for pickles, whether they load).
+TEXT_LIBS = ("opencc", "pyahocorasick")  # normalization (t2s) and registry matching
+PARSE_LIBS = ("pymupdf", "lxml", "charset-normalizer", "pyyaml", *TEXT_LIBS)
+SEGMENT_LIBS = {"jieba": ("jieba",), "rjieba": ("rjieba",)}
+FEATURES_LIBS = ("stopwordsiso",)
+CORPUS_LIBS = ("numpy", "scipy", "scikit-learn", "gensim", "pandas", "networkx", "stopwordsiso")
+
+
+def file_digest(path: str | Path | None) -> str | None:
+    """Hash of a file's bytes; None when there is no such file (a missing optional file is a
+    state of its own: creating it must miss the cache too)."""
+    if not path:
+        return None
+    p = Path(path)
+    try:
+        return hashlib.sha1(p.read_bytes()).hexdigest()
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        return None
+
+
+def config_file(cfg: dict[str, Any], section: str, key: str) -> Path | None:
+    """The file a config key names, as the runner opens it (relative to the project root)."""
+    part = cfg.get(section)
+    return resolve(cfg, part.get(key)) if isinstance(part, dict) else None
+
+
+def registry_file(cfg: dict[str, Any]) -> Path | None:
+    """The concept registry: named by ``concepts.registry``."""
+    return config_file(cfg, "concepts", "registry")
+
+
+def section_state(cfg: dict[str, Any], section: str, drop: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A config section with every file it names replaced by the hash of the file's content."""
+    part = cfg.get(section)
+    if not isinstance(part, dict):
+        return {"value": part}
+    out = {k: v for k, v in part.items() if k not in drop}
+    for key in FILE_KEYS.get(section, ()):
+        if key in out:
+            out[key] = {"file": file_digest(config_file(cfg, section, key))}
+    return out
+
+
+def _norm(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+@lru_cache(maxsize=1)
+def _installed() -> dict[str, str]:
+    """name -> version from the ``NAME-VERSION.dist-info`` folders on sys.path: one directory
+    listing (under a millisecond), where ``importlib.metadata.version`` reads every
+    distribution's metadata per call (0.1 s for the libraries below, on every run)."""
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for n in names:
+            if n.endswith(".dist-info"):
+                name, _, version = n[: -len(".dist-info")].rpartition("-")
+                found.setdefault(_norm(name), version)
+    return found
+
+
+@lru_cache(maxsize=None)
+def lib_version(name: str) -> str | None:
+    version = _installed().get(_norm(name))
+    if version is not None:
+        return version
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def lib_versions(names: tuple[str, ...]) -> dict[str, str | None]:
+    return {n: lib_version(n) for n in names}
+
+
+def environment() -> dict[str, Any]:
+    """What a pickled corpus result depends on beyond its inputs: the code that wrote it."""
+    from .. import __version__
+
+    return {"litmap": __version__, "python": list(sys.version_info[:2]), "libs": lib_versions(CORPUS_LIBS)}
+
+
+def parse_key(cfg: dict[str, Any], version: str) -> str:
+    return stable_hash({"version": version, "structure": section_state(cfg, "structure"),
+                        "refs": section_state(cfg, "refs"), "libs": lib_versions(PARSE_LIBS)})
+
+
+def segment_key(cfg: dict[str, Any], version: str, parse: str) -> str:
+    seg = cfg.get("segment") or {}
+    return stable_hash({"version": version, "parse": parse, "segment": section_state(cfg, "segment", NOT_TOKENS),
+                        "registry": file_digest(registry_file(cfg)),
+                        "libs": lib_versions(SEGMENT_LIBS.get(str(seg.get("backend", "jieba")), ()) + TEXT_LIBS)})
+
+
+def features_key(cfg: dict[str, Any], version: str, segment: str) -> str:
+    seg = cfg.get("segment") or {}
+    return stable_hash({
+        "version": version, "segment": segment,
+        "concepts": section_state(cfg, "concepts"), "cooccurrence": section_state(cfg, "cooccurrence"),
+        "kwic_width": (cfg.get("report") or {}).get("kwic_width"),
+        # content tokens: the stopword file and the stopwordsiso list
+        "stopwords": file_digest(config_file(cfg, "segment", "stopwords")),
+        "stopwords_iso": seg.get("stopwords_iso", True), "libs": lib_versions(FEATURES_LIBS + TEXT_LIBS)})
+
+
+def corpus_key(ctx: Any, stage: Any, upstream: dict[str, str]) -> str:
+    """The input hash of a corpus stage (see the module doc)."""
+    return stable_hash({
+        "version": stage.version,
+        "config": {s: section_state(ctx.cfg, s) for s in stage.sections},
+        "docs": sorted((p["doc_id"], p.get("source")) for p in ctx.papers),
+        "with_parts": ctx.doc_ids,
+        "per_document": [list(ctx.parse_key), list(ctx.segment_key), list(ctx.features_key)],
+        "after": [upstream.get(a) for a in stage.after],
+        "env": environment(),
+    })
+
+
+def report_key(ctx: Any) -> str:
+    """Everything the report shows: equal keys, equal pages (see ``run._reuse_report``)."""
+    from .. import __version__
+
+    cfg = {s: section_state(ctx.cfg, s) for s in ctx.cfg if not s.startswith("_") and s not in ("store", "runner")}
+    return stable_hash({"stages": ctx.stage_hashes, "files": [(f.source, f.key, f.status, f.error) for f in ctx.files],
+                        "per_document": [list(ctx.parse_key), list(ctx.segment_key), list(ctx.features_key)],
+                        "config": cfg, "mode": ctx.mode, "version": __version__})
+
+
+def worker_key(*paths: str | Path | None, settings: Any = None) -> str:
+    """The key of a worker-side cache (a segmenter, an alias table, a registry): the content of
+    the files it was built from and the settings it was built with. A worker that gets another
+    key rebuilds: in-process runs and long-lived dask workers see every edit."""
+    return stable_hash({"files": [(str(p) if p else None, file_digest(p)) for p in paths], "settings": settings})
+
+
+def with_files_resolved(cfg: dict[str, Any]) -> dict[str, Any]:
+    """The config with every file it names made absolute (relative to the project root), so the
+    stages open exactly the files the keys hashed, whatever the working directory of a worker."""
+    out = dict(cfg)
+    for section, names in FILE_KEYS.items():
+        part = cfg.get(section)
+        if isinstance(part, dict):
+            out[section] = {**part, **{k: str(resolve(cfg, part[k])) for k in names if part.get(k)}}
+    return out

@@ -1,0 +1,333 @@
+"""Incremental equals fresh, as a property.
+
+A researcher runs, reads the report, edits a setting, a dictionary, an alias or a paper, and
+runs again on the same store. Whatever the edit, that run must write the tables a run from
+nothing writes: every ``data/*.csv``, byte for byte. Each case below is one kind of edit.
+
+How the runs are made:
+
+* the corpus is the seed plus the works of ``../shared/corpora/works`` (and a sidecar for the
+  seed, so that editing one is an edit, not an addition); ``configs/`` is copied into a project
+  folder and the config points at the copies, so an edit never touches the repository's files;
+* the store before the edit is built once per session (in this process) and copied for each
+  case; the incremental run is in this process too, after the runs of the earlier cases, so a
+  worker-side cache (segmenter, alias table, registry, stopwords) that outlives a change of
+  its files fails here as it would in a notebook calling ``api.run`` twice;
+* the fresh run is ``litmap run`` in a new process on a new store: nothing cached anywhere.
+  It runs while the incremental run does;
+* ``topics.k`` is fixed where the edit is not about topics: the K search is the slowest part
+  of a small run and has nothing to say about caching.
+"""
+from __future__ import annotations
+
+import difflib
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from conftest import ROOT, SEED, SHARED
+
+# The seed's sidecar (a file beside it: ``NAME.meta.yaml``); the text has no journal or year line.
+SIDECAR = {"journal": "经济学家", "year": 2025}
+
+
+@dataclass
+class Case:
+    name: str
+    edit: Callable[[Path], None] = lambda root: None  # files under root (corpus/, proj/configs/)
+    config: dict[str, Any] = field(default_factory=dict)  # settings changed by the edit
+    update: bool = False  # the incremental run is `--update`
+    # Tables an `--update` run may legitimately write otherwise than a refit (README: what
+    # stays as of the last refit), each with the reason; every other table must be equal.
+    may_differ: dict[str, str] = field(default_factory=dict)
+    # Tables the edit must change (against the report before it): an edit without effect
+    # would make the comparison prove nothing.
+    changes: tuple[str, ...] = ()
+
+
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def _edit_yaml(path: Path, change: Callable[[dict], None]) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+
+
+def _alias(root: Path) -> None:
+    # Two names that really occur (both corpus authors, 刘皓琰 also cited) become one person,
+    # and a suggested alias of the report is confirmed (the README's way to confirm one).
+    def change(d: dict) -> None:
+        d["authors"].setdefault("刘皓琰", []).append("黄再胜")
+        d["authors"]["埃隆·马斯克"] = ["Elon Musk"]
+    _edit_yaml(root / "proj" / "configs" / "aliases.yaml", change)
+
+
+def _concept(root: Path) -> None:
+    # Mined candidates of the report (term_candidates.csv), not yet in the registry; the first
+    # is longer than the concept 数字资本, so it takes those occurrences over.
+    def change(d: dict) -> None:
+        d["concepts"].append({"name": "数字资本输出", "en": "export of digital capital"})
+        d["concepts"].append({"name": "中心国家", "variants": ["核心国家"]})
+    _edit_yaml(root / "proj" / "configs" / "concepts.yaml", change)
+
+
+def _paper_text(root: Path) -> None:
+    _append(root / "corpus" / "w005.md", "\n数字资本与数字帝国主义在平台垄断中结合，形成新的金融帝国主义积累方式。\n")
+
+
+def _sidecar(root: Path) -> None:
+    side = root / "corpus" / (SEED.stem + ".meta.yaml")
+    side.write_text(yaml.safe_dump({**SIDECAR, "year": 2024, "journal": "政治经济学评论"}, allow_unicode=True),
+                    encoding="utf-8")
+
+
+def _add_paper(root: Path) -> None:
+    text = SEED.read_text(encoding="utf-8")
+    (root / "corpus" / "new_paper.txt").write_text("数字资本与平台垄断的新变化\n\n" + text[len(text) // 2:],
+                                                  encoding="utf-8")
+
+
+_KEPT_ON_UPDATE = "stays as of the last refit on --update (README, Architecture: --update)"
+CASES = [
+    Case("structure", config={"structure": {"body": {"split_semicolon": True}}}, changes=("concept_mentions.csv",)),
+    Case("aliases", edit=_alias, changes=("authors.csv", "alias_suggestions.csv")),
+    Case("userdict", edit=lambda r: _append(r / "proj" / "configs" / "userdict.txt", "\n数字产业 500 n\n中心国家 500 n\n"),
+         changes=("cooccurrence.csv",)),
+    Case("stopwords", edit=lambda r: _append(r / "proj" / "configs" / "stopwords.txt", "\n资本\n金融\n"),
+         changes=("cooccurrence.csv",)),
+    Case("concepts", edit=_concept, changes=("concept_mentions.csv",)),
+    # jieba and rjieba give the same tokens on Chinese text: no table needs to change
+    Case("backend", config={"segment": {"backend": "rjieba"}}),
+    Case("topics_k", config={"topics": {"k": 2}}, changes=("topics.csv",)),
+    Case("cooccurrence", config={"cooccurrence": {"window": "paragraph", "min_count": 3}}, changes=("cooccurrence.csv",)),
+    Case("paper_text", edit=_paper_text, changes=("documents.csv", "concept_mentions.csv")),
+    Case("sidecar", edit=_sidecar, changes=("documents.csv",)),
+    Case("add_paper_update", edit=_add_paper, update=True, changes=("documents.csv",), may_differ={
+        # the fold-in keeps the vocabulary, K and the earlier units' weights of the stored model
+        **{t: "topic model " + _KEPT_ON_UPDATE for t in (
+            "topics.csv", "doc_topics.csv", "k_curve.csv", "topic_by_year.csv", "topic_by_author.csv",
+            "topic_by_journal.csv", "topic_trends.csv", "author_topics.csv", "term_bursts.csv")},
+        "similar_papers.csv": "LSA basis and IDF " + _KEPT_ON_UPDATE,
+        "term_candidates.csv": "phrase candidates " + _KEPT_ON_UPDATE,
+    }),
+]
+
+
+def _config(root: Path, store: Path, overrides: dict[str, Any]) -> Path:
+    """The config of a run in ``root``: every file it names is a copy under root/proj/configs.
+    (``segment.concepts`` is left to the project root, ``root/proj``, which is where the
+    registry copy is: the concept registry is named by ``concepts.registry``.)"""
+    from pipeline.config import deep_merge
+
+    c = root / "proj" / "configs"
+    cfg = {"store": {"path": str(store)}, "report": {"out": str(root / "report")},
+           "refs": {"aliases": str(c / "aliases.yaml")},
+           "segment": {"userdict": str(c / "userdict.txt"), "stopwords": str(c / "stopwords.txt")},
+           "concepts": {"registry": str(c / "concepts.yaml")},
+           "topics": {"k": 3}}
+    path = root / "proj" / "config.yaml"
+    path.write_text(yaml.safe_dump(deep_merge(cfg, overrides), allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def _lay_out(root: Path) -> None:
+    (root / "corpus").mkdir(parents=True)
+    shutil.copy(SEED, root / "corpus" / SEED.name)
+    (root / "corpus" / (SEED.stem + ".meta.yaml")).write_text(yaml.safe_dump(SIDECAR, allow_unicode=True),
+                                                             encoding="utf-8")
+    for f in sorted((SHARED / "corpora" / "works").iterdir()):
+        shutil.copy(f, root / "corpus" / f.name)
+    shutil.copytree(ROOT / "configs", root / "proj" / "configs")
+
+
+def _in_process_run(root: Path, config: Path, update: bool = False):
+    from pipeline import api
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("LITMAP_HOME", str(root / "proj"))
+        mp.chdir(root / "proj")
+        return api.run(root / "corpus", config, out=root / "report", workers=1, update=update)
+
+
+@pytest.fixture(scope="session")
+def before(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(work folder, its snapshot): the corpus, the project and the store after a first run."""
+    assert SHARED.is_dir(), f"../shared is missing beside the repo ({SHARED})"
+    base = tmp_path_factory.mktemp("incremental")
+    work, snapshot = base / "work", base / "snapshot"
+    _lay_out(work)
+    _in_process_run(work, _config(work, work / "proj" / ".litmap" / "store.duckdb", {}))
+    shutil.copytree(work, snapshot)
+    return work, snapshot
+
+
+def _restore(work: Path, snapshot: Path) -> None:
+    shutil.rmtree(work)
+    shutil.copytree(snapshot, work)
+
+
+def _differences(a: Path, b: Path, skip: dict[str, str]) -> list[str]:
+    """Each table that differs between two report data folders, with the start of its diff."""
+    names = sorted({p.name for p in a.glob("*.csv")} | {p.name for p in b.glob("*.csv")})
+    assert names, f"no tables in {a} or {b}"
+    out = []
+    for name in names:
+        if name in skip:
+            continue
+        pa, pb = a / name, b / name
+        if not (pa.is_file() and pb.is_file()):
+            out.append(f"{name}: only in {'incremental' if pa.is_file() else 'fresh'} run")
+            continue
+        if pa.read_bytes() == pb.read_bytes():
+            continue
+        diff = difflib.unified_diff(pb.read_text(encoding="utf-8").splitlines(),
+                                    pa.read_text(encoding="utf-8").splitlines(), "fresh", "incremental", lineterm="", n=0)
+        out.append(f"{name}:\n" + "\n".join(line[:200] for line in list(diff)[:12]))
+    return out
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_incremental_run_equals_a_fresh_run(case: Case, before: tuple[Path, Path],
+                                           tmp_path: Path) -> None:
+    work, snapshot = before
+    started = time.time()
+    # The fresh run: the same edit on a copy of the corpus and project, a new store, a new process.
+    fresh = tmp_path / "fresh"
+    _lay_out(fresh)
+    case.edit(fresh)
+    env = {**os.environ, "LITMAP_HOME": str(fresh / "proj")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "run", "--corpus", str(fresh / "corpus"), "--out", str(fresh / "report"),
+         "--config", str(_config(fresh, fresh / "store.duckdb", case.config)), "--workers", "1"],
+        cwd=fresh / "proj", env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        # The incremental run: the edit applied to the folder of the first run, on its store.
+        _restore(work, snapshot)
+        case.edit(work)
+        ctx = _in_process_run(work, _config(work, work / "proj" / ".litmap" / "store.duckdb", case.config),
+                              update=case.update)
+        assert ctx.mode == ("update" if case.update else "refit")
+    finally:
+        out, err = proc.communicate(timeout=600)
+    assert proc.returncode == 0, err
+    for table in case.changes:
+        assert (fresh / "report" / "data" / table).read_bytes() != (snapshot / "report" / "data" / table).read_bytes(), \
+            f"the {case.name} edit did not change {table}: the case tests nothing"
+    differ = _differences(work / "report" / "data", fresh / "report" / "data", case.may_differ)
+    assert not differ, (f"after the {case.name} edit, {len(differ)} tables of the incremental run differ from "
+                        f"a fresh run's:\n\n" + "\n\n".join(differ))
+    print(f"{case.name}: {time.time() - started:.1f} s")
+
+
+def _result_file(store: Path, stage: str) -> Path:
+    import duckdb
+
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        (payload,) = con.execute("SELECT payload FROM corpus_cache WHERE stage=? ORDER BY created DESC LIMIT 1",
+                                 [stage]).fetchone()
+    finally:
+        con.close()
+    return store.with_name(store.name + ".results") / bytes(payload)[len(b"file:"):].decode()
+
+
+def test_a_result_that_cannot_be_loaded_is_recomputed(before: tuple[Path, Path], capsys) -> None:
+    """Truncated, missing, or unpicklable (a class gone after a library change): each stage is
+    recomputed with a line naming it and why, and the report is the one the store held."""
+    work, snapshot = before
+    _restore(work, snapshot)
+    store = work / "proj" / ".litmap" / "store.duckdb"
+    topics = _result_file(store, "topics")
+    topics.write_bytes(topics.read_bytes()[: topics.stat().st_size // 2])
+    _result_file(store, "vectors").unlink()
+    # the header is fine, the result names a module that no longer exists
+    terms = _result_file(store, "terms")
+    with open(terms, "rb") as f:
+        header = __import__("pickle").load(f)
+    terms.write_bytes(__import__("pickle").dumps(header) + b"cgone_module_of_an_old_gensim\nModel\n.")
+    shutil.rmtree(work / "report")  # the report is written, so every result is read
+    capsys.readouterr()
+    _in_process_run(work, work / "proj" / "config.yaml")
+    log = capsys.readouterr().err
+    assert "vectors: the stored result cannot be used: its file" in log and "missing: recomputing" in log, log
+    assert "topics: the stored topics result cannot be used:" in log and "recomputing" in log, log
+    assert "terms: the stored terms result cannot be used: ModuleNotFoundError" in log, log
+    assert "Traceback" not in log and "failed" not in log, log
+    assert "生成失败" not in (work / "report" / "index.html").read_text(encoding="utf-8")
+    assert not _differences(work / "report" / "data", snapshot / "report" / "data", {})
+
+
+def test_update_refits_what_it_cannot_fold_into(before: tuple[Path, Path], capsys) -> None:
+    """`--update` over a corrupt result, or one written by other versions of the libraries,
+    refits that stage and says why; no traceback."""
+    import pickle
+
+    work, snapshot = before
+    _restore(work, snapshot)
+    store = work / "proj" / ".litmap" / "store.duckdb"
+    topics = _result_file(store, "topics")
+    topics.write_bytes(topics.read_bytes()[:100])
+    vectors = _result_file(store, "vectors")
+    with open(vectors, "rb") as f:
+        header, result = pickle.load(f), pickle.load(f)
+    header["env"]["libs"]["gensim"] = "3.8.3"
+    with open(vectors, "wb") as f:
+        pickle.dump(header, f)
+        pickle.dump(result, f)
+    _add_paper(work)
+    capsys.readouterr()
+    ctx = _in_process_run(work, work / "proj" / "config.yaml", update=True)
+    log = capsys.readouterr().err
+    assert ctx.mode == "update"
+    assert "topics: the stored topics result cannot be used:" in log and "refit" in log, log
+    assert "vectors: the stored vectors result cannot be used: it was written by other versions of the code: " \
+           "gensim 3.8.3 -> " in log, log
+    assert "concepts: updated" in log, log  # what could be folded into still is
+    assert "Traceback" not in log, log
+
+
+def test_keys_chain_and_count_files_by_content(tmp_path: Path) -> None:
+    """Each key holds the key of its input; a file counts by its bytes, not its path."""
+    from pipeline.config import load_config
+    from pipeline.runner import keys
+
+    shutil.copytree(ROOT / "configs", tmp_path / "a")
+    shutil.copytree(ROOT / "configs", tmp_path / "b")
+
+    def cfg(folder: str, **over: Any) -> dict:
+        c = load_config()
+        c["refs"]["aliases"] = str(tmp_path / folder / "aliases.yaml")
+        c["segment"]["userdict"] = str(tmp_path / folder / "userdict.txt")
+        c["segment"]["stopwords"] = str(tmp_path / folder / "stopwords.txt")
+        c["concepts"]["registry"] = str(tmp_path / folder / "concepts.yaml")
+        for section, values in over.items():
+            c[section] = {**c[section], **values}
+        return c
+
+    def chain(c: dict) -> tuple[str, str, str]:
+        p = keys.parse_key(c, "parse-1")
+        s = keys.segment_key(c, "segment-1", p)
+        return p, s, keys.features_key(c, "features-2", s)
+
+    a, b = chain(cfg("a")), chain(cfg("b"))
+    assert a == b  # the same files elsewhere: the same keys
+    _append(tmp_path / "b" / "aliases.yaml", "\n  新名: [旧名]\n")
+    after = chain(cfg("b"))
+    assert all(x != y for x, y in zip(a, after))  # an alias edit reaches tokens and features
+    assert chain(cfg("a", structure={"body": {"split_semicolon": True}}))[2] != a[2]
+    stop = chain(cfg("a", segment={"stopwords_iso": False}))
+    assert stop[:2] == a[:2] and stop[2] != a[2]  # stopwords: features only, no re-segmentation
+    before = keys.worker_key(tmp_path / "a" / "userdict.txt")
+    _append(tmp_path / "a" / "userdict.txt", "\n新词 5 n\n")
+    assert keys.worker_key(tmp_path / "a" / "userdict.txt") != before
