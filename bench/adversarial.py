@@ -55,7 +55,7 @@ def seed_lines() -> tuple[list[str], list[str]]:
         if re.match(r"^\^?[①-⑳]", ln):
             notes.append(re.sub(r"^\^?[①-⑳]\s*", "", ln))
         elif len(ln) > 60:
-            body.append(ln)
+            body.append(re.sub(r"\^?[①-⑳]", "", ln))  # the shapes place their own markers
     return body, notes
 
 

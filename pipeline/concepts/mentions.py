@@ -151,7 +151,7 @@ def find_mentions(paper: Any, registry: Registry, terms: list[str] | None = None
                 "doc_title": meta.get("title"), "year": year, "year_inferred": inferred,
                 "where": unit["where"], "sentence": text, "start": h.start,
                 "kwic": {"left": text[lo:h.start], "match": text[h.start:h.end], "right": text[h.end:hi]},
-                "attributed": [dict(a) for a in attributed],
+                "attributed": attributed,
                 "section": unit.get("section"), "paragraph": unit.get("paragraph"),
                 "sentence_index": unit.get("sentence_index"),
                 "footnote_n": unit.get("footnote_n"), "funding_note": bool(unit.get("funding")),
@@ -170,6 +170,14 @@ def find_mentions(paper: Any, registry: Registry, terms: list[str] | None = None
                 m["context_span"] = [seen_ns, seen_ns + _nonspace(text[lo:hi])]
             if unit.get("own_footnote"):
                 m["in_ref"] = refs_of["refs"].holding(text, unit["offset"], h.start, h.end)
+                if refs_of["refs"].long:
+                    # A note of a megabyte of references: a mention is attributed to the
+                    # reference holding it, not to all of them (mentions x references).
+                    i = m["in_ref"]
+                    own = [attributed[i]] if i is not None and i < len(attributed) else \
+                        attribution_for_footnote(None, unit["footnote_n"])
+                    m["attributed"] = own
+            m["attributed"] = [dict(a) for a in m["attributed"]]
             out.append(m)
     return out
 
