@@ -260,3 +260,21 @@ def test_long_reference_note_attributes_each_mention_to_its_reference(tmp_path, 
     run = lambda p: find_mentions(p, _state["registry"], cfg=features_env, matcher=_state["matcher"])  # noqa: E731
     run(small)
     assert_linear(executed_lines(run, small), executed_lines(run, double))
+
+
+def test_references_with_many_urls_split_in_linear_work(seed_text):
+    """A note of references run together, with URLs: each character looked through every URL."""
+    from pipeline.refs import parse_references
+    from pipeline.refs.names import default_aliases
+
+    with_url = [n.rstrip("。") + "；" for n in seed_text[1] if "http" in n]
+    assert with_url
+    aliases = default_aliases()
+    parse_references(with_url[0], aliases)  # warm: OpenCC and the alias table load once
+
+    def note(n: int) -> str:
+        return "".join(with_url[i % len(with_url)] for i in range(n))
+
+    assert len(parse_references(note(4), aliases)) >= 3
+    assert_linear(executed_lines(parse_references, note(60), aliases),
+                  executed_lines(parse_references, note(120), aliases))
