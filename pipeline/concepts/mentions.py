@@ -13,6 +13,7 @@ Example::
 """
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -25,6 +26,7 @@ from pipeline.text.registry import Registry
 KWIC_WIDTH = 30
 MAX_SENTENCE_CHARS = 1000  # default of concepts.max_sentence_chars
 ELLIPSIS = "…"
+_SPACE = re.compile(r"\s")
 
 
 def _paper_dict(paper: Any) -> dict[str, Any]:
@@ -141,6 +143,9 @@ def find_mentions(paper: Any, registry: Registry, terms: list[str] | None = None
         cut = len(text) > limit
         windowed = cut or unit.get("source_len", len(text)) > limit
         seen_at, seen_ns = 0, unit.get("base", 0)  # non-space characters before a hit, walked once
+        spaced = windowed and _SPACE.search(text) is not None  # else characters are non-space ones
+        section, paragraph, sentence_index = unit.get("section"), unit.get("paragraph"), unit.get("sentence_index")
+        footnote_n, funding, heading = unit.get("footnote_n"), bool(unit.get("funding")), bool(unit.get("heading"))
         if unit.get("own_footnote") and refs_of.get("n") != unit["footnote_n"]:
             refs_of = {"n": unit["footnote_n"], "refs": _RefSpans(fn_index.get(unit["footnote_n"]))}
         for h in hits:
@@ -152,16 +157,16 @@ def find_mentions(paper: Any, registry: Registry, terms: list[str] | None = None
                 "where": unit["where"], "sentence": text, "start": h.start,
                 "kwic": {"left": text[lo:h.start], "match": text[h.start:h.end], "right": text[h.end:hi]},
                 "attributed": attributed,
-                "section": unit.get("section"), "paragraph": unit.get("paragraph"),
-                "sentence_index": unit.get("sentence_index"),
-                "footnote_n": unit.get("footnote_n"), "funding_note": bool(unit.get("funding")),
-                "heading": bool(unit.get("heading")),
+                "section": section, "paragraph": paragraph, "sentence_index": sentence_index,
+                "footnote_n": footnote_n, "funding_note": funding, "heading": heading,
             }
             if cut:
                 left, right = ELLIPSIS if lo > 0 else "", ELLIPSIS if hi < len(text) else ""
                 m["sentence"] = left + text[lo:hi] + right
                 m["start"] = h.start - lo + len(left)
-            if windowed:
+            if windowed and not spaced:
+                m["context_span"] = [seen_ns + lo, seen_ns + hi]
+            elif windowed:
                 if lo >= seen_at:
                     seen_ns += _nonspace(text[seen_at:lo])
                 else:  # hits overlap (a free term inside a concept): count back

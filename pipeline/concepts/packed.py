@@ -39,7 +39,7 @@ def _column(col: list[Any]) -> dict[str, list[Any]]:
         if code is None:
             code = index[kv] = len(values)
             values.append(v)
-        n = sum(1 for _ in group)
+        n = len(list(group))
         if runs and runs[-2] == code:
             runs[-1] += n
         else:
@@ -57,9 +57,13 @@ def pack_rows(rows: list[dict[str, Any]]) -> dict[str, Any]:
         if shape not in shapes:
             shapes[shape] = len(shapes)
             keys.update(dict.fromkeys(shape))
+    if len(shapes) == 1:  # one key order throughout: columns are the rows transposed, in C
+        columns = dict(zip(keys, (list(c) for c in zip(*(row.values() for row in rows)))))
+    else:
+        columns = {k: [row.get(k, _MISSING) for row in rows] for k in keys}
     return {"n": len(rows), "shapes": [list(s) for s in shapes],
             "shape_runs": [x for s, g in groupby(shapes[tuple(row)] for row in rows) for x in (s, sum(1 for _ in g))],
-            "columns": {k: _column([row.get(k, _MISSING) for row in rows]) for k in keys}}
+            "columns": {k: _column(c) for k, c in columns.items()}}
 
 
 def _expand(runs: list[int]) -> list[int]:
