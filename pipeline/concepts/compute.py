@@ -100,14 +100,18 @@ def attach_context(mentions: list[dict[str, Any]], tokens_by_doc: dict[str, Any]
         whole: dict[tuple, list[str]] = {}
         windows: dict[tuple, _Window] = {}
         named: dict[tuple[str, ...], list[str]] = {}
+        unit: tuple = ()
+        key, src = (), None
         for m in mentions:
-            tb = tokens_by_doc.get(m["doc_id"])
-            if not tb:
-                continue
-            key, src = _context_source(m, tb)
+            # mentions of one unit come together: its text is looked up once
+            here = (m["doc_id"], m["where"], m["paragraph"], m["sentence_index"], m["footnote_n"], m["heading"])
+            if here != unit:
+                unit = here
+                tb = tokens_by_doc.get(m["doc_id"])
+                key, src = _context_source(m, tb) if tb else ((), None)
+                key = (m["doc_id"], *key)
             if src is None:
                 continue
-            key = (m["doc_id"], *key)
             span = m["_span"]
             if span is None:
                 if key not in whole:
