@@ -127,6 +127,7 @@ def find_mentions(paper: Any, registry: Registry, terms: list[str] | None = None
     limit = int((cfg.get("concepts") or {}).get("max_sentence_chars", MAX_SENTENCE_CHARS))
     out: list[dict[str, Any]] = []
     refs_of: dict[str, Any] = {}
+    attribution: dict[int, list[dict[str, Any]]] = {}
     authors = list(meta.get("authors") or [])  # one list for the paper's mentions, never changed
     for unit in iter_units(paper):
         text = unit["text"]
@@ -135,7 +136,9 @@ def find_mentions(paper: Any, registry: Registry, terms: list[str] | None = None
             continue
         attributed: list[dict[str, Any]] = []
         for n in unit["footnotes"]:
-            attributed.extend(attribution_for_footnote(fn_index.get(n), n))
+            if n not in attribution:  # once per note, not once per sentence of a long note
+                attribution[n] = attribution_for_footnote(fn_index.get(n), n)
+            attributed.extend(attribution[n])
         # A "sentence" of megabytes (OCR text, contents pages, prose without punctuation) is
         # shown as each mention's KWIC window, and its context is the words of that window:
         # each mention carrying the whole sentence made output and work grow with
