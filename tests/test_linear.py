@@ -278,3 +278,21 @@ def test_references_with_many_urls_split_in_linear_work(seed_text):
     assert len(parse_references(note(4), aliases)) >= 3
     assert_linear(executed_lines(parse_references, note(60), aliases),
                   executed_lines(parse_references, note(120), aliases))
+
+
+def test_a_notes_attribution_is_built_once(tmp_path, seed_text, features_env, monkeypatch):
+    """Each sentence of a long note rebuilt the attribution of every reference of the note."""
+    import pipeline.concepts.mentions as mentions_mod
+    from pipeline.runner.features import _state
+    from pipeline.runner.stages import init_parse
+
+    init_parse(None, {})
+    refs = [n for n in seed_text[1] if "《" in n and CONCEPT in n]
+    note = "".join(refs[i % len(refs)] for i in range(60))
+    paper = _paper(tmp_path, "n.txt", f"论数字资本\n\n陈 灏\n\n一、引言\n\n{seed_text[0][0]}^①\n\n① {note}\n")
+    calls = []
+    real = mentions_mod.attribution_for_footnote
+    monkeypatch.setattr(mentions_mod, "attribution_for_footnote", lambda f, n: calls.append(n) or real(f, n))
+    ms = mentions_mod.find_mentions(paper, _state["registry"], cfg=features_env)
+    assert len({m["sentence_index"] for m in ms if m["where"] == "footnote"}) >= 30
+    assert len(calls) <= len(paper["footnotes"])
