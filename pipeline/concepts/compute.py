@@ -28,40 +28,102 @@ def _toks(s: Any) -> list[str]:
     return [t for x in s for t in (x.split() if isinstance(x, str) else x)]
 
 
+def _context_source(m: dict[str, Any], tb: dict[str, Any]) -> tuple[tuple, Any]:
+    """(key, tokens) of the text a mention's context is cut from: its sentence (body), the
+    whole title, abstract, keywords or footnote; (None, None) if it has none (a heading, the
+    funding note)."""
+    where = m["where"]
+    if where in ("title", "abstract", "keywords"):
+        return (where,), tb.get(where) or ""
+    if where == "body" and m.get("paragraph") is not None and not m.get("heading"):
+        paras = tb.get("paragraphs") or []
+        p, s = m["paragraph"], m.get("sentence_index") or 0
+        if p < len(paras):
+            sents = paras[p]
+            if isinstance(sents, list) and s < len(sents):
+                return ("body", p, s), sents[s]
+            return ("body", p), sents
+    elif where == "footnote" and m.get("footnote_n") is not None:
+        fns = tb.get("footnotes") or []
+        i = m["footnote_n"] - 1  # running numbers start at 1, in reading order
+        if 0 <= i < len(fns):
+            return ("footnote", i), fns[i]
+    return (None,), None
+
+
+class _Window:
+    """The tokens of one long text with their places, counted in non-space characters (the
+    tokens of a text, joined, are its folded form without whitespace), so the context of each
+    mention is the words of its KWIC window, found by bisection."""
+
+    def __init__(self, toks: list[str]) -> None:
+        from array import array
+        from itertools import accumulate
+
+        self.toks = toks
+        self.ends = array("q", accumulate(len(t) for t in toks))
+
+    def between(self, lo: int, hi: int) -> list[str]:
+        from bisect import bisect_left, bisect_right
+
+        return self.toks[bisect_right(self.ends, lo):bisect_left(self.ends, hi) + 1]
+
+
 def attach_context(mentions: list[dict[str, Any]], tokens_by_doc: dict[str, Any] | None,
                    registry: Registry, cfg: dict | None = None) -> None:
-    """Give each mention the content tokens of its sentence (registry variants folded to names)."""
-    if not tokens_by_doc:
-        return
-    from pipeline.text.stopwords import content_tokens, load_stopwords
+    """Give each mention the content tokens of its sentence (registry variants folded to names).
 
-    stop = load_stopwords(cfg or {})
-    canon = _canon_map(registry)
+    Each sentence is tokenized and filtered once, however many mentions it holds; a mention
+    in a text longer than ``concepts.max_sentence_chars`` (its ``context_span``, set by
+    :func:`find_mentions`) gets the words of its KWIC window instead of the whole text's."""
     for m in mentions:
-        tb = tokens_by_doc.get(m["doc_id"])
-        if not tb:
-            continue
-        where = m["where"]
-        toks: list[str] | None = None
-        if where == "title":
-            toks = _toks(tb.get("title"))
-        elif where == "abstract":
-            toks = _toks(tb.get("abstract"))
-        elif where == "keywords":
-            toks = _toks(tb.get("keywords"))
-        elif where == "body" and m.get("paragraph") is not None and not m.get("heading"):
-            paras = tb.get("paragraphs") or []
-            p, s = m["paragraph"], m.get("sentence_index") or 0
-            if p < len(paras):
-                sents = paras[p]
-                toks = _toks(sents[s]) if isinstance(sents, list) and s < len(sents) else _toks(sents)
-        elif where == "footnote" and m.get("footnote_n") is not None:
-            fns = tb.get("footnotes") or []
-            i = m["footnote_n"] - 1  # running numbers start at 1, in reading order
-            if 0 <= i < len(fns):
-                toks = _toks(fns[i])
-        if toks is not None:
-            m["context_tokens"] = sorted({canon.get(t, t) for t in content_tokens(toks, stop)})
+        m["_span"] = m.pop("context_span", None)
+    if tokens_by_doc:
+        from pipeline.text.stopwords import is_content, load_stopwords
+
+        stop = load_stopwords(cfg or {})
+        canon = _canon_map(registry)
+        content: dict[str, bool] = {}  # tokens repeat: decide each once
+
+        def names(toks: Any) -> list[str]:
+            out = set()
+            for t in toks:
+                ok = content.get(t)
+                if ok is None:
+                    ok = content[t] = is_content(t, stop)
+                if ok:
+                    out.add(canon.get(t, t))
+            return sorted(out)
+
+        whole: dict[tuple, list[str]] = {}
+        windows: dict[tuple, _Window] = {}
+        named: dict[tuple[str, ...], list[str]] = {}
+        unit: tuple = ()
+        key, src = (), None
+        for m in mentions:
+            # mentions of one unit come together: its text is looked up once
+            here = (m["doc_id"], m["where"], m["paragraph"], m["sentence_index"], m["footnote_n"], m["heading"])
+            if here != unit:
+                unit = here
+                tb = tokens_by_doc.get(m["doc_id"])
+                key, src = _context_source(m, tb) if tb else ((), None)
+                key = (m["doc_id"], *key)
+            if src is None:
+                continue
+            span = m["_span"]
+            if span is None:
+                if key not in whole:
+                    whole[key] = names(_toks(src))
+                m["context_tokens"] = list(whole[key])
+            else:
+                if key not in windows:
+                    windows[key] = _Window(_toks(src))
+                toks = tuple(windows[key].between(*span))
+                if toks not in named:  # a line of one phrase repeated has one window, many times
+                    named[toks] = names(toks)
+                m["context_tokens"] = list(named[toks])
+    for m in mentions:
+        del m["_span"]
 
 
 def concept_summary(registry: Registry, traces: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
@@ -148,8 +210,10 @@ def concepts_from_parts(ctx: Any, previous: dict[str, Any] | None, todo: list[st
         ids = None
     else:
         mentions, notes, pairs, ids = list(previous["mentions"]), dict(previous["doc_notes"]), previous["cooc_state"], todo
+    from .packed import unpack_rows
+
     for d, part in ctx.iter_part("feat.concepts", ids):
-        mentions.extend(_compact(part["mentions"]))
+        mentions.extend(_compact(unpack_rows(part["mentions"])))
         if part["mentions"]:
             notes[d] = {"citations": part.get("citations") or {}, "footnotes": part.get("footnotes") or {}}
     batch: list[list[str]] = []

@@ -19,7 +19,8 @@ Example::
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from pipeline.text.protect import Protector, fast_normalize, normalize_map
@@ -42,7 +43,7 @@ class Hit:
     variant: bool  # not the concept's own name (a relative, a gloss, an English form)
 
 
-def _sub_with_map(text: str, idx: list[int], pattern: re.Pattern[str],
+def _sub_with_map(text: str, idx: Sequence[int], pattern: re.Pattern[str],
                   repl: Callable[[re.Match[str]], str]) -> tuple[str, list[int]]:
     """``pattern.sub`` that keeps, for each output character, the index its source had."""
     out: list[str] = []
@@ -83,9 +84,16 @@ class ConceptMatcher:
         # surface (帝国主义 in 数字帝国主义) is still an occurrence of what the user asked for.
         self._free = Registry(extra) if extra else None
         self._free_protector = Protector(self._free) if self._free else None
+        # A line of one concept repeated is a million hits of a few surfaces: each is looked
+        # up and folded once, not once per hit.
+        self._concepts: dict[str, str] = {}
+        self._variant: dict[tuple[str, str], bool] = {}
 
     def _concept_of(self, surface: str) -> str:
-        return self.registry.lookup(surface) or surface
+        c = self._concepts.get(surface)
+        if c is None:
+            c = self._concepts[surface] = self.registry.lookup(surface) or surface
+        return c
 
     def find(self, text: str) -> list[Hit]:
         if not text:
@@ -107,19 +115,22 @@ class ConceptMatcher:
     def _gloss_hits(self, norm: str, taken: list[tuple[int, int, str, str, bool]]) -> list[tuple[int, int, str, str, bool]]:
         if "（" not in norm and "(" not in norm:
             return []
-        pos = list(range(len(norm)))
-        stripped, smap = _sub_with_map(norm, pos, _GLOSS, lambda m: "")
+        stripped, smap = _sub_with_map(norm, range(len(norm)), _GLOSS, lambda m: "")
         if len(stripped) == len(norm):
             return []
         # A dash left between Han characters after the gloss went is a compound dash again.
         stripped, smap = _sub_with_map(stripped, smap, re.compile(r"(?<=[\u3400-\u9fff])[—–\-－―‒]{1,2}(?=[\u3400-\u9fff])"),
                                        lambda m: "—")
         out = []
+        # the plain pass's spans are sorted and do not overlap: the last one starting before a
+        # span's end is the only one that can reach into it (a bisection, not a scan per hit)
+        starts = [h[0] for h in taken]
         for s, e, term in self._protector.spans(stripped):
             ns, ne = smap[s], smap[e - 1] + 1
             if ne - ns == e - s:  # spans no gloss: the plain pass has it already
                 continue
-            if any(ns < te and ts < ne for ts, te, *_ in taken):
+            k = bisect_left(starts, ne) - 1
+            if k >= 0 and taken[k][1] > ns:
                 continue
             out.append((ns, ne, term, self._concept_of(term), True))
         return out
@@ -135,5 +146,8 @@ class ConceptMatcher:
                 after = g.end()
             if text[after:after + 1] == close:
                 start, end, quoted = start - 1, after + 1, True
-        variant = glossed or fast_normalize(term).casefold() != fast_normalize(concept).casefold()
+        variant = self._variant.get((term, concept))
+        if variant is None:
+            variant = self._variant[(term, concept)] = fast_normalize(term).casefold() != fast_normalize(concept).casefold()
+        variant = glossed or variant
         return Hit(start, end, concept, term, text[start:end], quoted, variant)

@@ -21,6 +21,8 @@ Example::
 """
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -30,6 +32,9 @@ from pipeline.structure.sentences import split_sentences
 from pipeline.text.registry import Registry
 
 KWIC_WIDTH = 30
+MAX_SENTENCE_CHARS = 1000  # default of concepts.max_sentence_chars
+ELLIPSIS = "…"
+_SPACE = re.compile(r"\s")
 
 
 def _paper_dict(paper: Any) -> dict[str, Any]:
@@ -47,13 +52,37 @@ def paper_year(meta: dict[str, Any]) -> tuple[int | None, bool]:
     return None, False
 
 
+def _nonspace(text: str) -> int:
+    """Characters that are not whitespace: the unit the segmented tokens are measured in (the
+    tokens of a text, joined, are its folded form without whitespace)."""
+    return len("".join(text.split()))
+
+
+def _sentences_in(text: str) -> Iterator[tuple[int, int, int, str]]:
+    """(index, offset in ``text``, non-space characters of ``text`` before it, sentence) of each
+    sentence of ``text`` (sentences are stripped pieces of it, in order)."""
+    base, pos = 0, 0
+    for i, s in enumerate(split_sentences(text)):
+        at = text.find(s, pos)
+        at = pos if at < 0 else at
+        yield i, at, base, s
+        base += _nonspace(s)
+        pos = at + len(s)
+
+
 def iter_units(paper: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every text unit a mention can sit in, in reading order, with its place and markers."""
+    """Every text unit a mention can sit in, in reading order, with its place and markers.
+
+    ``source_len`` and ``base`` place the unit in the text its context tokens are cut from (the
+    sentence itself; the whole abstract or footnote for their sentences): that text's length,
+    and its non-space characters before the unit."""
     meta = paper.get("meta") or {}
     if meta.get("title"):
         yield {"where": "title", "text": meta["title"], "footnotes": []}
-    for i, s in enumerate(split_sentences(meta.get("abstract") or "")):
-        yield {"where": "abstract", "text": s, "footnotes": [], "sentence_index": i}
+    abstract = meta.get("abstract") or ""
+    for i, _at, base, s in _sentences_in(abstract):
+        yield {"where": "abstract", "text": s, "footnotes": [], "sentence_index": i,
+               "source_len": len(abstract), "base": base}
     for i, k in enumerate(meta.get("keywords") or []):
         yield {"where": "keywords", "text": k, "footnotes": [], "keyword_index": i}
     para_no = 0
@@ -74,13 +103,11 @@ def iter_units(paper: dict[str, Any]) -> Iterator[dict[str, Any]]:
     if meta.get("funding"):
         yield {"where": "footnote", "text": meta["funding"], "footnotes": [], "funding": True}
     for f in paper.get("footnotes") or []:
-        for ji, s in enumerate(split_sentences(f.get("text") or "")):
+        text = f.get("text") or ""
+        for ji, at, base, s in _sentences_in(text):
             yield {"where": "footnote", "text": s, "footnotes": [f["n"]], "footnote_n": f["n"],
-                   "sentence_index": ji, "own_footnote": True}
-
-
-def _kwic(text: str, start: int, end: int, width: int) -> dict[str, str]:
-    return {"left": text[max(0, start - width):start], "match": text[start:end], "right": text[end:end + width]}
+                   "sentence_index": ji, "own_footnote": True, "source_len": len(text), "base": base,
+                   "offset": at}
 
 
 def kwic_of(m: dict[str, Any]) -> dict[str, str]:
@@ -105,31 +132,102 @@ def find_mentions(paper: Any, registry: Registry, terms: list[str] | None = None
     meta = paper.get("meta") or {}
     year, inferred = paper_year(meta)
     fn_index = footnote_index(paper)
+    limit = int((cfg.get("concepts") or {}).get("max_sentence_chars", MAX_SENTENCE_CHARS))
     out: list[dict[str, Any]] = []
+    refs_of: dict[str, Any] = {}
+    attribution: dict[int, list[dict[str, Any]]] = {}
+    authors = list(meta.get("authors") or [])  # one list for the paper's mentions, never changed
     for unit in iter_units(paper):
-        hits = matcher.find(unit["text"])
+        text = unit["text"]
+        hits = matcher.find(text)
         if not hits:
             continue
         attributed: list[dict[str, Any]] = []
         for n in unit["footnotes"]:
-            attributed.extend(attribution_for_footnote(fn_index.get(n), n))
+            if n not in attribution:  # once per note, not once per sentence of a long note
+                attribution[n] = attribution_for_footnote(fn_index.get(n), n)
+            attributed.extend(attribution[n])
+        # A "sentence" of megabytes (OCR text, contents pages, prose without punctuation) is
+        # shown as each mention's KWIC window, and its context is the words of that window:
+        # each mention carrying the whole sentence made output and work grow with
+        # mentions x sentence length.
+        cut = len(text) > limit
+        windowed = cut or unit.get("source_len", len(text)) > limit
+        seen_at, seen_ns = 0, unit.get("base", 0)  # non-space characters before a hit, walked once
+        spaced = windowed and _SPACE.search(text) is not None  # else characters are non-space ones
+        section, paragraph, sentence_index = unit.get("section"), unit.get("paragraph"), unit.get("sentence_index")
+        footnote_n, funding, heading = unit.get("footnote_n"), bool(unit.get("funding")), bool(unit.get("heading"))
+        if unit.get("own_footnote") and refs_of.get("n") != unit["footnote_n"]:
+            refs_of = {"n": unit["footnote_n"], "refs": _RefSpans(fn_index.get(unit["footnote_n"]))}
         for h in hits:
+            lo, hi = max(0, h.start - width), min(len(text), h.end + width)
             m = {
                 "concept": h.concept, "term": h.term, "surface": h.surface, "quoted": h.quoted,
-                "variant": h.variant, "doc_id": paper["doc_id"], "doc_authors": list(meta.get("authors") or []),
+                "variant": h.variant, "doc_id": paper["doc_id"], "doc_authors": authors,
                 "doc_title": meta.get("title"), "year": year, "year_inferred": inferred,
-                "where": unit["where"], "sentence": unit["text"], "start": h.start,
-                "kwic": _kwic(unit["text"], h.start, h.end, width),
-                "attributed": [dict(a) for a in attributed],
-                "section": unit.get("section"), "paragraph": unit.get("paragraph"),
-                "sentence_index": unit.get("sentence_index"),
-                "footnote_n": unit.get("footnote_n"), "funding_note": bool(unit.get("funding")),
-                "heading": bool(unit.get("heading")),
+                "where": unit["where"], "sentence": text, "start": h.start,
+                "kwic": {"left": text[lo:h.start], "match": text[h.start:h.end], "right": text[h.end:hi]},
+                "attributed": attributed,
+                "section": section, "paragraph": paragraph, "sentence_index": sentence_index,
+                "footnote_n": footnote_n, "funding_note": funding, "heading": heading,
             }
+            if cut:
+                left, right = ELLIPSIS if lo > 0 else "", ELLIPSIS if hi < len(text) else ""
+                m["sentence"] = left + text[lo:hi] + right
+                m["start"] = h.start - lo + len(left)
+            if windowed and not spaced:
+                m["context_span"] = [seen_ns + lo, seen_ns + hi]
+            elif windowed:
+                if lo >= seen_at:
+                    seen_ns += _nonspace(text[seen_at:lo])
+                else:  # hits overlap (a free term inside a concept): count back
+                    seen_ns -= _nonspace(text[lo:seen_at])
+                seen_at = lo
+                m["context_span"] = [seen_ns, seen_ns + _nonspace(text[lo:hi])]
             if unit.get("own_footnote"):
-                m["in_ref"] = _ref_holding(fn_index.get(unit["footnote_n"]), unit["text"], h.start, h.end)
+                m["in_ref"] = refs_of["refs"].holding(text, unit["offset"], h.start, h.end)
+                if refs_of["refs"].long:
+                    # A note of a megabyte of references: a mention is attributed to the
+                    # reference holding it, not to all of them (mentions x references).
+                    i = m["in_ref"]
+                    own = [attributed[i]] if i is not None and i < len(attributed) else \
+                        attribution_for_footnote(None, unit["footnote_n"])
+                    m["attributed"] = own
+            m["attributed"] = [dict(a) for a in m["attributed"]]
             out.append(m)
     return out
+
+
+class _RefSpans:
+    """Which reference of a footnote holds a hit. A footnote of ordinary size is searched as
+    :func:`_ref_holding` does; in a long one (a megabyte of references run together) each
+    reference is placed once and a hit is looked up by position, not by scanning every
+    reference for every mention."""
+
+    def __init__(self, footnote: dict[str, Any] | None) -> None:
+        self.footnote = footnote or {}
+        raws = [r.get("raw") or "" for r in self.footnote.get("refs") or []]
+        self.long = sum(map(len, raws)) > 4 * MAX_SENTENCE_CHARS
+        self.starts: list[int] = []  # (start, end, index) of each placed reference, in text order
+        self.spans: list[tuple[int, int, int]] = []
+        if self.long:
+            text, pos = self.footnote.get("text") or "", 0
+            for i, raw in enumerate(raws):
+                # references are cut from the note in order; the bound keeps one that is not
+                # found (a repaired raw string) from costing a scan of the rest of the note
+                at = text.find(raw, pos, pos + len(raw) + MAX_SENTENCE_CHARS) if raw else -1
+                if at >= 0:
+                    self.spans.append((at, at + len(raw), i))
+                    self.starts.append(at)
+                    pos = at + len(raw)
+
+    def holding(self, sentence: str, offset: int, start: int, end: int) -> int | None:
+        if not self.long:
+            return _ref_holding(self.footnote, sentence, start, end)
+        k = bisect_right(self.starts, offset + start) - 1
+        if k >= 0 and offset + end <= self.spans[k][1]:
+            return self.spans[k][2]
+        return None
 
 
 def _ref_holding(footnote: dict[str, Any] | None, sentence: str, start: int, end: int) -> int | None:

@@ -37,7 +37,7 @@ from pipeline.concepts.spread import (
 )
 from pipeline.text.protect import fast_normalize
 
-HIDDEN_FIELDS = ("context_tokens",)
+HIDDEN_FIELDS = ("context_tokens", "context_span")
 
 
 def resolve_concept(concept: str, registry: Any = None) -> str:

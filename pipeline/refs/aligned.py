@@ -43,26 +43,36 @@ class Aligned:
 
 
 def top_level_splits(al: Aligned, a: int, b: int, seps: str) -> list[tuple[int, int]]:
-    """Spans of ``al[a:b]`` between separators found outside brackets, quotes and URLs."""
+    """Spans of ``al[a:b]`` between separators found outside brackets, quotes and URLs.
+
+    One pass: the URLs (in text order) are walked with the characters, and open brackets are
+    counted, so a megabyte of references with thousands of URLs and stray brackets stays linear."""
     urls = al.url_spans(a, b)
     out: list[tuple[int, int]] = []
     stack: list[str] = []
+    waiting: dict[str, int] = {}  # opener -> how many are on the stack
     start = a
     i = a
+    u = 0
     while i < b:
-        inside_url = next((ue for us, ue in urls if us <= i < ue), None)
-        if inside_url is not None:
-            i = inside_url
+        while u < len(urls) and urls[u][1] <= i:
+            u += 1
+        if u < len(urls) and urls[u][0] <= i:
+            i = urls[u][1]
             continue
         c = al.v[i]
         if c in OPEN and not (c == "(" and _is_latin_paren(al.v, i)):
             stack.append(c)
+            waiting[c] = waiting.get(c, 0) + 1
         elif c in CLOSE and stack:
             if stack[-1] == PAIR[c]:
-                stack.pop()
-            elif PAIR[c] in stack:  # unbalanced inner bracket: unwind to the matching opener
-                while stack and stack.pop() != PAIR[c]:
-                    pass
+                waiting[stack.pop()] -= 1
+            elif waiting.get(PAIR[c]):  # unbalanced inner bracket: unwind to the matching opener
+                while stack:
+                    o = stack.pop()
+                    waiting[o] -= 1
+                    if o == PAIR[c]:
+                        break
         elif c in seps and not stack:
             out.append((start, i))
             start = i + 1

@@ -11,8 +11,9 @@ One record per document, stored as separate parts so a stage reads only what it 
 * ``feat.content``  content tokens (stopwords out), the shape of the segment result, each
   sentence a space-joined string; the co-occurrence windows
   (sorted unique canonical terms, space-joined); normalized sentences for term counting;
-* ``feat.concepts`` registry concept mentions with their context tokens, and what spread
-  tracing needs of the document (citing sentences and footnote texts), only if it has mentions;
+* ``feat.concepts`` registry concept mentions with their context tokens (packed as columns,
+  ``concepts/packed.py``), and what spread tracing needs of the document (citing sentences and
+  footnote texts), only if it has mentions;
 * ``feat.refs``     the parsed references by footnote, footnotes that look cited but parsed to
   nothing, and Latin names given in parentheses (alias suggestions);
 * ``feat.terms``    author-marked term candidates (quoted coinages, dash compounds).
@@ -23,7 +24,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-FEATURES_VERSION = "features-2"
+FEATURES_VERSION = "features-3"
 PARTS = ("feat.content", "feat.concepts", "feat.refs", "feat.terms")
 
 _state: dict[str, Any] = {}
@@ -63,6 +64,15 @@ def _other_texts(paper: dict[str, Any]) -> list[str]:
             *(f.get("text") or "" for f in paper["footnotes"])]
 
 
+def _kwic_offsets(m: dict[str, Any]) -> dict[str, Any]:
+    """The KWIC window as offsets into the sentence (see ``concepts.mentions.kwic_of``): three
+    numbers that repeat from mention to mention, where the strings would not."""
+    k = m["kwic"]
+    end = m["start"] + len(k["match"])
+    m["kwic"] = [m["start"] - len(k["left"]), end, end + len(k["right"])]
+    return m
+
+
 def doc_features(item: tuple[dict[str, Any], dict[str, Any]]) -> dict[str, Any]:
     """(paper, tokens) -> {part name: payload} or {"doc_id", "error"}; never raises."""
     paper, tokens = item
@@ -76,6 +86,7 @@ def doc_features(item: tuple[dict[str, Any], dict[str, Any]]) -> dict[str, Any]:
 
 def _features(paper: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
     from ..concepts.compute import attach_context
+    from ..concepts.packed import pack_rows
     from ..concepts.mentions import find_mentions
     from ..text.protect import fast_normalize
     from ..text.stopwords import content_tokens
@@ -115,11 +126,15 @@ def _features(paper: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
 
     mentions = find_mentions(paper, st["registry"], cfg=cfg, matcher=st["matcher"])
     attach_context(mentions, {paper["doc_id"]: tokens}, st["registry"], cfg)
+    fallback: dict[str, list[str]] = {}  # a heading with many mentions is segmented once
     for m in mentions:
         if m.get("context_tokens") is None:
-            m["context_tokens"] = _fallback_context(m["sentence"])
-    concepts: dict[str, Any] = {"mentions": mentions}
+            if m["sentence"] not in fallback:
+                fallback[m["sentence"]] = _fallback_context(m["sentence"])
+            m["context_tokens"] = list(fallback[m["sentence"]])
+    concepts: dict[str, Any] = {"mentions": []}
     if mentions:
+        concepts["mentions"] = pack_rows([_kwic_offsets(m) for m in mentions])
         cits: dict[str, str] = {}
         for c in paper.get("citations") or []:
             cits.setdefault(str(c["n"]), c.get("sentence") or "")

@@ -171,6 +171,7 @@ class Cooccurrence(Section):
 
 class Concepts(Section):
     registry: PathStr = "configs/concepts.yaml"
+    max_sentence_chars: PosInt = 1000
 
 
 class Report(Section):

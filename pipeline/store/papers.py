@@ -37,9 +37,12 @@ def _rows(paper: dict[str, Any], version: str) -> dict[str, list[tuple]]:
     p_idx = 0
     for s_idx, sec in enumerate(paper["sections"]):
         sec_rows.append((doc_id, s_idx, sec["heading"], sec["level"]))
+        # once per section: as a default argument inside the loop this list was built again for
+        # every paragraph, quadratic in a section of 200,000 one-line paragraphs
+        sents = sec.get("sentences") or [[]] * len(sec["paragraphs"])
         for i, text in enumerate(sec["paragraphs"]):
             par_rows.append((doc_id, p_idx, s_idx, text))
-            for j, sent in enumerate(sec.get("sentences", [[]] * len(sec["paragraphs"]))[i]):
+            for j, sent in enumerate(sents[i]):
                 sent_rows.append((doc_id, p_idx, j, sent["text"], json.dumps(sent["footnotes"])))
             p_idx += 1
 

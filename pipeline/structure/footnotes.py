@@ -171,48 +171,97 @@ def link_markers(markers: list[Marker], pages: list[FootPage]) -> list[str]:
     return warnings
 
 
+# Pages a run of markers may link to: this many either side of the pages its markers sit on.
+# Further away, each marker costs at least 4 x (_BAND + 1) = 16 against 6 for leaving it
+# unlinked; searching every page for every run made a paper of 5,000 notes cubic.
+_BAND = 3
+
+
+class _PrefixMin:
+    """Minimum (value, index) over indices below t (a Fenwick tree); values are only lowered."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.tree = [(float("inf"), n)] * (n + 1)
+
+    def lower(self, i: int, value: float) -> None:
+        x, i = (value, i), i + 1
+        while i <= self.n:
+            if x < self.tree[i]:
+                self.tree[i] = x
+            i += i & -i
+
+    def below(self, t: int) -> tuple[float, int]:
+        best = (float("inf"), self.n)
+        while t > 0:
+            if self.tree[t] < best:
+                best = self.tree[t]
+            t -= t & -t
+        return best
+
+
+def _run_costs(run: list[Marker], pages: list[FootPage]) -> dict[int, float]:
+    """Cost of linking a run to each page near its markers' layout pages (see ``_BAND``)."""
+    from collections import Counter
+
+    n_pages = len(pages)
+    numbers = Counter(m.number for m in run)
+    layouts = [min(m.layout_page, n_pages - 1) for m in run]
+    near = sorted({p for lp in layouts for p in range(max(0, lp - _BAND), min(n_pages, lp + _BAND + 1))})
+    out = {}
+    for p in near:
+        cited = sum(numbers[k] for k in pages[p].notes if k in numbers)
+        out[p] = sum(_layout_cost(m.layout_page, p) for m in run) + _MISSING * (len(run) - cited)
+    return out
+
+
 def _align(markers: list[Marker], pages: list[FootPage]) -> None:
+    """Link each run of markers to a page (or to none), in page order, at least cost.
+
+    dp[s] is the best cost with page s-1 the last one linked (s = 0: none yet). A run either
+    links to a page p at or after the last one (the notes of the pages skipped in between are
+    left uncited) or is left unlinked. Linking from the best earlier state is a prefix minimum
+    of dp[s] - prefix[s], kept in a Fenwick tree; leaving a run unlinked adds the same cost to
+    every state, kept as one offset; so each run costs the pages near it, not every page."""
     runs = _runs(markers)
     n_pages = len(pages)
-    cost = [
-        [sum(_layout_cost(markers[i].layout_page, p)
-             + (0.0 if markers[i].number in pages[p].notes else _MISSING) for i in run)
-         for p in range(n_pages)]
-        for run in runs
-    ]
-    unused = [len(p.notes) * _UNUSED_NOTE for p in pages]
     prefix = [0.0]
-    for u in unused:
-        prefix.append(prefix[-1] + u)
-
-    def gap(a: int, b: int) -> float:  # pages a..b-1 left uncited
-        return prefix[b] - prefix[a] if b > a else 0.0
-
+    for p in pages:
+        prefix.append(prefix[-1] + len(p.notes) * _UNUSED_NOTE)
     inf = float("inf")
-    # dp[j+1] = best cost so far with the last linked page j (index 0 = nothing linked yet)
-    dp = [0.0] + [inf] * n_pages
-    back: list[list[tuple[int, int]]] = []  # per run: new state -> (old state, page or -1)
-    for r, run in enumerate(runs):
-        new = [inf] * (n_pages + 1)
-        choice: list[tuple[int, int]] = [(-1, -1)] * (n_pages + 1)
+    stored = [0.0] + [inf] * n_pages  # dp[s] = stored[s] + offset
+    offset = 0.0
+    best_before = _PrefixMin(n_pages + 1)
+    best_before.lower(0, 0.0)
+    back: list[dict[int, tuple[int, int]]] = []  # per run: changed state -> (old state, page)
+    for run in runs:
+        idx = [markers[i] for i in run]
         skip = _SKIP_MARKER * len(run)
-        for s in range(n_pages + 1):
-            if dp[s] == inf:
-                continue
-            if dp[s] + skip < new[s]:
-                new[s], choice[s] = dp[s] + skip, (s, -1)
-            last = s - 1
-            for p in range(max(last, 0), n_pages):
-                extra = _REPEAT if p == last else gap(last + 1, p)
-                c = dp[s] + cost[r][p] + extra
-                if c < new[p + 1]:
-                    new[p + 1], choice[p + 1] = c, (s, p)
-        dp = new
-        back.append(choice)
-    best = min(range(n_pages + 1), key=lambda s: dp[s] + gap(s, n_pages))
+        updates: dict[int, tuple[float, tuple[int, int]]] = {}
+        for p, c in _run_costs(idx, pages).items():
+            t = p + 1
+            # in the order the candidates were always weighed (ties keep the first): linking
+            # from an earlier state, leaving the run unlinked, a second run on the same page
+            v, s = best_before.below(t)
+            best, choice = inf, (t, -1)
+            if v < inf:
+                best, choice = v + offset + prefix[p] + c, (s, p)
+            old = stored[t] + offset
+            if old + skip < best:
+                best, choice = old + skip, (t, -1)
+            if old + c + _REPEAT < best:
+                best, choice = old + c + _REPEAT, (t, p)
+            if choice[1] >= 0:
+                updates[t] = (best, choice)
+        offset += skip
+        for t, (value, _choice) in updates.items():
+            stored[t] = value - offset
+            best_before.lower(t, stored[t] - prefix[t])
+        back.append({t: ch for t, (_v, ch) in updates.items()})
+    best = min(range(n_pages + 1), key=lambda s: stored[s] + offset + prefix[n_pages] - prefix[s])
     state = best
     for r in range(len(runs) - 1, -1, -1):
-        prev_state, page = back[r][state]
+        prev_state, page = back[r].get(state, (state, -1))
         for i in runs[r]:
             m = markers[i]
             if page >= 0:

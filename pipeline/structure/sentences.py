@@ -45,35 +45,45 @@ def is_attachable(ch: str) -> bool:
 
 
 def _cut_points(text: str, ends: str, quotes: bool) -> tuple[list[int], int | None]:
-    """Indices where sentences end (exclusive), and where an unclosed quotation opens (or None)."""
+    """Indices where sentences end (exclusive), and where an unclosed quotation opens (or None).
+
+    Linear in the text however many quotations stay open (OCR text drops closers by the
+    thousand): open closers are counted rather than searched for, and a terminator inside
+    quotations looks only at the closers that follow it."""
     cuts: list[int] = []
     stack: list[tuple[str, int]] = []  # (expected closer, position of its opener)
+    waiting: dict[str, int] = {}  # expected closer -> how many on the stack
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
         if quotes and ch in OPENERS:
             stack.append((OPENERS[ch], i))
+            waiting[OPENERS[ch]] = waiting.get(OPENERS[ch], 0) + 1
         elif quotes and ch in CLOSERS:
             if stack and stack[-1][0] == ch:
                 stack.pop()
-            elif any(c == ch for c, _ in stack):  # tolerate a missing inner closer
-                while stack and stack.pop()[0] != ch:
-                    pass
+                waiting[ch] -= 1
+            elif waiting.get(ch):  # tolerate a missing inner closer
+                while stack:
+                    c = stack.pop()[0]
+                    waiting[c] -= 1
+                    if c == ch:
+                        break
         elif ch in ends or (ch == "." and _halfwidth_stop(text, i)):
             j = i + 1
             while j < n and text[j] in ends:
                 j += 1
             if stack:
                 # Inside a quotation: the sentence ends only if every quotation closes right here.
-                k = j
-                depth = list(stack)
-                while k < n and depth and text[k] == depth[-1][0]:
-                    depth.pop()
+                k, depth = j, len(stack)
+                while k < n and depth and text[k] == stack[depth - 1][0]:
+                    depth -= 1
                     k += 1
                 if depth:
                     i = j
                     continue
-                stack = depth
+                stack.clear()
+                waiting.clear()
                 j = k
             while j < n and is_attachable(text[j]):
                 j += 1

@@ -10,6 +10,7 @@ dash regex. It adds one fold of its own: a dash with spaces around it between Ha
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
@@ -94,7 +95,7 @@ def fast_normalize(text: str) -> str:
     return unify_dashes(text)  # spaced dashes (中心 — 散点) included
 
 
-def normalize_map(text: str) -> tuple[str, list[int]]:
+def normalize_map(text: str) -> tuple[str, Sequence[int]]:
     """``fast_normalize`` with, for each output character, its index in ``text``.
 
     The same folding as :func:`pipeline.ingest.normalize.normalize_with_map`, faster on the
@@ -107,7 +108,7 @@ def normalize_map(text: str) -> tuple[str, list[int]]:
     if len(folded) != len(text):
         return normalize_with_map(text)
     if not _DASH_RUN.search(folded):
-        return folded, list(range(len(text)))
+        return folded, range(len(text))  # the identity, without a list of a million numbers
     out: list[str] = []
     idx: list[int] = []
     pos = 0
