@@ -59,16 +59,14 @@ def seed_text() -> tuple[list[str], list[str]]:
 @pytest.fixture(scope="module")
 def features_env():
     """The features stage's worker state and a segmenter, as the runner sets them up."""
-    from pipeline.config import load_config, resolve
+    from pipeline.config import load_config
     from pipeline.runner import stages
     from pipeline.runner.features import init_features
+    from pipeline.runner.run import features_initargs, segment_initargs
 
     cfg = load_config()
-    seg = cfg["segment"]
-    stages.init_segment({"backend": seg["backend"]}, str(resolve(cfg, seg["concepts"])), str(resolve(cfg, seg["userdict"])))
-    sub = {k: cfg.get(k) for k in ("segment", "cooccurrence", "report", "concepts")}
-    sub["_root"] = cfg["_root"]
-    init_features(str(resolve(cfg, cfg["concepts"]["registry"])), sub)
+    stages.init_segment(*segment_initargs(cfg))
+    init_features(*features_initargs(cfg))
     return cfg
 
 

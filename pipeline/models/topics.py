@@ -17,7 +17,7 @@ One paper alone is modelled by paragraph, a corpus by paper; one unit is too lit
 >>> fit_topics([TopicUnit("d1", "d1", ["数字", "资本"] * 20)], {"k": 2})
 Traceback (most recent call last):
     ...
-pipeline.models.topics.TooLittleText: topic model needs at least two units with content tokens
+pipeline.models.topics.TooLittleText: too little text for a topic model: 1 unit(s) with content words (40 content tokens in all), needs at least 2
 """
 from __future__ import annotations
 

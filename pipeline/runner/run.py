@@ -229,18 +229,28 @@ def _run_doc_stage(ctx: RunContext, name: str, fn: Any, items: Any, count: int, 
     return errors
 
 
+def segment_initargs(cfg: dict[str, Any]) -> tuple:
+    """What a segment worker is initialized with (``stages.init_segment``)."""
+    return ({"backend": cfg["segment"]["backend"]}, str(resolve(cfg, cfg["concepts"]["registry"])),
+            str(resolve(cfg, cfg["segment"].get("userdict"))))
+
+
+def features_initargs(cfg: dict[str, Any]) -> tuple:
+    """What a features worker is initialized with (``features.init_features``)."""
+    sub = {k: cfg.get(k) for k in ("segment", "cooccurrence", "report", "concepts") if k in cfg}
+    sub["_root"] = cfg.get("_root")
+    return str(resolve(cfg, cfg["concepts"]["registry"])), sub
+
+
 def segment_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None) -> None:
     cfg = ctx.cfg
-    seg = cfg["segment"]
     cfg_hash = keys.segment_key(cfg, SEGMENT_VERSION, ctx.parse_key[1])
     ctx.segment_key = (SEGMENT_VERSION, cfg_hash)
     ids = sorted(ctx.doc_file)
     cached = ctx.store.cached_ids("segment", SEGMENT_VERSION, cfg_hash)
     todo = [d for d in ids if d not in cached]
-    initargs = ({"backend": seg["backend"]}, str(resolve(cfg, cfg["concepts"]["registry"])),
-                str(resolve(cfg, seg.get("userdict"))))
     _run_doc_stage(ctx, "segment", segment_paper, ctx.iter_papers(todo), len(todo), workers, executor, scheduler,
-                   init_segment, initargs,
+                   init_segment, segment_initargs(cfg),
                    lambda r: ctx.store.put_result("segment", r["doc_id"], SEGMENT_VERSION, cfg_hash, r))
     failed = _failed_ids(ctx.store, "segment", SEGMENT_VERSION, cfg_hash, ids)
     for d, err in sorted(failed.items()):
@@ -272,9 +282,6 @@ def features_stage(ctx: RunContext, workers: int, executor: str, scheduler: str 
     ctx.features_key = (FEATURES_VERSION, cfg_hash)
     cached = ctx.store.cached_ids(PARTS[0], FEATURES_VERSION, cfg_hash)
     todo = [d for d in ctx.doc_ids if d not in cached]
-    sub = {k: cfg.get(k) for k in ("segment", "cooccurrence", "report", "concepts") if k in cfg}
-    sub["_root"] = cfg.get("_root")
-
     def items() -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
         toks = ctx.iter_tokens(todo)
         for p, (d, t) in zip(ctx.iter_papers(todo), toks):
@@ -289,7 +296,7 @@ def features_stage(ctx: RunContext, workers: int, executor: str, scheduler: str 
             ctx.store.put_result(part, r["doc_id"], FEATURES_VERSION, cfg_hash, r[part])
 
     errors = _run_doc_stage(ctx, "features", doc_features, items(), len(todo), workers, executor, scheduler,
-                            init_features, (str(resolve(cfg, cfg["concepts"]["registry"])), sub), store_result)
+                            init_features, features_initargs(cfg), store_result)
     errors.update(_failed_ids(ctx.store, PARTS[0], FEATURES_VERSION, cfg_hash, ctx.doc_ids))
     for d, err in sorted(errors.items()):
         ctx.log(f"warning: {d}: {err}")
