@@ -18,7 +18,7 @@ def _empty_registry(tmp: Path) -> dict:
     """Settings with no tracked concept: segmentation and marking know no registry term."""
     empty = tmp / "empty_concepts.yaml"
     empty.write_text("concepts: []\n", encoding="utf-8")
-    return {"segment": {"concepts": str(empty)}, "concepts": {"registry": str(empty)}}
+    return {"concepts": {"registry": str(empty)}}
 
 
 def _doc_id(ctx, name: str) -> str:
