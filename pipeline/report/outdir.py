@@ -151,6 +151,7 @@ def recover(out: Path, log: Any = None) -> None:
             old.rename(out)
             say(f"report: put back the previous report from {old.name} (a run was killed mid-swap)")
         else:
+            check_out_dir(old)  # a file the user dropped into it since is refused, not removed
             shutil.rmtree(old)
 
 
