@@ -15,7 +15,7 @@ def parse(path: str | Path, config: str | Path | None = None) -> Paper:
     from .structure.paper import build_paper
 
     cfg = load_config(config)
-    raws = read_path(Path(path), str(path))
+    raws = read_path(Path(path), str(path), cfg.get("ingest"))
     aliases_path = resolve(cfg, cfg["refs"].get("aliases"))
     aliases = load_aliases(aliases_path) if aliases_path and aliases_path.is_file() else {}
     return build_paper(raws[0], aliases, cfg.get("structure", {}))

@@ -22,6 +22,27 @@ class RawDoc:
     warnings: list[str] = field(default_factory=list)
     overrides: dict[str, Any] = field(default_factory=dict)  # front matter / sidecar metadata
     kind: str = "text"  # text | record (metadata-only export record) | pdf | docx
+    # PDF input only: what the page layout says of each line of ``text`` (None for blank lines).
+    layout: list[LayoutLine | None] | None = None
+
+
+@dataclass
+class LayoutLine:
+    """One line of a PDF's text as its layout printed it: a paragraph, or a note with its number.
+
+    The reader decides notes, note numbers and paragraph ends from the page; the structure parser
+    trusts these and decides headings from the type (size relative to the body, weight, face).
+    """
+
+    kind: str  # para | note | plain-note (an unnumbered note: funding, bio, dates)
+    page: int  # 1-based page of its first printed line
+    size: float = 1.0  # type size relative to the body's
+    bold: bool = False
+    face: bool = False  # set in another face than the body (a 黑体 heading at body size)
+    lines: int = 1  # printed lines
+    centered: bool = False
+    n: int | None = None  # a note's running number over the paper
+    label: str = ""  # a note's label as printed: ①, 1, [1], （1）, *
 
 
 @dataclass

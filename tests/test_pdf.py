@@ -147,4 +147,8 @@ def test_short_pdf_reads_stable(tmp_path):
     a = read_pdf(tmp_path / "a.pdf", data, "a.pdf")[0]
     b = read_pdf(tmp_path / "a.pdf", data, "a.pdf")[0]
     assert a.text == b.text and a.doc_id == b.doc_id
-    assert "^①" in a.text and "\n① " in a.text
+    assert a.layout == b.layout
+    # calls carry their note's running number; notes keep the label printed on their page
+    assert "^[1]" in a.text and "\n① " in a.text
+    notes = [x for x in a.layout if x is not None and x.kind == "note"]
+    assert [x.n for x in notes] == list(range(1, len(notes) + 1)) and notes[0].label == "①"

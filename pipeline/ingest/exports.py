@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from ..records import RawDoc
 from .encoding import IngestError, decode_bytes
@@ -99,7 +99,7 @@ def _record_text(meta: dict) -> str:
 
 
 def _reader(line_re: re.Pattern[str], tags: dict[str, str], start_tag: str, fmt: str) -> Callable:
-    def read(path: Path, data: bytes, source: str) -> list[RawDoc]:
+    def read(path: Path, data: bytes, source: str, cfg: dict[str, Any] | None = None) -> list[RawDoc]:
         text, enc = decode_bytes(data)
         docs: list[RawDoc] = []
         for i, fields in enumerate(_parse_records(text.lstrip("\ufeff"), line_re, tags, start_tag), start=1):

@@ -96,7 +96,7 @@ def finish_text(text: str, warnings: list[str]) -> tuple[str, str]:
     return text, detect_script(text)
 
 
-def read_text_file(path: Path, data: bytes, source: str) -> list[RawDoc]:
+def read_text_file(path: Path, data: bytes, source: str, cfg: dict[str, Any] | None = None) -> list[RawDoc]:
     text, enc = decode_bytes(data)
     warnings: list[str] = []
     overrides, body, fm_warn = split_front_matter(text.lstrip("\ufeff"))
@@ -107,7 +107,7 @@ def read_text_file(path: Path, data: bytes, source: str) -> list[RawDoc]:
     return [RawDoc(doc_id_for(data), source, body, enc, script, warnings, overrides, "text")]
 
 
-Reader = Callable[[Path, bytes, str], list[RawDoc]]
+Reader = Callable[..., list[RawDoc]]  # (path, data, source, ingest cfg or None)
 READERS: dict[str, Reader] = {".txt": read_text_file, ".md": read_text_file, ".markdown": read_text_file}
 
 
@@ -121,7 +121,7 @@ def converted_reader(convert: Callable[[bytes], tuple[str, list[str]]], kind: st
     Any failure inside a converter becomes a per-file IngestError naming the format, so a
     converter bug or a damaged file never stops a batch.
     """
-    def read(path: Path, data: bytes, source: str) -> list[RawDoc]:
+    def read(path: Path, data: bytes, source: str, cfg: dict[str, Any] | None = None) -> list[RawDoc]:
         try:
             text, warnings = convert(data)
         except IngestError:
@@ -141,8 +141,9 @@ def sniff_reader(path: Path, data: bytes) -> Reader | None:
     return exports.sniff(data)
 
 
-def read_path(path: Path, source: str | None = None) -> list[RawDoc]:
-    """Read one file into RawDocs, applying a sidecar's metadata. Raises IngestError."""
+def read_path(path: Path, source: str | None = None, cfg: dict[str, Any] | None = None) -> list[RawDoc]:
+    """Read one file into RawDocs, applying a sidecar's metadata. Raises IngestError.
+    cfg is the ``ingest`` section of the config (the PDF reader's settings)."""
     source = source or str(path)
     try:
         data = path.read_bytes()
@@ -151,7 +152,7 @@ def read_path(path: Path, source: str | None = None) -> list[RawDoc]:
     reader = sniff_reader(path, data) or READERS.get(path.suffix.lower())
     if reader is None:
         raise IngestError(f"unsupported file type {path.suffix or '(no suffix)'!r}")
-    docs = reader(path, data, source)
+    docs = reader(path, data, source, cfg)
     side = sidecar_for(path)
     if side is not None:
         try:

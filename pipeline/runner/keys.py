@@ -132,6 +132,7 @@ def environment() -> dict[str, Any]:
 
 def parse_key(cfg: dict[str, Any], version: str) -> str:
     return stable_hash({"version": version, "structure": section_state(cfg, "structure"),
+                        "pdf": (cfg.get("ingest") or {}).get("pdf"),
                         "refs": section_state(cfg, "refs"), "libs": lib_versions(PARSE_LIBS)})
 
 

@@ -125,7 +125,7 @@ def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | N
 
     for (path, source, key), result in run_tasks(
             _parse_keyed, [(f.path, f.source, k) for k, f in todo.items()], workers, executor, scheduler,
-            init_parse, (str(aliases) if aliases else None, cfg.get("structure", {}))):
+            init_parse, (str(aliases) if aliases else None, cfg.get("structure", {}), cfg.get("ingest", {}))):
         batch.append((key, result))
         if len(batch) >= 16 or time.time() - last > 1.0:
             flush()

@@ -11,18 +11,20 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-PARSE_VERSION = "parse-1"
+PARSE_VERSION = "parse-2"  # parse-2: PDFs read by layout (notes, calls, paragraphs)
 SEGMENT_VERSION = "segment-1"
 
 _state: dict[str, Any] = {}
 
 
-def init_parse(aliases_path: str | None, structure_cfg: dict[str, Any] | None = None) -> None:
+def init_parse(aliases_path: str | None, structure_cfg: dict[str, Any] | None = None,
+               ingest_cfg: dict[str, Any] | None = None) -> None:
     # Keyed on the alias file's content: a worker that outlives a run (in-process runs, dask
     # workers) must not parse with the alias table of an earlier run.
     from .keys import worker_key
 
     _state["structure"] = structure_cfg or {}
+    _state["ingest"] = ingest_cfg or {}
     key = worker_key(aliases_path)
     if _state.get("aliases_key") != key:
         from ..refs import load_aliases
@@ -39,7 +41,7 @@ def parse_file(task: tuple[str, str]) -> dict[str, Any]:
 
     path, source = task
     try:
-        raws = read_path(Path(path), source)
+        raws = read_path(Path(path), source, _state.get("ingest"))
         papers = []
         for raw in raws:
             paper = build_paper(raw, _state.get("aliases"), _state.get("structure"))

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..records import Citation, Footnote, Paragraph, Section, Sentence
+from ..records import Citation, Footnote, LayoutLine, Paragraph, Section, Sentence
 from .footnotes import (
     FUNDING_LINE,
     FootPage,
@@ -260,7 +260,84 @@ def _uses_numeric_notes(lines: list[str]) -> bool:
     return runs >= 2
 
 
-def parse_body(lines: list[str], start: int = 0, cfg: dict[str, Any] | None = None) -> BodyResult:
+_LAYOUT_CALL = re.compile(r"\^\[(\d{1,5})\]")
+
+
+def _layout_heading(text: str, info: LayoutLine, max_heading: int) -> int:
+    """A heading by its type: numbered or named and set apart (larger, bold, another face, or a
+    line of its own), or unnumbered but set larger or bold and not a sentence."""
+    if info.lines > 3:
+        return 0
+    level = heading_level(text, max_heading)
+    styled = info.size >= 1.08 or info.bold or info.face
+    if level and (styled or info.lines <= 2):
+        return level
+    if (info.size >= 1.08 or info.bold) and info.lines <= 2 and not _ends_paragraph(text, _END_ADJACENT) \
+            and len(text) <= max_heading:
+        return 1 if info.size >= 1.15 else 2
+    return 0
+
+
+def _parse_layout(lines: list[str], layout: list[LayoutLine | None], start: int, max_heading: int,
+                  split_semicolon: bool) -> BodyResult:
+    """The body of a PDF read by layout: notes come numbered, paragraphs whole, calls resolved."""
+    b = _Builder(max_heading, False)
+    for i in range(start, len(lines)):
+        line = lines[i].strip()
+        info = layout[i] if i < len(layout) else None
+        if not line or info is None:
+            continue
+        if info.kind == "note" and info.n:
+            text = line[len(info.label):].strip() if info.label and line.startswith(info.label) else line
+            b.footnotes.append(Footnote(n=info.n, marker=info.label, text=text, page=info.page))
+            continue
+        if info.kind == "plain-note":
+            text = line[len(info.label):].strip() if info.label and line.startswith(info.label) else line
+            if b.funding is None and _FUNDING_WORDS.search(text) and not BIO_LINE.match(text):
+                b.funding = text
+            elif BIO_LINE.match(text) and b.bio is None:
+                b.bio = text
+            continue
+        if EDITOR_LINE.match(line):
+            b.editor = b.editor or line
+            b.closed = True
+            continue
+        if BIO_LINE.match(line) and b.bio is None:
+            b.bio = line
+            b.closed = True
+            continue
+        if b.closed:
+            b.trailing.append(line)
+            continue
+        encoded = _encode_layout(b, line, info.page)
+        level = _layout_heading(_LAYOUT_CALL.sub("", line), info, max_heading)
+        if level:
+            b.blocks.append((encoded, level, []))
+        else:
+            b.blocks[-1][2].append(_Para(encoded))
+    result = BodyResult(footnotes=b.footnotes, funding=b.funding, bio_line=b.bio, editor_line=b.editor,
+                        trailing=b.trailing)
+    _sections(b, result, split_semicolon)
+    if b.trailing:
+        result.warnings.append(f"{len(b.trailing)} lines after the closing lines were left out of the body")
+    return result
+
+
+def _encode_layout(b: _Builder, line: str, page: int) -> str:
+    out: list[str] = []
+    pos = 0
+    for m in _LAYOUT_CALL.finditer(line):
+        out.append(line[pos:m.start()])
+        out.append(chr(_SENTINEL_BASE + len(b.markers)))
+        n = int(m.group(1))
+        b.markers.append(Marker(n, f"[{n}]", layout_page=page, n=n))
+        pos = m.end()
+    out.append(line[pos:])
+    return "".join(out)
+
+
+def parse_body(lines: list[str], start: int = 0, cfg: dict[str, Any] | None = None,
+               layout: list[LayoutLine | None] | None = None) -> BodyResult:
     """Sections, paragraphs, sentences, page footnotes and linked citations from ``lines[start:]``.
 
     cfg (``structure.body`` of the config): ``max_heading_len`` (60), ``split_semicolon``
@@ -270,6 +347,8 @@ def parse_body(lines: list[str], start: int = 0, cfg: dict[str, Any] | None = No
     cfg = cfg or {}
     max_heading = int(cfg.get("max_heading_len", 60))
     split_semicolon = bool(cfg.get("split_semicolon", False))
+    if layout is not None:
+        return _parse_layout(lines, layout, start, max_heading, split_semicolon)
     numeric = cfg.get("numeric_notes", "auto")
     body_lines = lines[start:]
     numeric_bare = _uses_numeric_notes(body_lines) if numeric == "auto" else bool(numeric)
@@ -314,6 +393,13 @@ def parse_body(lines: list[str], start: int = 0, cfg: dict[str, Any] | None = No
     warnings += link_markers(b.markers, b.pages)
     result = BodyResult(footnotes=b.footnotes, funding=b.funding, bio_line=b.bio,
                         editor_line=b.editor, trailing=b.trailing, warnings=warnings)
+    _sections(b, result, split_semicolon)
+    if b.trailing:
+        warnings.append(f"{len(b.trailing)} lines after the closing lines were left out of the body")
+    return result
+
+
+def _sections(b: _Builder, result: BodyResult, split_semicolon: bool) -> None:
     for heading, level, paras in b.blocks:
         if heading is None and not paras:
             continue
@@ -327,9 +413,6 @@ def parse_body(lines: list[str], start: int = 0, cfg: dict[str, Any] | None = No
         for para in paras:
             section.paragraphs.append(_paragraph(para.text, b.markers, result.citations, split_semicolon))
         result.sections.append(section)
-    if b.trailing:
-        warnings.append(f"{len(b.trailing)} lines after the closing lines were left out of the body")
-    return result
 
 
 def _paragraph(encoded: str, markers: list[Marker], citations: list[Citation], split_semicolon: bool) -> Paragraph:

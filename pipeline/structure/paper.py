@@ -32,7 +32,7 @@ def build_paper(raw: RawDoc, aliases: dict[str, Any] | None = None, cfg: dict[st
     lines = raw.text.split("\n")
     cfg = cfg or {}
     header = parse_header(lines, cfg.get("header"))
-    body = parse_body(lines, header.body_start, cfg.get("body"))
+    body = parse_body(lines, header.body_start, cfg.get("body"), raw.layout)
     meta = Meta(
         title=header.title, authors=list(header.authors), affiliations=dict(header.affiliations or {}),
         journal=header.journal, year=header.year, issue=header.issue, abstract=header.abstract,

@@ -1,0 +1,273 @@
+"""What a PDF page knows, as typed lines: text spans with their size, weight, position and baseline.
+
+PyMuPDF groups glyphs into spans and lines, but typesetters differ in how they cut them: TeX and
+office suites often emit a raised note call, or each word, as a line of its own. The lines here
+are rebuilt by baseline, so a line is one printed line of one column whatever engine wrote it.
+Running heads, page numbers and column order are decided here too, from geometry alone.
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+_BOLD_FONT = re.compile(r"bold|black|heavy|demi|semibold|[-,]bd\b|粗", re.IGNORECASE)
+_PAGE_NUMBER = re.compile(r"^[\s\-—–·•.．()（）第页Pp]*\d{1,4}[\s\-—–·•.．()（）页/共]*\d{0,4}[\s页]*$")
+
+
+@dataclass
+class Span:
+    text: str
+    size: float
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    base: float  # baseline y
+    sup: bool = False  # MuPDF's superscript flag
+    bold: bool = False
+    font: str = ""
+
+
+@dataclass
+class Line:
+    spans: list[Span]
+    page: int = 0  # 0-based page index
+    x0: float = 0.0
+    y0: float = 0.0
+    x1: float = 0.0
+    y1: float = 0.0
+    size: float = 0.0  # the size most of its characters have
+    base: float = 0.0  # the baseline most of its characters sit on
+    bold: bool = False  # most of its characters are bold (flag or a bold/黑体 face)
+    font: str = ""  # the face most of its characters use
+    text: str = ""
+    col: tuple[float, float] = (0.0, 0.0)  # left / right edge of its column
+
+    def measure(self) -> Line:
+        self.spans.sort(key=lambda s: s.x0)
+        self.x0 = min(s.x0 for s in self.spans)
+        self.x1 = max(s.x1 for s in self.spans)
+        self.y0 = min(s.y0 for s in self.spans)
+        self.y1 = max(s.y1 for s in self.spans)
+        size: Counter[float] = Counter()
+        base: Counter[float] = Counter()
+        bold = 0
+        font: Counter[str] = Counter()
+        for s in self.spans:
+            n = len(s.text.strip())
+            size[round(s.size * 2) / 2] += n
+            base[round(s.base, 1)] += n
+            font[s.font] += n
+            bold += n if s.bold else 0
+        total = sum(size.values())
+        self.size = size.most_common(1)[0][0] if total else self.spans[0].size
+        self.base = base.most_common(1)[0][0] if total else self.spans[0].base
+        self.font = font.most_common(1)[0][0] if total else self.spans[0].font
+        self.bold = total > 0 and bold >= 0.8 * total
+        self.text = "".join(s.text for s in self.spans)
+        return self
+
+    @property
+    def width(self) -> float:
+        return self.x1 - self.x0
+
+
+@dataclass
+class Page:
+    index: int
+    width: float
+    height: float
+    lines: list[Line] = field(default_factory=list)  # everything not yet sorted into body/notes/margin
+    body: list[Line] = field(default_factory=list)
+    notes: list[Line] = field(default_factory=list)
+    margin: list[Line] = field(default_factory=list)
+    rules: list[tuple[float, float, float]] = field(default_factory=list)  # (y, x0, x1) short rules
+    scanned: bool = False
+
+
+def _span(s: dict[str, Any]) -> Span:
+    font = str(s.get("font", ""))
+    bold = bool(s["flags"] & 16) or bool(_BOLD_FONT.search(font))
+    return Span(s["text"].replace("\r", " ").replace("\n", " "), float(s["size"]), *map(float, s["bbox"]),
+                float(s["origin"][1]), bool(s["flags"] & 1), bold, font)
+
+
+def page_lines(page: Any, index: int) -> list[Line]:
+    """The page's printed lines, rebuilt by baseline from PyMuPDF's spans."""
+    raw = page.get_text("dict", sort=False)
+    pieces: list[Line] = []
+    for block in raw.get("blocks", []):
+        for ln in block.get("lines", []):
+            if ln.get("dir", (1, 0))[0] < 0.5:  # vertical or rotated text: a stamp, not the paper
+                continue
+            spans = [_span(s) for s in ln.get("spans", []) if s["text"].strip()]
+            if spans:
+                pieces.append(Line(spans, index).measure())
+    return merge_lines(pieces, float(page.rect.width) / 2)
+
+
+def merge_lines(pieces: list[Line], middle: float | None = None) -> list[Line]:
+    """Join pieces that sit on one printed line: the same baseline, and a gap under one em, or a
+    wider one (justified text, a label set apart) that is not the gutter at the page's middle."""
+    pieces.sort(key=lambda ln: (ln.x0, ln.y0))
+    out: list[Line] = []
+    # Small raised pieces (note calls) are attached after the full-size lines are built.
+    small = [p for p in pieces if _marker_like(p)]
+    big = [p for p in pieces if not _marker_like(p)]
+    for p in sorted(big, key=lambda ln: (round(ln.base), ln.x0)):
+        host = None
+        for ln in reversed(out[-12:]):
+            em = max(ln.size, p.size, 1.0)
+            # a note's label set apart from its text (a hanging indent) is still on its line
+            gap = p.x0 - ln.x1
+            gutter = middle is not None and ln.x1 - em <= middle <= p.x0 + em
+            reach = 8.0 * em if _LABEL.match(ln.text) else (1.0 * em if gutter else 10.0 * em)
+            if abs(ln.base - p.base) <= 0.35 * em and -0.2 * em <= gap <= reach \
+                    and abs(ln.size - p.size) <= 0.25 * em:
+                host = ln
+                break
+        if host is None:
+            out.append(p)
+        else:
+            host.spans += p.spans
+            host.measure()
+    for m in small:
+        mid = (m.y0 + m.y1) / 2
+        best = None
+        for ln in out:
+            if ln.size > m.size * 1.12 and ln.y0 - 0.6 * ln.size <= mid <= ln.y1 + 0.1 * ln.size \
+                    and ln.x0 - ln.size <= m.x0 <= ln.x1 + ln.size:
+                d = abs(ln.base - m.base)
+                if best is None or d < best[0]:
+                    best = (d, ln)
+        if best is None:
+            out.append(m)
+        else:
+            best[1].spans += m.spans
+            best[1].measure()
+    return out
+
+
+_LABEL = re.compile(r"^\s*(?:[\[［(（〔]\s*\d{1,3}\s*[\]］)）〕]|\d{1,3}\s*[.．]?|[*＊※†‡]+|[\u2460-\u2473\u3251-\u325f\u32b1-\u32bf])\s*$")
+_MARKER_TEXT = re.compile(r"^[\[［(（]?\s*(?:\d{1,3}|[*＊※†‡])\s*[\]］)）]?[,，、\-–]?$")
+
+
+def _marker_like(line: Line) -> bool:
+    t = line.text.strip()
+    return 0 < len(t) <= 6 and (all(circled_value(c) for c in t) or bool(_MARKER_TEXT.match(t)))
+
+
+# Circled numerals of every Unicode block a typesetter uses, mapped to their value.
+_CIRCLED: dict[str, int] = {}
+for _i, _c in enumerate(range(0x2460, 0x2474)):
+    _CIRCLED[chr(_c)] = _i + 1
+for _i, _c in enumerate(range(0x3251, 0x3260)):
+    _CIRCLED[chr(_c)] = _i + 21
+for _i, _c in enumerate(range(0x32B1, 0x32C0)):
+    _CIRCLED[chr(_c)] = _i + 36
+for _i, _c in enumerate(range(0x2776, 0x2780)):  # ❶-❿
+    _CIRCLED[chr(_c)] = _i + 1
+for _i, _c in enumerate(range(0x2780, 0x278A)):  # ➀-➉
+    _CIRCLED[chr(_c)] = _i + 1
+for _i, _c in enumerate(range(0x24F5, 0x24FF)):  # ⓵-⓾
+    _CIRCLED[chr(_c)] = _i + 1
+
+
+def circled_value(ch: str) -> int | None:
+    return _CIRCLED.get(ch)
+
+
+def short_rules(page: Any) -> list[tuple[float, float, float]]:
+    """Horizontal rules shorter than the page: the line typesetters draw above the notes."""
+    out: list[tuple[float, float, float]] = []
+    try:
+        drawings = page.get_drawings()
+    except Exception:  # noqa: BLE001 - a damaged content stream: no rules; the size rule still works
+        return out
+    w = page.rect.width
+    for d in drawings:
+        r = d.get("rect")
+        if r is not None and r.height <= 2.5 and 15 <= r.width <= 0.95 * w:
+            out.append((float(r.y0), float(r.x0), float(r.x1)))
+    return out
+
+
+def margin_key(text: str) -> str:
+    return re.sub(r"\d+", "#", re.sub(r"\s+", "", text))
+
+
+def split_margins(pages: list[Page], header_band: float, footer_band: float) -> None:
+    """Move running heads, running feet and page numbers out of the page's lines.
+
+    A line in the top or bottom band is a running line when its text (digits masked) repeats on
+    another page, or when it is a lone page number; odd and even pages may carry different heads.
+    """
+    in_band = {id(ln): (ln.y1 <= p.height * header_band or ln.y0 >= p.height * (1 - footer_band))
+               for p in pages for ln in p.lines}
+    seen: Counter[str] = Counter()
+    for p in pages:
+        seen.update({margin_key(ln.text) for ln in p.lines if in_band[id(ln)]})
+    min_repeat = 2 if len(pages) >= 2 else 10**9
+    for p in pages:
+        keep = []
+        for ln in p.lines:
+            if in_band[id(ln)] and (seen[margin_key(ln.text)] >= min_repeat or _PAGE_NUMBER.match(ln.text)):
+                p.margin.append(ln)
+            else:
+                keep.append(ln)
+        p.lines = keep
+
+
+def body_size(pages: list[Page]) -> float:
+    """The size most characters of the paper are set in."""
+    weight: Counter[float] = Counter()
+    for p in pages:
+        for ln in p.lines:
+            weight[ln.size] += len(ln.text.strip())
+    return weight.most_common(1)[0][0] if weight else 10.5
+
+
+def body_font(pages: list[Page], size: float) -> str:
+    weight: Counter[str] = Counter()
+    for p in pages:
+        for ln in p.lines:
+            if abs(ln.size - size) <= 0.3:
+                weight[ln.font] += len(ln.text.strip())
+    return weight.most_common(1)[0][0] if weight else ""
+
+
+def order_columns(lines: list[Line]) -> list[Line]:
+    """Reading order: top to bottom; two-column stretches are read left column first, in bands
+    closed by the lines that span both columns (titles, a one-column stretch)."""
+    if not lines:
+        return lines
+    lines = sorted(lines, key=lambda ln: (round(ln.y0, 1), ln.x0))
+    x_lo, x_hi = min(ln.x0 for ln in lines), max(ln.x1 for ln in lines)
+    mid, slack = (x_lo + x_hi) / 2, (x_hi - x_lo) * 0.02
+    left = [ln for ln in lines if ln.x1 <= mid + slack]
+    right = [ln for ln in lines if ln.x0 >= mid - slack]
+    side_by_side = sum(1 for a in left for b in right if a.y0 < b.y1 and b.y0 < a.y1) if len(left) * len(right) < 40000 \
+        else len(left)
+    for ln in lines:
+        ln.col = (x_lo, x_hi)
+    if len(left) < 2 or len(right) < 2 or side_by_side < 2:
+        return lines
+    for group in (left, right):
+        lo, hi = min(ln.x0 for ln in group), max(ln.x1 for ln in group)
+        for ln in group:
+            ln.col = (lo, hi)
+    left_ids, right_ids = {id(x) for x in left}, {id(x) for x in right}
+    out: list[Line] = []
+    band_l: list[Line] = []
+    band_r: list[Line] = []
+    for ln in lines:
+        if id(ln) in left_ids:
+            band_l.append(ln)
+        elif id(ln) in right_ids:
+            band_r.append(ln)
+        else:
+            out += band_l + band_r + [ln]
+            band_l, band_r = [], []
+    return out + band_l + band_r

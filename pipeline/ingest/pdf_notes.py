@@ -1,0 +1,262 @@
+"""Page footnotes read from the layout: the note area, each note's label, the numbering scheme,
+and the note calls in the body linked to their notes.
+
+* The note area is the run of lines at the foot of a page set smaller than the body and below its
+  last body line; a rule or a gap above it, or a note label on its first line, marks its top.
+* A note starts with its label: circled (①), decimal (1, 1., a raised 1), bracketed ([1], （1）)
+  or a symbol (*). A line without a label continues the note above it; at the top of a page's
+  note area it continues the previous page's last note.
+* A call in the body is a raised or smaller glyph with a label. Labels restart on every page or run
+  through the paper: the notes themselves show which (a page whose first note is 1 after a page
+  that ended at 4 restarts; a page that starts at 5 continues), and the link follows the scheme:
+  the same label on the same page, or the same number anywhere. A call without its note is
+  reported, never linked to a wrong one.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .pdf_geometry import Line, Page, Span, circled_value
+
+_DEC_HEAD = re.compile(r"^\s*(\d{1,3})(?:[.．、]\s*|\s+|(?=[^\d\s年月日期卷号页版条章节.,，%:：/\-—–]))(.*)$")
+_BRACKET_HEAD = re.compile(r"^\s*[\[［〔【]\s*(\d{1,3})\s*[\]］〕】]\s*(.*)$")
+_PAREN_HEAD = re.compile(r"^\s*[(（]\s*(\d{1,3})\s*[)）]\s*(.*)$")
+_SYMBOL_HEAD = re.compile(r"^\s*([*＊※†‡]+)\s*(.*)$")
+_RAISED_LABEL = re.compile(r"^\s*[\[［(（〔]?\s*(\d{1,3})\s*[\]］)）〕]?\s*[.．]?\s*$")
+_CALL_LIST = re.compile(r"[\[［(（〔]?\s*(\d{1,3})(?:\s*[\-–~]\s*(\d{1,3}))?\s*[\]］)）〕]?")
+_SYMBOLS = set("*＊※†‡")
+_ENUM_BEFORE = set("：:；;，,、（(")
+
+
+@dataclass
+class Note:
+    page: int
+    label: str  # as printed: ①, 1, [1], （1）, *
+    value: int | None  # its number; None for a symbol
+    style: str  # circled | decimal | bracket | paren | symbol | plain
+    text: str
+    n: int = 0  # running number over the paper, once numbered
+    continued: bool = False  # its text runs on to the next page
+
+
+@dataclass
+class Call:
+    page: int
+    label: str
+    value: int | None
+    note: Note | None = None
+
+
+@dataclass
+class NoteResult:
+    notes: list[Note] = field(default_factory=list)
+    scheme: str = "none"  # per-page | straight | single-page | none
+    warnings: list[str] = field(default_factory=list)
+
+
+def raised(s: Span, line: Line) -> bool:
+    """A glyph set smaller than its line and lifted off its baseline (or flagged superscript)."""
+    return s.size < line.size * 0.9 and (s.sup or s.base < line.base - 0.12 * line.size)
+
+
+def note_head(line: Line) -> tuple[str, int | None, str, str] | None:
+    """(label, value, style, rest) when the line starts a note."""
+    text = line.text.lstrip()
+    if not text:
+        return None
+    c = circled_value(text[0])
+    if c:
+        return text[0], c, "circled", text[1:].strip()
+    first = line.spans[0]
+    m = _RAISED_LABEL.match(first.text)
+    if m and len(line.spans) > 1 and (first.sup or first.size < line.size * 0.9):
+        return first.text.strip(), int(m.group(1)), "decimal", "".join(s.text for s in line.spans[1:]).strip()
+    m = _BRACKET_HEAD.match(text)
+    if m:
+        return text[: text.index(m.group(2))].strip() if m.group(2) else text.strip(), int(m.group(1)), "bracket", m.group(2)
+    m = _PAREN_HEAD.match(text)
+    if m:
+        return text[: len(text) - len(m.group(2))].strip(), int(m.group(1)), "paren", m.group(2)
+    m = _SYMBOL_HEAD.match(text)
+    if m:
+        return m.group(1), None, "symbol", m.group(2)
+    m = _DEC_HEAD.match(text)
+    if m and m.group(2).strip():
+        return m.group(1), int(m.group(1)), "decimal", m.group(2)
+    return None
+
+
+def _has_gap_or_rule(page: Page, above: Line | None, top: Line, body_size: float) -> bool:
+    if above is None:
+        return True
+    if any(above.y1 - 1 <= y <= top.y0 + 1 for y, _x0, _x1 in page.rules):
+        return True
+    return top.y0 - above.y1 > 0.9 * body_size
+
+
+def split_note_area(page: Page, body_size: float, expect: set[int], prev_had_notes: bool) -> None:
+    """Move the page's note area from ``page.lines`` to ``page.notes``; the rest is body."""
+    lines = sorted(page.lines, key=lambda ln: (ln.y0, ln.x0))
+    small = body_size - max(0.4, 0.06 * body_size)
+    run_start = len(lines)
+    for i in range(len(lines) - 1, -1, -1):
+        if lines[i].size <= small:
+            run_start = i
+        else:
+            break
+    run = lines[run_start:]
+    if not run:
+        page.body = lines
+        return
+    above = lines[run_start - 1] if run_start > 0 else None
+    starts = [i for i, ln in enumerate(run) if _starts(ln, expect)]
+    ruled = above is None or any(above.y1 - 1 <= y <= run[0].y0 + 1 for y, _a, _b in page.rules)
+    separated = _has_gap_or_rule(page, above, run[0], body_size)
+    if starts and starts[0] > 0:
+        s = starts[0]
+        # Small lines above the first label: the end of the previous page's last note when the
+        # area's rule or gap sits above them, small body text (a quotation) when it sits below.
+        carried = prev_had_notes and (ruled or (separated and not _has_gap_or_rule(page, run[s - 1], run[s], body_size)))
+        cut = 0 if carried else s
+    elif starts:
+        cut = 0
+    elif prev_had_notes and above is not None and ruled:
+        cut = 0  # a whole note area carried over from the previous page, under its rule
+    else:
+        page.body = lines
+        return
+    page.notes = run[cut:]
+    page.body = lines[: run_start + cut]
+
+
+def _starts(line: Line, expect: set[int]) -> bool:
+    head = note_head(line)
+    if head is None:
+        return False
+    _label, value, style, _rest = head
+    return style in ("circled", "symbol") or value in expect
+
+
+def read_notes(pages: list[Page], body_size: float) -> list[Note]:
+    """Split every page's note area and read its notes, in page order."""
+    from .pdf_text import join_lines
+
+    notes: list[Note] = []
+    last_value = 0
+    for page in pages:
+        # the paper's first note may not be 1 (an offprint, or a funding note that took the 1)
+        expect = {1, last_value + 1} if last_value else {1, 2, 3}
+        split_note_area(page, body_size, expect, bool(notes))
+        current: Note | None = None
+        for ln in sorted(page.notes, key=lambda x: (x.y0, x.x0)):
+            head = note_head(ln)
+            expect = {1, last_value + 1} if last_value else {1, 2, 3}
+            ok = head is not None and (head[2] == "circled" or head[1] in expect
+                                       # a symbol labels the notes before the numbered ones (funding, author)
+                                       or (head[2] == "symbol" and (current is None or current.style == "symbol")))
+            if head is not None and ok:
+                label, value, style, rest = head
+                current = Note(page.index, label, value, style, rest.strip())
+                notes.append(current)
+                if value is not None:
+                    last_value = value
+            elif current is not None:
+                current.text = join_lines(current.text, ln.text.strip())
+            elif notes:  # the top of this page's notes continues the last note of an earlier page
+                notes[-1].continued = True
+                notes[-1].text = join_lines(notes[-1].text, ln.text.strip())
+            else:  # text in a note area before any note: an unnumbered note (received date, bio)
+                current = Note(page.index, "", None, "plain", ln.text.strip())
+                notes.append(current)
+    return notes
+
+
+def decide_scheme(notes: list[Note]) -> str:
+    """per-page or straight, from how each page's first number follows the previous page's last."""
+    by_page: dict[int, list[int]] = {}
+    for note in notes:
+        if note.value is not None:
+            by_page.setdefault(note.page, []).append(note.value)
+    pages = sorted(by_page)
+    if not pages:
+        return "none"
+    if len(pages) == 1:
+        return "single-page"
+    restarts = continues = 0
+    for a, b in zip(pages, pages[1:]):
+        first, last = by_page[b][0], by_page[a][-1]
+        if first == last + 1:
+            continues += 1
+        elif first == 1:
+            restarts += 1
+    return "per-page" if restarts > continues else "straight"
+
+
+def calls_in(line: Line, page_labels: set[int], known: set[int]) -> list[tuple[int, int, list[tuple[str, int | None]]]]:
+    """Note calls in a body line: (span index, char offset in the span, [(label, value)]) where the
+    span is a raised label, or a circled numeral in the running text that is not an enumeration."""
+    out: list[tuple[int, int, list[tuple[str, int | None]]]] = []
+    for i, s in enumerate(line.spans):
+        t = s.text.strip()
+        if not t:
+            continue
+        up = raised(s, line)
+        small = s.size < line.size * 0.9
+        if (up or small) and all(circled_value(c) for c in t):
+            out.append((i, -1, [(c, circled_value(c)) for c in t]))
+            continue
+        if up and set(t) <= _SYMBOLS:
+            out.append((i, -1, [(t, None)]))
+            continue
+        if up and re.fullmatch(r"[\[［(（〔]?\s*\d{1,3}(?:\s*[,，、\-–~]\s*\d{1,3})*\s*[\]］)）〕]?", t):
+            labels: list[tuple[str, int | None]] = []
+            for m in _CALL_LIST.finditer(t):
+                lo = int(m.group(1))
+                hi = int(m.group(2)) if m.group(2) else lo
+                if hi - lo > 20 or hi < lo:
+                    hi = lo
+                labels += [(str(v), v) for v in range(lo, hi + 1)]
+            if any(v in known for _l, v in labels):
+                out.append((i, -1, labels))
+            continue
+        if not up:  # circled calls printed at body size, inside the running text
+            for k, ch in enumerate(s.text):
+                v = circled_value(ch)
+                if not v or v not in page_labels:
+                    continue
+                before = "".join(x.text for x in line.spans[:i]) + s.text[:k]
+                prev = before.rstrip()
+                if prev and prev[-1] not in _ENUM_BEFORE and circled_value(prev[-1]) is None:
+                    out.append((i, k, [(ch, v)]))
+    return out
+
+
+def link_calls(calls: list[Call], notes: list[Note], scheme: str) -> list[str]:
+    """Point each call at its note; returns warnings for calls left unlinked."""
+    numbered = [n for n in notes if n.value is not None]
+    by_page: dict[tuple[int, int], Note] = {}
+    by_value: dict[int, list[Note]] = {}
+    for note in numbered:
+        by_page.setdefault((note.page, note.value or 0), note)
+        by_value.setdefault(note.value or 0, []).append(note)
+    lost: list[str] = []
+    for call in calls:
+        if call.value is None:
+            continue
+        if scheme == "per-page":
+            call.note = by_page.get((call.page, call.value))
+        else:
+            cands = by_value.get(call.value, [])
+            # the same number twice (a numbering that restarts somewhere): the nearest at or after the call
+            cands = sorted(cands, key=lambda n: (n.page < call.page, abs(n.page - call.page)))
+            call.note = cands[0] if cands else None
+            if call.note is not None and scheme == "single-page" and call.note.page != call.page:
+                call.note = None
+        if call.note is None:
+            lost.append(f"{call.label} (page {call.page + 1})")
+    warnings = []
+    if lost:
+        warnings.append(f"{len(lost)} note calls have no note on their page and were left unlinked: "
+                        + ", ".join(lost[:10]))
+    return warnings
