@@ -7,6 +7,7 @@ Running heads, page numbers and column order are decided here too, from geometry
 """
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -238,6 +239,33 @@ def body_font(pages: list[Page], size: float) -> str:
     return weight.most_common(1)[0][0] if weight else ""
 
 
+def columns(lines: list[Line]) -> tuple[list[Line], list[Line], list[Line]] | None:
+    """(left, right, spanning) lines of a page set in two columns, or None for one column.
+    Two columns: lines left and right of the text block's middle that sit side by side."""
+    if not lines:
+        return None
+    x_lo, x_hi = min(ln.x0 for ln in lines), max(ln.x1 for ln in lines)
+    mid, slack = (x_lo + x_hi) / 2, (x_hi - x_lo) * 0.02
+    left = [ln for ln in lines if ln.x1 <= mid + slack]
+    right = [ln for ln in lines if ln.x0 >= mid - slack]
+    if len(left) < 2 or len(right) < 2:
+        return None
+    ys = sorted((ln.y0, ln.y1) for ln in right)
+    side_by_side = 0
+    for a in left:  # right lines overlapping a's band, found by bisection: linear in the page
+        i = bisect.bisect_left(ys, (a.y0 - 3 * a.size, 0.0))
+        while i < len(ys) and ys[i][0] < a.y1:
+            if ys[i][1] > a.y0:
+                side_by_side += 1
+                break
+            i += 1
+    # a few short lines either side of the middle are not columns: most lines must have a partner
+    if side_by_side < max(2, 0.5 * min(len(left), len(right))):
+        return None
+    ids = {id(x) for x in left} | {id(x) for x in right}
+    return left, right, [ln for ln in lines if id(ln) not in ids]
+
+
 def order_columns(lines: list[Line]) -> list[Line]:
     """Reading order: top to bottom; two-column stretches are read left column first, in bands
     closed by the lines that span both columns (titles, a one-column stretch)."""
@@ -245,15 +273,12 @@ def order_columns(lines: list[Line]) -> list[Line]:
         return lines
     lines = sorted(lines, key=lambda ln: (round(ln.y0, 1), ln.x0))
     x_lo, x_hi = min(ln.x0 for ln in lines), max(ln.x1 for ln in lines)
-    mid, slack = (x_lo + x_hi) / 2, (x_hi - x_lo) * 0.02
-    left = [ln for ln in lines if ln.x1 <= mid + slack]
-    right = [ln for ln in lines if ln.x0 >= mid - slack]
-    side_by_side = sum(1 for a in left for b in right if a.y0 < b.y1 and b.y0 < a.y1) if len(left) * len(right) < 40000 \
-        else len(left)
     for ln in lines:
         ln.col = (x_lo, x_hi)
-    if len(left) < 2 or len(right) < 2 or side_by_side < 2:
+    cols = columns(lines)
+    if cols is None:
         return lines
+    left, right, _span = cols
     for group in (left, right):
         lo, hi = min(ln.x0 for ln in group), max(ln.x1 for ln in group)
         for ln in group:

@@ -87,17 +87,29 @@ def note_head(line: Line) -> tuple[str, int | None, str, str] | None:
     return None
 
 
-def _has_gap_or_rule(page: Page, above: Line | None, top: Line, body_size: float) -> bool:
-    if above is None:
-        return True
-    if any(above.y1 - 1 <= y <= top.y0 + 1 for y, _x0, _x1 in page.rules):
-        return True
-    return top.y0 - above.y1 > 0.9 * body_size
-
-
 def split_note_area(page: Page, body_size: float, expect: set[int], prev_had_notes: bool) -> None:
-    """Move the page's note area from ``page.lines`` to ``page.notes``; the rest is body."""
-    lines = sorted(page.lines, key=lambda ln: (ln.y0, ln.x0))
+    """Move the page's note areas from ``page.lines`` to ``page.notes`` (in reading order); the
+    rest is body. A two-column page may keep notes under each column, or across the page's foot."""
+    from .pdf_geometry import columns
+
+    body, notes = _split_area(page, page.lines, body_size, expect, prev_had_notes)
+    cols = columns(page.lines)
+    if cols is None or any(id(ln) in {id(x) for x in cols[2]} for ln in notes):
+        page.body, page.notes = body, notes  # one column, or notes across the page's whole foot
+        return
+    left, right, span = cols
+    body, notes = list(span), []
+    for group in (left, right):  # notes under each column
+        b, n = _split_area(page, group, body_size, expect, prev_had_notes or bool(notes))
+        body += b
+        notes += n
+    page.body, page.notes = body, notes
+
+
+def _split_area(page: Page, group: list[Line], body_size: float, expect: set[int],
+                prev_had_notes: bool) -> tuple[list[Line], list[Line]]:
+    """(body, notes) of one column: the notes are the run of small lines at its foot."""
+    lines = sorted(group, key=lambda ln: (ln.y0, ln.x0))
     small = body_size - max(0.4, 0.06 * body_size)
     run_start = len(lines)
     for i in range(len(lines) - 1, -1, -1):
@@ -107,27 +119,28 @@ def split_note_area(page: Page, body_size: float, expect: set[int], prev_had_not
             break
     run = lines[run_start:]
     if not run:
-        page.body = lines
-        return
+        return lines, []
     above = lines[run_start - 1] if run_start > 0 else None
     starts = [i for i, ln in enumerate(run) if _starts(ln, expect)]
-    ruled = above is None or any(above.y1 - 1 <= y <= run[0].y0 + 1 for y, _a, _b in page.rules)
-    separated = _has_gap_or_rule(page, above, run[0], body_size)
+    x0, x1 = min(ln.x0 for ln in lines), max(ln.x1 for ln in lines)
+    rules = [y for y, a, b in page.rules if a < x1 and b > x0]
+    top = above.y1 if above is not None else run[0].y0 - 3 * body_size
+    ruled = any(top - 1 <= y <= run[0].y0 + 1 for y in rules)
+    separated = ruled or above is None or run[0].y0 - above.y1 > 0.9 * body_size
     if starts and starts[0] > 0:
         s = starts[0]
         # Small lines above the first label: the end of the previous page's last note when the
         # area's rule or gap sits above them, small body text (a quotation) when it sits below.
-        carried = prev_had_notes and (ruled or (separated and not _has_gap_or_rule(page, run[s - 1], run[s], body_size)))
+        below_gap = run[s].y0 - run[s - 1].y1 > 0.9 * body_size or any(run[s - 1].y1 - 1 <= y <= run[s].y0 + 1 for y in rules)
+        carried = prev_had_notes and (ruled or (separated and not below_gap))
         cut = 0 if carried else s
     elif starts:
         cut = 0
-    elif prev_had_notes and above is not None and ruled:
+    elif prev_had_notes and ruled:
         cut = 0  # a whole note area carried over from the previous page, under its rule
     else:
-        page.body = lines
-        return
-    page.notes = run[cut:]
-    page.body = lines[: run_start + cut]
+        return lines, []
+    return lines[: run_start + cut], run[cut:]
 
 
 def _starts(line: Line, expect: set[int]) -> bool:
@@ -149,7 +162,7 @@ def read_notes(pages: list[Page], body_size: float) -> list[Note]:
         expect = {1, last_value + 1} if last_value else {1, 2, 3}
         split_note_area(page, body_size, expect, bool(notes))
         current: Note | None = None
-        for ln in sorted(page.notes, key=lambda x: (x.y0, x.x0)):
+        for ln in page.notes:  # in reading order: a column's notes before the next column's
             head = note_head(ln)
             expect = {1, last_value + 1} if last_value else {1, 2, 3}
             ok = head is not None and (head[2] == "circled" or head[1] in expect
