@@ -124,8 +124,8 @@ def merge_lines(pieces: list[Line], middle: float | None = None) -> list[Line]:
             # a note's label set apart from its text (a hanging indent) is still on its line
             gap = p.x0 - ln.x1
             gutter = middle is not None and ln.x1 - em <= middle <= p.x0 + em
-            reach = 8.0 * em if _LABEL.match(ln.text) else (1.0 * em if gutter else 10.0 * em)
-            if abs(ln.base - p.base) <= 0.35 * em and -0.2 * em <= gap <= reach \
+            reach = 8.0 * em if _LABEL.match(ln.text) else (0.3 * em if gutter else 10.0 * em)
+            if abs(ln.base - p.base) <= 0.35 * em and -1.0 * em <= gap <= reach \
                     and abs(ln.size - p.size) <= 0.25 * em:
                 host = ln
                 break
