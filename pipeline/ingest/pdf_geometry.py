@@ -124,7 +124,7 @@ def merge_lines(pieces: list[Line], middle: float | None = None) -> list[Line]:
             # a note's label set apart from its text (a hanging indent) is still on its line
             gap = p.x0 - ln.x1
             gutter = middle is not None and ln.x1 - em <= middle <= p.x0 + em
-            reach = 8.0 * em if _LABEL.match(ln.text) else (0.3 * em if gutter else 10.0 * em)
+            reach = 12.0 * em if _LABEL.match(ln.text) else (0.3 * em if gutter else 10.0 * em)
             if abs(ln.base - p.base) <= 0.35 * em and -1.0 * em <= gap <= reach \
                     and abs(ln.size - p.size) <= 0.25 * em:
                 host = ln
@@ -143,6 +143,12 @@ def merge_lines(pieces: list[Line], middle: float | None = None) -> list[Line]:
                 d = abs(ln.base - m.base)
                 if best is None or d < best[0]:
                     best = (d, ln)
+        if best is None:  # a label at the size of its text, set apart from it: a note's label
+            em = max(m.size, 1.0)
+            nxt = [ln for ln in out if abs(ln.base - m.base) <= 0.35 * em and 0 <= ln.x0 - m.x1 <= 12 * em
+                   and abs(ln.size - m.size) <= 0.25 * em]
+            if nxt:
+                best = (0.0, min(nxt, key=lambda ln: ln.x0))
         if best is None:
             out.append(m)
         else:

@@ -26,6 +26,7 @@ _SYMBOL_HEAD = re.compile(r"^\s*([*＊※†‡]+)\s*(.*)$")
 _RAISED_LABEL = re.compile(r"^\s*[\[［(（〔]?\s*(\d{1,3})\s*[\]］)）〕]?\s*[.．]?\s*$")
 _CALL_LIST = re.compile(r"[\[［(（〔]?\s*(\d{1,3})(?:\s*[\-–~]\s*(\d{1,3}))?\s*[\]］)）〕]?")
 _SYMBOLS = set("*＊※†‡")
+_UNITS = set("年月日期卷号页版条章节辑册次%％")  # "12 期。": a wrapped line of a note, not note 12
 _ENUM_BEFORE = set("：:；;，,、（(")
 
 
@@ -82,7 +83,7 @@ def note_head(line: Line) -> tuple[str, int | None, str, str] | None:
     if m:
         return m.group(1), None, "symbol", m.group(2)
     m = _DEC_HEAD.match(text)
-    if m and m.group(2).strip():
+    if m and m.group(2).strip() and m.group(2).lstrip()[0] not in _UNITS:
         return m.group(1), int(m.group(1)), "decimal", m.group(2)
     return None
 
@@ -156,7 +157,7 @@ def read_notes(pages: list[Page], body_size: float) -> list[Note]:
     from .pdf_text import join_lines
 
     notes: list[Note] = []
-    last_value = 0
+    last_value, last_style = 0, ""
     for page in pages:
         # the paper's first note may not be 1 (an offprint, or a funding note that took the 1)
         expect = {1, last_value + 1} if last_value else {1, 2, 3}
@@ -165,7 +166,10 @@ def read_notes(pages: list[Page], body_size: float) -> list[Note]:
         for ln in page.notes:  # in reading order: a column's notes before the next column's
             head = note_head(ln)
             expect = {1, last_value + 1} if last_value else {1, 2, 3}
-            ok = head is not None and (head[2] == "circled" or head[1] in expect
+            # a restart at 1 keeps the labels' style: "1 期。" under paren-labelled notes is text
+            restyled = head is not None and head[1] == 1 and last_value > 0 and head[2] != last_style \
+                and {head[2], last_style} != {"circled", "decimal"}
+            ok = head is not None and not restyled and (head[2] == "circled" or head[1] in expect
                                        # a symbol labels the notes before the numbered ones (funding, author)
                                        or (head[2] == "symbol" and (current is None or current.style == "symbol")))
             if head is not None and ok:
@@ -173,7 +177,7 @@ def read_notes(pages: list[Page], body_size: float) -> list[Note]:
                 current = Note(page.index, label, value, style, rest.strip())
                 notes.append(current)
                 if value is not None:
-                    last_value = value
+                    last_value, last_style = value, style
             elif current is not None:
                 current.text = join_lines(current.text, ln.text.strip())
             elif notes:  # the top of this page's notes continues the last note of an earlier page
