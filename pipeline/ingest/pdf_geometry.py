@@ -145,10 +145,11 @@ def merge_lines(pieces: list[Line], middle: float | None = None) -> list[Line]:
                     best = (d, ln)
         if best is None:  # a label at the size of its text, set apart from it: a note's label
             em = max(m.size, 1.0)
-            nxt = [ln for ln in out if abs(ln.base - m.base) <= 0.35 * em and 0 <= ln.x0 - m.x1 <= 12 * em
-                   and abs(ln.size - m.size) <= 0.25 * em]
-            if nxt:
-                best = (0.0, min(nxt, key=lambda ln: ln.x0))
+            near = [(max(ln.x0 - m.x1, m.x0 - ln.x1, 0.0), ln) for ln in out
+                    if abs(ln.base - m.base) <= 0.35 * em and abs(ln.size - m.size) <= 0.25 * em
+                    and ln.x0 - 12 * em <= m.x0 <= ln.x1 + 1.0 * em]
+            if near:
+                best = min(near, key=lambda t: t[0])
         if best is None:
             out.append(m)
         else:
