@@ -200,8 +200,15 @@ def pdf_read(data: bytes, cfg: dict[str, Any] | None = None) -> PdfText:
     notes = read_notes(pages, size)
     scheme = decide_scheme(notes)
     numbered = [n for n in notes if n.value is not None]
-    for i, note in enumerate(numbered, 1):
-        note.n = i
+    values = [n.value or 0 for n in numbered]
+    if scheme == "straight" and all(a < b for a, b in zip(values, values[1:])):
+        # numbered through the paper: n is the printed number, so a note the PDF lost leaves a
+        # gap and its call stays unlinked instead of every later call shifting by one
+        for note in numbered:
+            note.n = (note.value or 0) - values[0] + 1
+    else:
+        for i, note in enumerate(numbered, 1):
+            note.n = i
     for note in notes:  # a symbol note on page 1 is the funding or author note, not a numbered one
         if note.value is None and note.style == "symbol" and not _FUNDING.search(note.text):
             note.style = "plain"

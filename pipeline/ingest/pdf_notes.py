@@ -160,12 +160,17 @@ def read_notes(pages: list[Page], body_size: float) -> list[Note]:
     last_value, last_style = 0, ""
     for page in pages:
         # the paper's first note may not be 1 (an offprint, or a funding note that took the 1)
-        expect = {1, last_value + 1} if last_value else {1, 2, 3}
+        expect = {1, last_value + 1, last_value + 2, last_value + 3} if last_value else {1, 2, 3}
         split_note_area(page, body_size, expect, bool(notes))
+        edge = min((ln.x0 for ln in page.notes), default=0.0)
         current: Note | None = None
         for ln in page.notes:  # in reading order: a column's notes before the next column's
             head = note_head(ln)
             expect = {1, last_value + 1} if last_value else {1, 2, 3}
+            # a note lost by the typesetter (or unreadable) must not lose the ones after it: a
+            # label up to three ahead counts when it keeps the labels' style at the area's edge
+            if head is not None and last_value and head[2] == last_style and ln.x0 <= edge + ln.size:
+                expect |= {last_value + 2, last_value + 3}
             # a restart at 1 keeps the labels' style: "1 期。" under paren-labelled notes is text
             restyled = head is not None and head[1] == 1 and last_value > 0 and head[2] != last_style \
                 and {head[2], last_style} != {"circled", "decimal"}

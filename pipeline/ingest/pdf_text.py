@@ -124,7 +124,7 @@ def paragraphs(lines: list[Line], texts: dict[int, str], body_size: float) -> li
             big_gap = together and gap > normal_gap + 0.6 * em
             # a title or heading set large or bold over two lines stays one block
             display = same_type and (ln.size >= body_size * 1.1 or ln.bold) and together and gap < em \
-                and not prev_full and _centered(prev) == _centered(ln) and cur.lines < 4 and not _NUMBERED.match(text)
+                and cur.lines < 4 and not _NUMBERED.match(text)
             new = not display and (not same_type or indented or not prev_full or big_gap)
         if new:
             cur = Block(text, ln.page, ln.size, ln.bold, ln.font, 1, _centered(ln), ln.page)
