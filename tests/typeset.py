@@ -167,8 +167,9 @@ def _weasy_css(doc: LogicalDoc, style: TypesetStyle) -> str:
     # a note is never separated from its call (WeasyPrint cannot split a note across pages).
     # No margin-top on @footnote: WeasyPrint 70 then finds no room for any note and piles them
     # all, one per page, after the body (a 15-page excerpt became 91 pages).
-    # Raised calls as journals set them: smaller and lifted; bracketed and parenthesised calls
-    # are raised too (CNKI prints [1] as a superscript).
+    # Raised calls as journals set them: 0.6 of the body size (not of the note's: the call's
+    # element is the note) and lifted; bracketed and parenthesised calls are raised too (CNKI
+    # prints [1] as a superscript).
     return f"""
 {rules}
 @page {{
@@ -191,7 +192,7 @@ h3 {{ font-size: 1em; margin: 0.5em 0 0.3em; text-indent: 2em; font-weight: bold
 .alone {{ break-before: page; break-after: page; }}
 .fn {{ float: footnote; footnote-policy: line; font-size: {style.note_size}pt; line-height: 1.45; text-indent: 0;
        text-align: justify; font-weight: normal; }}
-.fn::footnote-call {{ content: {call}; vertical-align: super; font-size: 0.6em; line-height: 1; }}
+.fn::footnote-call {{ content: {call}; vertical-align: super; font-size: {round(style.font_size * 0.6, 2)}pt; line-height: 1; }}
 .fn::footnote-marker {{ content: {marker}; }}
 .fund {{ counter-increment: none; }}
 .fund::footnote-call {{ content: '*'; }}
