@@ -80,8 +80,8 @@ def main(quick: bool = False) -> None:
             s = score(out, ref)
             fields = sum(s.ref_fields.values()) / len(s.ref_fields)
             print(f"{_label(case)} {pages:5} {s.footnotes:5} {s.footnotes_right:5} {s.markers_linked:5.2f} "
-                  f"{s.paragraphs_whole:5.2f} {s.headings_found:5.2f} {fields:6.3f} {t_type:6.1f} {t_parse:7.1f}  "
-                  f"{s.numbering or '-'}")
+                  f"{s.paragraphs_whole:5.2f} {s.headings_found:5.2f} {fields:6.3f} {t_type:6.1f} "
+                  f"{t_parse:7.1f}  {s.numbering or '-'}")
 
 
 if __name__ == "__main__":

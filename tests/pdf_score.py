@@ -107,8 +107,8 @@ def gold_paragraphs() -> tuple[str, ...]:
     heads = {norm(h) for h in gold_headings()}
     front = {norm(meta["title"])}
     lines = [ln.strip() for ln in (GOLD / "body.txt").read_text(encoding="utf-8").splitlines() if ln.strip()]
-    return tuple(ln for ln in lines
-                 if norm(ln) not in heads and norm(ln) not in front and not ln.startswith(("[摘要]", "[关键词]")))
+    skip = heads | front
+    return tuple(ln for ln in lines if norm(ln) not in skip and not ln.startswith(("[摘要]", "[关键词]")))
 
 
 def _paragraphs(out: dict[str, Any]) -> list[str]:

@@ -89,7 +89,8 @@ def weasy_available() -> str | None:
     try:
         import weasyprint  # noqa: F401
     except (ImportError, OSError) as exc:  # OSError: libpango missing at dlopen
-        return f"weasyprint cannot be imported ({type(exc).__name__}: {exc}); install libpango-1.0-0 libpangoft2-1.0-0"
+        return (f"weasyprint cannot be imported ({type(exc).__name__}: {exc}); "
+                "install libpango-1.0-0 libpangoft2-1.0-0")
     return None
 
 
@@ -104,14 +105,14 @@ def typst_available() -> str | None:
 @lru_cache(maxsize=None)
 def typeset_pdf(style: TypesetStyle = TypesetStyle()) -> bytes:
     """The founding paper typeset in ``style``: the PDF's bytes (cached per style)."""
-    doc = _seed()
+    doc = paper_document()
     if style.engine == "weasy":
         return _weasy(doc, style)
     return _typst(doc, style)
 
 
 @lru_cache(maxsize=1)
-def _seed() -> LogicalDoc:
+def paper_document() -> LogicalDoc:
     return seed_document(SEED)
 
 
@@ -128,14 +129,14 @@ def _blocks(doc: LogicalDoc) -> list[tuple[str, Para]]:
 
 
 def _two_column_span(blocks: list[tuple[str, Para]]) -> tuple[int, int]:
-    """Indexes [start, end) of the blocks set in two columns: the body of section 四 (its
-    heading stays full width, as journals set a section head above the columns)."""
+    """Indexes [start, end) of the blocks set in two columns: the body of section 四 (in
+    WeasyPrint its heading stays full width above the columns, as journals set it)."""
     start = next(i for i, (k, p) in enumerate(blocks) if k == "h1" and p.text().startswith(_TWO_COLUMN))
     end = next(i for i in range(start + 1, len(blocks)) if blocks[i][0] == "h1")
     return start + 1, end
 
 
-def _title(doc: LogicalDoc) -> str:
+def paper_title(doc: LogicalDoc) -> str:
     return doc.paras[0].text().rstrip("*").strip()
 
 
@@ -159,7 +160,7 @@ def _weasy_css(doc: LogicalDoc, style: TypesetStyle) -> str:
     small = style.paper == "A5"
     margin = "16mm 14mm 16mm 14mm" if small else "25mm 22mm 22mm 22mm"
     rules, call, marker = _css_counter_style(style)
-    title = _title(doc).replace('"', '\\"')
+    title = paper_title(doc).replace('"', '\\"')
     head = (f'@top-center {{ content: "{title}"; font-size: {style.note_size}pt; '
             f"border-bottom: 0.5pt solid black; vertical-align: bottom; padding-bottom: 2pt; }}"
             if style.running_head else "")
@@ -190,9 +191,11 @@ h2 {{ font-size: 1.05em; text-align: center; margin: 0.8em 0 0.4em; font-weight:
 h3 {{ font-size: 1em; margin: 0.5em 0 0.3em; text-indent: 2em; font-weight: bold; }}
 .cols {{ column-count: 2; column-gap: 1.5em; }}
 .alone {{ break-before: page; break-after: page; }}
-.fn {{ float: footnote; footnote-policy: line; font-size: {style.note_size}pt; line-height: 1.45; text-indent: 0;
+.fn {{ float: footnote; footnote-policy: line; font-size: {style.note_size}pt; line-height: 1.45;
+       text-indent: 0;
        text-align: justify; font-weight: normal; }}
-.fn::footnote-call {{ content: {call}; vertical-align: super; font-size: {round(style.font_size * 0.6, 2)}pt; line-height: 1; }}
+.fn::footnote-call {{ content: {call}; vertical-align: super; font-size: {round(style.font_size * 0.6, 2)}pt;
+                      line-height: 1; }}
 .fn::footnote-marker {{ content: {marker}; }}
 .fund {{ counter-increment: none; }}
 .fund::footnote-call {{ content: '*'; }}
@@ -219,7 +222,7 @@ def _weasy_html(doc: LogicalDoc, style: TypesetStyle, labels: dict[int, str]) ->
             out.append('<div class="cols">')
         if kind == "title":
             fund = f'<span class="fn fund">{html.escape(doc.funding)}</span>' if doc.funding else ""
-            out.append(f"<h1>{html.escape(_title(doc))}{fund}</h1>")
+            out.append(f"<h1>{html.escape(paper_title(doc))}{fund}</h1>")
         elif kind in ("authors", "abstract", "keywords"):
             out.append(f'<p class="{kind}">{inline(para)}</p>')
         elif kind in ("h1", "h2"):
@@ -231,8 +234,8 @@ def _weasy_html(doc: LogicalDoc, style: TypesetStyle, labels: dict[int, str]) ->
         if i + 1 == c1:
             out.append("</div>")
     # Per-page labels, when known, override the counter note by note.
-    fixed = "".join(f'#n{nid}::footnote-call {{ content: "{lab}"; }} #n{nid}::footnote-marker {{ content: "{lab} "; }}'
-                    for nid, lab in labels.items())
+    fixed = "".join(f'#n{nid}::footnote-call {{ content: "{lab}"; }} '
+                    f'#n{nid}::footnote-marker {{ content: "{lab} "; }}' for nid, lab in labels.items())
     # The style sheet goes in the document: WeasyPrint reads @counter-style only from there.
     return (f'<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"><style>{_weasy_css(doc, style)}'
             f'{fixed}</style></head><body>{"".join(out)}</body></html>')
@@ -303,7 +306,7 @@ def _typst_src(doc: LogicalDoc, style: TypesetStyle) -> str:
     w, h = _PAPERS[style.paper]
     small = style.paper == "A5"
     margin = "(x: 14mm, top: 18mm, bottom: 16mm)" if small else "(x: 22mm, top: 25mm, bottom: 22mm)"
-    title = _typst_str(_title(doc))
+    title = _typst_str(paper_title(doc))
     reset = "counter(footnote).update(0)" if style.per_page else "none"
     running = (f"if here().page() > 1 {{ set text(size: {style.note_size}pt); align(center, {title}); "
                "v(-0.7em); line(length: 100%, stroke: 0.5pt) }" if style.running_head else "none")
@@ -330,6 +333,7 @@ def _typst_src(doc: LogicalDoc, style: TypesetStyle) -> str:
 """]
     blocks = _blocks(doc)
     c0, c1 = _two_column_span(blocks) if style.two_column else (-1, -1)
+    c0 -= style.two_column  # page columns start a page: the section's heading goes with its text
 
     def inline(para: Para) -> str:
         s = []
@@ -349,9 +353,10 @@ def _typst_src(doc: LogicalDoc, style: TypesetStyle) -> str:
             fund = (f'#footnote(numbering: "*")[{_typst_text(doc.funding)}]#counter(footnote).update(0)'
                     if doc.funding else "")
             body.append(f"#align(center, text(size: {round(style.font_size * 1.55, 1)}pt, weight: \"bold\")"
-                        f"[{_typst_text(_title(doc))}{fund}])\n#v(0.5em)")
+                        f"[{_typst_text(paper_title(doc))}{fund}])\n#v(0.5em)")
         elif kind == "authors":
-            body.append(f"#align(center, text(size: {round(style.font_size * 1.1, 1)}pt)[{inline(para)}])\n#v(0.5em)")
+            size = round(style.font_size * 1.1, 1)
+            body.append(f"#align(center, text(size: {size}pt)[{inline(para)}])\n#v(0.5em)")
         elif kind in ("abstract", "keywords"):
             body.append(f"#pad(x: 2em, text(size: {round(style.font_size * 0.9, 2)}pt, "
                         f"par(first-line-indent: 0em)[{inline(para)}]))")
