@@ -88,9 +88,10 @@ def weasy_available() -> str | None:
     """None when WeasyPrint imports, else the reason it cannot (it needs the Pango libraries)."""
     try:
         import weasyprint  # noqa: F401
-    except (ImportError, OSError) as exc:  # OSError: libpango missing at dlopen
-        return (f"weasyprint cannot be imported ({type(exc).__name__}: {exc}); "
-                "install libpango-1.0-0 libpangoft2-1.0-0")
+    except ImportError as exc:
+        return f"weasyprint is not installed ({exc}): pip install weasyprint (the test extra)"
+    except OSError as exc:  # the Python package is there, Pango is not (dlopen fails)
+        return f"weasyprint cannot load Pango ({exc}): install libpango-1.0-0 libpangoft2-1.0-0"
     return None
 
 
