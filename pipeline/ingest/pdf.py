@@ -23,7 +23,7 @@ from ..records import LayoutLine, RawDoc
 from .encoding import IngestError
 from .pdf_geometry import Line, Page, body_font, body_size, order_columns, page_lines, short_rules, split_margins
 from .pdf_notes import Call, Note, calls_in, decide_scheme, link_calls, read_notes
-from .pdf_text import Block, paragraphs
+from .pdf_text import Block, drop_autospace, paragraphs
 from .readers import doc_id_for, finish_text, register_reader
 
 _JOURNAL_LINE = re.compile(r"^\s*\S.{1,40}?[\s\u3000]*(?:19|20)\d{2}\s*年\s*(?:第?\s*\d+\s*卷\s*)?第?\s*\d{1,3}\s*期")
@@ -135,7 +135,7 @@ def _emit(blocks: list[Block], notes: list[Note], size: float, font: str, journa
         if text:
             text.append("")
             layout.append(None)
-        text.append(line.replace("\n", " "))
+        text.append(drop_autospace(line.replace("\n", " ")))
         layout.append(info)
 
     if journal and not any(b.text.strip() == journal for b in blocks[:3]):

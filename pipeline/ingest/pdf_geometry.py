@@ -56,16 +56,18 @@ class Line:
         base: Counter[float] = Counter()
         bold = 0
         font: Counter[str] = Counter()
-        for s in self.spans:
+        # a note call's label ("（17）") may outnumber the text beside it ("。"): weigh the text
+        text_spans = [s for s in self.spans if not _LABEL.match(s.text)] or self.spans
+        for s in text_spans:
             n = len(s.text.strip())
             size[round(s.size * 2) / 2] += n
             base[round(s.base, 1)] += n
             font[s.font] += n
             bold += n if s.bold else 0
         total = sum(size.values())
-        self.size = size.most_common(1)[0][0] if total else self.spans[0].size
-        self.base = base.most_common(1)[0][0] if total else self.spans[0].base
-        self.font = font.most_common(1)[0][0] if total else self.spans[0].font
+        self.size = size.most_common(1)[0][0] if total else text_spans[0].size
+        self.base = base.most_common(1)[0][0] if total else text_spans[0].base
+        self.font = font.most_common(1)[0][0] if total else text_spans[0].font
         self.bold = total > 0 and bold >= 0.8 * total
         self.text = "".join(s.text for s in self.spans)
         return self

@@ -176,7 +176,8 @@ def read_notes(pages: list[Page], body_size: float) -> list[Note]:
                 and {head[2], last_style} != {"circled", "decimal"}
             ok = head is not None and not restyled and (head[2] == "circled" or head[1] in expect
                                        # a symbol labels the notes before the numbered ones (funding, author)
-                                       or (head[2] == "symbol" and (current is None or current.style == "symbol")))
+                                       or (head[2] == "symbol" and not last_value
+                                           and (current is None or current.style == "symbol")))
             if head is not None and ok:
                 label, value, style, rest = head
                 current = Note(page.index, label, value, style, rest.strip())

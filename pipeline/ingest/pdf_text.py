@@ -14,20 +14,29 @@ from dataclasses import dataclass
 from .pdf_geometry import Line
 
 _URL_TAIL = re.compile(r"(?:https?://|www\.)\S*$|/\S*$")
+# The quarter-em a typesetter sets between Chinese and Latin or digits (CJK autospace) is spacing,
+# not a character; PDFs carry it as a space that the paper's text does not have (2025 年, 17 个).
+_AUTOSPACE = re.compile(r"(?<=[\u3400-\u9fff])[ \u2005\u2009\u200a]+(?=[A-Za-z0-9])|(?<=[A-Za-z0-9%])[ \u2005\u2009\u200a]+(?=[\u3400-\u9fff])")
 _LEAD_WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9\-'’.,:;/]*")
 # A numbered heading's start: a display line that begins so starts a block of its own.
 _NUMBERED = re.compile(r"^(?:[一二三四五六七八九十]{1,3}\s*、|[（(]\s*[一二三四五六七八九十\d]{1,3}\s*[)）]|第[一二三四五六七八九十\d]{1,3}[章节部分]|\d{1,2}(?:\.\d{1,2})*\s*[.．、\s])")
+
+
+def drop_autospace(text: str) -> str:
+    """``2025 年`` → ``2025年``: the CJK–Latin spacing a typesetter added, removed."""
+    return _AUTOSPACE.sub("", text)
 
 
 def join_lines(a: str, b: str) -> str:
     """Glue a printed line to the next: no space in Chinese, one between Latin words, none inside
     a hyphenated word or a URL."""
     a, b = a.rstrip(), b.lstrip()
-    if a.endswith("-") and len(a) > 1 and a[-2].isascii() and a[-2].isalpha() and b[:1].isascii() and b[:1].islower():
+    if a.endswith("-") and len(a) > 1 and a[-2].isascii() and a[-2].isalpha() and b[:1].isascii() and b[:1].islower() \
+            and not _URL_TAIL.search(a):  # a URL broken at its own hyphen keeps it
         return a[:-1] + b
     if a and b and a[-1].isascii() and a[-1].isalnum() and b[0].isascii() and b[0].isalnum():
         return a + b if _URL_TAIL.search(a) else a + " " + b
-    if a and b and a[-1] in ",.;:" and b[0].isascii() and b[0].isalpha():
+    if a and b and a[-1] in ",.;:" and b[0].isascii() and b[0].isalpha() and not _URL_TAIL.search(a):
         return a + " " + b
     return a + b
 
