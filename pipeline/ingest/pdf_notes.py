@@ -224,7 +224,8 @@ def calls_in(line: Line, page_labels: set[int], known: set[int]) -> list[tuple[i
         t = s.text.strip()
         if not t:
             continue
-        up = raised(s, line)
+        # a call is raised, or at least much smaller than its line (some typesetters do not lift it)
+        up = raised(s, line) or s.size < line.size * 0.75
         small = s.size < line.size * 0.9
         if (up or small) and all(circled_value(c) for c in t):
             out.append((i, -1, [(c, circled_value(c)) for c in t]))

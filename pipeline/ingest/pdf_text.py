@@ -61,7 +61,8 @@ def _same_col(a: Line, b: Line) -> bool:
 def _centered(ln: Line) -> bool:
     lo, hi = ln.col
     em = max(ln.size, 1.0)
-    return ln.width < 0.8 * (hi - lo) and abs((ln.x0 + ln.x1) / 2 - (lo + hi) / 2) <= 1.5 * em
+    left, right = ln.x0 - lo, hi - ln.x1
+    return ln.width < 0.8 * (hi - lo) and abs(left - right) <= 1.5 * em and min(left, right) >= 2 * em
 
 
 def _left_edges(lines: list[Line]) -> list[float]:
@@ -124,7 +125,7 @@ def paragraphs(lines: list[Line], texts: dict[int, str], body_size: float) -> li
             word = _LEAD_WORD.match(text)
             # Ragged right before a Latin word: the word did not fit, so the line was full.
             if indents:  # only a clearly short line (a heading, a paragraph's last words) ends a block
-                prev_full = room <= max(6 * prev.size, 0.25 * (prev.col[1] - prev.col[0])) \
+                prev_full = room <= max(6 * prev.size, 0.5 * (prev.col[1] - prev.col[0])) and not _centered(prev) \
                     and not (_NUMBERED.match(text) and ln.x1 < ln.col[1] - 6 * ln.size)
             else:
                 prev_full = room <= 2.5 * prev.size or bool(word and len(word.group()) * 0.55 * ln.size > room)
