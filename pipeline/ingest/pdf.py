@@ -15,6 +15,7 @@ guess. Every failure of the file itself is an :class:`IngestError` with the reas
 from __future__ import annotations
 
 import re
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -143,7 +144,7 @@ def _emit(blocks: list[Block], notes: list[Note], size: float, font: str, journa
     by_page: dict[int, list[Note]] = {}
     for note in notes:
         by_page.setdefault(note.page, []).append(note)
-    pending = sorted(by_page)
+    pending = deque(sorted(by_page))
     for i, b in enumerate(blocks):
         if b.text.strip() == journal:
             put(b.text, LayoutLine("plain-note", b.page + 1))
@@ -152,7 +153,7 @@ def _emit(blocks: list[Block], notes: list[Note], size: float, font: str, journa
                                    b.lines, b.centered))
         upto = blocks[i + 1].page - 1 if i + 1 < len(blocks) else 10**9
         while pending and pending[0] <= upto:
-            for note in by_page[pending.pop(0)]:
+            for note in by_page[pending.popleft()]:
                 _put_note(put, note)
     for p in pending:
         for note in by_page[p]:

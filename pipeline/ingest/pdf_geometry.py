@@ -136,10 +136,16 @@ def merge_lines(pieces: list[Line], middle: float | None = None) -> list[Line]:
         else:
             host.spans += p.spans
             host.measure()
+    # lines by baseline band, so each call looks at the lines near it only (linear in the page)
+    bands: dict[int, list[Line]] = {}
+    for ln in out:
+        bands.setdefault(int(ln.base // 8), []).append(ln)
     for m in small:
         mid = (m.y0 + m.y1) / 2
         best = None
-        for ln in out:
+        k = int(m.base // 8)
+        nearby = [ln for b in range(k - 3, k + 5) for ln in bands.get(b, ())]
+        for ln in nearby:
             if ln.size > m.size * 1.12 and ln.y0 - 0.6 * ln.size <= mid <= ln.y1 + 0.1 * ln.size \
                     and ln.x0 - ln.size <= m.x0 <= ln.x1 + ln.size:
                 d = abs(ln.base - m.base)
@@ -147,13 +153,14 @@ def merge_lines(pieces: list[Line], middle: float | None = None) -> list[Line]:
                     best = (d, ln)
         if best is None:  # a label at the size of its text, set apart from it: a note's label
             em = max(m.size, 1.0)
-            near = [(max(ln.x0 - m.x1, m.x0 - ln.x1, 0.0), ln) for ln in out
+            near = [(max(ln.x0 - m.x1, m.x0 - ln.x1, 0.0), ln) for ln in nearby
                     if abs(ln.base - m.base) <= 0.35 * em and abs(ln.size - m.size) <= 0.25 * em
                     and ln.x0 - 12 * em <= m.x0 <= ln.x1 + 1.0 * em]
             if near:
                 best = min(near, key=lambda t: t[0])
         if best is None:
             out.append(m)
+            bands.setdefault(k, []).append(m)
         else:
             best[1].spans += m.spans
             best[1].measure()
