@@ -44,7 +44,7 @@ from fixtures_docs import SEED, LogicalDoc, Para, seed_document
 FONT_DIR = Path("/usr/share/fonts/opentype/noto")
 FONT = "Noto Serif CJK SC"
 SCHEMES = ("page-circled", "through-circled", "through-decimal", "through-bracket", "through-paren")
-ENGINES = ("weasy", "typst")
+ENGINES = ("weasy", "typst", "office")
 CIRCLED = "".join(chr(c) for c in range(0x2460, 0x2474))  # ①..⑳
 _PAPERS = {"A4": (210, 297), "A5": (148, 210), "B5": (176, 250), "16K": (184, 260)}
 _LEVEL2 = re.compile(r"^[（(]\s*[一二三四五六七八九十]+\s*[)）]")
@@ -95,6 +95,13 @@ def weasy_available() -> str | None:
     return None
 
 
+def office_available() -> str | None:
+    """None when LibreOffice's ``soffice`` is on the PATH (Debian: libreoffice-writer-nogui)."""
+    import shutil
+
+    return None if shutil.which("soffice") else "LibreOffice (soffice) is not installed"
+
+
 def typst_available() -> str | None:
     try:
         import typst  # noqa: F401
@@ -109,6 +116,8 @@ def typeset_pdf(style: TypesetStyle = TypesetStyle()) -> bytes:
     doc = paper_document()
     if style.engine == "weasy":
         return _weasy(doc, style)
+    if style.engine == "office":
+        return _office(doc, style)
     return _typst(doc, style)
 
 
@@ -387,3 +396,106 @@ def _typst(doc: LogicalDoc, style: TypesetStyle) -> bytes:
     import typst
 
     return typst.compile(_typst_src(doc, style).encode("utf-8"), format="pdf", font_paths=[str(FONT_DIR)])
+
+
+# ------------------------------------------------------------------------------- LibreOffice
+_ODF_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+           'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+           'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+           'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" '
+           'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" '
+           'office:version="1.3" office:mimetype="application/vnd.oasis.opendocument.text"')
+
+
+def _office_fodt(doc: LogicalDoc, style: TypesetStyle) -> str:
+    """A flat ODT: Writer's own footnotes (per-page or running numbering from the notes
+    configuration), a header repeating the title, a page-number footer, paragraph styles."""
+    w, h = _PAPERS[style.paper]
+    fmt = {"page-circled": "①", "through-circled": "①", "through-decimal": "1",
+           "through-bracket": "1", "through-paren": "1"}[style.numbering]
+    prefix, suffix = {"through-bracket": ("[", "]"), "through-paren": ("（", "）")}.get(style.numbering, ("", ""))
+    restart = "page" if style.per_page else "document"
+    size, note = style.font_size, style.note_size
+    esc = html.escape
+
+    def text_of(para: Para) -> str:
+        out = []
+        for part in para.parts:
+            if isinstance(part, int):
+                out.append('<text:note text:note-class="footnote"><text:note-citation/><text:note-body>'
+                           f'<text:p text:style-name="Footnote">{esc(doc.notes[part])}</text:p>'
+                           "</text:note-body></text:note>")
+            else:
+                out.append(esc(part))
+        return "".join(out)
+
+    body = []
+    for kind, para in _blocks(doc):
+        if kind == "title":
+            fund = ('<text:note text:note-class="footnote"><text:note-citation text:label="*">*</text:note-citation>'
+                    f'<text:note-body><text:p text:style-name="Footnote">{esc(doc.funding)}</text:p>'
+                    "</text:note-body></text:note>") if doc.funding else ""
+            body.append(f'<text:p text:style-name="Title">{esc(paper_title(doc))}{fund}</text:p>')
+        elif kind in ("authors", "abstract", "keywords"):
+            body.append(f'<text:p text:style-name="{kind}">{text_of(para)}</text:p>')
+        elif kind in ("h1", "h2"):
+            body.append(f'<text:p text:style-name="{kind}">{text_of(para)}</text:p>')
+        else:
+            body.append(f'<text:p text:style-name="Body">{text_of(para)}</text:p>')
+    font = f'style:font-name-asian="{FONT}" fo:font-family="{FONT}" style:font-family-asian="{FONT}"'
+    head = (f'<style:header><text:p text:style-name="Head">{esc(paper_title(doc))}</text:p></style:header>'
+            if style.running_head else "")
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<office:document {_ODF_NS}>
+<office:font-face-decls><style:font-face style:name="{FONT}" svg:font-family="'{FONT}'"/></office:font-face-decls>
+<office:styles>
+ <style:default-style style:family="paragraph"><style:text-properties {font} fo:font-size="{size}pt"
+   style:font-size-asian="{size}pt" fo:language="zh" fo:country="CN"/></style:default-style>
+ <style:style style:name="Body" style:family="paragraph"><style:paragraph-properties fo:text-indent="{2 * size}pt"
+   fo:text-align="justify" fo:line-height="160%"/></style:style>
+ <style:style style:name="Title" style:family="paragraph"><style:paragraph-properties fo:text-align="center"
+   fo:margin-bottom="8pt"/><style:text-properties fo:font-size="{size * 1.55:.1f}pt" style:font-size-asian="{size * 1.55:.1f}pt"
+   fo:font-weight="bold" style:font-weight-asian="bold"/></style:style>
+ <style:style style:name="authors" style:family="paragraph"><style:paragraph-properties fo:text-align="center"
+   fo:margin-bottom="8pt"/><style:text-properties fo:font-size="{size * 1.1:.1f}pt" style:font-size-asian="{size * 1.1:.1f}pt"/></style:style>
+ <style:style style:name="abstract" style:family="paragraph"><style:paragraph-properties fo:margin-left="{2 * size}pt"
+   fo:margin-right="{2 * size}pt" fo:text-align="justify"/><style:text-properties fo:font-size="{note}pt" style:font-size-asian="{note}pt"/></style:style>
+ <style:style style:name="keywords" style:family="paragraph" style:parent-style-name="abstract"><style:paragraph-properties fo:margin-bottom="10pt"/></style:style>
+ <style:style style:name="h1" style:family="paragraph"><style:paragraph-properties fo:text-align="center"
+   fo:margin-top="8pt" fo:margin-bottom="4pt" fo:keep-with-next="always"/><style:text-properties fo:font-weight="bold"
+   style:font-weight-asian="bold" fo:font-size="{size * 1.05:.1f}pt" style:font-size-asian="{size * 1.05:.1f}pt"/></style:style>
+ <style:style style:name="h2" style:family="paragraph"><style:paragraph-properties fo:text-indent="{2 * size}pt"
+   fo:margin-top="4pt" fo:margin-bottom="2pt" fo:keep-with-next="always"/><style:text-properties fo:font-weight="bold"
+   style:font-weight-asian="bold"/></style:style>
+ <style:style style:name="Footnote" style:family="paragraph"><style:paragraph-properties fo:text-align="justify"/>
+   <style:text-properties fo:font-size="{note}pt" style:font-size-asian="{note}pt"/></style:style>
+ <style:style style:name="Head" style:family="paragraph"><style:paragraph-properties fo:text-align="center"/>
+   <style:text-properties fo:font-size="{note}pt" style:font-size-asian="{note}pt"/></style:style>
+ <style:style style:name="Foot" style:family="paragraph" style:parent-style-name="Head"/>
+ <text:notes-configuration text:note-class="footnote" style:num-format="{fmt}" style:num-prefix="{prefix}"
+   style:num-suffix="{suffix}" text:start-value="0" text:footnotes-position="page" text:start-numbering-at="{restart}"/>
+</office:styles>
+<office:automatic-styles>
+ <style:page-layout style:name="pm1"><style:page-layout-properties fo:page-width="{w}mm" fo:page-height="{h}mm"
+   fo:margin-top="18mm" fo:margin-bottom="18mm" fo:margin-left="22mm" fo:margin-right="22mm"/>
+   <style:footnote-sep style:width="0.5pt" style:rel-width="25%" style:adjustment="left"/></style:page-layout>
+</office:automatic-styles>
+<office:master-styles><style:master-page style:name="Standard" style:page-layout-name="pm1">{head}
+ <style:footer><text:p text:style-name="Foot"><text:page-number text:select-page="current"/></text:p></style:footer>
+</style:master-page></office:master-styles>
+<office:body><office:text>{"".join(body)}</office:text></office:body>
+</office:document>"""
+
+
+def _office(doc: LogicalDoc, style: TypesetStyle) -> bytes:
+    """LibreOffice Writer's PDF export of the flat ODT (headless, a private profile)."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "paper.fodt"
+        src.write_text(_office_fodt(doc, style), encoding="utf-8")
+        subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp}/profile", "--headless",
+                        "--convert-to", "pdf", "--outdir", tmp, str(src)],
+                       check=True, capture_output=True, timeout=300)
+        return (Path(tmp) / "paper.pdf").read_bytes()

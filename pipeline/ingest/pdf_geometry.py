@@ -29,6 +29,20 @@ class Span:
     sup: bool = False  # MuPDF's superscript flag
     bold: bool = False
     font: str = ""
+    xs: list[float] | None = None  # each character's left edge, where the PDF says
+
+    def split_at(self, x: float) -> tuple[Span, Span] | None:
+        """The span cut before its first character at or right of x (None: no such cut)."""
+        if not self.xs or len(self.xs) != len(self.text):
+            return None
+        k = next((i for i, cx in enumerate(self.xs) if cx >= x), len(self.xs))
+        if k == 0 or k == len(self.xs):
+            return None
+        left = Span(self.text[:k], self.size, self.x0, self.y0, self.xs[k], self.y1, self.base, self.sup, self.bold,
+                    self.font, self.xs[:k])
+        right = Span(self.text[k:], self.size, self.xs[k], self.y0, self.x1, self.y1, self.base, self.sup, self.bold,
+                     self.font, self.xs[k:])
+        return left, right
 
 
 @dataclass
@@ -93,22 +107,47 @@ class Page:
 def _span(s: dict[str, Any]) -> Span:
     font = str(s.get("font", ""))
     bold = bool(s["flags"] & 16) or bool(_BOLD_FONT.search(font))
-    return Span(s["text"].replace("\r", " ").replace("\n", " "), float(s["size"]), *map(float, s["bbox"]),
-                float(s["origin"][1]), bool(s["flags"] & 1), bold, font)
+    chars = s.get("chars")
+    if chars is not None:  # rawdict: the characters with their positions
+        text = "".join(c["c"] for c in chars)
+        xs = [float(c["bbox"][0]) for c in chars]
+    else:
+        text, xs = s["text"], None
+    text = text.replace("\r", " ").replace("\n", " ")
+    return Span(text, float(s["size"]), *map(float, s["bbox"]), float(s["origin"][1]), bool(s["flags"] & 1), bold,
+                font, xs)
 
 
 def page_lines(page: Any, index: int) -> list[Line]:
     """The page's printed lines, rebuilt by baseline from PyMuPDF's spans."""
-    raw = page.get_text("dict", sort=False)
+    raw = page.get_text("rawdict", sort=False)
     pieces: list[Line] = []
     for block in raw.get("blocks", []):
         for ln in block.get("lines", []):
             if ln.get("dir", (1, 0))[0] < 0.5:  # vertical or rotated text: a stamp, not the paper
                 continue
-            spans = [_span(s) for s in ln.get("spans", []) if s["text"].strip()]
-            if spans:
-                pieces.append(Line(spans, index).measure())
+            spans = [sp for sp in (_span(s) for s in ln.get("spans", [])) if sp.text.strip()]
+            if not spans:
+                continue
+            piece = Line(spans, index).measure()
+            # a span far off the line's baseline belongs to another printed line (LibreOffice
+            # groups the next note's raised label with the line above it): a piece of its own
+            stray = [sp for sp in spans if abs(sp.base - piece.base) > 0.5 * piece.size]
+            if stray:
+                piece = Line([sp for sp in spans if sp not in stray] or stray[:1], index).measure()
+                pieces += [Line([sp], index).measure() for sp in stray if sp not in piece.spans]
+            pieces.append(piece)
     return merge_lines(pieces, float(page.rect.width) / 2)
+
+
+def _insert(host: Line, p: Line) -> None:
+    for i, s in enumerate(host.spans):
+        if s.x0 < p.x0 < s.x1:
+            cut = s.split_at(p.x0)
+            if cut is not None:
+                host.spans[i:i + 1] = list(cut)
+            break
+    host.spans += p.spans
 
 
 def merge_lines(pieces: list[Line], middle: float | None = None) -> list[Line]:
@@ -131,10 +170,17 @@ def merge_lines(pieces: list[Line], middle: float | None = None) -> list[Line]:
                     and abs(ln.size - p.size) <= 0.25 * em:
                 host = ln
                 break
+            # a glyph drawn inside another run's extent (LibreOffice sets “” in a Latin face,
+            # in a gap it leaves in the Chinese run): cut the run there and put it between
+            if abs(ln.base - p.base) <= 0.35 * em and ln.x0 < p.x0 < ln.x1 and p.x1 <= ln.x1 + em:
+                _insert(ln, p)
+                host = ln
+                break
         if host is None:
             out.append(p)
-        else:
-            host.spans += p.spans
+        elif host is not p:
+            if p.spans[0] not in host.spans:
+                host.spans += p.spans
             host.measure()
     # lines by baseline band, so each call looks at the lines near it only (linear in the page)
     bands: dict[int, list[Line]] = {}
@@ -228,6 +274,13 @@ def split_margins(pages: list[Page], header_band: float, footer_band: float) -> 
         seen.update({margin_key(ln.text) for ln in p.lines if in_band[id(ln)]})
     min_repeat = 2 if len(pages) >= 2 else 10**9
     for p in pages:
+        # the page's first or last line, a lone number in the outer sixth: its page number,
+        # wherever the typesetter put the band
+        ends = sorted(p.lines, key=lambda ln: ln.y0)
+        for ln in (ends[:1] + ends[-1:]) if ends else []:
+            outer = ln.y1 <= p.height / 6 or ln.y0 >= p.height * 5 / 6
+            if outer and len(ln.text.strip()) <= 12 and _PAGE_NUMBER.match(ln.text):
+                in_band[id(ln)] = True
         keep = []
         for ln in p.lines:
             if in_band[id(ln)] and (seen[margin_key(ln.text)] >= min_repeat or _PAGE_NUMBER.match(ln.text)):
