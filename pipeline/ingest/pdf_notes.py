@@ -164,6 +164,7 @@ def read_notes(pages: list[Page], body_size: float) -> list[Note]:
         split_note_area(page, body_size, expect, bool(notes))
         edge = min((ln.x0 for ln in page.notes), default=0.0)
         current: Note | None = None
+        page_first: Note | None = None
         for ln in page.notes:  # in reading order: a column's notes before the next column's
             head = note_head(ln)
             expect = {1, last_value + 1} if last_value else {1, 2, 3}
@@ -171,6 +172,10 @@ def read_notes(pages: list[Page], body_size: float) -> list[Note]:
             # label up to three ahead counts when it keeps the labels' style at the area's edge
             if head is not None and last_value and head[2] == last_style and ln.x0 <= edge + ln.size:
                 expect |= {last_value + 2, last_value + 3}
+                # the page's first note carried the previous page's count (LibreOffice labels
+                # the first note of a page 10 after a page of nine): the next ones restart low
+                if current is not None and current.page == page.index and page_first == current:
+                    expect |= {2, 3}
             # a restart at 1 keeps the labels' style: "1 期。" under paren-labelled notes is text
             restyled = head is not None and head[1] == 1 and last_value > 0 and head[2] != last_style \
                 and {head[2], last_style} != {"circled", "decimal"}
@@ -182,6 +187,8 @@ def read_notes(pages: list[Page], body_size: float) -> list[Note]:
                 label, value, style, rest = head
                 current = Note(page.index, label, value, style, rest.strip())
                 notes.append(current)
+                if page_first is None:
+                    page_first = current
                 if value is not None:
                     last_value, last_style = value, style
             elif current is not None:
@@ -277,10 +284,33 @@ def link_calls(calls: list[Call], notes: list[Note], scheme: str) -> list[str]:
             call.note = cands[0] if cands else None
             if call.note is not None and scheme == "single-page" and call.note.page != call.page:
                 call.note = None
-        if call.note is None:
+    if scheme == "per-page":
+        _pair_by_order(calls, numbered)
+    for call in calls:
+        if call.value is not None and call.note is None:
             lost.append(f"{call.label} (page {call.page + 1})")
     warnings = []
     if lost:
         warnings.append(f"{len(lost)} note calls have no note on their page and were left unlinked: "
                         + ", ".join(lost[:10]))
     return warnings
+
+
+def _pair_by_order(calls: list[Call], notes: list[Note]) -> None:
+    """Per page, the calls left without a note and the notes no call reached, when there are as
+    many of each, are paired in reading order: the label was misprinted (LibreOffice prints the
+    first note of a page with the previous page's count), the order on the page was not."""
+    taken = {id(c.note) for c in calls if c.note is not None}
+    free_notes: dict[int, list[Note]] = {}
+    for note in notes:
+        if id(note) not in taken:
+            free_notes.setdefault(note.page, []).append(note)
+    free_calls: dict[int, list[Call]] = {}
+    for call in calls:
+        if call.value is not None and call.note is None:
+            free_calls.setdefault(call.page, []).append(call)
+    for page, cs in free_calls.items():
+        ns = free_notes.get(page, [])
+        if len(ns) == len(cs):
+            for c, n in zip(cs, ns):
+                c.note = n

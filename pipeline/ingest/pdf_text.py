@@ -14,6 +14,10 @@ from dataclasses import dataclass
 from .pdf_geometry import Line
 
 _URL_TAIL = re.compile(r"(?:https?://|www\.)\S*$|/\S*$")
+# A front-matter label opens a block of its own whatever the layout says: an abstract and its
+# keywords are often set alike, one under the other, with nothing else to part them.
+_FRONT_LABEL = re.compile(r"^\s*[\[【〔(（]?\s*(?:摘\s*要|关\s*键\s*[词字]|中图分类号|文献标[识志]码|文章编号|作者简介|基金项目|"
+                          r"收稿日期|Abstract|Key\s*words)\s*[\]】〕)）]?\s*[:：]?", re.IGNORECASE)
 # The quarter-em a typesetter sets between Chinese and Latin or digits (CJK autospace) is spacing,
 # not a character; PDFs carry it as a space that the paper's text does not have (2025 年, 17 个).
 _AUTOSPACE = re.compile(r"(?<=[\u3400-\u9fff])[ \u2005\u2009\u200a]+(?=[A-Za-z0-9])|(?<=[A-Za-z0-9%])[ \u2005\u2009\u200a]+(?=[\u3400-\u9fff])")
@@ -135,7 +139,7 @@ def paragraphs(lines: list[Line], texts: dict[int, str], body_size: float) -> li
             # a title or heading set large or bold over two lines stays one block
             display = same_type and (ln.size >= body_size * 1.1 or ln.bold) and together and gap < em \
                 and cur.lines < 4 and not _NUMBERED.match(text)
-            new = not display and (not same_type or indented or not prev_full or big_gap)
+            new = not display and (not same_type or indented or not prev_full or big_gap) or bool(_FRONT_LABEL.match(text))
         if new:
             cur = Block(text, ln.page, ln.size, ln.bold, ln.font, 1, _centered(ln), ln.page)
             blocks.append(cur)
