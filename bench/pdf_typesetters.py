@@ -36,6 +36,9 @@ CASES = [
     dict(engine="typst", numbering="through-paren"),
     dict(engine="typst", numbering="page-circled", paper="B5"),  # a note continued on the next page
     dict(engine="typst", numbering="through-decimal", paper="A5", two_column=False),
+    dict(engine="office", numbering="page-circled", two_column=False),  # LibreOffice, when installed
+    dict(engine="office", numbering="through-decimal", two_column=False),
+    dict(engine="office", numbering="through-paren", paper="A5", two_column=False),
 ]
 QUICK = [CASES[0], CASES[6]]
 
@@ -47,7 +50,7 @@ def _label(case: dict) -> str:
 
 def main(quick: bool = False) -> None:
     from pdf_score import parse_json, ref_field_accuracy, reference, score
-    from typeset import TypesetStyle, typeset_pdf, weasy_available
+    from typeset import TypesetStyle, office_available, typeset_pdf, weasy_available
 
     ref = reference()
     text_fields = ref_field_accuracy(ref)
@@ -60,6 +63,9 @@ def main(quick: bool = False) -> None:
         for case in QUICK if quick else CASES:
             if case["engine"] == "weasy" and no_weasy:
                 print(f"{_label(case)}  skipped: {no_weasy}")
+                continue
+            if case["engine"] == "office" and office_available():
+                print(f"{_label(case)}  skipped: {office_available()}")
                 continue
             style = TypesetStyle(**case)
             t = time.perf_counter()
