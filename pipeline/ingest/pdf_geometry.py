@@ -137,7 +137,14 @@ def page_lines(page: Any, index: int) -> list[Line]:
                 piece = Line([sp for sp in spans if sp not in stray] or stray[:1], index).measure()
                 pieces += [Line([sp], index).measure() for sp in stray if sp not in piece.spans]
             pieces.append(piece)
-    return merge_lines(pieces, float(page.rect.width) / 2)
+    # Pieces either side of the page's middle join only when they touch, unless the page turns out
+    # to be set in one column: then a wide justified space at the middle is just a space.
+    lines = merge_lines(_fresh(pieces), float(page.rect.width) / 2)
+    return lines if columns(lines) is not None else merge_lines(pieces, None)
+
+
+def _fresh(pieces: list[Line]) -> list[Line]:
+    return [Line(list(p.spans), p.page).measure() for p in pieces]
 
 
 def _insert(host: Line, p: Line) -> None:
@@ -269,18 +276,25 @@ def split_margins(pages: list[Page], header_band: float, footer_band: float) -> 
     """
     in_band = {id(ln): (ln.y1 <= p.height * header_band or ln.y0 >= p.height * (1 - footer_band))
                for p in pages for ln in p.lines}
+    # Each page's first and last lines in its outer sixth: where the typesetter put its running
+    # lines when its margins are wider than the bands (a small page, a tall header).
+    ends: dict[int, list[Line]] = {}
+    for i, p in enumerate(pages):
+        by_y = sorted(p.lines, key=lambda ln: ln.y0)
+        ends[i] = [ln for ln in by_y[:1] + by_y[-1:] if ln.y1 <= p.height / 6 or ln.y0 >= p.height * 5 / 6]
     seen: Counter[str] = Counter()
-    for p in pages:
+    outer_seen: Counter[str] = Counter()
+    for i, p in enumerate(pages):
         seen.update({margin_key(ln.text) for ln in p.lines if in_band[id(ln)]})
+        outer_seen.update({margin_key(ln.text) for ln in ends[i]})
     min_repeat = 2 if len(pages) >= 2 else 10**9
-    for p in pages:
-        # the page's first or last line, a lone number in the outer sixth: its page number,
-        # wherever the typesetter put the band
-        ends = sorted(p.lines, key=lambda ln: ln.y0)
-        for ln in (ends[:1] + ends[-1:]) if ends else []:
-            outer = ln.y1 <= p.height / 6 or ln.y0 >= p.height * 5 / 6
-            if outer and len(ln.text.strip()) <= 12 and _PAGE_NUMBER.match(ln.text):
+    for i, p in enumerate(pages):
+        for ln in ends[i]:
+            key = margin_key(ln.text)
+            lone_number = len(ln.text.strip()) <= 12 and _PAGE_NUMBER.match(ln.text)
+            if lone_number or outer_seen[key] >= max(min_repeat, 0.3 * len(pages)):
                 in_band[id(ln)] = True
+                seen[key] = max(seen[key], outer_seen[key])
         keep = []
         for ln in p.lines:
             if in_band[id(ln)] and (seen[margin_key(ln.text)] >= min_repeat or _PAGE_NUMBER.match(ln.text)):
@@ -330,6 +344,13 @@ def columns(lines: list[Line]) -> tuple[list[Line], list[Line], list[Line]] | No
             i += 1
     # a few short lines either side of the middle are not columns: most lines must have a partner
     if side_by_side < max(2, 0.5 * min(len(left), len(right))):
+        return None
+    # and a right column has a left edge: several of its lines start at the same x (a justified
+    # line split at a wide space in the middle does not)
+    edges = Counter(round(ln.x0 / 2) for ln in right)
+    edge, count = edges.most_common(1)[0]
+    near = sum(c for e, c in edges.items() if abs(e - edge) <= 1)
+    if near < 2 or near < 0.4 * len(right):
         return None
     ids = {id(x) for x in left} | {id(x) for x in right}
     return left, right, [ln for ln in lines if id(ln) not in ids]
