@@ -95,7 +95,7 @@ def _calls(pages: list[Page], notes: list[Note], scheme: str) -> tuple[dict[int,
     calls: list[Call] = []
     for page in pages:
         labels = page_labels.get(page.index, set()) if scheme == "per-page" else known
-        for ln in page.body:
+        for ln in order_columns(page.body):  # reading order: labels grow along it
             found = calls_in(ln, labels, known)
             if found:
                 entry = []

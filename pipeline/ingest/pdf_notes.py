@@ -272,11 +272,16 @@ def link_calls(calls: list[Call], notes: list[Note], scheme: str) -> list[str]:
         by_page.setdefault((note.page, note.value or 0), note)
         by_value.setdefault(note.value or 0, []).append(note)
     lost: list[str] = []
+    last: tuple[int, int] = (-1, 0)  # (page, label) of the previous call
     for call in calls:
         if call.value is None:
             continue
         if scheme == "per-page":
-            call.note = by_page.get((call.page, call.value))
+            # labels grow along a page: one that starts again at the page's end calls a note
+            # the typesetter set on the next page
+            again = last[0] == call.page and call.value <= last[1]
+            last = (call.page, call.value)
+            call.note = (again and by_page.get((call.page + 1, call.value))) or by_page.get((call.page, call.value))
         else:
             cands = by_value.get(call.value, [])
             # the same number twice (a numbering that restarts somewhere): the nearest at or after the call
