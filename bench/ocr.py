@@ -8,7 +8,11 @@ each --dpi. Accuracy is 1 - CER against the original page's text layer, whitespa
 (tests/ocr_score.py). Raised markers: note calls in the body found as raised pieces, and of those
 the ones read as the right numeral.
 
-Run: python bench/ocr.py [--pages 2] [--scan-dpi 200] [--dpi 150 200 300]
+With --typesetter weasy or typst the pages come from tests/typeset.py instead (WeasyPrint or Typst,
+Noto Serif CJK, notes at 0.8 of the body size, --numbering as there, e.g. through-decimal for
+superscript digits).
+
+Run: python bench/ocr.py [--pages 2] [--scan-dpi 200] [--dpi 150 200 300] [--typesetter weasy]
 """
 from __future__ import annotations
 
@@ -40,6 +44,8 @@ def main() -> None:
     ap.add_argument("--pages", type=int, default=2)
     ap.add_argument("--scan-dpi", type=int, default=200)
     ap.add_argument("--dpi", type=int, nargs="+", default=[150, 200, 300])
+    ap.add_argument("--typesetter", choices=["fixture", "weasy", "typst"], default="fixture")
+    ap.add_argument("--numbering", default="page-circled")
     args = ap.parse_args()
 
     import pymupdf
@@ -53,11 +59,17 @@ def main() -> None:
     if reason:
         sys.exit(f"OCR not available: {reason}")
     print(f"engine loaded in {time.perf_counter() - t:.1f} s ({type(_engine()[0]).__module__})")
-    original = pymupdf.open(stream=build_pdf(style=PdfStyle(max_pages=args.pages, two_column_page=None)),
-                            filetype="pdf")
+    if args.typesetter == "fixture":
+        data = build_pdf(style=PdfStyle(max_pages=args.pages, two_column_page=None))
+    else:
+        from typeset import TypesetStyle, typeset_pdf
+
+        data = typeset_pdf(TypesetStyle(engine=args.typesetter, numbering=args.numbering))
+    original = pymupdf.open(stream=data, filetype="pdf")
+    original.select(list(range(min(args.pages, len(original)))))
     scanned = pymupdf.open(stream=scan(original.tobytes(), args.scan_dpi), filetype="pdf")
     assert not any(p.get_text().strip() for p in scanned), "the scan kept a text layer"
-    print(f"{len(scanned)} pages scanned at {args.scan_dpi} dpi (pictures only)")
+    print(f"{len(scanned)} pages by {args.typesetter} scanned at {args.scan_dpi} dpi (pictures only)")
     print("dpi  s/page  body acc (chars)  notes acc (chars)  sizes body / notes (pt, median)  markers raised / read right")
     for dpi in args.dpi:
         secs, acc = [], {"body": [0.0, 0], "notes": [0.0, 0]}

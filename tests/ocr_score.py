@@ -7,9 +7,9 @@
 order in which lines come out (columns, pieces) does not count, only what they read. Text the OCR
 finds where no original line is counts against it in full.
 
-The regions come from the original layout: notes are the lines under the short rule at the foot
-of the page (tests/fixtures_docs.py draws it; failing that, the lines set smaller than the body
-in the lower half); the running head and page number in the margins are left out of both.
+The regions come from the original layout: notes are the lines set smaller than the body (the
+most common size) in the lower half of the page; the running head and page number in the margins
+are left out of both.
 """
 from __future__ import annotations
 
@@ -50,29 +50,21 @@ def truth_lines(page, region: str | None = None) -> list[TruthLine]:
                 if (text := "".join(s["text"] for s in ln["spans"])).strip()
                 and 0 < (ln["bbox"][1] + ln["bbox"][3]) / 2 < page.rect.height]  # not the cropped edge's
     h = page.rect.height
-    rules = [d["rect"].y0 for d in page.get_drawings()
-             if d["rect"].height < 2 and 0.1 * page.rect.width < d["rect"].width < 0.5 * page.rect.width
-             and d["rect"].y0 > h / 2]
     out = []
     for block in page.get_text("dict")["blocks"]:
         for line in block.get("lines", []):
             text = "".join(s["text"] for s in line["spans"])
             if not text.strip():
                 continue
-            size = max(s["size"] for s in line["spans"])
             x0, y0, x1, y1 = line["bbox"]
-            if y1 < 0.08 * h or y0 > 0.95 * h:
-                region = "margin"
-            elif rules and y0 > min(rules):
-                region = "notes"
-            else:
-                region = "body"
+            size = max(s["size"] for s in line["spans"])
+            region = "margin" if y1 < 0.08 * h or y0 > 0.95 * h else "body"
             out.append(TruthLine(region, (x0, y0, x1, y1), text, size))
-    if not rules:  # no rule: notes are the lines smaller than the body in the lower half
-        body = max((t.size for t in out if t.region == "body"), default=0)
-        for t in out:
-            if t.region == "body" and t.box[1] > h / 2 and t.size < body - 0.5:
-                t.region = "notes"
+    sizes = [t.size for t in out if t.region == "body"]
+    body = max(set(sizes), key=sizes.count, default=0)  # the most common line size
+    for t in out:  # notes: lines smaller than the body in the lower half (not the abstract)
+        if t.region == "body" and t.box[1] > h / 2 and t.size < body - 0.5:
+            t.region = "notes"
     return out
 
 

@@ -91,7 +91,11 @@ def _engine() -> tuple[Any, str | None]:
         # One thread per model: litmap reads files in a pool of processes, one per core, and on a
         # busy machine ONNX Runtime's spinning thread pool took 1.4-2x longer than one thread
         # (bench/ocr.py, 2 cores shared).
+        # Detection finds lines as well on an image of 1600 px (137 dpi for A4) and took 4-6 s
+        # instead of 1-1.5 s per page on the full 200 dpi image; recognition still reads its crops
+        # from the full image.
         engine = RapidOCR(params={"Global.log_level": "error", "Global.max_side_len": 20000,
+                                  "Det.limit_type": "max", "Det.limit_side_len": 1600,
                                   "EngineConfig.onnxruntime.intra_op_num_threads": 1,
                                   "EngineConfig.onnxruntime.inter_op_num_threads": 1})
     except Exception as e:
@@ -122,8 +126,10 @@ def ocr_page(page: Any, dpi: int) -> list[OcrLine]:
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
     ink = _ink_mask(gray)
     try:
-        # Every switch given on every call: the engine keeps the last call's switches.
-        result = engine(bgr, use_det=True, use_cls=True, use_rec=True, return_word_box=True,
+        # Every switch given on every call: the engine keeps the last call's switches. No line
+        # orientation classifier: it turned clear upright lines over (read as 胡关存边热热花乔热期,
+        # score 0.55) on a WeasyPrint page; printed lines stand upright.
+        result = engine(bgr, use_det=True, use_cls=False, use_rec=True, return_word_box=True,
                         return_single_char_box=True)
     except Exception as e:  # a blank page: the engine raises on "no text detected" in some paths
         if "empty" in str(e).lower():
@@ -344,7 +350,11 @@ def _raised_glyphs(ink: Any, glyphs: list[_Char], top: int, bottom: int, foot: i
             for g in under:
                 g.band, g.ink = (cy0, cy1), (cx0, cx1)
         elif not under and not any(g.text in _QUOTES for g in near) \
-                and cy1 - cy0 >= 0.4 * height and cx1 - cx0 >= 0.25 * height:  # not a speck, not a quote
+                and not any(_ideograph(g.text) and min(g.x1, cx1) - max(g.x0, cx0) > 0.5 * (cx1 - cx0)
+                            for g in near) \
+                and cy1 - cy0 >= 0.45 * height and cx1 - cx0 >= 0.35 * height:
+            # the size of a small numeral (not a speck or the dot of 小), not a quote, not a stroke
+            # of an ideograph whose box it lies in
             added.append(_Char("", float(cx0), float(cx1), (cy0, cy1), (cx0, cx1)))
     if added:
         glyphs.extend(added)
@@ -359,9 +369,14 @@ def _reread(engine: Any, gray: Any, rows: list[_Row]) -> None:
     import numpy as np
 
     for row in rows:
+        seen: dict[tuple[int, int], _Char] = {}
         for g in row.chars:
             if g.ink is None or g.band is None:
                 continue
+            if g.ink in seen:  # one cluster under two characters ("11"): read once, for the first
+                g.text = ""
+                continue
+            seen[g.ink] = g
             (ix0, ix1), (iy0, iy1) = g.ink, g.band
             crop = gray[iy0:iy1, ix0:ix1]  # its own ink only: a neighbour's edge would be read too
             if crop.size == 0:
