@@ -50,7 +50,7 @@ def main() -> None:
 
     import pymupdf
     from fixtures_docs import PdfStyle, build_pdf
-    from ocr_score import score, scan, truth_lines
+    from ocr_score import body_size, score, scan, truth_lines
 
     from pipeline.ingest.ocr import _engine, ocr_available, ocr_page
 
@@ -67,6 +67,7 @@ def main() -> None:
         data = typeset_pdf(TypesetStyle(engine=args.typesetter, numbering=args.numbering))
     original = pymupdf.open(stream=data, filetype="pdf")
     original.select(list(range(min(args.pages, len(original)))))
+    body = body_size(original)
     scanned = pymupdf.open(stream=scan(original.tobytes(), args.scan_dpi), filetype="pdf")
     assert not any(p.get_text().strip() for p in scanned), "the scan kept a text layer"
     print(f"{len(scanned)} pages by {args.typesetter} scanned at {args.scan_dpi} dpi (pictures only)")
@@ -79,7 +80,7 @@ def main() -> None:
             t = time.perf_counter()
             lines = ocr_page(page, dpi)
             secs.append(time.perf_counter() - t)
-            truth = truth_lines(original_page)
+            truth = truth_lines(original_page, body=body)
             for region, (a, n) in score(truth, lines).items():
                 if n:
                     acc[region][0] += a * n

@@ -41,9 +41,21 @@ class TruthLine:
     got: list[tuple[float, str]] = field(default_factory=list)  # OCR pieces (x0, text)
 
 
-def truth_lines(page, region: str | None = None) -> list[TruthLine]:
+def body_size(doc) -> float:
+    """The body's type size: the size most characters of the document are set in."""
+    chars: dict[float, int] = {}
+    for page in doc:
+        for block in page.get_text("dict")["blocks"]:
+            for line in block.get("lines", []):
+                for s in line["spans"]:
+                    chars[round(s["size"], 1)] = chars.get(round(s["size"], 1), 0) + len(s["text"].strip())
+    return max(chars, key=chars.get, default=0.0)
+
+
+def truth_lines(page, region: str | None = None, body: float | None = None) -> list[TruthLine]:
     """The text lines of an original (text-layer) page, with their region (or all in ``region``:
-    a page cropped to a band of body text or of notes)."""
+    a page cropped to a band of body text or of notes). ``body``: the body size (else the most
+    common line size of the page)."""
     if region is not None:
         return [TruthLine(region, tuple(ln["bbox"]), text, max(s["size"] for s in ln["spans"]))
                 for block in page.get_text("dict")["blocks"] for ln in block.get("lines", [])
@@ -60,8 +72,9 @@ def truth_lines(page, region: str | None = None) -> list[TruthLine]:
             size = max(s["size"] for s in line["spans"])
             region = "margin" if y1 < 0.08 * h or y0 > 0.95 * h else "body"
             out.append(TruthLine(region, (x0, y0, x1, y1), text, size))
-    sizes = [t.size for t in out if t.region == "body"]
-    body = max(set(sizes), key=sizes.count, default=0)  # the most common line size
+    if body is None:
+        sizes = [t.size for t in out if t.region == "body"]
+        body = max(set(sizes), key=sizes.count, default=0)  # the most common line size
     for t in out:  # notes: lines smaller than the body in the lower half (not the abstract)
         if t.region == "body" and t.box[1] > h / 2 and t.size < body - 0.5:
             t.region = "notes"

@@ -329,8 +329,10 @@ def _raised_glyphs(ink: Any, glyphs: list[_Char], top: int, bottom: int, foot: i
     n, _labels, stats, _c = cv2.connectedComponentsWithStats(strip, connectivity=8)
     boxes = [(x0 + int(sx), lo + int(sy), x0 + int(sx + sw), lo + int(sy + sh))
              for sx, sy, sw, sh, area in stats[1:n] if area > 1]  # (x0, y0, x1, y1), specks left out
+    other = [(g.x0, g.x1) for g in glyphs if g.text not in _MARKER_CHARS]
     lifted = [b for b in boxes if b[3] < foot - _RAISED_LIFT * height and b[3] - b[1] < 0.85 * height
-              and b[2] - b[0] < height]
+              and b[2] - b[0] < height  # small and high, and not a stroke of a recognised other glyph (位's top)
+              and not any(gx0 <= (b[0] + b[2]) / 2 <= gx1 for gx0, gx1 in other)]
     clusters: list[list[int]] = []  # components side by side or nested: one glyph
     for b in sorted(lifted):
         if clusters and b[0] <= clusters[-1][2] + 0.15 * height:
@@ -343,7 +345,8 @@ def _raised_glyphs(ink: Any, glyphs: list[_Char], top: int, bottom: int, foot: i
         under = [g for g in glyphs if cx0 - 1 <= (g.x0 + g.x1) / 2 <= cx1 + 1]
         near = [g for g in glyphs if g.x0 < cx1 + 0.3 * height and g.x1 > cx0 - 0.3 * height]
         # the cluster must not be a piece of a taller glyph (a bracket, a slash) standing on the line
-        whole = [bb for bb in boxes if bb[0] < cx1 and bb[2] > cx0 and bb[3] >= foot - _RAISED_LIFT * height]
+        whole = [bb for bb in boxes if min(bb[2], cx1) - max(bb[0], cx0) > 0.3 * (cx1 - cx0)
+                 and bb[3] >= foot - _RAISED_LIFT * height]  # (a neighbour touching its edge does not count)
         if whole:
             continue
         if under and all(g.text in _MARKER_CHARS for g in under):
