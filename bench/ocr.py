@@ -35,7 +35,8 @@ def body_markers(page) -> list[tuple[float, float, str]]:
             big = max(s["size"] for s in line["spans"])
             for s in line["spans"]:
                 if s["text"].strip() and s["size"] < 0.8 * big:
-                    out.append(((s["bbox"][0] + s["bbox"][2]) / 2, (s["bbox"][1] + s["bbox"][3]) / 2, s["text"].strip()))
+                    x0, y0, x1, y1 = s["bbox"]
+                    out.append(((x0 + x1) / 2, (y0 + y1) / 2, s["text"].strip()))
     return out
 
 
@@ -71,7 +72,8 @@ def main() -> None:
     scanned = pymupdf.open(stream=scan(original.tobytes(), args.scan_dpi), filetype="pdf")
     assert not any(p.get_text().strip() for p in scanned), "the scan kept a text layer"
     print(f"{len(scanned)} pages by {args.typesetter} scanned at {args.scan_dpi} dpi (pictures only)")
-    print("dpi  s/page  body acc (chars)  notes acc (chars)  sizes body / notes (pt, median)  markers raised / read right")
+    print("dpi  s/page  body acc (chars)  notes acc (chars)  sizes body / notes (pt, median)"
+          "  markers raised / read right")
     for dpi in args.dpi:
         secs, acc = [], {"body": [0.0, 0], "notes": [0.0, 0]}
         sizes: dict[str, list[float]] = {"body": [], "notes": []}
@@ -87,8 +89,9 @@ def main() -> None:
                     acc[region][1] += n
             for tl in truth:
                 if tl.region in sizes:
-                    sizes[tl.region] += [ln.size for ln in lines if not ln.raised and tl.box[0] <= (ln.x0 + ln.x1) / 2
-                                         <= tl.box[2] and tl.box[1] <= (ln.y0 + ln.y1) / 2 <= tl.box[3]]
+                    sizes[tl.region] += [ln.size for ln in lines if not ln.raised
+                                         and tl.box[0] <= (ln.x0 + ln.x1) / 2 <= tl.box[2]
+                                         and tl.box[1] <= (ln.y0 + ln.y1) / 2 <= tl.box[3]]
             raised = [ln for ln in lines if ln.raised]
             for x, y, text in body_markers(original_page):
                 total += 1
@@ -99,7 +102,8 @@ def main() -> None:
         for region in ("body", "notes"):
             a, n = acc[region]
             row.append(f"{a / n:.4f} ({n})" if n else "-")
-        row.append(" / ".join(f"{statistics.median(sizes[r]):.1f}" if sizes[r] else "-" for r in ("body", "notes")))
+        row.append(" / ".join(f"{statistics.median(sizes[r]):.1f}" if sizes[r] else "-"
+                              for r in ("body", "notes")))
         row.append(f"{found}/{total} / {right}/{total}")
         print("  ".join(row), flush=True)
 

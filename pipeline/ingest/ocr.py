@@ -95,6 +95,7 @@ def _engine() -> tuple[Any, str | None]:
         # instead of 1-1.5 s per page on the full 200 dpi image; recognition still reads its crops
         # from the full image.
         engine = RapidOCR(params={"Global.log_level": "error", "Global.max_side_len": 20000,
+                                  "Global.use_cls": False,
                                   "Det.limit_type": "max", "Det.limit_side_len": 1600,
                                   "EngineConfig.onnxruntime.intra_op_num_threads": 1,
                                   "EngineConfig.onnxruntime.inter_op_num_threads": 1})
@@ -153,7 +154,8 @@ def ocr_page(page: Any, dpi: int) -> list[OcrLine]:
             text, x0, y0, x1, y1, raised, em = piece
             if not text.strip():
                 continue
-            out.append(OcrLine(text, rect.x0 + x0 * sx, rect.y0 + y0 * sy, rect.x0 + x1 * sx, rect.y0 + y1 * sy,
+            out.append(OcrLine(text, rect.x0 + x0 * sx, rect.y0 + y0 * sy,
+                               rect.x0 + x1 * sx, rect.y0 + y1 * sy,
                                round(em * sy, 2), round(row.score, 4), raised, n))
     return out
 
@@ -168,7 +170,8 @@ def _ink_mask(gray: Any) -> Any:
     return (gray < (otsu + 255) / 2).astype("uint8")
 
 
-def _band(ink: Any, y0: int, y1: int, x0: int, x1: int, centre: float | None = None) -> tuple[int, int] | None:
+def _band(ink: Any, y0: int, y1: int, x0: int, x1: int,
+          centre: float | None = None) -> tuple[int, int] | None:
     """The run of inked rows in [y0, y1) over columns [x0, x1) that holds ``centre`` (else the one
     with most ink): the glyphs of one line, without the neighbour lines a padded box may touch."""
     import numpy as np
@@ -331,7 +334,7 @@ def _raised_glyphs(ink: Any, glyphs: list[_Char], top: int, bottom: int, foot: i
              for sx, sy, sw, sh, area in stats[1:n] if area > 1]  # (x0, y0, x1, y1), specks left out
     other = [(g.x0, g.x1) for g in glyphs if g.text not in _MARKER_CHARS]
     lifted = [b for b in boxes if b[3] < foot - _RAISED_LIFT * height and b[3] - b[1] < 0.85 * height
-              and b[2] - b[0] < height  # small and high, and not a stroke of a recognised other glyph (位's top)
+              and b[2] - b[0] < height  # small and high, not a stroke of another recognised glyph (位's top)
               and not any(gx0 <= (b[0] + b[2]) / 2 <= gx1 for gx0, gx1 in other)]
     clusters: list[list[int]] = []  # components side by side or nested: one glyph
     for b in sorted(lifted):
@@ -411,7 +414,8 @@ def _join(rows: list[_Row]) -> list[_Row]:
             gap = row.x0 - other.x1
             if overlap > 0.5 * small and small > 0.85 * big and -0.5 * small < gap < _JOIN_GAP_EM * big:
                 other.chars.extend(row.chars)
-                other.x1, other.top, other.bottom = row.x1, min(other.top, row.top), max(other.bottom, row.bottom)
+                other.x1 = row.x1
+                other.top, other.bottom = min(other.top, row.top), max(other.bottom, row.bottom)
                 other.score = min(other.score, row.score)
                 break
         else:
