@@ -40,6 +40,8 @@ class Pdf(Section):
     header_band: Band = 0.09
     footer_band: Band = 0.07
     min_chars_per_page: NonNegInt = 20
+    ocr: StrictBool = True
+    ocr_dpi: Annotated[StrictInt, Field(ge=72, le=600)] = 200
 
 
 class Ingest(Section):
