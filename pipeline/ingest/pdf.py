@@ -63,7 +63,8 @@ def _open(data: bytes) -> Any:
 
 
 
-def _read_pages(doc: Any, cfg: dict[str, Any], warnings: list[str]) -> list[Page]:
+def _read_pages(doc: Any, cfg: dict[str, Any], warnings: list[str]) -> tuple[list[Page], str | None]:
+    """The pages' lines, scans read by OCR; and why OCR did not run where it was needed (or None)."""
     min_chars = int(cfg.get("min_chars_per_page", 20))
     pages: list[Page] = []
     empty: list[int] = []
@@ -72,11 +73,12 @@ def _read_pages(doc: Any, cfg: dict[str, Any], warnings: list[str]) -> list[Page
         if sum(len(ln.text.strip()) for ln in page.lines) < min_chars:
             empty.append(i)
         pages.append(page)
+    no_ocr = None
     if empty:
         from . import ocr_pages
 
-        ocr_pages.recognise(doc, pages, empty, cfg, warnings)
-    return pages
+        no_ocr = ocr_pages.recognise(doc, pages, empty, cfg, warnings)
+    return pages, no_ocr
 
 
 def _note_styles(notes: list[Note]) -> str:
@@ -181,7 +183,7 @@ def pdf_read(data: bytes, cfg: dict[str, Any] | None = None) -> PdfText:
     if doc.is_encrypted:
         warnings.append("PDF is encrypted without a user password: read")
     try:
-        pages = _read_pages(doc, cfg, warnings)
+        pages, no_ocr = _read_pages(doc, cfg, warnings)
     except IngestError:
         raise
     except Exception as e:
@@ -190,7 +192,9 @@ def pdf_read(data: bytes, cfg: dict[str, Any] | None = None) -> PdfText:
         doc.close()
     total = sum(len(ln.text) for p in pages for ln in p.lines)
     if total < int(cfg.get("min_chars_per_page", 20)):
-        raise IngestError("no text layer: run OCR first")
+        if no_ocr is not None:
+            raise IngestError(f"no text layer: run OCR first ({no_ocr})")
+        raise IngestError(f"no text layer, and OCR found no text on its {len(pages)} page(s)")
     bad = sum(ln.text.count("\ufffd") for p in pages for ln in p.lines)
     if bad > total * 0.2:
         raise IngestError("no usable text layer (fonts without a Unicode mapping): run OCR first")
