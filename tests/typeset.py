@@ -44,7 +44,7 @@ from fixtures_docs import SEED, LogicalDoc, Para, seed_document
 FONT_DIR = Path("/usr/share/fonts/opentype/noto")
 FONT = "Noto Serif CJK SC"
 SCHEMES = ("page-circled", "through-circled", "through-decimal", "through-bracket", "through-paren")
-ENGINES = ("weasy", "typst", "office")
+ENGINES = ("weasy", "typst", "office", "tex")
 CIRCLED = "".join(chr(c) for c in range(0x2460, 0x2474))  # ①..⑳
 _PAPERS = {"A4": (210, 297), "A5": (148, 210), "B5": (176, 250), "16K": (184, 260)}
 _LEVEL2 = re.compile(r"^[（(]\s*[一二三四五六七八九十]+\s*[)）]")
@@ -102,6 +102,17 @@ def office_available() -> str | None:
     return None if shutil.which("soffice") else "LibreOffice (soffice) is not installed"
 
 
+def tex_available() -> str | None:
+    """None when XeLaTeX with ctex is installed (Debian: texlive-xetex texlive-lang-chinese)."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("xelatex"):
+        return "XeLaTeX is not installed"
+    found = subprocess.run(["kpsewhich", "ctexart.cls"], capture_output=True, text=True)
+    return None if found.stdout.strip() else "ctex (texlive-lang-chinese) is not installed"
+
+
 def typst_available() -> str | None:
     try:
         import typst  # noqa: F401
@@ -118,6 +129,8 @@ def typeset_pdf(style: TypesetStyle = TypesetStyle()) -> bytes:
         return _weasy(doc, style)
     if style.engine == "office":
         return _office(doc, style)
+    if style.engine == "tex":
+        return _tex(doc, style)
     return _typst(doc, style)
 
 
@@ -499,3 +512,86 @@ def _office(doc: LogicalDoc, style: TypesetStyle) -> bytes:
                         "--convert-to", "pdf", "--outdir", tmp, str(src)],
                        check=True, capture_output=True, timeout=300)
         return (Path(tmp) / "paper.pdf").read_bytes()
+
+
+# ------------------------------------------------------------------------------- XeLaTeX
+_TEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": r"\&", "#": r"\#",
+                "%": r"\%", "_": r"\_", "^": r"\^{}", "~": r"\~{}"}
+
+
+def _tex_text(s: str) -> str:
+    return "".join(_TEX_SPECIAL.get(c, c) for c in s)
+
+
+def _tex_src(doc: LogicalDoc, style: TypesetStyle) -> str:
+    """ctexart with LaTeX's own footnotes: straight through by default; circled labels by
+    redefining \thefootnote; per-page restart by resetting the counter with the page."""
+    w, h = _PAPERS[style.paper]
+    circled = "circled" in style.numbering
+    labels = ""
+    if circled:
+        cases = "".join(f"\\or {c}" for c in CIRCLED)
+        labels = f"\\renewcommand\\thefootnote{{\\ifcase\\value{{footnote}}{cases}\\else\\arabic{{footnote}}\\fi}}"
+    if style.numbering == "through-bracket":
+        labels = r"\renewcommand\thefootnote{[\arabic{footnote}]}"
+    if style.numbering == "through-paren":
+        labels = r"\renewcommand\thefootnote{（\arabic{footnote}）}"
+    reset = r"\makeatletter\@addtoreset{footnote}{page}\makeatother" if style.per_page else ""
+
+    def inline(para: Para) -> str:
+        out = []
+        for part in para.parts:
+            out.append(f"\\footnote{{{_tex_text(doc.notes[part])}}}" if isinstance(part, int) else _tex_text(part))
+        return "".join(out)
+
+    body = []
+    for kind, para in _blocks(doc):
+        if kind == "title":
+            fund = f"\\footnote[0]{{{_tex_text(doc.funding)}}}" if doc.funding else ""
+            body.append("{\\renewcommand\\thefootnote{*}\\centering\\zihao{3}\\bfseries "
+                        f"{_tex_text(paper_title(doc))}{fund}\\par}}\\setcounter{{footnote}}{{0}}\\vspace{{6pt}}")
+        elif kind == "authors":  # xeCJK drops a space between Chinese characters: a typesetter's \quad
+            body.append(f"{{\\centering\\zihao{{-4}} {inline(para).replace(' ', chr(92) + 'quad ')}\\par}}\\vspace{{6pt}}")
+        elif kind == "keywords":
+            body.append(f"{{\\small\\leftskip=2em\\rightskip=2em\\noindent {inline(para).replace(' ', chr(92) + 'quad ')}\\par}}")
+        elif kind == "abstract":
+            body.append(f"{{\\small\\leftskip=2em\\rightskip=2em\\noindent {inline(para)}\\par}}")
+        elif kind == "h1":
+            body.append(f"\\section*{{{inline(para)}}}")
+        elif kind == "h2":
+            body.append(f"\\subsection*{{{inline(para)}}}")
+        else:
+            body.append(inline(para) + "\n")
+    head = _tex_text(paper_title(doc)) if style.running_head else ""
+    return rf"""\documentclass[zihao=5,fontset=none]{{ctexart}}
+\usepackage[paperwidth={w}mm,paperheight={h}mm,margin=22mm]{{geometry}}
+\setCJKmainfont{{{FONT}}}
+\setCJKsansfont{{Noto Sans CJK SC}}
+\usepackage{{fancyhdr}}
+\pagestyle{{fancy}}\fancyhf{{}}\fancyhead[C]{{\small {head}}}\fancyfoot[C]{{\small\thepage}}
+\ctexset{{section={{format=\centering\bfseries\zihao{{4}}}}, subsection={{format=\bfseries\zihao{{5}}, indent=2em}}}}
+{labels}
+{reset}
+\begin{{document}}
+\thispagestyle{{plain}}
+{chr(10).join(body)}
+\end{{document}}
+"""
+
+
+def _tex(doc: LogicalDoc, style: TypesetStyle) -> bytes:
+    """XeLaTeX, run twice (headers), in a temporary folder."""
+    import subprocess
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        src = Path(tmp) / "paper.tex"
+        src.write_text(_tex_src(doc, style), encoding="utf-8")
+        for _ in range(2):
+            subprocess.run(["xelatex", "-interaction=nonstopmode", "-halt-on-error", "paper.tex"], cwd=tmp,
+                           capture_output=True, timeout=300)
+        pdf = Path(tmp) / "paper.pdf"
+        if not pdf.exists():
+            log = (Path(tmp) / "paper.log").read_text(errors="replace")[-3000:]
+            raise RuntimeError(f"xelatex failed: {log}")
+        return pdf.read_bytes()

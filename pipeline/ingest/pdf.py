@@ -120,7 +120,7 @@ def _render(ln: Line, entry: list[tuple[int, int, list[Call]]]) -> str:
         else:
             text = spans[span_i]
             spans[span_i] = text[:k] + mark + text[k + 1:]
-    return "".join(spans)
+    return ln.joined(spans)
 
 
 def _journal(pages: list[Page]) -> str | None:

@@ -83,8 +83,23 @@ class Line:
         self.base = base.most_common(1)[0][0] if total else text_spans[0].base
         self.font = font.most_common(1)[0][0] if total else text_spans[0].font
         self.bold = total > 0 and bold >= 0.8 * total
-        self.text = "".join(s.text for s in self.spans)
+        self.text = self.joined([s.text for s in self.spans])
         return self
+
+    def joined(self, texts: list[str]) -> str:
+        """The spans' texts (as given, one per span) as one line: a gap between runs is a space
+        the PDF did not write (TeX's glue), unless one is there."""
+        parts: list[str] = []
+        prev: Span | None = None
+        for s, t in zip(self.spans, texts):
+            if prev is not None and parts and t and parts[-1][-1:].strip() and t[:1].strip():
+                a, b = parts[-1][-1], t[0]
+                latin = a.isascii() and a.isalnum() and b.isascii() and b.isalnum()
+                if s.x0 - prev.x1 > (0.2 if latin else 0.45) * max(self.size, 1.0):
+                    parts.append(" ")
+            parts.append(t)
+            prev = s
+        return "".join(parts)
 
     @property
     def width(self) -> float:
@@ -109,8 +124,22 @@ def _span(s: dict[str, Any]) -> Span:
     bold = bool(s["flags"] & 16) or bool(_BOLD_FONT.search(font))
     chars = s.get("chars")
     if chars is not None:  # rawdict: the characters with their positions
-        text = "".join(c["c"] for c in chars)
-        xs = [float(c["bbox"][0]) for c in chars]
+        # TeX and others set word spaces as glue, not as a character: a visible gap is a space
+        # (a narrower one between Latin letters, whose word spaces are a third of an em)
+        size = float(s["size"])
+        out: list[str] = []
+        xs = []
+        prev = None
+        for c in chars:
+            if prev is not None and not c["c"].isspace() and not prev["c"].isspace():
+                latin = prev["c"].isascii() and prev["c"].isalnum() and c["c"].isascii() and c["c"].isalnum()
+                if c["bbox"][0] - prev["bbox"][2] > (0.2 if latin else 0.45) * size:
+                    out.append(" ")
+                    xs.append(float(prev["bbox"][2]))
+            out.append(c["c"])
+            xs.append(float(c["bbox"][0]))
+            prev = c
+        text = "".join(out)
     else:
         text, xs = s["text"], None
     text = text.replace("\r", " ").replace("\n", " ")
