@@ -39,6 +39,10 @@ CASES = [
     dict(engine="office", numbering="page-circled", two_column=False),  # LibreOffice, when installed
     dict(engine="office", numbering="through-decimal", two_column=False),
     dict(engine="office", numbering="through-paren", paper="A5", two_column=False),
+    dict(engine="tex", numbering="page-circled", two_column=False),  # XeLaTeX + ctex, when installed
+    dict(engine="tex", numbering="through-circled", two_column=False),
+    dict(engine="tex", numbering="through-decimal", two_column=False),
+    dict(engine="tex", numbering="through-paren", paper="A5", two_column=False),
 ]
 QUICK = [CASES[0], CASES[6]]
 
@@ -50,7 +54,7 @@ def _label(case: dict) -> str:
 
 def main(quick: bool = False) -> None:
     from pdf_score import parse_json, ref_field_accuracy, reference, score
-    from typeset import TypesetStyle, office_available, typeset_pdf, weasy_available
+    from typeset import TypesetStyle, office_available, tex_available, typeset_pdf, weasy_available
 
     ref = reference()
     text_fields = ref_field_accuracy(ref)
@@ -64,8 +68,9 @@ def main(quick: bool = False) -> None:
             if case["engine"] == "weasy" and no_weasy:
                 print(f"{_label(case)}  skipped: {no_weasy}")
                 continue
-            if case["engine"] == "office" and office_available():
-                print(f"{_label(case)}  skipped: {office_available()}")
+            optional = {"office": office_available, "tex": tex_available}.get(case["engine"])
+            if optional is not None and optional():
+                print(f"{_label(case)}  skipped: {optional()}")
                 continue
             style = TypesetStyle(**case)
             t = time.perf_counter()

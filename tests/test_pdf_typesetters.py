@@ -18,8 +18,8 @@ import re
 import pymupdf
 import pytest
 from pdf_score import norm, parse_json, ref_field_accuracy, reference, score
-from typeset import (CONTINUED_NOTE, TypesetStyle, office_available, paper_document, paper_title, typeset_pdf,
-                     typst_available, weasy_available)
+from typeset import (CONTINUED_NOTE, TypesetStyle, office_available, paper_document, paper_title, tex_available,
+                     typeset_pdf, typst_available, weasy_available)
 
 CASES = [
     # WeasyPrint lays out two columns three times slower (6 s against 2 s for the paper), and
@@ -34,6 +34,9 @@ CASES = [
     # LibreOffice Writer's PDF export, a third typesetter (Writer's own footnotes, per-page
     # restart): only where soffice is installed (scripts/test.sh does not install it)
     TypesetStyle(engine="office", numbering="page-circled", two_column=False),
+    # XeLaTeX with ctex, a fourth (its circled labels have no Unicode in the PDF: read by their
+    # place on the page), where installed (Debian texlive-xetex, texlive-lang-chinese)
+    TypesetStyle(engine="tex", numbering="through-circled", two_column=False),
 ]
 LINKS, PARAGRAPHS, FIELDS_SLACK = 0.95, 0.90, 0.02
 
@@ -73,9 +76,9 @@ def _document_problems(data: bytes, style: TypesetStyle) -> list[str]:
 @pytest.mark.shared
 @pytest.mark.parametrize("style", CASES, ids=_id)
 def test_typeset_paper_reads_as_the_text_file(style: TypesetStyle, tmp_path):
-    if style.engine == "office":
-        if office_available():
-            pytest.skip(office_available())
+    optional = {"office": office_available, "tex": tex_available}.get(style.engine)
+    if optional is not None and optional():
+        pytest.skip(optional())
     missing = {"weasy": weasy_available, "typst": typst_available}.get(style.engine, lambda: None)()
     if missing:
         if os.environ.get("CI"):  # CI installs both (scripts/test.sh): a missing engine is a failure there

@@ -520,7 +520,8 @@ _TEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "
 
 
 def _tex_text(s: str) -> str:
-    return "".join(_TEX_SPECIAL.get(c, c) for c in s)
+    # a URL may break after a slash (as \url would let it), or TeX runs it off the page
+    return "".join(_TEX_SPECIAL.get(c, c) + (r"\allowbreak{}" if c == "/" else "") for c in s)
 
 
 def _tex_src(doc: LogicalDoc, style: TypesetStyle) -> str:
@@ -560,6 +561,8 @@ def _tex_src(doc: LogicalDoc, style: TypesetStyle) -> str:
             body.append(f"\\section*{{{inline(para)}}}")
         elif kind == "h2":
             body.append(f"\\subsection*{{{inline(para)}}}")
+        elif style.note_free_page and para.text().startswith(_NOTE_FREE):
+            body.append("\\clearpage\n" + inline(para) + "\n\\clearpage\n")
         else:
             body.append(inline(para) + "\n")
     head = _tex_text(paper_title(doc)) if style.running_head else ""

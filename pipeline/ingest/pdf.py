@@ -95,6 +95,7 @@ def _calls(pages: list[Page], notes: list[Note], scheme: str) -> tuple[dict[int,
     known = {v for vs in page_labels.values() for v in vs}
     per_line: dict[int, list[tuple[int, int, list[Call]]]] = {}
     calls: list[Call] = []
+    unread: dict[int, int] = {}
     for page in pages:
         labels = page_labels.get(page.index, set()) if scheme == "per-page" else known
         for ln in order_columns(page.body):  # reading order: labels grow along it
@@ -103,6 +104,10 @@ def _calls(pages: list[Page], notes: list[Note], scheme: str) -> tuple[dict[int,
                 entry = []
                 for span_i, k, pairs in found:
                     group = [Call(page.index, label, value) for label, value in pairs]
+                    for c in group:
+                        if c.label == "?":  # an unreadable label: numbered by its place on the page
+                            unread[page.index] = unread.get(page.index, 0) + 1
+                            c.value = unread[page.index]
                     calls += group
                     entry.append((span_i, k, group))
                 per_line[id(ln)] = entry

@@ -93,9 +93,7 @@ class Line:
         prev: Span | None = None
         for s, t in zip(self.spans, texts):
             if prev is not None and parts and t and parts[-1][-1:].strip() and t[:1].strip():
-                a, b = parts[-1][-1], t[0]
-                latin = a.isascii() and a.isalnum() and b.isascii() and b.isalnum()
-                if s.x0 - prev.x1 > (0.2 if latin else 0.45) * max(self.size, 1.0):
+                if s.x0 - prev.x1 > space_gap(parts[-1][-1], t[0]) * max(self.size, 1.0):
                     parts.append(" ")
             parts.append(t)
             prev = s
@@ -119,6 +117,22 @@ class Page:
     scanned: bool = False
 
 
+def _cjk(ch: str) -> bool:
+    return "\u2e80" <= ch <= "\u9fff" or "\uff00" <= ch <= "\uffef" or "\u3000" <= ch <= "\u303f" or ch in "“”‘’—…·"
+
+
+def space_gap(a: str, b: str) -> float:
+    """The gap, in ems, between two characters above which the PDF meant a space: a third of an em
+    between Latin words; a full em between Chinese characters (justification stretches them, a
+    \\quad parts two names); between the two, half an em."""
+    ca, cb = _cjk(a), _cjk(b)
+    if ca and cb:
+        return 0.9
+    if not ca and not cb:
+        return 0.2
+    return 0.45
+
+
 def _span(s: dict[str, Any]) -> Span:
     font = str(s.get("font", ""))
     bold = bool(s["flags"] & 16) or bool(_BOLD_FONT.search(font))
@@ -132,8 +146,7 @@ def _span(s: dict[str, Any]) -> Span:
         prev = None
         for c in chars:
             if prev is not None and not c["c"].isspace() and not prev["c"].isspace():
-                latin = prev["c"].isascii() and prev["c"].isalnum() and c["c"].isascii() and c["c"].isalnum()
-                if c["bbox"][0] - prev["bbox"][2] > (0.2 if latin else 0.45) * size:
+                if c["bbox"][0] - prev["bbox"][2] > space_gap(prev["c"], c["c"]) * size:
                     out.append(" ")
                     xs.append(float(prev["bbox"][2]))
             out.append(c["c"])

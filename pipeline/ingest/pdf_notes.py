@@ -26,6 +26,7 @@ _SYMBOL_HEAD = re.compile(r"^\s*([*＊※†‡]+)\s*(.*)$")
 _RAISED_LABEL = re.compile(r"^\s*[\[［(（〔]?\s*(\d{1,3})\s*[\]］)）〕]?\s*[.．]?\s*$")
 _CALL_LIST = re.compile(r"[\[［(（〔]?\s*(\d{1,3})(?:\s*[\-–~]\s*(\d{1,3}))?\s*[\]］)）〕]?")
 _SYMBOLS = set("*＊※†‡")
+_UNREADABLE = set("\ufffd\uffff")  # glyphs a PDF gives no character for (TeX's circled numerals)
 _UNITS = set("年月日期卷号页版条章节辑册次%％")  # "12 期。": a wrapped line of a note, not note 12
 _ENUM_BEFORE = set("：:；;，,、（(")
 
@@ -66,6 +67,9 @@ def note_head(line: Line) -> tuple[str, int | None, str, str] | None:
     text = line.text.lstrip()
     if not text:
         return None
+    if text[0] in _UNREADABLE:
+        rest = text.lstrip("".join(_UNREADABLE))
+        return "?", None, "glyph", rest.strip()
     c = circled_value(text[0])
     if c:
         return text[0], c, "circled", text[1:].strip()
@@ -149,7 +153,7 @@ def _starts(line: Line, expect: set[int]) -> bool:
     if head is None:
         return False
     _label, value, style, _rest = head
-    return style in ("circled", "symbol") or value in expect
+    return style in ("circled", "symbol", "glyph") or value in expect
 
 
 def read_notes(pages: list[Page], body_size: float) -> list[Note]:
@@ -168,6 +172,8 @@ def read_notes(pages: list[Page], body_size: float) -> list[Note]:
         for ln in page.notes:  # in reading order: a column's notes before the next column's
             head = note_head(ln)
             expect = {1, last_value + 1} if last_value else {1, 2, 3}
+            if last_style == "glyph":  # after unreadable labels the count is unknown: ①…⑳ then 21
+                expect |= set(range(1, len(notes) + 4))
             # a note lost by the typesetter (or unreadable) must not lose the ones after it: a
             # label up to three ahead counts when it keeps the labels' style at the area's edge
             if head is not None and last_value and head[2] == last_style and ln.x0 <= edge + ln.size:
@@ -179,12 +185,14 @@ def read_notes(pages: list[Page], body_size: float) -> list[Note]:
             # a restart at 1 keeps the labels' style: "1 期。" under paren-labelled notes is text
             restyled = head is not None and head[1] == 1 and last_value > 0 and head[2] != last_style \
                 and {head[2], last_style} != {"circled", "decimal"}
-            ok = head is not None and not restyled and (head[2] == "circled" or head[1] in expect
+            ok = head is not None and not restyled and (head[2] in ("circled", "glyph") or head[1] in expect
                                        # a symbol labels the notes before the numbered ones (funding, author)
                                        or (head[2] == "symbol" and not last_value
                                            and (current is None or current.style == "symbol")))
             if head is not None and ok:
                 label, value, style, rest = head
+                if style == "glyph":  # unreadable labels are numbered by their place on the page
+                    value = 1 + sum(1 for n in notes if n.page == page.index and n.style == "glyph")
                 current = Note(page.index, label, value, style, rest.strip())
                 notes.append(current)
                 if page_first is None:
@@ -227,13 +235,33 @@ def calls_in(line: Line, page_labels: set[int], known: set[int]) -> list[tuple[i
     """Note calls in a body line: (span index, char offset in the span, [(label, value)]) where the
     span is a raised label, or a circled numeral in the running text that is not an enumeration."""
     out: list[tuple[int, int, list[tuple[str, int | None]]]] = []
+    # a call is raised, or at least much smaller than its line (some typesetters do not lift it);
+    # adjacent raised runs are one call (TeX sets （9） as three runs)
+    ups = [raised(s, line) or s.size < line.size * 0.75 for s in line.spans]
+    units: list[list[int]] = []
     for i, s in enumerate(line.spans):
-        t = s.text.strip()
+        prev = units[-1][-1] if units else None
+        if prev is not None and ups[i] and ups[prev] and s.x0 - line.spans[prev].x1 < 0.5 * line.size:
+            units[-1].append(i)
+        else:
+            units.append([i])
+    for unit in units:
+        i = unit[0]
+        s = line.spans[i]
+        t = "".join(line.spans[j].text for j in unit).strip()
         if not t:
             continue
-        # a call is raised, or at least much smaller than its line (some typesetters do not lift it)
-        up = raised(s, line) or s.size < line.size * 0.75
+        up = ups[i]
         small = s.size < line.size * 0.9
+        rest = [(j, -1, []) for j in unit[1:]]  # the unit's other runs: part of the same call
+        if up and set(t) <= _UNREADABLE:  # a label whose glyph has no Unicode: numbered by its place
+            out += [(i, -1, [("?", None)])] + rest
+            continue
+        if len(unit) > 1:
+            m = re.fullmatch(r"[\[［(（〔]?\s*\d{1,3}(?:\s*[,，、\-–~]\s*\d{1,3})*\s*[\]］)）〕]?", t)
+            if m and any(int(v) in known for v in re.findall(r"\d{1,3}", t)):
+                out += [(i, -1, [(v, int(v)) for v in re.findall(r"\d{1,3}", t)])] + rest
+            continue
         if (up or small) and all(circled_value(c) for c in t):
             out.append((i, -1, [(c, circled_value(c)) for c in t]))
             continue
