@@ -13,7 +13,10 @@ TABLES = ("documents.csv", "references.csv", "topics.csv", "doc_topics.csv", "co
 
 def test_dask_and_local_give_identical_tables(tmp_path: Path) -> None:
     corpus = tmp_path / "corpus"
-    shutil.copytree(SHARED / "corpora" / "works", corpus)
+    corpus.mkdir()
+    # a dozen works, the seed and an export: every reader and stage, at a third of the run time
+    for work in sorted((SHARED / "corpora" / "works").glob("*.md"))[:12]:
+        shutil.copy(work, corpus / work.name)
     shutil.copy(SEED, corpus / "seed.txt")
     shutil.copy(SHARED / "corpora" / "cnki" / "download_endnote.txt", corpus / "endnote.txt")
     outs = {}
@@ -25,7 +28,7 @@ def test_dask_and_local_give_identical_tables(tmp_path: Path) -> None:
                             "--out", str(d / "report"), "--executor", executor, "--workers", "2"],
                            capture_output=True, text=True)
         assert p.returncode == 0, p.stderr
-        assert "processed 40" in p.stdout
+        assert "processed 14" in p.stdout
         outs[executor] = d / "report" / "data"
     for table in TABLES:
         assert (outs["local"] / table).read_bytes() == (outs["dask"] / table).read_bytes(), table

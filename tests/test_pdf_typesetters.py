@@ -29,7 +29,6 @@ CASES = [
     # a note continued on the next page; page columns with a note area under each column
     TypesetStyle(numbering="page-circled", **CONTINUED_NOTE),
     TypesetStyle(engine="typst", numbering="through-circled"),
-    TypesetStyle(engine="typst", numbering="through-bracket"),
     TypesetStyle(engine="typst", numbering="through-paren", paper="A5", two_column=False),
     # LibreOffice Writer's PDF export, a third typesetter (Writer's own footnotes, per-page
     # restart): only where soffice is installed (scripts/test.sh does not install it)
