@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .pdf_geometry import Line, Page, Span, merge_lines
+from .pdf_geometry import Line, Page, Span, build_lines
 
 
 def recognise(doc: Any, pages: list[Page], empty: list[int], cfg: dict[str, Any], warnings: list[str]) -> str | None:
@@ -35,7 +35,7 @@ def recognise(doc: Any, pages: list[Page], empty: list[int], cfg: dict[str, Any]
                 span = Span(o.text, o.size, o.x0, o.y0, o.x1, o.y1, o.y1, o.raised)
                 pieces.append(Line([span], i).measure())
         if pieces:
-            pages[i].lines = merge_lines(pieces, float(doc[i].rect.width) / 2)
+            pages[i].lines = build_lines(pieces, float(doc[i].rect.width))
             pages[i].scanned = True
             done += 1
     warnings.append(f"pages without a text layer read by OCR ({dpi} dpi): {listed}; {done} gave text")

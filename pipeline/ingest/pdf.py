@@ -98,7 +98,7 @@ def _calls(pages: list[Page], notes: list[Note], scheme: str) -> tuple[dict[int,
     unread: dict[int, int] = {}
     for page in pages:
         labels = page_labels.get(page.index, set()) if scheme == "per-page" else known
-        for ln in order_columns(page.body):  # reading order: labels grow along it
+        for ln in page.body:  # in reading order: labels grow along it
             found = calls_in(ln, labels, known)
             if found:
                 entry = []
@@ -222,6 +222,8 @@ def pdf_read(data: bytes, cfg: dict[str, Any] | None = None) -> PdfText:
     for note in notes:  # a symbol note on page 1 is the funding or author note, not a numbered one
         if note.value is None and note.style == "symbol" and not _FUNDING.search(note.text):
             note.style = "plain"
+    for page in pages:  # reading order, once: calls are numbered and paragraphs built along it
+        page.body = order_columns(page.body)
     per_line, calls = _calls(pages, notes, scheme)
     warnings += link_calls(calls, notes, scheme)
     if numbered:
@@ -234,7 +236,7 @@ def pdf_read(data: bytes, cfg: dict[str, Any] | None = None) -> PdfText:
     lines: list[Line] = []
     texts: dict[int, str] = {}
     for page in pages:
-        for ln in order_columns(page.body):
+        for ln in page.body:
             lines.append(ln)
             if id(ln) in per_line:
                 texts[id(ln)] = _render(ln, per_line[id(ln)])

@@ -13,6 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..text.circled import circled_value
+
 _BOLD_FONT = re.compile(r"bold|black|heavy|demi|semibold|[-,]bd\b|粗", re.IGNORECASE)
 _PAGE_NUMBER = re.compile(r"^[\s\-—–·•.．()（）第页Pp]*\d{1,4}[\s\-—–·•.．()（）页/共]*\d{0,4}[\s页]*$")
 
@@ -179,9 +181,14 @@ def page_lines(page: Any, index: int) -> list[Line]:
                 piece = Line([sp for sp in spans if sp not in stray] or stray[:1], index).measure()
                 pieces += [Line([sp], index).measure() for sp in stray if sp not in piece.spans]
             pieces.append(piece)
-    # Pieces either side of the page's middle join only when they touch, unless the page turns out
-    # to be set in one column: then a wide justified space at the middle is just a space.
-    lines = merge_lines(_fresh(pieces), float(page.rect.width) / 2)
+    return build_lines(pieces, float(page.rect.width))
+
+
+def build_lines(pieces: list[Line], page_width: float) -> list[Line]:
+    """Printed lines from pieces (text-layer spans or OCR lines). Pieces either side of the page's
+    middle join only when they touch, unless the page turns out to be set in one column: then a
+    wide justified space at the middle is just a space."""
+    lines = merge_lines(_fresh(pieces), page_width / 2)
     return lines if columns(lines) is not None else merge_lines(pieces, None)
 
 
@@ -271,24 +278,6 @@ def _marker_like(line: Line) -> bool:
     return 0 < len(t) <= 6 and (all(circled_value(c) for c in t) or bool(_MARKER_TEXT.match(t)))
 
 
-# Circled numerals of every Unicode block a typesetter uses, mapped to their value.
-_CIRCLED: dict[str, int] = {}
-for _i, _c in enumerate(range(0x2460, 0x2474)):
-    _CIRCLED[chr(_c)] = _i + 1
-for _i, _c in enumerate(range(0x3251, 0x3260)):
-    _CIRCLED[chr(_c)] = _i + 21
-for _i, _c in enumerate(range(0x32B1, 0x32C0)):
-    _CIRCLED[chr(_c)] = _i + 36
-for _i, _c in enumerate(range(0x2776, 0x2780)):  # ❶-❿
-    _CIRCLED[chr(_c)] = _i + 1
-for _i, _c in enumerate(range(0x2780, 0x278A)):  # ➀-➉
-    _CIRCLED[chr(_c)] = _i + 1
-for _i, _c in enumerate(range(0x24F5, 0x24FF)):  # ⓵-⓾
-    _CIRCLED[chr(_c)] = _i + 1
-
-
-def circled_value(ch: str) -> int | None:
-    return _CIRCLED.get(ch)
 
 
 def short_rules(page: Any) -> list[tuple[float, float, float]]:

@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .pdf_geometry import Line, Page, Span, circled_value
+from ..text.circled import circled_value
+from .pdf_geometry import Line, Page, Span
 
 _DEC_HEAD = re.compile(r"^\s*(\d{1,3})(?:[.．、]\s*|\s+|(?=[^\d\s年月日期卷号页版条章节.,，%:：/\-—–]))(.*)$")
 _BRACKET_HEAD = re.compile(r"^\s*[\[［〔【]\s*(\d{1,3})\s*[\]］〕】]\s*(.*)$")

@@ -13,20 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from ..text.circled import CIRCLED_VALUE as _CIRCLED_VALUE
 from .sentences import CIRCLED
-
-# Circled numerals of every Unicode block a typesetter uses, mapped to their value.
-_CIRCLED_VALUE: dict[str, int] = {}
-for _i, _c in enumerate(range(0x2460, 0x2474)):
-    _CIRCLED_VALUE[chr(_c)] = _i + 1
-for _i, _c in enumerate(range(0x3251, 0x3260)):
-    _CIRCLED_VALUE[chr(_c)] = _i + 21
-for _i, _c in enumerate(range(0x32B1, 0x32C0)):
-    _CIRCLED_VALUE[chr(_c)] = _i + 36
-for _i, _c in enumerate(range(0x2776, 0x2780)):
-    _CIRCLED_VALUE[chr(_c)] = _i + 1
-for _i, _c in enumerate(range(0x2780, 0x278A)):
-    _CIRCLED_VALUE[chr(_c)] = _i + 1
 
 _C = re.escape(CIRCLED)
 # A footnote line: optional ^ (superscript left by the extractor), a circled numeral, the text.
