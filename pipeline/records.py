@@ -108,7 +108,10 @@ class Citation:
 @dataclass
 class Meta:
     title: str | None = None
-    authors: list[str] = field(default_factory=list)
+    authors: list[str] = field(default_factory=list)  # as printed
+    # One identity per person across scripts, mirror-site pinyin and configs/aliases.yaml: what
+    # every count, table and page groups by (the printed forms stay in ``authors``).
+    authors_canonical: list[str] = field(default_factory=list)
     affiliations: dict[str, str] = field(default_factory=dict)
     journal: str | None = None
     year: int | None = None

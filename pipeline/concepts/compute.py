@@ -13,6 +13,7 @@ from typing import Any
 from pipeline.concepts.attribution import fill_work_ids
 from pipeline.concepts.spread import build_users, doc_infos, first_use, representative_mentions
 from pipeline.concepts.trace import build_trace
+from pipeline.refs.names import paper_authors
 from pipeline.text.registry import Registry
 
 
@@ -314,7 +315,7 @@ def _mention_of(use: tuple, heads: dict[str, Any]) -> dict[str, Any]:
     doc_id, where, in_ref, attributed, year, inferred = use
     h = heads.get(doc_id) or {"meta": {}}
     return {"doc_id": doc_id, "where": where, "in_ref": in_ref, "attributed": [dict(a) for a in attributed],
-            "year": year, "year_inferred": inferred, "doc_authors": list(h["meta"].get("authors") or []),
+            "year": year, "year_inferred": inferred, "doc_authors": paper_authors(h["meta"]),
             "sentence": ""}
 
 

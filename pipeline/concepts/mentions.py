@@ -28,6 +28,7 @@ from typing import Any
 
 from pipeline.concepts.attribution import attribution_for_footnote, footnote_index
 from pipeline.concepts.matcher import ConceptMatcher
+from pipeline.refs.names import paper_authors
 from pipeline.structure.sentences import split_sentences
 from pipeline.text.registry import Registry
 
@@ -136,7 +137,7 @@ def find_mentions(paper: Any, registry: Registry, terms: list[str] | None = None
     out: list[dict[str, Any]] = []
     refs_of: dict[str, Any] = {}
     attribution: dict[int, list[dict[str, Any]]] = {}
-    authors = list(meta.get("authors") or [])  # one list for the paper's mentions, never changed
+    authors = paper_authors(meta)  # one list for the paper's mentions, never changed
     for unit in iter_units(paper):
         text = unit["text"]
         hits = matcher.find(text)

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from pipeline.ingest.normalize import fold_width, normalize_for_match, to_simplified
+from pipeline.ingest.normalize import fold_width, normalize_for_match, repair_pinyin, to_simplified
 
 # A nationality tag in any of the bracket styles Chinese translations use: [美] 〔英〕 （美） 【德】.
 NAT_RE = re.compile(r"^\s*[\[〔（(【［]\s*([^\]〕）)】］\s\d]{1,4}?)\s*[\]〕）)】］]\s*")
@@ -164,8 +164,13 @@ def default_aliases() -> dict[str, Any]:
 
 
 def canonical_name(name: str, aliases: dict[str, Any] | None) -> str:
-    """The canonical spelling of one author (nationality tag removed), or the name itself."""
-    bare = split_nationality(name)[0]
+    """The canonical spelling of one author (nationality tag and mirror-site pinyin removed,
+    simplified script), or the name itself.
+
+    >>> canonical_name("劉皓琰", {}), canonical_name("孫來斌", {}), canonical_name("刘皓(hào)琰", {})
+    ('刘皓琰', '孙来斌', '刘皓琰')
+    """
+    bare = repair_pinyin(split_nationality(name)[0])[0]
     idx = (aliases or {}).get("index") or {}
     return idx.get(name_key(bare), to_simplified(bare).strip())
 
@@ -183,6 +188,15 @@ def canonical_authors(names: list[str], title: str | None, aliases: dict[str, An
                 if [name_key(x) for x in variant] == wanted:
                     return [canonical_name(x, aliases) for x in w["authors"]]
     return canon
+
+
+def paper_authors(meta: dict[str, Any]) -> list[str]:
+    """A corpus paper's authors as one identity each (``meta.authors_canonical``, set at parse);
+    papers parsed before that field existed fall back to the same folding without aliases."""
+    canon = meta.get("authors_canonical")
+    if canon:
+        return list(canon)
+    return [canonical_name(a, None) for a in meta.get("authors") or []]
 
 
 def _title_key(title: str) -> str:

@@ -9,11 +9,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from pipeline.refs.names import paper_authors
+
 
 @dataclass
 class AuthorInfo:
-    name: str
+    name: str  # the canonical name (one person across scripts and aliases)
     papers: list[str] = field(default_factory=list)  # corpus doc_ids written by the author
+    variants: set[str] = field(default_factory=set)  # other printed forms of the name (劉皓琰 for 刘皓琰)
     cited: dict[str, dict[str, Any]] = field(default_factory=dict)  # work_id -> {title, year, ..., by: [(doc_id, fn)]}
     concepts: list[dict[str, Any]] = field(default_factory=list)  # {concept, role, first_year, count}
     topics: list[dict[str, Any]] = field(default_factory=list)  # prevalence rows of the corpus author
@@ -49,13 +52,34 @@ def _split(authors: Any) -> list[str]:
     return [a.strip() for a in str(authors or "").split(";") if a.strip()]
 
 
+def run_aliases(ctx: Any) -> dict[str, Any]:
+    """The run's alias table (``refs.aliases``), the one the parse folded names with."""
+    from pipeline.config import resolve
+    from pipeline.refs import load_aliases
+
+    refs = (getattr(ctx, "cfg", None) or {}).get("refs")
+    path = resolve(ctx.cfg, refs.get("aliases")) if isinstance(refs, dict) and refs.get("aliases") else None
+    return load_aliases(path) if path and path.is_file() else load_aliases(None)
+
+
 def build_entities(ctx: Any) -> Entities:
+    from pipeline.refs.names import canonical_name
+
     authors: dict[str, AuthorInfo] = {}
+    aliases = run_aliases(ctx)
+    canon_of: dict[str, str] = {}
 
     def au(name: str) -> AuthorInfo:
-        if name not in authors:
-            authors[name] = AuthorInfo(name)
-        return authors[name]
+        # Every name is folded to its person, wherever it comes from (a stage result written
+        # before names were canonical, a cited author, a trace): one page per person.
+        c = canon_of.get(name)
+        if c is None:
+            c = canon_of[name] = canonical_name(name, aliases) or name
+        if c not in authors:
+            authors[c] = AuthorInfo(c)
+        if name != c:
+            authors[c].variants.add(name)
+        return authors[c]
 
     results = getattr(ctx, "results", None) or {}
     works = results.get("works") or {}
@@ -65,26 +89,31 @@ def build_entities(ctx: Any) -> Entities:
         if p["doc_id"] in papers:
             continue
         papers[p["doc_id"]] = PaperInfo(p, doc_work.get(p["doc_id"]))
-        for a in _split(p["meta"].get("authors")):
-            au(a).papers.append(p["doc_id"])
+        for printed, a in zip(_split(p["meta"].get("authors")), paper_authors(p["meta"])):
+            info = au(a)
+            info.papers.append(p["doc_id"])
+            if printed != info.name:
+                info.variants.add(printed)
     for r in works.get("references") or []:
         info = papers.get(r["doc_id"])
         if info is not None:
             info.refs.setdefault(r["footnote_n"], []).append(r)
         if r.get("matched_doc_id") in papers and r["matched_doc_id"] != r["doc_id"]:
             papers[r["matched_doc_id"]].cited_by.append((r["doc_id"], r["footnote_n"]))
-        citing = _split(info.paper["meta"].get("authors")) if info else []
+        citing = paper_authors(info.paper["meta"]) if info else []
         for a in _split(r.get("authors")):
             w = au(a).cited.setdefault(r.get("work_id") or r.get("raw", ""), {
                 "work_id": r.get("work_id"), "title": r.get("title"), "container": r.get("container"),
                 "year": r.get("year"), "type": r.get("type"), "classic": r.get("classic"),
                 "matched_doc_id": r.get("matched_doc_id"), "by": []})
             w["by"].append((r["doc_id"], r["footnote_n"]))
+            a = au(a).name
             for c in citing:
                 au(c).cites[a] = au(c).cites.get(a, 0) + 1
     for a, b, n in works.get("coauthorship") or []:
-        au(a).coauthors[b] = n
-        au(b).coauthors[a] = n
+        ia, ib = au(a), au(b)
+        ia.coauthors[ib.name] = ia.coauthors.get(ib.name, 0) + n
+        ib.coauthors[ia.name] = ib.coauthors.get(ia.name, 0) + n
     topics = results.get("topics") or {}
     res = topics.get("result")
     labels: dict[Any, str] = {}
@@ -102,8 +131,9 @@ def build_entities(ctx: Any) -> Entities:
         for r in res.prevalence_by_author:
             au(r["author"]).topics.append(r)
         for r in topics.get("authors") or []:
-            if r["author"] in authors:  # the model also covers names never shown elsewhere; skip those
-                authors[r["author"]].model_topics.append(r)
+            c = canonical_name(r["author"], aliases)
+            if c in authors:  # the model also covers names never shown elsewhere; skip those
+                authors[c].model_topics.append(r)
     concepts = results.get("concepts") or {}
     for m in concepts.get("mentions") or []:
         if m["doc_id"] in papers:

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..models.topics import TopicUnit, choose_unit, update_topics
+from ..refs.names import paper_authors
 
 
 def _paper_units(ctx: Any) -> tuple[list[dict[str, Any]], dict[str, str]]:
@@ -45,7 +46,7 @@ def _paper_unit(h: dict[str, Any], c: dict[str, Any], include_fn: bool) -> Topic
     if include_fn:
         toks += [t for f in c["footnotes"] for t in _tokens(f)]
     text = "\n".join(filter(None, [m.get("title"), m.get("abstract")]))
-    return TopicUnit(h["doc_id"], h["doc_id"], toks, text[:2000], list(m.get("authors") or []),
+    return TopicUnit(h["doc_id"], h["doc_id"], toks, text[:2000], paper_authors(m),
                      m.get("year") or m.get("year_inferred"), m.get("journal"))
 
 
@@ -55,7 +56,7 @@ def _text_units(ctx: Any, heads: list[dict[str, Any]]) -> Iterator[tuple[TopicUn
     for p, (d, part) in zip(ctx.iter_papers(ids), ctx.iter_part("feat.content", ids)):
         m = p["meta"]
         year = m.get("year") or m.get("year_inferred")
-        authors = list(m.get("authors") or [])
+        authors = paper_authors(m)
         paras = [[t for s in para for t in _tokens(s)] for para in part["content"]["paragraphs"]]
         p_idx = 0
         secs, pars = [], []

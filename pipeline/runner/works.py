@@ -15,6 +15,7 @@ def link_works(papers: list[dict[str, Any]], parts: Any = None, aliases: dict[st
     read references, footnotes and text from full papers; ``aliases``: the run's alias table
     (``refs.aliases``; None: the repository's), which says which suggested aliases are known."""
     from ..refs import assign_work_ids, match_references, work_id_for_doc
+    from ..refs.names import paper_authors
 
     if parts is None:
         parts = [(p["doc_id"], refs_part(p)) for p in papers]
@@ -26,7 +27,7 @@ def link_works(papers: list[dict[str, Any]], parts: Any = None, aliases: dict[st
         year = m.get("year") or None
         wid = work_id_for_doc(m.get("title") or "", m.get("authors") or [], year)
         doc_work[p["doc_id"]] = wid
-        docs.append({"doc_id": p["doc_id"], "title": m.get("title") or "", "authors": m.get("authors") or [],
+        docs.append({"doc_id": p["doc_id"], "title": m.get("title") or "", "authors": paper_authors(m),
                      "year": year, "work_id": wid})
     refs: list[Ref] = []
     where: list[tuple[str, int]] = []

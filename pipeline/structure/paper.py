@@ -28,6 +28,7 @@ def _infer_year(paper: Paper) -> int | None:
 def build_paper(raw: RawDoc, aliases: dict[str, Any] | None = None, cfg: dict[str, Any] | None = None) -> Paper:
     """cfg is the ``structure`` section of the config."""
     from ..refs import parse_footnotes
+    from ..refs.names import canonical_authors, default_aliases
 
     lines = raw.text.split("\n")
     cfg = cfg or {}
@@ -44,6 +45,7 @@ def build_paper(raw: RawDoc, aliases: dict[str, Any] | None = None, cfg: dict[st
         meta.editor = parse_editor(body.editor_line)
     for key, value in raw.overrides.items():
         setattr(meta, key, value)
+    meta.authors_canonical = canonical_authors(meta.authors, meta.title, aliases or default_aliases())
     paper = Paper(raw.doc_id, raw.source, raw.encoding, raw.script,
                   list(raw.warnings) + list(header.warnings) + list(body.warnings), meta,
                   body.sections, body.footnotes, body.citations, raw.kind)
