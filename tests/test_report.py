@@ -149,7 +149,8 @@ def test_author_and_paper_pages(report: Path) -> None:
     page = (report / href).read_text(encoding="utf-8")
     assert "数字食利国" in page and "#fn55" in page and "被引作品" in page
     chen = (report / re.search(r'href="(authors/[^"]+\.html)">陈灏<', html).group(1)).read_text(encoding="utf-8")
-    assert "数字化生产下金融帝国主义积累模式的新变化及其启示" in chen and "钟锦宸" in chen
+    # The paper named as a reader names it: authors, year, short title.
+    assert "陈灏、钟锦宸 2025《数字化生产下金融帝国主义积累模式的…》" in chen and "钟锦宸" in chen
     paper = next((report / "papers").glob("*.html")).read_text(encoding="utf-8")
     assert len(re.findall(r'<li id="fn\d+"', paper)) == 77
     assert paper.count('<div class="ref">') >= 70  # parsed references under their footnotes

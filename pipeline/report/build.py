@@ -193,6 +193,10 @@ def _write_sections(ctx: Any, tmp: Path) -> list[ReportSection]:
     from .sections import SECTIONS
     from .writer import FileWriter, write_tables
 
+    from .entities import run_aliases
+    from .links import use_aliases
+
+    use_aliases(run_aliases(ctx))  # before any section links a person (see links.author_href)
     sections = [s for s in (_build_section(build, ctx) for build in SECTIONS) if s is not None]
     # Submitted before any page is rendered: the side process writes the tables meanwhile.
     tables = submit(ctx, write_tables, [item for s in sections for item in s.tables.items()], tmp)

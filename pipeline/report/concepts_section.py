@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from ..concepts.mentions import kwic_of
 from .build import ReportSection, cells_table, empty_note, join, link, render_page, table_html, table_md
+from .labels import Labels, labels_cached
 from .links import author_href, concept_slugs, mention_anchor, paper_href
 from .links import slug as slug  # re-exported: the page name of a concept
 
@@ -133,10 +134,11 @@ def _year_from(u: dict[str, Any]) -> str:
     return "题录 metadata" if u.get("role") == "author" else "引文 reference"
 
 
-def _users_table(users: list[dict[str, Any]]) -> Markup:
+def _users_table(users: list[dict[str, Any]], labels: Labels) -> Markup:
     rows = [[link("../" + author_href(u["author"], "concepts"), u["author"]), "作者 author" if u.get("role") == "author" else "被引 cited",
              u.get("first_year"), _year_from(u) if u.get("first_year") is not None else "", u.get("count"),
-             join(" ", (link("../" + paper_href(d), d) for d in u.get("doc_ids") or [])), u.get("source")]
+             join("；", (labels.doc_link(d, "../") for d in u.get("doc_ids") or [])),
+             labels.work_link(u.get("source"), "../") if u.get("source") else ""]
             for u in users]
     return cells_table(["作者 author", "角色 role", "首年 first year", "年份来源 year from", "次数 count", "文献 papers", "来源 source"], rows)
 
@@ -152,7 +154,7 @@ def _spread_table(spread: list[dict[str, Any]]) -> Markup:
     return cells_table(["从 from", "年", "到 to", "年", "途径 via", "证据 evidence"], rows)
 
 
-def _concept_page(name: str, en: str | None, t: dict[str, Any]) -> str:
+def _concept_page(name: str, en: str | None, t: dict[str, Any], labels: Labels) -> str:
     fu = t.get("first_use") or {}
     intro = Markup("<p>变体 variants: {} · 首次使用 first use: {} ({}) · 文献 documents: {} · 作品 works: {}</p>").format(
         "、".join(t.get("variants") or []), fu.get("author") or "—", fu.get("year") or "?", t.get("n_documents", 0),
@@ -167,7 +169,7 @@ def _concept_page(name: str, en: str | None, t: dict[str, Any]) -> str:
         ReportSection("summary", "概要", "Summary", html=intro),
         ReportSection("timeline", "时间线", "Timeline", html=_timeline_svg(t.get("counts_by_year") or [])),
         ReportSection("spread", "扩散", "Spread", html=_spread_svg(t["users"], t["spread"]) + _spread_table(t["spread"])),
-        ReportSection("users", "使用者", "Users", html=_users_table(t["users"])),
+        ReportSection("users", "使用者", "Users", html=_users_table(t["users"], labels)),
         ReportSection("kwic", "上下文与证据句", "KWIC and evidence", html=_kwic_table(t["mentions"])),
         ReportSection("cooc", "共现词", "Co-occurring terms", html=table_html(cooc) + (
             Markup("<h3>词向量近邻 <span class=\"en\">word2vec neighbours</span></h3>") + table_html(neigh) if len(neigh) else Markup(""))),
@@ -199,9 +201,10 @@ def concepts_section(ctx: Any) -> ReportSection | None:
         tables["cooccurrence"] = cooc[[c for c in COOC_COLUMNS + ["llr"] if c in cooc.columns]]
     pages: dict[str, str] = {}
     rows = []
+    labels = labels_cached(ctx)
     for name, href in concept_slugs(res).items():
         t = traces[name]
-        pages[href] = _concept_page(name, en_of.get(name), t)
+        pages[href] = _concept_page(name, en_of.get(name), t, labels)
         fu = t.get("first_use") or {}
         rows.append({"concept": name, "en": en_of.get(name) or "", "mentions": len(t["mentions"]),
                      "documents": t.get("n_documents"), "users": len(t["users"]), "first_use": fu.get("author"),

@@ -10,6 +10,7 @@ from markupsafe import Markup, escape
 
 from .build import ReportSection, empty_note, table_html, table_md
 from .entities import build_entities_cached
+from .labels import labels_cached
 from .links import paper_href
 
 NAV: list[dict[str, str]] = [
@@ -127,8 +128,13 @@ def similar_papers(ctx: Any) -> ReportSection | None:
         h, m = empty_note(f"similar papers need at least 2 documents with content words; this corpus has {n_docs}"
                           if n_docs < 2 else "no two documents share terms found in vectors.lsa.min_df papers")
         html, md = html + h, md + m
-    html += table_html(sim[sim["rank"] <= 3], 150, links={"title": lambda r: paper_href(r["doc_id"]),
-                                                         "similar_title": lambda r: paper_href(r["similar_doc_id"])})
+    labels = labels_cached(ctx)
+    shown = sim[sim["rank"] <= 3].assign(paper=lambda d: d.doc_id.map(labels.doc),
+                                         similar=lambda d: d.similar_doc_id.map(labels.doc))
+    html += table_html(shown[["paper", "rank", "similar", "similarity", "doc_id", "similar_doc_id"]], 150,
+                       links={"paper": lambda r: paper_href(r["doc_id"]),
+                              "similar": lambda r: paper_href(r["similar_doc_id"])},
+                       hidden=("doc_id", "similar_doc_id"))
     md += table_md(sim[sim["rank"] <= 1])
     why_no_w2v = (vec.get("notes") or {}).get("word2vec")
     if why_no_w2v:
@@ -143,7 +149,10 @@ def similar_papers(ctx: Any) -> ReportSection | None:
         h, m = empty_note("no term candidates: no quoted or dash-marked coinage and no phrase occurs "
                           f"{tc.get('min_count', 2)} times or more (terms.min_count)")
         html, md = html + h, md + m
-    html += table_html(terms, 100)
+    html += table_html(terms.assign(first_doc_label=terms.first_doc.map(labels.doc))[
+        ["term", "kind", "freq", "n_docs", "first_seen", "first_doc_label", "known", "concept", "score", "example",
+         "first_doc"]].rename(columns={"first_doc_label": "first_paper"}), 100,
+        links={"first_paper": lambda r: paper_href(r["first_doc"]) if r["first_doc"] else None}, hidden=("first_doc",))
     md += table_md(terms, 30)
     return ReportSection("similar", "相似文献与新术语", "Similar papers and term candidates", md, html,
                          {"similar_papers": sim, "term_candidates": terms})

@@ -8,7 +8,8 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from .build import ReportSection, empty_note, link, render_page, table_html, table_md
+from .build import ReportSection, cells_table, empty_note, link, render_page, table_html, table_md
+from .labels import Labels, labels_cached
 from .ldavis_page import PAGE, start_ldavis
 from .links import author_href, paper_href
 
@@ -20,7 +21,13 @@ def _h3(zh: str, en: str) -> tuple[Markup, str]:
     return Markup(f"<h3>{zh} <span class=\"en\">{en}</span></h3>"), f"\n### {zh} ({en})\n\n"
 
 
-def topic_page(t: dict[str, Any], res: Any, doc_titles: dict[str, str]) -> str:
+def weight_bar(w: float) -> Markup:
+    """A weight in [0, 1] as a bar with its value: a column of bars reads at a glance."""
+    v = max(0.0, min(1.0, float(w or 0)))
+    return Markup(f'<span class="wbar" title="{v:.3f}"><span style="width:{v * 100:.0f}%"></span></span> {v:.2f}')
+
+
+def topic_page(t: dict[str, Any], res: Any, labels: Labels) -> str:
     tid = t["topic_id"]
     passages = [p for p in res.passages if p["topic_id"] == tid]
     parts = [Markup("<p>%s</p>") % f"主题词 top terms: {'、'.join(t['top_terms'])}; 一致性 coherence c_v {t['coherence']}"]
@@ -28,9 +35,8 @@ def topic_page(t: dict[str, Any], res: Any, doc_titles: dict[str, str]) -> str:
     parts.append(h)
     for p in passages:
         who = Markup("、").join(link("../" + author_href(a), a) for a in p.get("authors") or [])
-        title = doc_titles.get(p["doc_id"], p["doc_id"])
         para = p["unit_id"].rsplit(":", 1)[-1] if ":" in str(p.get("unit_id")) else ""
-        src = link("../" + paper_href(p["doc_id"], para if para.startswith("p") else None), f"《{title}》")
+        src = labels.doc_link(p["doc_id"], "../", para if para.startswith("p") else None)
         parts.append(Markup("<blockquote><p>{}</p><footer>— {} {} {} {} · 权重 weight {}</footer></blockquote>").format(
             p["text"], who, src, p.get("year") or "", p.get("section") or "", p.get("weight")))
     for key, zh, en in (("prevalence_by_author", "按作者", "By author"), ("prevalence_by_year", "按年份", "By year"),
@@ -43,13 +49,16 @@ def topic_page(t: dict[str, Any], res: Any, doc_titles: dict[str, str]) -> str:
     docs = sorted((r for r in res.doc_topics if r["topic_id"] == tid), key=lambda r: -r["weight"])[:50]
     if docs:
         h, _ = _h3("文献", "Documents")
-        df = pd.DataFrame([{"doc_id": r["doc_id"], "title": doc_titles.get(r["doc_id"], ""), "unit_id": r["unit_id"],
-                            "weight": r["weight"]} for r in docs])
-        def unit_href(r: dict[str, Any]) -> str:
+        rows = []
+        for r in docs:
             tail = str(r["unit_id"]).rsplit(":", 1)[-1]
-            return "../" + paper_href(r["doc_id"], tail if tail.startswith("p") and tail[1:].isdigit() else None)
-
-        parts += [h, table_html(df, links={"title": lambda r: "../" + paper_href(r["doc_id"]), "unit_id": unit_href})]
+            para = tail if tail.startswith("p") and tail[1:].isdigit() else None
+            # The unit a reader can open: a paragraph (第 n 段), a section, or the whole paper.
+            unit = (f"第 {int(tail[1:]) + 1} 段 ¶" if para else f"第 {int(tail[1:]) + 1} 节 §"
+                    if tail.startswith("s") and tail[1:].isdigit() else "全文 whole")
+            rows.append([labels.doc_link(r["doc_id"], "../"), link("../" + paper_href(r["doc_id"], para), unit),
+                         weight_bar(r["weight"])])
+        parts += [h, cells_table(["文献 document", "单元 unit", "权重 weight"], rows)]
     sec = ReportSection(f"topic-{tid}", "概要与证据", "Summary and evidence", html=Markup("").join(parts))
     return render_page(f"主题 {tid}：{t['label']}", f"Topic {tid}", [sec], root="../")
 
@@ -97,9 +106,9 @@ def topics_section(ctx: Any) -> ReportSection | None:
             html += h + table_html(df, 60)
             md += m + table_md(df, 20)
     pages: dict[str, str] = {}
-    titles = {p["doc_id"]: p["meta"].get("title") or p["source"] for p in ctx.papers}
+    labels = labels_cached(ctx)
     for t in res.topics:
-        pages[f"topics/topic-{t['topic_id']}.html"] = topic_page(t, res, titles)
+        pages[f"topics/topic-{t['topic_id']}.html"] = topic_page(t, res, labels)
     sec = ReportSection("topics", "主题", "Topics", md, html, tables, pages)
     key, page = start_ldavis(ctx, res.state)
 
