@@ -8,6 +8,8 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup, escape
 
+from pipeline.refs.names import paper_authors
+
 from .build import ReportSection, empty_note, table_html, table_md
 from .entities import build_entities_cached
 from .labels import labels_cached
@@ -25,8 +27,10 @@ NAV: list[dict[str, str]] = [
     {"href": "index.html#references", "zh": "引文", "en": "References"},
 ]
 
+# ``authors``: one identity per person (canonical names); ``authors_printed``: as the paper prints them.
 DOC_COLUMNS = ["doc_id", "work_id", "source", "status", "error", "title", "authors", "year", "year_inferred",
-               "journal", "issue", "kind", "encoding", "script", "n_paragraphs", "n_footnotes", "warnings"]
+               "journal", "issue", "kind", "encoding", "script", "n_paragraphs", "n_footnotes", "warnings",
+               "authors_printed"]
 
 
 def document_rows(ctx: Any) -> pd.DataFrame:
@@ -41,7 +45,8 @@ def document_rows(ctx: Any) -> pd.DataFrame:
                 m = p["meta"]
                 rows.append({
                     "doc_id": p["doc_id"], "work_id": doc_work.get(p["doc_id"]), "source": p["source"],
-                    "status": "ok", "error": "", "title": m.get("title"), "authors": ";".join(m.get("authors") or []),
+                    "status": "ok", "error": "", "title": m.get("title"), "authors": ";".join(paper_authors(m)),
+                    "authors_printed": ";".join(m.get("authors") or []),
                     "year": m.get("year"), "year_inferred": m.get("year_inferred"), "journal": m.get("journal"),
                     "issue": m.get("issue"), "kind": p.get("kind", "text"), "encoding": p["encoding"],
                     "script": p["script"], "n_paragraphs": p["n_paragraphs"],
