@@ -108,19 +108,20 @@ def _attribution(doc_id: str, a: dict[str, Any]) -> str:
     return f"{who} ({escape(a.get('year') or '?')}) {fn}"
 
 
-def _kwic_table(mentions: list[dict[str, Any]], max_rows: int = 300) -> Markup:
+def _kwic_table(mentions: list[dict[str, Any]], labels: Labels, max_rows: int = 300) -> Markup:
     """KWIC lines; each links to its sentence's paragraph or footnote on the paper page, and each
     attribution to the footnote that carries it. (f-strings with ``escape``: see build.cells_table.)"""
     rows = []
     for m in mentions[:max_rows]:
         k = kwic_of(m)
         att = "; ".join(_attribution(m["doc_id"], a) for a in m.get("attributed") or [])
-        where = link("../" + paper_href(m["doc_id"], mention_anchor(m)), m["where"])
+        where = link("../" + paper_href(m["doc_id"], mention_anchor(m)),
+                     f'{labels.titles.get(m["doc_id"], "")} {m["where"]}')
         authors = join("、", (link("../" + author_href(a), a) for a in m.get("doc_authors") or []))
         rows.append(f'<tr><td>{authors}</td><td>{escape(m.get("year") or "")}</td><td>{where}</td>'
                     f'<td class="kwic">{escape(k["left"])}<mark>{escape(k["match"] or m["surface"])}</mark>'
                     f'{escape(k["right"])}</td><td>{att}</td></tr>')
-    head = "<tr><th>作者 authors</th><th>年 year</th><th>位置 where</th><th>上下文 KWIC</th><th>归属 attributed</th></tr>"
+    head = "<tr><th>作者 authors</th><th>年 year</th><th>文献与位置 paper, where</th><th>上下文 KWIC</th><th>归属 attributed</th></tr>"
     more = f'<p class="muted">… {len(mentions) - max_rows} more in data/concept_mentions.csv</p>' \
         if len(mentions) > max_rows else ""
     return Markup(f"<table data-filter><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>{more}")
@@ -170,7 +171,7 @@ def _concept_page(name: str, en: str | None, t: dict[str, Any], labels: Labels) 
         ReportSection("timeline", "时间线", "Timeline", html=_timeline_svg(t.get("counts_by_year") or [])),
         ReportSection("spread", "扩散", "Spread", html=_spread_svg(t["users"], t["spread"]) + _spread_table(t["spread"])),
         ReportSection("users", "使用者", "Users", html=_users_table(t["users"], labels)),
-        ReportSection("kwic", "上下文与证据句", "KWIC and evidence", html=_kwic_table(t["mentions"])),
+        ReportSection("kwic", "上下文与证据句", "KWIC and evidence", html=_kwic_table(t["mentions"], labels)),
         ReportSection("cooc", "共现词", "Co-occurring terms", html=table_html(cooc) + (
             Markup("<h3>词向量近邻 <span class=\"en\">word2vec neighbours</span></h3>") + table_html(neigh) if len(neigh) else Markup(""))),
         ReportSection("profiles", "语境变化", "Profile shift",

@@ -68,6 +68,7 @@ class Labels:
     """Display labels of the run's documents and people, built once per report."""
 
     docs: dict[str, str] = field(default_factory=dict)  # doc_id -> label
+    titles: dict[str, str] = field(default_factory=dict)  # doc_id -> 《short title》
     works: dict[str, str] = field(default_factory=dict)  # work_id -> label (cited works too)
     work_doc: dict[str, str] = field(default_factory=dict)  # work_id -> a corpus document of the work
     variants: dict[str, set[str]] = field(default_factory=dict)  # canonical person -> printed forms seen
@@ -115,8 +116,9 @@ def build_labels(papers: Iterable[dict[str, Any]], aliases: dict[str, Any] | Non
     for p in papers:
         m = p.get("meta") or {}
         canon = paper_authors(m)
-        lab.docs[p["doc_id"]] = work_label(canon, m.get("year") or m.get("year_inferred"),
-                                           m.get("title") or p.get("source"))
+        title = m.get("title") or p.get("source")
+        lab.docs[p["doc_id"]] = work_label(canon, m.get("year") or m.get("year_inferred"), title)
+        lab.titles[p["doc_id"]] = f"《{short_title(title)}》"
         for printed, c in zip(m.get("authors") or [], canon):
             lab.variants.setdefault(c, set()).add(str(printed).strip())
     # A work in the corpus is named as its document is (its own metadata beats a citation's).
