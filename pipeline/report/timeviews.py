@@ -168,8 +168,8 @@ def spread_svg(users: list[dict[str, Any]], edges: list[dict[str, Any]], author_
         y = people[n]["year"]
         k = stack.get(y, 0)
         stack[y] = k + 1
-        pos[n] = (x(y), top + 18 + row * k)
-    height = top + 18 + row * max(stack.values()) + 34
+        pos[n] = (x(y), top + 44 + row * k)  # room above the first row for the arcs
+    height = top + 44 + row * max(stack.values()) + 34
     width = int(x(None if undated else years[-1]) + col)
     parts = [f'<defs><marker id="spread-arrow" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto">'
              '<path d="M0,0 L8,4 L0,8 z" fill="#555"/></marker></defs>']
@@ -177,9 +177,11 @@ def spread_svg(users: list[dict[str, Any]], edges: list[dict[str, Any]], author_
     if undated:
         parts.append(f'<g class="tick" data-year=""><text x="{x(None):.1f}" y="{top - 8}" font-size="11" fill="#666">'
                      '无年份 undated</text></g>')
-    for e in edges:
-        if e["from"] not in pos or e["to"] not in pos:
-            continue
+    # Citation edges first, then co-use, at most three per person drawn: a concept of a large
+    # corpus has thousands of co-use pairs, and the table below lists them all.
+    drawn = [e for e in edges if e["from"] in pos and e["to"] in pos]
+    drawn = sorted(drawn, key=lambda e: e.get("via") != "citation")[:3 * max_people]
+    for e in drawn:
         (x1, y1), (x2, y2) = pos[e["from"]], pos[e["to"]]
         if x2 > x1 + 20:  # a later year: leave from the end of the name, not across it
             x1 += 10 + _text_width(e["from"])
