@@ -96,6 +96,11 @@ def _year(v: Any) -> int | None:
         return None
 
 
+def _str(v: Any) -> str:
+    """A text cell, empty when missing (None, or NaN from a table read back)."""
+    return v if isinstance(v, str) else ""
+
+
 def cited_works(references: Iterable[dict[str, Any]], include_classics: bool = False) -> dict[str, CitedWork]:
     """work_id -> the cited work (first reference seen names it) and the documents citing it."""
     out: dict[str, CitedWork] = {}
@@ -104,8 +109,9 @@ def cited_works(references: Iterable[dict[str, Any]], include_classics: bool = F
             continue
         w = out.get(r["work_id"])
         if w is None:
-            w = out[r["work_id"]] = CitedWork(r["work_id"], [a for a in str(r.get("authors") or "").split(";") if a],
-                                              _year(r.get("year")), r.get("title"), r.get("matched_doc_id"))
+            w = out[r["work_id"]] = CitedWork(r["work_id"], [a for a in _str(r.get("authors")).split(";") if a],
+                                              _year(r.get("year")), _str(r.get("title")) or None,
+                                              _str(r.get("matched_doc_id")) or None)
         w.citing.add(r["doc_id"])
     return out
 
@@ -149,7 +155,7 @@ def coauthorship_graph(references: Iterable[dict[str, Any]], papers: Iterable[di
         work.setdefault(wid, (paper_authors(m), _year(m.get("year") or m.get("year_inferred"))))
     for r in references:
         if not r.get("classic"):
-            work.setdefault(r["work_id"], ([a for a in str(r.get("authors") or "").split(";") if a], _year(r.get("year"))))
+            work.setdefault(r["work_id"], ([a for a in _str(r.get("authors")).split(";") if a], _year(r.get("year"))))
     n_works: dict[str, int] = defaultdict(int)
     count: dict[tuple[str, str], int] = defaultdict(int)
     dated = Dated()

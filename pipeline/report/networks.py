@@ -286,18 +286,17 @@ def cocitation_graph(references: list[dict[str, Any]], years: dict[str, int], ro
 
     works, pairs, dated = pairs_of(references, years, max_edges)
     used = {x for a, b, _ in pairs for x in (a, b)}
-    nodes = []
+    nodes, full = [], {}
     for wid in sorted(used):
         w = works[wid]
-        name = work_label(w.authors, w.year, w.title)
+        name = full[wid] = work_label(w.authors, w.year, w.title)
         # On the figure, authors and year as CiteSpace labels a reference; the tooltip names it whole.
         short = " ".join(x for x in (authors_text(w.authors) or short_title(w.title, 8), str(w.year or "")) if x)
         href = paper_href(w.matched_doc_id) if w.matched_doc_id else (author_href(w.authors[0]) if w.authors else None)
         nodes.append(Node(wid, short or name, root + href if href else None, float(len(w.citing)), 0,
                           f"{name}: 被 {len(w.citing)} 篇文献引用 cited by {len(w.citing)} documents",
                           dated.of_node(wid), year=w.year))
-    label = {n.id: n.title.split(": ")[0] for n in nodes}
-    edges = [Edge(a, b, float(n), f"{label[a]} — {label[b]}: {n} 篇文献同时引用 co-cited by {n} documents",
+    edges = [Edge(a, b, float(n), f"{full[a]} — {full[b]}: {n} 篇文献同时引用 co-cited by {n} documents",
                   years=dated.of_edge(a, b)) for a, b, n in pairs]
     return nodes, edges
 

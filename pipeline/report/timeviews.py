@@ -106,7 +106,7 @@ def timeline_svg(drawn: Drawn, label: str, save: str, axis_years: list[int] | No
         body.append(f'<text x="{right + 10:.1f}" y="{line_y + 4}" font-size="12" fill="{colour}" font-weight="bold">'
                     f'#{c.index} {escape(c.label)}</text></g>')
         row_top += 44 + 13 * stack + 14 + (36 if slant else 0)
-    width = int(right + 10 + 260)
+    width = int(right + 20 + max(_text_width(f"#{c.index} {c.label}") for c in rows))
     height = int(row_top + 4)
     return Markup(svg_open(width, height, label, "timeline", save) + _axis(years, x, top, height - 4, 34)
                   + "".join(body) + "</svg>")
