@@ -192,3 +192,20 @@ def test_figures_have_alt_text_and_the_script_that_saves_them(report: Path) -> N
     idx = page_svgs(report / "index.html")
     assert sum(1 for s in idx.svgs if s["attrs"].get("data-save")) >= 3
     assert len(idx.imgs) >= 3
+
+
+def test_cocitation_pairs_are_the_works_stages_and_dated_by_their_citing_documents(report: Path) -> None:
+    from pipeline.report.net_data import cocitation_graph
+
+    refs = pd.read_csv(report / "data" / "references.csv").to_dict("records")
+    counted = list(pd.read_csv(report / "data" / "cocitation.csv").itertuples(index=False, name=None))
+    docs = pd.read_csv(report / "data" / "documents.csv")
+    years = {d: int(y) for d, y in zip(docs.doc_id, docs.year.fillna(docs.year_inferred)) if pd.notna(y)}
+    works, pairs, dated = cocitation_graph(refs, years, 150, counted)
+    assert pairs == cocitation_graph(refs, years, 150)[1]  # the stage's count and the report's agree
+    assert len(pairs) == 150 and not any(works[a].work_id != a for a, _b, _n in pairs)
+    # The seed is the only citing document: every pair is co-cited once, in its year. The report
+    # then draws no co-citation network (a clique per document has no communities to show).
+    assert {n for _a, _b, n in pairs} == {1} and all(dated.of_edge(a, b) == [2025] for a, b, _n in pairs)
+    html = (report / "index.html").read_text(encoding="utf-8")
+    assert 'id="cocitation-network"' in html and 'data-save="cocitation-network"' not in html

@@ -171,7 +171,7 @@ def network_figures(ctx: Any) -> Markup:
     works = ctx.results.get("works") or {}
     refs = works.get("references") or []
     if refs:
-        nodes, edges = cocitation_graph(refs, years, "", int(nc.get("cocitation_edges", 150)))
+        nodes, edges = cocitation_graph(refs, years, "", int(nc.get("cocitation_edges", 150)), works.get("cocitation"))
         if edges and max(e.weight for e in edges) < 2:
             # Every pair cited together once: the network is one clique per citing document, and
             # its "communities" would be cuts through a clique.

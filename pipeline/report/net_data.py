@@ -116,20 +116,25 @@ def cited_works(references: Iterable[dict[str, Any]], include_classics: bool = F
     return out
 
 
-def cocitation_graph(references: Iterable[dict[str, Any]], years: dict[str, int], max_edges: int
-                     ) -> tuple[dict[str, CitedWork], list[tuple[str, str, int]], Dated]:
-    """The ``max_edges`` strongest co-citation pairs (documents citing both, as the works stage
-    counts them: classics apart), their works, and the citing years of each."""
+def cocitation_graph(references: Iterable[dict[str, Any]], years: dict[str, int], max_edges: int,
+                     counted: list[Any] | None = None) -> tuple[dict[str, CitedWork], list[tuple[str, str, int]], Dated]:
+    """The ``max_edges`` strongest co-citation pairs (documents citing both, classics apart),
+    their works, and the citing years of each. ``counted``: the works stage's pairs
+    (``cocitation``, strongest first), so the quadratic count per citing document is not done
+    twice; without them the pairs are counted here the same way."""
     works = cited_works(references)
-    by_doc: dict[str, set[str]] = defaultdict(set)
-    for w in works.values():
-        for d in w.citing:
-            by_doc[d].add(w.work_id)
-    count: dict[tuple[str, str], int] = defaultdict(int)
-    for ws in by_doc.values():
-        for a, b in combinations(sorted(ws), 2):
-            count[(a, b)] += 1
-    pairs = sorted(count.items(), key=lambda kv: (-kv[1], kv[0]))[:max_edges]
+    if counted is not None:
+        pairs = [((str(a), str(b)), int(n)) for a, b, n in counted if a in works and b in works][:max_edges]
+    else:
+        by_doc: dict[str, set[str]] = defaultdict(set)
+        for w in works.values():
+            for d in w.citing:
+                by_doc[d].add(w.work_id)
+        count: dict[tuple[str, str], int] = defaultdict(int)
+        for ws in by_doc.values():
+            for a, b in combinations(sorted(ws), 2):
+                count[(a, b)] += 1
+        pairs = sorted(count.items(), key=lambda kv: (-kv[1], kv[0]))[:max_edges]
     dated = Dated()
     for (a, b), _n in pairs:
         for d in works[a].citing & works[b].citing:

@@ -276,7 +276,7 @@ def cooccurrence_network(cooc: Any, concept_pages: dict[str, str], root: str = "
 
 
 def cocitation_graph(references: list[dict[str, Any]], years: dict[str, int], root: str = "",
-                     max_edges: int = 150) -> tuple[list[Node], list[Edge]]:
+                     max_edges: int = 150, counted: list[Any] | None = None) -> tuple[list[Node], list[Edge]]:
     """Cited works (classics apart) linked when one document cites both; a work is named by its
     authors, year and short title and links to its paper page when the corpus holds it, else to
     its first author's page. Its timeline year is its publication year."""
@@ -284,7 +284,7 @@ def cocitation_graph(references: list[dict[str, Any]], years: dict[str, int], ro
     from .links import author_href, paper_href
     from .net_data import cocitation_graph as pairs_of
 
-    works, pairs, dated = pairs_of(references, years, max_edges)
+    works, pairs, dated = pairs_of(references, years, max_edges, counted)
     used = {x for a, b, _ in pairs for x in (a, b)}
     nodes, full = [], {}
     for wid in sorted(used):
