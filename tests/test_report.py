@@ -231,4 +231,12 @@ def test_second_run_reports_new_paper_users_and_escapes_text(tmp_path: Path) -> 
         text = page.read_text(encoding="utf-8")
         assert "<script>alert" not in text and "<img src=x" not in text and "<b>x</b>" not in text, page
     assert any("&lt;script&gt;alert" in p.read_text(encoding="utf-8") for p in (out / "papers").glob("*.html"))
+    # Papers of 2020, 2023 and 2025: the co-occurrence network's years and its timeline's axis
+    # (the 2023 paper is one sentence: none of its terms is among the strongest pairs).
+    net = re.search(r'<svg [^>]*data-save="cooccurrence-network"[^>]*>', html).group(0)
+    assert re.search(r'data-years="([^"]*)"', net).group(1) == "2020 2025"
+    tl = html[html.index('data-save="cooccurrence-timeline"'):]
+    tl = tl[:tl.index("</svg>")]
+    assert [int(y) for y in re.findall(r'<g class="tick" data-year="(\d+)"', tl)] == list(range(2020, 2026))
+    assert {"2020", "2025"} <= set(re.findall(r'<g class="node" data-year="(\d+)"', tl))
     assert not broken_links(out)

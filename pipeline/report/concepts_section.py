@@ -17,6 +17,8 @@ from .build import ReportSection, cells_table, empty_note, join, link, render_pa
 from .labels import Labels, labels_cached
 from .links import author_href, concept_slugs, mention_anchor, paper_href
 from .links import slug as slug  # re-exported: the page name of a concept
+from .networks import svg_open
+from .timeviews import spread_svg
 
 MENTION_COLUMNS = ["concept", "surface", "doc_id", "doc_authors", "year", "where", "sentence", "attributed_authors"]
 COOC_COLUMNS = ["term_a", "term_b", "count", "npmi"]
@@ -38,7 +40,7 @@ def mention_rows(mentions: list[dict[str, Any]]) -> pd.DataFrame:
     return df
 
 
-def _timeline_svg(counts: list[dict[str, Any]]) -> Markup:
+def _timeline_svg(counts: list[dict[str, Any]], concept: str = "") -> Markup:
     """Bars per year: mentions (blue, linked to the KWIC lines) and cited authors first using the
     concept that year (orange, linked to the users table)."""
     rows = [c for c in counts if c.get("year") is not None]
@@ -60,46 +62,10 @@ def _timeline_svg(counts: list[dict[str, Any]]) -> Markup:
                     f'<text x="{x}" y="{h - 8}" font-size="12">{int(c["year"])}</text>'
                     f'<text x="{x}" y="{h - pad - bh - 4}" font-size="11" fill="#4a78b5">{m}</text>'
                     f'<text x="{x + 28}" y="{h - pad - ch - 4}" font-size="11" fill="#b07010">{ca}</text>')
-    return Markup(f'<svg width="{w}" height="{h}" role="img" aria-label="timeline">{"".join(bars)}</svg>'
+    label = f"{concept} 每年的提及次数与首次使用的被引作者数 mentions of {concept} per year"
+    return Markup(svg_open(w, h, label, "fig", f"timeline-{concept}") + "".join(bars) + "</svg>"
                   '<p class="muted">蓝: 提及次数 mentions（点击看上下文 click for KWIC） · '
                   '橙: 当年首次使用的被引作者数 cited authors first using it that year（点击看使用者 click for users）</p>')
-
-
-def _spread_svg(users: list[dict[str, Any]], edges: list[dict[str, Any]]) -> Markup:
-    """Authors placed by first year (x) and row (y); arrows for spread edges."""
-    if not edges:
-        return Markup("<p class=\"muted\">无扩散边 no spread edges</p>")
-    names: list[str] = []
-    year_of: dict[str, int | None] = {}
-    for e in edges:
-        for n, y in ((e["from"], e["from_year"]), (e["to"], e["to_year"])):
-            if n not in names:
-                names.append(n)
-                year_of[n] = y
-    years = sorted({y for y in year_of.values() if y is not None}) or [0]
-    col = {y: i for i, y in enumerate(years)}
-    rows_in: dict[int, int] = {}
-    pos = {}
-    for n in names:
-        c = col.get(year_of[n], len(years))
-        r = rows_in.get(c, 0)
-        rows_in[c] = r + 1
-        pos[n] = (60 + 150 * c, 40 + 28 * r)
-    width = 150 * (len(years) + 1) + 60
-    height = 40 + 28 * max(rows_in.values()) + 20
-    parts = [('<defs><marker id="arr" markerWidth="8" markerHeight="8" refX="8" refY="4" orient="auto">'
-             '<path d="M0,0 L8,4 L0,8 z" fill="#888"/></marker></defs>')]
-    for y, c in col.items():
-        parts.append(f'<text x="{60 + 150 * c}" y="18" font-size="11" fill="#777">{escape(str(y))}</text>')
-    for e in edges:
-        (x1, y1), (x2, y2) = pos[e["from"]], pos[e["to"]]
-        dash = ' stroke-dasharray="4 3"' if e["via"] == "co-use" else ""
-        parts.append(f'<line x1="{x1 + 40}" y1="{y1 - 4}" x2="{x2 - 4}" y2="{y2 - 4}" stroke="#888"{dash} '
-                     f'marker-end="url(#arr)"><title>{escape(e["via"])}</title></line>')
-    for n, (x, y) in pos.items():
-        parts.append(f'<a href="../{escape(author_href(n))}"><text x="{x}" y="{y}" font-size="12">{escape(n)}</text></a>')
-    return Markup(f'<svg width="{width}" height="{height}" role="img" aria-label="spread">{"".join(parts)}</svg>'
-                  '<p class="muted">实线: 引用 citation · 虚线: 共用 co-use</p>')
 
 
 def _attribution(doc_id: str, a: dict[str, Any]) -> str:
@@ -155,7 +121,7 @@ def _spread_table(spread: list[dict[str, Any]]) -> Markup:
     return cells_table(["从 from", "年", "到 to", "年", "途径 via", "证据 evidence"], rows)
 
 
-def _concept_page(name: str, en: str | None, t: dict[str, Any], labels: Labels) -> str:
+def _concept_page(name: str, en: str | None, t: dict[str, Any], labels: Labels, max_people: int = 60) -> str:
     fu = t.get("first_use") or {}
     intro = Markup("<p>变体 variants: {} · 首次使用 first use: {} ({}) · 文献 documents: {} · 作品 works: {}</p>").format(
         "、".join(t.get("variants") or []), fu.get("author") or "—", fu.get("year") or "?", t.get("n_documents", 0),
@@ -168,8 +134,9 @@ def _concept_page(name: str, en: str | None, t: dict[str, Any], labels: Labels) 
                          for p in (t.get("profiles") or {}).get("by_author", [])])
     parts = [
         ReportSection("summary", "概要", "Summary", html=intro),
-        ReportSection("timeline", "时间线", "Timeline", html=_timeline_svg(t.get("counts_by_year") or [])),
-        ReportSection("spread", "扩散", "Spread", html=_spread_svg(t["users"], t["spread"]) + _spread_table(t["spread"])),
+        ReportSection("timeline", "时间线", "Timeline", html=_timeline_svg(t.get("counts_by_year") or [], name)),
+        ReportSection("spread", "扩散", "Spread", html=spread_svg(t["users"], t["spread"], author_href, name, max_people=max_people)
+                      + _spread_table(t["spread"])),
         ReportSection("users", "使用者", "Users", html=_users_table(t["users"], labels)),
         ReportSection("kwic", "上下文与证据句", "KWIC and evidence", html=_kwic_table(t["mentions"], labels)),
         ReportSection("cooc", "共现词", "Co-occurring terms", html=table_html(cooc) + (
@@ -203,9 +170,10 @@ def concepts_section(ctx: Any) -> ReportSection | None:
     pages: dict[str, str] = {}
     rows = []
     labels = labels_cached(ctx)
+    spread_people = int(((ctx.cfg.get("report") or {}).get("networks") or {}).get("spread_people", 60))
     for name, href in concept_slugs(res).items():
         t = traces[name]
-        pages[href] = _concept_page(name, en_of.get(name), t, labels)
+        pages[href] = _concept_page(name, en_of.get(name), t, labels, spread_people)
         fu = t.get("first_use") or {}
         rows.append({"concept": name, "en": en_of.get(name) or "", "mentions": len(t["mentions"]),
                      "documents": t.get("n_documents"), "users": len(t["users"]), "first_use": fu.get("author"),

@@ -176,9 +176,23 @@ class Concepts(Section):
     max_sentence_chars: PosInt = 1000
 
 
+class Networks(Section):
+    max_nodes: PosInt = 80
+    cooccurrence_edges: PosInt = 150
+    cocitation_edges: PosInt = 150
+    coauthorship_edges: PosInt = 150
+    seed: NonNegInt = 7
+    legend_rows: PosInt = 9
+    timeline_rows: PosInt = 8
+    timeline_labels: PosInt = 3
+    spread_people: PosInt = 60
+
+
 class Report(Section):
     out: PathStr = "reports/latest"
     kwic_width: PosInt = 30
+    figure_svg: StrictBool = False
+    networks: Networks = Networks()
 
 
 class Settings(Section):
