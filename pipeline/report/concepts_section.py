@@ -59,7 +59,7 @@ def _timeline_svg(counts: list[dict[str, Any]]) -> Markup:
                     f'<text x="{x}" y="{h - 8}" font-size="12">{int(c["year"])}</text>'
                     f'<text x="{x}" y="{h - pad - bh - 4}" font-size="11" fill="#4a78b5">{m}</text>'
                     f'<text x="{x + 28}" y="{h - pad - ch - 4}" font-size="11" fill="#b07010">{ca}</text>')
-    return Markup(f'<svg width="{w}" height="{h}" role="img" aria-label="timeline">{"".join(bars)}</svg>'
+    return Markup(f'<svg viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="timeline">{"".join(bars)}</svg>'
                   '<p class="muted">蓝: 提及次数 mentions（点击看上下文 click for KWIC） · '
                   '橙: 当年首次使用的被引作者数 cited authors first using it that year（点击看使用者 click for users）</p>')
 
@@ -97,7 +97,7 @@ def _spread_svg(users: list[dict[str, Any]], edges: list[dict[str, Any]]) -> Mar
                      f'marker-end="url(#arr)"><title>{escape(e["via"])}</title></line>')
     for n, (x, y) in pos.items():
         parts.append(f'<a href="../{escape(author_href(n))}"><text x="{x}" y="{y}" font-size="12">{escape(n)}</text></a>')
-    return Markup(f'<svg width="{width}" height="{height}" role="img" aria-label="spread">{"".join(parts)}</svg>'
+    return Markup(f'<svg viewBox="0 0 {width} {height}" width="{width}" height="{height}" role="img" aria-label="spread">{"".join(parts)}</svg>'
                   '<p class="muted">实线: 引用 citation · 虚线: 共用 co-use</p>')
 
 

@@ -126,7 +126,7 @@ def figures_section(ctx: Any) -> ReportSection | None:
         html += Markup("<h3>共现网络 <span class=\"en\">Co-occurrence network (hover a node; click a tracked concept "
                        "for its KWIC)</span></h3>") + cooccurrence_network(cooc, pages)
         html += Markup('<p class="muted">证据 evidence: <a href="data/cooccurrence.csv">cooccurrence.csv</a> · '
-                       '<a href="#concepts">概念表 concept table</a></p>')
+                       '<a href="concepts.html">概念表 concept table</a></p>')
     works = ctx.results.get("works") or {}
     if works.get("references"):
         ents = build_entities_cached(ctx)
