@@ -188,10 +188,10 @@ def render_page(title: str, title_en: str, sections: list[ReportSection], root: 
     """A page of the report: the navigation, a heading, the sections. ``toc`` lists the sections
     at the top (pages of three or more); ``layout`` is a class on <main> (``findings``: the
     front page's blocks side by side); ``current`` marks the navigation link of this page."""
-    from .sections import nav
+    from .sections import NAV
 
     return _env().get_template("page.html").render(
-        title=title, title_en=title_en, sections=sections, root=root, nav=nav(), version=__version__,
+        title=title, title_en=title_en, sections=sections, root=root, nav=NAV, version=__version__,
         generated=time.strftime("%Y-%m-%d %H:%M"), toc=toc, layout=layout, current=current)
 
 
