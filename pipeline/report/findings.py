@@ -26,7 +26,7 @@ from markupsafe import Markup, escape
 
 from .build import ReportSection, bar, cells_table, empty_note, link
 from .entities import build_entities_cached
-from .labels import labels_cached, work_label
+from .labels import authors_text, labels_cached, short_title, work_label
 from .links import author_href, concept_slugs, paper_href, topic_href
 from .sections import PAGES
 
@@ -280,15 +280,25 @@ def citations_block(ctx: Any, top: int) -> ReportSection:
         if r.get("matched_doc_id") in labels.docs:
             w["matched"] = r["matched_doc_id"]
 
-    def work_cell(w: dict[str, Any]) -> Markup | str:
+    def work_cell(w: dict[str, Any], same: set[str]) -> Markup | str:
         r = w["row"]
         names = [a for a in str(r.get("authors") or "").split(";") if a]
-        text = work_label(names, r.get("year"), r.get("title") or r.get("raw"))
+        text = label_of(w)
+        if text in same:  # two works named alike (volumes of one collection): their reference tells them apart
+            text += f" · {short_title(r.get('raw'), 30)}"
         if w["matched"]:
             return link(paper_href(w["matched"]), text)
         if names and names[0] in known:  # the author's page lists the footnotes citing it
             return link(author_href(names[0], "cited"), text)
         return text
+
+    def label_of(w: dict[str, Any]) -> str:
+        r = w["row"]
+        names = [a for a in str(r.get("authors") or "").split(";") if a]
+        if r.get("title"):
+            return work_label(names, r.get("year"), r["title"])
+        head = " ".join(x for x in (authors_text(names), str(r.get("year") or "")) if x)  # a web page, a report
+        return (head + " " if head else "") + short_title(r.get("raw"), 30)
 
     def ranked(classic: bool) -> list[dict[str, Any]]:
         ws = [w for w in by_work.values() if bool(w["row"].get("classic")) == classic]
@@ -301,8 +311,10 @@ def citations_block(ctx: Any, top: int) -> ReportSection:
         if not ws:
             continue
         html += Markup('<h3>{} <span class="en">{}</span></h3>').format(zh, en)
+        seen = [label_of(w) for w in ws[:n]]
+        same = {x for x in seen if seen.count(x) > 1}
         html += cells_table(["作品 work", "被引文献 citing papers", "引用 citations"],
-                            [[work_cell(w), len(w["docs"]), w["citations"]] for w in ws[:n]])
+                            [[work_cell(w, same), len(w["docs"]), w["citations"]] for w in ws[:n]])
     authors = (works.get("author_counts") or {}).get("contemporary") or []
     if authors:
         html += Markup('<h3>作者 <span class="en">Authors</span></h3>')
