@@ -206,7 +206,10 @@ def topics_block(ctx: Any, top: int, sents: dict[str, int] | None) -> ReportSect
         tid = t["topic_id"]
         tr = trend.get(tid)
         rows.append([link(topic_href(tid), f"{tid} {t['label']}"), bar(t.get("prevalence") or 0, top_share or 1.0),
-                     sparkline(by_year.get(tid, {}), f"主题 {tid} 各年比重 share by year", fill=None, fmt="{:.2f}"),
+                     # Every year that has units: a year without this topic's row is a share under
+                     # 0.01 (not stored), a year without units is no measure (left out).
+                     sparkline({y: by_year.get(tid, {}).get(y, 0.0) for y in units_year},
+                               f"主题 {tid} 各年比重 share by year", fill=None, fmt="{:.2f}"),
                      f"{word[tr['direction']]} {tr['slope']:+.3f}/年" if tr else "—"])
     html = basis(len(docs), sum(sents.get(x, 0) for x in docs) if sents is not None else None)
     html += Markup('<p class="muted">{} · K = {} · {:,} 个单元 units · {:,} 个年份 years</p>').format(
