@@ -267,3 +267,39 @@ def test_front_concept_author_and_topic_pages_at_desktop_and_phone_width(browser
     assert "劉皓琰" in browser.eval("document.body.innerText")
     two = {k: v for k, v in people.items() if len(v) > 1}
     assert not two, f"one person linked under two names: {two}"
+
+
+def test_long_tables_are_paged_and_pages_fit_a_phone(browser: CDP) -> None:
+    """Tables over 50 rows show 50 at a time (prev/next; sorting and the filter page over every
+    row), and the front page and the table pages are no wider than a 390 px phone."""
+    report = seed_report()
+    browser.navigate((report / "authors.html").as_uri())
+    assert browser.problems() == []
+    rows = "document.querySelectorAll('#authors table tbody tr')"
+    shown = f"Array.from({rows}).filter(r => r.style.display !== 'none').length"
+    n = browser.eval(f"{rows}.length")
+    assert n > 50  # the seed's 77 footnotes cite more than 50 people
+    assert browser.eval(shown) == 50
+    browser.eval("document.querySelector('#authors .pager button:last-of-type').click()")
+    assert browser.eval(shown) == min(50, n - 50)
+    assert browser.eval("document.querySelector('#authors .pager span').textContent").startswith("51–")
+    browser.eval("document.querySelector('#authors table th').click()")  # sorting goes back to the first page
+    assert browser.eval(shown) == 50
+    browser.eval("const f = document.querySelector('#authors input.filter'); f.value = '温旭';"
+                 " f.dispatchEvent(new Event('input'))")
+    assert browser.eval(shown) == 1
+    try:
+        browser.send("Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=1, mobile=True)
+        for page in ("index.html", "documents.html", "authors.html", "references.html"):
+            browser.navigate((report / page).as_uri())
+            assert browser.problems() == [], page
+            assert browser.eval("document.documentElement.scrollWidth") <= 390, page
+        assert browser.eval("document.querySelectorAll('main.findings > section').length") == 0  # not on this page
+        browser.navigate((report / "index.html").as_uri())
+        boxes = browser.eval("Array.from(document.querySelectorAll('main.findings > section'))"
+                             ".map(s => Math.round(s.getBoundingClientRect().left))")
+        assert len(boxes) == 6 and len(set(boxes)) == 1  # the blocks in one column
+        assert browser.eval("Array.from(document.querySelectorAll('svg[role=img]')).every(s => s.getAttribute('aria-label'))")
+        assert browser.eval("Array.from(document.querySelectorAll('img')).every(i => i.alt)")
+    finally:
+        browser.send("Emulation.clearDeviceMetricsOverride")

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from .build import ReportSection, cells_table, link, render_page, table_md
+from .build import ReportSection, bar, cells_table, link, render_page, table_md
 from .entities import AuthorInfo, Entities, build_entities_cached
 from .labels import Labels, labels_cached
 from .links import author_href, concept_slugs, paper_href, topic_href
@@ -59,9 +59,9 @@ def author_page(a: AuthorInfo, ents: Entities, concept_pages: dict[str, str], la
                                   html=cells_table(["概念 concept", "角色 role", "首年 first year", "次数 count",
                                                     "文献 papers"], rows)))
     trows = [[link(R + topic_href(r["topic_id"]), f"{r['topic_id']} {ents.topic_labels.get(r['topic_id'], '')}"),
-              r.get("weight"), r.get("n_units"), "语料 corpus prevalence"] for r in a.topics]
+              bar(r.get("weight")), r.get("n_units"), "语料 corpus prevalence"] for r in a.topics]
     trows += [[link(R + topic_href(r["topic_id"]), f"{r['topic_id']} {ents.topic_labels.get(r['topic_id'], '')}"),
-               r.get("weight"), r.get("n_units"), "作者主题模型 author-topic model"]
+               bar(r.get("weight")), r.get("n_units"), "作者主题模型 author-topic model"]
               for r in sorted(a.model_topics, key=lambda r: -r["weight"])]
     if trows:
         secs.append(ReportSection("topics", "主题", "Topics",

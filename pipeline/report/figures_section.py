@@ -162,7 +162,7 @@ def network_figures(ctx: Any) -> Markup:
                     "Co-occurrence network, coloured by community (hover a node; click a ringed tracked concept "
                     "for its KWIC)") + d.svg
         html += _muted('证据 evidence: <a href="data/cooccurrence.csv">cooccurrence.csv</a> · '
-                       '<a href="#concepts">概念表 concept table</a> · 黑圈: 追踪的概念 ringed: tracked concepts')
+                       '<a href="concepts.html">概念表 concept table</a> · 黑圈: 追踪的概念 ringed: tracked concepts')
         html += _h3("cooccurrence-timeline", "共现社区时间线",
                     "Timeline of the co-occurrence communities: each term at the year it first appears, sized "
                     "by frequency (CiteSpace's timeline view)") + timeline_svg(

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from .build import ReportSection, cells_table, empty_note, link, render_page, table_html, table_md
+from .build import ReportSection, bar, cells_table, empty_note, link, render_page, table_html, table_md
 from .labels import Labels, labels_cached
 from .ldavis_page import PAGE, start_ldavis
 from .links import author_href, paper_href
@@ -19,12 +19,6 @@ DOC_TOPIC_COLUMNS = ["doc_id", "unit_id", "topic_id", "weight"]
 
 def _h3(zh: str, en: str) -> tuple[Markup, str]:
     return Markup(f"<h3>{zh} <span class=\"en\">{en}</span></h3>"), f"\n### {zh} ({en})\n\n"
-
-
-def weight_bar(w: float) -> Markup:
-    """A weight in [0, 1] as a bar with its value: a column of bars reads at a glance."""
-    v = max(0.0, min(1.0, float(w or 0)))
-    return Markup(f'<span class="wbar" title="{v:.3f}"><span style="width:{v * 100:.0f}%"></span></span> {v:.2f}')
 
 
 def topic_page(t: dict[str, Any], res: Any, labels: Labels) -> str:
@@ -57,7 +51,7 @@ def topic_page(t: dict[str, Any], res: Any, labels: Labels) -> str:
             unit = (f"第 {int(tail[1:]) + 1} 段 ¶" if para else f"第 {int(tail[1:]) + 1} 节 §"
                     if tail.startswith("s") and tail[1:].isdigit() else "全文 whole")
             rows.append([labels.doc_link(r["doc_id"], "../"), link("../" + paper_href(r["doc_id"], para), unit),
-                         weight_bar(r["weight"])])
+                         bar(r["weight"])])
         parts += [h, cells_table(["文献 document", "单元 unit", "权重 weight"], rows)]
     sec = ReportSection(f"topic-{tid}", "概要与证据", "Summary and evidence", html=Markup("").join(parts))
     return render_page(f"主题 {tid}：{t['label']}", f"Topic {tid}", [sec], root="../")

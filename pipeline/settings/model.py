@@ -195,6 +195,13 @@ class Report(Section):
     networks: Networks = Networks()
 
 
+class Site(Section):
+    """How the report's pages are laid out (not what the stages compute: a separate section, so
+    changing it rewrites the pages and refits nothing)."""
+    front_top: PosInt = 10
+    table_max_rows: PosInt = 5000
+
+
 class Settings(Section):
     store: Store = Store()
     runner: Runner = Runner()
@@ -208,6 +215,7 @@ class Settings(Section):
     cooccurrence: Cooccurrence = Cooccurrence()
     concepts: Concepts = Concepts()
     report: Report = Report()
+    site: Site = Site()
 
 
 # Keys that named a file now named elsewhere: the message says where it went.
