@@ -325,7 +325,10 @@ def test_second_run_reports_new_paper_users_and_escapes_text(tmp_path: Path) -> 
     assert any("&lt;script&gt;alert" in p.read_text(encoding="utf-8") for p in (out / "papers").glob("*.html"))
     # Papers of 2020, 2023 and 2025: the co-occurrence network's years and its timeline's axis
     # (the 2023 paper is one sentence: none of its terms is among the strongest pairs).
+    html = (out / "figures.html").read_text(encoding="utf-8")
     net = re.search(r'<svg [^>]*data-save="cooccurrence-network"[^>]*>', html).group(0)
+    front = (out / "index.html").read_text(encoding="utf-8")  # the front page's map is dated the same
+    assert re.search(r'<svg [^>]*data-save="front-cooccurrence"[^>]*data-years="2020 2025"', front)
     assert re.search(r'data-years="([^"]*)"', net).group(1) == "2020 2025"
     tl = html[html.index('data-save="cooccurrence-timeline"'):]
     tl = tl[:tl.index("</svg>")]
