@@ -64,6 +64,22 @@ def empty_note(reason: str) -> tuple[Markup, str]:
     return Markup('<p class="empty">{}</p>').format(f"空 empty: {reason}"), f"> 空 empty: {reason}\n\n"
 
 
+def gate_note(reason: str) -> Markup:
+    """Why a model-derived figure is withheld or tentative (issue 15's evidence gates): said where
+    the figure would be, in the style of an empty note."""
+    return Markup('<p class="empty gate">{}</p>').format(reason)
+
+
+def bar(value: float, top: float = 1.0, label: str | None = None) -> Markup:
+    """A weight as a bar (its width a share of ``top``) with the number beside it: read at a
+    glance where a column of numbers is not."""
+    share = 0.0 if not top else max(0.0, min(1.0, float(value) / float(top)))
+    text = label if label is not None else f"{float(value):.2f}"
+    return Markup('<span class="bar" style="display:inline-block;width:{w}em;height:.75em;background:#4a78b5;'
+                  'vertical-align:middle;margin-right:.4em" role="img" aria-label="{t}"></span>{t}').format(
+        w=round(6 * share, 2), t=text)
+
+
 def iter_pages(section: ReportSection) -> Iterable[tuple[str, str | Path]]:
     """The section's pages as (relative path, HTML or a kept file) pairs, rendered lazily when they are lazy."""
     pages = section.pages

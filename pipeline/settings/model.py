@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, model_validator
 
 # YAML gives native types, so values are checked strictly: ``min_count: "2"`` or ``k: 5.5`` is a
 # mistake to report, not to coerce. Floats accept integers (``no_above: 1``).
@@ -96,7 +96,15 @@ class Word2Vec(Section):
     epochs: PosInt = 10
     seed: StrictInt = 1
     max_tokens: PosInt = 150000
-    min_tokens: PosInt = 1000  # fewer sampled tokens: no model, and the report says why
+    min_tokens: PosInt = 20000  # fewer sampled tokens: no model, and the report says why
+    stability_seed: StrictInt = 2  # a second model, same sample: are the neighbours reproducible?
+
+    @model_validator(mode="after")
+    def _two_seeds(self) -> "Word2Vec":
+        # the same seed gives the same model: every neighbour list would pass the stability gate
+        if self.stability_seed == self.seed:
+            raise ValueError(f"stability_seed must differ from seed ({self.seed})")
+        return self
 
 
 class Lsa(Section):
@@ -181,6 +189,29 @@ class Report(Section):
     kwic_width: PosInt = 30
 
 
+class NeighbourEvidence(Section):
+    top: PosInt = 10
+    min_overlap: Share = 0.5
+
+
+class TopicEvidence(Section):
+    min_documents: PosInt = 20
+    min_tokens: PosInt = 10000
+    min_stability: Share = 0.5
+
+
+class AuthorEvidence(Section):
+    min_documents: PosInt = 2
+    min_units: PosInt = 3
+
+
+class Evidence(Section):
+    """When a model-derived figure is shown (issue 15); below a threshold the page says what is missing."""
+    neighbours: NeighbourEvidence = NeighbourEvidence()
+    topics: TopicEvidence = TopicEvidence()
+    authors: AuthorEvidence = AuthorEvidence()
+
+
 class Settings(Section):
     store: Store = Store()
     runner: Runner = Runner()
@@ -194,6 +225,7 @@ class Settings(Section):
     cooccurrence: Cooccurrence = Cooccurrence()
     concepts: Concepts = Concepts()
     report: Report = Report()
+    evidence: Evidence = Evidence()
 
 
 # Keys that named a file now named elsewhere: the message says where it went.
