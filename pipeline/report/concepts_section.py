@@ -158,7 +158,7 @@ def _neighbours_html(t: dict[str, Any]) -> Markup:
     cooc = t.get("cooccurring") or []
     top = max((c["count"] for c in cooc), default=1)
     cooc_rows = [[c["term"], bar(c["count"], top, str(c["count"])), c["npmi"]] for c in cooc]
-    cooc_table = cells_table(["词 term", "共现句数 sentences together", "NPMI"], cooc_rows) if cooc_rows else \
+    cooc_table = cells_table(["词 term", "共现次数 count", "NPMI"], cooc_rows) if cooc_rows else \
         Markup('<p class="muted">无共现词 no term shares two sentences with it</p>')
     neigh = t.get("neighbors") or []
     if neigh:
