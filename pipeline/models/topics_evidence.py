@@ -36,7 +36,7 @@ class TopicEvidence:
     def judge(self, th: dict[str, Any]) -> TopicEvidence:
         short = []
         if self.docs < th["min_documents"]:
-            short.append(f"{self.docs:,} documents (needs {th['min_documents']:,})")
+            short.append(f"{_n(self.docs, 'document')} (needs {th['min_documents']:,})")
         if self.tokens < th["min_tokens"]:
             short.append(f"{self.tokens:,} tokens (needs {th['min_tokens']:,})")
         if self.stability is not None and self.stability < th["min_stability"]:
@@ -50,11 +50,15 @@ class TopicEvidence:
         """The figures in one line, as each topic page and the topics section show them."""
         text = "" if self.docs_with_text == self.docs else f" ({self.docs_with_text:,} with body text)"
         stab = "not measured (fixed K)" if self.stability is None else f"{self.stability:.2f}"
-        return (f"拟合依据 fitted on: {self.docs:,} documents{text}, {self.units:,} units, {self.tokens:,} tokens "
+        return (f"拟合依据 fitted on: {_n(self.docs, 'document')}{text}, {_n(self.units, 'unit')}, {self.tokens:,} tokens "
                 f"in the topic vocabulary; stability across seeds {stab} (K = {self.k})")
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def _n(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def topic_evidence(result: Any, with_text: set[str], thresholds: dict[str, Any]) -> TopicEvidence:

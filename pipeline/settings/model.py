@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationInfo, field_validator
 
 # YAML gives native types, so values are checked strictly: ``min_count: "2"`` or ``k: 5.5`` is a
 # mistake to report, not to coerce. Floats accept integers (``no_above: 1``).
@@ -99,12 +99,13 @@ class Word2Vec(Section):
     min_tokens: PosInt = 20000  # fewer sampled tokens: no model, and the report says why
     stability_seed: StrictInt = 2  # a second model, same sample: are the neighbours reproducible?
 
-    @model_validator(mode="after")
-    def _two_seeds(self) -> "Word2Vec":
+    @field_validator("stability_seed")
+    @classmethod
+    def _two_seeds(cls, v: int, info: ValidationInfo) -> int:
         # the same seed gives the same model: every neighbour list would pass the stability gate
-        if self.stability_seed == self.seed:
-            raise ValueError(f"stability_seed must differ from seed ({self.seed})")
-        return self
+        if v == info.data.get("seed"):
+            raise ValueError(f"a seed other than seed ({v})")
+        return v
 
 
 class Lsa(Section):
