@@ -86,6 +86,9 @@ def trace(concept: str, out: str | Path | None = None, config: str | Path | None
         if name in traces:  # the stage keeps traces sharing its working mention dicts
             return {**traces[name], "mentions": [public_mention(m) for m in traces[name]["mentions"]]}
         mentions = find_mentions_many(papers, registry, terms=[concept], cfg=cfg)
-        return build_trace(concept, mentions, papers, works, concepts.get("cooccurrence"), vectors.get("w2v"), registry)
+        from .models.vectors import neighbour_gate
+
+        return build_trace(concept, mentions, papers, works, concepts.get("cooccurrence"), neighbour_gate(vectors, cfg),
+                           registry, author_min_docs=int(cfg["evidence"]["authors"]["min_documents"]))
     finally:
         run.close()

@@ -248,6 +248,61 @@ def test_author_and_paper_pages(report: Path) -> None:
     assert "topics/topic-" in paper and "concepts/" in paper
 
 
+def _section(page: str, sid: str) -> str:
+    start = page.index(f'<section id="{sid}">')
+    return page[start:page.index("</section>", start)]
+
+
+def test_model_figures_the_seed_alone_cannot_carry_are_withheld_or_tentative(report: Path) -> None:
+    """Issue 15's evidence gates on one paper: no word2vec similarity is shown (too little text),
+    the page says so and lists co-occurring terms with their counts instead; the trace JSON keeps
+    "neighbors" empty with the reason beside it; topics say what they rest on and are tentative."""
+    from pipeline.api import trace
+    from pipeline.runner.load import LoadedRun
+
+    cooc = _section(_concept_page(report, "数字食利国"), "cooc")
+    assert "词向量近邻未显示 word2vec neighbours withheld: too little text for a word2vec model" in cooc
+    assert "余弦相似度" not in cooc and "word2vec neighbours</span>" not in cooc  # no similarity table
+    assert re.search(r"<td>寡头</td><td>.*?</span>2</td>", cooc)  # the co-occurring term with its count
+    t = trace("数字食利国", report)
+    assert t["neighbors"] == [] and t["neighbors_note"].startswith("too little text for a word2vec model")
+    assert t["cooccurring"][0]["term"] == "寡头"
+
+    run = LoadedRun(report)
+    try:
+        ev = run.result("topics")["evidence"]
+    finally:
+        run.close()
+    # one paper, modelled by paragraph: one document, a few thousand tokens, below evidence.topics
+    assert ev["docs"] == 1 and ev["docs_with_text"] == 1 and ev["units"] > 20 and 1000 < ev["tokens"] < 10000
+    assert ev["ok"] is False and ev["why"].startswith("fitted on 1 document (needs 20)")
+    index = (report / "index.html").read_text(encoding="utf-8")
+    page = (report / "topics" / "topic-0.html").read_text(encoding="utf-8")
+    for html in (index, page):
+        assert "主题仅供参考 tentative: fitted on 1 document (needs 20)" in html
+        assert f"拟合依据 fitted on: 1 document, {ev['units']} units, {ev['tokens']:,} tokens" in html
+
+
+def test_profile_shift_never_compares_the_authors_of_one_paper(report: Path) -> None:
+    """陈灏 and 钟锦宸 wrote the seed together: their company of words is the same bag, so the
+    profile shift neither compares them nor lets one cancel the other's distinctive words; with
+    one document each they are not profiled at all (evidence.authors.min_documents 2)."""
+    from pipeline.concepts.profiles import build_profiles
+    from pipeline.runner.load import LoadedRun
+
+    run = LoadedRun(report)
+    try:
+        t = run.result("concepts")["traces"]["数字食利国"]
+    finally:
+        run.close()
+    assert t["profiles"]["by_author"] == [] and t["profiles"]["authors_withheld"] == 2
+    assert "2 author(s) below that are not profiled" in _section(_concept_page(report, "数字食利国"), "profiles")
+    one = build_profiles("数字食利国", t["mentions"], {}, min_docs=1)
+    assert {r["author"] for r in one["by_author"]} == {"陈灏", "钟锦宸"}
+    assert one["author_similarity"] == []  # the co-authors share their one document
+    assert all(r["distinctive"] for r in one["by_author"])  # measured against other documents, not the co-author
+
+
 def test_xlsx_has_a_sheet_per_table_with_the_csv_rows(report: Path) -> None:
     from openpyxl import load_workbook
 

@@ -83,6 +83,9 @@ BAD = [
     ("segment:\n  userdict: configs/no_such_userdict.txt\n", ["segment.userdict", "no_such_userdict.txt", "not a file"]),
     ("concepts:\n  registry: nowhere/concepts.yaml\n", ["concepts.registry", "nowhere/concepts.yaml", "not a file"]),
     ("refs:\n  aliases: configs/alias.yaml\n", ["refs.aliases", "not a file"]),
+    ("evidence:\n  neighbours:\n    min_overlap: 1.5\n", ["evidence.neighbours.min_overlap", "given 1.5", "≤ 1"]),
+    ("vectors:\n  word2vec:\n    stability_seed: 1\n", ["vectors.word2vec.stability_seed", "given 1",
+                                                               "allowed: a seed other than seed (1)"]),
 ]
 
 

@@ -230,17 +230,23 @@ def concepts_from_parts(ctx: Any, previous: dict[str, Any] | None, todo: list[st
     heads = {h["doc_id"]: h for h in ctx.papers}
     stubs = [_doc_stub(heads[d], notes.get(d)) for d in sorted({m["doc_id"] for m in mentions}) if d in heads]
     docs = doc_infos(stubs, works)
-    w2v = (ctx.results.get("vectors") or {}).get("w2v")
+    from pipeline.models.vectors import neighbour_gate
+
+    gate = neighbour_gate(ctx.results.get("vectors"), cfg)
+    min_docs = int(cfg["evidence"]["authors"]["min_documents"])
     traces: dict[str, dict[str, Any]] = {}
     for name in sorted({m["concept"] for m in mentions}):
-        t = build_trace(name, mentions, stubs, works, cooc, w2v, reg, docs=docs, share=True)
+        t = build_trace(name, mentions, stubs, works, cooc, gate, reg, docs=docs, share=True, author_min_docs=min_docs)
         if t is not None:
             traces[name] = t
     summary = concept_summary(reg, traces)
+    shown = sum(1 for t in traces.values() if t["neighbors"])
+    neighbours = gate.summary(shown, len(traces) - shown)
     terms = term_rows(ctx.results.get("terms"))
     candidates = [r["term"] for r in terms if not r.get("known")][:50]
     coin, coin_mentions = coinages_from_parts(ctx, candidates, reg, works, previous, todo)
     return {"mentions": mentions, "cooccurrence": cooc, "traces": traces, "summary": summary, "coinages": coin,
+            "neighbours": neighbours,
             "coinage_mentions": coin_mentions, "doc_notes": notes, "cooc_state": pairs,
             "doc_ids": list(ctx.doc_ids), "mode": "refit" if previous is None else "update"}
 

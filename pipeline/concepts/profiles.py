@@ -62,28 +62,44 @@ def _distinctive(c: Counter, rest: Counter, n: int = TOP) -> list[str]:
     return [t for t, _s in sorted(score.items(), key=lambda x: (-x[1], x[0]))[:n]]
 
 
-def build_profiles(name: str, mentions: list[dict[str, Any]], docs: dict[str, Any], max_authors: int = 12) -> dict[str, Any]:
-    by_author: dict[str, Counter] = {}
-    n_author: Counter = Counter()
+def build_profiles(name: str, mentions: list[dict[str, Any]], docs: dict[str, Any], max_authors: int = 12,
+                   min_docs: int = 2) -> dict[str, Any]:
+    """Profiles by author and by year (see the module doc).
+
+    Authors are compared only where their documents can tell them apart (issue 15): an author
+    gets a profile with ``min_docs`` documents (works: a mirror counts once) or more; a profile's
+    distinctive words are measured against the documents that are not the author's, so a
+    co-author's identical bag does not cancel them; and two authors are compared only when they
+    share no document (two authors of one paper have one profile, not two)."""
+    by_doc: dict[str, Counter] = {}
+    doc_authors: dict[str, list[str]] = {}
     by_year: dict[int, Counter] = {}
+    n_author: Counter = Counter()
     for m in mentions:
         ctx = context_of(m, name)
         d = docs.get(m["doc_id"])
-        authors = d.authors if d else list(m.get("doc_authors") or [])
-        year = d.year if d else m.get("year")
-        for a in authors:
-            by_author.setdefault(a, Counter()).update(ctx)
+        key = d.work_id if d and d.work_id else m["doc_id"]
+        by_doc.setdefault(key, Counter()).update(ctx)
+        doc_authors.setdefault(key, list(d.authors if d else m.get("doc_authors") or []))
+        for a in doc_authors[key]:
             n_author[a] += 1
+        year = d.year if d else m.get("year")
         if year is not None:
             by_year.setdefault(year, Counter()).update(ctx)
+    author_docs: dict[str, set[str]] = {}
+    for key, authors in doc_authors.items():
+        for a in authors:
+            author_docs.setdefault(a, set()).add(key)
     total = Counter()
-    for c in by_author.values():
+    for c in by_doc.values():
         total.update(c)
-    authors = sorted(by_author, key=lambda a: (-n_author[a], a))[:max_authors]
-    author_rows = [{"author": a, "mentions": n_author[a], "top_terms": _top(by_author[a]),
-                    "distinctive": _distinctive(by_author[a], total - by_author[a])} for a in authors]
-    pairs = [{"a": a, "b": b, "similarity": cosine(by_author[a], by_author[b])}
-             for i, a in enumerate(authors) for b in authors[i + 1:]]
+    eligible = [a for a in author_docs if len(author_docs[a]) >= min_docs]
+    authors = sorted(eligible, key=lambda a: (-n_author[a], a))[:max_authors]
+    bags = {a: sum((by_doc[k] for k in sorted(author_docs[a])), Counter()) for a in authors}
+    author_rows = [{"author": a, "mentions": n_author[a], "documents": len(author_docs[a]), "top_terms": _top(bags[a]),
+                    "distinctive": _distinctive(bags[a], total - bags[a])} for a in authors]
+    pairs = [{"a": a, "b": b, "similarity": cosine(bags[a], bags[b])}
+             for i, a in enumerate(authors) for b in authors[i + 1:] if not author_docs[a] & author_docs[b]]
     years = sorted(by_year)
     year_rows = [{"year": y, "top_terms": _top(by_year[y])} for y in years]
     shifts = []
@@ -92,4 +108,6 @@ def build_profiles(name: str, mentions: list[dict[str, Any]], docs: dict[str, An
         gained = sorted((t for t in b if t not in a), key=lambda t: (-b[t], t))[:TOP]
         lost = sorted((t for t in a if t not in b), key=lambda t: (-a[t], t))[:TOP]
         shifts.append({"from_year": y0, "to_year": y1, "similarity": cosine(a, b), "gained": gained, "lost": lost})
-    return {"by_author": author_rows, "author_similarity": pairs, "by_year": year_rows, "year_shifts": shifts}
+    return {"by_author": author_rows, "author_similarity": pairs, "by_year": year_rows, "year_shifts": shifts,
+            # who was left out and why, for the page to say
+            "authors_withheld": len(author_docs) - len(eligible), "min_documents": min_docs}

@@ -1,8 +1,10 @@
 """The trace of one concept over the corpus: the ``litmap trace CONCEPT --json`` shape.
 
 Contract keys (../shared/CONTRACT.md): concept, variants, mentions, users, first_use, spread,
-cooccurring, neighbors. Extras: counts_by_year, counts_by_author, profiles (how the company of
-words shifts between authors and years), n_documents, n_works, duplicates_dropped.
+cooccurring, neighbors. Extras: neighbors_note and neighbors_overlap (why the word2vec
+neighbours are withheld, and how far two seeds agree on them), counts_by_year, counts_by_author,
+profiles (how the company of words shifts between authors and years), n_documents, n_works,
+duplicates_dropped.
 
 Example::
 
@@ -116,12 +118,19 @@ def public_mention(m: dict[str, Any]) -> dict[str, Any]:
 
 def build_trace(concept: str, mentions: list[dict[str, Any]], papers: list[dict[str, Any]],
                 works: dict[str, Any] | None, cooc: Any = None, w2v: Any = None, registry: Any = None,
-                docs: dict | None = None, share: bool = False) -> dict[str, Any] | None:
+                docs: dict | None = None, share: bool = False,
+                author_min_docs: int | None = None) -> dict[str, Any] | None:
     """The trace of ``concept`` (a registry name, any of its variants, or a free term) or None.
 
+    ``w2v``: a :class:`pipeline.models.vectors.NeighbourGate` (neighbours only where two seeds
+    agree; ``neighbors_note`` says why they are withheld), or a bare model (listed as they are).
     ``share``: the trace lists the given mention dicts themselves (hidden fields included)
     instead of public copies; the corpus stage uses it so that 10,000 papers' mentions are held
-    (and pickled) once, not once more per trace."""
+    (and pickled) once, not once more per trace. ``author_min_docs``: see ``build_profiles``
+    (default ``evidence.authors.min_documents``)."""
+    from pipeline.models.vectors import NeighbourGate
+    from pipeline.settings.model import AuthorEvidence
+
     name = resolve_concept(concept, registry)
     own = [m for m in mentions if m["concept"] == name]
     if not own:
@@ -152,6 +161,12 @@ def build_trace(concept: str, mentions: list[dict[str, Any]], papers: list[dict[
     counts_by_author = [{"author": u["author"], "role": u["role"], "mentions": u["count"],
                          "documents": len(u["doc_ids"])} for u in users]
     counts_by_author.sort(key=lambda x: (-x["mentions"], x["role"], x["author"]))
+    if isinstance(w2v, NeighbourGate):
+        neighbours, neighbours_note, overlap = w2v.neighbours(name)
+    else:
+        neighbours, neighbours_note, overlap = neighbor_terms(name, w2v), None, None
+    if author_min_docs is None:
+        author_min_docs = AuthorEvidence().min_documents
     return {
         "concept": name,
         "variants": _variants(name, own, registry),
@@ -160,10 +175,12 @@ def build_trace(concept: str, mentions: list[dict[str, Any]], papers: list[dict[
         "first_use": first_use(users),
         "spread": spread,
         "cooccurring": cooccurring_terms(name, cooc),
-        "neighbors": neighbor_terms(name, w2v),
+        "neighbors": neighbours,
+        "neighbors_note": neighbours_note,  # why "neighbors" is empty (too little text, unstable across seeds)
+        "neighbors_overlap": overlap,  # share of the top list a second seed's model also lists
         "counts_by_year": counts_by_year,
         "counts_by_author": counts_by_author,
-        "profiles": build_profiles(name, kept, docs),
+        "profiles": build_profiles(name, kept, docs, min_docs=author_min_docs),
         "n_documents": len({m["doc_id"] for m in kept}),
         "n_works": len({docs[m["doc_id"]].work_id if m["doc_id"] in docs else m["doc_id"] for m in kept}),
         "duplicates_dropped": dropped,

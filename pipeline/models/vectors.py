@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from gensim.models import Word2Vec
 
@@ -32,3 +34,84 @@ def train_word2vec(sentences: Sequence[Sequence[str]], vector_size: int = 100, w
     sentences = [list(s) for s in sentences if s]
     return Word2Vec(sentences=sentences, vector_size=vector_size, window=window, min_count=min_count,
                     seed=seed, workers=workers, epochs=epochs, sg=sg, hashfxn=stable_hash)
+
+
+def top_neighbours(kv: Any, term: str, k: int) -> list[tuple[str, float]]:
+    """The ``k`` nearest words of ``term`` in a model's vectors ([] for a word it does not hold)."""
+    kv = getattr(kv, "wv", kv)
+    if kv is None or term not in kv:
+        return []
+    return [(w, float(s)) for w, s in kv.most_similar(term, topn=k)]
+
+
+def neighbour_overlap(a: Any, b: Any, term: str, k: int) -> float | None:
+    """Share of ``term``'s top-``k`` neighbours in model ``a`` that model ``b`` (another seed,
+    the same sentences) also lists; None when either model lacks the word.
+
+    1.0: the list is a property of the text; near k / vocabulary size: of the random start. On
+    the seed paper alone (3,600 tokens) words score 0.0-0.2, the chance level; on 2,000 CSL
+    abstracts words used 20 times or more score 0.6-0.7 (``bench/vectors_gate.py``).
+    """
+    x, y = top_neighbours(a, term, k), top_neighbours(b, term, k)
+    if not x or not y:
+        return None
+    return len({w for w, _s in x} & {w for w, _s in y}) / len(x)
+
+
+def median_overlap(a: Any, b: Any, k: int, n_words: int = 200) -> float | None:
+    """Median :func:`neighbour_overlap` over the ``n_words`` most frequent words: one figure for
+    how reproducible this corpus's neighbours are."""
+    import statistics
+
+    kv = getattr(a, "wv", a)
+    words = list(kv.index_to_key[:n_words]) if kv is not None else []
+    scores = [s for s in (neighbour_overlap(a, b, w, k) for w in words) if s is not None]
+    return round(statistics.median(scores), 4) if scores else None
+
+
+@dataclass
+class NeighbourGate:
+    """word2vec neighbours of a term, shown only when the data carries them (issue 15).
+
+    ``model`` and ``check`` are word2vec models of the same sentences with two seeds; a term's
+    neighbours are listed when at least ``min_overlap`` of its top ``top`` come back in the
+    other model. ``why_none`` says why there is no model at all (too little text)."""
+    model: Any = None
+    check: Any = None
+    top: int = 10
+    min_overlap: float = 0.5
+    why_none: str | None = None
+
+    def neighbours(self, term: str) -> tuple[list[dict[str, Any]], str | None, float | None]:
+        """(neighbours, why they are not shown or None, overlap across seeds or None)."""
+        if self.model is None:
+            return [], self.why_none or "no word2vec model was trained", None
+        rows = top_neighbours(self.model, term, self.top)
+        if not rows:
+            return [], "the word2vec model does not hold this term (it occurs too rarely in the sample)", None
+        if self.check is None:  # a result stored before the second model: nothing to vouch for the list
+            return [], "stability not measured (no second word2vec model): run again without --update", None
+        ov = neighbour_overlap(self.model, self.check, term, self.top)
+        if ov is None or ov < self.min_overlap:
+            share = 0.0 if ov is None else ov
+            return [], (f"unstable across seeds (overlap {share:.2f} of the top {self.top}, needs "
+                        f"{self.min_overlap:.2f}: evidence.neighbours.min_overlap)"), ov
+        return [{"term": w, "similarity": round(s, 4)} for w, s in rows], None, ov
+
+    def summary(self, shown: int, withheld: int) -> dict[str, Any]:
+        """What the report says about the gate as a whole: the settings, the median overlap of the
+        commonest words (how reproducible this corpus's neighbours are) and how many concepts
+        got neighbours."""
+        both = self.model is not None and self.check is not None
+        return {"trained": self.model is not None, "why_none": self.why_none, "top": self.top,
+                "min_overlap": self.min_overlap, "median_overlap": median_overlap(self.model, self.check, self.top)
+                if both else None, "concepts_shown": shown, "concepts_withheld": withheld}
+
+
+def neighbour_gate(vectors: dict[str, Any] | None, cfg: dict[str, Any]) -> NeighbourGate:
+    """The gate for a vectors stage result under the settings ``cfg`` (the whole config)."""
+    ev = cfg["evidence"]["neighbours"]
+    vectors = vectors or {}
+    why = (vectors.get("notes") or {}).get("word2vec")
+    return NeighbourGate(vectors.get("w2v"), vectors.get("w2v_check"), int(ev["top"]), float(ev["min_overlap"]),
+                         why)

@@ -9,7 +9,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from .build import ReportSection, bar, cells_table, link, render_page, table_md
+from .build import ReportSection, bar, cells_table, gate_note, link, render_page, table_md
 from .entities import AuthorInfo, Entities, build_entities_cached
 from .labels import Labels, labels_cached
 from .links import author_href, concept_slugs, paper_href, topic_href
@@ -23,7 +23,8 @@ def n_works(a: AuthorInfo, ents: Entities) -> int:
     return len({ents.papers[d].work_id or d for d in a.papers if d in ents.papers})
 
 
-def author_page(a: AuthorInfo, ents: Entities, concept_pages: dict[str, str], labels: Labels) -> str:
+def author_page(a: AuthorInfo, ents: Entities, concept_pages: dict[str, str], labels: Labels,
+                min_units: int = 1) -> str:
     role = "语料作者 corpus author" if a.papers else "被引作者 cited author"
     intro = Markup("<p>{} · 语料文献 papers: {} · 被引 cited {} 次 times ({} 部作品 works) · 概念 concepts: {}</p>").format(
         role, n_works(a, ents), a.n_citations, len(a.cited), len({c["concept"] for c in a.concepts}))
@@ -58,14 +59,25 @@ def author_page(a: AuthorInfo, ents: Entities, concept_pages: dict[str, str], la
         secs.append(ReportSection("concepts", "使用的概念", "Concepts used",
                                   html=cells_table(["概念 concept", "角色 role", "首年 first year", "次数 count",
                                                     "文献 papers"], rows)))
+    # A topic profile resting on fewer than min_units fitted units is one paper's weights, not the
+    # author's: withheld with a note (evidence.authors.min_units); weights drawn as bars.
+    own = [r for r in a.topics if (r.get("n_units") or 0) >= min_units]
+    model = [r for r in a.model_topics if (r.get("n_units") or 0) >= min_units]
     trows = [[link(R + topic_href(r["topic_id"]), f"{r['topic_id']} {ents.topic_labels.get(r['topic_id'], '')}"),
-              bar(r.get("weight")), r.get("n_units"), "语料 corpus prevalence"] for r in a.topics]
+              bar(r["weight"], 1.0, f"{r['weight']:.2f}"), r.get("n_units"), "语料 corpus prevalence"]
+             for r in sorted(own, key=lambda r: -r["weight"])]
     trows += [[link(R + topic_href(r["topic_id"]), f"{r['topic_id']} {ents.topic_labels.get(r['topic_id'], '')}"),
-               bar(r.get("weight")), r.get("n_units"), "作者主题模型 author-topic model"]
-              for r in sorted(a.model_topics, key=lambda r: -r["weight"])]
-    if trows:
+               bar(r["weight"], 1.0, f"{r['weight']:.2f}"), r.get("n_units"), "作者主题模型 author-topic model"]
+              for r in sorted(model, key=lambda r: -r["weight"])]
+    held = Markup("")
+    if len(own) < len(a.topics) or len(model) < len(a.model_topics):
+        n = max((r.get("n_units") or 0) for r in a.topics + a.model_topics)
+        held = gate_note(f"主题分布未显示 topic profile withheld: it rests on {n} fitted unit(s), fewer than "
+                         f"{min_units} (evidence.authors.min_units)")
+    if trows or a.topics or a.model_topics:
         secs.append(ReportSection("topics", "主题", "Topics",
-                                  html=cells_table(["主题 topic", "权重 weight", "单元 units", "来源 measure"], trows)))
+                                  html=held + (cells_table(["主题 topic", "权重 weight", "单元 units", "来源 measure"], trows)
+                                               if trows else Markup(""))))
     if a.coauthors:
         rows = [[link(R + author_href(b), b), n] for b, n in sorted(a.coauthors.items(), key=lambda kv: (-kv[1], kv[0]))]
         secs.append(ReportSection("coauthors", "合作者", "Co-authors", html=cells_table(["作者 author", "合著 works"], rows)))
@@ -78,12 +90,13 @@ def authors_section(ctx: Any) -> ReportSection | None:
         return None
     concept_pages = concept_slugs((ctx.results or {}).get("concepts"))
     labels = labels_cached(ctx)
+    min_units = int(ctx.cfg["evidence"]["authors"]["min_units"])
 
     def pages() -> Iterator[tuple[str, str]]:
         # Lazy: a large corpus has tens of thousands of (mostly cited) authors; each page is
         # written as soon as it is rendered instead of all being held at once.
         for name, a in ents.authors.items():
-            yield author_href(name), author_page(a, ents, concept_pages, labels)
+            yield author_href(name), author_page(a, ents, concept_pages, labels, min_units)
 
     works = {a.name: n_works(a, ents) for a in ents.authors.values()}
     order = sorted(ents.authors.values(), key=lambda a: (-works[a.name], -a.n_citations, -len(a.concepts), a.name))

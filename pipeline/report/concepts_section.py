@@ -13,7 +13,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from ..concepts.mentions import kwic_of
-from .build import ReportSection, cells_table, empty_note, join, link, render_page, table_html, table_md
+from .build import ReportSection, bar, cells_table, empty_note, gate_note, join, link, render_page, table_html, table_md
 from .labels import Labels, labels_cached
 from .links import author_href, concept_slugs, mention_anchor, paper_href
 from .links import slug as slug  # re-exported: the page name of a concept
@@ -121,17 +121,51 @@ def _spread_table(spread: list[dict[str, Any]]) -> Markup:
     return cells_table(["从 from", "年", "到 to", "年", "途径 via", "证据 evidence"], rows)
 
 
+def _neighbours_html(t: dict[str, Any]) -> Markup:
+    """word2vec neighbours where two seeds agree on them; otherwise why not, and the terms that
+    share sentences with the concept (counted, not modelled) as its neighbours."""
+    cooc = t.get("cooccurring") or []
+    top = max((c["count"] for c in cooc), default=1)
+    cooc_rows = [[c["term"], bar(c["count"], top, str(c["count"])), c["npmi"]] for c in cooc]
+    cooc_table = cells_table(["词 term", "共现次数 count", "NPMI"], cooc_rows) if cooc_rows else \
+        Markup('<p class="muted">无共现词 no term shares two sentences with it</p>')
+    neigh = t.get("neighbors") or []
+    if neigh:
+        ov = t.get("neighbors_overlap")
+        rows = [[n["term"], bar(n["similarity"], 1.0, f"{n['similarity']:.3f}")] for n in neigh]
+        return (Markup("<h3>词向量近邻 <span class=\"en\">word2vec neighbours</span></h3>")
+                + Markup('<p class="muted">两个随机种子结果一致 stable across two seeds: overlap {}</p>').format(
+                    "?" if ov is None else f"{ov:.2f}")
+                + cells_table(["词 term", "余弦相似度 cosine similarity"], rows)
+                + Markup("<h3>共现词 <span class=\"en\">Co-occurring terms</span></h3>") + cooc_table)
+    why = t.get("neighbors_note") or "no word2vec model"
+    return (gate_note(f"词向量近邻未显示 word2vec neighbours withheld: {why}. "
+                      "以下为共现近邻 Shown instead: the terms that share sentences with it, with their counts.")
+            + Markup("<h3>共现近邻 <span class=\"en\">Neighbours by co-occurrence</span></h3>") + cooc_table)
+
+
+def _profiles_html(t: dict[str, Any]) -> Markup:
+    prof = t.get("profiles") or {}
+    rows = pd.DataFrame([{"author": p["author"], "documents": p.get("documents"), "mentions": p["mentions"],
+                          "distinctive": ";".join(p["distinctive"])} for p in prof.get("by_author", [])])
+    shifts = pd.DataFrame([{**s, "gained": ";".join(s["gained"]), "lost": ";".join(s["lost"])}
+                           for s in prof.get("year_shifts", [])])
+    out = Markup("")
+    n_min, held = prof.get("min_documents"), prof.get("authors_withheld", 0)
+    if n_min is not None and (held or not len(rows)):
+        out += gate_note(f"作者比较需要至少 {n_min} 篇文献 authors are compared only on {n_min} or more documents each "
+                         f"(evidence.authors.min_documents), never with a co-author of the same paper; "
+                         f"{held} author(s) below that are not profiled")
+    if len(rows):
+        out += table_html(rows)
+    return out + (table_html(shifts) if len(shifts) else Markup(""))
+
+
 def _concept_page(name: str, en: str | None, t: dict[str, Any], labels: Labels, max_people: int = 60) -> str:
     fu = t.get("first_use") or {}
     intro = Markup("<p>变体 variants: {} · 首次使用 first use: {} ({}) · 文献 documents: {} · 作品 works: {}</p>").format(
         "、".join(t.get("variants") or []), fu.get("author") or "—", fu.get("year") or "?", t.get("n_documents", 0),
         t.get("n_works", 0))
-    cooc = pd.DataFrame(t.get("cooccurring") or [], columns=["term", "count", "npmi"])
-    neigh = pd.DataFrame(t.get("neighbors") or [], columns=["term", "similarity"])
-    shifts = pd.DataFrame([{**s, "gained": ";".join(s["gained"]), "lost": ";".join(s["lost"])}
-                           for s in (t.get("profiles") or {}).get("year_shifts", [])])
-    prof = pd.DataFrame([{"author": p["author"], "mentions": p["mentions"], "distinctive": ";".join(p["distinctive"])}
-                         for p in (t.get("profiles") or {}).get("by_author", [])])
     parts = [
         ReportSection("summary", "概要", "Summary", html=intro),
         ReportSection("timeline", "时间线", "Timeline", html=_timeline_svg(t.get("counts_by_year") or [], name)),
@@ -139,10 +173,8 @@ def _concept_page(name: str, en: str | None, t: dict[str, Any], labels: Labels, 
                       + _spread_table(t["spread"])),
         ReportSection("users", "使用者", "Users", html=_users_table(t["users"], labels)),
         ReportSection("kwic", "上下文与证据句", "KWIC and evidence", html=_kwic_table(t["mentions"], labels)),
-        ReportSection("cooc", "共现词", "Co-occurring terms", html=table_html(cooc) + (
-            Markup("<h3>词向量近邻 <span class=\"en\">word2vec neighbours</span></h3>") + table_html(neigh) if len(neigh) else Markup(""))),
-        ReportSection("profiles", "语境变化", "Profile shift",
-                      html=table_html(prof) + (table_html(shifts) if len(shifts) else Markup(""))),
+        ReportSection("cooc", "近邻与共现词", "Neighbours and co-occurring terms", html=_neighbours_html(t)),
+        ReportSection("profiles", "语境变化", "Profile shift", html=_profiles_html(t)),
     ]
     return render_page(name, en or "concept", parts, root="../")
 

@@ -143,10 +143,20 @@ def similar_papers(ctx: Any) -> ReportSection | None:
                        hidden=("doc_id", "similar_doc_id"))
     md += table_md(sim[sim["rank"] <= 1])
     why_no_w2v = (vec.get("notes") or {}).get("word2vec")
+    gate = (ctx.results.get("concepts") or {}).get("neighbours") or {}
     if why_no_w2v:
-        h, m = empty_note(why_no_w2v + "; concept pages list no word2vec neighbours")
+        h, m = empty_note(why_no_w2v + "; concept pages list co-occurring terms instead of word2vec neighbours")
         html += Markup("<h3>词向量 <span class=\"en\">word2vec</span></h3>") + h
         md += "\n### 词向量 (word2vec)\n\n" + m
+    elif gate.get("trained"):
+        st = vec.get("w2v_stats") or {}
+        line = (f"word2vec on {st.get('tokens', 0):,} sampled tokens, trained with two seeds; a concept's neighbours "
+                f"are listed when at least {gate['min_overlap']:.2f} of its top {gate['top']} come back with the other "
+                f"seed (evidence.neighbours.min_overlap). Median overlap of the 200 commonest words: "
+                f"{gate.get('median_overlap')}; concepts with neighbours: {gate.get('concepts_shown', 0)}, "
+                f"withheld as unstable: {gate.get('concepts_withheld', 0)}")
+        html += Markup("<h3>词向量 <span class=\"en\">word2vec</span></h3><p class=\"muted\">%s</p>") % line
+        md += "\n### 词向量 (word2vec)\n\n" + line + "\n"
     html += Markup("<h3>候选新术语 <span class=\"en\">Term candidates (promote with one line in configs/concepts.yaml)"
                    "</span></h3>")
     md += "\n### 候选新术语 (Term candidates)\n\n"

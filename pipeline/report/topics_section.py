@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
-from .build import ReportSection, bar, cells_table, empty_note, link, render_page, table_html, table_md
+from .build import ReportSection, bar, cells_table, empty_note, gate_note, link, render_page, table_html, table_md
 from .labels import Labels, labels_cached
 from .ldavis_page import PAGE, start_ldavis
 from .links import author_href, paper_href
@@ -21,10 +21,57 @@ def _h3(zh: str, en: str) -> tuple[Markup, str]:
     return Markup(f"<h3>{zh} <span class=\"en\">{en}</span></h3>"), f"\n### {zh} ({en})\n\n"
 
 
-def topic_page(t: dict[str, Any], res: Any, labels: Labels) -> str:
+def evidence_html(ev: dict[str, Any] | None) -> tuple[Markup, str]:
+    """What the fit rests on (see models/topics_evidence.py): a plain line when it carries the
+    topics, a tentative label (主题仅供参考) when it does not."""
+    if not ev:
+        return Markup(""), ""
+    from ..models.topics_evidence import TopicEvidence
+
+    line = TopicEvidence(**ev).line()
+    if ev.get("ok"):
+        return Markup('<p class="muted">%s</p>') % line, f"{line}\n\n"
+    text = f"主题仅供参考 tentative: {ev.get('why')} (evidence.topics). {line}"
+    return gate_note(text), f"> {text}\n\n"
+
+
+def _bars(rows: list[dict[str, Any]], key: str, head: str, href: Any = None) -> Markup:
+    """Prevalence rows as bars: one row per author / year / journal, its weight drawn to scale."""
+    top = max((r["weight"] for r in rows), default=1.0)
+    cells = [[link(href(r), r[key]) if href else r[key], bar(r["weight"], top, f"{r['weight']:.2f}"), r.get("n_units")]
+             for r in sorted(rows, key=lambda r: -r["weight"])]
+    return cells_table([head, "权重 weight", "单元 units"], cells)
+
+
+def _weights_table(df: pd.DataFrame, max_rows: int) -> Markup:
+    """An author × topic table with the weights drawn as bars (linked author names)."""
+    cols = list(df.columns)
+    rows = []
+    for r in df.head(max_rows).to_dict("records"):
+        rows.append([link(author_href(r["author"], "topics"), r["author"]) if c == "author" else
+                     bar(r["weight"], 1.0, f"{r['weight']:.2f}") if c == "weight" else r[c] for c in cols])
+    more = f"… {len(df) - max_rows} more rows in the CSV" if len(df) > max_rows else ""
+    return cells_table(cols, rows, max_rows) + (Markup('<p class="muted">%s</p>') % more if more else Markup(""))
+
+
+def author_rows(rows: list[dict[str, Any]], min_units: int) -> tuple[list[dict[str, Any]], int]:
+    """Rows of authors whose topic profile rests on ``min_units`` fitted units or more, and how
+    many authors fell short (a profile of one unit is that unit's weights, not the author's)."""
+    kept = [r for r in rows if (r.get("n_units") or 0) >= min_units]
+    return kept, len({r["author"] for r in rows} - {r["author"] for r in kept})
+
+
+def author_note(n: int, min_units: int) -> Markup:
+    return gate_note(f"{n} 位作者单元不足 author(s) with fewer than {min_units} fitted units "
+                     f"(evidence.authors.min_units) are not profiled here; their weights are in the CSV")
+
+
+def topic_page(t: dict[str, Any], res: Any, labels: Labels, evidence: dict[str, Any] | None = None,
+               min_units: int = 1) -> str:
     tid = t["topic_id"]
     passages = [p for p in res.passages if p["topic_id"] == tid]
-    parts = [Markup("<p>%s</p>") % f"主题词 top terms: {'、'.join(t['top_terms'])}; 一致性 coherence c_v {t['coherence']}"]
+    parts = [evidence_html(evidence)[0],
+             Markup("<p>%s</p>") % f"主题词 top terms: {'、'.join(t['top_terms'])}; 一致性 coherence c_v {t['coherence']}"]
     h, _ = _h3("代表性段落", "Representative passages")
     parts.append(h)
     for p in passages:
@@ -36,10 +83,16 @@ def topic_page(t: dict[str, Any], res: Any, labels: Labels) -> str:
     for key, zh, en in (("prevalence_by_author", "按作者", "By author"), ("prevalence_by_year", "按年份", "By year"),
                         ("prevalence_by_journal", "按期刊", "By journal")):
         rows = [r for r in getattr(res, key) if r.get("topic_id") == tid]
-        if rows:
+        held = 0
+        if key == "prevalence_by_author":
+            rows, held = author_rows(rows, min_units)
+        if rows or held:
             h, _ = _h3(f"主题分布：{zh}", f"Prevalence {en.lower()}")
-            lk = {"author": lambda r: "../" + author_href(r["author"], "topics")} if key == "prevalence_by_author" else {}
-            parts += [h, table_html(pd.DataFrame(rows), links=lk)]
+            col = key.removeprefix("prevalence_by_")
+            href = (lambda r: "../" + author_href(r["author"], "topics")) if col == "author" else None
+            parts += [h, author_note(held, min_units) if held else Markup(""),
+                      _bars(rows, col, {"author": "作者 author", "year": "年 year", "journal": "期刊 journal"}[col], href)
+                      if rows else Markup("")]
     docs = sorted((r for r in res.doc_topics if r["topic_id"] == tid), key=lambda r: -r["weight"])[:50]
     if docs:
         h, _ = _h3("文献", "Documents")
@@ -76,6 +129,10 @@ def topics_section(ctx: Any) -> ReportSection | None:
              f"(too short or reference-like); {mode}.")
     html = Markup("<p>%s</p>") % intro
     md = intro + "\n\n"
+    evidence = res_all.get("evidence")
+    h, m = evidence_html(evidence)
+    html, md = html + h, md + m
+    min_units = int(ctx.cfg["evidence"]["authors"]["min_units"])
     for note in res.notes:
         html += Markup("<p class=\"muted\">%s</p>") % note
         md += f"> {note}\n"
@@ -94,15 +151,22 @@ def topics_section(ctx: Any) -> ReportSection | None:
     }
     for name, (zh, en, rows) in extra.items():
         df = pd.DataFrame(rows)
-        tables[name] = df
-        if len(df):
+        tables[name] = df  # the CSV keeps every row; the page shows what the data can carry
+        held = 0
+        if name in ("topic_by_author", "author_topics"):
+            shown, held = author_rows(rows, min_units)
+            df = pd.DataFrame(shown)
+        if len(df) or held:
             h, m = _h3(zh, en)
-            html += h + table_html(df, 60)
-            md += m + table_md(df, 20)
+            html += h + (author_note(held, min_units) if held else Markup(""))
+            md += m + (f"> {held} author(s) with fewer than {min_units} fitted units not profiled\n\n" if held else "")
+            if len(df):
+                html += _weights_table(df, 60) if "weight" in df.columns and "author" in df.columns else table_html(df, 60)
+                md += table_md(df, 20)
     pages: dict[str, str] = {}
     labels = labels_cached(ctx)
     for t in res.topics:
-        pages[f"topics/topic-{t['topic_id']}.html"] = topic_page(t, res, labels)
+        pages[f"topics/topic-{t['topic_id']}.html"] = topic_page(t, res, labels, evidence, min_units)
     sec = ReportSection("topics", "主题", "Topics", md, html, tables, pages)
     key, page = start_ldavis(ctx, res.state)
 

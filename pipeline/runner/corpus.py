@@ -65,14 +65,14 @@ def _lazy(module: str, func: str) -> Callable[..., Any]:
 
 STAGES: list[CorpusStage] = [
     CorpusStage("works", "works-2", _works, ("refs",), persist=_persist_works),
-    CorpusStage("vectors", "vectors-3", _lazy("model_stages", "compute_vectors"), ("segment", "vectors"),
+    CorpusStage("vectors", "vectors-4", _lazy("model_stages", "compute_vectors"), ("segment", "vectors"),
                 update=_lazy("model_stages", "update_vectors")),
-    CorpusStage("topics", "topics-2", _lazy("topic_stage", "compute_topics"), ("segment", "topics"),
+    CorpusStage("topics", "topics-3", _lazy("topic_stage", "compute_topics"), ("segment", "topics", "evidence.topics"),
                 after=("works",), update=_lazy("topic_stage", "update_topic_stage")),
     CorpusStage("terms", "terms-3", _lazy("model_stages", "compute_terms"), ("segment", "concepts", "terms"),
                 update=_lazy("model_stages", "update_terms")),
-    CorpusStage("concepts", "concepts-2", _lazy("model_stages", "compute_concept_stage"),
-                ("segment", "concepts", "cooccurrence", "report", "refs"), after=("works", "vectors", "terms"),
+    CorpusStage("concepts", "concepts-3", _lazy("model_stages", "compute_concept_stage"),
+                ("segment", "concepts", "cooccurrence", "report", "refs", "evidence.neighbours", "evidence.authors"), after=("works", "vectors", "terms"),
                 update=_lazy("model_stages", "update_concept_stage")),
 ]
 

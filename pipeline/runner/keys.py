@@ -75,8 +75,11 @@ def registry_file(cfg: dict[str, Any]) -> Path | None:
 
 
 def section_state(cfg: dict[str, Any], section: str, drop: tuple[str, ...] = ()) -> dict[str, Any]:
-    """A config section with every file it names replaced by the hash of the file's content."""
-    part = cfg.get(section)
+    """A config section with every file it names replaced by the hash of the file's content.
+    ``section`` may be dotted (``evidence.topics``): a stage then depends on that part only."""
+    part: Any = cfg
+    for name in section.split("."):
+        part = part.get(name) if isinstance(part, dict) else None
     if not isinstance(part, dict):
         return {"value": part}
     out = {k: v for k, v in part.items() if k not in drop}

@@ -69,25 +69,48 @@ def sample_sentences(parts: Iterator[tuple[str, dict[str, Any]]], max_tokens: in
 
 
 def compute_vectors(ctx: Any) -> dict[str, Any]:
-    """word2vec over a sample of the corpus's sentences (one worker, fixed seed) and the
+    """word2vec over a sample of the corpus's sentences (one worker, fixed seed), a second model
+    on the same sample with ``stability_seed`` (the neighbour gate compares them), and the
     similar-papers table."""
+    import time
+
     from ..models.lsa import LsaIndex
-    from ..models.vectors import train_word2vec
 
     w2 = ctx.cfg["vectors"]["word2vec"]  # validated and complete (pipeline.settings)
     lsa = LsaIndex(ctx.cfg["vectors"]["lsa"])
-    sents = sample_sentences(ctx.iter_part("feat.content"), w2["max_tokens"],
-                             on_doc=lambda d, c: lsa.add(d, doc_bag(c)))
-    model = None
+    sents = sample_sentences(ctx.iter_part("feat.content"), w2["max_tokens"], on_doc=lambda d, c: lsa.add(d, doc_bag(c)))
+    model = check = None
+    stats: dict[str, Any] = {"tokens": sum(len(s) for s in sents), "sentences": len(sents)}
     why_not = word2vec_shortfall(sents, w2)
     if why_not is None:
-        model = train_word2vec(sents, vector_size=w2["vector_size"], window=w2["window"],
-                               min_count=w2["min_count"], seed=w2["seed"], workers=1, epochs=w2["epochs"])
+        t = time.perf_counter()
+        model, check = train_pair(sents, w2)
+        stats.update(vocab=len(model.wv), seconds=round(time.perf_counter() - t, 2))
+        ctx.log(f"vectors: word2vec on {stats['tokens']:,} tokens, seeds {w2['seed']} and {w2['stability_seed']} "
+                f"side by side: {stats['seconds']} s")
     else:
         ctx.log(f"vectors: {why_not}")
     lsa.fit()
-    return {"w2v": model, "lsa": lsa, "similar": lsa.similar(), "docs": lsa.doc_ids, "doc_ids": list(ctx.doc_ids),
-            "mode": "refit", "notes": {"word2vec": why_not} if why_not else {}}
+    return {"w2v": model, "w2v_check": check, "w2v_stats": stats, "lsa": lsa, "similar": lsa.similar(),
+            "docs": lsa.doc_ids, "doc_ids": list(ctx.doc_ids), "mode": "refit",
+            "notes": {"word2vec": why_not} if why_not else {}}
+
+
+def train_pair(sents: list[list[str]], w2: dict[str, Any]) -> tuple[Any, Any]:
+    """The word2vec model and its stability twin (``stability_seed``), trained side by side:
+    gensim trains outside the GIL, so on two cores the twin adds little wall time; each model
+    keeps one worker, so each stays reproducible."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ..models.vectors import train_word2vec
+
+    def fit(seed: int) -> Any:
+        return train_word2vec(sents, vector_size=w2["vector_size"], window=w2["window"], min_count=w2["min_count"],
+                              seed=seed, workers=1, epochs=w2["epochs"])
+
+    with ThreadPoolExecutor(2) as pool:
+        a, b = pool.map(fit, (w2["seed"], w2["stability_seed"]))
+    return a, b
 
 
 def word2vec_shortfall(sents: list[list[str]], w2: dict[str, Any]) -> str | None:
@@ -119,12 +142,15 @@ def update_vectors(ctx: Any, previous: dict[str, Any]) -> dict[str, Any]:
     for d, part in ctx.iter_part("feat.content", todo):
         sents += content_sentences(part["content"])
         bags.append((d, doc_bag(part["content"])))
+    check = previous.get("w2v_check")
     if sents:
-        model.build_vocab(sents, update=True)
-        model.train(sents, total_examples=len(sents), epochs=model.epochs)
+        for m in (model, check):  # both seeds see the same new sentences, so the gate still compares like with like
+            if m is not None:
+                m.build_vocab(sents, update=True)
+                m.train(sents, total_examples=len(sents), epochs=m.epochs)
     lsa.fold_in(bags)
-    return {"w2v": model, "lsa": lsa, "similar": lsa.similar(), "docs": lsa.doc_ids, "doc_ids": list(ctx.doc_ids),
-            "mode": "update"}
+    return {"w2v": model, "w2v_check": check, "w2v_stats": previous.get("w2v_stats") or {}, "lsa": lsa,
+            "similar": lsa.similar(), "docs": lsa.doc_ids, "doc_ids": list(ctx.doc_ids), "mode": "update"}
 
 
 # -- term candidates -----------------------------------------------------------------------

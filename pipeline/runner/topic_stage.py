@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..models.topics import TopicUnit, choose_unit, update_topics
+from ..models.topics_evidence import no_model_evidence
 from ..refs.names import paper_authors
 
 
@@ -165,13 +166,26 @@ def compute_topics(ctx: Any) -> dict[str, Any]:
         # Too little text to model (one paragraph, or records with no words): say so, go on.
         ctx.log(f"topics: {e}")
         return {"unit": unit, "result": None, "authors": [], "doc_ids": list(ctx.doc_ids),
-                "note": f"{e} (unit: {unit})"}
+                "note": f"{e} (unit: {unit})", "evidence": no_model_evidence(f"{e} (unit: {unit})")}
+    evidence = _evidence(ctx, result)
     result = _with_twins(result, twins)
     # The fitted units carry their documents' authors; one unit per paper is enough for them
     # (paragraphs of one paper share its authors) and keeps the author-topic fit small.
     own = _author_sample(source, pickle.loads(result.state), int(cfg.get("author_max_tokens", 2_000_000)))
     authors = author_topics(own + _cited_author_units(ctx), cfg, k=result.k) if own else []
-    return {"unit": unit, "result": result, "authors": authors, "doc_ids": list(ctx.doc_ids)}
+    return {"unit": unit, "result": result, "authors": authors, "doc_ids": list(ctx.doc_ids), "evidence": evidence}
+
+
+def _evidence(ctx: Any, result: Any) -> dict[str, Any]:
+    """What the fit rests on (documents, units, tokens, stability) and whether the report may
+    show its topics with confidence (``evidence.topics``); the report and front page read it."""
+    from ..models.topics_evidence import topic_evidence
+
+    with_text = {h["doc_id"] for h in ctx.papers if h.get("n_paragraphs")}
+    ev = topic_evidence(result, with_text, ctx.cfg["evidence"]["topics"])
+    if not ev.ok:
+        ctx.log(f"topics: tentative: {ev.why}")
+    return ev.as_dict()
 
 
 def update_topic_stage(ctx: Any, previous: dict[str, Any]) -> dict[str, Any]:
@@ -187,5 +201,7 @@ def update_topic_stage(ctx: Any, previous: dict[str, Any]) -> dict[str, Any]:
     fresh = set(todo)
     new = list(unit_source(ctx, unit, [h for h in heads if h["doc_id"] in fresh])())
     result = update_topics(prev.state, new, ctx.cfg["topics"])
+    evidence = _evidence(ctx, result)
     result = _with_twins(result, twins)
-    return {"unit": unit, "result": result, "authors": previous.get("authors", []), "doc_ids": list(ctx.doc_ids)}
+    return {"unit": unit, "result": result, "authors": previous.get("authors", []), "doc_ids": list(ctx.doc_ids),
+            "evidence": evidence}

@@ -201,7 +201,7 @@ def _allowed(err: dict[str, Any]) -> str:
         return f"a list of at least {ctx.get('min_length')} item(s)"
     if t == "string_pattern_mismatch":
         return f"a text matching {ctx.get('pattern')}"
-    return _ALLOWED.get(t, err["msg"].removeprefix("Input should be ").strip())
+    return _ALLOWED.get(t, err["msg"].removeprefix("Input should be ").removeprefix("Value error, ").strip())
 
 
 def _explain(e: ValidationError, data: dict[str, Any], sources: dict[Key, str]) -> str:

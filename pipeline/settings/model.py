@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationInfo, field_validator
 
 # YAML gives native types, so values are checked strictly: ``min_count: "2"`` or ``k: 5.5`` is a
 # mistake to report, not to coerce. Floats accept integers (``no_above: 1``).
@@ -96,7 +96,16 @@ class Word2Vec(Section):
     epochs: PosInt = 10
     seed: StrictInt = 1
     max_tokens: PosInt = 150000
-    min_tokens: PosInt = 1000  # fewer sampled tokens: no model, and the report says why
+    min_tokens: PosInt = 20000  # fewer sampled tokens: no model, and the report says why
+    stability_seed: StrictInt = 2  # a second model, same sample: are the neighbours reproducible?
+
+    @field_validator("stability_seed")
+    @classmethod
+    def _two_seeds(cls, v: int, info: ValidationInfo) -> int:
+        # the same seed gives the same model: every neighbour list would pass the stability gate
+        if v == info.data.get("seed"):
+            raise ValueError(f"a seed other than seed ({v})")
+        return v
 
 
 class Lsa(Section):
@@ -202,6 +211,29 @@ class Site(Section):
     table_max_rows: PosInt = 5000
 
 
+class NeighbourEvidence(Section):
+    top: PosInt = 10
+    min_overlap: Share = 0.5
+
+
+class TopicEvidence(Section):
+    min_documents: PosInt = 20
+    min_tokens: PosInt = 10000
+    min_stability: Share = 0.5
+
+
+class AuthorEvidence(Section):
+    min_documents: PosInt = 2
+    min_units: PosInt = 3
+
+
+class Evidence(Section):
+    """When a model-derived figure is shown (issue 15); below a threshold the page says what is missing."""
+    neighbours: NeighbourEvidence = NeighbourEvidence()
+    topics: TopicEvidence = TopicEvidence()
+    authors: AuthorEvidence = AuthorEvidence()
+
+
 class Settings(Section):
     store: Store = Store()
     runner: Runner = Runner()
@@ -216,6 +248,7 @@ class Settings(Section):
     concepts: Concepts = Concepts()
     report: Report = Report()
     site: Site = Site()
+    evidence: Evidence = Evidence()
 
 
 # Keys that named a file now named elsewhere: the message says where it went.
