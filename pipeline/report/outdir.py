@@ -29,8 +29,11 @@ from typing import Any
 GENERATOR = "litmap"
 PARTIAL_MARKER = ".litmap-partial"  # written first into a folder being built
 # Top-level names of reports written before run.json listed its entries.
+# (The section pages are listed too: a report of this version whose run.json lost its entries.)
 KNOWN_ENTRIES = frozenset({"index.html", "report.md", "run.json", "summary.json", "report.xlsx", "data", "assets",
-                           "topics", "concepts", "authors", "papers", "figures", PARTIAL_MARKER})
+                           "topics", "concepts", "authors", "papers", "figures", PARTIAL_MARKER,
+                           "documents.html", "changes.html", "figures.html", "topics.html", "concepts.html",
+                           "authors.html", "papers.html", "similar.html", "references.html"})
 _LEGACY_KEYS = ("run_id", "store", "report_hash")
 _TMP_FILE = re.compile(r"^\.(?P<name>.+)\.litmap-(?P<pid>\d+)\.tmp$")  # write_json_atomic's temporary file
 
