@@ -8,6 +8,7 @@ Chromium is driven over the DevTools protocol with a small websocket client (web
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import re
@@ -21,6 +22,8 @@ from typing import Any
 
 import pytest
 from test_report import seed_report
+
+from conftest import SEED, WORKS
 
 CJK_FAMILIES = ("Noto Sans CJK", "Noto Serif CJK", "Source Han", "WenQuanYi", "Droid Sans Fallback", "AR PL")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -106,12 +109,21 @@ class CDP:
         assert node, f"no element {selector}"
         return self.send("CSS.getPlatformFontsForNode", nodeId=node)["fonts"]
 
+    def set_width(self, width: int) -> None:
+        """Lay pages out as a desktop (1280 px) or a phone (390 px, touch, device scale 3)."""
+        mobile = width < 600
+        self.send("Emulation.setDeviceMetricsOverride", width=width, height=900 if mobile else 1000,
+                  deviceScaleFactor=1, mobile=mobile)
+        self.width = width
+
     def screenshot(self, path: Path) -> None:
+        width = getattr(self, "width", 1280)
         h = self.eval("Math.min(6000, document.documentElement.scrollHeight)") or 1600
-        self.send("Emulation.setDeviceMetricsOverride", width=1280, height=int(h), deviceScaleFactor=1, mobile=False)
+        self.send("Emulation.setDeviceMetricsOverride", width=width, height=int(h), deviceScaleFactor=1,
+                  mobile=width < 600)
         data = self.send("Page.captureScreenshot", format="png")["data"]
         path.write_bytes(base64.b64decode(data))
-        self.send("Emulation.clearDeviceMetricsOverride")
+        self.set_width(width)
 
 
 @pytest.fixture(scope="module")
@@ -192,3 +204,102 @@ def test_seed_report_in_chromium(browser: CDP) -> None:
     assert browser.problems() == []
     for name in ("index.png", "concept_数字食利国.png", "topic.png"):
         assert (shots / name).stat().st_size > 20_000
+
+
+@functools.lru_cache(maxsize=1)
+def mirror_report() -> Path:
+    """The seed with four works, one of them again as its traditional-script mirror (劉皓琰 for
+    刘皓琰) and one printed in traditional script only (孫來斌): the cases where one person could
+    show up as two."""
+    from test_report import _config, litmap_run
+
+    tmp = Path(tempfile.mkdtemp(prefix="litmap-browser-"))
+    corpus = tmp / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / SEED.name)
+    for name in ("w005.md", "w007.md", "w007-mirror.md", "w070.md"):
+        shutil.copy(WORKS / name, corpus / name)
+    litmap_run(corpus, tmp / "report", _config(tmp))
+    return tmp / "report"
+
+
+def _page_with_h1(folder: Path, start: str) -> Path:
+    for f in sorted(folder.glob("*.html")):
+        if re.search(r"<h1>\s*" + re.escape(start), f.read_text(encoding="utf-8")):
+            return f
+    raise AssertionError(f"no page in {folder} titled {start}")
+
+
+HASH_JS = r"(document.body.innerText.match(/\b(?:w[0-9a-f]{12}|[0-9a-f]{12,})\b/g) || [])"
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_front_concept_author_and_topic_pages_at_desktop_and_phone_width(browser: CDP, width: int) -> None:
+    from pipeline.ingest.normalize import to_simplified
+
+    report = mirror_report()
+    shots = report / "screenshots"
+    shots.mkdir(exist_ok=True)
+    pages = {"front": report / "index.html",
+             "concept": _page_with_h1(report / "concepts", "数字食利国"),
+             "author": _page_with_h1(report / "authors", "刘皓琰"),
+             "topic": report / "topics" / "topic-0.html"}
+    browser.set_width(width)
+    people: dict[str, set[str]] = {}
+    for kind, page in pages.items():
+        browser.navigate(page.as_uri())
+        assert browser.problems() == [], (kind, width)
+        assert browser.eval("document.documentElement.lang") == "zh-CN"
+        _assert_cjk(browser, "h1")
+        assert browser.eval(HASH_JS) == [], (kind, width)
+        # Nothing wider than the screen: long tables scroll inside their box, the page does not.
+        over = browser.eval("document.documentElement.scrollWidth - window.innerWidth")
+        assert over <= 1, f"{kind} page is {over} px wider than a {width} px screen"
+        assert browser.eval("Array.from(document.querySelectorAll('img')).every(i => i.alt)")
+        assert browser.eval("Array.from(document.querySelectorAll('svg[role=img]'))"
+                            ".every(s => s.getAttribute('aria-label') || s.querySelector('title'))")
+        for name in browser.eval("Array.from(document.querySelectorAll('a[href*=\"authors/\"]')).map(a => a.textContent.trim())"):
+            people.setdefault(to_simplified(name), set()).add(name)
+        browser.screenshot(shots / f"{kind}-{width}.png")
+        assert (shots / f"{kind}-{width}.png").stat().st_size > 10_000
+    # The author's page is the person's one page, the other printed form listed there.
+    browser.navigate(pages["author"].as_uri())
+    assert "劉皓琰" in browser.eval("document.body.innerText")
+    two = {k: v for k, v in people.items() if len(v) > 1}
+    assert not two, f"one person linked under two names: {two}"
+
+
+def test_long_tables_are_paged_and_pages_fit_a_phone(browser: CDP) -> None:
+    """Tables over 50 rows show 50 at a time (prev/next; sorting and the filter page over every
+    row), and the front page and the table pages are no wider than a 390 px phone."""
+    report = seed_report()
+    browser.navigate((report / "authors.html").as_uri())
+    assert browser.problems() == []
+    rows = "document.querySelectorAll('#authors table tbody tr')"
+    shown = f"Array.from({rows}).filter(r => r.style.display !== 'none').length"
+    n = browser.eval(f"{rows}.length")
+    assert n > 50  # the seed's 77 footnotes cite more than 50 people
+    assert browser.eval(shown) == 50
+    browser.eval("document.querySelector('#authors .pager button:last-of-type').click()")
+    assert browser.eval(shown) == min(50, n - 50)
+    assert browser.eval("document.querySelector('#authors .pager span').textContent").startswith("51–")
+    browser.eval("document.querySelector('#authors table th').click()")  # sorting goes back to the first page
+    assert browser.eval(shown) == 50
+    browser.eval("const f = document.querySelector('#authors input.filter'); f.value = '温旭';"
+                 " f.dispatchEvent(new Event('input'))")
+    assert browser.eval(shown) == 1
+    try:
+        browser.send("Emulation.setDeviceMetricsOverride", width=390, height=844, deviceScaleFactor=1, mobile=True)
+        for page in ("index.html", "documents.html", "authors.html", "references.html"):
+            browser.navigate((report / page).as_uri())
+            assert browser.problems() == [], page
+            assert browser.eval("document.documentElement.scrollWidth") <= 390, page
+        assert browser.eval("document.querySelectorAll('main.findings > section').length") == 0  # not on this page
+        browser.navigate((report / "index.html").as_uri())
+        boxes = browser.eval("Array.from(document.querySelectorAll('main.findings > section'))"
+                             ".map(s => Math.round(s.getBoundingClientRect().left))")
+        assert len(boxes) == 6 and len(set(boxes)) == 1  # the blocks in one column
+        assert browser.eval("Array.from(document.querySelectorAll('svg[role=img]')).every(s => s.getAttribute('aria-label'))")
+        assert browser.eval("Array.from(document.querySelectorAll('img')).every(i => i.alt)")
+    finally:
+        browser.send("Emulation.clearDeviceMetricsOverride")

@@ -12,6 +12,7 @@ import sys
 import tempfile
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import pandas as pd
@@ -104,22 +105,112 @@ def test_every_href_resolves_to_a_file_in_the_report(report: Path) -> None:
 
 def test_index_links_to_a_page_per_topic_concept_author_and_paper(report: Path) -> None:
     idx = parse_html(report / "index.html").links
-    for folder in ("topics/", "concepts/", "authors/", "papers/", "figures/", "assets/"):
+    for folder in ("topics/", "concepts/", "authors/", "papers/", "assets/"):
         assert any(h.startswith(folder) for h in idx), folder
+    assert any(h.startswith("figures/") for h in parse_html(report / "figures.html").links)
     topics = pd.read_csv(report / "data" / "topics.csv")
+    on_topics_page = parse_html(report / "topics.html").links
     for t in topics.topic_id:
-        assert f"topics/topic-{t}.html" in idx
+        assert f"topics/topic-{t}.html" in on_topics_page and f"topics/topic-{t}.html" in idx
     html = (report / "index.html").read_text(encoding="utf-8")
     m = re.search(r'href="(concepts/[^"#]+\.html)">数字食利国<', html)
     assert m, "no link from the index to the 数字食利国 page"
     assert (report / m.group(1)).is_file()
+    assert re.search(r'href="authors/[^"]+\.html">温旭<', html)  # first user of 数字食利国, most cited author
+    authors = (report / "authors.html").read_text(encoding="utf-8")
     for name in ("陈灏", "温旭"):
-        assert re.search(rf'href="authors/[^"]+\.html">{name}<', html), name
+        assert re.search(rf'href="authors/[^"]+\.html">{name}<', authors), name
     assert "本次变化" in html and "What changed" in html
 
 
+FRONT_BLOCKS = ("changes", "topics", "concepts", "citations", "cooccurrence")
+HASH = re.compile(r"\b[0-9a-f]{16}\b|\bw[0-9a-f]{12}\b")
+
+
+class _Blocks(HTMLParser):
+    """The front page's blocks: each <section id> with its heading, its basis line (documents
+    and sentences it rests on), its links, and the page's visible text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocks: dict[str, dict[str, Any]] = {}
+        self.cur: str | None = None
+        self.text: list[str] = []
+        self.skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag in ("script", "style", "title"):
+            self.skip += 1
+        if tag == "section":
+            self.cur = a.get("id")
+            self.blocks[self.cur] = {"h2": False, "basis": None, "links": [], "svg": False}
+        if self.cur is None:
+            return
+        b = self.blocks[self.cur]
+        b["h2"] |= tag == "h2"
+        b["svg"] |= tag == "svg" and a.get("role") == "img" and bool(a.get("aria-label"))
+        if "basis" in (a.get("class") or "").split():
+            b["basis"] = a
+        if tag == "a" and a.get("href"):
+            b["links"].append(a["href"])
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "title"):
+            self.skip -= 1
+        if tag == "section":
+            self.cur = None
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.text.append(data)
+
+
+def test_front_page_shows_the_findings_with_their_basis_and_evidence(report: Path) -> None:
+    p = _Blocks()
+    p.feed((report / "index.html").read_text(encoding="utf-8"))
+    for key in FRONT_BLOCKS:
+        b = p.blocks.get(key)
+        assert b and b["h2"], key
+        pages = [h for h in b["links"] if h.endswith(".html") and "/" not in h]
+        assert pages, f"{key}: no link to its evidence page"
+        for h in b["links"]:
+            assert (report / unquote(urlsplit(h).path)).is_file(), (key, h)
+    # Each finding says what it rests on (the seed: one document, its sentences and footnotes).
+    for key in ("topics", "concepts", "citations", "cooccurrence"):
+        basis = p.blocks[key]["basis"]
+        assert basis and int(basis["data-documents"]) == 1 and int(basis["data-sentences"]) > 10, (key, basis)
+    assert p.blocks["topics"]["svg"] and p.blocks["concepts"]["svg"]  # sparklines, labelled
+    assert any(h.startswith("topics/topic-") for h in p.blocks["topics"]["links"])
+    assert any(h.startswith("concepts/") for h in p.blocks["concepts"]["links"])
+    assert any(h.startswith("authors/") for h in p.blocks["citations"]["links"])
+    assert "svg" in (report / "index.html").read_text(encoding="utf-8").split('id="cooccurrence"')[1]
+    text = " ".join(p.text)
+    assert not HASH.findall(text), HASH.findall(text)[:5]
+    # The front page is findings, not tables of every row: the documents table is on its own page.
+    assert "n_paragraphs" not in text
+    docs = (report / "documents.html").read_text(encoding="utf-8")
+    assert "<th>n_paragraphs</th>" in docs and re.search(r'<td><a href="papers/[^"]+\.html">数字化生产下', docs)
+    assert not HASH.findall(re.sub(r"<[^>]+>", " ", docs))
+    for page in ("documents", "changes", "figures", "topics", "concepts", "authors", "papers", "similar", "references"):
+        assert f'href="{page}.html"' in docs, page  # the navigation reaches every section page
+
+
+def test_a_model_that_cannot_say_something_says_what_is_missing() -> None:
+    """A block without data (no topic model, no concept, no reference) says why, in its place."""
+    from types import SimpleNamespace
+
+    from pipeline.report.findings import citations_block, concepts_block, topics_block
+
+    ctx = SimpleNamespace(results={"topics": {"result": None, "note": "too little text for a topic model: 3 unit(s)"}},
+                          papers=[], cfg={}, store=None)
+    assert "too little text for a topic model: 3 unit(s)" in topics_block(ctx, 10, None).html
+    assert "no tracked concept occurs" in concepts_block(ctx, 10).html
+    assert "no parsed reference" in citations_block(ctx, 10).html
+
+
 def _concept_page(report: Path, name: str) -> str:
-    html = (report / "index.html").read_text(encoding="utf-8")
+    html = (report / "concepts.html").read_text(encoding="utf-8")
     href = re.search(rf'href="(concepts/[^"#]+\.html)">{name}<', html).group(1)
     return (report / href).read_text(encoding="utf-8")
 
@@ -133,7 +224,7 @@ def test_concept_evidence_links_land_on_the_sentence_and_footnote(report: Path) 
     fn = re.search(r'<li id="fn55"[^>]*>(.*?)</li>', paper, re.DOTALL)
     assert fn and "温旭" in fn.group(1)
     # Each KWIC row links to the paragraph holding its sentence.
-    kwic = re.findall(r'href="\.\./papers/[^"#]+\.html#(p\d+)">body<', page)
+    kwic = re.findall(r'href="\.\./papers/[^"#]+\.html#(p\d+)">[^<]*body<', page)
     assert kwic
     mentions = pd.read_csv(report / "data" / "concept_mentions.csv")
     sent = mentions[(mentions.concept == "数字食利国") & (mentions["where"] == "body")].sentence.iloc[0]
@@ -144,12 +235,13 @@ def test_concept_evidence_links_land_on_the_sentence_and_footnote(report: Path) 
 
 
 def test_author_and_paper_pages(report: Path) -> None:
-    html = (report / "index.html").read_text(encoding="utf-8")
+    html = (report / "authors.html").read_text(encoding="utf-8")
     href = re.search(r'href="(authors/[^"]+\.html)">温旭<', html).group(1)
     page = (report / href).read_text(encoding="utf-8")
     assert "数字食利国" in page and "#fn55" in page and "被引作品" in page
     chen = (report / re.search(r'href="(authors/[^"]+\.html)">陈灏<', html).group(1)).read_text(encoding="utf-8")
-    assert "数字化生产下金融帝国主义积累模式的新变化及其启示" in chen and "钟锦宸" in chen
+    # The paper named as a reader names it: authors, year, short title.
+    assert "陈灏、钟锦宸 2025《数字化生产下金融帝国主义积累模式的…》" in chen and "钟锦宸" in chen
     paper = next((report / "papers").glob("*.html")).read_text(encoding="utf-8")
     assert len(re.findall(r'<li id="fn\d+"', paper)) == 77
     assert paper.count('<div class="ref">') >= 70  # parsed references under their footnotes
@@ -171,7 +263,7 @@ def test_model_figures_the_seed_alone_cannot_carry_are_withheld_or_tentative(rep
     cooc = _section(_concept_page(report, "数字食利国"), "cooc")
     assert "词向量近邻未显示 word2vec neighbours withheld: too little text for a word2vec model" in cooc
     assert "余弦相似度" not in cooc and "word2vec neighbours</span>" not in cooc  # no similarity table
-    assert re.search(r"<td>寡头</td><td>.*?</span>2</td>", cooc)  # the co-occurring term with its count
+    assert re.search(r'<td>寡头</td><td>.*?<span class="num">2</span></td>', cooc)  # the co-occurring term, its count
     t = trace("数字食利国", report)
     assert t["neighbors"] == [] and t["neighbors_note"].startswith("too little text for a word2vec model")
     assert t["cooccurring"][0]["term"] == "寡头"
@@ -184,9 +276,9 @@ def test_model_figures_the_seed_alone_cannot_carry_are_withheld_or_tentative(rep
     # one paper, modelled by paragraph: one document, a few thousand tokens, below evidence.topics
     assert ev["docs"] == 1 and ev["docs_with_text"] == 1 and ev["units"] > 20 and 1000 < ev["tokens"] < 10000
     assert ev["ok"] is False and ev["why"].startswith("fitted on 1 document (needs 20)")
-    index = (report / "index.html").read_text(encoding="utf-8")
+    section = (report / "topics.html").read_text(encoding="utf-8")
     page = (report / "topics" / "topic-0.html").read_text(encoding="utf-8")
-    for html in (index, page):
+    for html in (section, page):
         assert "主题仅供参考 tentative: fitted on 1 document (needs 20)" in html
         assert f"拟合依据 fitted on: 1 document, {ev['units']} units, {ev['tokens']:,} tokens" in html
 
@@ -275,14 +367,23 @@ def test_second_run_reports_new_paper_users_and_escapes_text(tmp_path: Path) -> 
     (corpus / "xss.md").write_text('---\ntitle: "<script>alert(1)</script>数字帝国主义"\nauthors: ["<b>x</b>"]\n'
                                    'year: 2023\n---\n正文<img src=x onerror=alert(1)>数字帝国主义。\n', encoding="utf-8")
     litmap_run(corpus, out, cfg)
-    html = (out / "index.html").read_text(encoding="utf-8")
-    changes = html[html.index('id="changes"'):html.index("</section>", html.index('id="changes"'))]
-    assert "当代帝国主义是如何进行数字殖民的" in changes  # the new paper, linked to its page
-    assert re.search(r'href="papers/[^"]+\.html">当代帝国主义是如何进行数字殖民的', changes)
-    assert "刘皓琰" in changes  # a new user of a tracked concept
-    assert "Compared with run" in changes
+    for page in ("changes.html", "index.html"):  # the section's page, and its summary on the front page
+        html = (out / page).read_text(encoding="utf-8")
+        changes = html[html.index('id="changes"'):html.index("</section>", html.index('id="changes"'))]
+        assert "当代帝国主义是如何进行数字殖民的" in changes, page  # the new paper, linked to its page
+        assert re.search(r'href="papers/[^"]+\.html">[^<]*当代帝国主义是如何进行数字殖民的', changes), page
+        assert "刘皓琰" in changes, page  # a new user of a tracked concept
+        assert re.search(r"[Cc]ompared with run", changes), page
     for page in out.rglob("*.html"):
         text = page.read_text(encoding="utf-8")
         assert "<script>alert" not in text and "<img src=x" not in text and "<b>x</b>" not in text, page
     assert any("&lt;script&gt;alert" in p.read_text(encoding="utf-8") for p in (out / "papers").glob("*.html"))
+    # Papers of 2020, 2023 and 2025: the co-occurrence network's years and its timeline's axis
+    # (the 2023 paper is one sentence: none of its terms is among the strongest pairs).
+    net = re.search(r'<svg [^>]*data-save="cooccurrence-network"[^>]*>', html).group(0)
+    assert re.search(r'data-years="([^"]*)"', net).group(1) == "2020 2025"
+    tl = html[html.index('data-save="cooccurrence-timeline"'):]
+    tl = tl[:tl.index("</svg>")]
+    assert [int(y) for y in re.findall(r'<g class="tick" data-year="(\d+)"', tl)] == list(range(2020, 2026))
+    assert {"2020", "2025"} <= set(re.findall(r'<g class="node" data-year="(\d+)"', tl))
     assert not broken_links(out)

@@ -52,8 +52,9 @@ def test_a_batch_of_bad_files_goes_on(tmp_path: Path) -> None:
     assert status["empty.md"] == "failed" and status["binary.txt"] == "failed"
     assert status["notes.txt~"] == "skipped"
     assert docs[docs.source.str.contains("huge_one_line")].n_paragraphs.iloc[0] >= 1
-    html = (tmp_path / "report" / "index.html").read_text(encoding="utf-8")
-    assert "<script>alert" not in html and "<img src=x" not in html
+    for page in ("index.html", "documents.html"):  # the front page and the documents table
+        html = (tmp_path / "report" / page).read_text(encoding="utf-8")
+        assert "<script>alert" not in html and "<img src=x" not in html, page
     assert "&lt;script&gt;" in html
     zw = docs[docs.source.str.endswith("zero_width.txt")].iloc[0]
     assert "zero-width" in zw.warnings

@@ -10,6 +10,7 @@ import duckdb
 import pandas as pd
 
 from conftest import SHARED, make_config
+from test_report_identity import assert_one_row_per_person, pages_with_hashes, visible_text
 
 
 def litmap(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -55,6 +56,14 @@ def test_rerun_change_and_removal(tmp_path: Path) -> None:
         assert (row["year"] if pd.notna(row["year"]) else None) == g["year"]
     # the mirror in traditional characters is the same work as w007
     assert by_file["w007.md"]["work_id"] == by_file["w007-mirror.md"]["work_id"]
+    # One person per identity across scripts (劉皓琰 is 刘皓琰, 孫來斌 is 孙来斌), the printed
+    # forms listed on the person's page; the mirror is one paper of hers, not a second one.
+    authors = assert_one_row_per_person(out).set_index("author")
+    assert "劉皓琰" in authors.loc["刘皓琰", "variants"] and authors.loc["刘皓琰", "corpus_papers"] == 2
+    assert "孫來斌" in authors.loc["孙来斌", "variants"] and "孫來斌" not in authors.index
+    page = next(p for p in (out / "authors").glob("*.html") if "<h1>刘皓琰" in p.read_text(encoding="utf-8"))
+    assert "劉皓琰" in visible_text(page)
+    assert pages_with_hashes(out) == {}
     # unchanged: nothing processed
     second = litmap("run", "--corpus", str(corpus), "--config", str(cfg), "--out", str(out))
     assert "processed 0" in second.stdout and "added 0, changed 0, removed 0" in second.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -178,7 +179,8 @@ def test_small_and_odd_corpora_finish_and_say_why_models_are_empty(tmp_path: Pat
     p = litmap(*run_args(corpus, make_config(tmp_path), out))
     assert p.returncode == 0, p.stderr
     assert "Traceback" not in p.stderr and "section failed" not in p.stderr
-    html = (out / "index.html").read_text(encoding="utf-8")
+    # The front page and the section pages (word2vec's reason is on similar.html).
+    html = "".join(p.read_text(encoding="utf-8") for p in sorted(out.glob("*.html")))
     assert reason in html, reason
     assert 'class="failed"' not in html
     for table in ("documents", "references", "concept_mentions", "topics", "doc_topics", "cooccurrence"):
@@ -210,7 +212,9 @@ def test_strict_exits_1_when_a_report_section_failed(tmp_path: Path, monkeypatch
     first = capsys.readouterr()
     assert "failed: report section similar_papers failed: KeyError" in first.err
     assert "report section(s) failed" in first.out
-    assert 'class="failed"' in (out / "index.html").read_text(encoding="utf-8")
+    # The failure box stands on the section's page, and the front page names the failed part.
+    assert 'class="failed"' in (out / "similar.html").read_text(encoding="utf-8")
+    assert re.search(r'class="failed">[^<]*<a href="similar.html"', (out / "index.html").read_text(encoding="utf-8"))
     # The same corpus again: the report is kept, and so is what failed in it.
     assert cli.main(run_args(corpus, cfg, out, "--strict")) == 1
     again = capsys.readouterr()

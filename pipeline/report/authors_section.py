@@ -11,33 +11,37 @@ from markupsafe import Markup
 
 from .build import ReportSection, bar, cells_table, gate_note, link, render_page, table_md
 from .entities import AuthorInfo, Entities, build_entities_cached
+from .labels import Labels, labels_cached
 from .links import author_href, concept_slugs, paper_href, topic_href
 
 R = "../"
 
 
-def _title(ents: Entities, doc_id: str) -> str:
-    p = ents.papers.get(doc_id)
-    return (p.paper["meta"].get("title") or p.paper["source"]) if p else doc_id
+def n_works(a: AuthorInfo, ents: Entities) -> int:
+    """Distinct works among the author's corpus documents: a mirror or an export record of the
+    same paper is one paper, not two."""
+    return len({ents.papers[d].work_id or d for d in a.papers if d in ents.papers})
 
 
-def author_page(a: AuthorInfo, ents: Entities, concept_pages: dict[str, str], min_units: int = 1) -> str:
+def author_page(a: AuthorInfo, ents: Entities, concept_pages: dict[str, str], labels: Labels,
+                min_units: int = 1) -> str:
     role = "语料作者 corpus author" if a.papers else "被引作者 cited author"
     intro = Markup("<p>{} · 语料文献 papers: {} · 被引 cited {} 次 times ({} 部作品 works) · 概念 concepts: {}</p>").format(
-        role, len(a.papers), a.n_citations, len(a.cited), len({c["concept"] for c in a.concepts}))
+        role, n_works(a, ents), a.n_citations, len(a.cited), len({c["concept"] for c in a.concepts}))
+    if a.variants:
+        intro += Markup("<p>又作 also printed as: {}</p>").format("、".join(sorted(a.variants)))
     secs = [ReportSection("summary", "概要", "Summary", html=intro)]
     if a.papers:
-        rows = [[link(R + paper_href(d), _title(ents, d)), ents.papers[d].paper["meta"].get("year")
-                 or ents.papers[d].paper["meta"].get("year_inferred"), "、".join(ents.papers[d].paper["meta"].get("authors") or [])]
-                for d in a.papers]
+        rows = [[labels.doc_link(d, R), ents.papers[d].paper["meta"].get("journal"),
+                 "、".join(ents.papers[d].paper["meta"].get("authors") or [])] for d in a.papers]
         secs.append(ReportSection("papers", "语料中的文献", "Papers in the corpus",
-                                  html=cells_table(["标题 title", "年 year", "作者 authors"], rows)))
+                                  html=cells_table(["文献 paper", "期刊 journal", "署名 as printed"], rows)))
     if a.cited:
         rows = []
         for w in sorted(a.cited.values(), key=lambda w: (-len(w["by"]), str(w.get("title")))):
             title = link(R + paper_href(w["matched_doc_id"]), w.get("title") or "—") if w.get("matched_doc_id") in ents.papers \
                 else (w.get("title") or "—")
-            by = Markup("; ").join(link(R + paper_href(d, f"fn{n}"), f"{_title(ents, d)[:24]} 注{n}") for d, n in w["by"])
+            by = Markup("; ").join(labels.doc_link(d, R, f"fn{n}") + Markup(f" 注{n}") for d, n in w["by"])
             rows.append([title, w.get("container"), w.get("year"), w.get("type"), "经典 classic" if w.get("classic") else "",
                          len(w["by"]), by])
         secs.append(ReportSection("cited", "被引作品与脚注", "Cited works and the footnotes citing them",
@@ -50,7 +54,7 @@ def author_page(a: AuthorInfo, ents: Entities, concept_pages: dict[str, str], mi
     if a.concepts:
         rows = [[link(R + concept_pages[c["concept"]] + "#kwic", c["concept"]) if c["concept"] in concept_pages else c["concept"],
                  "作者 author" if c["role"] == "author" else "被引 cited", c.get("first_year"), c.get("count"),
-                 Markup(" ").join(link(R + paper_href(d), _title(ents, d)[:24]) for d in c["doc_ids"] if d in ents.papers)]
+                 Markup("；").join(labels.doc_link(d, R) for d in c["doc_ids"] if d in ents.papers)]
                 for c in sorted(a.concepts, key=lambda c: (c.get("first_year") or 9999, c["concept"]))]
         secs.append(ReportSection("concepts", "使用的概念", "Concepts used",
                                   html=cells_table(["概念 concept", "角色 role", "首年 first year", "次数 count",
@@ -60,10 +64,10 @@ def author_page(a: AuthorInfo, ents: Entities, concept_pages: dict[str, str], mi
     own = [r for r in a.topics if (r.get("n_units") or 0) >= min_units]
     model = [r for r in a.model_topics if (r.get("n_units") or 0) >= min_units]
     trows = [[link(R + topic_href(r["topic_id"]), f"{r['topic_id']} {ents.topic_labels.get(r['topic_id'], '')}"),
-              bar(r["weight"], 1.0, f"{r['weight']:.2f}"), r.get("n_units"), "语料 corpus prevalence"]
+              bar(r["weight"]), r.get("n_units"), "语料 corpus prevalence"]
              for r in sorted(own, key=lambda r: -r["weight"])]
     trows += [[link(R + topic_href(r["topic_id"]), f"{r['topic_id']} {ents.topic_labels.get(r['topic_id'], '')}"),
-               bar(r["weight"], 1.0, f"{r['weight']:.2f}"), r.get("n_units"), "作者主题模型 author-topic model"]
+               bar(r["weight"]), r.get("n_units"), "作者主题模型 author-topic model"]
               for r in sorted(model, key=lambda r: -r["weight"])]
     held = Markup("")
     if len(own) < len(a.topics) or len(model) < len(a.model_topics):
@@ -85,23 +89,26 @@ def authors_section(ctx: Any) -> ReportSection | None:
     if not ents.authors:
         return None
     concept_pages = concept_slugs((ctx.results or {}).get("concepts"))
+    labels = labels_cached(ctx)
     min_units = int(ctx.cfg["evidence"]["authors"]["min_units"])
 
     def pages() -> Iterator[tuple[str, str]]:
         # Lazy: a large corpus has tens of thousands of (mostly cited) authors; each page is
         # written as soon as it is rendered instead of all being held at once.
         for name, a in ents.authors.items():
-            yield author_href(name), author_page(a, ents, concept_pages, min_units)
+            yield author_href(name), author_page(a, ents, concept_pages, labels, min_units)
 
-    order = sorted(ents.authors.values(), key=lambda a: (-len(a.papers), -a.n_citations, -len(a.concepts), a.name))
+    works = {a.name: n_works(a, ents) for a in ents.authors.values()}
+    order = sorted(ents.authors.values(), key=lambda a: (-works[a.name], -a.n_citations, -len(a.concepts), a.name))
     rows = [[link(author_href(a.name), a.name), "语料作者 corpus" if a.papers else "被引 cited",
-             link(author_href(a.name, "papers"), len(a.papers)) if a.papers else 0,
+             link(author_href(a.name, "papers"), works[a.name]) if a.papers else 0,
              link(author_href(a.name, "cited"), a.n_citations) if a.cited else 0,
              link(author_href(a.name, "concepts"), len({c["concept"] for c in a.concepts})) if a.concepts else 0,
              len(a.coauthors)] for a in order]
-    df = pd.DataFrame([{"author": a.name, "corpus_papers": len(a.papers), "citations": a.n_citations,
+    df = pd.DataFrame([{"author": a.name, "corpus_papers": works[a.name], "citations": a.n_citations,
                         "cited_works": len(a.cited), "concepts": len({c["concept"] for c in a.concepts}),
-                        "coauthors": len(a.coauthors)} for a in order])
+                        "coauthors": len(a.coauthors), "variants": ";".join(sorted(a.variants))} for a in order],
+                      columns=["author", "corpus_papers", "citations", "cited_works", "concepts", "coauthors", "variants"])
     intro = f"{sum(1 for a in order if a.papers)} 位语料作者 corpus authors, {sum(1 for a in order if not a.papers)} 位仅被引作者 cited-only authors."
     html = Markup("<p>%s</p>") % intro + cells_table(["作者 author", "类型 kind", "语料文献 papers", "被引次数 citations",
                                                        "概念 concepts", "合作者 co-authors"], rows, max_rows=300, filter=True)

@@ -1,4 +1,5 @@
-"""Write the report directory: ``index.html``, ``report.md``, the tables in ``data/`` (CSV) and
+"""Write the report directory: ``index.html`` (the front page of findings, ``findings.py``), a
+page per section (``documents.html``, ``topics.html``, …), ``report.md``, the tables in ``data/`` (CSV) and
 ``report.xlsx``, a page per topic, concept, author and paper, figures, and the shared assets.
 
 A report is a list of sections; each section builder (``sections.py``) reads the run context
@@ -43,6 +44,7 @@ class ReportSection:
     files: dict[str, bytes | str] | Callable[[], Iterable[tuple[str, bytes | str]]] = field(default_factory=dict)
     run_info: dict[str, Any] = field(default_factory=dict)  # facts kept in run.json for the next report
     failed: list[str] = field(default_factory=list)  # what of this section failed ("section failed" boxes)
+    page: str = ""  # the report page the section is on (``sections.page_of``); the front page is index.html
 
 
 def failed_sections(sections: list[ReportSection]) -> list[str]:
@@ -70,41 +72,76 @@ def gate_note(reason: str) -> Markup:
     return Markup('<p class="empty gate">{}</p>').format(reason)
 
 
-def bar(value: float, top: float = 1.0, label: str | None = None) -> Markup:
-    """A weight as a bar (its width a share of ``top``) with the number beside it: read at a
-    glance where a column of numbers is not."""
-    share = 0.0 if not top else max(0.0, min(1.0, float(value) / float(top)))
-    text = label if label is not None else f"{float(value):.2f}"
-    return Markup('<span class="bar" style="display:inline-block;width:{w}em;height:.75em;background:#4a78b5;'
-                  'vertical-align:middle;margin-right:.4em" role="img" aria-label="{t}"></span>{t}').format(
-        w=round(6 * share, 2), t=text)
-
-
 def iter_pages(section: ReportSection) -> Iterable[tuple[str, str | Path]]:
     """The section's pages as (relative path, HTML or a kept file) pairs, rendered lazily when they are lazy."""
     pages = section.pages
     return pages() if callable(pages) else pages.items()
 
 
+# Columns that hold a weight or a share in [0, 1]: drawn as bars (``bar``), not number columns.
+BAR_COLUMNS = frozenset({"weight", "prevalence", "share"})
+
+
+def bar(value: Any, top: float = 1.0, digits: int = 2) -> Markup:
+    """A weight as a small bar with its number beside it. The number stays the cell's text, so
+    sorting and filtering (assets/litmap.js) and copying read the value; the bar is decoration.
+
+    >>> str(bar(0.5))
+    '<span class="bar" aria-hidden="true"><span style="width:50%"></span></span><span class="num">0.50</span>'
+    """
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return Markup(escape("" if value is None else value))
+    if v != v:  # NaN: no value
+        return Markup("")
+    pct = max(0.0, min(100.0, 100.0 * v / top)) if top else 0.0
+    return Markup(f'<span class="bar" aria-hidden="true"><span style="width:{pct:.0f}%"></span></span>'
+                  f'<span class="num">{v:.{digits}f}</span>')
+
+
+def _bar_columns(df: pd.DataFrame, cols: list[str]) -> set[str]:
+    """The weight columns of ``df`` whose values all lie in [0, 1] (a count named weight is not a share)."""
+    out = set()
+    for c in cols:
+        if c in BAR_COLUMNS and pd.api.types.is_numeric_dtype(df[c]):
+            v = df[c].dropna()
+            if len(v) and float(v.min()) >= 0 and float(v.max()) <= 1:
+                out.add(c)
+    return out
+
+
+def wrap_table(table: str) -> str:
+    """A table inside a box that scrolls sideways: a wide table never widens the page (phones)."""
+    return f'<div class="table-wrap">{table}</div>'
+
+
 def table_html(df: pd.DataFrame, max_rows: int = 200, links: dict[str, Callable[[Any], str | None]] | None = None,
                filter: bool = False, hidden: tuple[str, ...] = ()) -> Markup:
     """An escaped HTML table; ``links`` maps a column to a function giving each cell's href;
-    ``filter`` adds a search box (assets/litmap.js) above long tables."""
+    ``filter`` adds a search box (assets/litmap.js) above long tables. Weight and share columns
+    (``BAR_COLUMNS``, values in [0, 1]) are drawn as bars. Tables over 50 rows are paged by
+    assets/litmap.js; without JavaScript every row stays readable."""
     links = links or {}
     cols = [c for c in df.columns if c not in hidden]  # hidden columns feed links but are not shown
     head = "".join(f"<th>{escape(c)}</th>" for c in cols)
+    shown = df.head(max_rows)
+    bars = _bar_columns(shown, cols)
     rows = []
-    for rec in df.head(max_rows).to_dict("records"):
+    for rec in shown.to_dict("records"):
         cells = []
         for c in cols:
             v = rec[c]
+            if c in bars:
+                cells.append(f"<td>{bar(v)}</td>")
+                continue
             text = "" if v is None or (isinstance(v, float) and pd.isna(v)) else str(v)
             href = links[c](rec) if c in links else None
             cells.append(f"<td><a href=\"{escape(href)}\">{escape(text)}</a></td>" if href else f"<td>{escape(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
     more = f"<p class=\"muted\">… {len(df) - max_rows} more rows in the CSV</p>" if len(df) > max_rows else ""
     attr = " data-filter" if filter and len(df) > 15 else ""
-    return Markup(f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}")
+    return Markup(wrap_table(f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>") + more)
 
 
 # The builders below run for every cell of every page (hundreds of thousands at 1,000 papers):
@@ -118,7 +155,7 @@ def cells_table(columns: list[str], rows: list[list[Any]], max_rows: int = 500, 
                    for r in rows[:max_rows])
     more = f'<p class="muted">… {len(rows) - max_rows} more rows</p>' if len(rows) > max_rows else ""
     attr = " data-filter" if filter and len(rows) > 15 else ""
-    return Markup(f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{more}")
+    return Markup(wrap_table(f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>") + more)
 
 
 def link(href: str, text: Any) -> Markup:
@@ -152,12 +189,16 @@ def _env() -> Environment:
                        autoescape=select_autoescape(["html"]), auto_reload=False)
 
 
-def render_page(title: str, title_en: str, sections: list[ReportSection], root: str = "") -> str:
+def render_page(title: str, title_en: str, sections: list[ReportSection], root: str = "", *,
+                toc: bool = True, layout: str = "", current: str = "") -> str:
+    """A page of the report: the navigation, a heading, the sections. ``toc`` lists the sections
+    at the top (pages of three or more); ``layout`` is a class on <main> (``findings``: the
+    front page's blocks side by side); ``current`` marks the navigation link of this page."""
     from .sections import NAV
 
     return _env().get_template("page.html").render(
         title=title, title_en=title_en, sections=sections, root=root, nav=NAV, version=__version__,
-        generated=time.strftime("%Y-%m-%d %H:%M"))
+        generated=time.strftime("%Y-%m-%d %H:%M"), toc=toc, layout=layout, current=current)
 
 
 ASSETS = Path(__file__).with_name("assets")
@@ -198,18 +239,29 @@ def _guarded(section: ReportSection, items: Callable[[], Iterable[tuple[str, Any
             log("warning: " + msg + "\n" + traceback.format_exc(limit=3))
 
 
-def _write_sections(ctx: Any, tmp: Path) -> list[ReportSection]:
-    """Build the sections and write everything but index.html and run.json into ``tmp``.
+def _write_sections(ctx: Any, tmp: Path) -> tuple[list[ReportSection], list[ReportSection]]:
+    """Build the sections and the front page's blocks, and write everything but the top-level
+    pages (``write_pages``) and run.json into ``tmp``.
 
     Order matters for time: the tables (CSV, report.xlsx), the figures and the pyLDAvis page
     are made in side processes as soon as their data exist, the pages are rendered
     meanwhile (and written by a thread), and the children's results are collected last."""
     from .background import submit
     from .changes_section import save_summary
-    from .sections import SECTIONS
+    from .findings import front_page
+    from .sections import SECTIONS, page_of
     from .writer import FileWriter, write_tables
 
-    sections = [s for s in (_build_section(build, ctx) for build in SECTIONS) if s is not None]
+    from .entities import run_aliases
+    from .links import use_aliases
+
+    use_aliases(run_aliases(ctx))  # before any section links a person (see links.author_href)
+    sections = []
+    for build in SECTIONS:
+        s = _build_section(build, ctx)
+        if s is not None:
+            s.page = page_of(build)  # a failed section too: its box stands where the section would be
+            sections.append(s)
     # Submitted before any page is rendered: the side process writes the tables meanwhile.
     tables = submit(ctx, write_tables, [item for s in sections for item in s.tables.items()], tmp)
     files = FileWriter(tmp)
@@ -223,10 +275,13 @@ def _write_sections(ctx: Any, tmp: Path) -> list[ReportSection]:
                 files.write_all(_guarded(s, s.files, ctx, "files"))
     finally:
         files.close()
+    # After every file: the front page reads the stage results, not the pages, but its failures
+    # count with the sections' (``--strict``).
+    front = front_page(ctx, sections)
     md = [f"# litmap 报告 (report)\n\n语料 corpus: `{ctx.corpus}` · run {ctx.run_id} · mode {ctx.mode}\n"]
     md += [f"## {s.title_zh} ({s.title_en})\n\n{s.md}" for s in sections]
     (tmp / "report.md").write_text("\n".join(md), encoding="utf-8")
-    failures = failed_sections(sections)
+    failures = failed_sections(sections + front)
     try:
         save_summary(ctx, tmp / "summary.json")
     except Exception as e:  # the next run then compares with nothing; the report stands
@@ -238,7 +293,21 @@ def _write_sections(ctx: Any, tmp: Path) -> list[ReportSection]:
     tables.result()
     if hasattr(ctx, "failed_sections"):
         ctx.failed_sections = failures
-    return sections
+    return sections, front
+
+
+def write_pages(tmp: Path, sections: list[ReportSection], front: list[ReportSection]) -> None:
+    """``index.html`` (the front page of findings) and a page per section (``sections.PAGES``:
+    documents.html, topics.html, …). Rendered last: a section's lazy files may still add to its
+    HTML (the pyLDAvis link, a failure box)."""
+    by_page: dict[str, list[ReportSection]] = {}
+    for s in sections:
+        by_page.setdefault(s.page or f"{s.key}.html", []).append(s)
+    for page, secs in by_page.items():
+        title, title_en = (secs[0].title_zh, secs[0].title_en) if len(secs) == 1 else ("litmap 报告", "litmap report")
+        (tmp / page).write_text(render_page(title, title_en, secs, current=page), encoding="utf-8")
+    (tmp / "index.html").write_text(render_page("litmap 文献图谱报告", "litmap report: findings", front, toc=False,
+                                                layout="findings", current="index.html"), encoding="utf-8")
 
 
 def write_report(ctx: Any) -> Path:
@@ -262,11 +331,11 @@ def write_report(ctx: Any) -> Path:
         gc.disable()
         try:
             with workers(ctx):
-                sections = _write_sections(ctx, tmp)
+                sections, front = _write_sections(ctx, tmp)
         finally:
             if was_enabled:
                 gc.enable()
-        (tmp / "index.html").write_text(render_page("litmap 文献图谱报告", "litmap report", sections), encoding="utf-8")
+        write_pages(tmp, sections, front)
         entries = sorted({p.name for p in tmp.iterdir()} | {"run.json"})
         (tmp / "run.json").write_text(json.dumps({
             "generator": GENERATOR, "version": __version__,

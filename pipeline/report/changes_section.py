@@ -16,6 +16,8 @@ from typing import Any
 
 from markupsafe import Markup
 
+from pipeline.refs.names import paper_authors
+
 from .build import ReportSection, cells_table, link
 from .links import author_href, concept_slugs, paper_href, topic_href
 
@@ -29,7 +31,7 @@ def summarize(ctx: Any) -> dict[str, Any]:
     papers = {}
     for p in ctx.papers:
         m = p["meta"]
-        papers[p["doc_id"]] = {"title": m.get("title") or p["source"], "authors": m.get("authors") or [],
+        papers[p["doc_id"]] = {"title": m.get("title") or p["source"], "authors": paper_authors(m),
                                "year": m.get("year") or m.get("year_inferred"), "source": p["source"]}
     topics = []
     t = (res.get("topics") or {}).get("result")

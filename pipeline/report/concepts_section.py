@@ -14,8 +14,11 @@ from markupsafe import Markup, escape
 
 from ..concepts.mentions import kwic_of
 from .build import ReportSection, bar, cells_table, empty_note, gate_note, join, link, render_page, table_html, table_md
+from .labels import Labels, labels_cached
 from .links import author_href, concept_slugs, mention_anchor, paper_href
 from .links import slug as slug  # re-exported: the page name of a concept
+from .networks import svg_open
+from .timeviews import spread_svg
 
 MENTION_COLUMNS = ["concept", "surface", "doc_id", "doc_authors", "year", "where", "sentence", "attributed_authors"]
 COOC_COLUMNS = ["term_a", "term_b", "count", "npmi"]
@@ -37,7 +40,7 @@ def mention_rows(mentions: list[dict[str, Any]]) -> pd.DataFrame:
     return df
 
 
-def _timeline_svg(counts: list[dict[str, Any]]) -> Markup:
+def _timeline_svg(counts: list[dict[str, Any]], concept: str = "") -> Markup:
     """Bars per year: mentions (blue, linked to the KWIC lines) and cited authors first using the
     concept that year (orange, linked to the users table)."""
     rows = [c for c in counts if c.get("year") is not None]
@@ -59,46 +62,10 @@ def _timeline_svg(counts: list[dict[str, Any]]) -> Markup:
                     f'<text x="{x}" y="{h - 8}" font-size="12">{int(c["year"])}</text>'
                     f'<text x="{x}" y="{h - pad - bh - 4}" font-size="11" fill="#4a78b5">{m}</text>'
                     f'<text x="{x + 28}" y="{h - pad - ch - 4}" font-size="11" fill="#b07010">{ca}</text>')
-    return Markup(f'<svg width="{w}" height="{h}" role="img" aria-label="timeline">{"".join(bars)}</svg>'
+    label = f"{concept} 每年的提及次数与首次使用的被引作者数 mentions of {concept} per year"
+    return Markup(svg_open(w, h, label, "fig", f"timeline-{concept}") + "".join(bars) + "</svg>"
                   '<p class="muted">蓝: 提及次数 mentions（点击看上下文 click for KWIC） · '
                   '橙: 当年首次使用的被引作者数 cited authors first using it that year（点击看使用者 click for users）</p>')
-
-
-def _spread_svg(users: list[dict[str, Any]], edges: list[dict[str, Any]]) -> Markup:
-    """Authors placed by first year (x) and row (y); arrows for spread edges."""
-    if not edges:
-        return Markup("<p class=\"muted\">无扩散边 no spread edges</p>")
-    names: list[str] = []
-    year_of: dict[str, int | None] = {}
-    for e in edges:
-        for n, y in ((e["from"], e["from_year"]), (e["to"], e["to_year"])):
-            if n not in names:
-                names.append(n)
-                year_of[n] = y
-    years = sorted({y for y in year_of.values() if y is not None}) or [0]
-    col = {y: i for i, y in enumerate(years)}
-    rows_in: dict[int, int] = {}
-    pos = {}
-    for n in names:
-        c = col.get(year_of[n], len(years))
-        r = rows_in.get(c, 0)
-        rows_in[c] = r + 1
-        pos[n] = (60 + 150 * c, 40 + 28 * r)
-    width = 150 * (len(years) + 1) + 60
-    height = 40 + 28 * max(rows_in.values()) + 20
-    parts = [('<defs><marker id="arr" markerWidth="8" markerHeight="8" refX="8" refY="4" orient="auto">'
-             '<path d="M0,0 L8,4 L0,8 z" fill="#888"/></marker></defs>')]
-    for y, c in col.items():
-        parts.append(f'<text x="{60 + 150 * c}" y="18" font-size="11" fill="#777">{escape(str(y))}</text>')
-    for e in edges:
-        (x1, y1), (x2, y2) = pos[e["from"]], pos[e["to"]]
-        dash = ' stroke-dasharray="4 3"' if e["via"] == "co-use" else ""
-        parts.append(f'<line x1="{x1 + 40}" y1="{y1 - 4}" x2="{x2 - 4}" y2="{y2 - 4}" stroke="#888"{dash} '
-                     f'marker-end="url(#arr)"><title>{escape(e["via"])}</title></line>')
-    for n, (x, y) in pos.items():
-        parts.append(f'<a href="../{escape(author_href(n))}"><text x="{x}" y="{y}" font-size="12">{escape(n)}</text></a>')
-    return Markup(f'<svg width="{width}" height="{height}" role="img" aria-label="spread">{"".join(parts)}</svg>'
-                  '<p class="muted">实线: 引用 citation · 虚线: 共用 co-use</p>')
 
 
 def _attribution(doc_id: str, a: dict[str, Any]) -> str:
@@ -107,19 +74,20 @@ def _attribution(doc_id: str, a: dict[str, Any]) -> str:
     return f"{who} ({escape(a.get('year') or '?')}) {fn}"
 
 
-def _kwic_table(mentions: list[dict[str, Any]], max_rows: int = 300) -> Markup:
+def _kwic_table(mentions: list[dict[str, Any]], labels: Labels, max_rows: int = 300) -> Markup:
     """KWIC lines; each links to its sentence's paragraph or footnote on the paper page, and each
     attribution to the footnote that carries it. (f-strings with ``escape``: see build.cells_table.)"""
     rows = []
     for m in mentions[:max_rows]:
         k = kwic_of(m)
         att = "; ".join(_attribution(m["doc_id"], a) for a in m.get("attributed") or [])
-        where = link("../" + paper_href(m["doc_id"], mention_anchor(m)), m["where"])
+        where = link("../" + paper_href(m["doc_id"], mention_anchor(m)),
+                     f'{labels.titles.get(m["doc_id"], "")} {m["where"]}')
         authors = join("、", (link("../" + author_href(a), a) for a in m.get("doc_authors") or []))
         rows.append(f'<tr><td>{authors}</td><td>{escape(m.get("year") or "")}</td><td>{where}</td>'
                     f'<td class="kwic">{escape(k["left"])}<mark>{escape(k["match"] or m["surface"])}</mark>'
                     f'{escape(k["right"])}</td><td>{att}</td></tr>')
-    head = "<tr><th>作者 authors</th><th>年 year</th><th>位置 where</th><th>上下文 KWIC</th><th>归属 attributed</th></tr>"
+    head = "<tr><th>作者 authors</th><th>年 year</th><th>文献与位置 paper, where</th><th>上下文 KWIC</th><th>归属 attributed</th></tr>"
     more = f'<p class="muted">… {len(mentions) - max_rows} more in data/concept_mentions.csv</p>' \
         if len(mentions) > max_rows else ""
     return Markup(f"<table data-filter><thead>{head}</thead><tbody>{''.join(rows)}</tbody></table>{more}")
@@ -133,10 +101,11 @@ def _year_from(u: dict[str, Any]) -> str:
     return "题录 metadata" if u.get("role") == "author" else "引文 reference"
 
 
-def _users_table(users: list[dict[str, Any]]) -> Markup:
+def _users_table(users: list[dict[str, Any]], labels: Labels) -> Markup:
     rows = [[link("../" + author_href(u["author"], "concepts"), u["author"]), "作者 author" if u.get("role") == "author" else "被引 cited",
              u.get("first_year"), _year_from(u) if u.get("first_year") is not None else "", u.get("count"),
-             join(" ", (link("../" + paper_href(d), d) for d in u.get("doc_ids") or [])), u.get("source")]
+             join("；", (labels.doc_link(d, "../") for d in u.get("doc_ids") or [])),
+             labels.work_link(u.get("source"), "../") if u.get("source") else ""]
             for u in users]
     return cells_table(["作者 author", "角色 role", "首年 first year", "年份来源 year from", "次数 count", "文献 papers", "来源 source"], rows)
 
@@ -157,13 +126,13 @@ def _neighbours_html(t: dict[str, Any]) -> Markup:
     share sentences with the concept (counted, not modelled) as its neighbours."""
     cooc = t.get("cooccurring") or []
     top = max((c["count"] for c in cooc), default=1)
-    cooc_rows = [[c["term"], bar(c["count"], top, str(c["count"])), c["npmi"]] for c in cooc]
+    cooc_rows = [[c["term"], bar(c["count"], top, 0), c["npmi"]] for c in cooc]
     cooc_table = cells_table(["词 term", "共现次数 count", "NPMI"], cooc_rows) if cooc_rows else \
         Markup('<p class="muted">无共现词 no term shares two sentences with it</p>')
     neigh = t.get("neighbors") or []
     if neigh:
         ov = t.get("neighbors_overlap")
-        rows = [[n["term"], bar(n["similarity"], 1.0, f"{n['similarity']:.3f}")] for n in neigh]
+        rows = [[n["term"], bar(n["similarity"], 1.0, 3)] for n in neigh]
         return (Markup("<h3>词向量近邻 <span class=\"en\">word2vec neighbours</span></h3>")
                 + Markup('<p class="muted">两个随机种子结果一致 stable across two seeds: overlap {}</p>').format(
                     "?" if ov is None else f"{ov:.2f}")
@@ -192,17 +161,18 @@ def _profiles_html(t: dict[str, Any]) -> Markup:
     return out + (table_html(shifts) if len(shifts) else Markup(""))
 
 
-def _concept_page(name: str, en: str | None, t: dict[str, Any]) -> str:
+def _concept_page(name: str, en: str | None, t: dict[str, Any], labels: Labels, max_people: int = 60) -> str:
     fu = t.get("first_use") or {}
     intro = Markup("<p>变体 variants: {} · 首次使用 first use: {} ({}) · 文献 documents: {} · 作品 works: {}</p>").format(
         "、".join(t.get("variants") or []), fu.get("author") or "—", fu.get("year") or "?", t.get("n_documents", 0),
         t.get("n_works", 0))
     parts = [
         ReportSection("summary", "概要", "Summary", html=intro),
-        ReportSection("timeline", "时间线", "Timeline", html=_timeline_svg(t.get("counts_by_year") or [])),
-        ReportSection("spread", "扩散", "Spread", html=_spread_svg(t["users"], t["spread"]) + _spread_table(t["spread"])),
-        ReportSection("users", "使用者", "Users", html=_users_table(t["users"])),
-        ReportSection("kwic", "上下文与证据句", "KWIC and evidence", html=_kwic_table(t["mentions"])),
+        ReportSection("timeline", "时间线", "Timeline", html=_timeline_svg(t.get("counts_by_year") or [], name)),
+        ReportSection("spread", "扩散", "Spread", html=spread_svg(t["users"], t["spread"], author_href, name, max_people=max_people)
+                      + _spread_table(t["spread"])),
+        ReportSection("users", "使用者", "Users", html=_users_table(t["users"], labels)),
+        ReportSection("kwic", "上下文与证据句", "KWIC and evidence", html=_kwic_table(t["mentions"], labels)),
         ReportSection("cooc", "近邻与共现词", "Neighbours and co-occurring terms", html=_neighbours_html(t)),
         ReportSection("profiles", "语境变化", "Profile shift", html=_profiles_html(t)),
     ]
@@ -231,9 +201,11 @@ def concepts_section(ctx: Any) -> ReportSection | None:
         tables["cooccurrence"] = cooc[[c for c in COOC_COLUMNS + ["llr"] if c in cooc.columns]]
     pages: dict[str, str] = {}
     rows = []
+    labels = labels_cached(ctx)
+    spread_people = int(((ctx.cfg.get("report") or {}).get("networks") or {}).get("spread_people", 60))
     for name, href in concept_slugs(res).items():
         t = traces[name]
-        pages[href] = _concept_page(name, en_of.get(name), t)
+        pages[href] = _concept_page(name, en_of.get(name), t, labels, spread_people)
         fu = t.get("first_use") or {}
         rows.append({"concept": name, "en": en_of.get(name) or "", "mentions": len(t["mentions"]),
                      "documents": t.get("n_documents"), "users": len(t["users"]), "first_use": fu.get("author"),

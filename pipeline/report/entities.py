@@ -65,8 +65,11 @@ def run_aliases(ctx: Any) -> dict[str, Any]:
 def build_entities(ctx: Any) -> Entities:
     from pipeline.refs.names import canonical_name
 
+    from .links import use_aliases
+
     authors: dict[str, AuthorInfo] = {}
     aliases = run_aliases(ctx)
+    use_aliases(aliases)
     canon_of: dict[str, str] = {}
 
     def au(name: str) -> AuthorInfo:

@@ -24,6 +24,7 @@ class Figure:
     png: bytes
     labels: list[str] = field(default_factory=list)  # every text drawn, for the glyph check
     title: str = ""
+    svg: bytes | None = None  # the same figure as SVG (glyphs as paths: no font needed to view it)
 
 
 NO_FONT = "no CJK font: pip install mplfonts (Noto Sans CJK SC)"
@@ -69,12 +70,21 @@ def _save(fig: Any) -> bytes:
     return buf.getvalue()
 
 
+def _save_svg(fig: Any) -> bytes:
+    """The vector copy a reader downloads for a paper or slides (``report.figure_svg``: it adds
+    20-80% to a figure's drawing time, measured on the heat maps). Text becomes paths
+    (matplotlib's default ``svg.fonttype``), so it shows the CJK labels without the font."""
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None})
+    return buf.getvalue()
+
+
 def _short(s: str, n: int = 18) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
 def heatmap(path: str, matrix: list[list[float]], rows: list[str], cols: list[str], title: str,
-            xlabel: str, ylabel: str, fmt: str = "{:.2f}") -> Figure:
+            xlabel: str, ylabel: str, fmt: str = "{:.2f}", svg: bool = False) -> Figure:
     from matplotlib.figure import Figure as MplFigure
 
     prop = _font()
@@ -96,10 +106,11 @@ def heatmap(path: str, matrix: list[list[float]], rows: list[str], cols: list[st
                     ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=7,
                             color="white" if v > 0.6 * top else "black")
     fig.colorbar(im, ax=ax, shrink=0.6)
-    return Figure(path, _save(fig), rows + cols + [title, xlabel, ylabel], title)
+    return Figure(path, _save(fig), rows + cols + [title, xlabel, ylabel], title, _save_svg(fig) if svg else None)
 
 
-def lines(path: str, series: dict[str, dict[int, float]], title: str, xlabel: str, ylabel: str) -> Figure:
+def lines(path: str, series: dict[str, dict[int, float]], title: str, xlabel: str, ylabel: str,
+          svg: bool = False) -> Figure:
     """One line per series over years; a single year is drawn as bars (a line needs two points)."""
     from matplotlib.figure import Figure as MplFigure
 
@@ -121,4 +132,5 @@ def lines(path: str, series: dict[str, dict[int, float]], title: str, xlabel: st
     ax.set_title(title, fontproperties=prop)
     ax.set_xlabel(xlabel, fontproperties=prop)
     ax.set_ylabel(ylabel, fontproperties=prop)
-    return Figure(path, _save(fig), names + [title, xlabel, ylabel] + [str(y) for y in years], title)
+    return Figure(path, _save(fig), names + [title, xlabel, ylabel] + [str(y) for y in years], title,
+                  _save_svg(fig) if svg else None)

@@ -33,10 +33,19 @@ class Spec:
 
 
 def draw(specs: list[Spec]) -> list[tuple[str, bytes]]:
-    """(path, PNG) of every figure; run in a side process (background.py)."""
+    """(path, PNG) of every figure and (path.svg, SVG) beside it; run in a side process (background.py)."""
     from . import figures
 
-    return [(f.path, f.png) for f in (getattr(figures, s.kind)(s.path, *s.args, **s.kwargs) for s in specs)]
+    out = []
+    for f in (getattr(figures, s.kind)(s.path, *s.args, **s.kwargs) for s in specs):
+        out.append((f.path, f.png))
+        if f.svg is not None:
+            out.append((svg_path(f.path), f.svg))
+    return out
+
+
+def svg_path(png: str) -> str:
+    return png.rsplit(".", 1)[0] + ".svg"
 
 
 def _links(items: list[tuple[str, str]]) -> Markup:
@@ -45,9 +54,14 @@ def _links(items: list[tuple[str, str]]) -> Markup:
 
 
 def _figure(fig: Spec, caption_zh: str, caption_en: str, evidence: Markup) -> Markup:
-    return Markup('<figure><a href="{0}"><img src="{0}" alt="{1}" loading="lazy"></a><figcaption>{1} '
-                  '<span class="en">{2}</span><br>{3}</figcaption></figure>').format(
-        fig.path, caption_zh, caption_en, evidence)
+    svg = Markup(' · <a href="{}" download>SVG</a>').format(svg_path(fig.path)) if fig.kwargs.get("svg") else ""
+    return Markup('<figure><a href="{0}"><img src="{0}" alt="{1} {2}" loading="lazy"></a><figcaption>{1} '
+                  '<span class="en">{2}</span> <span class="save">下载 download: <a href="{0}" download>PNG</a>{4}'
+                  '</span><br>{3}</figcaption></figure>').format(fig.path, caption_zh, caption_en, evidence, svg)
+
+
+def _svg_too(ctx: Any) -> dict[str, Any]:
+    return {"svg": bool((ctx.cfg.get("report") or {}).get("figure_svg", False))}
 
 
 def _topic_figures(ctx: Any, figs: list[Spec]) -> Markup:
@@ -63,7 +77,8 @@ def _topic_figures(ctx: Any, figs: list[Spec]) -> Markup:
             series[labels[r["topic_id"]]][int(r["year"])] = r["weight"]
     if series:
         title = "主题按年份的分布 Topic prevalence by year"
-        f = Spec("lines", "figures/topic_by_year.png", title, (dict(series), title, "年份 year", "平均权重 mean weight"), {})
+        f = Spec("lines", "figures/topic_by_year.png", title, (dict(series), title, "年份 year", "平均权重 mean weight"),
+                 _svg_too(ctx))
         figs.append(f)
         html += _figure(f, "主题按年份", "Topic prevalence by year", ev)
     for key, rows_in, name, zh, en in (
@@ -82,7 +97,7 @@ def _topic_figures(ctx: Any, figs: list[Spec]) -> Markup:
             continue
         tids = list(labels)
         f = Spec("heatmap", name, zh, ([[cell.get((a, t), 0.0) for t in tids] for a in authors], authors,
-                                       [labels[t] for t in tids], f"{zh}", "主题 topic", "作者 author"), {})
+                                       [labels[t] for t in tids], f"{zh}", "主题 topic", "作者 author"), _svg_too(ctx))
         figs.append(f)
         html += _figure(f, zh, en, _links([(a, author_href(a, "topics")) for a in authors]) + Markup("<br>") + ev)
     return html
@@ -102,16 +117,105 @@ def _concept_figure(ctx: Any, figs: list[Spec]) -> Markup:
         m.append([float(by.get(y, 0)) for y in years])
     title = "概念时间线：每年的提及与被引首用 Concept timelines"
     f = Spec("heatmap", "figures/concept_timelines.png", title,
-             (m, [n for n, _ in rows], [str(y) for y in years], title, "年份 year", "概念 concept"), {"fmt": "{:.0f}"})
+             (m, [n for n, _ in rows], [str(y) for y in years], title, "年份 year", "概念 concept"),
+             {"fmt": "{:.0f}", **_svg_too(ctx)})
     figs.append(f)
     return _figure(f, "概念时间线（提及次数 + 当年首次使用该概念的被引作者数）",
                    "Concept timelines: mentions plus cited authors first using it that year",
                    _links([(n, pages[n] + "#timeline") for n, _ in rows if n in pages]))
 
 
+def _h3(anchor: str, zh: str, en: str) -> Markup:
+    return Markup('<h3 id="{}">{} <span class="en">{}</span></h3>').format(anchor, zh, en)
+
+
+def _muted(html: str) -> Markup:
+    return Markup('<p class="muted">') + Markup(html) + Markup("</p>")
+
+
+def network_figures(ctx: Any) -> Markup:
+    """The networks part of the figures section: co-occurrence, co-citation and co-authorship
+    networks coloured by community, the timelines of the co-occurrence and co-citation
+    communities, and the citation network. Anchors: ``#cooccurrence-network``,
+    ``#cooccurrence-timeline``, ``#cocitation-network``, ``#cocitation-timeline``,
+    ``#coauthorship-network``, ``#citation-network``."""
+    from .net_data import doc_years
+    from .networks import citation_network, coauthorship_graph, cocitation_graph, cooccurrence_graph, draw_network
+    from .timeviews import timeline_svg
+
+    nc = (ctx.cfg.get("report") or {}).get("networks") or {}
+    max_nodes, seed = int(nc.get("max_nodes", 80)), int(nc.get("seed", 7))
+    rows, per_year = int(nc.get("timeline_rows", 8)), int(nc.get("timeline_labels", 3))
+    legend_rows = int(nc.get("legend_rows", 9))
+    years = doc_years(ctx.papers)
+    corpus_years = sorted(set(years.values()))
+    html = Markup("")
+
+    res = ctx.results.get("concepts") or {}
+    cooc = res.get("cooccurrence")
+    if cooc is not None and len(cooc):
+        nodes, edges = cooccurrence_graph(cooc, concept_slugs(res), "", int(nc.get("cooccurrence_edges", 150)), ctx)
+        d = draw_network(nodes, edges, label="共现网络：词语按 Louvain 社区着色 co-occurrence network, terms coloured "
+                         "by Louvain community", max_nodes=max_nodes, seed=seed, communities=True,
+                         legend_rows=legend_rows, save="cooccurrence-network")
+        html += _h3("cooccurrence-network", "共现网络（按社区着色）",
+                    "Co-occurrence network, coloured by community (hover a node; click a ringed tracked concept "
+                    "for its KWIC)") + d.svg
+        html += _muted('证据 evidence: <a href="data/cooccurrence.csv">cooccurrence.csv</a> · '
+                       '<a href="concepts.html">概念表 concept table</a> · 黑圈: 追踪的概念 ringed: tracked concepts')
+        html += _h3("cooccurrence-timeline", "共现社区时间线",
+                    "Timeline of the co-occurrence communities: each term at the year it first appears, sized "
+                    "by frequency (CiteSpace's timeline view)") + timeline_svg(
+            d, "共现社区时间线 timeline of the co-occurrence communities", "cooccurrence-timeline", corpus_years,
+            rows, per_year)
+    works = ctx.results.get("works") or {}
+    refs = works.get("references") or []
+    if refs:
+        nodes, edges = cocitation_graph(refs, years, "", int(nc.get("cocitation_edges", 150)), works.get("cocitation"))
+        if edges and max(e.weight for e in edges) < 2:
+            # Every pair cited together once: the network is one clique per citing document, and
+            # its "communities" would be cuts through a clique.
+            html += _h3("cocitation-network", "共被引网络", "Co-citation network") + _muted(
+                "无共被引结构：没有两部作品被两篇以上文献同时引用 no structure yet: no two works are cited together "
+                f"by two documents or more ({len({r['doc_id'] for r in refs})} 篇施引文献 citing documents)")
+        elif edges:
+            d = draw_network(nodes, edges, label="共被引网络：被引作品按社区着色 co-citation network, cited works "
+                             "coloured by community", max_nodes=max_nodes, seed=seed, communities=True,
+                             legend_rows=legend_rows, save="cocitation-network")
+            html += _h3("cocitation-network", "共被引网络（按社区着色）",
+                        "Co-citation network: works cited by the same document, coloured by community") + d.svg
+            html += _muted('年份: 引用它的文献的年份 years: of the citing documents · 证据 evidence: '
+                           '<a href="data/cocitation.csv">cocitation.csv</a> · '
+                           '<a href="data/references.csv">references.csv</a>')
+            html += _h3("cocitation-timeline", "共被引社区时间线",
+                        "Timeline of the co-citation communities: each work at its year of publication") + timeline_svg(
+                d, "共被引社区时间线 timeline of the co-citation communities", "cocitation-timeline", None, rows,
+                per_year)
+        nodes, edges = coauthorship_graph(refs, ctx.papers, works.get("doc_work") or {}, author_href, "",
+                                          int(nc.get("coauthorship_edges", 150)))
+        if edges:
+            html += _h3("coauthorship-network", "合著网络（按社区着色）",
+                        "Co-authorship network: people who wrote a work together (cited works and the corpus's "
+                        "papers), coloured by community") + draw_network(
+                nodes, edges, label="合著网络 co-authorship network", max_nodes=max_nodes, seed=seed,
+                communities=True, legend_rows=legend_rows, save="coauthorship-network").svg
+            html += _muted('年份: 作品的出版年 years: of the joint works · 证据 evidence: '
+                           '<a href="data/coauthorship.csv">coauthorship.csv</a>')
+        ents = build_entities_cached(ctx)
+        doc_authors = {d: [a for a in (p.paper["meta"].get("authors") or [])] for d, p in ents.papers.items()}
+        html += _h3("citation-network", "引用网络", "Citation network: citing author → cited author "
+                    "(click a name for the footnotes)") + citation_network(refs, doc_authors, author_href)
+        html += _muted('蓝: 被引 cited · 橙: 语料作者 corpus authors · 灰: 经典 classics · '
+                       '证据 evidence: <a href="data/references.csv">references.csv</a>')
+    if not html:
+        return html
+    return _muted('网络可按年份筛选，每个图都可存为 SVG 或 PNG（图下按钮）。 <span class="en">Each network can be '
+                  'filtered by year (the sliders above it); every figure can be saved as SVG or PNG (the buttons '
+                  'below it).</span>') + html
+
+
 def figures_section(ctx: Any) -> ReportSection | None:
     from .figures import NO_FONT, cjk_font_path
-    from .networks import citation_network, cooccurrence_network
 
     figs: list[Spec] = []
     html = Markup("")
@@ -119,23 +223,7 @@ def figures_section(ctx: Any) -> ReportSection | None:
         html += Markup('<p class="failed">%s</p>') % NO_FONT
     else:
         html += _topic_figures(ctx, figs) + _concept_figure(ctx, figs)
-    res = ctx.results.get("concepts") or {}
-    cooc = res.get("cooccurrence")
-    pages = concept_slugs(res)
-    if cooc is not None and len(cooc):
-        html += Markup("<h3>共现网络 <span class=\"en\">Co-occurrence network (hover a node; click a tracked concept "
-                       "for its KWIC)</span></h3>") + cooccurrence_network(cooc, pages)
-        html += Markup('<p class="muted">证据 evidence: <a href="data/cooccurrence.csv">cooccurrence.csv</a> · '
-                       '<a href="#concepts">概念表 concept table</a></p>')
-    works = ctx.results.get("works") or {}
-    if works.get("references"):
-        ents = build_entities_cached(ctx)
-        doc_authors = {d: [a for a in (p.paper["meta"].get("authors") or [])] for d, p in ents.papers.items()}
-        html += Markup("<h3>引用网络 <span class=\"en\">Citation network: citing author → cited author "
-                       "(click a name for the footnotes)</span></h3>") + citation_network(
-            works["references"], doc_authors, author_href)
-        html += Markup('<p class="muted">蓝: 被引 cited · 橙: 语料作者 corpus authors · 灰: 经典 classics · '
-                       '证据 evidence: <a href="data/references.csv">references.csv</a></p>')
+    html += network_figures(ctx)
     if not html:
         h, md = empty_note("no figure to draw: no dated topics, concept uses or citations in this corpus")
         return ReportSection("figures", "图表", "Figures", md, h)

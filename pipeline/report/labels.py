@@ -68,6 +68,9 @@ class Labels:
     """Display labels of the run's documents and people, built once per report."""
 
     docs: dict[str, str] = field(default_factory=dict)  # doc_id -> label
+    titles: dict[str, str] = field(default_factory=dict)  # doc_id -> 《short title》
+    works: dict[str, str] = field(default_factory=dict)  # work_id -> label (cited works too)
+    work_doc: dict[str, str] = field(default_factory=dict)  # work_id -> a corpus document of the work
     variants: dict[str, set[str]] = field(default_factory=dict)  # canonical person -> printed forms seen
     _aliases: dict[str, Any] | None = None
 
@@ -80,23 +83,49 @@ class Labels:
             return Markup(escape(self.doc(doc_id)))
         return Markup(f'<a href="{escape(root + paper_href(doc_id, anchor))}">{escape(self.docs[doc_id])}</a>')
 
+    def work(self, work_or_doc_id: str | None) -> str:
+        """A work (or a document: trace sources are either) by its label."""
+        key = work_or_doc_id or ""
+        return self.works.get(key) or self.docs.get(key) or "（未知作品 unknown work）"
+
+    def work_link(self, work_or_doc_id: str | None, root: str = "") -> Markup:
+        """The work's label, linking to the paper page when the corpus holds the work."""
+        key = work_or_doc_id or ""
+        doc = key if key in self.docs else self.work_doc.get(key)
+        if doc is not None:
+            return Markup(f'<a href="{escape(root + paper_href(doc))}">{escape(self.work(key))}</a>')
+        return Markup(escape(self.work(key)))
+
     def person(self, name: str) -> str:
         """A printed name -> the person's canonical name (the same folding the parse applies)."""
         return canonical_name(name, self._aliases)
 
 
-def build_labels(papers: Iterable[dict[str, Any]], aliases: dict[str, Any] | None = None) -> Labels:
-    """Labels for ``papers`` (heads with ``meta``). Two documents that would get the same label
-    (an export record and the full text of one paper) keep it: they are the same work, and
-    the paper pages say so."""
+def build_labels(papers: Iterable[dict[str, Any]], aliases: dict[str, Any] | None = None,
+                 works: dict[str, Any] | None = None) -> Labels:
+    """Labels for ``papers`` (heads with ``meta``) and, given the works stage result, for every
+    cited work. Two documents that would get the same label (an export record and the full
+    text of one paper) keep it: they are the same work, and the paper pages say so."""
     lab = Labels(_aliases=aliases)
+    works = works or {}
+    for r in works.get("references") or []:
+        wid = r.get("work_id")
+        if wid and wid not in lab.works:
+            names = [x for x in str(r.get("authors") or "").split(";") if x]
+            lab.works[wid] = work_label(names, r.get("year"), r.get("title") or r.get("container") or r.get("raw"))
     for p in papers:
         m = p.get("meta") or {}
         canon = paper_authors(m)
-        lab.docs[p["doc_id"]] = work_label(canon, m.get("year") or m.get("year_inferred"),
-                                           m.get("title") or p.get("source"))
+        title = m.get("title") or p.get("source")
+        lab.docs[p["doc_id"]] = work_label(canon, m.get("year") or m.get("year_inferred"), title)
+        lab.titles[p["doc_id"]] = f"《{short_title(title)}》"
         for printed, c in zip(m.get("authors") or [], canon):
             lab.variants.setdefault(c, set()).add(str(printed).strip())
+    # A work in the corpus is named as its document is (its own metadata beats a citation's).
+    for doc_id, wid in sorted((works.get("doc_work") or {}).items()):
+        if doc_id in lab.docs and wid not in lab.work_doc:
+            lab.work_doc[wid] = doc_id
+            lab.works[wid] = lab.docs[doc_id]
     return lab
 
 
@@ -107,6 +136,7 @@ def labels_cached(ctx: Any) -> Labels:
     if cached is None or cached[0] != (id(ctx.papers), len(ctx.papers)):
         from .entities import run_aliases
 
-        cached = ((id(ctx.papers), len(ctx.papers)), build_labels(ctx.papers, run_aliases(ctx)))
+        works = (getattr(ctx, "results", None) or {}).get("works")
+        cached = ((id(ctx.papers), len(ctx.papers)), build_labels(ctx.papers, run_aliases(ctx), works))
         ctx.__dict__[key] = cached
     return cached[1]

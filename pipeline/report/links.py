@@ -27,13 +27,28 @@ def paper_href(doc_id: str, anchor: str | None = None) -> str:
     return f"papers/{re.sub(r'[^A-Za-z0-9_.-]', '_', doc_id)}.html" + (f"#{anchor}" if anchor else "")
 
 
+_PEOPLE: dict[str, Any] = {"aliases": None}
+
+
+def use_aliases(aliases: dict[str, Any] | None) -> None:
+    """The alias table the report folds names with (the run's ``refs.aliases``): every link to a
+    person, whatever spelling a stage result carries (劉皓琰, John Bellamy Foster), lands on the
+    one page of that person."""
+    if aliases is not _PEOPLE["aliases"]:
+        _PEOPLE["aliases"] = aliases
+        _author_stem.cache_clear()
+
+
 def author_href(name: str, anchor: str | None = None) -> str:
     return f"authors/{_author_stem(str(name))}.html" + (f"#{anchor}" if anchor else "")
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _author_stem(name: str) -> str:
-    # Cached: every page links the same few thousand names, each link a regex and a SHA-1.
+    # Cached: every page links the same few thousand names, each link a fold, a regex and a SHA-1.
+    from pipeline.refs.names import canonical_name
+
+    name = canonical_name(name, _PEOPLE["aliases"]) or name
     base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:30]
     return f"{base}-{_h(name)}" if base else f"a-{_h(name)}"
 

@@ -16,8 +16,11 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from pipeline.refs.names import paper_authors
+
 from .build import ReportSection, cells_table, join, link, previous_run_info, render_page
 from .entities import Entities, PaperInfo, build_entities_cached
+from .labels import Labels, build_labels, labels_cached
 from .links import author_href, concept_slugs, mention_anchor, paper_href, topic_href
 
 R = "../"
@@ -29,14 +32,25 @@ def _authors(names: list[str] | str | None) -> Markup:
     return join("、", (link(R + author_href(n), n) for n in names or []))
 
 
-def _meta(p: dict[str, Any]) -> Markup:
+def _people(m: dict[str, Any]) -> Markup:
+    """The paper's authors by their one identity, linked; a name printed otherwise (劉皓琰 in a
+    traditional-script mirror) is shown beside it."""
+    out = []
+    for printed, canon in zip(m.get("authors") or [], paper_authors(m)):
+        a = link(R + author_href(canon), canon)
+        out.append(a + Markup(f'<span class="muted">（印作 printed {escape(printed)}）</span>') if printed != canon else a)
+    return join("、", out)
+
+
+def _meta(p: dict[str, Any], same_work: list[Markup] | None = None) -> Markup:
     m = p["meta"]
     year = m.get("year") or (f"{m['year_inferred']}（推断 inferred）" if m.get("year_inferred") else "")
-    rows = [("作者 authors", _authors(m.get("authors"))), ("年 year", year), ("期刊 journal", m.get("journal")),
+    rows = [("作者 authors", _people(m)), ("年 year", year), ("期刊 journal", m.get("journal")),
             ("期 issue", m.get("issue")), ("关键词 keywords", "；".join(m.get("keywords") or [])),
             ("摘要 abstract", m.get("abstract")), ("基金 funding", m.get("funding")),
             ("单位 affiliations", "；".join(f"{k}：{v}" for k, v in (m.get("affiliations") or {}).items())),
-            ("来源 source", p["source"]), ("doc_id", p["doc_id"]), ("警告 warnings", " | ".join(p.get("warnings") or []))]
+            ("来源 source", p["source"]), ("同一作品 same work", join("；", same_work or [])),
+            ("警告 warnings", " | ".join(p.get("warnings") or []))]
     return cells_table(["字段 field", "值 value"], [[k, v] for k, v in rows if v])
 
 
@@ -67,7 +81,7 @@ def _footnotes(info: PaperInfo, text: dict[str, Any], ents: Entities) -> Markup:
                 if r.get("matched_doc_id") in ents.papers else ""
             refs.append(f'<div class="ref">{_authors(r.get("authors"))} 《{escape(r.get("title") or "—")}》 '
                         f'{escape(r.get("container") or "")} {escape(r.get("year") or "")} · {escape(r.get("type") or "")}'
-                        f' · {escape(r.get("work_id") or "")}{target}</div>')
+                        f'{target}</div>')
         n = f["n"]
         where = f' <span class="muted">(正文引用 cited {escape(cites[n])} 次 times)</span>' if cites[n] else ""
         items.append(f'<li id="fn{escape(n)}" value="{escape(n if isinstance(n, int) else "")}">'
@@ -82,15 +96,30 @@ def _concept_uses(info: PaperInfo) -> list[tuple[str, int, dict[str, Any]]]:
     return [(name, n, next(m for m in info.mentions if m["concept"] == name)) for name, n in by.most_common()]
 
 
-def paper_page(info: PaperInfo, text: dict[str, Any], ents: Entities, concept_pages: dict[str, str]) -> str:
+def same_work(ents: Entities, info: PaperInfo) -> list[str]:
+    """The other documents of the paper's work (a mirror, an export record of the same paper)."""
+    if not info.work_id:
+        return []
+    by_work = ents.__dict__.setdefault("_by_work", {})
+    if not by_work:
+        for d, x in ents.papers.items():
+            if x.work_id:
+                by_work.setdefault(x.work_id, []).append(d)
+    return [d for d in by_work.get(info.work_id, []) if d != info.paper["doc_id"]]
+
+
+def paper_page(info: PaperInfo, text: dict[str, Any], ents: Entities, concept_pages: dict[str, str],
+               labels: Labels | None = None) -> str:
     """``info.paper`` is the head (metadata); ``text`` the full paper (sections, footnotes, citations)."""
     p = info.paper
     title = p["meta"].get("title") or p["source"]
-    secs = [ReportSection("meta", "元数据", "Metadata", html=_meta(p))]
+    labels = labels or build_labels([x.paper for x in ents.papers.values()])
+    twins = [labels.doc_link(d, R) + Markup(f' <span class="muted">{escape(ents.papers[d].paper["source"])}</span>')
+             for d in same_work(ents, info)]
+    secs = [ReportSection("meta", "元数据", "Metadata", html=_meta(p, twins))]
     if info.cited_by:
         secs[0].html += Markup("<p>被语料引用 cited in the corpus by: ") + join("; ", (
-            link(R + paper_href(d, f"fn{n}"), f"{ents.papers[d].paper['meta'].get('title') or d} 注{n}")
-            for d, n in info.cited_by)) + Markup("</p>")
+            labels.doc_link(d, R, f"fn{n}") + Markup(f" 注{n}") for d, n in info.cited_by)) + Markup("</p>")
     if info.mentions:
         rows = [[link(R + concept_pages[name], name) if name in concept_pages else name, n,
                  link("#" + mention_anchor(first), first["sentence"][:60])] for name, n, first in _concept_uses(info)]
@@ -117,7 +146,7 @@ def papers_section(ctx: Any) -> ReportSection | None:
         m = info.paper["meta"]
         n_fn = info.paper.get("n_footnotes") or 0
         rows.append([link(paper_href(d), m.get("title") or info.paper["source"]),
-                     join("、", (link(author_href(a), a) for a in m.get("authors") or [])),
+                     join("、", (link(author_href(a), a) for a in paper_authors(m))),
                      m.get("year") or m.get("year_inferred"), m.get("journal"),
                      link(paper_href(d, "footnotes"), n_fn) if n_fn else 0,
                      link(paper_href(d, "concepts"), len(info.mentions)) if info.mentions else 0])
@@ -135,7 +164,7 @@ def _code_hash() -> str:
 
     here = Path(__file__).parent
     h = hashlib.sha1(__version__.encode())
-    for f in ("papers_section.py", "build.py", "links.py", "sections.py", "templates/page.html"):
+    for f in ("papers_section.py", "build.py", "links.py", "labels.py", "sections.py", "templates/page.html"):
         try:
             h.update((here / f).read_bytes())
         except OSError:
@@ -150,10 +179,11 @@ def page_key(ctx: Any, d: str, info: PaperInfo, ents: Entities, concept_pages: d
     concepts = [(name, n, concept_pages.get(name), mention_anchor(first), first["sentence"][:60])
                 for name, n, first in _concept_uses(info)]
     refs = {str(n): [(r, r.get("matched_doc_id") in ents.papers) for r in rs] for n, rs in info.refs.items()}
-    cited = [(c, n, ents.papers[c].paper["meta"].get("title")) for c, n in info.cited_by]
+    cited = [(c, n, ents.papers[c].paper["meta"]) for c, n in info.cited_by]  # their labels
+    twins = [(t, ents.papers[t].paper["source"], ents.papers[t].paper["meta"]) for t in same_work(ents, info)]
     topics = [(str(t), w, ents.topic_labels.get(t)) for t, w in sorted(info.topics.items(), key=lambda kv: str(kv[0]))]
     parts = [code, list(getattr(ctx, "parse_key", ())), (getattr(ctx, "doc_file", {}).get(d) or ("", ""))[0],
-             info.paper, concepts, refs, cited, topics]
+             info.paper, concepts, refs, cited, topics, twins]
     return hashlib.sha1(json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
 
 
@@ -165,6 +195,7 @@ def paper_pages(ctx: Any, ents: Entities, concept_pages: dict[str, str],
     from the store was most of the report's time. The others are rendered as
     ``ctx.iter_papers`` streams their texts."""
     ids = list(ents.papers)
+    labels = labels_cached(ctx)
     out = Path(getattr(ctx, "out", "") or ".")
     code = _code_hash()
     keys = {d: page_key(ctx, d, ents.papers[d], ents, concept_pages, code) for d in ids}
@@ -182,7 +213,7 @@ def paper_pages(ctx: Any, ents: Entities, concept_pages: dict[str, str],
         d = text["doc_id"]
         if d in ents.papers and d not in done:
             done.add(d)
-            yield paper_href(d), paper_page(ents.papers[d], text, ents, concept_pages)
+            yield paper_href(d), paper_page(ents.papers[d], text, ents, concept_pages, labels)
     if kept and callable(getattr(ctx, "log", None)):
         ctx.log(f"report: {kept} of {len(ids)} paper pages kept from the previous report")
     missing = [d for d in ids if d not in done]
@@ -191,4 +222,4 @@ def paper_pages(ctx: Any, ents: Entities, concept_pages: dict[str, str],
                 "their pages hold the metadata only")
     for d in missing:  # every link to a paper must land on a page, text or not
         keys.pop(d, None)  # a page without its text is never reused
-        yield paper_href(d), paper_page(ents.papers[d], {"sections": [], "footnotes": []}, ents, concept_pages)
+        yield paper_href(d), paper_page(ents.papers[d], {"sections": [], "footnotes": []}, ents, concept_pages, labels)

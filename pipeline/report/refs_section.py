@@ -7,6 +7,8 @@ import pandas as pd
 from markupsafe import Markup
 
 from .build import ReportSection, table_html, table_md
+from .labels import labels_cached
+from .links import paper_href
 
 REF_COLUMNS = ["doc_id", "footnote_n", "work_id", "authors", "title", "container", "year", "type",
                "matched_doc_id", "classic", "raw"]
@@ -30,6 +32,7 @@ def references_section(ctx: Any) -> ReportSection | None:
     html += Markup("<p>%s</p>") % intro
     md += intro + "\n"
     tables = {"references": refs}
+    labels = labels_cached(ctx)
     for key, zh, en in (("contemporary", "被引最多的作者", "Most cited authors"),
                         ("classics", "经典文献（单列）", "Classics, ranked apart")):
         df = pd.DataFrame(works["author_counts"][key], columns=["name", "citations", "documents", "works"])
@@ -40,7 +43,11 @@ def references_section(ctx: Any) -> ReportSection | None:
     wc = pd.DataFrame(works["work_counts"]["contemporary"])
     if len(wc):
         h, m = _h3("被引最多的作品", "Most cited works")
-        html += h + table_html(wc, 30)
+        shown = wc.assign(work=wc.work_id.map(labels.work)) if "work_id" in wc else wc
+        cols = ["work"] + [c for c in shown.columns if c not in ("work", "work_id", "label")] + ["work_id"]
+        html += h + table_html(shown[[c for c in cols if c in shown.columns]], 30, hidden=("work_id",),
+                               links={"work": lambda r: paper_href(labels.work_doc[r["work_id"]])
+                                      if r.get("work_id") in labels.work_doc else None})
         md += m + table_md(wc, 20)
         tables["cited_works"] = wc
     co = pd.DataFrame(works["cocitation"], columns=["work_a", "work_b", "documents"])
@@ -55,7 +62,9 @@ def references_section(ctx: Any) -> ReportSection | None:
     tables["alias_suggestions"] = al
     un = pd.DataFrame(works["unparsed"], columns=["doc_id", "footnote_n", "text"])
     h, m = _h3("未能解析的引用", "References that could not be parsed")
-    html += h + table_html(un)
+    html += h + table_html(un.assign(document=un.doc_id.map(labels.doc))[["document", "footnote_n", "text", "doc_id"]],
+                           links={"document": lambda r: paper_href(r["doc_id"], f"fn{r['footnote_n']}")},
+                           hidden=("doc_id",))
     md += m + table_md(un)
     tables["unparsed_references"] = un
     return ReportSection("references", "引文与被引", "References and citations", md, html, tables)

@@ -8,24 +8,44 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup, escape
 
+from pipeline.refs.names import paper_authors
+
 from .build import ReportSection, empty_note, table_html, table_md
-from .entities import build_entities_cached
+from .labels import labels_cached
 from .links import paper_href
 
-NAV: list[dict[str, str]] = [
-    {"href": "index.html#overview", "zh": "文献概览", "en": "Documents"},
-    {"href": "index.html#changes", "zh": "本次变化", "en": "Changes"},
-    {"href": "index.html#figures", "zh": "图表", "en": "Figures"},
-    {"href": "index.html#topics", "zh": "主题", "en": "Topics"},
-    {"href": "index.html#concepts", "zh": "概念", "en": "Concepts"},
-    {"href": "index.html#authors", "zh": "作者", "en": "Authors"},
-    {"href": "index.html#papers", "zh": "文献", "en": "Papers"},
-    {"href": "index.html#similar", "zh": "相似与新词", "en": "Similar"},
-    {"href": "index.html#references", "zh": "引文", "en": "References"},
-]
+# Each section on its own page, in navigation order: builder name -> (page, nav label zh, en).
+# index.html is the front page of findings (findings.py), which links to these pages for its
+# evidence; a builder missing here gets the page ``<section key>.html``, outside the navigation.
+PAGES: dict[str, tuple[str, str, str]] = {
+    "overview": ("documents.html", "文献概览", "Documents"),
+    "changes": ("changes.html", "本次变化", "Changes"),
+    "figures_section": ("figures.html", "图表", "Figures"),
+    "topics_section": ("topics.html", "主题", "Topics"),
+    "concepts_section": ("concepts.html", "概念", "Concepts"),
+    "authors_section": ("authors.html", "作者", "Authors"),
+    "papers_section": ("papers.html", "文献", "Papers"),
+    "similar_papers": ("similar.html", "相似与新词", "Similar"),
+    "references_section": ("references.html", "引文", "References"),
+}
 
+
+def page_of(build: Callable[..., Any]) -> str:
+    """The page a section builder's section is written to (its failure box too)."""
+    name = getattr(build, "__name__", "section").strip("_")
+    return PAGES[name][0] if name in PAGES else ""
+
+
+def nav() -> list[dict[str, str]]:
+    return [{"href": page, "zh": zh, "en": en} for page, zh, en in PAGES.values()]
+
+
+NAV: list[dict[str, str]] = nav()
+
+# ``authors``: one identity per person (canonical names); ``authors_printed``: as the paper prints them.
 DOC_COLUMNS = ["doc_id", "work_id", "source", "status", "error", "title", "authors", "year", "year_inferred",
-               "journal", "issue", "kind", "encoding", "script", "n_paragraphs", "n_footnotes", "warnings"]
+               "journal", "issue", "kind", "encoding", "script", "n_paragraphs", "n_footnotes", "warnings",
+               "authors_printed"]
 
 
 def document_rows(ctx: Any) -> pd.DataFrame:
@@ -40,7 +60,8 @@ def document_rows(ctx: Any) -> pd.DataFrame:
                 m = p["meta"]
                 rows.append({
                     "doc_id": p["doc_id"], "work_id": doc_work.get(p["doc_id"]), "source": p["source"],
-                    "status": "ok", "error": "", "title": m.get("title"), "authors": ";".join(m.get("authors") or []),
+                    "status": "ok", "error": "", "title": m.get("title"), "authors": ";".join(paper_authors(m)),
+                    "authors_printed": ";".join(m.get("authors") or []),
                     "year": m.get("year"), "year_inferred": m.get("year_inferred"), "journal": m.get("journal"),
                     "issue": m.get("issue"), "kind": p.get("kind", "text"), "encoding": p["encoding"],
                     "script": p["script"], "n_paragraphs": p["n_paragraphs"],
@@ -54,6 +75,8 @@ def document_rows(ctx: Any) -> pd.DataFrame:
 
 
 def overview(ctx: Any) -> ReportSection:
+    """The documents table (documents.html): every file and record, sortable and filterable,
+    each title linking to its paper page. The corpus counts head the front page (findings.py)."""
     df = document_rows(ctx)
     ok = df[df.status == "ok"]
     n_works = ok.work_id.nunique() if len(ok) else 0
@@ -64,33 +87,17 @@ def overview(ctx: Any) -> ReportSection:
     show = df[["source", "status", "title", "authors", "year", "year_inferred", "journal", "n_paragraphs",
                "n_footnotes", "error", "doc_id"]].rename(columns={"doc_id": "_doc_id"})
     show["year_inferred"] = show["year_inferred"].map(lambda y: f"{y}（推断 inferred）" if pd.notna(y) else "")
-    html = _cards(ctx, len(ok)) + Markup(f"<p>{escape(summary)}</p>") + table_html(
-        show, links={"title": lambda r: paper_href(r["_doc_id"]) if r["status"] == "ok" else None}, filter=True,
-        hidden=("_doc_id",))
+    # Every document up to site.table_max_rows: the page pages them 50 at a time (litmap.js).
+    max_rows = int(ctx.cfg["site"]["table_max_rows"])
+    html = Markup(f"<p>{escape(summary)}</p>") + table_html(
+        show, max_rows, links={"title": lambda r: paper_href(r["_doc_id"]) if r["status"] == "ok" else None},
+        filter=True, hidden=("_doc_id",))
     md = summary + "\n\n" + table_md(show.drop(columns="_doc_id"))
     warn = df[(df.warnings.fillna("") != "")][["source", "warnings"]]
     if len(warn):
-        html += Markup("<h3>警告 <span class=\"en\">Warnings</span></h3>") + table_html(warn)
+        html += Markup("<h3>警告 <span class=\"en\">Warnings</span></h3>") + table_html(warn, max_rows, filter=True)
         md += "\n### 警告 Warnings\n\n" + table_md(warn)
     return ReportSection("overview", "文献概览", "Documents", md, html, {"documents": df})
-
-
-def _cards(ctx: Any, n_docs: int) -> Markup:
-    """The corpus at a glance; each count links to the part of the report that lists it."""
-    res = ctx.results or {}
-    works = res.get("works") or {}
-    concepts = res.get("concepts") or {}
-    topics = (res.get("topics") or {}).get("result")
-    ents = build_entities_cached(ctx)
-    cards = [("文献 papers", n_docs, "#papers"), ("作者 authors", len(ents.authors), "#authors"),
-             ("引用 references", len(works.get("references") or []), "#references"),
-             ("追踪概念 tracked concepts", sum(1 for t in (concepts.get("traces") or {}).values() if t.get("mentions")),
-              "#concepts"),
-             ("概念提及 concept mentions", len(concepts.get("mentions") or []), "data/concept_mentions.csv"),
-             ("主题 topics", len(topics.topics) if topics is not None else 0, "#topics")]
-    return Markup('<div class="cards">') + Markup("").join(
-        Markup('<div class="card"><a href="{}"><b>{}</b>{}</a></div>').format(h, n, label) for label, n, h in cards
-    ) + Markup("</div>")
 
 
 def changes(ctx: Any) -> ReportSection:
@@ -127,8 +134,13 @@ def similar_papers(ctx: Any) -> ReportSection | None:
         h, m = empty_note(f"similar papers need at least 2 documents with content words; this corpus has {n_docs}"
                           if n_docs < 2 else "no two documents share terms found in vectors.lsa.min_df papers")
         html, md = html + h, md + m
-    html += table_html(sim[sim["rank"] <= 3], 150, links={"title": lambda r: paper_href(r["doc_id"]),
-                                                         "similar_title": lambda r: paper_href(r["similar_doc_id"])})
+    labels = labels_cached(ctx)
+    shown = sim[sim["rank"] <= 3].assign(paper=lambda d: d.doc_id.map(labels.doc),
+                                         similar=lambda d: d.similar_doc_id.map(labels.doc))
+    html += table_html(shown[["paper", "rank", "similar", "similarity", "doc_id", "similar_doc_id"]], 150,
+                       links={"paper": lambda r: paper_href(r["doc_id"]),
+                              "similar": lambda r: paper_href(r["similar_doc_id"])},
+                       hidden=("doc_id", "similar_doc_id"))
     md += table_md(sim[sim["rank"] <= 1])
     why_no_w2v = (vec.get("notes") or {}).get("word2vec")
     gate = (ctx.results.get("concepts") or {}).get("neighbours") or {}
@@ -153,7 +165,10 @@ def similar_papers(ctx: Any) -> ReportSection | None:
         h, m = empty_note("no term candidates: no quoted or dash-marked coinage and no phrase occurs "
                           f"{tc.get('min_count', 2)} times or more (terms.min_count)")
         html, md = html + h, md + m
-    html += table_html(terms, 100)
+    html += table_html(terms.assign(first_doc_label=terms.first_doc.map(labels.doc))[
+        ["term", "kind", "freq", "n_docs", "first_seen", "first_doc_label", "known", "concept", "score", "example",
+         "first_doc"]].rename(columns={"first_doc_label": "first_paper"}), 100,
+        links={"first_paper": lambda r: paper_href(r["first_doc"]) if r["first_doc"] else None}, hidden=("first_doc",))
     md += table_md(terms, 30)
     return ReportSection("similar", "相似文献与新术语", "Similar papers and term candidates", md, html,
                          {"similar_papers": sim, "term_candidates": terms})

@@ -9,6 +9,7 @@ import pandas as pd
 from markupsafe import Markup
 
 from .build import ReportSection, bar, cells_table, empty_note, gate_note, link, render_page, table_html, table_md
+from .labels import Labels, labels_cached
 from .ldavis_page import PAGE, start_ldavis
 from .links import author_href, paper_href
 
@@ -37,20 +38,9 @@ def evidence_html(ev: dict[str, Any] | None) -> tuple[Markup, str]:
 def _bars(rows: list[dict[str, Any]], key: str, head: str, href: Any = None) -> Markup:
     """Prevalence rows as bars: one row per author / year / journal, its weight drawn to scale."""
     top = max((r["weight"] for r in rows), default=1.0)
-    cells = [[link(href(r), r[key]) if href else r[key], bar(r["weight"], top, f"{r['weight']:.2f}"), r.get("n_units")]
+    cells = [[link(href(r), r[key]) if href else r[key], bar(r["weight"], top), r.get("n_units")]
              for r in sorted(rows, key=lambda r: -r["weight"])]
     return cells_table([head, "权重 weight", "单元 units"], cells)
-
-
-def _weights_table(df: pd.DataFrame, max_rows: int) -> Markup:
-    """An author × topic table with the weights drawn as bars (linked author names)."""
-    cols = list(df.columns)
-    rows = []
-    for r in df.head(max_rows).to_dict("records"):
-        rows.append([link(author_href(r["author"], "topics"), r["author"]) if c == "author" else
-                     bar(r["weight"], 1.0, f"{r['weight']:.2f}") if c == "weight" else r[c] for c in cols])
-    more = f"… {len(df) - max_rows} more rows in the CSV" if len(df) > max_rows else ""
-    return cells_table(cols, rows, max_rows) + (Markup('<p class="muted">%s</p>') % more if more else Markup(""))
 
 
 def author_rows(rows: list[dict[str, Any]], min_units: int) -> tuple[list[dict[str, Any]], int]:
@@ -65,7 +55,7 @@ def author_note(n: int, min_units: int) -> Markup:
                      f"(evidence.authors.min_units) are not profiled here; their weights are in the CSV")
 
 
-def topic_page(t: dict[str, Any], res: Any, doc_titles: dict[str, str], evidence: dict[str, Any] | None = None,
+def topic_page(t: dict[str, Any], res: Any, labels: Labels, evidence: dict[str, Any] | None = None,
                min_units: int = 1) -> str:
     tid = t["topic_id"]
     passages = [p for p in res.passages if p["topic_id"] == tid]
@@ -75,9 +65,8 @@ def topic_page(t: dict[str, Any], res: Any, doc_titles: dict[str, str], evidence
     parts.append(h)
     for p in passages:
         who = Markup("、").join(link("../" + author_href(a), a) for a in p.get("authors") or [])
-        title = doc_titles.get(p["doc_id"], p["doc_id"])
         para = p["unit_id"].rsplit(":", 1)[-1] if ":" in str(p.get("unit_id")) else ""
-        src = link("../" + paper_href(p["doc_id"], para if para.startswith("p") else None), f"《{title}》")
+        src = labels.doc_link(p["doc_id"], "../", para if para.startswith("p") else None)
         parts.append(Markup("<blockquote><p>{}</p><footer>— {} {} {} {} · 权重 weight {}</footer></blockquote>").format(
             p["text"], who, src, p.get("year") or "", p.get("section") or "", p.get("weight")))
     for key, zh, en in (("prevalence_by_author", "按作者", "By author"), ("prevalence_by_year", "按年份", "By year"),
@@ -96,13 +85,16 @@ def topic_page(t: dict[str, Any], res: Any, doc_titles: dict[str, str], evidence
     docs = sorted((r for r in res.doc_topics if r["topic_id"] == tid), key=lambda r: -r["weight"])[:50]
     if docs:
         h, _ = _h3("文献", "Documents")
-        df = pd.DataFrame([{"doc_id": r["doc_id"], "title": doc_titles.get(r["doc_id"], ""), "unit_id": r["unit_id"],
-                            "weight": r["weight"]} for r in docs])
-        def unit_href(r: dict[str, Any]) -> str:
+        rows = []
+        for r in docs:
             tail = str(r["unit_id"]).rsplit(":", 1)[-1]
-            return "../" + paper_href(r["doc_id"], tail if tail.startswith("p") and tail[1:].isdigit() else None)
-
-        parts += [h, table_html(df, links={"title": lambda r: "../" + paper_href(r["doc_id"]), "unit_id": unit_href})]
+            para = tail if tail.startswith("p") and tail[1:].isdigit() else None
+            # The unit a reader can open: a paragraph (第 n 段), a section, or the whole paper.
+            unit = (f"第 {int(tail[1:]) + 1} 段 ¶" if para else f"第 {int(tail[1:]) + 1} 节 §"
+                    if tail.startswith("s") and tail[1:].isdigit() else "全文 whole")
+            rows.append([labels.doc_link(r["doc_id"], "../"), link("../" + paper_href(r["doc_id"], para), unit),
+                         bar(r["weight"])])
+        parts += [h, cells_table(["文献 document", "单元 unit", "权重 weight"], rows)]
     sec = ReportSection(f"topic-{tid}", "概要与证据", "Summary and evidence", html=Markup("").join(parts))
     return render_page(f"主题 {tid}：{t['label']}", f"Topic {tid}", [sec], root="../")
 
@@ -158,12 +150,13 @@ def topics_section(ctx: Any) -> ReportSection | None:
             html += h + (author_note(held, min_units) if held else Markup(""))
             md += m + (f"> {held} author(s) with fewer than {min_units} fitted units not profiled\n\n" if held else "")
             if len(df):
-                html += _weights_table(df, 60) if "weight" in df.columns and "author" in df.columns else table_html(df, 60)
+                lk = {"author": lambda r: author_href(r["author"], "topics")} if "author" in df.columns else {}
+                html += table_html(df, 60, links=lk)  # weight columns are drawn as bars
                 md += table_md(df, 20)
     pages: dict[str, str] = {}
-    titles = {p["doc_id"]: p["meta"].get("title") or p["source"] for p in ctx.papers}
+    labels = labels_cached(ctx)
     for t in res.topics:
-        pages[f"topics/topic-{t['topic_id']}.html"] = topic_page(t, res, titles, evidence, min_units)
+        pages[f"topics/topic-{t['topic_id']}.html"] = topic_page(t, res, labels, evidence, min_units)
     sec = ReportSection("topics", "主题", "Topics", md, html, tables, pages)
     key, page = start_ldavis(ctx, res.state)
 

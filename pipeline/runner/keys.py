@@ -177,7 +177,19 @@ def report_key(ctx: Any) -> str:
     cfg = {s: section_state(ctx.cfg, s) for s in ctx.cfg if not s.startswith("_") and s not in ("store", "runner")}
     return stable_hash({"stages": ctx.stage_hashes, "files": [(f.source, f.key, f.status, f.error) for f in ctx.files],
                         "per_document": [list(ctx.parse_key), list(ctx.segment_key), list(ctx.features_key)],
-                        "config": cfg, "mode": ctx.mode, "version": __version__})
+                        "config": cfg, "mode": ctx.mode, "version": __version__, "code": report_code()})
+
+
+@lru_cache(maxsize=1)
+def report_code() -> str:
+    """The report's own code, templates and assets: an edit to how a page is drawn redraws the
+    pages even when the data and litmap's version are the same (a development tree, a patch)."""
+    root = Path(__file__).resolve().parents[1] / "report"
+    h = hashlib.sha1()
+    for f in sorted(p for p in root.rglob("*") if p.is_file() and p.suffix in (".py", ".html", ".css", ".js")):
+        h.update(f.relative_to(root).as_posix().encode())
+        h.update(f.read_bytes())
+    return h.hexdigest()
 
 
 def worker_key(*paths: str | Path | None, settings: Any = None) -> str:

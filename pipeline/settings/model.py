@@ -185,9 +185,30 @@ class Concepts(Section):
     max_sentence_chars: PosInt = 1000
 
 
+class Networks(Section):
+    max_nodes: PosInt = 80
+    cooccurrence_edges: PosInt = 150
+    cocitation_edges: PosInt = 150
+    coauthorship_edges: PosInt = 150
+    seed: NonNegInt = 7
+    legend_rows: PosInt = 9
+    timeline_rows: PosInt = 8
+    timeline_labels: PosInt = 3
+    spread_people: PosInt = 60
+
+
 class Report(Section):
     out: PathStr = "reports/latest"
     kwic_width: PosInt = 30
+    figure_svg: StrictBool = False
+    networks: Networks = Networks()
+
+
+class Site(Section):
+    """How the report's pages are laid out (not what the stages compute: a separate section, so
+    changing it rewrites the pages and refits nothing)."""
+    front_top: PosInt = 10
+    table_max_rows: PosInt = 5000
 
 
 class NeighbourEvidence(Section):
@@ -226,6 +247,7 @@ class Settings(Section):
     cooccurrence: Cooccurrence = Cooccurrence()
     concepts: Concepts = Concepts()
     report: Report = Report()
+    site: Site = Site()
     evidence: Evidence = Evidence()
 
 
