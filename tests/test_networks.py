@@ -86,7 +86,7 @@ def svg_named(p: Svgs, save: str) -> dict[str, Any]:
 
 
 def test_cooccurrence_network_is_coloured_by_community_with_a_legend(report: Path) -> None:
-    net = svg_named(page_svgs(report / "index.html"), "cooccurrence-network")
+    net = svg_named(page_svgs(report / "figures.html"), "cooccurrence-network")
     nodes = find(net, "g", "node")
     assert len(nodes) >= 20
     colour_of: dict[str, set[str]] = {}
@@ -104,7 +104,7 @@ def test_cooccurrence_network_is_coloured_by_community_with_a_legend(report: Pat
 
 
 def test_year_attributes_match_the_documents_and_works(report: Path) -> None:
-    p = page_svgs(report / "index.html")
+    p = page_svgs(report / "figures.html")
     docs = pd.read_csv(report / "data" / "documents.csv")
     doc_year = {int(y) for y in docs.year.fillna(docs.year_inferred).dropna()}
     cooc = svg_named(p, "cooccurrence-network")
@@ -138,7 +138,7 @@ def test_year_attributes_match_the_documents_and_works(report: Path) -> None:
 
 
 def test_cooccurrence_timeline_sits_on_the_corpus_years(report: Path) -> None:
-    tl = svg_named(page_svgs(report / "index.html"), "cooccurrence-timeline")
+    tl = svg_named(page_svgs(report / "figures.html"), "cooccurrence-timeline")
     docs = pd.read_csv(report / "data" / "documents.csv")
     doc_year = sorted({int(y) for y in docs.year.fillna(docs.year_inferred).dropna()})
     ticks = [int(t["attrs"]["data-year"]) for t in find(tl, "g", "tick")]
@@ -151,7 +151,7 @@ def test_cooccurrence_timeline_sits_on_the_corpus_years(report: Path) -> None:
 
 
 def test_spread_graph_places_people_at_their_first_year(report: Path) -> None:
-    html = (report / "index.html").read_text(encoding="utf-8")
+    html = (report / "concepts.html").read_text(encoding="utf-8")
     href = re.search(r'href="(concepts/[^"#]+\.html)">数字食利国<', html).group(1)
     page = (report / href).read_text(encoding="utf-8")
     spread = page[page.index('<section id="spread">'):page.index("</section>", page.index('<section id="spread">'))]
@@ -179,7 +179,7 @@ def test_spread_graph_places_people_at_their_first_year(report: Path) -> None:
 
 def test_figures_have_alt_text_and_the_script_that_saves_them(report: Path) -> None:
     assert "window.litmapNet" in (report / "assets" / "litmap-net.js").read_text(encoding="utf-8")
-    pages = [report / "index.html", *sorted((report / "concepts").glob("*.html"))[:5]]
+    pages = [report / "index.html", report / "figures.html", *sorted((report / "concepts").glob("*.html"))[:5]]
     for page in pages:
         html = page.read_text(encoding="utf-8")
         assert '<script src="' + ("../" if page.parent != report else "") + 'assets/litmap-net.js"></script>' in html
@@ -187,9 +187,10 @@ def test_figures_have_alt_text_and_the_script_that_saves_them(report: Path) -> N
         for s in p.svgs:
             a = s["attrs"]
             assert a.get("role") == "img" and (a.get("aria-label") or "").strip(), (page, a)
-            assert find(s, "title") and "CJK" in a.get("font-family", "")
+            # Text is drawn in a CJK font (a sparkline draws none).
+            assert find(s, "title") and ("CJK" in a.get("font-family", "") or not find(s, "text")), (page, a)
         assert all((i.get("alt") or "").strip() for i in p.imgs), page
-    idx = page_svgs(report / "index.html")
+    idx = page_svgs(report / "figures.html")
     assert sum(1 for s in idx.svgs if s["attrs"].get("data-save")) >= 3
     assert len(idx.imgs) >= 3
 
@@ -207,5 +208,5 @@ def test_cocitation_pairs_are_the_works_stages_and_dated_by_their_citing_documen
     # The seed is the only citing document: every pair is co-cited once, in its year. The report
     # then draws no co-citation network (a clique per document has no communities to show).
     assert {n for _a, _b, n in pairs} == {1} and all(dated.of_edge(a, b) == [2025] for a, b, _n in pairs)
-    html = (report / "index.html").read_text(encoding="utf-8")
+    html = (report / "figures.html").read_text(encoding="utf-8")
     assert 'id="cocitation-network"' in html and 'data-save="cocitation-network"' not in html

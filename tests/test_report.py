@@ -263,7 +263,7 @@ def test_model_figures_the_seed_alone_cannot_carry_are_withheld_or_tentative(rep
     cooc = _section(_concept_page(report, "数字食利国"), "cooc")
     assert "词向量近邻未显示 word2vec neighbours withheld: too little text for a word2vec model" in cooc
     assert "余弦相似度" not in cooc and "word2vec neighbours</span>" not in cooc  # no similarity table
-    assert re.search(r'<td>寡头</td><td>.*?<span class="num">2</span></td>', cooc)  # the co-occurring term, its count
+    assert re.search(r"<td>寡头</td><td>.*?</span>2</td>", cooc)  # the co-occurring term with its count
     t = trace("数字食利国", report)
     assert t["neighbors"] == [] and t["neighbors_note"].startswith("too little text for a word2vec model")
     assert t["cooccurring"][0]["term"] == "寡头"
@@ -276,9 +276,9 @@ def test_model_figures_the_seed_alone_cannot_carry_are_withheld_or_tentative(rep
     # one paper, modelled by paragraph: one document, a few thousand tokens, below evidence.topics
     assert ev["docs"] == 1 and ev["docs_with_text"] == 1 and ev["units"] > 20 and 1000 < ev["tokens"] < 10000
     assert ev["ok"] is False and ev["why"].startswith("fitted on 1 document (needs 20)")
-    section = (report / "topics.html").read_text(encoding="utf-8")
+    index = (report / "index.html").read_text(encoding="utf-8")
     page = (report / "topics" / "topic-0.html").read_text(encoding="utf-8")
-    for html in (section, page):
+    for html in (index, page):
         assert "主题仅供参考 tentative: fitted on 1 document (needs 20)" in html
         assert f"拟合依据 fitted on: 1 document, {ev['units']} units, {ev['tokens']:,} tokens" in html
 
@@ -380,7 +380,10 @@ def test_second_run_reports_new_paper_users_and_escapes_text(tmp_path: Path) -> 
     assert any("&lt;script&gt;alert" in p.read_text(encoding="utf-8") for p in (out / "papers").glob("*.html"))
     # Papers of 2020, 2023 and 2025: the co-occurrence network's years and its timeline's axis
     # (the 2023 paper is one sentence: none of its terms is among the strongest pairs).
+    html = (out / "figures.html").read_text(encoding="utf-8")
     net = re.search(r'<svg [^>]*data-save="cooccurrence-network"[^>]*>', html).group(0)
+    front = (out / "index.html").read_text(encoding="utf-8")  # the front page's map is dated the same
+    assert re.search(r'<svg [^>]*data-save="front-cooccurrence"[^>]*data-years="2020 2025"', front)
     assert re.search(r'data-years="([^"]*)"', net).group(1) == "2020 2025"
     tl = html[html.index('data-save="cooccurrence-timeline"'):]
     tl = tl[:tl.index("</svg>")]

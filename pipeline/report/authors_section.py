@@ -64,10 +64,10 @@ def author_page(a: AuthorInfo, ents: Entities, concept_pages: dict[str, str], la
     own = [r for r in a.topics if (r.get("n_units") or 0) >= min_units]
     model = [r for r in a.model_topics if (r.get("n_units") or 0) >= min_units]
     trows = [[link(R + topic_href(r["topic_id"]), f"{r['topic_id']} {ents.topic_labels.get(r['topic_id'], '')}"),
-              bar(r["weight"]), r.get("n_units"), "语料 corpus prevalence"]
+              bar(r["weight"], 1.0, f"{r['weight']:.2f}"), r.get("n_units"), "语料 corpus prevalence"]
              for r in sorted(own, key=lambda r: -r["weight"])]
     trows += [[link(R + topic_href(r["topic_id"]), f"{r['topic_id']} {ents.topic_labels.get(r['topic_id'], '')}"),
-               bar(r["weight"]), r.get("n_units"), "作者主题模型 author-topic model"]
+               bar(r["weight"], 1.0, f"{r['weight']:.2f}"), r.get("n_units"), "作者主题模型 author-topic model"]
               for r in sorted(model, key=lambda r: -r["weight"])]
     held = Markup("")
     if len(own) < len(a.topics) or len(model) < len(a.model_topics):

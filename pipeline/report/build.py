@@ -82,9 +82,10 @@ def iter_pages(section: ReportSection) -> Iterable[tuple[str, str | Path]]:
 BAR_COLUMNS = frozenset({"weight", "prevalence", "share"})
 
 
-def bar(value: Any, top: float = 1.0, digits: int = 2) -> Markup:
-    """A weight as a small bar with its number beside it. The number stays the cell's text, so
-    sorting and filtering (assets/litmap.js) and copying read the value; the bar is decoration.
+def bar(value: Any, top: float = 1.0, label: str | None = None, digits: int = 2) -> Markup:
+    """A weight as a small bar (its width a share of ``top``) with its number, or ``label``,
+    beside it. The number stays the cell's text, so sorting and filtering (assets/litmap.js)
+    and copying read the value; the bar is decoration.
 
     >>> str(bar(0.5))
     '<span class="bar" aria-hidden="true"><span style="width:50%"></span></span><span class="num">0.50</span>'
@@ -97,7 +98,7 @@ def bar(value: Any, top: float = 1.0, digits: int = 2) -> Markup:
         return Markup("")
     pct = max(0.0, min(100.0, 100.0 * v / top)) if top else 0.0
     return Markup(f'<span class="bar" aria-hidden="true"><span style="width:{pct:.0f}%"></span></span>'
-                  f'<span class="num">{v:.{digits}f}</span>')
+                  f'<span class="num">{escape(label) if label is not None else f"{v:.{digits}f}"}</span>')
 
 
 def _bar_columns(df: pd.DataFrame, cols: list[str]) -> set[str]:

@@ -126,13 +126,13 @@ def _neighbours_html(t: dict[str, Any]) -> Markup:
     share sentences with the concept (counted, not modelled) as its neighbours."""
     cooc = t.get("cooccurring") or []
     top = max((c["count"] for c in cooc), default=1)
-    cooc_rows = [[c["term"], bar(c["count"], top, 0), c["npmi"]] for c in cooc]
+    cooc_rows = [[c["term"], bar(c["count"], top, str(c["count"])), c["npmi"]] for c in cooc]
     cooc_table = cells_table(["词 term", "共现次数 count", "NPMI"], cooc_rows) if cooc_rows else \
         Markup('<p class="muted">无共现词 no term shares two sentences with it</p>')
     neigh = t.get("neighbors") or []
     if neigh:
         ov = t.get("neighbors_overlap")
-        rows = [[n["term"], bar(n["similarity"], 1.0, 3)] for n in neigh]
+        rows = [[n["term"], bar(n["similarity"], 1.0, f"{n['similarity']:.3f}")] for n in neigh]
         return (Markup("<h3>词向量近邻 <span class=\"en\">word2vec neighbours</span></h3>")
                 + Markup('<p class="muted">两个随机种子结果一致 stable across two seeds: overlap {}</p>').format(
                     "?" if ov is None else f"{ov:.2f}")

@@ -348,7 +348,8 @@ def cooccurrence_block(ctx: Any, sents: dict[str, int] | None) -> ReportSection:
     html = line + Markup('<p class="muted">节点为术语，连线为同一{}中的共现；点击追踪概念查看其语境 '
                          '<span class="en">terms joined when they share a {}; click a tracked concept for its KWIC</span>'
                          '</p>').format("句" if window != "paragraph" else "段", window)
-    html += cooccurrence_network(cooc, concept_slugs(res))
+    edges = int(((ctx.cfg.get("report") or {}).get("networks") or {}).get("cooccurrence_edges", 150))
+    html += cooccurrence_network(cooc, concept_slugs(res), max_edges=edges, ctx=ctx, save="front-cooccurrence")
     html += Markup('<p class="evidence">证据 <span class="en">evidence</span>: <a href="data/cooccurrence.csv">'
                    'cooccurrence.csv</a> · <a href="{}">概念 concepts</a> · <a href="{}">图表 figures</a></p>').format(
         page("concepts_section"), page("figures_section"))

@@ -74,9 +74,15 @@ def ctx_cooccurrence_years(ctx: Any, terms: set[str], pairs: set[tuple[str, str]
     a report built from results alone draws the network undated)."""
     if not hasattr(ctx, "iter_part"):
         return None
-    years = doc_years(ctx.papers)
-    units = ((d, u) for d, part in ctx.iter_part("feat.content") if d in years for u in part.get("cooc") or ())
-    return cooccurrence_years(units, years, terms, pairs)
+    # The front page and the figures page draw the same network: read the parts once per report.
+    key = (frozenset(terms), frozenset(pairs))
+    cache = ctx.__dict__.setdefault("_cooc_years", {})
+    if key not in cache:
+        years = doc_years(ctx.papers)
+        units = ((d, u) for d, part in ctx.iter_part("feat.content") if d in years for u in part.get("cooc") or ())
+        cache.clear()
+        cache[key] = cooccurrence_years(units, years, terms, pairs)
+    return cache[key]
 
 
 @dataclass

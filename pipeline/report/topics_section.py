@@ -38,9 +38,20 @@ def evidence_html(ev: dict[str, Any] | None) -> tuple[Markup, str]:
 def _bars(rows: list[dict[str, Any]], key: str, head: str, href: Any = None) -> Markup:
     """Prevalence rows as bars: one row per author / year / journal, its weight drawn to scale."""
     top = max((r["weight"] for r in rows), default=1.0)
-    cells = [[link(href(r), r[key]) if href else r[key], bar(r["weight"], top), r.get("n_units")]
+    cells = [[link(href(r), r[key]) if href else r[key], bar(r["weight"], top, f"{r['weight']:.2f}"), r.get("n_units")]
              for r in sorted(rows, key=lambda r: -r["weight"])]
     return cells_table([head, "权重 weight", "单元 units"], cells)
+
+
+def _weights_table(df: pd.DataFrame, max_rows: int) -> Markup:
+    """An author × topic table with the weights drawn as bars (linked author names)."""
+    cols = list(df.columns)
+    rows = []
+    for r in df.head(max_rows).to_dict("records"):
+        rows.append([link(author_href(r["author"], "topics"), r["author"]) if c == "author" else
+                     bar(r["weight"], 1.0, f"{r['weight']:.2f}") if c == "weight" else r[c] for c in cols])
+    more = f"… {len(df) - max_rows} more rows in the CSV" if len(df) > max_rows else ""
+    return cells_table(cols, rows, max_rows) + (Markup('<p class="muted">%s</p>') % more if more else Markup(""))
 
 
 def author_rows(rows: list[dict[str, Any]], min_units: int) -> tuple[list[dict[str, Any]], int]:
@@ -150,8 +161,7 @@ def topics_section(ctx: Any) -> ReportSection | None:
             html += h + (author_note(held, min_units) if held else Markup(""))
             md += m + (f"> {held} author(s) with fewer than {min_units} fitted units not profiled\n\n" if held else "")
             if len(df):
-                lk = {"author": lambda r: author_href(r["author"], "topics")} if "author" in df.columns else {}
-                html += table_html(df, 60, links=lk)  # weight columns are drawn as bars
+                html += _weights_table(df, 60) if "weight" in df.columns and "author" in df.columns else table_html(df, 60)
                 md += table_md(df, 20)
     pages: dict[str, str] = {}
     labels = labels_cached(ctx)
