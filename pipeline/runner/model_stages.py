@@ -87,7 +87,7 @@ def compute_vectors(ctx: Any) -> dict[str, Any]:
         model, check = train_pair(sents, w2)
         stats.update(vocab=len(model.wv), seconds=round(time.perf_counter() - t, 2))
         ctx.log(f"vectors: word2vec on {stats['tokens']:,} tokens, seeds {w2['seed']} and {w2['stability_seed']} "
-                f"{stats['seconds']} s")
+                f"one after the other: {stats['seconds']} s")
     else:
         ctx.log(f"vectors: {why_not}")
     lsa.fit()
