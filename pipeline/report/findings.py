@@ -184,6 +184,8 @@ def changes_block(ctx: Any, top: int, sents: dict[str, int] | None) -> ReportSec
 def topics_block(ctx: Any, top: int, sents: dict[str, int] | None) -> ReportSection:
     from pipeline.models.topics_describe import trends as _trends
 
+    from .topics_section import evidence_html
+
     res_all = (ctx.results or {}).get("topics") or {}
     res = res_all.get("result")
     title = ("主题及其走势", "Themes and their share over the years")
@@ -198,6 +200,8 @@ def topics_block(ctx: Any, top: int, sents: dict[str, int] | None) -> ReportSect
             by_year[r["topic_id"]][int(r["year"])] = float(r["weight"])
             units_year[int(r["year"])] = max(units_year.get(int(r["year"]), 0), int(r.get("n_units") or 0))
     trend = {r["topic_id"]: r for r in res.trends}
+    ev = res_all.get("evidence")
+    firm = bool((ev or {}).get("ok", True))
     word = {"rising": "上升 rising", "falling": "下降 falling", "flat": "平稳 flat"}
     order = sorted(res.topics, key=lambda t: (-(t.get("prevalence") or 0), t["topic_id"]))
     top_share = max((t.get("prevalence") or 0) for t in order) if order else 1.0
@@ -210,8 +214,11 @@ def topics_block(ctx: Any, top: int, sents: dict[str, int] | None) -> ReportSect
                      # 0.01 (not stored), a year without units is no measure (left out).
                      sparkline({y: by_year.get(tid, {}).get(y, 0.0) for y in units_year},
                                f"主题 {tid} 各年比重 share by year", fill=None, fmt="{:.2f}"),
-                     f"{word[tr['direction']]} {tr['slope']:+.3f}/年" if tr else "—"])
+                     f"{word[tr['direction']]} {tr['slope']:+.3f}/年" if tr and firm else "—"])
     html = basis(len(docs), sum(sents.get(x, 0) for x in docs) if sents is not None else None)
+    # Topics fitted on too little (evidence.topics) are labelled tentative here as on their
+    # pages, and no rise or fall is called on them.
+    html += evidence_html(ev)[0]
     html += Markup('<p class="muted">{} · K = {} · {:,} 个单元 units · {:,} 个年份 years</p>').format(
         res.model_name, res.k, res.n_fit_units + res.n_inferred_units, len(units_year))
     html += cells_table(["主题 theme", "比重 share", "各年比重 share by year", "走势 trend"], rows)
