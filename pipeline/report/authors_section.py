@@ -70,10 +70,13 @@ def author_page(a: AuthorInfo, ents: Entities, concept_pages: dict[str, str], la
                bar(r["weight"], 1.0, f"{r['weight']:.2f}"), r.get("n_units"), "作者主题模型 author-topic model"]
               for r in sorted(model, key=lambda r: -r["weight"])]
     held = Markup("")
-    if len(own) < len(a.topics) or len(model) < len(a.model_topics):
-        n = max((r.get("n_units") or 0) for r in a.topics + a.model_topics)
-        held = gate_note(f"主题分布未显示 topic profile withheld: it rests on {n} fitted unit(s), fewer than "
-                         f"{min_units} (evidence.authors.min_units)")
+    out = [(name, rows) for name, rows, kept in (("语料 corpus prevalence", a.topics, own),
+                                                  ("作者主题模型 author-topic model", a.model_topics, model))
+           if len(kept) < len(rows)]
+    if out:
+        held = gate_note("主题分布未显示 topic profile withheld: " + "; ".join(
+            f"{name} rests on {max((r.get('n_units') or 0) for r in rows)} fitted unit(s)" for name, rows in out)
+            + f", fewer than {min_units} (evidence.authors.min_units)")
     if trows or a.topics or a.model_topics:
         secs.append(ReportSection("topics", "主题", "Topics",
                                   html=held + (cells_table(["主题 topic", "权重 weight", "单元 units", "来源 measure"], trows)
