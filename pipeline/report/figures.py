@@ -134,3 +134,29 @@ def lines(path: str, series: dict[str, dict[int, float]], title: str, xlabel: st
     ax.set_ylabel(ylabel, fontproperties=prop)
     return Figure(path, _save(fig), names + [title, xlabel, ylabel] + [str(y) for y in years], title,
                   _save_svg(fig) if svg else None)
+
+
+@dataclass
+class Spec:
+    """A figure to draw: ``figures.<kind>(path, *args)``; ``path`` is relative to the report."""
+    kind: str  # "lines" | "heatmap"
+    path: str
+    title: str
+    args: tuple
+    kwargs: dict[str, Any]
+
+
+def draw(specs: list[Spec]) -> list[tuple[str, bytes]]:
+    """(path, PNG) of every figure and (path.svg, SVG) beside it; run in a side process (background.py)."""
+    # Here, not in figures_section: the side process imports this module only (matplotlib),
+    # not the report's pages and pandas, a second of start-up in every run.
+    out = []
+    for f in (globals()[s.kind](s.path, *s.args, **s.kwargs) for s in specs):
+        out.append((f.path, f.png))
+        if f.svg is not None:
+            out.append((svg_path(f.path), f.svg))
+    return out
+
+
+def svg_path(png: str) -> str:
+    return png.rsplit(".", 1)[0] + ".svg"

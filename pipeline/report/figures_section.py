@@ -11,41 +11,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
 
 from .background import submit
+from .figures import Spec, draw, svg_path
 from .build import ReportSection, empty_note
 from .entities import build_entities_cached
 from .links import author_href, concept_slugs, topic_href
-
-
-@dataclass
-class Spec:
-    """A figure to draw: ``figures.<kind>(path, *args)``; ``path`` is relative to the report."""
-    kind: str  # "lines" | "heatmap"
-    path: str
-    title: str
-    args: tuple
-    kwargs: dict[str, Any]
-
-
-def draw(specs: list[Spec]) -> list[tuple[str, bytes]]:
-    """(path, PNG) of every figure and (path.svg, SVG) beside it; run in a side process (background.py)."""
-    from . import figures
-
-    out = []
-    for f in (getattr(figures, s.kind)(s.path, *s.args, **s.kwargs) for s in specs):
-        out.append((f.path, f.png))
-        if f.svg is not None:
-            out.append((svg_path(f.path), f.svg))
-    return out
-
-
-def svg_path(png: str) -> str:
-    return png.rsplit(".", 1)[0] + ".svg"
 
 
 def _links(items: list[tuple[str, str]]) -> Markup:
