@@ -44,6 +44,7 @@ class Entities:
     authors: dict[str, AuthorInfo]
     papers: dict[str, PaperInfo]
     topic_labels: dict[Any, str]
+    works: dict[str, list[str]] = field(default_factory=dict)  # work_id -> its corpus doc_ids (mirrors, records)
 
 
 def _split(authors: Any) -> list[str]:
@@ -52,8 +53,23 @@ def _split(authors: Any) -> list[str]:
     return [a.strip() for a in str(authors or "").split(";") if a.strip()]
 
 
+def per_run(ctx: Any, key: str, build: Any) -> Any:
+    """``build(ctx)`` once per report, kept on the context under ``key`` (sections share it);
+    built again when the context's papers change."""
+    stamp = (id(ctx.papers), len(ctx.papers))
+    cached = ctx.__dict__.get(key)
+    if cached is None or cached[0] != stamp:
+        cached = ctx.__dict__[key] = (stamp, build(ctx))
+    return cached[1]
+
+
 def run_aliases(ctx: Any) -> dict[str, Any]:
-    """The run's alias table (``refs.aliases``), the one the parse folded names with."""
+    """The run's alias table (``refs.aliases``), the one the parse folded names with; read once
+    per report."""
+    return per_run(ctx, "_report_aliases", _load_aliases)
+
+
+def _load_aliases(ctx: Any) -> dict[str, Any]:
     from pipeline.config import resolve
     from pipeline.refs import load_aliases
 
@@ -155,14 +171,13 @@ def build_entities(ctx: Any) -> Entities:
         for u in t.get("users") or []:
             au(u["author"]).concepts.append({"concept": name, "role": u.get("role"), "first_year": u.get("first_year"),
                                              "count": u.get("count"), "doc_ids": u.get("doc_ids") or []})
-    return Entities(authors, papers, labels)
+    by_work: dict[str, list[str]] = {}
+    for d, info in papers.items():
+        if info.work_id:
+            by_work.setdefault(info.work_id, []).append(d)
+    return Entities(authors, papers, labels, by_work)
 
 
 def build_entities_cached(ctx: Any) -> Entities:
     """The entities of this run's context, built once per report (sections share them)."""
-    key = "_report_entities"
-    cached = ctx.__dict__.get(key)
-    if cached is None or cached[0] != (id(ctx.papers), len(ctx.papers)):
-        cached = ((id(ctx.papers), len(ctx.papers)), build_entities(ctx))
-        ctx.__dict__[key] = cached
-    return cached[1]
+    return per_run(ctx, "_report_entities", build_entities)

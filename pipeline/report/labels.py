@@ -131,12 +131,7 @@ def build_labels(papers: Iterable[dict[str, Any]], aliases: dict[str, Any] | Non
 
 def labels_cached(ctx: Any) -> Labels:
     """The run's labels, built once per report (every section names documents)."""
-    key = "_report_labels"
-    cached = ctx.__dict__.get(key)
-    if cached is None or cached[0] != (id(ctx.papers), len(ctx.papers)):
-        from .entities import run_aliases
+    from .entities import per_run, run_aliases
 
-        works = (getattr(ctx, "results", None) or {}).get("works")
-        cached = ((id(ctx.papers), len(ctx.papers)), build_labels(ctx.papers, run_aliases(ctx), works))
-        ctx.__dict__[key] = cached
-    return cached[1]
+    return per_run(ctx, "_report_labels", lambda c: build_labels(
+        c.papers, run_aliases(c), (getattr(c, "results", None) or {}).get("works")))

@@ -98,14 +98,7 @@ def _concept_uses(info: PaperInfo) -> list[tuple[str, int, dict[str, Any]]]:
 
 def same_work(ents: Entities, info: PaperInfo) -> list[str]:
     """The other documents of the paper's work (a mirror, an export record of the same paper)."""
-    if not info.work_id:
-        return []
-    by_work = ents.__dict__.setdefault("_by_work", {})
-    if not by_work:
-        for d, x in ents.papers.items():
-            if x.work_id:
-                by_work.setdefault(x.work_id, []).append(d)
-    return [d for d in by_work.get(info.work_id, []) if d != info.paper["doc_id"]]
+    return [d for d in ents.works.get(info.work_id or "", []) if d != info.paper["doc_id"]]
 
 
 def paper_page(info: PaperInfo, text: dict[str, Any], ents: Entities, concept_pages: dict[str, str],
