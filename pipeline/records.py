@@ -24,6 +24,10 @@ class RawDoc:
     kind: str = "text"  # text | record (metadata-only export record) | pdf | docx
     # PDF input only: what the page layout says of each line of ``text`` (None for blank lines).
     layout: list[LayoutLine | None] | None = None
+    # A reference list printed with a bibliographic record (CSSCI's 【参考文献】), one string per
+    # item as printed, and the style it is printed in: parsed at build time, with the run's aliases.
+    reference_lines: list[str] = field(default_factory=list)
+    reference_style: str | None = None  # cssci | …: a key of ``refs.lists.PARSERS``
 
 
 @dataclass
@@ -66,6 +70,11 @@ class Ref:
     type: str = "other"  # journal | book | chapter | classic | newspaper | web | report | thesis | other
     classic: bool = False
     work_id: str | None = None
+    # Where the reference was read: None for a footnote; the list's style ("cssci") for an item
+    # of a record's printed reference list, numbered ``list_n`` as printed.
+    source: str | None = None
+    list_n: int | None = None
+    unparsed: str | None = None  # why the item could not be parsed (``raw`` keeps it whole)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -116,7 +125,10 @@ class Meta:
     journal: str | None = None
     year: int | None = None
     year_inferred: int | None = None
+    volume: str | None = None
     issue: str | None = None
+    pages: str | None = None
+    doi: str | None = None
     abstract: str | None = None
     keywords: list[str] = field(default_factory=list)
     funding: str | None = None
@@ -135,6 +147,9 @@ class Paper:
     footnotes: list[Footnote] = field(default_factory=list)
     citations: list[Citation] = field(default_factory=list)
     kind: str = "text"
+    # The record's printed reference list (CSSCI), parsed; items that could not be parsed are
+    # kept with ``unparsed`` set. Footnote references stay on their footnotes.
+    references: list[Ref] = field(default_factory=list)
 
     def paragraphs(self) -> list[Paragraph]:
         return [p for s in self.sections for p in s.paragraphs]
@@ -159,6 +174,7 @@ class Paper:
                 for f in self.footnotes
             ],
             "citations": [{"n": c.n, "sentence": c.sentence} for c in self.citations],
+            "references": [r.to_dict() for r in self.references],
         }
 
     @classmethod
@@ -178,7 +194,8 @@ class Paper:
         ]
         citations = [Citation(**c) for c in d["citations"]]
         return cls(d["doc_id"], d["source"], d["encoding"], d["script"], list(d["warnings"]), meta,
-                   sections, footnotes, citations, d.get("kind", "text"))
+                   sections, footnotes, citations, d.get("kind", "text"),
+                   [Ref(**r) for r in d.get("references", [])])
 
     def to_store_dict(self) -> dict[str, Any]:
         """``to_dict`` plus per-paragraph sentences, so the store round-trips the whole record."""

@@ -20,7 +20,8 @@ from .normalize import detect_script, repair_pinyin, strip_zero_width
 _SKIP_PATTERNS = (re.compile(r".*~$"), re.compile(r"^\.?#.*#?$"), re.compile(r".*\.(swp|swo|bak|tmp|orig)$"),
                   re.compile(r"^\.DS_Store$|^Thumbs\.db$|^desktop\.ini$", re.I), re.compile(r"^~\$.*"))
 SIDECAR_SUFFIX = ".meta.yaml"
-META_KEYS = ("title", "authors", "journal", "year", "issue", "keywords", "abstract", "affiliations")
+META_KEYS = ("title", "authors", "journal", "year", "volume", "issue", "pages", "doi", "keywords", "abstract",
+             "affiliations", "funding")
 
 _FRONT_RE = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.S)
 

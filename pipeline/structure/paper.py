@@ -52,6 +52,10 @@ def build_paper(raw: RawDoc, aliases: dict[str, Any] | None = None, cfg: dict[st
     if paper.footnotes:
         for fn, refs in zip(paper.footnotes, parse_footnotes([f.text for f in paper.footnotes], aliases)):
             fn.refs = refs
+    if raw.reference_lines:
+        from ..refs.lists import parse_reference_list
+
+        paper.references = parse_reference_list(raw.reference_lines, raw.reference_style or "", aliases)
     if meta.year is None:
         meta.year_inferred = _infer_year(paper)
     return paper
