@@ -63,6 +63,18 @@ def segment_stream(infile: Any, outfile: Any, config: str | Path | None = None, 
             cfg=seg, as_json=as_json)
 
 
+def export(fmt: str, out: str | Path, report_dir: str | Path | None = None, config: str | Path | None = None):
+    """Write what the finished run that wrote ``report_dir`` (default ``report.out``) found, in
+    ``fmt`` (one of :data:`pipeline.export.FORMATS`) to ``out`` (a folder for ``vosviewer``).
+    Every setting is checked before any work: a mistake raises
+    :class:`pipeline.config.ConfigError` naming the option. Returns a
+    :class:`pipeline.export.Exported` (what was written, and how much)."""
+    from .export import export as _export
+
+    cfg = load_config(config)
+    return _export(fmt, out, report_dir or cfg["report"]["out"], cfg)
+
+
 def trace(concept: str, out: str | Path | None = None, config: str | Path | None = None) -> dict[str, Any] | None:
     """The trace of a concept (any term; registry concepts also through their variants) over the
     corpus of the run that wrote the report directory ``out``; None if it never occurs."""

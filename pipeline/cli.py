@@ -141,6 +141,18 @@ def cmd_trace(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_export(a: argparse.Namespace) -> int:
+    from . import api
+
+    done = api.export(a.format, a.out, a.report, a.config)
+    what = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in done.counts.items())
+    print(f"litmap export: {done.format} -> {done.out}" + (f" ({', '.join(done.files)})" if done.out.is_dir() else "")
+          + (f"; {what}" if what else ""))
+    for note in done.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="litmap", description="Concepts, topics and citations of Chinese academic literature.")
     p.add_argument("--version", action="version", version=f"litmap {__version__}")
@@ -184,6 +196,19 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--out", default=None, help="the report directory of the run (default reports/latest)")
     t.add_argument("--json", action="store_true")
     t.set_defaults(func=cmd_trace)
+
+    from .export import FORMATS
+
+    x = sub.add_parser("export", help="write what a finished run found for CiteSpace, VOSviewer, bibliometrix, "
+                                      "Gephi or Zotero")
+    common(x)
+    x.add_argument("--format", required=True, choices=FORMATS,
+                   help="wos (Web of Science plain text: CiteSpace, VOSviewer, bibliometrix), vosviewer (map and "
+                        "network files), gexf (dynamic) or graphml (Gephi), ris or csljson (Zotero)")
+    x.add_argument("--out", required=True, help="the file to write (for --format vosviewer a folder); never a file "
+                                                "litmap export did not write")
+    x.add_argument("--report", default=None, help="the report directory of the run (default reports/latest)")
+    x.set_defaults(func=cmd_export)
 
     c = sub.add_parser("config", help="the effective settings and where each value came from")
     common(c)

@@ -344,7 +344,7 @@ def write_report(ctx: Any) -> Path:
             "mode": ctx.mode, "stats": ctx.stats, "changes": ctx.changes, "stage_hashes": ctx.stage_hashes,
             "report_hash": getattr(ctx, "report_hash", ""), **{k: v for s in sections for k, v in s.run_info.items()},
             "failed_sections": getattr(ctx, "failed_sections", failed_sections(sections)),
-            "parse_key": list(ctx.parse_key), "files": [[f.source, f.key] for f in ctx.files if f.status == "ok"],
+            "parse_key": list(ctx.parse_key), "features_key": list(getattr(ctx, "features_key", ())), "files": [[f.source, f.key] for f in ctx.files if f.status == "ok"],
             "entries": [e for e in entries if e != ".litmap-partial"],
             "timings": {k: round(v, 3) for k, v in ctx.timings.items()}}, ensure_ascii=False, indent=1), encoding="utf-8")
         swap_in(tmp, out)

@@ -150,6 +150,14 @@ def _spread_out(pos: dict[str, Any], share: float = 0.5) -> dict[str, tuple[floa
     return {i: (v[0], v[1]) for i, v in out.items()}
 
 
+def drawn_subgraph(nodes: list[Node], edges: list[Edge], max_nodes: int) -> tuple[list[Node], list[Edge]]:
+    """What a network figure shows: the ``max_nodes`` largest nodes and the edges among them
+    (``litmap export`` writes the same part, so another tool shows what the report drew)."""
+    keep = sorted(nodes, key=lambda n: (-n.size, n.id))[:max_nodes]
+    ids = {n.id for n in keep}
+    return keep, [e for e in edges if e.a in ids and e.b in ids and e.a != e.b]
+
+
 def draw_network(nodes: list[Node], edges: list[Edge], width: int = 900, height: int = 620,
                  label: str = "network", max_nodes: int = 80, seed: int = 7, communities: bool = False,
                  legend_rows: int = 9, save: str = "network") -> Drawn:
@@ -159,9 +167,8 @@ def draw_network(nodes: list[Node], edges: list[Edge], width: int = 900, height:
 
     if not nodes:
         return Drawn(Markup('<p class="muted">无数据 nothing to draw</p>'), [], [], [], {})
-    keep = sorted(nodes, key=lambda n: (-n.size, n.id))[:max_nodes]
+    keep, edges = drawn_subgraph(nodes, edges, max_nodes)
     ids = {n.id for n in keep}
-    edges = [e for e in edges if e.a in ids and e.b in ids and e.a != e.b]
     g = nx.Graph()
     # In ``keep`` order, not the set's: set order changes with the string hash seed of each
     # process, and with it the seeded layout.

@@ -174,7 +174,7 @@ def report_key(ctx: Any) -> str:
     """Everything the report shows: equal keys, equal pages (see ``run._reuse_report``)."""
     from .. import __version__
 
-    cfg = {s: section_state(ctx.cfg, s) for s in ctx.cfg if not s.startswith("_") and s not in ("store", "runner")}
+    cfg = {s: section_state(ctx.cfg, s) for s in ctx.cfg if not s.startswith("_") and s not in ("store", "runner", "export")}
     return stable_hash({"stages": ctx.stage_hashes, "files": [(f.source, f.key, f.status, f.error) for f in ctx.files],
                         "per_document": [list(ctx.parse_key), list(ctx.segment_key), list(ctx.features_key)],
                         "config": cfg, "mode": ctx.mode, "version": __version__, "code": report_code()})

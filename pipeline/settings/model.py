@@ -234,6 +234,17 @@ class Evidence(Section):
     authors: AuthorEvidence = AuthorEvidence()
 
 
+class ExportWos(Section):
+    bom: StrictBool = True
+    upper_latin: StrictBool = True
+
+
+class Export(Section):
+    """``litmap export`` (not read by ``litmap run``: changing it changes no report)."""
+    networks: Literal["report", "all"] = "report"
+    wos: ExportWos = ExportWos()
+
+
 class Settings(Section):
     store: Store = Store()
     runner: Runner = Runner()
@@ -249,6 +260,7 @@ class Settings(Section):
     report: Report = Report()
     site: Site = Site()
     evidence: Evidence = Evidence()
+    export: Export = Export()
 
 
 # Keys that named a file now named elsewhere: the message says where it went.
