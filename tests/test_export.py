@@ -196,3 +196,155 @@ def test_ris_and_csljson_carry_the_references(records, tmp_path: Path) -> None:
             assert isinstance(it["issued"]["date-parts"][0][0], int)
     s = next(it for it in items if it["id"] == "litmap:wseed")
     assert s["author"] == [{"literal": "陈灏"}, {"literal": "钟锦宸"}] and "footnote 77" in s["note"]
+
+
+# -- the command on a real run ------------------------------------------------------------------
+
+def litmap(*args: str) -> "subprocess.CompletedProcess":
+    import subprocess
+    import sys
+
+    return subprocess.run([sys.executable, "-m", "pipeline", *args], capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def run_dir(tmp_path_factory) -> tuple[Path, Path]:
+    """One `litmap run` over the seed and four works of ../shared (w007 twice: the mirror in
+    traditional characters is the same work): (report folder, config)."""
+    import shutil
+
+    from conftest import make_config
+
+    tmp = tmp_path_factory.mktemp("export")
+    corpus = tmp / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / SEED.name)
+    for name in ("w005.md", "w007.md", "w007-mirror.md", "w008.md"):
+        shutil.copy(WORKS / name, corpus / name)
+    cfg = make_config(tmp, runner={"workers": 1})
+    out = tmp / "report"
+    p = litmap("run", "--corpus", str(corpus), "--config", str(cfg), "--out", str(out))
+    assert p.returncode == 0, p.stderr
+    return out, cfg
+
+
+def csv_rows(path: Path) -> list[dict[str, str]]:
+    from pipeline.export.load import read_rows
+
+    return list(read_rows(path))
+
+
+def test_wos_export_of_a_run_counts_litmaps_cocitation(run_dir, tmp_path: Path) -> None:
+    report, cfg = run_dir
+    out = tmp_path / "download_litmap.txt"
+    p = litmap("export", "--format", "wos", "--out", str(out), "--report", str(report), "--config", str(cfg))
+    assert p.returncode == 0, p.stderr
+    works = csv_rows(report / "data" / "works.csv")
+    refs = csv_rows(report / "data" / "work_references.csv")
+    assert works and refs
+    from pipeline.export.load import load_run
+
+    label = wos.cr_strings(load_run(report).cited_refs())
+    assert len(set(label.values())) == len(label) == len({r["work_id"] for r in refs})
+    want: dict[str, set[str]] = {f"LITMAP:{w['work_id']}": set() for w in works}
+    for r in refs:
+        want[f"LITMAP:{r['citing_work_id']}"].add(label[r["work_id"]])
+    for got in (read_wostools(out), read_metaknowledge(out), bibliometrix_split(out.read_text(encoding="utf-8-sig"))):
+        assert set(got) == set(want)  # every work, once
+        assert {k: set(v) for k, v in got.items()} == want  # every cited work, one CR line each
+        assert all(len(v) == len(set(v)) for v in got.values())
+    back = {s: w for w, s in label.items()}
+    from_export = Counter({tuple(sorted((back[a], back[b]))): n for (a, b), n in cocitation_of(read_wostools(out)).items()})
+    litmaps = Counter({tuple(sorted((r["work_a"], r["work_b"]))): int(r["documents"])
+                       for r in csv_rows(report / "data" / "cocitation.csv")})
+    assert from_export == litmaps and len(litmaps) > 100
+
+
+def test_network_exports_read_back(run_dir, tmp_path: Path) -> None:
+    import networkx as nx
+
+    from pipeline import api
+
+    report, cfg = run_dir
+    vos = api.export("vosviewer", tmp_path / "vos", report, cfg)
+    gexf = api.export("gexf", tmp_path / "litmap.gexf", report, cfg)
+    api.export("graphml", tmp_path / "litmap.graphml", report, cfg)
+    g = nx.read_gexf(tmp_path / "litmap.gexf")
+    h = nx.read_graphml(tmp_path / "litmap.graphml")
+    assert g.graph["mode"] == "dynamic" and 'timeformat="integer"' in (tmp_path / "litmap.gexf").read_text()[:2000]
+    cooc = {tuple(sorted((r["term_a"], r["term_b"]))): float(r["count"])
+            for r in csv_rows(report / "data" / "cooccurrence.csv")}
+    coc = {tuple(sorted((r["work_a"], r["work_b"]))): float(r["documents"])
+           for r in csv_rows(report / "data" / "cocitation.csv")}
+    years = {int(float(r["year"] or r["year_inferred"])) for r in csv_rows(report / "data" / "documents.csv")
+             if (r["year"] or r["year_inferred"])}
+    for name, table in (("cooccurrence", cooc), ("cocitation", coc)):
+        assert f"{name}_map.txt" in vos.files
+        lines = (tmp_path / "vos" / f"{name}_map.txt").read_text(encoding="utf-8").splitlines()
+        assert lines[0] == "id\tlabel\tcluster\tweight<Links>\tweight<Total link strength>\tweight<Occurrences>"
+        ids = [int(x.split("\t")[0]) for x in lines[1:]]
+        assert ids == list(range(1, len(ids) + 1))
+        net = [tuple(map(float, x.split("\t"))) for x in
+               (tmp_path / "vos" / f"{name}_network.txt").read_text(encoding="utf-8").splitlines()]
+        for graph in (g, h):
+            nodes = [n for n, d in graph.nodes(data=True) if d["network"] == name]
+            edges = [(a, b, d["weight"]) for a, b, d in graph.edges(data=True) if d["network"] == name]
+            assert len(nodes) == len(ids) == gexf.counts[f"{name}_nodes"] > 0
+            assert len(edges) == len(net) == gexf.counts[f"{name}_edges"] > 0
+            for a, b, w in edges:  # every weight is the table's count of that pair
+                pair = tuple(sorted((graph.nodes[a]["litmap_id"], graph.nodes[b]["litmap_id"])))
+                assert table[pair] == w
+        # the VOSviewer strengths are the same edges
+        assert sorted(w for *_, w in net) == sorted(d["weight"] for _, _, d in g.edges(data=True) if d["network"] == name)
+    starts = [d["start"] for _, d in g.nodes(data=True) if d["network"] == "cooccurrence"]
+    assert starts and set(starts) <= years  # terms dated by the documents holding them
+    for a, b, d in g.edges(data=True):
+        if "start" in d and "start" in g.nodes[a] and "start" in g.nodes[b]:
+            assert d["start"] >= max(g.nodes[a]["start"], g.nodes[b]["start"])
+
+
+def test_zotero_exports_of_a_run(run_dir, tmp_path: Path) -> None:
+    import rispy
+
+    from pipeline import api
+
+    report, cfg = run_dir
+    works = csv_rows(report / "data" / "works.csv")
+    refs = csv_rows(report / "data" / "work_references.csv")
+    api.export("ris", tmp_path / "litmap.ris", report, cfg)
+    api.export("csljson", tmp_path / "litmap.json", report, cfg)
+    entries = rispy.loads((tmp_path / "litmap.ris").read_text(encoding="utf-8"))
+    items = json.loads((tmp_path / "litmap.json").read_text(encoding="utf-8"))
+    for got in ({e["id"]: (e.get("title"), "\n".join(e.get("notes", []))) for e in entries},
+                {i["id"]: (i.get("title"), i.get("note", "")) for i in items}):
+        for w in works:
+            title, note = got[f"litmap:{w['work_id']}"]
+            assert title == w["title"]
+            for r in refs:
+                if r["citing_work_id"] == w["work_id"]:
+                    assert " ".join(r["label"].split()) in note
+    assert len(entries) == len(items) > len(works)
+
+
+def test_export_refuses_bad_settings_before_any_work(run_dir, tmp_path: Path) -> None:
+    report, cfg = run_dir
+    mine = tmp_path / "mine.txt"
+    mine.write_text("my notes, not an export\n", encoding="utf-8")
+    folder = tmp_path / "vos"
+    folder.mkdir()
+    (folder / "chapter1.docx").write_bytes(b"PK")
+    for args, names in ((["--format", "endnote", "--out", str(tmp_path / "x")], "--format"),
+                        (["--format", "wos", "--out", str(tmp_path / "x"), "--report", str(tmp_path / "nowhere")],
+                         "--report"),
+                        (["--format", "wos", "--out", str(mine), "--report", str(report)], "--out"),
+                        (["--format", "vosviewer", "--out", str(folder), "--report", str(report)], "--out")):
+        p = litmap("export", *args, "--config", str(cfg))
+        assert p.returncode == 2 and names in p.stderr, (args, p.stderr)
+    assert mine.read_text(encoding="utf-8") == "my notes, not an export\n"
+    assert sorted(x.name for x in folder.iterdir()) == ["chapter1.docx"]
+    assert not (tmp_path / "x").exists()
+    # its own earlier export is replaced
+    out = tmp_path / "download_litmap.txt"
+    for _ in range(2):
+        p = litmap("export", "--format", "wos", "--out", str(out), "--report", str(report), "--config", str(cfg))
+        assert p.returncode == 0, p.stderr

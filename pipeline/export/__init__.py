@@ -7,6 +7,7 @@ take typed records (``records``), never a run's rows.
 """
 from __future__ import annotations
 
+import importlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,13 +70,13 @@ def export(fmt: str, out: str | Path, report_dir: str | Path, cfg: dict[str, Any
                 "CiteSpace reads only files whose names start with `download` (e.g. download_litmap.txt): "
                 "rename the copy you put into CiteSpace's data folder"]
             return Exported(fmt, out, [out.name], counts, notes)
-        mod = __import__(f"{__name__}.{fmt}", fromlist=["write"])
+        mod = importlib.import_module(f"{__name__}.{fmt}")
         write_file(out, lambda p: mod.write(works, refs, p))
         return Exported(fmt, out, [out.name], counts)
     from . import networks as nets
 
     built = nets.build(run, cfg)
-    counts = {f"{n.name}_nodes": len(n.nodes) for n in built} | {f"{n.name}_edges": len(n.edges) for n in built}
+    counts = {k: v for n in built for k, v in ((f"{n.name}_nodes", len(n.nodes)), (f"{n.name}_edges", len(n.edges)))}
     notes = [f"no {name} network (no pair in the run's tables)" for name in nets.NAMES
              if name not in {n.name for n in built}]
     if fmt == "vosviewer":

@@ -54,7 +54,9 @@ class NetNode:
     id: str  # the id litmap uses (a term, a work_id, a person)
     label: str
     cluster: int  # 1-based Louvain community, largest first (as the report colours it)
-    occurrences: float  # the node's size in the report: a term's co-occurrence count, a work's citing documents, a person's works
+    # The node's size in the report: a term's co-occurrence count, a cited work's citing
+    # documents, a person's works.
+    occurrences: float
     years: list[int] = field(default_factory=list)  # years it is active in
     year: int | None = None  # where a timeline puts it (a cited work: its publication year)
     description: str = ""

@@ -37,7 +37,8 @@ def files(net: Network) -> dict[str, str]:
         rows.append("\t".join([str(ids[n.id]), _cell(n.label), str(n.cluster), str(k),
                                _num(s), _num(n.occurrences)]))
     edges = [f"{ids[e.a]}\t{ids[e.b]}\t{_num(e.weight)}" for e in net.edges]
-    return {f"{net.name}_map.txt": "\n".join(rows) + "\n", f"{net.name}_network.txt": "\n".join(edges) + ("\n" if edges else "")}
+    return {f"{net.name}_map.txt": "\n".join(rows) + "\n",
+            f"{net.name}_network.txt": "".join(e + "\n" for e in edges)}
 
 
 def write(networks: list[Network], folder: Path) -> list[str]:

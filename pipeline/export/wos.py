@@ -130,7 +130,8 @@ def record(w: Work, crs: list[str], times_cited: int, upper_latin: bool = True) 
     # keyword analyses default to ID (bibliometrix, CiteSpace's "keyword" nodes) still see them.
     lines += _field("DE", [kw]) + _field("ID", [kw])
     lines += _field("AB", [w.abstract])
-    lines += _field("C1", [no_semicolons(a) for a in w.affiliations])
+    # CiteSpace takes an institution from C1 up to its first comma: one affiliation, one unit.
+    lines += _field("C1", [no_separators(a) for a in w.affiliations])
     lines += _field("CR", crs)
     lines += [f"NR {len(crs)}", f"TC {times_cited}"]
     lines += _field("PY", [str(w.year)] if w.year is not None else [])
