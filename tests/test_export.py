@@ -5,6 +5,7 @@ CSL-JSON), on typed records of real references (the writers) and on a real run (
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
 from collections import Counter, defaultdict
@@ -176,11 +177,13 @@ def test_ris_and_csljson_carry_the_references(records, tmp_path: Path) -> None:
     corpus = [e for e in entries if "litmap-corpus" in e.get("keywords", [])]
     cited = [e for e in entries if "litmap-cited" in e.get("keywords", [])]
     assert len(corpus) == 3 and len(cited) == len({r.work_id for r in refs}) and len(entries) == 3 + len(cited)
-    seed = next(e for e in corpus if e["id"] == "litmap:wseed")
+    seed = next(e for e in corpus if e["accession_number"] == "litmap:wseed")
     assert seed["title"] == works[0].title and seed["authors"] == ["陈灏", "钟锦宸"]
-    note = "\n".join(seed["notes"])
-    assert all(r.label in note for r in refs if r.citing_work_id == "wseed")
-    assert "[footnote 1]" in note
+    [note] = seed["notes"]  # one note, one list item per reference
+    listed = re.findall(r"<li>(.*?)</li>", note)
+    assert [html.unescape(x) for x in listed] == [
+        f"{' '.join(r.label.split())} [{'; '.join(r.sources)}]" for r in refs if r.citing_work_id == "wseed"]
+    assert listed[0].endswith("[footnote 1]")
     assert ris.is_ours(path.read_text(encoding="utf-8"))
 
     items = json.loads(csljson.render(works, refs))
@@ -315,7 +318,7 @@ def test_zotero_exports_of_a_run(run_dir, tmp_path: Path) -> None:
     api.export("csljson", tmp_path / "litmap.json", report, cfg)
     entries = rispy.loads((tmp_path / "litmap.ris").read_text(encoding="utf-8"))
     items = json.loads((tmp_path / "litmap.json").read_text(encoding="utf-8"))
-    for got in ({e["id"]: (e.get("title"), "\n".join(e.get("notes", []))) for e in entries},
+    for got in ({e["accession_number"]: (e.get("title"), html.unescape("".join(e.get("notes", [])))) for e in entries},
                 {i["id"]: (i.get("title"), i.get("note", "")) for i in items}):
         for w in works:
             title, note = got[f"litmap:{w['work_id']}"]

@@ -82,7 +82,15 @@ class FinishedRun:
         return self._cache[table]
 
     def works(self) -> list[Work]:
-        return [work_of(r) for r in self.rows("works.csv")]
+        inferred: dict[str, int] = {}
+        for r in self.rows("documents.csv"):
+            y = _int(r.get("year_inferred"))
+            if y is not None and r.get("work_id"):
+                inferred[r["work_id"]] = min(y, inferred.get(r["work_id"], y))
+        out = [work_of(r) for r in self.rows("works.csv")]
+        for w in out:
+            w.year_inferred = inferred.get(w.work_id)
+        return out
 
     def cited_refs(self) -> list[CitedRef]:
         return [cited_ref_of(r) for r in self.rows("work_references.csv")]

@@ -26,6 +26,7 @@ class Work:
     sources: list[str] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)
     n_references: int = 0
+    year_inferred: int | None = None  # from the documents' text when none prints a year
 
 
 @dataclass

@@ -1,8 +1,15 @@
-"""RIS for Zotero (File → Import…): one record per item of ``zotero_items.items``. The references
-go in ``N1`` (a note Zotero attaches to the item), one reference per continuation line; tags in
-``KW``; ``DB  - litmap`` and ``ID  - litmap:<work_id>`` mark the file as litmap's."""
+"""RIS for Zotero (File → Import…): one record per item of ``zotero_items.items``.
+
+As Zotero's RIS translator reads it: the references go in ``N1`` as one line of HTML (a child
+note, one list item per reference; Zotero keeps a note holding tags as HTML, and would join
+plain continuation lines of a long note into one paragraph); tags in ``KW``, one per line;
+``DB  - litmap`` (Zotero's Archive) and ``AN  - litmap:<work_id>`` (Loc. in Archive) name
+where each item came from and mark the file as litmap's. Books carry no ``T2`` (Zotero's
+series) nor ``SP`` (its number of pages): the page of a cited book is not its length.
+"""
 from __future__ import annotations
 
+from html import escape
 from pathlib import Path
 
 from .records import CitedRef, Work
@@ -12,6 +19,7 @@ from .zotero_items import Item, items
 RIS_TYPE = {"journal": "JOUR", "book": "BOOK", "classic": "BOOK", "chapter": "CHAP", "newspaper": "NEWS",
             "web": "ELEC", "report": "RPRT", "thesis": "THES"}
 DB = "litmap"
+WRITTEN = frozenset({"TY", "AN", "TI", "AU", "PY", "T2", "PB", "VL", "IS", "SP", "EP", "DO", "AB", "KW", "N1", "DB"})
 ID_PREFIX = "litmap:"
 
 
@@ -22,24 +30,25 @@ def _tag(tag: str, value: object) -> list[str]:
 
 def record(it: Item) -> str:
     ty = RIS_TYPE.get(it.type, "GEN")
-    lines = [f"TY  - {ty}", f"ID  - {ID_PREFIX}{it.id}"]
+    lines = [f"TY  - {ty}", f"AN  - {ID_PREFIX}{it.id}"]
     lines += _tag("TI", it.title)
     for a in it.authors:
         lines += _tag("AU", a)
     lines += _tag("PY", it.year if it.year is not None else "")
     # T2 is the journal of an article and the book of a chapter; a book's publisher is PB.
-    lines += _tag("T2", it.container)
+    book = ty in ("BOOK", "THES", "RPRT")
+    lines += [] if book else _tag("T2", it.container)
     lines += _tag("PB", it.publisher)
     lines += _tag("VL", it.volume) + _tag("IS", it.issue)
-    first, _, last = one_line(it.pages).replace("–", "-").partition("-")
-    lines += _tag("SP", first) + _tag("EP", last)
+    if not book:
+        first, _, last = one_line(it.pages).replace("–", "-").partition("-")
+        lines += _tag("SP", first) + _tag("EP", last)
     lines += _tag("DO", it.doi) + _tag("AB", it.abstract)
     for k in it.keywords:
         lines += _tag("KW", k)
-    if it.note:
-        head, *rest = [one_line(x) for x in it.note.split("\n")]
-        # Continuation lines (no tag) extend the note; none may look like a tag line.
-        lines += [f"N1  - {head}"] + ["   " + x for x in rest if x]
+    if it.note_head:
+        items = "".join(f"<li>{escape(one_line(x))}</li>" for x in it.note_lines)
+        lines += [f"N1  - <p>{escape(one_line(it.note_head))}</p>" + (f"<ol>{items}</ol>" if items else "")]
     lines += [f"DB  - {DB}", "ER  - "]
     return "\n".join(lines) + "\n"
 
@@ -53,6 +62,9 @@ def write(works: list[Work], refs: list[CitedRef], path: Path) -> None:
 
 
 def is_ours(text: str) -> bool:
-    """Every record carries litmap's ID and DB (a Zotero re-export of these items keeps DB, not ID)."""
+    """Every record carries litmap's AN and DB, and no tag litmap never writes (a Zotero export
+    of these items keeps DB and AN but adds tags litmap never writes, such as ``DA``)."""
     recs = [r for r in text.lstrip("\ufeff").split("ER  -") if r.strip()]
-    return bool(recs) and all(f"\nID  - {ID_PREFIX}" in "\n" + r and f"\nDB  - {DB}" in r for r in recs)
+    tags = {line[:2] for r in recs for line in r.splitlines() if line[2:6] == "  - "}
+    return bool(recs) and tags <= WRITTEN and all(
+        f"\nAN  - {ID_PREFIX}" in "\n" + r and f"\nDB  - {DB}" in r for r in recs)

@@ -134,7 +134,10 @@ def record(w: Work, crs: list[str], times_cited: int, upper_latin: bool = True) 
     lines += _field("C1", [no_separators(a) for a in w.affiliations])
     lines += _field("CR", crs)
     lines += [f"NR {len(crs)}", f"TC {times_cited}"]
-    lines += _field("PY", [str(w.year)] if w.year is not None else [])
+    # CiteSpace slices by PY and leaves a record without one out: a paper whose text prints no
+    # year gets the year litmap inferred from it (its latest cited year, the report's "year_inferred").
+    year = w.year if w.year is not None else w.year_inferred
+    lines += _field("PY", [str(year)] if year is not None else [])
     lines += _field("VL", [w.volume]) + _field("IS", [w.issue])
     lines += _field("BP", [first_page.strip()]) + _field("EP", [last_page.strip()])
     lines += _field("DI", [w.doi])

@@ -31,7 +31,15 @@ class Item:
     doi: str = ""
     abstract: str = ""
     keywords: list[str] = field(default_factory=list)
-    note: str = ""
+    note_head: str = ""  # what the note lists
+    note_lines: list[str] = field(default_factory=list)  # one reference, or one citing work, each
+
+    @property
+    def note(self) -> str:
+        """The note as plain text: its head, then the numbered lines."""
+        if not self.note_head:
+            return ""
+        return "\n".join([self.note_head] + [f"{i}. {x}" for i, x in enumerate(self.note_lines, 1)])
 
 
 def _reference_line(r: CitedRef) -> str:
@@ -51,22 +59,20 @@ def items(works: list[Work], refs: list[CitedRef]) -> list[Item]:
     out = []
     for w in works:
         rs = by_citing.get(w.work_id, [])
-        note = ""
-        if rs:
-            note = f"参考文献 References ({len(rs)}, parsed by litmap; [where each was found]):\n" + "\n".join(
-                f"{i}. {_reference_line(r)}" for i, r in enumerate(rs, 1))
+        head = f"参考文献 References ({len(rs)}, parsed by litmap; [where each was found]):" if rs else ""
         out.append(Item(w.work_id, "journal", w.title, list(w.authors_printed or w.authors), w.year, w.journal, "",
-                        w.volume, w.issue, w.pages, w.doi, w.abstract, list(w.keywords) + [CORPUS_TAG], note))
+                        w.volume, w.issue, w.pages, w.doi, w.abstract, list(w.keywords) + [CORPUS_TAG], head,
+                        [_reference_line(r) for r in rs]))
     for wid in sorted(by_cited):
         rs = by_cited[wid]
         if wid in corpus_ids or any(doc_work.get(r.matched_doc_id) for r in rs):
             continue
         authors = _most_common(tuple(r.authors) for r in rs) or ()
         citing = sorted({r.citing_work_id for r in rs})
-        note = "被引于 Cited by (litmap): " + "; ".join(title_of.get(c, c) for c in citing)
         out.append(Item(wid, _most_common(r.type for r in rs) or "other", _most_common(r.title for r in rs) or "",
                         list(authors), _most_common(r.year for r in rs), _most_common(r.container for r in rs) or "",
                         _most_common(r.publisher for r in rs) or "", _most_common(r.volume for r in rs) or "",
                         _most_common(r.issue for r in rs) or "", _most_common(r.pages for r in rs) or "",
-                        keywords=[CITED_TAG], note=note))
+                        keywords=[CITED_TAG], note_head="被引于 Cited by (corpus works, litmap):",
+                        note_lines=[title_of.get(c, c) for c in citing]))
     return out
