@@ -69,6 +69,12 @@ def export(fmt: str, out: str | Path, report_dir: str | Path, cfg: dict[str, Any
             notes = [] if out.name.lower().startswith("download") else [
                 "CiteSpace reads only files whose names start with `download` (e.g. download_litmap.txt): "
                 "rename the copy you put into CiteSpace's data folder"]
+            undated = sum(c.year is None for c in wos.cited_works(refs).values())
+            if undated:
+                notes.append(f"{undated} of {counts['cited_works']} cited works have no year; their CR lines "
+                             "carry none, as Web of Science prints an undated reference; readers that need a year "
+                             "in a reference (wostools' reference parser; CiteSpace's time slices, most likely) "
+                             "leave them out of co-citation")
             return Exported(fmt, out, [out.name], counts, notes)
         mod = importlib.import_module(f"{__name__}.{fmt}")
         write_file(out, lambda p: mod.write(works, refs, p))
