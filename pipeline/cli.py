@@ -51,10 +51,14 @@ def cmd_run(a: argparse.Namespace) -> int:
     failed = [f for f in ctx.files if f.status == "failed"]
     for f in failed:
         print(f"failed: {f.source}: {f.error}", file=sys.stderr)
+    for f in ctx.files:
+        if f.status == "duplicate":
+            print(f"duplicate: {f.source}: {f.error}", file=sys.stderr)
     for msg in ctx.failed_sections:
         print(f"failed: {msg}", file=sys.stderr)
     print(f"litmap run: {s['n_documents']} documents from {s['n_files']} files; processed {s['n_processed']}, "
-          f"cached {s['n_cached']}, failed {s['n_failed']}, skipped {s['n_skipped']}; "
+          f"cached {s['n_cached']}, failed {s['n_failed']}, skipped {s['n_skipped']}"
+          + (f", duplicates {s['n_duplicates']}" if s.get("n_duplicates") else "") + "; "
           f"added {s['n_added']}, changed {s['n_changed']}, removed {s['n_removed']}; "
           f"{s['seconds']:.1f} s; mode {ctx.mode}; report: {ctx.out}/index.html"
           + (f"; {len(ctx.failed_sections)} report section(s) failed" if ctx.failed_sections else ""))

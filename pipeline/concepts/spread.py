@@ -65,7 +65,9 @@ def doc_infos(papers: Iterable[dict[str, Any]], works: dict[str, Any] | None) ->
     works = works or {}
     doc_work = works.get("doc_work") or {}
     cited_year: dict[str, int] = {}
-    for r in works.get("references") or []:
+    from ..refs.union import all_rows
+
+    for r in all_rows(works):
         d, y = r.get("matched_doc_id"), r.get("year")
         if d and y:
             cited_year[d] = min(int(y), cited_year.get(d, 9999))

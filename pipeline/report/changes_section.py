@@ -122,6 +122,9 @@ def changes_section(ctx: Any) -> ReportSection:
         lines.append(f"{zh} {key}: {len(items)}" + (" — " + ", ".join(items[:50]) if items else ""))
     failed = [f for f in ctx.files if f.status == "failed"]
     lines.append(f"失败 failed: {len(failed)}" + (" — " + "; ".join(f"{f.source}: {f.error}" for f in failed[:50]) if failed else ""))
+    dups = [f for f in ctx.files if f.status == "duplicate"]
+    if dups:
+        lines.append(f"重复文件 duplicate files: {len(dups)} — " + "; ".join(f"{f.source}: {f.error}" for f in dups[:50]))
     html = Markup("<ul>") + Markup("").join(Markup("<li>%s</li>") % line for line in lines) + Markup("</ul>")
     md = "\n".join(f"- {x}" for x in lines) + "\n"
     prev = load_previous(ctx)

@@ -36,7 +36,8 @@ class PaperInfo:
     mentions: list[dict[str, Any]] = field(default_factory=list)
     topics: dict[Any, float] = field(default_factory=dict)  # topic_id -> mean weight over the paper's units
     refs: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # footnote_n -> references rows
-    cited_by: list[tuple[str, int]] = field(default_factory=list)  # (doc_id, footnote_n) citing this paper
+    cited_by: list[tuple[str, int | None]] = field(default_factory=list)  # (doc_id, footnote_n or None) citing it
+    listed: list[dict[str, Any]] = field(default_factory=list)  # its printed reference list (CSSCI), rows
 
 
 @dataclass
@@ -113,12 +114,19 @@ def build_entities(ctx: Any) -> Entities:
             info.papers.append(p["doc_id"])
             if printed != info.name:
                 info.variants.add(printed)
-    for r in works.get("references") or []:
+    from ..refs.union import all_rows
+
+    for r in all_rows(works):
         info = papers.get(r["doc_id"])
         if info is not None:
-            info.refs.setdefault(r["footnote_n"], []).append(r)
+            if r.get("source", "footnote") == "footnote":
+                info.refs.setdefault(r["footnote_n"], []).append(r)
+            else:
+                info.listed.append(r)
         if r.get("matched_doc_id") in papers and r["matched_doc_id"] != r["doc_id"]:
-            papers[r["matched_doc_id"]].cited_by.append((r["doc_id"], r["footnote_n"]))
+            papers[r["matched_doc_id"]].cited_by.append((r["doc_id"], r.get("footnote_n")))
+        if not r.get("counted", True):
+            continue  # another record of the same paper already cites this work: counted there
         citing = paper_authors(info.paper["meta"]) if info else []
         for a in _split(r.get("authors")):
             w = au(a).cited.setdefault(r.get("work_id") or r.get("raw", ""), {

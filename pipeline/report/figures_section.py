@@ -143,7 +143,9 @@ def network_figures(ctx: Any) -> Markup:
             d, "共现社区时间线 timeline of the co-occurrence communities", "cooccurrence-timeline", corpus_years,
             rows, per_year)
     works = ctx.results.get("works") or {}
-    refs = works.get("references") or []
+    from ..refs.union import all_rows
+
+    refs = all_rows(works, counted_only=True)
     if refs:
         nodes, edges = cocitation_graph(refs, years, "", int(nc.get("cocitation_edges", 150)), works.get("cocitation"))
         if edges and max(e.weight for e in edges) < 2:

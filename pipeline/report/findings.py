@@ -274,7 +274,9 @@ def concepts_block(ctx: Any, top: int) -> ReportSection:
 
 def citations_block(ctx: Any, top: int) -> ReportSection:
     works = (ctx.results or {}).get("works") or {}
-    refs = works.get("references") or []
+    from ..refs.union import all_rows
+
+    refs = all_rows(works, counted_only=True)
     title = ("被引最多的作品与作者", "Most cited works and authors, classics apart")
     if not refs:
         h, _ = empty_note("no parsed reference in this corpus: no footnote or reference list was read as a citation")

@@ -108,7 +108,9 @@ def build_labels(papers: Iterable[dict[str, Any]], aliases: dict[str, Any] | Non
     text of one paper) keep it: they are the same work, and the paper pages say so."""
     lab = Labels(_aliases=aliases)
     works = works or {}
-    for r in works.get("references") or []:
+    from ..refs.union import all_rows
+
+    for r in all_rows(works):
         wid = r.get("work_id")
         if wid and wid not in lab.works:
             names = [x for x in str(r.get("authors") or "").split(";") if x]

@@ -130,7 +130,7 @@ def cocitation_graph(references: Iterable[dict[str, Any]], years: dict[str, int]
     twice; without them the pairs are counted here the same way."""
     works = cited_works(references)
     if counted is not None:
-        pairs = [((str(a), str(b)), int(n)) for a, b, n in counted if a in works and b in works][:max_edges]
+        pairs = [((str(a), str(b)), int(n)) for a, b, n, *_ in counted if a in works and b in works][:max_edges]
     else:
         by_doc: dict[str, set[str]] = defaultdict(set)
         for w in works.values():

@@ -90,6 +90,22 @@ def _footnotes(info: PaperInfo, text: dict[str, Any], ents: Entities) -> Markup:
     return Markup("".join(items))
 
 
+def _listed(info: PaperInfo, ents: Entities) -> Markup:
+    """A record's printed reference list as parsed; an item another record of the same paper
+    already cites (its footnote) is marked merged, so no reader counts it twice."""
+    items = ['<ol class="ref-list">']
+    for r in sorted(info.listed, key=lambda r: r.get("ref_n") or 0):
+        target = " · " + link(R + paper_href(r["matched_doc_id"]), "语料中 in corpus") \
+            if r.get("matched_doc_id") in ents.papers else ""
+        merged = "" if r.get("counted", True) else ' · <span class="muted">已由同一作品的脚注计数 counted in a footnote of the same paper</span>'
+        items.append(f'<li value="{escape(r.get("ref_n") or "")}">{escape(r.get("raw") or "")}'
+                     f'<div class="ref">{_authors(r.get("authors"))} 《{escape(r.get("title") or "—")}》 '
+                     f'{escape(r.get("container") or "")} {escape(r.get("year") or "")} · {escape(r.get("type") or "")}'
+                     f'{target}{merged}</div></li>')
+    items.append("</ol>")
+    return Markup("".join(items))
+
+
 def _concept_uses(info: PaperInfo) -> list[tuple[str, int, dict[str, Any]]]:
     """(concept, mentions, first mention) of a paper, most used first: its page's concept table."""
     by = Counter(m["concept"] for m in info.mentions)
@@ -112,7 +128,9 @@ def paper_page(info: PaperInfo, text: dict[str, Any], ents: Entities, concept_pa
     secs = [ReportSection("meta", "元数据", "Metadata", html=_meta(p, twins))]
     if info.cited_by:
         secs[0].html += Markup("<p>被语料引用 cited in the corpus by: ") + join("; ", (
-            labels.doc_link(d, R, f"fn{n}") + Markup(f" 注{n}") for d, n in info.cited_by)) + Markup("</p>")
+            labels.doc_link(d, R, f"fn{n}") + Markup(f" 注{n}") if n is not None
+            else labels.doc_link(d, R, "references") + Markup(" 参考文献 reference list")
+            for d, n in info.cited_by)) + Markup("</p>")
     if info.mentions:
         rows = [[link(R + concept_pages[name], name) if name in concept_pages else name, n,
                  link("#" + mention_anchor(first), first["sentence"][:60])] for name, n, first in _concept_uses(info)]
@@ -126,6 +144,9 @@ def paper_page(info: PaperInfo, text: dict[str, Any], ents: Entities, concept_pa
     if text["footnotes"]:
         secs.append(ReportSection("footnotes", "脚注与参考文献", "Footnotes and parsed references",
                                   html=_footnotes(info, text, ents)))
+    if info.listed:
+        secs.append(ReportSection("references", "参考文献表", "Printed reference list (CSSCI)",
+                                  html=_listed(info, ents)))
     return render_page(title, "paper", secs, root=R)
 
 

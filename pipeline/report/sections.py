@@ -45,7 +45,7 @@ NAV: list[dict[str, str]] = nav()
 # ``authors``: one identity per person (canonical names); ``authors_printed``: as the paper prints them.
 DOC_COLUMNS = ["doc_id", "work_id", "source", "status", "error", "title", "authors", "year", "year_inferred",
                "journal", "issue", "kind", "encoding", "script", "n_paragraphs", "n_footnotes", "warnings",
-               "authors_printed"]
+               "authors_printed", "duplicate_of"]
 
 
 def document_rows(ctx: Any) -> pd.DataFrame:
@@ -67,7 +67,8 @@ def document_rows(ctx: Any) -> pd.DataFrame:
                     "script": p["script"], "n_paragraphs": p["n_paragraphs"],
                     "n_footnotes": p["n_footnotes"], "warnings": " | ".join(p["warnings"] or [])})
         else:
-            rows.append({"doc_id": f.key, "source": f.source, "status": f.status, "error": f.error or ""})
+            rows.append({"doc_id": f.key, "source": f.source, "status": f.status, "error": f.error or "",
+                         "duplicate_of": getattr(f, "duplicate_of", None)})
     df = pd.DataFrame(rows, columns=DOC_COLUMNS)
     for col in ("year", "year_inferred", "n_paragraphs", "n_footnotes"):
         df[col] = df[col].astype("Int64")
@@ -81,8 +82,9 @@ def overview(ctx: Any) -> ReportSection:
     ok = df[df.status == "ok"]
     n_works = ok.work_id.nunique() if len(ok) else 0
     stats = ctx.stats
+    dup = f", {stats['n_duplicates']} 个重复文件 duplicate files" if stats.get("n_duplicates") else ""
     summary = (f"{len(ok)} 篇文献 documents ({n_works} 部作品 works), {stats.get('n_failed', 0)} 个失败 failed, "
-               f"{stats.get('n_skipped', 0)} 个跳过 skipped; 本次处理 processed {stats.get('n_processed', 0)}, "
+               f"{stats.get('n_skipped', 0)} 个跳过 skipped{dup}; 本次处理 processed {stats.get('n_processed', 0)}, "
                f"缓存 cached {stats.get('n_cached', 0)}.")
     show = df[["source", "status", "title", "authors", "year", "year_inferred", "journal", "n_paragraphs",
                "n_footnotes", "error", "doc_id"]].rename(columns={"doc_id": "_doc_id"})

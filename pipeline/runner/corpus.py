@@ -64,7 +64,7 @@ def _lazy(module: str, func: str) -> Callable[..., Any]:
 
 
 STAGES: list[CorpusStage] = [
-    CorpusStage("works", "works-2", _works, ("refs",), persist=_persist_works),
+    CorpusStage("works", "works-3", _works, ("refs",), persist=_persist_works),
     CorpusStage("vectors", "vectors-4", _lazy("model_stages", "compute_vectors"), ("segment", "vectors"),
                 update=_lazy("model_stages", "update_vectors")),
     CorpusStage("topics", "topics-3", _lazy("topic_stage", "compute_topics"), ("segment", "topics", "evidence.topics"),

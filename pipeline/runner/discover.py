@@ -19,8 +19,9 @@ class FileEntry:
     path: str  # absolute path to read
     source: str  # path as shown (relative to the corpus' parent when possible)
     key: str | None = None  # content hash; None when unreadable
-    status: str = "pending"  # pending | skipped | failed
+    status: str = "pending"  # pending | ok | skipped | failed | duplicate (of another file's records)
     error: str | None = None
+    duplicate_of: str | None = None  # the file(s) already holding every record of this one
 
 
 def _source_name(path: Path, corpus: Path) -> str:

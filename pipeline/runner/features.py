@@ -24,7 +24,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-FEATURES_VERSION = "features-3"
+FEATURES_VERSION = "features-4"  # features-4: feat.refs gains printed reference lists
 PARTS = ("feat.content", "feat.concepts", "feat.refs", "feat.terms")
 
 _state: dict[str, Any] = {}

@@ -142,12 +142,14 @@ def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | N
     for f in keyed:
         by_key.setdefault(f.key, []).append(f)
     heads: dict[str, dict[str, Any]] = {}
+    file_docs: dict[str, list[str]] = {}
     for key, res in _iter_heads(ctx.store, sorted(by_key), version, cfg_hash):
         for f in by_key[key]:
             if "error" in res:
                 f.status, f.error = "failed", res["error"]
                 continue
             f.status = "ok"
+            file_docs[f.source] = [p["doc_id"] for p in res["heads"]]
             for p in res["heads"]:
                 # The same bytes under two names are one document; the first source (sorted) names it.
                 h = with_source(p, f.source)
@@ -155,6 +157,24 @@ def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | N
                     heads[p["doc_id"]] = h
                     ctx.doc_file[p["doc_id"]] = (key, f.source)
     ctx.papers = sorted(heads.values(), key=lambda h: h["source"])
+    _mark_duplicates(ctx, file_docs)
+
+
+def _mark_duplicates(ctx: RunContext, file_docs: dict[str, list[str]]) -> None:
+    """A file whose every document another file already holds (a copy, the same CSSCI download in
+    GBK and in UTF-8) adds nothing: it is listed as a duplicate of that file, never dropped
+    silently. Its documents are read once, under the file that names them."""
+    for f in ctx.files:
+        ids = file_docs.get(f.source)
+        if f.status != "ok" or not ids:
+            continue
+        owners = sorted({ctx.doc_file[d][1] for d in ids if d in ctx.doc_file})
+        if owners and f.source not in owners:
+            f.status = "duplicate"
+            f.duplicate_of = ";".join(owners)
+            f.error = (f"duplicate of {', '.join(owners)}: its {len(ids)} "
+                       f"{'record is' if len(ids) == 1 else 'records are'} the same")
+            ctx.log(f"note: {f.source}: {f.error}")
 
 
 def _mirror_papers(store: Store, version: str, cfg_hash: str, cached: list[str]) -> None:
@@ -408,6 +428,8 @@ def _stats(ctx: RunContext, started: float) -> dict[str, Any]:
         "n_removed": len(ctx.changes.get("removed", [])),
         "n_failed": sum(f.status == "failed" for f in ctx.files),
         "n_skipped": sum(f.status == "skipped" for f in ctx.files),
+        "n_duplicates": sum(f.status == "duplicate" for f in ctx.files),
+        "duplicates": {f.source: f.duplicate_of for f in ctx.files if f.status == "duplicate"},
         "n_processed": ctx.stats.get("n_processed", 0),
         "n_cached": ctx.stats.get("n_cached", 0),
         "seconds": round(time.time() - started, 3),

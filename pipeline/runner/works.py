@@ -13,9 +13,15 @@ from ..records import Ref
 def link_works(papers: list[dict[str, Any]], parts: Any = None, aliases: dict[str, Any] | None = None) -> dict[str, Any]:
     """``papers``: heads (or full papers); ``parts``: (doc_id, feat.refs part) pairs, or None to
     read references, footnotes and text from full papers; ``aliases``: the run's alias table
-    (``refs.aliases``; None: the repository's), which says which suggested aliases are known."""
+    (``refs.aliases``; None: the repository's), which says which suggested aliases are known.
+
+    ``references`` are the footnote references (one row per footnote reference, as before),
+    ``listed`` the items of printed reference lists (CSSCI); both carry ``source``, ``ref_n``,
+    ``citing_work_id`` and ``counted`` (see :mod:`pipeline.refs.union`), and
+    ``work_references`` is their union per citing work."""
     from ..refs import assign_work_ids, match_references, work_id_for_doc
     from ..refs.names import paper_authors
+    from ..refs.union import doc_rank, mark_counted, work_references
 
     if parts is None:
         parts = [(p["doc_id"], refs_part(p)) for p in papers]
@@ -28,15 +34,18 @@ def link_works(papers: list[dict[str, Any]], parts: Any = None, aliases: dict[st
         wid = work_id_for_doc(m.get("title") or "", m.get("authors") or [], year)
         doc_work[p["doc_id"]] = wid
         docs.append({"doc_id": p["doc_id"], "title": m.get("title") or "", "authors": paper_authors(m),
-                     "year": year, "work_id": wid})
+                     "year": year, "work_id": wid, "source": p.get("source")})
     refs: list[Ref] = []
-    where: list[tuple[str, int]] = []
+    where: list[tuple[str, int | None, str, int | None]] = []  # (doc_id, footnote_n, source, ref_n)
     unparsed: list[dict[str, Any]] = []
     latin: set[str] = set()
     for doc_id, part in parts:
         for n, r in part["refs"]:
             refs.append(Ref(**r))
-            where.append((doc_id, n))
+            where.append((doc_id, n, "footnote", n))
+        for n, r in part.get("listed", []):
+            refs.append(Ref(**r))
+            where.append((doc_id, None, r.get("source") or "list", n))
         unparsed += part["unparsed"]
         latin.update(part["latin"])
     variants = assign_work_ids(refs)
@@ -47,13 +56,26 @@ def link_works(papers: list[dict[str, Any]], parts: Any = None, aliases: dict[st
         if d is not None:
             r.work_id = doc_work[d]
     rows = []
-    for (doc_id, n), r, d in zip(where, refs, matched):
+    for (doc_id, n, source, ref_n), r, d in zip(where, refs, matched):
         rows.append({"doc_id": doc_id, "footnote_n": n, "work_id": r.work_id,
                      "authors": ";".join(r.authors_canonical or r.authors), "title": r.title,
                      "container": r.container, "year": r.year, "type": r.type, "classic": r.classic,
-                     "matched_doc_id": d, "raw": r.raw, "nationality": r.nationality})
-    return {"doc_work": doc_work, "references": rows, "variants": variants,
-            **_summaries(refs, where, unparsed, sorted(latin), aliases)}
+                     "matched_doc_id": d, "raw": r.raw, "nationality": r.nationality, "source": source,
+                     "ref_n": ref_n, "citing_work_id": doc_work.get(doc_id, doc_id),
+                     "authors_printed": ";".join(r.authors), "publisher": r.publisher, "volume": r.volume,
+                     "issue": r.issue, "pages": r.pages})
+    n_fn: dict[str, int] = {}
+    n_list: dict[str, int] = {}
+    for row in rows:
+        c = n_fn if row["source"] == "footnote" else n_list
+        c[row["doc_id"]] = c.get(row["doc_id"], 0) + 1
+    rank = doc_rank(docs, n_fn, n_list)
+    mark_counted(rows, rank)
+    counted = [(row["citing_work_id"], r) for row, r in zip(rows, refs) if row["counted"]]
+    return {"doc_work": doc_work, "references": [r for r in rows if r["source"] == "footnote"],
+            "listed": [r for r in rows if r["source"] != "footnote"],
+            "work_references": work_references(rows, rank), "variants": variants,
+            **_summaries(counted, sorted({n for r in refs for n in r.authors}), unparsed, sorted(latin), aliases)}
 
 
 def refs_part(p: dict[str, Any]) -> dict[str, Any]:
@@ -63,17 +85,26 @@ def refs_part(p: dict[str, Any]) -> dict[str, Any]:
     from ..refs.names import _LATIN_IN_PARENS
 
     body = [s["text"] for sec in p["sections"] for para in sec.get("sentences", []) for s in para]
+    listed = p.get("references") or []
     return {"refs": [[f["n"], r] for f in p["footnotes"] for r in f.get("refs", [])],
+            "listed": [[r.get("list_n"), r] for r in listed if not r.get("unparsed")],
             # A note with a book title mark, a year of publication or a URL but no reference is
             # probably a citation the parser missed: show it rather than drop it silently.
-            "unparsed": [{"doc_id": p["doc_id"], "footnote_n": f["n"], "text": f["text"]} for f in p["footnotes"]
-                         if not f.get("refs") and re.search(r"《[^》]+》|https?://|\d{4}\s*年", f["text"])],
+            "unparsed": [{"doc_id": p["doc_id"], "footnote_n": f["n"], "source": "footnote", "ref_n": f["n"],
+                          "text": f["text"], "reason": "looks like a citation (a title mark, a year or a URL) "
+                                                       "but no reference was parsed"}
+                         for f in p["footnotes"]
+                         if not f.get("refs") and re.search(r"《[^》]+》|https?://|\d{4}\s*年", f["text"])]
+            + [{"doc_id": p["doc_id"], "footnote_n": None, "source": r.get("source") or "list",
+                "ref_n": r.get("list_n"), "text": r.get("raw"), "reason": r["unparsed"]}
+               for r in listed if r.get("unparsed")],
             "latin": sorted({m.group(0) for t in body for m in _LATIN_IN_PARENS.finditer(t)})}
 
 
-def _summaries(refs: list[Ref], where: list[tuple[str, int]], unparsed: list[dict[str, Any]],
-               latin: list[str], aliases: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Rankings (classics apart), pairs, alias suggestions and footnotes that look cited but gave nothing."""
+def _summaries(counted: list[tuple[str, Ref]], names: list[str], unparsed: list[dict[str, Any]], latin: list[str],
+               aliases: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Rankings (classics apart), pairs, alias suggestions and footnotes that look cited but gave
+    nothing. ``counted``: (citing work, reference) for the references that count (``refs.union``)."""
     from ..refs import (
         author_citation_counts,
         coauthorship_pairs,
@@ -82,15 +113,17 @@ def _summaries(refs: list[Ref], where: list[tuple[str, int]], unparsed: list[dic
         work_citation_counts,
     )
 
-    by_doc: dict[str, list[Ref]] = {}
-    for (doc_id, _n), r in zip(where, refs):
-        by_doc.setdefault(doc_id, []).append(r)
-    cited = sorted(by_doc.items())
-    names = sorted({n for r in refs for n in r.authors})
+    by_work: dict[str, list[Ref]] = {}
+    for citing, r in counted:
+        by_work.setdefault(citing, []).append(r)
+    cited = sorted(by_work.items())
     return {
         "author_counts": author_citation_counts(cited),
         "work_counts": work_citation_counts(cited),
-        "cocitation": cocitation_pairs(cited),
+        # Classics included, so the pairs equal what a tool reading our WoS export counts; the
+        # report's network leaves them out (``classic_works``).
+        "cocitation": cocitation_pairs(cited, include_classics=True),
+        "classic_works": sorted({r.work_id for _c, r in counted if r.classic and r.work_id}),
         "coauthorship": coauthorship_pairs(cited),
         "alias_suggestions": suggest_aliases(names, latin, aliases),
         "unparsed": unparsed,
