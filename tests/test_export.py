@@ -323,9 +323,9 @@ def test_zotero_exports_of_a_run(run_dir, tmp_path: Path) -> None:
         for w in works:
             title, note = got[f"litmap:{w['work_id']}"]
             assert title == w["title"]
-            for r in refs:
+            for r in refs:  # every cited work of the work, with where it was found
                 if r["citing_work_id"] == w["work_id"]:
-                    assert " ".join(r["label"].split()) in note
+                    assert " ".join((r["title"] or r["authors"]).split()) in note and r["sources"].split(";")[0] in note
     assert len(entries) == len(items) > len(works)
 
 

@@ -58,11 +58,15 @@ def work_of(row: dict[str, str]) -> Work:
 
 
 def cited_ref_of(row: dict[str, str]) -> CitedRef:
-    return CitedRef(row["citing_work_id"], row["work_id"], _s(row.get("label")), _list(row.get("authors")),
+    from .text import reference_text
+
+    ref = CitedRef(row["citing_work_id"], row["work_id"], _s(row.get("label")), _list(row.get("authors")),
                     _s(row.get("first_author")), _s(row.get("title")), _s(row.get("container")),
                     _s(row.get("publisher")), _int(row.get("year")), _s(row.get("volume")), _s(row.get("issue")),
                     _s(row.get("pages")), _s(row.get("type")), _bool(row.get("classic")), _list(row.get("sources")),
                     _s(row.get("matched_doc_id")))
+    ref.label = ref.label or reference_text(ref)
+    return ref
 
 
 @dataclass
@@ -96,8 +100,11 @@ class FinishedRun:
         return [cited_ref_of(r) for r in self.rows("work_references.csv")]
 
     def references(self) -> list[dict[str, Any]]:
-        """references.csv as the works stage holds it (``classic`` a bool, not the text "False")."""
-        return [{**r, "classic": _bool(r.get("classic"))} for r in self.rows("references.csv")]
+        """references.csv as the report's networks read the works stage (``refs.union.all_rows``
+        with ``counted_only``): footnote references and printed-list items, without those merged
+        into another record's citation of the same work; ``classic`` a bool, not the text "False"."""
+        return [{**r, "classic": _bool(r.get("classic"))} for r in self.rows("references.csv")
+                if r.get("counted", "True") == "" or _bool(r.get("counted", "True"))]
 
     def papers(self) -> list[dict[str, Any]]:
         """The documents as the report's network code reads papers: doc_id and the meta it uses."""

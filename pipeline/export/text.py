@@ -63,3 +63,21 @@ def wos_full_name(name: str) -> str:
 def cr_author(name: str) -> str:
     """The first author in a CR line: ``Rossi P`` (WoS prints no comma there)."""
     return no_separators(wos_author(name))
+
+
+# GB/T 7714 document type codes, as a Chinese reference list marks them.
+GBT_TYPE = {"journal": "J", "book": "M", "classic": "M", "chapter": "M", "newspaper": "N", "thesis": "D",
+            "report": "R", "web": "EB/OL"}
+
+
+def reference_text(r) -> str:
+    """A cited work as a Chinese reference list prints it (GB/T 7714):
+    ``程恩富, 鲁保林, 俞使超. 论新帝国主义的五大特征和特性[J]. 马克思主义研究, 2019(5).``"""
+    authors = ", ".join(r.authors) if r.authors else (r.first_author or "")
+    head = f"{authors}. " if authors else ""
+    title = one_line(r.title) + f"[{GBT_TYPE.get(r.type, 'Z')}]" if r.title else ""
+    where = one_line(r.container) if r.type in ("journal", "newspaper", "chapter") else one_line(r.publisher)
+    when = (str(r.year) if r.year is not None else "") + (f"({one_line(r.issue)})" if r.issue else "")
+    tail = ", ".join(x for x in (where, when) if x)
+    pages = f": {one_line(r.pages)}" if r.pages else ""
+    return " ".join(x for x in (head + (title + "." if title else ""), (tail + pages + ".") if tail else "") if x)
