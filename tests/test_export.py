@@ -210,17 +210,15 @@ def litmap(*args: str) -> "subprocess.CompletedProcess":
     return subprocess.run([sys.executable, "-m", "pipeline", *args], capture_output=True, text=True, timeout=300)
 
 
-@pytest.fixture(scope="module")
-def run_dir(tmp_path_factory) -> tuple[Path, Path]:
+def litmap_run(tmp: Path) -> tuple[Path, Path]:
     """One `litmap run` over the seed and four works of ../shared (w007 twice: the mirror in
     traditional characters is the same work): (report folder, config)."""
     import shutil
 
     from conftest import make_config
 
-    tmp = tmp_path_factory.mktemp("export")
     corpus = tmp / "corpus"
-    corpus.mkdir()
+    corpus.mkdir(parents=True)
     shutil.copy(SEED, corpus / SEED.name)
     for name in ("w005.md", "w007.md", "w007-mirror.md", "w008.md"):
         shutil.copy(WORKS / name, corpus / name)
@@ -237,7 +235,16 @@ def csv_rows(path: Path) -> list[dict[str, str]]:
     return list(read_rows(path))
 
 
-def test_wos_export_of_a_run_counts_litmaps_cocitation(run_dir, tmp_path: Path) -> None:
+def test_exports_of_a_run(tmp_path: Path) -> None:
+    """One run (a run is most of this file's time), every format exported from it."""
+    run_dir = litmap_run(tmp_path / "run")
+    for check in (check_wos, check_networks, check_zotero, check_refusals):
+        out = tmp_path / check.__name__
+        out.mkdir()
+        check(run_dir, out)
+
+
+def check_wos(run_dir, tmp_path: Path) -> None:
     report, cfg = run_dir
     out = tmp_path / "download_litmap.txt"
     p = litmap("export", "--format", "wos", "--out", str(out), "--report", str(report), "--config", str(cfg))
@@ -263,7 +270,7 @@ def test_wos_export_of_a_run_counts_litmaps_cocitation(run_dir, tmp_path: Path) 
     assert from_export == litmaps and len(litmaps) > 100
 
 
-def test_network_exports_read_back(run_dir, tmp_path: Path) -> None:
+def check_networks(run_dir, tmp_path: Path) -> None:
     import networkx as nx
 
     from pipeline import api
@@ -272,6 +279,8 @@ def test_network_exports_read_back(run_dir, tmp_path: Path) -> None:
     vos = api.export("vosviewer", tmp_path / "vos", report, cfg)
     gexf = api.export("gexf", tmp_path / "litmap.gexf", report, cfg)
     api.export("graphml", tmp_path / "litmap.graphml", report, cfg)
+    for fmt, out in (("vosviewer", "vos"), ("gexf", "litmap.gexf"), ("graphml", "litmap.graphml")):
+        api.export(fmt, tmp_path / out, report, cfg)  # its own earlier export is recognised and replaced
     g = nx.read_gexf(tmp_path / "litmap.gexf")
     h = nx.read_graphml(tmp_path / "litmap.graphml")
     assert g.graph["mode"] == "dynamic" and 'timeformat="integer"' in (tmp_path / "litmap.gexf").read_text()[:2000]
@@ -306,7 +315,7 @@ def test_network_exports_read_back(run_dir, tmp_path: Path) -> None:
             assert d["start"] >= max(g.nodes[a]["start"], g.nodes[b]["start"])
 
 
-def test_zotero_exports_of_a_run(run_dir, tmp_path: Path) -> None:
+def check_zotero(run_dir, tmp_path: Path) -> None:
     import rispy
 
     from pipeline import api
@@ -316,6 +325,8 @@ def test_zotero_exports_of_a_run(run_dir, tmp_path: Path) -> None:
     refs = csv_rows(report / "data" / "work_references.csv")
     api.export("ris", tmp_path / "litmap.ris", report, cfg)
     api.export("csljson", tmp_path / "litmap.json", report, cfg)
+    for fmt, out in (("ris", "litmap.ris"), ("csljson", "litmap.json")):
+        api.export(fmt, tmp_path / out, report, cfg)  # its own earlier export is recognised and replaced
     entries = rispy.loads((tmp_path / "litmap.ris").read_text(encoding="utf-8"))
     items = json.loads((tmp_path / "litmap.json").read_text(encoding="utf-8"))
     for got in ({e["accession_number"]: (e.get("title"), html.unescape("".join(e.get("notes", [])))) for e in entries},
@@ -329,7 +340,8 @@ def test_zotero_exports_of_a_run(run_dir, tmp_path: Path) -> None:
     assert len(entries) == len(items) > len(works)
 
 
-def test_export_refuses_bad_settings_before_any_work(run_dir, tmp_path: Path) -> None:
+def check_refusals(run_dir, tmp_path: Path) -> None:
+    """Bad settings are refused before any work, naming the option; a user's file is never touched."""
     report, cfg = run_dir
     mine = tmp_path / "mine.txt"
     mine.write_text("my notes, not an export\n", encoding="utf-8")
