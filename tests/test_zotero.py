@@ -193,3 +193,13 @@ def test_which_note_is_an_abstract(note: str, want: tuple) -> None:
     from pipeline.ingest.zotero import DEFAULT_NOTE_ABSTRACT_MIN_CHARS, note_abstract
 
     assert note_abstract([note], DEFAULT_NOTE_ABSTRACT_MIN_CHARS) == want
+
+
+def test_the_note_threshold_is_part_of_the_parse_key() -> None:
+    from pipeline.config import load_config
+    from pipeline.runner import keys
+
+    cfg = load_config()
+    before = keys.parse_key(cfg, "parse-x")
+    cfg["ingest"]["zotero"] = {"note_abstract_min_chars": 300}
+    assert keys.parse_key(cfg, "parse-x") != before  # a cached record re-reads its notes with the new bar
