@@ -1,7 +1,7 @@
 """Zotero's export formats (RIS, BibTeX, CSL-JSON) → one metadata-only RawDoc per record.
 
-The libraries parse the syntax (``rispy``, ``bibtexparser`` v2 with its LaTeX-decoding middleware,
-``json``); this module maps their fields to our metadata keys and builds each record's document the
+The libraries parse the syntax (``rispy``; ``bibtexparser`` v2, with ``pylatexenc`` decoding the
+values it reads as bibtexparser's LaTeX middleware would; ``json``); this module maps their fields to our metadata keys and builds each record's document the
 way the CNKI export readers do (``exports``): the text is title, abstract and keywords, the doc_id
 comes from the record's decoded fields (so the same export in GBK and UTF-8 gives one id), and a
 record with no title is a per-record warning. Zotero keeps an abstract that arrived without a field
@@ -10,6 +10,7 @@ when it is labelled as an abstract or is long prose, never when it is a URL, a t
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -257,16 +258,42 @@ def read_ris(path: Path, data: bytes, source: str, cfg: dict[str, Any] | None = 
 
 # -- BibTeX ---------------------------------------------------------------------------------------
 
+_LATEX_SYNTAX = re.compile(r"[\\{}$~]|--")
+_LATEX_MARKUP = re.compile(r"[\\$~]|--")
+
+
+@functools.lru_cache(maxsize=1)
+def _latex() -> Any:
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    # As bibtexparser's LatexDecodingMiddleware decodes (math kept verbatim, braces dropped).
+    return LatexNodes2Text(math_mode="verbatim")
+
+
+def latex_text(value: str) -> str:
+    """A BibTeX value as text: {…} case protection, escapes (\\&) and markup (\\textit{…}) decoded.
+
+    Only the fields read are decoded, and only when they hold LaTeX syntax: decoding every field
+    of every entry (bibtexparser's middleware) cost 6 ms an entry, mostly on plain Chinese text."""
+    if not _LATEX_SYNTAX.search(value):
+        return value.strip()
+    if not _LATEX_MARKUP.search(value):  # only braces (Zotero's case protection): dropping them is decoding
+        return value.replace("{", "").replace("}", "").strip()
+    try:
+        return _latex().latex_to_text(value).strip()
+    except Exception:  # pylatexenc on malformed markup: the value as written beats losing the entry
+        return value.strip()
+
+
 def _bib_name(name: str) -> str:
     """One BibTeX name (``Family, Given``, ``Given Family``, ``{Corporate Name}``) → a printed name.
 
     Split before LaTeX decoding, so the braces that keep {World Bank} or {方章东} one name still count;
     a name the splitter refuses (``Foster, John, Jr, extra``) is kept whole rather than losing the entry."""
     from bibtexparser.middlewares.names import InvalidNameError, parse_single_name_into_parts
-    from pylatexenc.latex2text import LatexNodes2Text
 
     def dec(words: list[str]) -> str:
-        return LatexNodes2Text().latex_to_text(" ".join(words)).strip() if words else ""
+        return latex_text(" ".join(words)) if words else ""
 
     try:
         parts = parse_single_name_into_parts(name, strict=False)
@@ -287,7 +314,7 @@ def read_bibtex(path: Path, data: bytes, source: str, cfg: dict[str, Any] | None
     log.setLevel(logging.CRITICAL)  # its parse failures are reported below, per file, not on stderr
     try:
         lib = bibtexparser.parse_string(text.lstrip("\ufeff"), append_middleware=[
-            mw.SeparateCoAuthors(), mw.LatexDecodingMiddleware()])  # names are decoded per part below
+            mw.SeparateCoAuthors()])  # values are decoded as they are read (latex_text)
     except Exception as e:  # the parser's own bug on odd input must name the file, not stop the batch
         raise IngestError(f"BibTeX cannot be parsed: {e.__class__.__name__}: {e}") from e
     finally:
@@ -299,7 +326,7 @@ def read_bibtex(path: Path, data: bytes, source: str, cfg: dict[str, Any] | None
         f = {k.lower(): v for k, v in entry.fields_dict.items()}
 
         def val(*keys: str) -> str | None:
-            return next((str(f[k].value).strip() for k in keys if k in f and str(f[k].value).strip()), None)
+            return next((latex_text(str(f[k].value)) for k in keys if k in f and str(f[k].value).strip()), None)
 
         authors = f["author"].value if "author" in f else []
         authors = [authors] if isinstance(authors, str) else authors
