@@ -241,7 +241,10 @@ def read_ris(path: Path, data: bytes, source: str, cfg: dict[str, Any] | None = 
     if not any(_RIS_TAG.match(line) and line.startswith("TY") for line in lines):
         raise IngestError("RIS export holds no records (no 'TY  - ' line opens one)")
     lines, unclosed = _close_ris_records(lines)
-    records = _ris_parser().parse("\n".join(lines))
+    try:
+        records = _ris_parser().parse("\n".join(lines))
+    except Exception as e:  # rispy's own failure on odd input names the file instead of stopping the batch
+        raise IngestError(f"RIS cannot be parsed: {e.__class__.__name__}: {e}") from e
     docs: list[RawDoc] = []
     for i, rec in enumerate(records, start=1):
         warnings: list[str] = []
@@ -398,6 +401,8 @@ def read_csljson(path: Path, data: bytes, source: str, cfg: dict[str, Any] | Non
         raise IngestError(f"broken JSON (line {e.lineno}, column {e.colno}: {e.msg})") from e
     if _is_csl_item(items):
         items = [items]
+    if items == []:
+        raise IngestError("CSL-JSON export holds no items (an empty array)")
     if not isinstance(items, list) or not any(_is_csl_item(x) for x in items):
         raise IngestError("JSON file is not CSL-JSON (an array of items with 'type' and 'title'; "
                           "Zotero: File → Export Library… → CSL JSON)")
