@@ -35,7 +35,8 @@ def cmd_init(a: argparse.Namespace) -> int:
         print(f"made  {folder / item}")
     for item in done["kept"]:
         print(f"kept  {folder / item} (already there, not overwritten)")
-    print(f"\nNext: put papers (txt, md, pdf, docx, CNKI exports) in {folder / 'corpora'}, edit the files in "
+    print("\nNext: put papers (txt, md, pdf, docx, CNKI exports, Zotero RIS/BibTeX/CSL JSON exports) in "
+          f"{folder / 'corpora'}, edit the files in "
           f"{folder / 'configs'} if you like (concepts.yaml: concepts to trace; aliases.yaml: author names), then\n"
           f"  cd {folder} && litmap run\n"
           f"and open {folder / 'reports' / 'latest' / 'index.html'}. `litmap config --show` prints the settings in use.")
