@@ -136,10 +136,11 @@ def converted_reader(convert: Callable[[bytes], tuple[str, list[str]]], kind: st
 
 
 def sniff_reader(path: Path, data: bytes) -> Reader | None:
-    """Readers chosen by content rather than suffix (CNKI exports come as .txt or .net)."""
-    from . import exports  # imported late: it registers itself and is optional for plain text
+    """Readers chosen by content rather than suffix (CNKI exports come as .txt or .net, CSSCI
+    downloads as LY_*.txt): a CSSCI download is never read as a paper."""
+    from . import cssci, exports  # imported late: they register themselves, optional for plain text
 
-    return exports.sniff(data)
+    return cssci.sniff(data) or exports.sniff(data)
 
 
 def read_path(path: Path, source: str | None = None, cfg: dict[str, Any] | None = None) -> list[RawDoc]:
