@@ -183,3 +183,15 @@ def test_run_lists_every_record(tmp_path: Path) -> None:
     assert (docs.status == "ok").all() and (docs.kind == "record").all()
     row = docs[docs.source.str.endswith("#3")].iloc[0]
     assert (row.title, row.journal, row.year) == ("马克思垄断理论视域下数字平台经济发展特征及规制进路", "E-Commerce Letters", 2024)
+
+
+def test_api_reaches_every_record_and_the_style() -> None:
+    from pipeline import api
+
+    paper = api.parse(f"{LY}#2")
+    assert paper.source == f"{LY}#2" and paper.meta.title == "数字资本与平台积累(格式样例)"
+    assert [r.type for r in paper.references] == ["book", "book", "thesis", "other", "book"]
+    with pytest.raises(IngestError, match="no record 24"):
+        api.parse(f"{LY}#24")
+    (ref,), = api.parse_refs(["8.John Bellamy Foster.Late Imperialism.Monthly Review.2019.71(3)"], style="cssci")
+    assert (ref.list_n, ref.authors, ref.container, ref.issue) == (8, ["John Bellamy Foster"], "Monthly Review", "3")

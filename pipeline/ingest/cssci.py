@@ -58,19 +58,19 @@ def sniff(data: bytes) -> Any:
     return None
 
 
-def _join(prev: str, more: str) -> str:
-    """A value wrapped onto a continuation line: Latin words were wrapped at a space."""
-    more = more.strip()
-    if not more:
-        return prev
-    sep = " " if _LATIN_END.search(prev) and _LATIN_START.match(more) else ""
-    return prev + sep + more
+def _wrap_sep(prev: str, more: str) -> str:
+    """What a value wrapped onto a continuation line was cut at: Latin words at a space."""
+    return " " if _LATIN_END.search(prev) and _LATIN_START.match(more) else ""
 
 
 class _Record:
+    """One record's lines as read: values are lists of their printed lines (joined once at the
+    end, so a value wrapped over many lines costs linear time)."""
+
     def __init__(self) -> None:
-        self.fields: list[tuple[str, str]] = []  # (tag without spaces, value) in file order
-        self.refs: list[str] = []
+        self._fields: list[tuple[str, list[str]]] = []  # (tag without spaces, lines of its value)
+        self._refs: list[list[str]] = []  # each item's printed lines
+        self._numbered = False  # the list's items carry numbers (only then can a line continue one)
         self.stray: list[str] = []  # lines that belong to no tag
         self.in_refs = False
 
@@ -82,33 +82,56 @@ class _Record:
             value = m.group(2).strip()
             if self.in_refs:
                 if value:  # an item printed on the tag's own line
-                    self.refs.append(value)
+                    self._add_item(value)
                 return
-            self.fields.append((tag, value))
+            self._fields.append((tag, [value] if value else []))
             return
         text = line.strip()
         if not text:
             return
         if self.in_refs:
-            m = _REF_ITEM.match(text)
-            last = _REF_ITEM.match(self.refs[-1]) if self.refs else None
-            # A new item carries the next number; "2019.(5)" wrapped from the line before does not.
-            if m and (last is None and not self.refs or last is not None and
-                      int(last.group(1)) < int(m.group(1)) <= int(last.group(1)) + 3):
-                self.refs.append(text)
-            elif self.refs:
-                self.refs[-1] = _join(self.refs[-1], text)
-            else:
-                self.refs.append(text)
-        elif self.fields:
-            tag, value = self.fields[-1]
-            self.fields[-1] = (tag, _join(value, text))
+            self._add_item(text)
+        elif self._fields:
+            self._fields[-1][1].append(text)
         else:
             self.stray.append(text)
 
+    def _add_item(self, text: str) -> None:
+        m = _REF_ITEM.match(text)
+        if not self._refs:
+            self._numbered = m is not None
+            self._refs.append([text])
+            return
+        if not self._numbered:
+            self._refs.append([text])
+            return
+        last = _REF_ITEM.match(self._refs[-1][0])
+        # A new item carries the next number; "2019.(5)" wrapped from the line before does not.
+        if m and last and int(last.group(1)) < int(m.group(1)) <= int(last.group(1)) + 3:
+            self._refs.append([text])
+        else:
+            self._refs[-1].append(text)
+
+    @staticmethod
+    def _joined(lines: list[str]) -> str:
+        out: list[str] = []
+        for i, ln in enumerate(lines):
+            if i:
+                out.append(_wrap_sep(lines[i - 1], ln))
+            out.append(ln)
+        return "".join(out)
+
+    @property
+    def fields(self) -> list[tuple[str, str]]:
+        return [(tag, self._joined(lines)) for tag, lines in self._fields]
+
+    @property
+    def refs(self) -> list[str]:
+        return [self._joined(lines) for lines in self._refs]
+
     @property
     def empty(self) -> bool:
-        return not self.fields and not self.refs
+        return not self._fields and not self._refs
 
 
 def split_records(text: str) -> tuple[list[_Record], list[str]]:

@@ -29,8 +29,11 @@ from pipeline.refs.names import canonical_authors, is_latin, split_authors, spli
 from pipeline.refs.parse import _aliases, _cfg, _prepare, _type_of
 
 YEAR = r"(1[5-9]\d\d|20\d\d)"
-# Surname, initials and the separator dot: ``Zuboff,S..`` ``Foster,J.B..`` ``Romer P.M..``
-_LATIN_AUTHOR = re.compile(r"^([A-Za-z][A-Za-z ,'’\-]{0,60}?(?:[ ,.\-]?[A-Z]\.)+)\.(?!\.)")
+# Surnames, initials and the separator dot: ``Zuboff,S..`` ``Foster,J.B..`` ``Romer P.M..``
+# ``Hardt,M.,Negri,A..``: the author ends at the dot after an initial's dot.
+_LATIN_AUTHOR = re.compile(r"^((?:[A-Za-z][A-Za-z '’\-]{0,40}(?:,\s*|\s+)(?:[A-Z]\.\s*-?)+(?:,\s*)?)+(?:et\s+al\.)?)\.(?!\.)")
+_INITIALS = re.compile(r"^(?:[A-Z]\.?\s*-?)+$")
+_EDITION_SEG = re.compile(r"\s*\.\s*(?:第?\s*[0-9一二三四五六七八九十]+\s*版|修订版|增订版)$")
 _URL = re.compile(r"^(.*?)[.\s]*((?:https?://|www\.)\S+)$")
 _THESIS = re.compile(r"[:：]\s*((?:博士|硕士|学士)?学位论文)")
 _NEWSPAPER = re.compile(r"^(.+)\.((?!\d+\.)[^.]{1,40})\.(?:" + YEAR + r"[.\-])?(\d{1,2})[.\-](\d{1,2})"
@@ -130,8 +133,15 @@ def _authors(author: str) -> tuple[list[str], str | None]:
     if not author:
         return [], None
     if is_latin(author):
-        name, nat = split_nationality(author)
-        return ([name] if name else []), nat
+        text, nat = split_nationality(author)
+        names: list[str] = []
+        for part in re.split(r"\s*(?:;|&|\band\b)\s*", re.sub(r"[\s,]*(?:et\s+al\.?|等)\s*$", "", text)):
+            for piece in (x.strip() for x in part.split(",")):
+                if names and _INITIALS.match(piece) and "," not in names[-1]:
+                    names[-1] += "," + piece  # Zuboff,S.: the comma joins a surname and its initials
+                elif piece:
+                    names.append(piece)
+        return names, nat
     names, nats = split_authors(author)
     return names, next((n for n in nats if n), None)
 
@@ -158,6 +168,7 @@ def parse_cssci(text: str, aliases: dict[str, Any] | None = None) -> Ref:
     vm = _VOLUME_SEG.match(title)
     if vm:  # 马克思恩格斯文集.第1卷.北京:人民出版社: the volume printed as its own segment
         title, f["volume"] = vm.group(1), vm.group(2)
+    title = _EDITION_SEG.sub("", title)  # 文献计量学.第2版: the edition is not part of the title
     if not title:
         return Ref(raw=raw, unparsed="no title between the author and the source")
     title = _GBT_MARK.sub("", title)
