@@ -31,7 +31,11 @@ from pipeline.refs.parse import _aliases, _cfg, _prepare, _type_of
 YEAR = r"(1[5-9]\d\d|20\d\d)"
 # Surnames, initials and the separator dot: ``Zuboff,S..`` ``Foster,J.B..`` ``Romer P.M..``
 # ``Hardt,M.,Negri,A..``: the author ends at the dot after an initial's dot.
-_LATIN_AUTHOR = re.compile(r"^((?:[A-Za-z][A-Za-z '’\-]{0,40}(?:,\s*|\s+)(?:[A-Z]\.\s*-?)+(?:,\s*)?)+(?:et\s+al\.)?)\.(?!\.)")
+_LATIN_AUTHOR = re.compile(r"^((?:[A-Za-z][A-Za-z '’\-]{0,40}(?:,\s*|\s+)(?:[A-Z]\.\s*-?)+(?:,\s*)?)+"
+                           r"(?:et\s+al\.)?)\.(?!\.)")
+# A transliterated name printed with Latin initials: ``J.B.福斯特.`` ``(美)J.B.福斯特.``
+_INITIALS_HAN = re.compile(r"^((?:[\[(（〔【][^\])）〕】]{1,4}[\])）〕】]\s*)?"
+                           r"(?:[A-Z]\s*[.·]\s*){1,3}[\u3400-\u9fff·]{1,15})\.")
 _INITIALS = re.compile(r"^(?:[A-Z]\.?\s*-?)+$")
 _EDITION_SEG = re.compile(r"\s*\.\s*(?:第?\s*[0-9一二三四五六七八九十]+\s*版|修订版|增订版)$")
 _URL = re.compile(r"^(.*?)[.\s]*((?:https?://|www\.)\S+)$")
@@ -39,7 +43,7 @@ _THESIS = re.compile(r"[:：]\s*((?:博士|硕士|学士)?学位论文)")
 _NEWSPAPER = re.compile(r"^(.+)\.((?!\d+\.)[^.]{1,40})\.(?:" + YEAR + r"[.\-])?(\d{1,2})[.\-](\d{1,2})"
                         r"(?:\s*[(（]\s*(\w+)\s*[)）])?$")
 # 刊名.年.卷(期)[:页]; the volume and the issue may each be missing (.2019.(5), .2019.71, .2019)
-_JOURNAL = re.compile(r"^(.+)\.([^.]{1,80})\.\s*" + YEAR + r"\s*(?:[.,，]\s*([^.()（）:：]{0,20}?)\s*"
+_JOURNAL = re.compile(r"^(.+)\.([^.:：]{1,80})\.\s*" + YEAR + r"\s*(?:[.,，]\s*([^.()（）:：]{0,20}?)\s*"
                       r"(?:[(（]\s*([^)）]{1,20}?)\s*[)）])?)?\s*(?:[:：]\s*(\d+(?:\s*[-–—~]\s*\d+)?))?$")
 # 出版社,年 without a place: the comma before the year is the book form's (a journal's year follows a dot)
 _PUB_COMMA_YEAR = re.compile(r"^(.+)\.([^.\d]{2,60}?)\s*[,，]\s*" + YEAR + r"\s*年?$")
@@ -65,7 +69,7 @@ def split_author(text: str) -> tuple[str, str] | None:
     """(first author as printed, the rest) or None when no dot ends an author."""
     if text.startswith("."):
         return "", text[1:]
-    m = _LATIN_AUTHOR.match(text)
+    m = _LATIN_AUTHOR.match(text) or _INITIALS_HAN.match(text)
     if m:
         return m.group(1).strip(), text[m.end():]
     i = text.find(".")
