@@ -195,3 +195,11 @@ def test_api_reaches_every_record_and_the_style() -> None:
         api.parse(f"{LY}#24")
     (ref,), = api.parse_refs(["8.John Bellamy Foster.Late Imperialism.Monthly Review.2019.71(3)"], style="cssci")
     assert (ref.list_n, ref.authors, ref.container, ref.issue) == (8, ["John Bellamy Foster"], "Monthly Review", "3")
+
+
+def test_a_repeated_record_is_kept_and_named(tmp_path: Path) -> None:
+    rec = "【来源篇名】数字资本与平台积累\n【来源作者】王伟\n【年代卷期】2019,(3)\n【参考文献】\n1.李四.论文.经济研究.2019.(5)\n"
+    p = tmp_path / "LY_twice.txt"
+    p.write_text(HEAD + rec + DASHES + rec + DASHES, encoding="utf-8")
+    a, b = read_path(p)
+    assert a.doc_id != b.doc_id and any("repeats record 1" in w for w in b.warnings) and not a.warnings

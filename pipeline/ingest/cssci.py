@@ -190,7 +190,7 @@ def _affiliations(value: str, authors: list[str], first_aff: str, first_author: 
             out = {a: bare for a in authors}
     first = first_author or (authors[0] if authors else "")
     if first_aff and first and first not in out:
-        out[first] = [first_aff]
+        out[first] = [_institution(first_aff)]
     return {a: "；".join(dict.fromkeys(v)) for a, v in out.items()}
 
 
@@ -216,10 +216,10 @@ def year_volume_issue(value: str) -> dict[str, Any]:
     return out
 
 
-def record_meta(rec: _Record) -> dict[str, Any]:
-    """Metadata keys of ``readers.META_KEYS`` from one record's fields."""
+def record_meta(fields: list[tuple[str, str]]) -> dict[str, Any]:
+    """Metadata keys of ``readers.META_KEYS`` from one record's (tag, value) fields."""
     raw: dict[str, str] = {}
-    for tag, value in rec.fields:
+    for tag, value in fields:
         key = TAGS.get(tag)
         if key and value and value != MISSING:
             raw.setdefault(key, value)
@@ -244,8 +244,10 @@ def read_cssci(path: Path, data: bytes, source: str, cfg: dict[str, Any] | None 
     text, enc = decode_bytes(data)
     records, _header = split_records(text.lstrip("\ufeff"))
     docs: list[RawDoc] = []
+    seen: dict[str, int] = {}
     for i, rec in enumerate(records, start=1):
-        meta = record_meta(rec)
+        fields, refs = rec.fields, rec.refs
+        meta = record_meta(fields)
         warnings: list[str] = []
         if not meta.get("title"):
             warnings.append(f"CSSCI record {i} has no title (empty or missing 【来源篇名】): kept untitled")
@@ -255,10 +257,14 @@ def read_cssci(path: Path, data: bytes, source: str, cfg: dict[str, Any] | None 
         body, script = finish_text(_record_text(meta), warnings)
         # The id hashes the decoded fields, not the bytes: the same record in GBK and in UTF-8
         # (or with CRLF and LF) is one document.
-        ident = "\n".join([*(f"{t}={v}" for t, v in rec.fields), *rec.refs]).encode("utf-8")
-        docs.append(RawDoc(hashlib.sha1(ident).hexdigest()[:16], f"{source}#{i}", body, enc,
-                           script or detect_script(body), warnings, meta, "record",
-                           reference_lines=list(rec.refs), reference_style="cssci"))
+        doc_id = hashlib.sha1("\n".join([*(f"{t}={v}" for t, v in fields), *refs]).encode("utf-8")).hexdigest()[:16]
+        if doc_id in seen:  # the download repeats a record: kept, under an id of its own, and said
+            warnings.append(f"CSSCI record {i} repeats record {seen[doc_id]} of this file")
+            doc_id = hashlib.sha1(f"{doc_id}#{i}".encode()).hexdigest()[:16]
+        else:
+            seen[doc_id] = i
+        docs.append(RawDoc(doc_id, f"{source}#{i}", body, enc, script or detect_script(body), warnings, meta,
+                           "record", reference_lines=refs, reference_style="cssci"))
     if not docs:
         raise IngestError("CSSCI download holds no records (no 【来源篇名】 … line of dashes blocks "
                           "after the 南京大学中国社会科学研究评价中心 header)")
