@@ -98,7 +98,7 @@ def cmd_refs(a: argparse.Namespace) -> int:
     lines = a.strings
     if lines == ["-"] or (not lines and not sys.stdin.isatty()):
         lines = [line.rstrip("\n") for line in sys.stdin]
-    result = [[r.to_dict() for r in refs] for refs in api.parse_refs(lines, a.config)]
+    result = [[r.to_dict() for r in refs] for refs in api.parse_refs(lines, a.config, a.style)]
     if a.json:
         _print_json(result)
     else:
@@ -165,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--update", action="store_true", help="fold new papers into the stored models instead of refitting")
     r.set_defaults(func=cmd_run)
 
-    s = sub.add_parser("parse", help="one paper, structured")
+    s = sub.add_parser("parse", help="one paper, structured (FILE#N: record N of an export)")
     common(s)
     s.add_argument("file")
     s.add_argument("--json", action="store_true")
@@ -175,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     common(f)
     f.add_argument("strings", nargs="*")
     f.add_argument("--json", action="store_true")
+    f.add_argument("--style", choices=["cssci"], help="one item of a printed reference list in this style "
+                   "(default: footnotes and reference lines as papers print them)")
     f.set_defaults(func=cmd_refs)
 
     g = sub.add_parser("segment", help="segment text with the domain vocabulary")

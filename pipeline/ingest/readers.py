@@ -137,10 +137,10 @@ def converted_reader(convert: Callable[[bytes], tuple[str, list[str]]], kind: st
 
 def sniff_reader(path: Path, data: bytes) -> Reader | None:
     """Readers chosen by content rather than suffix (CNKI exports come as .txt or .net, RIS and
-    BibTeX as .txt too)."""
-    from . import exports, zotero  # imported late: optional for plain text
+    BibTeX as .txt too, CSSCI downloads as LY_*.txt): a CSSCI download is never read as a paper."""
+    from . import cssci, exports, zotero  # imported late: optional for plain text
 
-    return exports.sniff(data) or zotero.sniff(data)
+    return cssci.sniff(data) or exports.sniff(data) or zotero.sniff(data)
 
 
 def read_path(path: Path, source: str | None = None, cfg: dict[str, Any] | None = None) -> list[RawDoc]:
