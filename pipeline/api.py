@@ -9,25 +9,42 @@ from .records import Paper, Ref
 
 
 def parse(path: str | Path, config: str | Path | None = None) -> Paper:
-    """One paper, structured. Raises :class:`pipeline.ingest.encoding.IngestError` if unreadable."""
+    """One paper, structured. Raises :class:`pipeline.ingest.encoding.IngestError` if unreadable.
+
+    For an export (CNKI, CSSCI) that holds many records, ``FILE#N`` (the record's source name in
+    a run) gives record N; the file alone gives its first record."""
+    import re
+
+    from .ingest.encoding import IngestError
     from .ingest.readers import read_path
     from .refs import load_aliases
     from .structure.paper import build_paper
 
     cfg = load_config(config)
-    raws = read_path(Path(path), str(path), cfg.get("ingest"))
+    p, n = Path(path), 1
+    m = re.match(r"^(.*)#(\d+)$", str(path))
+    if m and not p.exists() and Path(m.group(1)).is_file():
+        p, n = Path(m.group(1)), int(m.group(2))
+    raws = read_path(p, str(p), cfg.get("ingest"))
+    if not 1 <= n <= len(raws):
+        raise IngestError(f"no record {n}: the file holds {len(raws)}")
     aliases_path = resolve(cfg, cfg["refs"].get("aliases"))
     aliases = load_aliases(aliases_path) if aliases_path and aliases_path.is_file() else {}
-    return build_paper(raws[0], aliases, cfg.get("structure", {}))
+    return build_paper(raws[n - 1], aliases, cfg.get("structure", {}))
 
 
-def parse_refs(lines: Iterable[str], config: str | Path | None = None) -> list[list[Ref]]:
-    """Each input line (a footnote's text or a reference-list entry) → the references in it."""
+def parse_refs(lines: Iterable[str], config: str | Path | None = None, style: str | None = None) -> list[list[Ref]]:
+    """Each input line (a footnote's text or a reference-list entry) → the references in it.
+    ``style`` names a printed list's style (``cssci``: one reference per line, its number optional)."""
     from .refs import load_aliases, parse_references
 
     cfg = load_config(config)
     aliases_path = resolve(cfg, cfg["refs"].get("aliases"))
     aliases = load_aliases(aliases_path) if aliases_path and aliases_path.is_file() else {}
+    if style:
+        from .refs.lists import parse_reference_list
+
+        return [parse_reference_list([line], style, aliases) for line in lines]
     return [parse_references(line, aliases) for line in lines]
 
 

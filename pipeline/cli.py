@@ -35,7 +35,8 @@ def cmd_init(a: argparse.Namespace) -> int:
         print(f"made  {folder / item}")
     for item in done["kept"]:
         print(f"kept  {folder / item} (already there, not overwritten)")
-    print(f"\nNext: put papers (txt, md, pdf, docx, CNKI exports) in {folder / 'corpora'}, edit the files in "
+    print("\nNext: put papers (txt, md, pdf, docx, CNKI exports, Zotero RIS/BibTeX/CSL JSON exports) in "
+          f"{folder / 'corpora'}, edit the files in "
           f"{folder / 'configs'} if you like (concepts.yaml: concepts to trace; aliases.yaml: author names), then\n"
           f"  cd {folder} && litmap run\n"
           f"and open {folder / 'reports' / 'latest' / 'index.html'}. `litmap config --show` prints the settings in use.")
@@ -97,7 +98,7 @@ def cmd_refs(a: argparse.Namespace) -> int:
     lines = a.strings
     if lines == ["-"] or (not lines and not sys.stdin.isatty()):
         lines = [line.rstrip("\n") for line in sys.stdin]
-    result = [[r.to_dict() for r in refs] for refs in api.parse_refs(lines, a.config)]
+    result = [[r.to_dict() for r in refs] for refs in api.parse_refs(lines, a.config, a.style)]
     if a.json:
         _print_json(result)
     else:
@@ -176,7 +177,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--update", action="store_true", help="fold new papers into the stored models instead of refitting")
     r.set_defaults(func=cmd_run)
 
-    s = sub.add_parser("parse", help="one paper, structured")
+    s = sub.add_parser("parse", help="one paper, structured (FILE#N: record N of an export)")
     common(s)
     s.add_argument("file")
     s.add_argument("--json", action="store_true")
@@ -186,6 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     common(f)
     f.add_argument("strings", nargs="*")
     f.add_argument("--json", action="store_true")
+    f.add_argument("--style", choices=["cssci"], help="one item of a printed reference list in this style "
+                   "(default: footnotes and reference lines as papers print them)")
     f.set_defaults(func=cmd_refs)
 
     g = sub.add_parser("segment", help="segment text with the domain vocabulary")

@@ -22,7 +22,8 @@ SEED = SHARED / "corpora" / "seed" / "000_085182e16f623625.txt"
 WORKS = SHARED / "corpora" / "works"
 
 # What the tests read from ../shared: a missing one is named in the session's one message.
-NEEDED = (SEED, WORKS, SHARED / "corpora" / "headers", SHARED / "corpora" / "cnki", SHARED / "gold" / "seed",
+NEEDED = (SEED, WORKS, SHARED / "corpora" / "headers", SHARED / "corpora" / "cnki", SHARED / "corpora" / "cssci",
+          SHARED / "gold" / "seed",
           SHARED / "gold" / "works.json", SHARED / "gold" / "headers.json", SHARED / "gold" / "references.jsonl",
           SHARED / "data" / "csl" / "csl_2000.jsonl", SHARED / "data" / "sighan2005")
 

@@ -173,8 +173,10 @@ def build_spread(mentions: list[dict[str, Any]], docs: dict[str, DocInfo], works
     title_uses = title_uses or set()
     using_docs = {m["doc_id"] for m in mentions}
     using_works = {docs[d].work_id for d in using_docs if d in docs}
+    from ..refs.union import all_rows
+
     refs_by_doc: dict[str, list[dict[str, Any]]] = {}
-    for r in (works or {}).get("references") or []:
+    for r in all_rows(works):  # footnotes, and the printed reference lists of records (CSSCI)
         refs_by_doc.setdefault(r["doc_id"], []).append(r)
     edges: dict[tuple[str, str], dict[str, Any]] = {}
 
@@ -206,8 +208,12 @@ def build_spread(mentions: list[dict[str, Any]], docs: dict[str, DocInfo], works
                    (r.get("work_id") in using_works and r.get("work_id") != d.work_id)
             if not uses:
                 continue
-            n = int(r["footnote_n"])
-            evidence = d.citations.get(n) or d.footnotes.get(n, "")
+            if r.get("footnote_n") is None:  # an item of a printed list: the item is the evidence
+                n = None
+                evidence = f"参考文献 reference list ({r.get('source')} {r.get('ref_n')}): {r.get('raw') or ''}"
+            else:
+                n = int(r["footnote_n"])
+                evidence = d.citations.get(n) or d.footnotes.get(n, "")
             cited = [x for x in (r.get("authors") or "").split(";") if x]
             ay = r.get("year") or (docs[matched].year if matched in docs else None)
             for a in cited:

@@ -136,10 +136,11 @@ def converted_reader(convert: Callable[[bytes], tuple[str, list[str]]], kind: st
 
 
 def sniff_reader(path: Path, data: bytes) -> Reader | None:
-    """Readers chosen by content rather than suffix (CNKI exports come as .txt or .net)."""
-    from . import exports  # imported late: it registers itself and is optional for plain text
+    """Readers chosen by content rather than suffix (CNKI exports come as .txt or .net, RIS and
+    BibTeX as .txt too, CSSCI downloads as LY_*.txt): a CSSCI download is never read as a paper."""
+    from . import cssci, exports, zotero  # imported late: optional for plain text
 
-    return exports.sniff(data)
+    return cssci.sniff(data) or exports.sniff(data) or zotero.sniff(data)
 
 
 def read_path(path: Path, source: str | None = None, cfg: dict[str, Any] | None = None) -> list[RawDoc]:
@@ -169,4 +170,4 @@ def read_path(path: Path, source: str | None = None, cfg: dict[str, Any] | None 
     return docs
 
 
-from . import docx, pdf  # noqa: E402,F401  registers the .pdf and .docx readers
+from . import docx, pdf, zotero  # noqa: E402,F401  registers the .pdf, .docx and Zotero export readers

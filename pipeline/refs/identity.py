@@ -44,7 +44,9 @@ def main_title_key(title: str | None) -> str:
 
 
 def _work_key(title: str | None, authors: list[str], volume: str | None, classic: bool) -> str:
-    first = surname(authors[0]) if authors else ""
+    # A classic is known by its title and volume: footnotes drop its byline (马克思：《资本论》),
+    # CSSCI prints it (马克思.资本论), and both must name one work.
+    first = surname(authors[0]) if authors and not classic else ""
     vol = normalize_for_match(volume or "") if classic else ""
     return f"{main_title_key(title)}|{first.lower()}|{vol}"
 

@@ -34,3 +34,8 @@ def parse_reference_list(lines: list[str], style: str, aliases: dict[str, Any] |
         ref.source, ref.list_n = style, n
         out.append(ref)
     return out
+
+
+# The parsers register themselves on import; importing them here means every user of the list
+# parser (build_paper, the tests, the bench) has them, whichever module it imported first.
+from pipeline.refs import cssci  # noqa: E402,F401

@@ -49,6 +49,25 @@ def _in_order(rows: list[dict[str, Any]], rank: dict[str, int]) -> list[dict[str
                                        r["ref_n"] if r["ref_n"] is not None else -1))
 
 
+def fold_collections(rows: list[dict[str, Any]], rank: dict[str, int]) -> list[dict[str, Any]]:
+    """A list item naming a collected work without its volume (CSSCI's ``.列宁全集.北京:人民出版社``)
+    is the same citation as the footnotes of the same paper citing volumes of it (《列宁全集》第27卷):
+    it takes the work id of the first such footnote, so the union merges it instead of adding a
+    volume-less work the paper's footnotes never cite. In place; returns ``rows``."""
+    from .identity import main_title_key
+
+    first_volume: dict[tuple[str, str], str] = {}
+    for r in _in_order(rows, rank):
+        if r["source"] == "footnote" and r.get("classic"):
+            first_volume.setdefault((r["citing_work_id"], main_title_key(r.get("title"))), r["work_id"])
+    for r in rows:
+        if r["source"] != "footnote" and r.get("classic") and not r.get("volume"):
+            wid = first_volume.get((r["citing_work_id"], main_title_key(r.get("title"))))
+            if wid:
+                r["work_id"] = wid
+    return rows
+
+
 def mark_counted(rows: list[dict[str, Any]], rank: dict[str, int]) -> list[dict[str, Any]]:
     """Set ``counted`` on every reference row (in place; returns ``rows``)."""
     first_doc: dict[tuple[str, str], str] = {}  # (citing work, cited work) -> the document that counts it

@@ -4,6 +4,7 @@ A cached result may be reused only if everything it was computed from is unchang
 key holds the key of its input and the keys chain::
 
     parse     file bytes + sidecar (the row's id)  + PARSE_VERSION    + structure, refs + aliases file
+                                                                        + ingest.pdf, ingest.zotero
     segment   parse key  (the paper it cuts)       + SEGMENT_VERSION  + segment settings + userdict + registry
     features  segment key (tokens, and the paper)  + FEATURES_VERSION + concepts, cooccurrence, kwic width
                                                                         + stopwords + registry
@@ -45,7 +46,8 @@ NOT_TOKENS = ("stopwords", "stopwords_iso", "workers")
 
 # Libraries whose version can change a stage's output (or, for pickles, whether they load).
 TEXT_LIBS = ("opencc", "pyahocorasick")  # normalization (t2s) and registry matching
-PARSE_LIBS = ("pymupdf", "lxml", "charset-normalizer", "pyyaml", *TEXT_LIBS)
+PARSE_LIBS = ("pymupdf", "lxml", "charset-normalizer", "pyyaml", "rispy", "bibtexparser", "pylatexenc",
+              *TEXT_LIBS)
 SEGMENT_LIBS = {"jieba": ("jieba",), "rjieba": ("rjieba",)}
 FEATURES_LIBS = ("stopwordsiso",)
 CORPUS_LIBS = ("numpy", "scipy", "scikit-learn", "gensim", "pandas", "networkx", "stopwordsiso")
@@ -136,6 +138,7 @@ def environment() -> dict[str, Any]:
 def parse_key(cfg: dict[str, Any], version: str) -> str:
     return stable_hash({"version": version, "structure": section_state(cfg, "structure"),
                         "pdf": (cfg.get("ingest") or {}).get("pdf"),
+                        "zotero": (cfg.get("ingest") or {}).get("zotero"),
                         "refs": section_state(cfg, "refs"), "libs": lib_versions(PARSE_LIBS)})
 
 

@@ -21,7 +21,7 @@ def link_works(papers: list[dict[str, Any]], parts: Any = None, aliases: dict[st
     ``work_references`` is their union per citing work."""
     from ..refs import assign_work_ids, match_references, work_id_for_doc
     from ..refs.names import paper_authors
-    from ..refs.union import doc_rank, mark_counted, work_references
+    from ..refs.union import doc_rank, fold_collections, mark_counted, work_references
 
     if parts is None:
         parts = [(p["doc_id"], refs_part(p)) for p in papers]
@@ -70,6 +70,7 @@ def link_works(papers: list[dict[str, Any]], parts: Any = None, aliases: dict[st
         c = n_fn if row["source"] == "footnote" else n_list
         c[row["doc_id"]] = c.get(row["doc_id"], 0) + 1
     rank = doc_rank(docs, n_fn, n_list)
+    fold_collections(rows, rank)
     mark_counted(rows, rank)
     counted = [(row["citing_work_id"], r) for row, r in zip(rows, refs) if row["counted"]]
     return {"doc_work": doc_work, "references": [r for r in rows if r["source"] == "footnote"],

@@ -44,11 +44,16 @@ class Pdf(Section):
     ocr_dpi: Annotated[StrictInt, Field(ge=72, le=600)] = 200
 
 
+class Zotero(Section):
+    note_abstract_min_chars: PosInt = 100
+
+
 class Ingest(Section):
     suffixes: Annotated[list[Annotated[StrictStr, Field(pattern=r"^\.")]], Field(min_length=1)] = [
-        ".txt", ".md", ".markdown", ".net", ".enw", ".ris", ".pdf", ".docx"]
+        ".txt", ".md", ".markdown", ".net", ".enw", ".ris", ".bib", ".bibtex", ".json", ".pdf", ".docx"]
     max_bytes: PosInt = 200000000
     pdf: Pdf = Pdf()
+    zotero: Zotero = Zotero()
 
 
 class Header(Section):
