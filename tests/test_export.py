@@ -14,10 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEED, WORKS
+from conftest import SEED, SHARED, WORKS
 
 from pipeline.export import csljson, ris, wos
 from pipeline.export.records import CitedRef, Work
+
+
+CSSCI = SHARED / "corpora" / "cssci"
 
 
 # -- readers this project did not write ------------------------------------------------------
@@ -211,8 +214,8 @@ def litmap(*args: str) -> "subprocess.CompletedProcess":
 
 
 def litmap_run(tmp: Path) -> tuple[Path, Path]:
-    """One `litmap run` over the seed and four works of ../shared (w007 twice: the mirror in
-    traditional characters is the same work): (report folder, config)."""
+    """One `litmap run` over the seed, four works of ../shared (w007 twice: the mirror in
+    traditional characters is the same work) and the CSSCI download: (report folder, config)."""
     import shutil
 
     from conftest import make_config
@@ -222,6 +225,10 @@ def litmap_run(tmp: Path) -> tuple[Path, Path]:
     shutil.copy(SEED, corpus / SEED.name)
     for name in ("w005.md", "w007.md", "w007-mirror.md", "w008.md"):
         shutil.copy(WORKS / name, corpus / name)
+    # The seed's CSSCI record is the same work as its full text; the download's other records
+    # cite other works: two citing works, references from footnotes and from a printed list.
+    for f in CSSCI.glob("LY_*.txt"):
+        shutil.copy(f, corpus / f.name)
     cfg = make_config(tmp, runner={"workers": 1})
     out = tmp / "report"
     p = litmap("run", "--corpus", str(corpus), "--config", str(cfg), "--out", str(out))
