@@ -131,7 +131,7 @@ def test_wos_round_trip_through_independent_readers(records, tmp_path: Path) -> 
     wos.write(works, refs, path)
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbfFN Clarivate Analytics Web of Science\nVR 1.0\n") and raw.endswith(b"EF\n")
-    label = wos.cr_strings(refs)
+    label = wos.cr_strings(refs, citing_year=wos.citing_years(works))
     assert len(set(label.values())) == len(label)  # two works never share a CR string
     for s in label.values():
         assert not re.search("[;，；]", s) and s.count(", ") == len(s.split(", ")) - 1
@@ -261,8 +261,14 @@ def check_wos(run_dir, tmp_path: Path) -> None:
     assert works and refs
     from pipeline.export.load import load_run
 
-    label = wos.cr_strings(load_run(report).cited_refs())
+    run = load_run(report)
+    label = wos.cr_strings(run.cited_refs(), citing_year=wos.citing_years(run.works()))
     assert len(set(label.values())) == len(label) == len({r["work_id"] for r in refs})
+    # every CR carries a year (an undated one takes its earliest citing work's), so wostools'
+    # reference parser, which needs one, keeps every cited work
+    from wostools.article import Article
+
+    assert all(Article.from_isi_citation(s).year for s in label.values())
     want: dict[str, set[str]] = {f"LITMAP:{w['work_id']}": set() for w in works}
     for r in refs:
         want[f"LITMAP:{r['citing_work_id']}"].add(label[r["work_id"]])

@@ -65,11 +65,19 @@ def export(fmt: str, out: str | Path, report_dir: str | Path, cfg: dict[str, Any
             from . import wos
 
             w = ex.get("wos") or {}
-            write_file(out, lambda p: wos.write(works, refs, p, bool(w.get("bom", True)), bool(w.get("upper_latin", True))))
+            infer = w.get("undated_year", "citing") == "citing"
+            write_file(out, lambda p: wos.write(works, refs, p, bool(w.get("bom", True)), bool(w.get("upper_latin", True)),
+                                                infer))
             notes = [] if out.name.lower().startswith("download") else [
                 "CiteSpace reads only files whose names start with `download` (e.g. download_litmap.txt): "
                 "rename the copy you put into CiteSpace's data folder"]
-            undated = sum(c.year is None for c in wos.cited_works(refs).values())
+            cited = wos.cited_works(refs, citing_year=wos.citing_years(works) if infer else None).values()
+            undated = sum(c.year is None for c in cited)
+            inferred = sum(c.year_inferred for c in cited)
+            if inferred:
+                notes.append(f"{inferred} of {counts['cited_works']} cited works print no year: their CR lines carry "
+                             "the year of the earliest corpus work citing them (export.wos.undated_year: citing), so "
+                             "CiteSpace's time slices and wostools keep them")
             if undated:
                 notes.append(f"{undated} of {counts['cited_works']} cited works have no year; their CR lines "
                              "carry none, as Web of Science prints an undated reference; readers that need a year "

@@ -92,8 +92,9 @@ class FinishedRun:
             if y is not None and r.get("work_id"):
                 inferred[r["work_id"]] = min(y, inferred.get(r["work_id"], y))
         out = [work_of(r) for r in self.rows("works.csv")]
+        inferred_work = {r["work_id"]: _int(r.get("year_inferred")) for r in self.rows("works.csv")}
         for w in out:
-            w.year_inferred = inferred.get(w.work_id)
+            w.year_inferred = inferred_work.get(w.work_id) or inferred.get(w.work_id)
         return out
 
     def cited_refs(self) -> list[CitedRef]:

@@ -49,9 +49,14 @@ class CitedWork:
     title: str
     volume: str
     page: str
+    year_inferred: bool = False  # no reference prints a year: the earliest citing work's year
 
 
-def cited_works(refs: Iterable[CitedRef], upper_latin: bool = True) -> dict[str, CitedWork]:
+def cited_works(refs: Iterable[CitedRef], upper_latin: bool = True,
+                citing_year: dict[str, int] | None = None) -> dict[str, CitedWork]:
+    """``citing_year``: citing work_id -> its year. Given, a work no reference dates gets the year
+    of the earliest corpus work citing it (it cannot be later): CiteSpace slices by year and
+    wostools' reference parser needs one, so an undated CR would drop out of their co-citation."""
     rows: dict[str, list[CitedRef]] = defaultdict(list)
     for r in refs:
         rows[r.work_id].append(r)
@@ -71,10 +76,16 @@ def cited_works(refs: Iterable[CitedRef], upper_latin: bool = True) -> dict[str,
         if upper_latin:
             source = source.upper()
         pages = _most_common(one_line(r.pages) for r in rs) or ""
-        out[wid] = CitedWork(wid, cr_author(first) if first else "[Anonymous]", _most_common(r.year for r in rs),
+        year = _most_common(r.year for r in rs)
+        inferred = False
+        if year is None and citing_year:
+            years = [citing_year[r.citing_work_id] for r in rs if citing_year.get(r.citing_work_id)]
+            if years:
+                year, inferred = min(years), True
+        out[wid] = CitedWork(wid, cr_author(first) if first else "[Anonymous]", year,
                              source or "[UNKNOWN]", no_separators(title), no_separators(_most_common(
                                  one_line(r.volume) for r in rs) or ""),
-                             no_separators(pages.replace("–", "-").split("-")[0]))
+                             no_separators(pages.replace("–", "-").split("-")[0]), inferred)
     return out
 
 
@@ -87,9 +98,16 @@ def _cr(w: CitedWork, source: str) -> str:
     return ", ".join(parts)
 
 
-def cr_strings(refs: Iterable[CitedRef], upper_latin: bool = True) -> dict[str, str]:
+def cr_strings(refs: Iterable[CitedRef], upper_latin: bool = True,
+               citing_year: dict[str, int] | None = None) -> dict[str, str]:
     """cited work_id -> its CR string, one string per work and no string for two works."""
-    works = cited_works(refs, upper_latin)
+    return cr_table(refs, upper_latin, citing_year)[0]
+
+
+def cr_table(refs: Iterable[CitedRef], upper_latin: bool = True,
+             citing_year: dict[str, int] | None = None) -> tuple[dict[str, str], dict[str, str]]:
+    """(cited work_id -> CR string, cited work_id -> the SOURCE in it)."""
+    works = cited_works(refs, upper_latin, citing_year)
     source = {wid: w.source for wid, w in works.items()}
     label = {wid: _cr(w, source[wid]) for wid, w in works.items()}
     for step in ("title", "work_id"):
@@ -105,7 +123,7 @@ def cr_strings(refs: Iterable[CitedRef], upper_latin: bool = True) -> dict[str, 
             if extra and extra != source[wid]:
                 source[wid] = f"{source[wid]} {extra}"
                 label[wid] = _cr(works[wid], source[wid])
-    return label
+    return label, source
 
 
 def _field(tag: str, values: list[str]) -> list[str]:
@@ -115,8 +133,10 @@ def _field(tag: str, values: list[str]) -> list[str]:
     return [f"{tag} {values[0]}"] + [f"   {v}" for v in values[1:]]
 
 
-def record(w: Work, crs: list[str], times_cited: int, upper_latin: bool = True) -> str:
-    """One work's record, ``PT`` to ``ER``."""
+def record(w: Work, crs: list[str], times_cited: int, upper_latin: bool = True, j9: str = "") -> str:
+    """One work's record, ``PT`` to ``ER``. ``j9``: the source abbreviation readers key a record
+    by (wostools labels a record AU, PY, J9 and drops one without J9); a work the corpus cites
+    gets the SOURCE of its CR string, so the record and the references to it are one article."""
     so = one_line(w.journal)
     first_page, _, last_page = one_line(w.pages).replace("–", "-").partition("-")
     kw = "; ".join(k for k in (no_semicolons(k) for k in w.keywords) if k)
@@ -125,6 +145,7 @@ def record(w: Work, crs: list[str], times_cited: int, upper_latin: bool = True) 
     lines += _field("AF", [wos_full_name(a) for a in w.authors])
     lines += _field("TI", [w.title])
     lines += _field("SO", [so.upper() if upper_latin else so])
+    lines += _field("J9", [j9 or no_separators(so or w.title).upper() if upper_latin else j9 or no_separators(so or w.title)])
     lines += ["DT Article"]
     # No Keywords Plus exists for these papers: ID repeats the author keywords, so the tools whose
     # keyword analyses default to ID (bibliometrix, CiteSpace's "keyword" nodes) still see them.
@@ -145,9 +166,13 @@ def record(w: Work, crs: list[str], times_cited: int, upper_latin: bool = True) 
     return "\n".join(lines) + "\n"
 
 
-def render(works: list[Work], refs: list[CitedRef], upper_latin: bool = True) -> str:
+def citing_years(works: list[Work]) -> dict[str, int]:
+    return {w.work_id: y for w in works if (y := w.year if w.year is not None else w.year_inferred) is not None}
+
+
+def render(works: list[Work], refs: list[CitedRef], upper_latin: bool = True, infer_years: bool = True) -> str:
     """The whole file's text (without the byte-order mark)."""
-    label = cr_strings(refs, upper_latin)
+    label, source = cr_table(refs, upper_latin, citing_years(works) if infer_years else None)
     cited_by: dict[str, list[str]] = defaultdict(list)
     seen: set[tuple[str, str]] = set()
     for r in refs:
@@ -164,13 +189,15 @@ def render(works: list[Work], refs: list[CitedRef], upper_latin: bool = True) ->
     parts = [HEADER]
     for w in works:
         crs = [label[c] for c in cited_by.get(w.work_id, [])]
-        parts.append(record(w, crs, len(citing.get(w.work_id, ())), upper_latin) + "\n")
+        parts.append(record(w, crs, len(citing.get(w.work_id, ())), upper_latin, source.get(w.work_id, "")) + "\n")
     parts.append("EF\n")
     return "".join(parts)
 
 
-def write(works: list[Work], refs: list[CitedRef], path: Path, bom: bool = True, upper_latin: bool = True) -> None:
-    path.write_text(("\ufeff" if bom else "") + render(works, refs, upper_latin), encoding="utf-8", newline="\n")
+def write(works: list[Work], refs: list[CitedRef], path: Path, bom: bool = True, upper_latin: bool = True,
+          infer_years: bool = True) -> None:
+    path.write_text(("\ufeff" if bom else "") + render(works, refs, upper_latin, infer_years), encoding="utf-8",
+                    newline="\n")
 
 
 def is_ours(text: str) -> bool:

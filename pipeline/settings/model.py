@@ -242,6 +242,7 @@ class Evidence(Section):
 class ExportWos(Section):
     bom: StrictBool = True
     upper_latin: StrictBool = True
+    undated_year: Literal["citing", "none"] = "citing"
 
 
 class Export(Section):
