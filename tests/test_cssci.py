@@ -111,6 +111,9 @@ FORMS = [
     ("国家统计局.2022年国民经济和社会发展统计公报.http://www.stats.gov.cn/sj/zxfb/202302/t20230228.html",
      dict(authors=["国家统计局"], title="2022年国民经济和社会发展统计公报", container=None,
           url="http://www.stats.gov.cn/sj/zxfb/202302/t20230228.html", type="web")),
+    # a transliterated name printed with its initials, several authors
+    ("哈特,M.,奈格里,A..帝国.南京:江苏人民出版社,2003",
+     {"authors": ["哈特,M.", "奈格里,A."], "title": "帝国", "container": "江苏人民出版社", "year": 2003, "type": "book"}),
 ]
 
 

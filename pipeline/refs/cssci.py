@@ -31,7 +31,9 @@ from pipeline.refs.parse import _aliases, _cfg, _prepare, _type_of
 YEAR = r"(1[5-9]\d\d|20\d\d)"
 # Surnames, initials and the separator dot: ``Zuboff,S..`` ``Foster,J.B..`` ``Romer P.M..``
 # ``Hardt,M.,Negri,A..``: the author ends at the dot after an initial's dot.
-_LATIN_AUTHOR = re.compile(r"^((?:[A-Za-z][A-Za-z '’\-]{0,40}(?:,\s*|\s+)(?:[A-Z]\.\s*-?)+(?:,\s*)?)+"
+# A transliterated surname keeps its initials the same way: ``哈特,M.,奈格里,A..``
+_LATIN_AUTHOR = re.compile(r"^((?:[A-Za-z\u3400-\u9fff][A-Za-z\u3400-\u9fff·• '’\-]{0,40}(?:,\s*|\s+)"
+                           r"(?:[A-Z]\.\s*-?)+(?:,\s*)?)+"
                            r"(?:et\s+al\.)?)\.(?!\.)")
 # A transliterated name printed with Latin initials: ``J.B.福斯特.`` ``(美)J.B.福斯特.``
 _INITIALS_HAN = re.compile(r"^((?:[\[(（〔【][^\])）〕】]{1,4}[\])）〕】]\s*)?"
@@ -136,7 +138,7 @@ def _authors(author: str) -> tuple[list[str], str | None]:
     parser's splitter ([美]大卫·哈维 → 大卫·哈维, 美; 张三等 → 张三)."""
     if not author:
         return [], None
-    if is_latin(author):
+    if is_latin(author) or re.search(r",\s*[A-Z]\.", author):
         text, nat = split_nationality(author)
         names: list[str] = []
         for part in re.split(r"\s*(?:;|&|\band\b)\s*", re.sub(r"[\s,]*(?:et\s+al\.?|等)\s*$", "", text)):
