@@ -103,3 +103,23 @@ def test_a_cssci_record_alone_counts_its_list(tmp_path: Path) -> None:
 def _seed_work_by_title(ctx) -> str:
     p = next(p for p in ctx.papers if p["meta"]["title"] == "数字化生产下金融帝国主义积累模式的新变化及其启示")
     return ctx.results["works"]["doc_work"][p["doc_id"]]
+
+
+def test_the_full_text_speaks_for_its_work_in_a_concept_trace() -> None:
+    """The seed's CSSCI record uses 数字资本 in its keywords; the full text uses it throughout. As
+    one work, the trace keeps the full text's mentions, not the record's one (the path ``litmap
+    trace`` takes: find_mentions_many, then build_trace)."""
+    from pipeline.api import parse
+    from pipeline.concepts.mentions import find_mentions_many
+    from pipeline.concepts.trace import build_trace
+    from pipeline.runner.works import link_works
+    from pipeline.text.registry import load_registry
+
+    seed = parse(SEED).to_store_dict()
+    record = parse(f"{CSSCI}#1").to_store_dict()
+    reg = load_registry()
+    both = [record, seed]
+    t_both = build_trace("数字资本", find_mentions_many(both, reg), both, link_works(both), registry=reg)
+    t_seed = build_trace("数字资本", find_mentions_many([seed], reg), [seed], link_works([seed]), registry=reg)
+    assert {m["doc_id"] for m in t_both["mentions"]} == {seed["doc_id"]}
+    assert len(t_both["mentions"]) == len(t_seed["mentions"]) > 10

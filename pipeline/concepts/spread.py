@@ -94,7 +94,12 @@ def doc_infos(papers: Iterable[dict[str, Any]], works: dict[str, Any] | None) ->
 
 
 def representative_mentions(mentions: list[dict[str, Any]], docs: dict[str, DocInfo]) -> tuple[list[dict[str, Any]], int]:
-    """Mentions of one document per work (simplified script first, then doc_id); (kept, dropped)."""
+    """Mentions of one document per work; (kept, dropped). The document using the concept most
+    speaks for the work (a full text, not its CSSCI or CNKI record's title and keywords), then
+    the simplified-script one (a mirror), then the smallest doc_id."""
+    from collections import Counter
+
+    n_of = Counter(m["doc_id"] for m in mentions)
     by_work: dict[str, list[str]] = {}
     for m in mentions:
         d = docs.get(m["doc_id"])
@@ -104,7 +109,7 @@ def representative_mentions(mentions: list[dict[str, Any]], docs: dict[str, DocI
             lst.append(m["doc_id"])
     keep: set[str] = set()
     for ids in by_work.values():
-        ids.sort(key=lambda i: (docs[i].script != "simplified" if i in docs else True, i))
+        ids.sort(key=lambda i: (-n_of[i], docs[i].script != "simplified" if i in docs else True, i))
         keep.add(ids[0])
     kept = [m for m in mentions if m["doc_id"] in keep]
     return kept, len(mentions) - len(kept)

@@ -67,11 +67,11 @@ STAGES: list[CorpusStage] = [
     CorpusStage("works", "works-3", _works, ("refs",), persist=_persist_works),
     CorpusStage("vectors", "vectors-4", _lazy("model_stages", "compute_vectors"), ("segment", "vectors"),
                 update=_lazy("model_stages", "update_vectors")),
-    CorpusStage("topics", "topics-3", _lazy("topic_stage", "compute_topics"), ("segment", "topics", "evidence.topics"),
+    CorpusStage("topics", "topics-4", _lazy("topic_stage", "compute_topics"), ("segment", "topics", "evidence.topics"),
                 after=("works",), update=_lazy("topic_stage", "update_topic_stage")),
     CorpusStage("terms", "terms-3", _lazy("model_stages", "compute_terms"), ("segment", "concepts", "terms"),
                 update=_lazy("model_stages", "update_terms")),
-    CorpusStage("concepts", "concepts-3", _lazy("model_stages", "compute_concept_stage"),
+    CorpusStage("concepts", "concepts-4", _lazy("model_stages", "compute_concept_stage"),
                 ("segment", "concepts", "cooccurrence", "report", "refs", "evidence.neighbours", "evidence.authors"), after=("works", "vectors", "terms"),
                 update=_lazy("model_stages", "update_concept_stage")),
 ]

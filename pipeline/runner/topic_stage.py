@@ -17,13 +17,15 @@ from ..refs.names import paper_authors
 
 
 def _paper_units(ctx: Any) -> tuple[list[dict[str, Any]], dict[str, str]]:
-    """Papers to model (heads), one per work (first by source), and twin doc_id -> modelled doc_id."""
+    """Papers to model (heads), one per work, and twin doc_id -> modelled doc_id. The work's text
+    is its fullest document: a full text before its CSSCI or CNKI record (title and keywords
+    only), more paragraphs first, then the first by source."""
     doc_work = ctx.results.get("works", {}).get("doc_work", {})
     have = set(ctx.doc_ids)
     seen: dict[str, str] = {}
     twins: dict[str, str] = {}
     keep = []
-    for p in sorted(ctx.papers, key=lambda p: p["source"]):
+    for p in sorted(ctx.papers, key=lambda p: (p.get("kind") == "record", -(p.get("n_paragraphs") or 0), p["source"])):
         if p["doc_id"] not in have:
             continue
         w = doc_work.get(p["doc_id"], p["doc_id"])
