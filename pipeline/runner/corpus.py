@@ -51,7 +51,12 @@ def _persist_works(ctx: Any, result: Any) -> None:
     ctx.store.replace_table("doc_works", sorted(result["doc_work"].items()))
     ctx.store.replace_table("citations", [
         (r["doc_id"], r["footnote_n"], r["work_id"], r["matched_doc_id"], r["authors"], r["title"], r["container"],
-         r["year"], r["type"], r["classic"]) for r in result["references"]])
+         r["year"], r["type"], r["classic"], r.get("source", "footnote"), r.get("ref_n", r["footnote_n"]),
+         r.get("citing_work_id"), r.get("counted", True))
+        for r in list(result["references"]) + list(result.get("listed") or [])])
+    ctx.store.replace_table("work_references", [
+        (r["citing_work_id"], r["work_id"], r["authors"], r["title"], r["container"], r["year"], r["type"],
+         r["classic"], r["sources"], r["citations"], r["matched_doc_id"]) for r in result.get("work_references") or []])
 
 
 def _lazy(module: str, func: str) -> Callable[..., Any]:

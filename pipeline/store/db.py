@@ -61,6 +61,16 @@ MIGRATIONS: list[str] = [
     """
     CREATE TABLE kv (key VARCHAR PRIMARY KEY, value VARCHAR);
     """,
+    # 4: printed reference lists (CSSCI) beside footnotes, and the union of a work's references.
+    """
+    ALTER TABLE citations ADD COLUMN source VARCHAR;
+    ALTER TABLE citations ADD COLUMN ref_n INTEGER;
+    ALTER TABLE citations ADD COLUMN citing_work_id VARCHAR;
+    ALTER TABLE citations ADD COLUMN counted BOOLEAN;
+    CREATE TABLE work_references (citing_work_id VARCHAR, work_id VARCHAR, authors VARCHAR, title VARCHAR,
+        container VARCHAR, year INTEGER, type VARCHAR, classic BOOLEAN, sources VARCHAR, citations INTEGER,
+        matched_doc_id VARCHAR);
+    """,
 ]
 
 class StoreError(Exception):
