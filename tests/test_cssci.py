@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import subprocess
-import sys
 from pathlib import Path
 
-import pandas as pd
 import pytest
 
-from conftest import ROOT, SHARED, make_config
+from conftest import ROOT, SHARED
 from pipeline.ingest.encoding import IngestError
 from pipeline.ingest.readers import read_path
 from pipeline.refs.cssci import parse_cssci
@@ -170,22 +167,6 @@ def test_not_a_download_or_empty(tmp_path: Path) -> None:
     paper.write_text("CSSCI来源期刊的评价\n\n本文讨论南京大学中国社会科学研究评价中心发布的来源期刊目录。\n",
                      encoding="utf-8")
     assert read_path(paper)[0].kind == "text"
-
-
-def test_run_lists_every_record(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    (corpus / LY.name).write_bytes(LY.read_bytes())
-    out = tmp_path / "report"
-    p = subprocess.run([sys.executable, "-m", "pipeline", "run", "--corpus", str(corpus), "--config",
-                        str(make_config(tmp_path)), "--out", str(out)], capture_output=True, text=True)
-    assert p.returncode == 0, p.stderr
-    docs = pd.read_csv(out / "data" / "documents.csv")
-    names = {Path(s).name for s in docs.source}
-    assert names == {f"{LY.name}#{i}" for i in range(1, 24)}
-    assert (docs.status == "ok").all() and (docs.kind == "record").all()
-    row = docs[docs.source.str.endswith("#3")].iloc[0]
-    assert (row.title, row.journal, row.year) == ("马克思垄断理论视域下数字平台经济发展特征及规制进路", "E-Commerce Letters", 2024)
 
 
 def test_api_reaches_every_record_and_the_style() -> None:

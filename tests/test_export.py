@@ -245,10 +245,26 @@ def csv_rows(path: Path) -> list[dict[str, str]]:
 def test_exports_of_a_run(tmp_path: Path) -> None:
     """One run (a run is most of this file's time), every format exported from it."""
     run_dir = litmap_run(tmp_path / "run")
-    for check in (check_wos, check_networks, check_zotero, check_refusals):
+    for check in (check_cssci_records, check_wos, check_networks, check_zotero, check_refusals):
         out = tmp_path / check.__name__
         out.mkdir()
         check(run_dir, out)
+
+
+def check_cssci_records(run_dir, tmp_path: Path) -> None:
+    """The run read every record of the CSSCI download (this run is also test_cssci's)."""
+    import pandas as pd
+
+    report, _cfg = run_dir
+    docs = pd.read_csv(report / "data" / "documents.csv")
+    ly = docs[docs.source.str.contains("LY_")]
+    names = {Path(s).name for s in ly.source}
+    assert names == {f"LY_20251201120000.txt#{i}" for i in range(1, 24)}
+    assert (ly.status == "ok").all() and (ly.kind == "record").all()
+    row = ly[ly.source.str.endswith("#3")].iloc[0]
+    assert (row.title, row.journal, row.year) == ("马克思垄断理论视域下数字平台经济发展特征及规制进路", "E-Commerce Letters", 2024)
+    seed = docs[docs.source.str.endswith(SEED.name)].iloc[0]
+    assert (docs.work_id == seed.work_id).sum() == 2  # the full text and its CSSCI record: one work
 
 
 def check_wos(run_dir, tmp_path: Path) -> None:
