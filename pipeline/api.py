@@ -111,13 +111,18 @@ def trace(concept: str, out: str | Path | None = None, config: str | Path | None
         traces = concepts.get("traces", {})
         from .concepts.trace import public_mention, resolve_concept
 
+        from .report.glossary_html import with_foreign
+
+        glossary = (run.result("glossary") or {}).get("entries") or []
         name = resolve_concept(concept, registry)
         if name in traces:  # the stage keeps traces sharing its working mention dicts
-            return {**traces[name], "mentions": [public_mention(m) for m in traces[name]["mentions"]]}
+            return with_foreign({**traces[name], "mentions": [public_mention(m) for m in traces[name]["mentions"]]},
+                                name, glossary)
         mentions = find_mentions_many(papers, registry, terms=[concept], cfg=cfg)
         from .models.vectors import neighbour_gate
 
-        return build_trace(concept, mentions, papers, works, concepts.get("cooccurrence"), neighbour_gate(vectors, cfg),
-                           registry, author_min_docs=int(cfg["evidence"]["authors"]["min_documents"]))
+        t = build_trace(concept, mentions, papers, works, concepts.get("cooccurrence"), neighbour_gate(vectors, cfg),
+                        registry, author_min_docs=int(cfg["evidence"]["authors"]["min_documents"]))
+        return with_foreign(t, concept, glossary) if t is not None else None
     finally:
         run.close()

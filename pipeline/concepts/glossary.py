@@ -416,12 +416,26 @@ def extend_aliases(aliases: dict[str, Any] | None, extra: dict[str, list[str]]) 
     base = prepare_aliases(aliases or {})
     authors = {k: list(v) for k, v in base["authors"].items()}
     index = dict(base["index"])
+    added: dict[str, str] = {}
     for canon, variants in extra.items():
         for v in [canon, *variants]:
             k = name_key(v)
             if k and k not in index:
-                index[k] = canon
+                index[k] = added[k] = canon
                 authors.setdefault(canon, [])
                 if v != canon:
                     authors[canon].append(v)
-    return {"authors": authors, "works": base["works"], "index": index}
+    return {"authors": authors, "works": base["works"], "index": index, "glossary_index": added}
+
+
+# ---------------------------------------------------------------- the stage
+
+def glossary_stage(papers: Iterable[dict[str, Any]], rules_path: str | Path | None,
+                   aliases: dict[str, Any] | None) -> dict[str, Any]:
+    """The glossary stage's result from streamed paper dicts: ``entries`` (one dict per pair,
+    with the documents that print it), ``aliases`` (person groups for the works stage, see
+    ``glossary_aliases``) and ``refused`` (groups not merged, with the reason)."""
+    rules = load_rules(rules_path)
+    entries = build_glossary((p, paper_glosses(p, rules)) for p in papers)
+    linked = glossary_aliases(entries, aliases)
+    return {"entries": [asdict(e) for e in entries], "aliases": linked["authors"], "refused": linked["refused"]}

@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from ..concepts.mentions import kwic_of
 from .build import ReportSection, bar, cells_table, empty_note, gate_note, join, link, render_page, table_html, table_md
+from .glossary_html import foreign_html, glossary_entries, glossary_table, with_foreign
 from .labels import Labels, labels_cached
 from .links import author_href, concept_slugs, mention_anchor, paper_href
 from .links import slug as slug  # re-exported: the page name of a concept
@@ -168,6 +169,7 @@ def _concept_page(name: str, en: str | None, t: dict[str, Any], labels: Labels, 
         t.get("n_works", 0))
     parts = [
         ReportSection("summary", "概要", "Summary", html=intro),
+        ReportSection("foreign", "外文原文", "Foreign originals", html=foreign_html(t)),
         ReportSection("timeline", "时间线", "Timeline", html=_timeline_svg(t.get("counts_by_year") or [], name)),
         ReportSection("spread", "扩散", "Spread", html=spread_svg(t["users"], t["spread"], author_href, name, max_people=max_people)
                       + _spread_table(t["spread"])),
@@ -203,8 +205,10 @@ def concepts_section(ctx: Any) -> ReportSection | None:
     rows = []
     labels = labels_cached(ctx)
     spread_people = int(((ctx.cfg.get("report") or {}).get("networks") or {}).get("spread_people", 60))
+    glossary = glossary_entries(ctx)
+    tables["glossary"] = glossary_table(ctx)
     for name, href in concept_slugs(res).items():
-        t = traces[name]
+        t = with_foreign(traces[name], name, glossary)
         pages[href] = _concept_page(name, en_of.get(name), t, labels, spread_people)
         fu = t.get("first_use") or {}
         rows.append({"concept": name, "en": en_of.get(name) or "", "mentions": len(t["mentions"]),

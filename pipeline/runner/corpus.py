@@ -36,14 +36,28 @@ class CorpusStage:
     persist: Callable[[Any, Any], None] | None = None
 
 
-def _works(ctx: Any) -> Any:
-    from .works import link_works
-
+def _aliases(ctx: Any) -> dict[str, Any]:
     from ..refs import load_aliases
     from .keys import config_file
 
     path = config_file(ctx.cfg, "refs", "aliases")  # the file the stage's key hashes
-    aliases = load_aliases(path) if path and path.is_file() else {}
+    return load_aliases(path) if path and path.is_file() else {}
+
+
+def _glossary(ctx: Any) -> Any:
+    from ..concepts.glossary import glossary_stage
+    from .keys import config_file
+
+    return glossary_stage(ctx.iter_papers(), config_file(ctx.cfg, "glossary", "rules"), _aliases(ctx))
+
+
+def _works(ctx: Any) -> Any:
+    from ..concepts.glossary import extend_aliases
+    from .works import link_works
+
+    # The corpus's printed pairs (丹·席勒（Dan Schiller）) join a person's spellings; the alias file wins.
+    glossary = ctx.results.get("glossary") or {}
+    aliases = extend_aliases(_aliases(ctx), glossary.get("aliases") or {})
     return link_works(ctx.papers, ctx.iter_part("feat.refs"), aliases)
 
 
@@ -69,7 +83,8 @@ def _lazy(module: str, func: str) -> Callable[..., Any]:
 
 
 STAGES: list[CorpusStage] = [
-    CorpusStage("works", "works-3", _works, ("refs",), persist=_persist_works),
+    CorpusStage("glossary", "glossary-1", _glossary, ("glossary", "refs")),
+    CorpusStage("works", "works-3", _works, ("refs",), after=("glossary",), persist=_persist_works),
     CorpusStage("vectors", "vectors-4", _lazy("model_stages", "compute_vectors"), ("segment", "vectors"),
                 update=_lazy("model_stages", "update_vectors")),
     CorpusStage("topics", "topics-4", _lazy("topic_stage", "compute_topics"), ("segment", "topics", "evidence.topics"),

@@ -10,6 +10,19 @@ from typing import Any
 from ..records import Ref
 
 
+def _apply_glossary_names(refs: list[Ref], aliases: dict[str, Any] | None) -> None:
+    """Fold cited authors through the names the corpus glossary joined (Dan Schiller -> 丹·席勒);
+    only names it added (``glossary_index``, see ``concepts.glossary.extend_aliases``) change."""
+    from ..refs.names import name_key
+
+    extra = (aliases or {}).get("glossary_index") or {}
+    if not extra:
+        return
+    for r in refs:
+        if r.authors_canonical:
+            r.authors_canonical = [extra.get(name_key(n), n) for n in r.authors_canonical]
+
+
 def link_works(papers: list[dict[str, Any]], parts: Any = None, aliases: dict[str, Any] | None = None) -> dict[str, Any]:
     """``papers``: heads (or full papers); ``parts``: (doc_id, feat.refs part) pairs, or None to
     read references, footnotes and text from full papers; ``aliases``: the run's alias table
@@ -48,6 +61,7 @@ def link_works(papers: list[dict[str, Any]], parts: Any = None, aliases: dict[st
             where.append((doc_id, None, r.get("source") or "list", n))
         unparsed += part["unparsed"]
         latin.update(part["latin"])
+    _apply_glossary_names(refs, aliases)
     variants = assign_work_ids(refs)
     matched = match_references(refs, docs)
     # A reference matched to a corpus document takes that document's work id, so the citation

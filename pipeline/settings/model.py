@@ -190,6 +190,11 @@ class Concepts(Section):
     max_sentence_chars: PosInt = 1000
 
 
+class Glossary(Section):
+    """Foreign originals printed beside Chinese terms and names (issue 17): the boundary rules' file."""
+    rules: PathStr = "configs/glossary.yaml"
+
+
 class Networks(Section):
     max_nodes: PosInt = 80
     cooccurrence_edges: PosInt = 150
@@ -263,6 +268,7 @@ class Settings(Section):
     topics: Topics = Topics()
     cooccurrence: Cooccurrence = Cooccurrence()
     concepts: Concepts = Concepts()
+    glossary: Glossary = Glossary()
     report: Report = Report()
     site: Site = Site()
     evidence: Evidence = Evidence()
@@ -275,7 +281,8 @@ MOVED: dict[tuple[str, ...], str] = {
 }
 # Keys naming a file that must exist (a None value means "none").
 FILE_KEYS: tuple[tuple[str, ...], ...] = (
-    ("refs", "aliases"), ("segment", "userdict"), ("segment", "stopwords"), ("concepts", "registry"))
+    ("refs", "aliases"), ("segment", "userdict"), ("segment", "stopwords"), ("concepts", "registry"),
+    ("glossary", "rules"))
 
 
 def defaults() -> dict:
