@@ -127,6 +127,8 @@ def _foreign_part(content: str, rules: Rules) -> tuple[str, str] | None:
         if 0 <= i < cut:
             cut = i
     foreign, explanation = content[:cut].strip(), content[cut + 1:].strip() if cut < len(content) else ""
+    if explanation and not _HAN.search(explanation):  # (Harvey, 2005), (Smith, J.): a citation
+        return None
     m = _FOREIGN.fullmatch(foreign)
     if not m or _HAN.search(foreign):
         return None
