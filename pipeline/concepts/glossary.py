@@ -15,6 +15,7 @@ line included). The boundary rules (titles, function words, kinds) live in ``con
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -115,6 +116,8 @@ def _foreign_part(content: str, rules: Rules) -> tuple[str, str] | None:
     content = content.strip()
     if len(content) > rules.max_foreign_chars:
         return None
+    if any("\uff21" <= c <= "\uff5a" for c in content):  # full-width letters (ＩＣＴ) are Latin ones
+        content = unicodedata.normalize("NFKC", content)
     for pre in rules.foreign_prefixes:
         if content.startswith(pre):
             rest = content[len(pre):].lstrip(" ：:")
