@@ -169,7 +169,7 @@ def _concept_page(name: str, en: str | None, t: dict[str, Any], labels: Labels, 
         t.get("n_works", 0))
     parts = [
         ReportSection("summary", "概要", "Summary", html=intro),
-        ReportSection("foreign", "外文原文", "Foreign originals", html=foreign_html(t)),
+        *([ReportSection("foreign", "外文原文", "Foreign originals", html=foreign_html(t))] if t.get("foreign") else []),
         ReportSection("timeline", "时间线", "Timeline", html=_timeline_svg(t.get("counts_by_year") or [], name)),
         ReportSection("spread", "扩散", "Spread", html=spread_svg(t["users"], t["spread"], author_href, name, max_people=max_people)
                       + _spread_table(t["spread"])),

@@ -48,7 +48,10 @@ def _glossary(ctx: Any) -> Any:
     from ..concepts.glossary import glossary_stage
     from .keys import config_file
 
-    return glossary_stage(ctx.iter_papers(), config_file(ctx.cfg, "glossary", "rules"), _aliases(ctx))
+    result = glossary_stage(ctx.iter_papers(), config_file(ctx.cfg, "glossary", "rules"), _aliases(ctx))
+    for r in result["refused"]:  # said, never merged: the user decides in configs/aliases.yaml
+        ctx.log(f"glossary: not joined as one person: {' / '.join(r['names'])}: {r['reason']}")
+    return result
 
 
 def _works(ctx: Any) -> Any:
