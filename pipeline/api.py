@@ -117,7 +117,11 @@ def trace(concept: str, out: str | Path | None = None, config: str | Path | None
         mentions = find_mentions_many(papers, registry, terms=[concept], cfg=cfg)
         from .models.vectors import neighbour_gate
 
-        return build_trace(concept, mentions, papers, works, concepts.get("cooccurrence"), neighbour_gate(vectors, cfg),
-                           registry, author_min_docs=int(cfg["evidence"]["authors"]["min_documents"]))
+        from .concepts.stance import attach_stances
+
+        return attach_stances(build_trace(concept, mentions, papers, works, concepts.get("cooccurrence"),
+                                          neighbour_gate(vectors, cfg), registry,
+                                          author_min_docs=int(cfg["evidence"]["authors"]["min_documents"])),
+                              run.result("stance"))
     finally:
         run.close()

@@ -244,3 +244,36 @@ def stance_index(result: Any) -> dict[tuple[str, int], dict[str, Any]]:
     """(doc_id, footnote_n) -> row of a stance stage result (empty for none)."""
     rows = (result or {}).get("rows") or [] if isinstance(result, dict) else []
     return {(r["doc_id"], int(r["footnote_n"])): r for r in rows}
+
+
+def concept_stances(trace: dict[str, Any], stances: dict[tuple[str, int], dict[str, Any]]) -> list[dict[str, Any]]:
+    """The stance of every citation a concept's mentions are attributed to: one row per
+    (document, footnote), with the citing authors, the cited authors and the sentence."""
+    out: dict[tuple[str, int], dict[str, Any]] = {}
+    for m in trace.get("mentions") or []:
+        for a in m.get("attributed") or []:
+            n = a.get("footnote_n")
+            if n is None:
+                continue
+            key = (m["doc_id"], int(n))
+            row = stances.get(key)
+            if row is None or key in out:
+                continue
+            out[key] = {"doc_id": m["doc_id"], "footnote_n": int(n), "citing": list(m.get("doc_authors") or []),
+                        "year": m.get("year"), "cited": [x for x in row["cited_authors"].split(";") if x],
+                        "label": row["label"], "cue": row["cue"], "cue_in": row["cue_in"],
+                        "sentence": m.get("sentence") or row.get("sentence") or ""}
+    return sorted(out.values(), key=lambda r: (r["year"] is None, r["year"] or 0, r["doc_id"], r["footnote_n"]))
+
+
+def attach_stances(trace: dict[str, Any] | None, stance_result: Any) -> dict[str, Any] | None:
+    """A trace with its citations' stances: on the spread edges (``stance``, ``stance_cue``) and
+    as ``stances`` (``concept_stances``), which the concept page splits into adopted/disputed."""
+    if trace is None:
+        return None
+    from .spread import annotate_stance
+
+    index = stance_index(stance_result)
+    annotate_stance(trace.get("spread") or [], index)
+    trace["stances"] = concept_stances(trace, index)
+    return trace
