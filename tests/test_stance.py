@@ -109,3 +109,23 @@ def test_a_cue_added_in_a_config_takes_effect(tmp_path):
     bad.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ValueError, match="bad.yaml.*disagrees"):
         load_lexicon(bad)
+
+
+def test_stage_table_and_spread_edges(works_ctx):
+    """Through the runner's stages: the stance stage's rows become data/stances.csv (exact
+    columns), and the concepts stage's spread edges carry each citation's stance."""
+    from pipeline.report.stance_html import stance_block
+
+    seed = next(p["doc_id"] for p in works_ctx.papers if p["source"].endswith("000_085182e16f623625.txt"))
+    _html, _md, df = stance_block(works_ctx)
+    assert list(df.columns) == ["doc_id", "footnote_n", "cited_authors", "label", "cue", "cue_in"]
+    mine = df[df.doc_id == seed].set_index("footnote_n")
+    assert len(mine) == 75 and mine.loc[47, "label"] == "defines"
+    traces = works_ctx.results["concepts"]["traces"]
+    edges = [e for t in traces.values() for e in t["spread"]]
+    cited = [e for e in edges if e["via"] == "citation" and e.get("footnote_n") is not None]
+    assert cited and all(e["stance"] in ("defines", "supports", "extends", "contests", "background") for e in cited)
+    assert all("stance" not in e for e in edges if e["via"] == "co-use")
+    e36 = next(e for e in traces["数字—金融"]["spread"] if e["doc_id"] == seed and e["footnote_n"] == 36)
+    assert (e36["stance"], e36["stance_cue"]) == ("defines", "“数字—金融”")
+    assert any(r["label"] == "defines" and r["footnote_n"] == 36 for r in traces["数字—金融"]["stances"])
