@@ -129,3 +129,14 @@ def test_stage_table_and_spread_edges(works_ctx):
     e36 = next(e for e in traces["数字—金融"]["spread"] if e["doc_id"] == seed and e["footnote_n"] == 36)
     assert (e36["stance"], e36["stance_cue"]) == ("defines", "“数字—金融”")
     assert any(r["label"] == "defines" and r["footnote_n"] == 36 for r in traces["数字—金融"]["stances"])
+
+
+def test_a_bad_lexicon_is_a_config_error_before_any_work(tmp_path):
+    from pipeline.config import ConfigError, load_config
+
+    bad = tmp_path / "stance.yaml"
+    bad.write_text("labels:\n  contests: {body: [{needs: [认为]}]}\n", encoding="utf-8")
+    cfg = tmp_path / "config.yaml"
+    cfg.write_text(f"stance: {{lexicon: {bad}}}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"stance\.lexicon: .*stance\.yaml: contests\.body: a cue is"):
+        load_config(cfg)

@@ -30,7 +30,6 @@ ADOPTING = ("defines", "supports", "extends")  # a concept page lists these as "
 _CLAUSE_END = "，,；;。！？!?"
 _SENT_END = "。！？!?"
 _QUOTE = re.compile(r"[“\"「『]([^”\"」』]{1,400})[”\"」』]")
-_DEFAULT_PATH = Path(__file__).resolve().parents[2] / "configs" / "stance.yaml"
 
 
 @dataclass(frozen=True)
@@ -132,7 +131,12 @@ def _load(path: str, _mtime: float) -> Lexicon:
 
 def load_lexicon(path: str | Path | None = None) -> Lexicon:
     """The lexicon of a YAML file (default: the packaged ``configs/stance.yaml``)."""
-    p = Path(path) if path else _DEFAULT_PATH
+    if path:
+        p = Path(path)
+    else:
+        from pipeline.settings import packaged_configs
+
+        p = packaged_configs() / "stance.yaml"
     return _load(str(p.resolve()), p.stat().st_mtime if p.exists() else 0.0)
 
 
