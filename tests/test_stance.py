@@ -42,6 +42,9 @@ def test_gold_macro_f1_and_defines_recall(seed_rows):
     assert (seed_rows[1]["label"], seed_rows[1]["cue"], seed_rows[1]["cue_in"]) == ("background", "一直被视为", "body")
     assert seed_rows[47]["label"] == "defines" and seed_rows[47]["cue"] == "定义为"  # 将生产结构定义为
     assert 49 not in seed_rows and 63 not in seed_rows  # notes citing no work carry no stance
+    # one sentence, markers 26 and 27: each reads its own stretch of it (the parser keeps the offsets)
+    assert seed_rows[26]["cue"] == "“用时间去消灭空间”"
+    assert seed_rows[27]["cue"] == "" and seed_rows[27]["label"] == "supports"
 
 
 # Hand-made from the usage of Chinese academic prose (the seed has no contests).

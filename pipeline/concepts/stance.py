@@ -214,11 +214,19 @@ def stance_rows(paper: dict[str, Any], lexicon: Lexicon | None = None) -> list[d
     lex = lexicon or load_lexicon()
     meta = paper.get("meta") or {}
     citing = list(meta.get("authors_canonical") or []) + list(meta.get("authors") or [])
-    sentences: dict[int, list[str]] = {}
-    for c in paper.get("citations") or []:
-        lst = sentences.setdefault(int(c["n"]), [])
-        if c.get("sentence") and c["sentence"] not in lst:
-            lst.append(c["sentence"])
+    # (sentence, marker offset or None, offset of the previous marker in it) per footnote
+    sentences: dict[int, list[tuple[str, int | None, int]]] = {}
+    for sec in paper.get("sections") or []:
+        for para in sec.get("sentences") or []:
+            for x in para:
+                pos = x.get("marker_pos") or []
+                for i, n in enumerate(x.get("footnotes") or []):
+                    at = pos[i] if len(pos) == len(x["footnotes"]) else None
+                    prev = pos[i - 1] if at is not None and i > 0 else 0
+                    sentences.setdefault(int(n), []).append((x["text"], at, prev))
+    for c in paper.get("citations") or []:  # markers outside paragraphs (headings), or a store without sentences
+        if int(c["n"]) not in sentences and c.get("sentence"):
+            sentences[int(c["n"])] = [(c["sentence"], None, 0)]
     rows = []
     for f in paper.get("footnotes") or []:
         refs = f.get("refs") or []
@@ -232,8 +240,8 @@ def stance_rows(paper: dict[str, Any], lexicon: Lexicon | None = None) -> list[d
                     cited.append(a)
         classic = any(r.get("classic") for r in refs)
         best: tuple[Stance, str] | None = None
-        for s in sentences.get(n) or [""]:
-            st = classify(s, f.get("text") or "", None, cited_authors=cited, citing_authors=citing,
+        for s, at, prev in sentences.get(n) or [("", None, 0)]:
+            st = classify(s, f.get("text") or "", at, after=prev, cited_authors=cited, citing_authors=citing,
                           classic=classic, lexicon=lex)
             if best is None or st.priority < best[0].priority:
                 best = (st, s)
