@@ -121,8 +121,12 @@ def trace(concept: str, out: str | Path | None = None, config: str | Path | None
         mentions = find_mentions_many(papers, registry, terms=[concept], cfg=cfg)
         from .models.vectors import neighbour_gate
 
-        t = build_trace(concept, mentions, papers, works, concepts.get("cooccurrence"), neighbour_gate(vectors, cfg),
-                        registry, author_min_docs=int(cfg["evidence"]["authors"]["min_documents"]))
+        from .concepts.stance import attach_stances
+
+        t = attach_stances(build_trace(concept, mentions, papers, works, concepts.get("cooccurrence"),
+                                       neighbour_gate(vectors, cfg), registry,
+                                       author_min_docs=int(cfg["evidence"]["authors"]["min_documents"])),
+                           run.result("stance"))
         return with_foreign(t, concept, glossary) if t is not None else None
     finally:
         run.close()

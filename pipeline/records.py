@@ -84,6 +84,7 @@ class Ref:
 class Sentence:
     text: str  # markers removed, joined across page breaks
     footnotes: list[int] = field(default_factory=list)  # running numbers of its markers, in order
+    marker_pos: list[int] = field(default_factory=list)  # each marker's offset in ``text`` (what it vouches for ends there)
 
 
 @dataclass

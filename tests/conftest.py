@@ -188,6 +188,6 @@ def works_ctx(tmp_path_factory: pytest.TempPathFactory) -> Any:
     stages and its works, terms and concepts stages (not vectors and topics: no test of this
     context reads them, and they are most of a run's model time)."""
     ctx = stage_context(tmp_path_factory.mktemp("works_ctx"), [SEED, *sorted(WORKS.glob("*.md"))])
-    corpus_results(ctx, "works", "terms", "concepts")
+    corpus_results(ctx, "works", "stance", "terms", "concepts")
     yield ctx
     ctx.store.close()

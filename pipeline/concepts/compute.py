@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from pipeline.concepts.attribution import fill_work_ids
+from pipeline.concepts.stance import attach_stances
 from pipeline.concepts.spread import build_users, doc_infos, first_use, representative_mentions
 from pipeline.concepts.trace import build_trace
 from pipeline.refs.names import paper_authors
@@ -238,7 +239,7 @@ def concepts_from_parts(ctx: Any, previous: dict[str, Any] | None, todo: list[st
     for name in sorted({m["concept"] for m in mentions}):
         t = build_trace(name, mentions, stubs, works, cooc, gate, reg, docs=docs, share=True, author_min_docs=min_docs)
         if t is not None:
-            traces[name] = t
+            traces[name] = attach_stances(t, ctx.results.get("stance"))
     summary = concept_summary(reg, traces)
     shown = sum(1 for t in traces.values() if t["neighbors"])
     neighbours = gate.summary(shown, len(traces) - shown)

@@ -237,3 +237,16 @@ def build_spread(mentions: list[dict[str, Any]], docs: dict[str, DocInfo], works
             add(fu["author"], fu["year"], u["author"], u["first_year"], "co-use", ev, doc_id, None, None)
     return sorted(edges.values(), key=lambda e: (*_year_key(e["to_year"]), *_year_key(e["from_year"]), e["via"],
                                                  e["from"], e["to"]))
+
+
+def annotate_stance(edges: list[dict[str, Any]], stances: dict[tuple[str, int], dict[str, Any]]) -> None:
+    """Give each citation edge the stance of its footnote (``stance``, ``stance_cue``; see
+    concepts/stance.py): how the citing sentence uses the cited work. None where no footnote
+    carries the edge (an item of a printed reference list); co-use edges get no keys."""
+    for e in edges:
+        if e.get("via") != "citation":
+            continue
+        n = e.get("footnote_n")
+        row = stances.get((e.get("doc_id"), int(n))) if n is not None else None
+        e["stance"] = row["label"] if row else None
+        e["stance_cue"] = row["cue"] if row else None

@@ -19,6 +19,7 @@ from .labels import Labels, labels_cached
 from .links import author_href, concept_slugs, mention_anchor, paper_href
 from .links import slug as slug  # re-exported: the page name of a concept
 from .networks import svg_open
+from .stance_html import concept_stance_html
 from .timeviews import spread_svg
 
 MENTION_COLUMNS = ["concept", "surface", "doc_id", "doc_authors", "year", "where", "sentence", "attributed_authors"]
@@ -118,8 +119,9 @@ def _spread_table(spread: list[dict[str, Any]]) -> Markup:
         if e.get("doc_id"):
             ev = link("../" + paper_href(e["doc_id"], f"fn{e['footnote_n']}" if e.get("footnote_n") is not None else None), ev)
         rows.append([link("../" + author_href(e["from"]), e["from"]), e.get("from_year"),
-                     link("../" + author_href(e["to"]), e["to"]), e.get("to_year"), e.get("via"), ev])
-    return cells_table(["从 from", "年", "到 to", "年", "途径 via", "证据 evidence"], rows)
+                     link("../" + author_href(e["to"]), e["to"]), e.get("to_year"), e.get("via"),
+                     e.get("stance") or "", ev])
+    return cells_table(["从 from", "年", "到 to", "年", "途径 via", "立场 stance", "证据 evidence"], rows)
 
 
 def _neighbours_html(t: dict[str, Any]) -> Markup:
@@ -173,6 +175,7 @@ def _concept_page(name: str, en: str | None, t: dict[str, Any], labels: Labels, 
         ReportSection("timeline", "时间线", "Timeline", html=_timeline_svg(t.get("counts_by_year") or [], name)),
         ReportSection("spread", "扩散", "Spread", html=spread_svg(t["users"], t["spread"], author_href, name, max_people=max_people)
                       + _spread_table(t["spread"])),
+        ReportSection("stance", "引用立场", "Adopted and disputed", html=concept_stance_html(t)),
         ReportSection("users", "使用者", "Users", html=_users_table(t["users"], labels)),
         ReportSection("kwic", "上下文与证据句", "KWIC and evidence", html=_kwic_table(t["mentions"], labels)),
         ReportSection("cooc", "近邻与共现词", "Neighbours and co-occurring terms", html=_neighbours_html(t)),

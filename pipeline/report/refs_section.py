@@ -88,4 +88,8 @@ def references_section(ctx: Any) -> ReportSection | None:
                            hidden=("doc_id", "footnote_n"))
     md += m + table_md(un)
     tables["unparsed_references"] = un
+    from .stance_html import stance_block
+
+    h, m, tables["stances"] = stance_block(ctx)
+    html, md = html + h, md + m
     return ReportSection("references", "引文与被引", "References and citations", md, html, tables)

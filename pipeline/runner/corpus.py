@@ -88,6 +88,7 @@ def _lazy(module: str, func: str) -> Callable[..., Any]:
 STAGES: list[CorpusStage] = [
     CorpusStage("glossary", "glossary-1", _glossary, ("glossary", "refs")),
     CorpusStage("works", "works-3", _works, ("refs",), after=("glossary",), persist=_persist_works),
+    CorpusStage("stance", "stance-1", _lazy("stance_stage", "compute_stance"), ("stance",)),
     CorpusStage("vectors", "vectors-4", _lazy("model_stages", "compute_vectors"), ("segment", "vectors"),
                 update=_lazy("model_stages", "update_vectors")),
     CorpusStage("topics", "topics-4", _lazy("topic_stage", "compute_topics"), ("segment", "topics", "evidence.topics"),
@@ -95,7 +96,7 @@ STAGES: list[CorpusStage] = [
     CorpusStage("terms", "terms-3", _lazy("model_stages", "compute_terms"), ("segment", "concepts", "terms"),
                 update=_lazy("model_stages", "update_terms")),
     CorpusStage("concepts", "concepts-4", _lazy("model_stages", "compute_concept_stage"),
-                ("segment", "concepts", "cooccurrence", "report", "refs", "evidence.neighbours", "evidence.authors"), after=("works", "vectors", "terms"),
+                ("segment", "concepts", "cooccurrence", "report", "refs", "evidence.neighbours", "evidence.authors"), after=("works", "vectors", "terms", "stance"),
                 update=_lazy("model_stages", "update_concept_stage")),
 ]
 

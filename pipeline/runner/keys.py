@@ -40,6 +40,7 @@ FILE_KEYS: dict[str, tuple[str, ...]] = {
     "segment": ("userdict", "stopwords"),
     "concepts": ("registry",),
     "glossary": ("rules",),
+    "stance": ("lexicon",),
 }
 # Segment settings that do not change tokens: stopwords are applied by the features stage,
 # ``workers`` is for ``litmap segment``. Left out so a stopword edit does not re-segment.

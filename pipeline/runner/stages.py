@@ -11,7 +11,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-PARSE_VERSION = "parse-4"  # parse-4: record reference lists (CSSCI), meta volume/pages/doi; parse-3: meta.authors_canonical; parse-2: PDFs read by layout (notes, calls, paragraphs)
+PARSE_VERSION = "parse-5"  # parse-5: sentences keep their markers' offsets (marker_pos); parse-4: record reference lists (CSSCI), meta volume/pages/doi; parse-3: meta.authors_canonical; parse-2: PDFs read by layout (notes, calls, paragraphs)
 SEGMENT_VERSION = "segment-1"
 
 _state: dict[str, Any] = {}

@@ -105,7 +105,18 @@ def load_settings(user: str | Path | None = None, root: Path | None = None, chec
     loaded = Loaded(settings, root, layers, sources)
     if check_files:
         _check_files(loaded)
+        _check_stance_lexicon(loaded)
     return loaded
+
+
+def _check_stance_lexicon(loaded: Loaded) -> None:
+    """A stance lexicon that cannot be read is a config error, found before any work."""
+    from pipeline.concepts.stance import load_lexicon
+
+    try:
+        load_lexicon(resolve_path(loaded.root, loaded.settings.stance.lexicon))
+    except ValueError as e:
+        raise ConfigError(f"{loaded.source_of(('stance', 'lexicon'))}: stance.lexicon: {e}") from None
 
 
 def _check_moved(data: dict[str, Any], path: Path) -> None:

@@ -195,6 +195,10 @@ class Glossary(Section):
     rules: PathStr = "configs/glossary.yaml"
 
 
+class Stance(Section):
+    lexicon: PathStr = "configs/stance.yaml"
+
+
 class Networks(Section):
     max_nodes: PosInt = 80
     cooccurrence_edges: PosInt = 150
@@ -269,6 +273,7 @@ class Settings(Section):
     cooccurrence: Cooccurrence = Cooccurrence()
     concepts: Concepts = Concepts()
     glossary: Glossary = Glossary()
+    stance: Stance = Stance()
     report: Report = Report()
     site: Site = Site()
     evidence: Evidence = Evidence()
@@ -282,7 +287,8 @@ MOVED: dict[tuple[str, ...], str] = {
 # Keys naming a file that must exist (a None value means "none").
 FILE_KEYS: tuple[tuple[str, ...], ...] = (
     ("refs", "aliases"), ("segment", "userdict"), ("segment", "stopwords"), ("concepts", "registry"),
-    ("glossary", "rules"))
+    ("glossary", "rules"),
+    ("stance", "lexicon"))
 
 
 def defaults() -> dict:

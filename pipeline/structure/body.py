@@ -230,6 +230,19 @@ def _decode(text: str, markers: list[Marker]) -> tuple[str, list[Marker]]:
     return clean, found
 
 
+def _marker_offsets(text: str, markers: list[Marker], clean: str) -> list[int]:
+    """Where each linked marker of ``text`` sits in its decoded, stripped form ``clean`` (the
+    stance of a citation reads the sentence up to its marker)."""
+    out: list[int] = []
+    kept: list[str] = []
+    for c in text:
+        if not _is_sentinel(c):
+            kept.append(c)
+        elif markers[ord(c) - _SENTINEL_BASE].n is not None:
+            out.append(min(len("".join(kept).lstrip()), len(clean)))
+    return out
+
+
 def _wrapped_note(b: _Builder, line: str, nxt: str | None, numeric_bare: bool, max_heading: int) -> bool:
     """A line inside a footnote block that continues the previous note rather than the body:
     the note stops mid-sentence, or the next line is the same page's following note."""
@@ -423,6 +436,6 @@ def _paragraph(encoded: str, markers: list[Marker], citations: list[Citation], s
         if not clean:
             continue
         linked = [m.n for m in found if m.n is not None]
-        para.sentences.append(Sentence(text=clean, footnotes=linked))
+        para.sentences.append(Sentence(text=clean, footnotes=linked, marker_pos=_marker_offsets(piece, markers, clean)))
         citations.extend(Citation(n=n, sentence=clean) for n in linked)
     return para
