@@ -112,12 +112,21 @@ def trace(concept: str, out: str | Path | None = None, config: str | Path | None
         from .concepts.trace import public_mention, resolve_concept
 
         name = resolve_concept(concept, registry)
+        from .concepts.definitions import definitions_of, load_cues
+
         if name in traces:  # the stage keeps traces sharing its working mention dicts
-            return {**traces[name], "mentions": [public_mention(m) for m in traces[name]["mentions"]]}
+            stored = run.result("definitions")
+            defs = [d for d in (stored or {}).get("rows") or [] if d["concept"] == name] if stored is not None else \
+                [d.as_dict() for d in definitions_of(traces[name]["mentions"], load_cues(resolve(cfg, cfg["definitions"]["cues"])))]
+            return {**traces[name], "mentions": [public_mention(m) for m in traces[name]["mentions"]], "definitions": defs}
         mentions = find_mentions_many(papers, registry, terms=[concept], cfg=cfg)
         from .models.vectors import neighbour_gate
 
-        return build_trace(concept, mentions, papers, works, concepts.get("cooccurrence"), neighbour_gate(vectors, cfg),
-                           registry, author_min_docs=int(cfg["evidence"]["authors"]["min_documents"]))
+        t = build_trace(concept, mentions, papers, works, concepts.get("cooccurrence"), neighbour_gate(vectors, cfg),
+                        registry, author_min_docs=int(cfg["evidence"]["authors"]["min_documents"]))
+        if t is not None:
+            cues = load_cues(resolve(cfg, cfg["definitions"]["cues"]))
+            t["definitions"] = [d.as_dict() for d in definitions_of(mentions, cues)]
+        return t
     finally:
         run.close()

@@ -131,7 +131,7 @@ def match_cue(sentence: str, surface: str, start: int, cues: CueSet) -> tuple[Cu
         for m in cues.compiled(cue, surface).finditer(sentence):
             if m.start("X") != start:
                 continue
-            lo = m.start()
+            lo = m.start("cue") if "cue" in m.re.groupindex and m.start("cue") >= 0 else m.start()
             while lo < len(sentence) and sentence[lo] in "，,；;：: ":
                 lo += 1
             end = _CLAUSE_END.search(sentence, max(m.end(), m.end("X")))

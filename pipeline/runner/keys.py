@@ -39,6 +39,7 @@ FILE_KEYS: dict[str, tuple[str, ...]] = {
     "refs": ("aliases",),
     "segment": ("userdict", "stopwords"),
     "concepts": ("registry",),
+    "definitions": ("cues",),
 }
 # Segment settings that do not change tokens: stopwords are applied by the features stage,
 # ``workers`` is for ``litmap segment``. Left out so a stopword edit does not re-segment.

@@ -190,6 +190,10 @@ class Concepts(Section):
     max_sentence_chars: PosInt = 1000
 
 
+class Definitions(Section):
+    cues: PathStr = "configs/definitions.yaml"
+
+
 class Networks(Section):
     max_nodes: PosInt = 80
     cooccurrence_edges: PosInt = 150
@@ -263,6 +267,7 @@ class Settings(Section):
     topics: Topics = Topics()
     cooccurrence: Cooccurrence = Cooccurrence()
     concepts: Concepts = Concepts()
+    definitions: Definitions = Definitions()
     report: Report = Report()
     site: Site = Site()
     evidence: Evidence = Evidence()
@@ -275,7 +280,8 @@ MOVED: dict[tuple[str, ...], str] = {
 }
 # Keys naming a file that must exist (a None value means "none").
 FILE_KEYS: tuple[tuple[str, ...], ...] = (
-    ("refs", "aliases"), ("segment", "userdict"), ("segment", "stopwords"), ("concepts", "registry"))
+    ("refs", "aliases"), ("segment", "userdict"), ("segment", "stopwords"), ("concepts", "registry"),
+    ("definitions", "cues"))
 
 
 def defaults() -> dict:
