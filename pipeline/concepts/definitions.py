@@ -124,14 +124,30 @@ def load_cues(path: str | Path | None = None) -> CueSet:
     return CueSet(tuple(cues), tuple(str(s) for s in data.get("skip") or ()), classics, str(p))
 
 
-def match_cue(sentence: str, surface: str, start: int, cues: CueSet) -> tuple[Cue, str] | None:
+def match_cue(sentence: str, surface: str, start: int, cues: CueSet,
+              others: tuple[int, ...] = ()) -> tuple[Cue, str] | None:
     """The first cue whose {X} is the mention at ``start``, with the cue's words (from the match
-    to the end of its clause), or None."""
+    to the end of its clause), or None. ``others``: where the sentence's other concepts start; a
+    cue with a ``cue`` group after {X} (X…，即…的形态) restates the concept nearest before it, so
+    another concept between the two takes it."""
     for cue in cues.cues:
-        for m in cues.compiled(cue, surface).finditer(sentence):
+        rx, pos = cues.compiled(cue, surface), 0
+        while pos <= len(sentence):
+            # overlapping search: a cue beginning inside an earlier match is still seen
+            m = rx.search(sentence, pos)
+            if m is None:
+                break
+            pos = m.start() + 1
             if m.start("X") != start:
                 continue
-            lo = m.start("cue") if "cue" in m.re.groupindex and m.start("cue") >= 0 else m.start()
+            if "cue" in rx.groupindex and m.start("cue") > m.end("X") and \
+                    any(m.end("X") <= o < m.start("cue") for o in others):
+                continue
+            if "cue" in rx.groupindex and m.start("cue") >= 0:
+                lo = m.start("cue")
+            else:  # from the clause that holds the concept (not a connective before it: 因此，X作为…)
+                cut = max(sentence.rfind(p, m.start(), start) for p in "，,；;：:")
+                lo = max(m.start(), cut + 1)
             while lo < len(sentence) and sentence[lo] in "，,；;：: ":
                 lo += 1
             end = _CLAUSE_END.search(sentence, max(m.end(), m.end("X")))
@@ -139,12 +155,6 @@ def match_cue(sentence: str, surface: str, start: int, cues: CueSet) -> tuple[Cu
             if m.end() > hi:  # a cue spanning clauses (…，即…的形态) is shown whole
                 hi = m.end()
             return cue, sentence[lo:hi].strip()
-        # finditer skips overlapping matches; a cue starting before the mention that an earlier
-        # match swallowed is looked for once more from just before the mention
-        m = cues.compiled(cue, surface).search(sentence, max(0, start - 80))
-        if m and m.start("X") == start:
-            end = _CLAUSE_END.search(sentence, m.end())
-            return cue, sentence[m.start():end.start() if end else len(sentence)].strip("，,；;：: ")
     return None
 
 
@@ -212,6 +222,9 @@ def definitions_of(mentions: list[dict[str, Any]], cues: CueSet) -> list[Definit
     title inside a note define nothing."""
     out: list[Definition] = []
     seen: set[tuple] = set()
+    starts: dict[tuple, list[tuple[int, str]]] = {}
+    for m in mentions:
+        starts.setdefault(_unit(m), []).append((m.get("start") or 0, m["concept"]))
     for m in mentions:
         if m.get("where") in ("title", "keywords") or m.get("heading") or m.get("funding_note"):
             continue
@@ -223,7 +236,8 @@ def definitions_of(mentions: list[dict[str, Any]], cues: CueSet) -> list[Definit
         sentence = m.get("sentence") or ""
         if not sentence or cues.skipped(sentence):
             continue
-        hit = match_cue(sentence, m["surface"], m.get("start") or 0, cues)
+        others = tuple(o for o, c in starts[_unit(m)] if c != m["concept"])
+        hit = match_cue(sentence, m["surface"], m.get("start") or 0, cues, others)
         if hit is None:
             continue
         seen.add(key)
