@@ -149,3 +149,29 @@ def test_cue_file_in_the_stage_key_and_checked(tmp_path: Path) -> None:
     mine.write_text("cues:\n  - name: broken\n    kind: definition\n    pattern: '{X}(是'\n", encoding="utf-8")
     with pytest.raises(ValueError, match="definitions.yaml: cue broken is not a valid regex"):
         load_cues(mine)
+
+
+def test_definer_by_marker_place(seed_mentions: list[dict[str, Any]]) -> None:
+    """With the markers' places (the parser's marker_pos, here read off the gold's sentences,
+    which print them), a marker before the cue's words or closing a quotation without the concept
+    sources something else: 中心—外围 on line 127 is the authors' own (its markers source 马克思's
+    quotation and the 数字游牧 clause), on line 113 it is note 27's (note 26 sources a quotation)."""
+    import re
+
+    positives, _ = _bench().load_gold()
+    cues = load_cues(CUES)
+    got = {}
+    for g in positives:
+        if g["concept"] != "中心—外围" or not g.get("sentence_joined"):
+            continue
+        joined, places = g["sentence_joined"], []
+        for mk in re.finditer(r"\^[①-⑳]", joined):
+            places.append(mk.start() - 2 * len(places))  # offsets in the text without markers
+        m = next(dict(m) for m in seed_mentions if m["concept"] == "中心—外围" and g["sentence_no_markers"] in m["sentence"])
+        assert len(m["attributed"]) and len({a["footnote_n"] for a in m["attributed"]}) == len(places)
+        fns = list(dict.fromkeys(a["footnote_n"] for a in m["attributed"]))
+        m["markers"] = [[n, at] for n, at in zip(fns, places)]
+        (d,) = definitions_of([m], cues)
+        got[g["line"]] = (d.definer, d.definer_footnote)
+        assert (d.definer_footnote, d.definer == "self") == (g["definer_footnote"], g["definer"] == "self")
+    assert got == {113: ("何爱平、李清华", 27), 127: ("self", None)}

@@ -125,9 +125,9 @@ def load_cues(path: str | Path | None = None) -> CueSet:
 
 
 def match_cue(sentence: str, surface: str, start: int, cues: CueSet,
-              others: tuple[int, ...] = ()) -> tuple[Cue, str] | None:
+              others: tuple[int, ...] = ()) -> tuple[Cue, str, int] | None:
     """The first cue whose {X} is the mention at ``start``, with the cue's words (from the match
-    to the end of its clause), or None. ``others``: where the sentence's other concepts start; a
+    to the end of its clause) and where they start, or None. ``others``: where the sentence's other concepts start; a
     cue with a ``cue`` group after {X} (X…，即…的形态) restates the concept nearest before it, so
     another concept between the two takes it."""
     for cue in cues.cues:
@@ -154,8 +154,17 @@ def match_cue(sentence: str, surface: str, start: int, cues: CueSet,
             hi = end.start() if end else len(sentence)
             if m.end() > hi:  # a cue spanning clauses (…，即…的形态) is shown whole
                 hi = m.end()
-            return cue, sentence[lo:hi].strip()
+            return cue, sentence[lo:hi].strip(), lo
     return None
+
+
+def _after_foreign_quote(sentence: str, at: int, surface: str) -> bool:
+    """Whether a marker at ``at`` closes a quotation that does not hold the concept: it sources
+    the quotation, not the sentence's claim about the concept."""
+    if at <= 0 or sentence[at - 1] not in "”\"’":
+        return False
+    opening = max(sentence.rfind("“", 0, at - 1), sentence.rfind('"', 0, at - 1))
+    return surface.strip("“”\"'") not in sentence[max(opening, 0):at]
 
 
 def _ends_on_foreign_quote(sentence: str, surface: str) -> bool:
@@ -182,14 +191,22 @@ def _names(entry: dict[str, Any], classics: tuple[tuple[str, str], ...]) -> list
     return []
 
 
-def definer_of(mention: dict[str, Any], cues: CueSet) -> tuple[str, int | None, int | None]:
+def definer_of(mention: dict[str, Any], cues: CueSet, cue_start: int = 0) -> tuple[str, int | None, int | None]:
     """(definer, footnote, year of the cited work) of a defining sentence; ("self", None, None)
-    when no footnote gives it to a cited work."""
+    when no footnote gives it to a cited work. Where the markers' places are known (``markers``:
+    [footnote, offset] pairs), the definer is the first marker at or after the cue's words that
+    does not close a quotation without the concept; a marker before them sources something else."""
     attributed = mention.get("attributed") or []
     if not attributed:
         return SELF, None, None
+    sentence, surface = mention.get("sentence") or "", mention.get("surface") or mention["concept"]
     if mention.get("where") == "footnote":
         n = mention.get("footnote_n") or attributed[-1].get("footnote_n")
+    elif mention.get("markers"):
+        n = next((fn for fn, at in sorted(mention["markers"], key=lambda x: x[1])
+                  if at >= cue_start and not _after_foreign_quote(sentence, at, surface)), None)
+        if n is None:
+            return SELF, None, None
     else:
         n = attributed[-1].get("footnote_n")  # the last marker: the one closing the sentence
         if _ends_on_foreign_quote(mention.get("sentence") or "", mention.get("surface") or mention["concept"]):
@@ -241,8 +258,8 @@ def definitions_of(mentions: list[dict[str, Any]], cues: CueSet) -> list[Definit
         if hit is None:
             continue
         seen.add(key)
-        cue, words = hit
-        definer, fn, cited_year = definer_of(m, cues)
+        cue, words, cue_start = hit
+        definer, fn, cited_year = definer_of(m, cues, cue_start)
         year = cited_year if definer != SELF and cited_year else m.get("year")
         out.append(Definition(concept=m["concept"], definer=definer, definer_footnote=fn, year=year,
                               doc_id=m["doc_id"], where=m.get("where") or "", sentence=sentence, cue=words,
