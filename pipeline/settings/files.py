@@ -12,7 +12,7 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-CONFIG_FILES = ("default.yaml", "concepts.yaml", "aliases.yaml", "userdict.txt", "stopwords.txt")
+CONFIG_FILES = ("default.yaml", "concepts.yaml", "aliases.yaml", "userdict.txt", "stopwords.txt", "definitions.yaml")
 
 
 @lru_cache(maxsize=1)
