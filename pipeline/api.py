@@ -115,9 +115,14 @@ def trace(concept: str, out: str | Path | None = None, config: str | Path | None
 
         glossary = (run.result("glossary") or {}).get("entries") or []
         name = resolve_concept(concept, registry)
+        from .concepts.definitions import definitions_of, load_cues
+
         if name in traces:  # the stage keeps traces sharing its working mention dicts
-            return with_foreign({**traces[name], "mentions": [public_mention(m) for m in traces[name]["mentions"]]},
-                                name, glossary)
+            stored = run.result("definitions")
+            defs = [d for d in (stored or {}).get("rows") or [] if d["concept"] == name] if stored is not None else \
+                [d.as_dict() for d in definitions_of(traces[name]["mentions"], load_cues(resolve(cfg, cfg["definitions"]["cues"])))]
+            return with_foreign({**traces[name], "mentions": [public_mention(m) for m in traces[name]["mentions"]],
+                                 "definitions": defs}, name, glossary)
         mentions = find_mentions_many(papers, registry, terms=[concept], cfg=cfg)
         from .models.vectors import neighbour_gate
 
@@ -127,6 +132,9 @@ def trace(concept: str, out: str | Path | None = None, config: str | Path | None
                                        neighbour_gate(vectors, cfg), registry,
                                        author_min_docs=int(cfg["evidence"]["authors"]["min_documents"])),
                            run.result("stance"))
+        if t is not None:
+            cues = load_cues(resolve(cfg, cfg["definitions"]["cues"]))
+            t["definitions"] = [d.as_dict() for d in definitions_of(mentions, cues)]
         return with_foreign(t, concept, glossary) if t is not None else None
     finally:
         run.close()

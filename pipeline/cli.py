@@ -143,6 +143,8 @@ def cmd_trace(a: argparse.Namespace) -> int:
         print(f"  user: {u['author']} ({u['role']}) first {u['first_year']} ×{u['count']}")
     for e in t["spread"]:
         print(f"  spread: {e['from']} ({e['from_year']}) → {e['to']} ({e['to_year']}) via {e['via']}")
+    for d in t.get("definitions") or []:
+        print(f"  {d['kind']}: {d['definer']} ({d.get('year') or '?'}): {d['cue']}")
     return 0
 
 

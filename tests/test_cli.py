@@ -43,6 +43,10 @@ def test_trace_over_a_run(tmp_path: Path) -> None:
     assert t["concept"] == "数字食利国" and t["first_use"]["author"] == "温旭" and t["first_use"]["year"] == 2024
     assert {(e["from"], e["to"]) for e in t["spread"]} >= {("温旭", "陈灏"), ("温旭", "钟锦宸")}
     assert any(a["authors"] == ["温旭"] for m in t["mentions"] for a in m["attributed"])
+    # issue 17: definitions in the trace and in data/definitions.csv
+    assert [(d["definer"], d["definer_footnote"]) for d in t["definitions"]] == [("温旭", 55)]
+    assert (out / "data" / "definitions.csv").read_text(encoding="utf-8").splitlines()[0] == \
+        "concept,definer,definer_footnote,year,doc_id,where,sentence,cue,kind"
     free = litmap("trace", "资本积累", "--out", str(out), "--config", str(cfg), "--json")
     assert free.returncode == 0 and json.loads(free.stdout)["mentions"]
     assert litmap("trace", "不存在的概念词", "--out", str(out), "--config", str(cfg)).returncode == 1

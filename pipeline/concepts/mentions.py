@@ -98,6 +98,7 @@ def iter_units(paper: dict[str, Any]) -> Iterator[dict[str, Any]]:
                 [{"text": t, "footnotes": []} for t in split_sentences(ptext)]
             for ji, s in enumerate(sents):
                 yield {"where": "body", "text": s["text"], "footnotes": list(s.get("footnotes") or []),
+                       "marker_pos": list(s.get("marker_pos") or []),
                        "section": heading, "section_index": si, "paragraph": para_no,
                        "paragraph_in_section": pi, "sentence_index": ji}
             para_no += 1
@@ -172,6 +173,10 @@ def find_mentions(paper: Any, registry: Registry, terms: list[str] | None = None
                 "section": section, "paragraph": paragraph, "sentence_index": sentence_index,
                 "footnote_n": footnote_n, "funding_note": funding, "heading": heading,
             }
+            if unit.get("marker_pos") and len(unit["marker_pos"]) == len(unit["footnotes"]) and not cut:
+                # where each marker sits in the sentence: what a marker vouches for ends there
+                # (a definition's definer is the marker after its words, not one mid-sentence)
+                m["markers"] = [[n, at] for n, at in zip(unit["footnotes"], unit["marker_pos"])]
             if cut:
                 left, right = ELLIPSIS if lo > 0 else "", ELLIPSIS if hi < len(text) else ""
                 m["sentence"] = left + text[lo:hi] + right

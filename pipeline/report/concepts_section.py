@@ -15,6 +15,7 @@ from markupsafe import Markup, escape
 from ..concepts.mentions import kwic_of
 from .build import ReportSection, bar, cells_table, empty_note, gate_note, join, link, render_page, table_html, table_md
 from .glossary_html import foreign_html, glossary_entries, glossary_table, with_foreign
+from .definitions_html import by_concept, concept_definitions_html, definitions_table
 from .labels import Labels, labels_cached
 from .links import author_href, concept_slugs, mention_anchor, paper_href
 from .links import slug as slug  # re-exported: the page name of a concept
@@ -164,7 +165,8 @@ def _profiles_html(t: dict[str, Any]) -> Markup:
     return out + (table_html(shifts) if len(shifts) else Markup(""))
 
 
-def _concept_page(name: str, en: str | None, t: dict[str, Any], labels: Labels, max_people: int = 60) -> str:
+def _concept_page(name: str, en: str | None, t: dict[str, Any], labels: Labels, max_people: int = 60,
+                  definitions: list[dict[str, Any]] | None = None) -> str:
     fu = t.get("first_use") or {}
     intro = Markup("<p>变体 variants: {} · 首次使用 first use: {} ({}) · 文献 documents: {} · 作品 works: {}</p>").format(
         "、".join(t.get("variants") or []), fu.get("author") or "—", fu.get("year") or "?", t.get("n_documents", 0),
@@ -181,6 +183,7 @@ def _concept_page(name: str, en: str | None, t: dict[str, Any], labels: Labels, 
         ReportSection("cooc", "近邻与共现词", "Neighbours and co-occurring terms", html=_neighbours_html(t)),
         ReportSection("profiles", "语境变化", "Profile shift", html=_profiles_html(t)),
     ]
+    parts[1:1] = [p for p in [concept_definitions_html(definitions)] if p is not None]  # issue 17
     return render_page(name, en or "concept", parts, root="../")
 
 
@@ -200,7 +203,8 @@ def concepts_section(ctx: Any) -> ReportSection | None:
     traces: dict[str, dict[str, Any]] = res.get("traces") or {}
     en_of = {s["concept"]: s.get("en") for s in res.get("summary") or []}
     mentions = mention_rows(res.get("mentions") or [])
-    tables = {"concept_mentions": mentions}
+    tables = {"concept_mentions": mentions, "definitions": definitions_table(ctx)}
+    defs = by_concept(ctx)
     cooc = _cooc_df(ctx, res)
     if cooc is not None:
         tables["cooccurrence"] = cooc[[c for c in COOC_COLUMNS + ["llr"] if c in cooc.columns]]
@@ -212,7 +216,7 @@ def concepts_section(ctx: Any) -> ReportSection | None:
     tables["glossary"] = glossary_table(ctx)
     for name, href in concept_slugs(res).items():
         t = with_foreign(traces[name], name, glossary)
-        pages[href] = _concept_page(name, en_of.get(name), t, labels, spread_people)
+        pages[href] = _concept_page(name, en_of.get(name), t, labels, spread_people, defs.get(name))
         fu = t.get("first_use") or {}
         rows.append({"concept": name, "en": en_of.get(name) or "", "mentions": len(t["mentions"]),
                      "documents": t.get("n_documents"), "users": len(t["users"]), "first_use": fu.get("author"),

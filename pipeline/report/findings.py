@@ -383,6 +383,7 @@ def _guard(ctx: Any, key: str, title: tuple[str, str], build: Callable[[], Repor
 
 def front_page(ctx: Any, sections: list[ReportSection]) -> list[ReportSection]:
     """The blocks of index.html, in reading order."""
+    from .definitions_html import divergence_block
     top = int(ctx.cfg["site"]["front_top"])
     sents = sentence_counts(ctx)
     return [
@@ -390,6 +391,8 @@ def front_page(ctx: Any, sections: list[ReportSection]) -> list[ReportSection]:
         _guard(ctx, "changes", ("本次变化", "What changed since the last run"), lambda: changes_block(ctx, top, sents)),
         _guard(ctx, "topics", ("主题及其走势", "Themes"), lambda: topics_block(ctx, top, sents)),
         _guard(ctx, "concepts", ("概念的扩散", "Tracked concepts"), lambda: concepts_block(ctx, top)),
+        *[b for b in [_guard(ctx, "definitions", ("定义的分歧", "Where definitions diverge"),
+                             lambda: divergence_block(ctx, top))] if b is not None],
         _guard(ctx, "citations", ("被引最多的作品与作者", "Most cited"), lambda: citations_block(ctx, top)),
         _guard(ctx, "cooccurrence", ("术语共现图", "Term co-occurrence map"), lambda: cooccurrence_block(ctx, sents)),
     ]

@@ -98,6 +98,8 @@ STAGES: list[CorpusStage] = [
     CorpusStage("concepts", "concepts-4", _lazy("model_stages", "compute_concept_stage"),
                 ("segment", "concepts", "cooccurrence", "report", "refs", "evidence.neighbours", "evidence.authors"), after=("works", "vectors", "terms", "stance"),
                 update=_lazy("model_stages", "update_concept_stage")),
+    CorpusStage("definitions", "definitions-1", _lazy("definitions_stage", "compute_definitions"), ("definitions",),
+                after=("concepts",)),
 ]
 
 

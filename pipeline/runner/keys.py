@@ -41,6 +41,7 @@ FILE_KEYS: dict[str, tuple[str, ...]] = {
     "concepts": ("registry",),
     "glossary": ("rules",),
     "stance": ("lexicon",),
+    "definitions": ("cues",),
 }
 # Segment settings that do not change tokens: stopwords are applied by the features stage,
 # ``workers`` is for ``litmap segment``. Left out so a stopword edit does not re-segment.

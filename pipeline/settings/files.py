@@ -12,7 +12,8 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
-CONFIG_FILES = ("default.yaml", "concepts.yaml", "aliases.yaml", "userdict.txt", "stopwords.txt", "stance.yaml")
+CONFIG_FILES = ("default.yaml", "concepts.yaml", "aliases.yaml", "userdict.txt", "stopwords.txt", "stance.yaml",
+                "definitions.yaml", "glossary.yaml")
 
 
 @lru_cache(maxsize=1)

@@ -106,6 +106,7 @@ def load_settings(user: str | Path | None = None, root: Path | None = None, chec
     if check_files:
         _check_files(loaded)
         _check_stance_lexicon(loaded)
+        _check_definition_cues(loaded)
     return loaded
 
 
@@ -117,6 +118,17 @@ def _check_stance_lexicon(loaded: Loaded) -> None:
         load_lexicon(resolve_path(loaded.root, loaded.settings.stance.lexicon))
     except ValueError as e:
         raise ConfigError(f"{loaded.source_of(('stance', 'lexicon'))}: stance.lexicon: {e}") from None
+
+
+def _check_definition_cues(loaded: Loaded) -> None:
+    """A definition cue file that cannot be read (bad YAML, a regex that does not compile, no {X})
+    is a config error, found before any work."""
+    from pipeline.concepts.definitions import load_cues
+
+    try:
+        load_cues(resolve_path(loaded.root, loaded.settings.definitions.cues))
+    except ValueError as e:
+        raise ConfigError(f"{loaded.source_of(('definitions', 'cues'))}: definitions.cues: {e}") from None
 
 
 def _check_moved(data: dict[str, Any], path: Path) -> None:

@@ -199,6 +199,10 @@ class Stance(Section):
     lexicon: PathStr = "configs/stance.yaml"
 
 
+class Definitions(Section):
+    cues: PathStr = "configs/definitions.yaml"
+
+
 class Networks(Section):
     max_nodes: PosInt = 80
     cooccurrence_edges: PosInt = 150
@@ -274,6 +278,7 @@ class Settings(Section):
     concepts: Concepts = Concepts()
     glossary: Glossary = Glossary()
     stance: Stance = Stance()
+    definitions: Definitions = Definitions()
     report: Report = Report()
     site: Site = Site()
     evidence: Evidence = Evidence()
@@ -288,7 +293,8 @@ MOVED: dict[tuple[str, ...], str] = {
 FILE_KEYS: tuple[tuple[str, ...], ...] = (
     ("refs", "aliases"), ("segment", "userdict"), ("segment", "stopwords"), ("concepts", "registry"),
     ("glossary", "rules"),
-    ("stance", "lexicon"))
+    ("stance", "lexicon"),
+    ("definitions", "cues"))
 
 
 def defaults() -> dict:
