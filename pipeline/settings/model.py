@@ -190,6 +190,21 @@ class Concepts(Section):
     max_sentence_chars: PosInt = 1000
 
 
+class Shift(Section):
+    """Meaning over time (concepts/shift.py)."""
+    periods: Union[Literal["median"], list[StrictInt]] = "median"
+    width: Optional[PosInt] = None
+    min_uses: PosInt = 10
+    min_documents: PosInt = 5
+    permutations: PosInt = 999
+    alpha: Share = 0.01
+    min_shift: Annotated[Number, Field(ge=0)] = 0.15
+    seed: NonNegInt = 17
+    top_terms: PosInt = 8
+    smoothing: Share = 0.75
+    inferred_years: StrictBool = False
+
+
 class Networks(Section):
     max_nodes: PosInt = 80
     cooccurrence_edges: PosInt = 150
@@ -263,6 +278,7 @@ class Settings(Section):
     topics: Topics = Topics()
     cooccurrence: Cooccurrence = Cooccurrence()
     concepts: Concepts = Concepts()
+    shift: Shift = Shift()
     report: Report = Report()
     site: Site = Site()
     evidence: Evidence = Evidence()

@@ -1,0 +1,153 @@
+"""Bench: meaning over time (issue 17) on a planted shift in real text.
+
+The corpus is the 2,000 real CSL abstracts (../shared/data/csl, title + abstract per paper),
+dated 2011-2020 round-robin in file order, so the median split gives two periods of 1,000
+papers each. The tracked "concepts" are the corpus's most widespread content words. Each
+sentence is segmented with the project's segmenter (concepts kept whole) and filtered with its
+stop list, as the concepts stage does, and every concept in a sentence is one mention whose
+context tokens are the sentence's other content words.
+
+* Unplanted copy: the corpus as it is. No concept may be flagged.
+* Planted copy: in the later period, concept A leaves its own sentences, and every other
+  sentence of concept B says A instead of B: A's later contexts are B's, B's stay B's.
+  A must be ranked first and flagged, and nothing else flagged.
+
+Prints, per plant (several A/B pairs) and per re-dating of the unplanted copy (several seeds),
+the planted concept's rank, shift and p-value and the concepts flagged, plus the time.
+Run: python bench/shift.py [--plants 5] [--redatings 5] [--docs 2000]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import time
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+SHARED = ROOT.parent / "shared"
+
+from pipeline.concepts.shift import ShiftConfig, measure_shift, uses_from_mentions  # noqa: E402
+
+CSL = SHARED / "data/csl/csl_2000.jsonl"
+
+
+def load_rows(n: int | None = None) -> list[dict]:
+    with open(CSL, encoding="utf-8") as f:
+        rows = [json.loads(line) for line in f]
+    return rows[:n] if n else rows
+
+
+@lru_cache(maxsize=2)
+def segmented(n: int | None = None) -> tuple[tuple[tuple[str, ...], ...], ...]:
+    """Per paper, the content tokens of each sentence of its title and abstract."""
+    from pipeline.structure.sentences import split_sentences
+    from pipeline.text.registry import Registry
+    from pipeline.text.segment import Segmenter
+    from pipeline.text.stopwords import content_tokens, load_stopwords
+
+    seg = Segmenter({}, registry=Registry.empty())
+    stop = load_stopwords()
+    out = []
+    for r in load_rows(n):
+        sents = [r["title"], *split_sentences(r["abstract"])]
+        out.append(tuple(tuple(content_tokens(seg.cut(s), stop)) for s in sents if s.strip()))
+    return tuple(out)
+
+
+def pick_concepts(docs, k: int = 12) -> list[str]:
+    """The ``k`` content words used in the most papers (two characters or more, Chinese)."""
+    df: Counter = Counter()
+    for d in docs:
+        df.update({t for s in d for t in s if len(t) >= 2 and all("\u4e00" <= ch <= "\u9fff" for ch in t)})
+    return [t for t, _ in sorted(df.items(), key=lambda x: (-x[1], x[0]))[:k]]
+
+
+def years_for(n: int, redate: int | None = None) -> list[int]:
+    """Round-robin 2011-2020 in file order, or a seeded shuffle of it (``redate``)."""
+    ys = [2011 + i % 10 for i in range(n)]
+    if redate is not None:
+        random.Random(redate).shuffle(ys)
+    return ys
+
+
+def mentions_of(docs, years: list[int], concepts: list[str], plant: tuple[str, str] | None = None) -> list[dict]:
+    """Mentions (concept, doc_id, year, sentence, context_tokens) of the concepts; with
+    ``plant=(A, B)`` the later half of the years has A's contexts replaced by B's."""
+    cset = set(concepts)
+    later = sorted(set(years))[len(set(years)) // 2]
+    out = []
+    flip = 0
+    for i, (sents, year) in enumerate(zip(docs, years)):
+        for j, s in enumerate(sents):
+            toks = list(s)
+            if plant and year >= later:
+                a, b = plant
+                if a in toks:
+                    toks = [t for t in toks if t != a]  # A leaves its own sentences
+                elif b in toks:
+                    flip += 1
+                    if flip % 2:  # every other sentence of B now says A
+                        toks = [a if t == b else t for t in toks]
+            here = sorted(set(toks))
+            for c in sorted(cset.intersection(toks)):
+                out.append({"concept": c, "doc_id": f"csl{i:04d}", "year": year, "where": "abstract",
+                            "sentence": f"{i}:{j}", "context_tokens": here})
+    return out
+
+
+def run(docs, years, concepts, plant, cfg: ShiftConfig):
+    ms = mentions_of(docs, years, concepts, plant)
+    return measure_shift(uses_from_mentions(ms), cfg, concepts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--docs", type=int, default=2000)
+    ap.add_argument("--plants", type=int, default=5, help="A/B pairs planted, one copy each")
+    ap.add_argument("--redatings", type=int, default=5, help="unplanted copies with shuffled years")
+    args = ap.parse_args(argv)
+    from pipeline.settings import load_settings  # the defaults of configs/default.yaml
+
+    cfg = ShiftConfig.from_cfg(load_settings().as_dict())
+    t0 = time.perf_counter()
+    docs = segmented(args.docs)
+    concepts = pick_concepts(docs)
+    print(f"{len(docs)} CSL abstracts, segmented in {time.perf_counter() - t0:.1f} s; concepts: {' '.join(concepts)}")
+    print(f"config: permutations {cfg.permutations}, alpha {cfg.alpha}, min_shift {cfg.min_shift}, "
+          f"min_uses {cfg.min_uses}, min_documents {cfg.min_documents}")
+    ok = True
+    for r in range(args.redatings):
+        t = time.perf_counter()
+        res = run(docs, years_for(len(docs), None if r == 0 else r), concepts, None, cfg)
+        flagged = [x.concept for x in res.rows if x.significant]
+        top = res.rows[0] if res.rows else None
+        print(f"unplanted, dating {'round-robin' if r == 0 else f'shuffle {r}'}: {len(res.rows)} tested, "
+              f"flagged {flagged or 'none'}; largest shift {top.concept if top else '-'} {top.shift if top else ''} "
+              f"p {top.p_value if top else ''} ({time.perf_counter() - t:.1f} s)")
+        ok &= not flagged
+    pairs = [(concepts[i], concepts[(i + 3) % len(concepts)]) for i in range(args.plants)]
+    for a, b in pairs:
+        t = time.perf_counter()
+        res = run(docs, years_for(len(docs)), concepts, (a, b), cfg)
+        rank = next((k + 1 for k, x in enumerate(res.rows) if x.concept == a), None)
+        row = next((x for x in res.rows if x.concept == a), None)
+        others = [x.concept for x in res.rows if x.significant and x.concept != a]
+        runner = next((x for x in res.rows if x.concept != a), None)
+        print(f"planted {a} ← {b}: rank {rank}, shift {row.shift if row else '-'} "
+              f"(distance {row.distance if row else '-'}, expected {row.expected if row else '-'}), "
+              f"p {row.p_value if row else '-'}, significant {row.significant if row else '-'}; "
+              f"next {runner.concept if runner else '-'} {runner.shift if runner else ''}; "
+              f"other flags {others or 'none'}; entered {row.entered[:3] if row else ''} "
+              f"({time.perf_counter() - t:.1f} s)")
+        ok &= bool(rank == 1 and row and row.significant and not others)
+    print("PASS" if ok else "FAIL")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
