@@ -14,7 +14,10 @@ context tokens are the sentence's other content words.
 
 Prints, per plant (several A/B pairs) and per re-dating of the unplanted copy (several seeds),
 the planted concept's rank, shift and p-value and the concepts flagged, plus the time.
-Run: python bench/shift.py [--plants 5] [--redatings 5] [--docs 2000]
+With ``--run N`` the first plant is also made in the text of N abstracts written as Markdown
+files (front matter with the year), and ``litmap run`` is run on both copies, reading
+data/concept_shift.csv: the whole hook, segmentation and concepts stage included.
+Run: python bench/shift.py [--plants 5] [--redatings 5] [--docs 2000] [--run 600]
 """
 from __future__ import annotations
 
@@ -105,11 +108,71 @@ def run(docs, years, concepts, plant, cfg: ShiftConfig):
     return measure_shift(uses_from_mentions(ms), cfg, concepts)
 
 
+def write_corpus(rows: list[dict], years: list[int], plant: tuple[str, str] | None, folder: Path) -> None:
+    """The abstracts as Markdown papers (front matter: title, year), with the plant made in the
+    text itself: in the later period A is cut from its sentences and every other sentence of B
+    says A instead of B."""
+    from pipeline.structure.sentences import split_sentences
+
+    folder.mkdir(parents=True)
+    later = sorted(set(years))[len(set(years)) // 2]
+    flip = 0
+    for i, (r, year) in enumerate(zip(rows, years)):
+        sents = split_sentences(r["abstract"])
+        if plant and year >= later:
+            a, b = plant
+            out = []
+            for s in sents:
+                if a in s:
+                    s = s.replace(a, "")
+                elif b in s:
+                    flip += 1
+                    if flip % 2:
+                        s = s.replace(b, a)
+                out.append(s)
+            sents = out
+        title = r["title"].replace('"', "'")
+        (folder / f"csl{i:04d}.md").write_text(
+            f'---\ntitle: "{title}"\nauthors: ["作者{i % 97}"]\nyear: {year}\n---\n{title}\n\n{"".join(sents)}\n',
+            encoding="utf-8")
+
+
+def run_litmap(n: int, concepts: list[str], plant: tuple[str, str] | None, cfg: ShiftConfig) -> None:
+    """The same test through ``litmap run`` on files: data/concept_shift.csv of each copy."""
+    import csv
+    import subprocess
+    import tempfile
+
+    rows = load_rows(n)
+    years = years_for(len(rows))
+    with tempfile.TemporaryDirectory() as tmp:
+        t = Path(tmp)
+        (t / "concepts.yaml").write_text("concepts:\n" + "".join(f"  - name: {c}\n" for c in concepts), encoding="utf-8")
+        (t / "cfg.yaml").write_text(f"store:\n  path: {t / 'store.duckdb'}\nconcepts:\n  registry: {t / 'concepts.yaml'}\n",
+                                    encoding="utf-8")
+        for label, p in (("unplanted", None), ("planted", plant)):
+            write_corpus(rows, years, p, t / label)
+            t0 = time.perf_counter()
+            proc = subprocess.run([sys.executable, "-m", "pipeline", "run", "--corpus", str(t / label), "--config",
+                                   str(t / "cfg.yaml"), "--out", str(t / f"out-{label}")], capture_output=True, text=True)
+            if proc.returncode:
+                print(proc.stdout[-2000:], proc.stderr[-2000:])
+                continue
+            with open(t / f"out-{label}" / "data" / "concept_shift.csv", encoding="utf-8") as f:
+                got = list(csv.DictReader(f))
+            flagged = [r["concept"] for r in got if r["significant"] == "True"]
+            first = got[0] if got else {}
+            print(f"litmap run, {label} ({len(rows)} files, {time.perf_counter() - t0:.0f} s): {len(got)} rows; first "
+                  f"{first.get('concept')} shift {first.get('shift')} p {first.get('p_value')}; flagged {flagged or 'none'}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--docs", type=int, default=2000)
     ap.add_argument("--plants", type=int, default=5, help="A/B pairs planted, one copy each")
     ap.add_argument("--redatings", type=int, default=5, help="unplanted copies with shuffled years")
+    ap.add_argument("--run", type=int, default=0, metavar="N",
+                    help="also write N abstracts as files, planted and not, and run litmap on each")
     args = ap.parse_args(argv)
     from pipeline.settings import load_settings  # the defaults of configs/default.yaml
 
@@ -145,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
               f"other flags {others or 'none'}; entered {row.entered[:3] if row else ''} "
               f"({time.perf_counter() - t:.1f} s)")
         ok &= bool(rank == 1 and row and row.significant and not others)
+    if args.run:
+        run_litmap(args.run, concepts, pairs[0] if pairs else None, cfg)
     print("PASS" if ok else "FAIL")
     return 0 if ok else 1
 

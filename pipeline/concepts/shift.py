@@ -281,7 +281,9 @@ def measure_shift(uses: list[Use], cfg: ShiftConfig, concepts: Iterable[str] | N
         used = [i for i, s in enumerate(split) if s]
         if len(used) < 2:
             where = periods[used[0]].label if used else "?"
-            withheld.append(Withheld(name, f"one period only: all {len(own)} dated uses fall in {where}"))
+            n = len(own)
+            withheld.append(Withheld(name, f"one period only: its dated use falls in {where}" if n == 1 else
+                                     f"one period only: all {n} dated uses fall in {where}"))
             continue
         for i, j in zip(used, used[1:]):
             why = _short(periods[i], split[i], cfg) or _short(periods[j], split[j], cfg)
@@ -311,3 +313,14 @@ def shift_records(result: ShiftResult) -> list[dict[str, Any]]:
 def why_not(result: ShiftResult, concept: str) -> list[str]:
     return [w.reason if w.period_a is None else f"{w.period_a} → {w.period_b}: {w.reason}"
             for w in result.withheld if w.concept == concept]
+
+
+def compute_shift_stage(ctx: Any) -> ShiftResult:
+    """The ``shift`` corpus stage: the concepts stage's mentions (with their context tokens),
+    one work per set of mirrored records (the works stage), every traced concept reported on."""
+    res = ctx.results.get("concepts") or {}
+    doc_work = (ctx.results.get("works") or {}).get("doc_work") or {}
+    cfg = ShiftConfig.from_cfg(ctx.cfg)
+    uses = uses_from_mentions(res.get("mentions") or [], doc_work, cfg.inferred_years)
+    return measure_shift(uses, cfg, list((res.get("traces") or {}).keys()))
+

@@ -79,6 +79,8 @@ STAGES: list[CorpusStage] = [
     CorpusStage("concepts", "concepts-4", _lazy("model_stages", "compute_concept_stage"),
                 ("segment", "concepts", "cooccurrence", "report", "refs", "evidence.neighbours", "evidence.authors"), after=("works", "vectors", "terms"),
                 update=_lazy("model_stages", "update_concept_stage")),
+    CorpusStage("shift", "shift-1", lambda ctx: importlib.import_module("pipeline.concepts.shift").compute_shift_stage(ctx),
+                ("shift",), after=("works", "concepts")),
 ]
 
 
