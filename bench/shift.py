@@ -8,8 +8,9 @@ stop list, as the concepts stage does, and every concept in a sentence is one me
 context tokens are the sentence's other content words.
 
 * Unplanted copy: the corpus as it is. No concept may be flagged.
-* Planted copy: in the later period, concept A leaves its own sentences, and every other
-  sentence of concept B says A instead of B: A's later contexts are B's, B's stay B's.
+* Planted copy: in the later period, A is cut from each sentence using it and a sentence of
+  concept B, with B renamed A, follows it: A keeps its number of uses and takes B's contexts;
+  every other concept keeps its sentences (donor sentences use no other tracked concept).
   A must be ranked first and flagged, and nothing else flagged.
 
 Prints, per plant (several A/B pairs) and per re-dating of the unplanted copy (several seeds),
@@ -78,24 +79,51 @@ def years_for(n: int, redate: int | None = None) -> list[int]:
     return ys
 
 
-def mentions_of(docs, years: list[int], concepts: list[str], plant: tuple[str, str] | None = None) -> list[dict]:
-    """Mentions (concept, doc_id, year, sentence, context_tokens) of the concepts; with
-    ``plant=(A, B)`` the later half of the years has A's contexts replaced by B's."""
-    cset = set(concepts)
+def planted_sentences(sents_by_doc, years: list[int], plant: tuple[str, str] | None, concepts: list[str],
+                      has, rename, drop):
+    """Per document, its sentences, with the plant made in the later half of the years: A is
+    cut from each sentence using it, and a sentence using B (the next, in turn, over the later
+    period; one using no other tracked concept) follows it with B renamed A. A keeps its number
+    of uses and takes B's contexts; every other concept keeps its sentences."""
+    if not plant:
+        return [list(s) for s in sents_by_doc]
+    a, b = plant
     later = sorted(set(years))[len(set(years)) // 2]
+    others = [c for c in concepts if c != b]
+    donors = [s for d, y in zip(sents_by_doc, years) if y >= later for s in d
+              if has(s, b) and not any(has(s, c) for c in others)]
+    out, k = [], 0
+    for d, y in zip(sents_by_doc, years):
+        sents = []
+        for s in d:
+            if y >= later and donors and has(s, a):
+                sents += [drop(s, a), rename(donors[k % len(donors)], b, a)]
+                k += 1
+            else:
+                sents.append(s)
+        out.append(sents)
+    return out
+
+
+def _has_token(s, t) -> bool:
+    return t in s
+
+
+def _rename_token(s, b, a):
+    return tuple(a if t == b else t for t in s)
+
+
+def _drop_token(s, a):
+    return tuple(t for t in s if t != a)
+
+
+def mentions_of(docs, years: list[int], concepts: list[str], plant: tuple[str, str] | None = None) -> list[dict]:
+    """Mentions (concept, doc_id, year, sentence, context_tokens) of the concepts, one per
+    sentence using it; with ``plant=(A, B)`` A's later contexts are B's (:func:`planted_sentences`)."""
+    cset = set(concepts)
     out = []
-    flip = 0
-    for i, (sents, year) in enumerate(zip(docs, years)):
-        for j, s in enumerate(sents):
-            toks = list(s)
-            if plant and year >= later:
-                a, b = plant
-                if a in toks:
-                    toks = [t for t in toks if t != a]  # A leaves its own sentences
-                elif b in toks:
-                    flip += 1
-                    if flip % 2:  # every other sentence of B now says A
-                        toks = [a if t == b else t for t in toks]
+    for i, (sents, year) in enumerate(zip(planted_sentences(docs, years, plant, concepts, _has_token, _rename_token, _drop_token), years)):
+        for j, toks in enumerate(sents):
             here = sorted(set(toks))
             for c in sorted(cset.intersection(toks)):
                 out.append({"concept": c, "doc_id": f"csl{i:04d}", "year": year, "where": "abstract",
@@ -108,29 +136,16 @@ def run(docs, years, concepts, plant, cfg: ShiftConfig):
     return measure_shift(uses_from_mentions(ms), cfg, concepts)
 
 
-def write_corpus(rows: list[dict], years: list[int], plant: tuple[str, str] | None, folder: Path) -> None:
+def write_corpus(rows: list[dict], years: list[int], plant: tuple[str, str] | None, concepts: list[str],
+                 folder: Path) -> None:
     """The abstracts as Markdown papers (front matter: title, year), with the plant made in the
-    text itself: in the later period A is cut from its sentences and every other sentence of B
-    says A instead of B."""
+    text itself (:func:`planted_sentences` on the sentences' strings)."""
     from pipeline.structure.sentences import split_sentences
 
     folder.mkdir(parents=True)
-    later = sorted(set(years))[len(set(years)) // 2]
-    flip = 0
-    for i, (r, year) in enumerate(zip(rows, years)):
-        sents = split_sentences(r["abstract"])
-        if plant and year >= later:
-            a, b = plant
-            out = []
-            for s in sents:
-                if a in s:
-                    s = s.replace(a, "")
-                elif b in s:
-                    flip += 1
-                    if flip % 2:
-                        s = s.replace(b, a)
-                out.append(s)
-            sents = out
+    texts = planted_sentences([split_sentences(r["abstract"]) for r in rows], years, plant, concepts,
+                              lambda s, t: t in s, lambda s, b, a: s.replace(b, a), lambda s, a: s.replace(a, ""))
+    for i, (r, year, sents) in enumerate(zip(rows, years, texts)):
         title = r["title"].replace('"', "'")
         (folder / f"csl{i:04d}.md").write_text(
             f'---\ntitle: "{title}"\nauthors: ["作者{i % 97}"]\nyear: {year}\n---\n{title}\n\n{"".join(sents)}\n',
@@ -151,7 +166,7 @@ def run_litmap(n: int, concepts: list[str], plant: tuple[str, str] | None, cfg: 
         (t / "cfg.yaml").write_text(f"store:\n  path: {t / 'store.duckdb'}\nconcepts:\n  registry: {t / 'concepts.yaml'}\n",
                                     encoding="utf-8")
         for label, p in (("unplanted", None), ("planted", plant)):
-            write_corpus(rows, years, p, t / label)
+            write_corpus(rows, years, p, concepts, t / label)
             t0 = time.perf_counter()
             proc = subprocess.run([sys.executable, "-m", "pipeline", "run", "--corpus", str(t / label), "--config",
                                    str(t / "cfg.yaml"), "--out", str(t / f"out-{label}")], capture_output=True, text=True)
@@ -181,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     docs = segmented(args.docs)
     concepts = pick_concepts(docs)
     print(f"{len(docs)} CSL abstracts, segmented in {time.perf_counter() - t0:.1f} s; concepts: {' '.join(concepts)}")
-    print(f"config: permutations {cfg.permutations}, alpha {cfg.alpha}, min_shift {cfg.min_shift}, "
+    print(f"config: permutations {cfg.permutations}, alpha {cfg.alpha} ({cfg.correction}), min_shift {cfg.min_shift}, "
           f"min_uses {cfg.min_uses}, min_documents {cfg.min_documents}")
     ok = True
     for r in range(args.redatings):
@@ -203,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         runner = next((x for x in res.rows if x.concept != a), None)
         print(f"planted {a} ← {b}: rank {rank}, shift {row.shift if row else '-'} "
               f"(distance {row.distance if row else '-'}, expected {row.expected if row else '-'}), "
-              f"p {row.p_value if row else '-'}, significant {row.significant if row else '-'}; "
+              f"p {row.p_value if row else '-'} q {row.q_value if row else '-'}, significant {row.significant if row else '-'}; "
               f"next {runner.concept if runner else '-'} {runner.shift if runner else ''}; "
               f"other flags {others or 'none'}; entered {row.entered[:3] if row else ''} "
               f"({time.perf_counter() - t:.1f} s)")

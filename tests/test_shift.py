@@ -43,7 +43,7 @@ def test_planted_shift_in_real_text():
     assert [p.label for p in res.periods] == ["2011–2015", "2016–2020"]
     assert len(res.rows) == len(concepts), res.withheld
     top = res.rows[0]
-    assert top.concept == a and top.significant and top.p_value <= cfg.alpha and top.shift >= cfg.min_shift, top
+    assert top.concept == a and top.significant and top.q_value <= cfg.alpha and top.shift >= cfg.min_shift, top
     assert [r.concept for r in res.rows if r.significant] == [a]
     # A's later contexts are B's: terms whose share of A's uses rose, counted in uses
     assert top.entered and all(cb / top.uses_b > ca / top.uses_a for _t, ca, cb in top.entered)

@@ -16,7 +16,8 @@ and the work's year. Per concept and pair of consecutive periods:
   distance is near 1 for any concept used in varied sentences and grows as uses get fewer;
   this does not, so concepts can be ranked by it;
 * ``p_value`` = (1 + permutations at least as distant) / (1 + permutations), seeded per
-  concept, and ``significant`` = p_value ≤ alpha and shift ≥ min_shift;
+  concept; ``q_value`` its Benjamini–Hochberg adjustment over every pair tested in the run;
+  ``significant`` = q_value ≤ alpha and shift ≥ min_shift;
 * ``entered`` / ``left``: terms whose share of uses rose / fell most, with their counts of uses.
 
 A concept with too few uses or works in a period, or with all its dated uses in one period,
@@ -41,8 +42,9 @@ class ShiftConfig:
     width: int | None = None       # fixed-width periods of this many years (instead of periods)
     min_uses: int = 10             # uses of the concept per period
     min_documents: int = 5         # works using it per period
-    permutations: int = 999
-    alpha: float = 0.01
+    permutations: int = 1999
+    alpha: float = 0.05
+    correction: str = "fdr"        # "fdr": Benjamini–Hochberg over every pair tested in the run; "none"
     min_shift: float = 0.15
     seed: int = 17
     top_terms: int = 8
@@ -83,6 +85,7 @@ class ShiftRow:
     expected: float
     p_value: float
     significant: bool
+    q_value: float
     uses_a: int
     uses_b: int
     documents_a: int
@@ -244,9 +247,27 @@ def pair_shift(concept: str, ua: list[Use], ub: list[Use], pa: Period, pb: Perio
     shift = (observed - expected) / kept if kept > 1e-12 else 0.0
     ca, cb = Counter(t for u in ua for t in u.tokens), Counter(t for u in ub for t in u.tokens)
     entered, left = _changes(ca, cb, len(ua), len(ub), cfg.top_terms)
+    # significance is decided over all pairs at once (adjust), q_value set there
     return ShiftRow(concept, pa.label, pb.label, round(shift, 4), round(observed, 4), round(expected, 4),
-                    round(p, 4), bool(p <= cfg.alpha and shift >= cfg.min_shift), len(ua), len(ub),
+                    round(p, 4), False, round(p, 4), len(ua), len(ub),
                     len({u.doc for u in ua}), len({u.doc for u in ub}), entered, left)
+
+
+def adjust(rows: list[ShiftRow], cfg: ShiftConfig) -> None:
+    """Set each row's q_value (Benjamini–Hochberg over every pair tested, as the run tests many
+    concepts at once: at alpha 0.05 an unplanted corpus of 20 concepts would otherwise flag one
+    by chance in two runs of three) and ``significant``: q ≤ alpha and shift ≥ min_shift."""
+    m = len(rows)
+    order = sorted(range(m), key=lambda i: (rows[i].p_value, i))
+    q, running = [0.0] * m, 1.0
+    for rank in range(m, 0, -1):
+        i = order[rank - 1]
+        p = rows[i].p_value
+        running = min(running, p * m / rank if cfg.correction == "fdr" else p)
+        q[i] = running if cfg.correction == "fdr" else p
+    for r, qi in zip(rows, q):
+        r.q_value = round(min(qi, 1.0), 4)
+        r.significant = bool(r.q_value <= cfg.alpha and r.shift >= cfg.min_shift)
 
 
 def _short(pa: Period, ua: list[Use], cfg: ShiftConfig) -> str | None:
@@ -291,6 +312,7 @@ def measure_shift(uses: list[Use], cfg: ShiftConfig, concepts: Iterable[str] | N
                 withheld.append(Withheld(name, why, periods[i].label, periods[j].label))
             else:
                 rows.append(pair_shift(name, split[i], split[j], periods[i], periods[j], bg, cfg))
+    adjust(rows, cfg)
     rows.sort(key=lambda r: (not r.significant, -r.shift, r.p_value, r.concept, r.period_a))
     return ShiftResult(periods, rows, withheld, cfg)
 

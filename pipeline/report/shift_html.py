@@ -62,10 +62,12 @@ def shift_block(res: ShiftResult | None, concept: str) -> Markup:
     for r in (r for r in res.rows if r.concept == concept):
         verdict = "显著变化 significant change" if r.significant else "无显著变化 no significant change"
         out += Markup("<h3>{} → {}: {}</h3><p>shift {} (1 − cosine of the PPMI context vectors {}, {} expected when "
-                      "the periods' works are shuffled), permutation p = {} ({} permutations; flagged at p ≤ {} "
-                      "and shift ≥ {}); uses {} / {}, works {} / {}</p>").format(
+                      "the periods' works are shuffled), permutation p = {} ({} permutations), q = {} ({}); flagged at "
+                      "q ≤ {} and shift ≥ {}; uses {} / {}, works {} / {}</p>").format(
             r.period_a, r.period_b, verdict, f"{r.shift:.3f}", f"{r.distance:.3f}", f"{r.expected:.3f}",
-            r.p_value, cfg.permutations, cfg.alpha, cfg.min_shift, r.uses_a, r.uses_b, r.documents_a, r.documents_b)
+            r.p_value, cfg.permutations, r.q_value,
+            "Benjamini–Hochberg over all concepts tested" if cfg.correction == "fdr" else "uncorrected",
+            cfg.alpha, cfg.min_shift, r.uses_a, r.uses_b, r.documents_a, r.documents_b)
         out += Markup("<h4>进入语境 <span class=\"en\">Entered its context</span></h4>") + _terms(r.entered, r.period_a, r.period_b)
         out += Markup("<h4>退出语境 <span class=\"en\">Left its context</span></h4>") + _terms(r.left, r.period_a, r.period_b)
     for why in why_not(res, concept):

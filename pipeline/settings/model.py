@@ -196,8 +196,9 @@ class Shift(Section):
     width: Optional[PosInt] = None
     min_uses: PosInt = 10
     min_documents: PosInt = 5
-    permutations: PosInt = 999
-    alpha: Share = 0.01
+    permutations: PosInt = 1999
+    alpha: Share = 0.05
+    correction: Literal["fdr", "none"] = "fdr"
     min_shift: Annotated[Number, Field(ge=0)] = 0.15
     seed: NonNegInt = 17
     top_terms: PosInt = 8
