@@ -229,8 +229,9 @@ def pair_shift(concept: str, ua: list[Use], ub: list[Use], pa: Period, pb: Perio
     rng = np.random.default_rng(_seed(cfg, concept, pa.label, pb.label))
     null = []
     n, k = len(docs), int(in_b.sum())
-    for start in range(0, cfg.permutations, 200):  # blocks keep memory at 200 × V
-        m = min(200, cfg.permutations - start)
+    block = max(1, min(200, 500_000 // max(len(vocab), 1)))  # a block's arrays stay near 4 MB each
+    for start in range(0, cfg.permutations, block):
+        m = min(block, cfg.permutations - start)
         labels = np.zeros((m, n))
         for i in range(m):
             labels[i, rng.permutation(n)[:k]] = 1.0
