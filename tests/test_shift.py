@@ -94,3 +94,32 @@ def test_periods_from_config():
     assert [p.label for p in make_periods(years, replace(cfg, periods=[2013, 2019]))] == ["2011–2012", "2015–2018", "2019–2020"]
     assert [p.label for p in make_periods(years, replace(cfg, width=3))] == ["2011–2012", "2015", "2018–2019", "2020"]
     assert [p.label for p in make_periods([2019, 2019], cfg)] == ["2019"]
+
+
+def test_stage_and_report_on_the_works_corpus(works_ctx):
+    """The runner's shift stage on the seed and the works (too few uses per period for any
+    concept: each says why), and its report tables and page block."""
+    import types
+
+    from pipeline.report.concepts_section import concepts_section
+    from pipeline.runner.corpus import STAGES
+
+    names = [s.name for s in STAGES]
+    stage = STAGES[names.index("shift")]
+    assert names.index("shift") > names.index("concepts") and set(stage.after) == {"works", "concepts"}
+    assert stage.sections == ("shift",)
+    ctx = types.SimpleNamespace(papers=works_ctx.papers, cfg=works_ctx.cfg,
+                                results={"concepts": works_ctx.results["concepts"], "works": works_ctx.results["works"]})
+    res = stage.compute(ctx)
+    traced = set(works_ctx.results["concepts"]["traces"])
+    assert {r.concept for r in res.rows} | {w.concept for w in res.withheld} == traced
+    assert all(w.reason.startswith(("too few uses in", "too few works in", "one period only", "no dated use"))
+               for w in res.withheld)
+    ctx.results["shift"] = res
+    sec = concepts_section(ctx)
+    assert list(sec.tables["concept_shift"].columns) == SHIFT_COLUMNS
+    assert list(sec.tables["concept_shift_withheld"].columns) == ["concept", "period_a", "period_b", "reason"]
+    assert len(sec.tables["concept_shift_withheld"]) == len(res.withheld)
+    page = next(v for k, v in sec.pages.items() if k.startswith("concepts/digital-rentier-state"))
+    assert "Meaning over time" in page and ("no shift measured" in page or "permutation p =" in page)
+    assert "meaning over time (periods" in str(sec.html)
