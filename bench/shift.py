@@ -188,15 +188,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--redatings", type=int, default=5, help="unplanted copies with shuffled years")
     ap.add_argument("--run", type=int, default=0, metavar="N",
                     help="also write N abstracts as files, planted and not, and run litmap on each")
+    ap.add_argument("--weighting", choices=("ppmi", "sqrt"), help="override shift.weighting")
     args = ap.parse_args(argv)
+    from dataclasses import replace
+
     from pipeline.settings import load_settings  # the defaults of configs/default.yaml
 
     cfg = ShiftConfig.from_cfg(load_settings().as_dict())
+    if args.weighting:
+        cfg = replace(cfg, weighting=args.weighting)
     t0 = time.perf_counter()
     docs = segmented(args.docs)
     concepts = pick_concepts(docs)
     print(f"{len(docs)} CSL abstracts, segmented in {time.perf_counter() - t0:.1f} s; concepts: {' '.join(concepts)}")
-    print(f"config: permutations {cfg.permutations}, alpha {cfg.alpha} ({cfg.correction}), min_shift {cfg.min_shift}, "
+    print(f"config: weighting {cfg.weighting}, permutations {cfg.permutations}, alpha {cfg.alpha} ({cfg.correction}), "
+          f"min_shift {cfg.min_shift}, "
           f"min_uses {cfg.min_uses}, min_documents {cfg.min_documents}")
     ok = True
     for r in range(args.redatings):

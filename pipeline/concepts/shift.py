@@ -49,6 +49,7 @@ class ShiftConfig:
     seed: int = 17
     top_terms: int = 8
     smoothing: float = 0.75
+    weighting: str = "ppmi"        # "ppmi" | "sqrt": cosine of square-rooted counts (Hellinger), no background
     inferred_years: bool = False   # count uses in papers whose year was only inferred
 
     @classmethod
@@ -174,9 +175,11 @@ def _background(uses: list[Use], smoothing: float) -> dict[str, float]:
     return {t: w / total for t, w in weights.items()}
 
 
-def _distances(counts_a: np.ndarray, counts_b: np.ndarray, log_bg: np.ndarray) -> np.ndarray:
-    """1 − cosine of the PPMI vectors of rows of term counts (k × V each)."""
+def _distances(counts_a: np.ndarray, counts_b: np.ndarray, log_bg: np.ndarray, weighting: str = "ppmi") -> np.ndarray:
+    """1 − cosine of the PPMI vectors (or square-rooted counts) of rows of term counts (k × V each)."""
     def ppmi(c: np.ndarray) -> np.ndarray:
+        if weighting == "sqrt":
+            return np.sqrt(c)
         tot = c.sum(axis=1, keepdims=True)
         with np.errstate(divide="ignore", invalid="ignore"):
             pmi = np.log(c / np.where(tot > 0, tot, 1)) - log_bg
@@ -225,7 +228,7 @@ def pair_shift(concept: str, ua: list[Use], ub: list[Use], pa: Period, pb: Perio
     log_bg = np.log(np.array([bg[t] for t in vocab])) if vocab else np.zeros(0)
     total = np.asarray(x.sum(axis=0)).ravel()
     obs_b = x.T @ in_b.astype(float)
-    observed = float(_distances((total - obs_b)[None, :], obs_b[None, :], log_bg)[0])
+    observed = float(_distances((total - obs_b)[None, :], obs_b[None, :], log_bg, cfg.weighting)[0])
     rng = np.random.default_rng(_seed(cfg, concept, pa.label, pb.label))
     null = []
     n, k = len(docs), int(in_b.sum())
@@ -236,7 +239,7 @@ def pair_shift(concept: str, ua: list[Use], ub: list[Use], pa: Period, pb: Perio
         for i in range(m):
             labels[i, rng.permutation(n)[:k]] = 1.0
         perm_b = (x.T @ labels.T).T
-        null.append(_distances(total[None, :] - perm_b, perm_b, log_bg))
+        null.append(_distances(total[None, :] - perm_b, perm_b, log_bg, cfg.weighting))
     null_d = np.concatenate(null) if null else np.zeros(0)
     expected = float(null_d.mean()) if len(null_d) else observed
     # ties within float noise count as "at least as distant"

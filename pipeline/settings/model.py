@@ -203,6 +203,7 @@ class Shift(Section):
     seed: NonNegInt = 17
     top_terms: PosInt = 8
     smoothing: Share = 0.75
+    weighting: Literal["ppmi", "sqrt"] = "ppmi"
     inferred_years: StrictBool = False
 
 
