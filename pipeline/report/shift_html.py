@@ -61,10 +61,11 @@ def shift_block(res: ShiftResult | None, concept: str) -> Markup:
     out = Markup("")
     for r in (r for r in res.rows if r.concept == concept):
         verdict = "显著变化 significant change" if r.significant else "无显著变化 no significant change"
-        out += Markup("<h3>{} → {}: {}</h3><p>shift {} (1 − cosine of the PPMI context vectors {}, {} expected when "
+        out += Markup("<h3>{} → {}: {}</h3><p>shift {} (1 − cosine of the context vectors ({}) {}, {} expected when "
                       "the periods' works are shuffled), permutation p = {} ({} permutations), q = {} ({}); flagged at "
                       "q ≤ {} and shift ≥ {}; uses {} / {}, works {} / {}</p>").format(
-            r.period_a, r.period_b, verdict, f"{r.shift:.3f}", f"{r.distance:.3f}", f"{r.expected:.3f}",
+            r.period_a, r.period_b, verdict, f"{r.shift:.3f}",
+            "PPMI" if cfg.weighting == "ppmi" else "square-rooted counts", f"{r.distance:.3f}", f"{r.expected:.3f}",
             r.p_value, cfg.permutations, r.q_value,
             "Benjamini–Hochberg over all concepts tested" if cfg.correction == "fdr" else "uncorrected",
             cfg.alpha, cfg.min_shift, r.uses_a, r.uses_b, r.documents_a, r.documents_b)

@@ -203,7 +203,7 @@ class Shift(Section):
     seed: NonNegInt = 17
     top_terms: PosInt = 8
     smoothing: Share = 0.75
-    weighting: Literal["ppmi", "sqrt"] = "ppmi"
+    weighting: Literal["sqrt", "ppmi"] = "sqrt"
     inferred_years: StrictBool = False
 
 
