@@ -18,7 +18,9 @@ the planted concept's rank, shift and p-value and the concepts flagged, plus the
 With ``--run N`` the first plant is also made in the text of N abstracts written as Markdown
 files (front matter with the year), and ``litmap run`` is run on both copies, reading
 data/concept_shift.csv: the whole hook, segmentation and concepts stage included.
-Run: python bench/shift.py [--plants 5] [--redatings 5] [--docs 2000] [--run 600]
+``--corpus seed`` takes the founding paper's paragraphs (66 over 60 characters) as papers,
+dated the same way, with the registry's concepts used in 12 or more of them.
+Run: python bench/shift.py [--corpus csl|seed] [--plants 5] [--redatings 5] [--docs 2000] [--run 600]
 """
 from __future__ import annotations
 
@@ -61,6 +63,24 @@ def segmented(n: int | None = None) -> tuple[tuple[tuple[str, ...], ...], ...]:
         sents = [r["title"], *split_sentences(r["abstract"])]
         out.append(tuple(tuple(content_tokens(seg.cut(s), stop)) for s in sents if s.strip()))
     return tuple(out)
+
+
+@lru_cache(maxsize=1)
+def seed_paragraphs() -> tuple[tuple[list[str], ...], list[str]]:
+    """The founding paper's paragraphs (over 60 characters) as papers, segmented with the
+    registry (variants folded to names), and the registry concepts in 12 or more of them."""
+    from pipeline.structure.sentences import split_sentences
+    from pipeline.text.registry import load_registry
+    from pipeline.text.segment import Segmenter
+    from pipeline.text.stopwords import content_tokens, load_stopwords
+
+    reg = load_registry()
+    seg, stop = Segmenter({}, registry=reg), load_stopwords()
+    text = (SHARED / "corpora/seed/000_085182e16f623625.txt").read_text(encoding="utf-8")
+    docs = tuple(tuple(tuple(reg.lookup(t) or t for t in content_tokens(seg.cut(s), stop)) for s in split_sentences(p))
+                 for p in text.split("\n") if len(p) > 60)
+    df = Counter(t for d in docs for t in {t for s in d for t in s} if reg.lookup(t) == t)
+    return docs, [t for t, k in sorted(df.items(), key=lambda x: (-x[1], x[0])) if k >= 12]
 
 
 def pick_concepts(docs, k: int = 12) -> list[str]:
@@ -188,6 +208,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--redatings", type=int, default=5, help="unplanted copies with shuffled years")
     ap.add_argument("--run", type=int, default=0, metavar="N",
                     help="also write N abstracts as files, planted and not, and run litmap on each")
+    ap.add_argument("--corpus", choices=("csl", "seed"), default="csl",
+                    help="csl: the CSL abstracts; seed: the founding paper's paragraphs as papers, with its concepts")
     ap.add_argument("--weighting", choices=("ppmi", "sqrt"), help="override shift.weighting")
     args = ap.parse_args(argv)
     from dataclasses import replace
@@ -198,9 +220,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.weighting:
         cfg = replace(cfg, weighting=args.weighting)
     t0 = time.perf_counter()
-    docs = segmented(args.docs)
-    concepts = pick_concepts(docs)
-    print(f"{len(docs)} CSL abstracts, segmented in {time.perf_counter() - t0:.1f} s; concepts: {' '.join(concepts)}")
+    if args.corpus == "seed":
+        docs, concepts = seed_paragraphs()
+        what = "paragraphs of the founding paper"
+    else:
+        docs = segmented(args.docs)
+        concepts = pick_concepts(docs)
+        what = "CSL abstracts"
+    print(f"{len(docs)} {what}, segmented in {time.perf_counter() - t0:.1f} s; concepts: {' '.join(concepts)}")
     print(f"config: weighting {cfg.weighting}, permutations {cfg.permutations}, alpha {cfg.alpha} ({cfg.correction}), "
           f"min_shift {cfg.min_shift}, "
           f"min_uses {cfg.min_uses}, min_documents {cfg.min_documents}")
@@ -214,7 +241,7 @@ def main(argv: list[str] | None = None) -> int:
               f"flagged {flagged or 'none'}; largest shift {top.concept if top else '-'} {top.shift if top else ''} "
               f"p {top.p_value if top else ''} ({time.perf_counter() - t:.1f} s)")
         ok &= not flagged
-    pairs = [(concepts[i], concepts[(i + 3) % len(concepts)]) for i in range(args.plants)]
+    pairs = [(concepts[i % len(concepts)], concepts[(i + 3) % len(concepts)]) for i in range(args.plants)]
     for a, b in pairs:
         t = time.perf_counter()
         res = run(docs, years_for(len(docs)), concepts, (a, b), cfg)
