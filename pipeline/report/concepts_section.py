@@ -21,6 +21,7 @@ from .links import author_href, concept_slugs, mention_anchor, paper_href
 from .links import slug as slug  # re-exported: the page name of a concept
 from .networks import svg_open
 from .stance_html import concept_stance_html
+from .shift_html import shift_block, shift_index_html, shift_result, shift_tables
 from .timeviews import spread_svg
 
 MENTION_COLUMNS = ["concept", "surface", "doc_id", "doc_authors", "year", "where", "sentence", "attributed_authors"]
@@ -166,7 +167,7 @@ def _profiles_html(t: dict[str, Any]) -> Markup:
 
 
 def _concept_page(name: str, en: str | None, t: dict[str, Any], labels: Labels, max_people: int = 60,
-                  definitions: list[dict[str, Any]] | None = None) -> str:
+                  definitions: list[dict[str, Any]] | None = None, shift: Any = None) -> str:
     fu = t.get("first_use") or {}
     intro = Markup("<p>变体 variants: {} · 首次使用 first use: {} ({}) · 文献 documents: {} · 作品 works: {}</p>").format(
         "、".join(t.get("variants") or []), fu.get("author") or "—", fu.get("year") or "?", t.get("n_documents", 0),
@@ -182,6 +183,7 @@ def _concept_page(name: str, en: str | None, t: dict[str, Any], labels: Labels, 
         ReportSection("kwic", "上下文与证据句", "KWIC and evidence", html=_kwic_table(t["mentions"], labels)),
         ReportSection("cooc", "近邻与共现词", "Neighbours and co-occurring terms", html=_neighbours_html(t)),
         ReportSection("profiles", "语境变化", "Profile shift", html=_profiles_html(t)),
+        ReportSection("shift", "词义变化", "Meaning over time", html=shift_block(shift, name)),
     ]
     parts[1:1] = [p for p in [concept_definitions_html(definitions)] if p is not None]  # issue 17
     return render_page(name, en or "concept", parts, root="../")
@@ -203,7 +205,7 @@ def concepts_section(ctx: Any) -> ReportSection | None:
     traces: dict[str, dict[str, Any]] = res.get("traces") or {}
     en_of = {s["concept"]: s.get("en") for s in res.get("summary") or []}
     mentions = mention_rows(res.get("mentions") or [])
-    tables = {"concept_mentions": mentions, "definitions": definitions_table(ctx)}
+    tables = {"concept_mentions": mentions, "definitions": definitions_table(ctx), **shift_tables(ctx)}
     defs = by_concept(ctx)
     cooc = _cooc_df(ctx, res)
     if cooc is not None:
@@ -216,7 +218,8 @@ def concepts_section(ctx: Any) -> ReportSection | None:
     tables["glossary"] = glossary_table(ctx)
     for name, href in concept_slugs(res).items():
         t = with_foreign(traces[name], name, glossary)
-        pages[href] = _concept_page(name, en_of.get(name), t, labels, spread_people, defs.get(name))
+        pages[href] = _concept_page(name, en_of.get(name), t, labels, spread_people, defs.get(name),
+                                    shift_result(ctx))
         fu = t.get("first_use") or {}
         rows.append({"concept": name, "en": en_of.get(name) or "", "mentions": len(t["mentions"]),
                      "documents": t.get("n_documents"), "users": len(t["users"]), "first_use": fu.get("author"),
@@ -230,6 +233,7 @@ def concepts_section(ctx: Any) -> ReportSection | None:
                                    "users": lambda r: href_of[r["concept"]] + "#users",
                                    "first_use": lambda r: author_href(r["first_use"]) if isinstance(r["first_use"], str) and r["first_use"] else None,
                                    "spread_edges": lambda r: href_of[r["concept"]] + "#spread"}, filter=True)
+    html += shift_index_html(ctx)
     md = table_md(show)
     if not len(mentions):
         h, m = empty_note("no tracked concept occurs in this corpus: none of the concepts of concepts.registry "

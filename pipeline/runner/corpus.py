@@ -100,6 +100,8 @@ STAGES: list[CorpusStage] = [
                 update=_lazy("model_stages", "update_concept_stage")),
     CorpusStage("definitions", "definitions-1", _lazy("definitions_stage", "compute_definitions"), ("definitions",),
                 after=("concepts",)),
+    CorpusStage("shift", "shift-1", lambda ctx: importlib.import_module("pipeline.concepts.shift").compute_shift_stage(ctx),
+                ("shift",), after=("works", "concepts")),
 ]
 
 

@@ -203,6 +203,23 @@ class Definitions(Section):
     cues: PathStr = "configs/definitions.yaml"
 
 
+class Shift(Section):
+    """Meaning over time (concepts/shift.py)."""
+    periods: Union[Literal["median"], list[StrictInt]] = "median"
+    width: Optional[PosInt] = None
+    min_uses: PosInt = 10
+    min_documents: PosInt = 5
+    permutations: PosInt = 1999
+    alpha: Share = 0.05
+    correction: Literal["fdr", "none"] = "fdr"
+    min_shift: Annotated[Number, Field(ge=0)] = 0.15
+    seed: NonNegInt = 17
+    top_terms: PosInt = 8
+    smoothing: Share = 0.75
+    weighting: Literal["sqrt", "ppmi"] = "sqrt"
+    inferred_years: StrictBool = False
+
+
 class Networks(Section):
     max_nodes: PosInt = 80
     cooccurrence_edges: PosInt = 150
@@ -279,6 +296,7 @@ class Settings(Section):
     glossary: Glossary = Glossary()
     stance: Stance = Stance()
     definitions: Definitions = Definitions()
+    shift: Shift = Shift()
     report: Report = Report()
     site: Site = Site()
     evidence: Evidence = Evidence()
