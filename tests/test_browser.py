@@ -298,7 +298,7 @@ def test_long_tables_are_paged_and_pages_fit_a_phone(browser: CDP) -> None:
         browser.navigate((report / "index.html").as_uri())
         boxes = browser.eval("Array.from(document.querySelectorAll('main.findings > section'))"
                              ".map(s => Math.round(s.getBoundingClientRect().left))")
-        assert len(boxes) == 6 and len(set(boxes)) == 1  # the blocks in one column
+        assert len(boxes) >= 6 and len(set(boxes)) == 1  # the blocks in one column
         assert browser.eval("Array.from(document.querySelectorAll('svg[role=img]')).every(s => s.getAttribute('aria-label'))")
         assert browser.eval("Array.from(document.querySelectorAll('img')).every(i => i.alt)")
     finally:

@@ -39,8 +39,13 @@ def stance_block(ctx: Any) -> tuple[Markup, str, pd.DataFrame]:
              "stance.lexicon); the cue that decided is shown, and a citation no cue fires on takes the default "
              "label with an empty cue. Chinese papers argue from authority: most citations are `supports`.")
     html = head + Markup("<p class=\"muted\">%s</p>") % intro + table_html(counts)
-    html += table_html(df, 500, links={"doc_id": lambda r: paper_href(r["doc_id"], f"fn{r['footnote_n']}")},
-                       filter=True)
+    from .labels import labels_cached
+
+    # Documents are named by authors, year and title (no id in visible text); the CSV keeps doc_id.
+    shown = df.assign(document=df.doc_id.map(labels_cached(ctx).doc))
+    shown = shown[["document"] + [c for c in df.columns if c != "doc_id"] + ["doc_id"]]
+    html += table_html(shown, 500, links={"document": lambda r: paper_href(r["doc_id"], f"fn{r['footnote_n']}")},
+                       filter=True, hidden=("doc_id",))
     md += intro + "\n\n" + table_md(counts) + "\n" + table_md(df, 30)
     return html, md, df
 

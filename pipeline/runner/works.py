@@ -116,6 +116,14 @@ def refs_part(p: dict[str, Any]) -> dict[str, Any]:
             "latin": sorted({m.group(0) for t in body for m in _LATIN_IN_PARENS.finditer(t)})}
 
 
+def _file_aliases(aliases: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The alias table without the names the glossary stage added (``glossary_index``)."""
+    added = (aliases or {}).get("glossary_index")
+    if not added:
+        return aliases
+    return {**aliases, "index": {k: v for k, v in aliases["index"].items() if k not in added}, "glossary_index": {}}
+
+
 def _summaries(counted: list[tuple[str, Ref]], names: list[str], unparsed: list[dict[str, Any]], latin: list[str],
                aliases: dict[str, Any] | None = None) -> dict[str, Any]:
     """Rankings (classics apart), pairs, alias suggestions and footnotes that look cited but gave
@@ -140,6 +148,8 @@ def _summaries(counted: list[tuple[str, Ref]], names: list[str], unparsed: list[
         "cocitation": cocitation_pairs(cited, include_classics=True),
         "classic_works": sorted({r.work_id for _c, r in counted if r.classic and r.work_id}),
         "coauthorship": coauthorship_pairs(cited),
-        "alias_suggestions": suggest_aliases(names, latin, aliases),
+        # "already in aliases.yaml" means the file: names the corpus glossary joined are suggested
+        # until a researcher writes them there.
+        "alias_suggestions": suggest_aliases(names, latin, _file_aliases(aliases)),
         "unparsed": unparsed,
     }
