@@ -83,56 +83,8 @@ def test_added_cue_takes_effect(tmp_path: Path, seed_mentions: list[dict[str, An
     assert not [d for d in definitions_of(seed_mentions, load_cues(CUES)) if words in d.sentence]
     mine = tmp_path / "definitions.yaml"
     cue = "  - name: X的崛起是\n    kind: characterization\n    pattern: '{START}{X}的崛起是'\n"
+    # among the cues, not appended under the file's last key (classic_definers)
     mine.write_text(CUES.read_text(encoding="utf-8").replace("\ncues:\n", "\ncues:\n" + cue, 1), encoding="utf-8")
-    found = [d for d in defs if d["concept"] == concept and words in d["sentence"]]
-    assert len(found) <= 1
-    return found[0] if found else None
-
-
-def test_gold_first_half(seed_defs: list[dict[str, Any]]) -> None:
-    bench = _bench()
-    positives, negatives = bench.load_gold()
-    s = bench.score(seed_defs, positives, negatives)
-    assert s["recall"] >= 0.85, [g["sentence"][:40] for g in s["missed"]]
-    assert s["precision"] >= 0.85, [g["sentence"][:40] for g, _d in s["taken_negatives"]]
-    assert s["kind_accuracy"] >= 0.85 and s["definer_accuracy"] >= 0.85
-    assert all(set(COLUMNS) <= set(d) for d in seed_defs)
-
-
-def test_definer_of_an_attributed_definition(seed_defs: list[dict[str, Any]]) -> None:
-    # the marker closing the sentence gives it to the works of note 2 (卢获 printed, 卢荻 canonical)
-    d = _one(seed_defs, "数字资本", "职能资本垄断融合后生成的总体性资本形式")
-    assert d and d["kind"] == "definition" and d["definer"] == "毛小骅、卢荻；温旭" and d["definer_footnote"] == 2
-    assert d["year"] == 2024 and d["where"] == "body"
-    # a sentence inside note 17 belongs to the classic the note cites, named by its title
-    d = _one(seed_defs, "一般智力", "指人类已获得的知识总和")
-    assert d and d["where"] == "footnote" and d["definer"] == "马克思" and d["definer_footnote"] == 17
-    # the marker after a closing quotation without the concept sources the quotation: self
-    d = _one(seed_defs, "数字资本", "数字资本的本质和运作逻辑")
-    assert d and d["definer"] == "self" and d["definer_footnote"] is None and d["kind"] == "characterization"
-
-
-def test_negatives_not_taken(seed_defs: list[dict[str, Any]]) -> None:
-    # role statement: the copula's subject is capital accumulation, not financial imperialism
-    assert _one(seed_defs, "金融帝国主义", "世界范围内的资本积累，是金融帝国主义") is None
-    # a research question that names a definition defines nothing
-    assert _one(seed_defs, "金融帝国主义", "列宁关于帝国主义的基础定义") is None
-    # 数字资本 inside 数字资本主义 is not the concept
-    assert _one(seed_defs, "数字资本", "被精炼并以各种方式被使用的物质") is None
-
-
-def test_added_cue_takes_effect(tmp_path: Path, seed_mentions: list[dict[str, Any]]) -> None:
-    words = "数字资本的崛起是资本主义不断自我革新"
-    assert not [d for d in definitions_of(seed_mentions, load_cues(CUES)) if words in d.sentence]
-    mine = tmp_path / "definitions.yaml"
-    shutil.copy(CUES, mine)
-    with mine.open("a", encoding="utf-8") as f:
-        f.write("\n  - name: X的崛起是\n    kind: characterization\n    pattern: '{START}{X}的崛起是'\n")
-    # appended under the file's last key (classic_definers) would be wrong: put it among the cues
-    text = mine.read_text(encoding="utf-8")
-    cue = "  - name: X的崛起是\n    kind: characterization\n    pattern: '{START}{X}的崛起是'\n"
-    text = text.replace("\n" + cue, "").replace("\ncues:\n", "\ncues:\n" + cue, 1)
-    mine.write_text(text, encoding="utf-8")
     found = [d for d in definitions_of(seed_mentions, load_cues(mine)) if words in d.sentence]
     assert [(d.concept, d.kind, d.cue_name) for d in found] == [("数字资本", "characterization", "X的崛起是")]
 
