@@ -86,15 +86,11 @@ class FinishedRun:
         return self._cache[table]
 
     def works(self) -> list[Work]:
-        inferred: dict[str, int] = {}
-        for r in self.rows("documents.csv"):
-            y = _int(r.get("year_inferred"))
-            if y is not None and r.get("work_id"):
-                inferred[r["work_id"]] = min(y, inferred.get(r["work_id"], y))
+        # works.csv's year_inferred: the earliest its documents infer, else the earliest dated
+        # reference to the work (report/works_table.py)
         out = [work_of(r) for r in self.rows("works.csv")]
-        inferred_work = {r["work_id"]: _int(r.get("year_inferred")) for r in self.rows("works.csv")}
-        for w in out:
-            w.year_inferred = inferred_work.get(w.work_id) or inferred.get(w.work_id)
+        for w, r in zip(out, self.rows("works.csv")):
+            w.year_inferred = _int(r.get("year_inferred"))
         return out
 
     def cited_refs(self) -> list[CitedRef]:

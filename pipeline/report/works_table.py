@@ -47,7 +47,8 @@ def works_table(ctx: Any, work_refs: pd.DataFrame) -> pd.DataFrame:
         lead = next((m for m in metas if paper_authors(m)), metas[0])
         affs = list(dict.fromkeys(a for m in metas for a in (m.get("affiliations") or {}).values() if a))
         year = _first(metas, "year")
-        inferred = None if year else (_first(metas, "year_inferred") or cited_year.get(wid))
+        inferred = None if year else (min((m["year_inferred"] for m in metas if m.get("year_inferred")), default=None)
+                                      or cited_year.get(wid))
         rows.append({
             "work_id": wid, "title": _first(metas, "title"), "authors": ";".join(paper_authors(lead)),
             "authors_printed": ";".join(lead.get("authors") or []), "year": year, "year_inferred": inferred,
