@@ -8,20 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass
 from pathlib import Path
 
+from ..context import FileEntry
 from ..ingest.readers import sidecar_for, skip_reason
 
-
-@dataclass
-class FileEntry:
-    path: str  # absolute path to read
-    source: str  # path as shown (relative to the corpus' parent when possible)
-    key: str | None = None  # content hash; None when unreadable
-    status: str = "pending"  # pending | ok | skipped | failed | duplicate (of another file's records)
-    error: str | None = None
-    duplicate_of: str | None = None  # the file(s) already holding every record of this one
+__all__ = ["FileEntry", "discover", "file_key"]
 
 
 def _source_name(path: Path, corpus: Path) -> str:

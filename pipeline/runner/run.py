@@ -60,6 +60,7 @@ class RunContext:
     report_hash: str = ""  # hash of everything the report shows; equal hashes -> the same pages
     failed_sections: list[str] = field(default_factory=list)  # report parts that failed ("section failed" boxes)
     workers: int = 0  # processes the run may use (the report's side processes too)
+    memo: dict[str, Any] = field(default_factory=dict)  # values the report's pages share within one run
 
     def log(self, msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
