@@ -68,3 +68,8 @@ class ReportContext(StageContext, Protocol):
     failed_sections: list[str]
     workers: int
     memo: dict[str, Any]  # values the report's pages share within one run (built once, used by several)
+    # The per-document cache keys (version, config hash) and where each document was read: the
+    # report records them in run.json and keys a paper's page on them.
+    parse_key: tuple[str, str]
+    features_key: tuple[str, str]
+    doc_file: dict[str, tuple[str, str]]  # doc_id -> (file key, source)

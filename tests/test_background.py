@@ -25,7 +25,7 @@ def _die() -> None:
 
 
 def test_side_process_is_fresh_and_small():
-    ctx = types.SimpleNamespace()
+    ctx = types.SimpleNamespace(memo={})
     ballast = bytearray(300 * 2**20)  # a large driver: a fork would start at this size
     ballast[::4096] = b"x" * len(ballast[::4096])
     with workers(ctx):
@@ -37,7 +37,7 @@ def test_side_process_is_fresh_and_small():
 
 
 def test_errors_are_raised_where_the_result_is_asked_for():
-    ctx = types.SimpleNamespace()
+    ctx = types.SimpleNamespace(memo={})
     with workers(ctx):
         job = submit(ctx, _fail, "no figure for 数字食利国")
         with pytest.raises(ValueError, match="数字食利国"):
@@ -45,7 +45,7 @@ def test_errors_are_raised_where_the_result_is_asked_for():
 
 
 def test_lost_or_unpicklable_work_is_redone_inline():
-    ctx = types.SimpleNamespace()
+    ctx = types.SimpleNamespace(memo={})
     with workers(ctx):
         # a lambda does not pickle: the side process never gets it, and the parent runs it
         assert submit(ctx, lambda x: x + 1, 41).result() == 42
@@ -55,12 +55,12 @@ def test_lost_or_unpicklable_work_is_redone_inline():
 
 
 def test_outside_workers_the_job_runs_inline():
-    pid, _, total = submit(types.SimpleNamespace(), _pid_and_rss, [1, 2]).result()
+    pid, _, total = submit(types.SimpleNamespace(memo={}), _pid_and_rss, [1, 2]).result()
     assert pid == os.getpid() and total == 3
 
 
 def test_a_run_given_one_worker_writes_its_report_in_one_process():
-    ctx = types.SimpleNamespace(workers=1)
+    ctx = types.SimpleNamespace(workers=1, memo={})
     with workers(ctx):
         pid, _, total = submit(ctx, _pid_and_rss, [1, 2]).result()
     assert pid == os.getpid() and total == 3

@@ -61,7 +61,7 @@ def test_seed_cooccurrence_and_report_section(works_ctx):
                         "kwic": {"left": "<b>", "match": "数字食利国", "right": "</b>"}}
     res = {**res, "mentions": list(res["mentions"]), "traces": {**res["traces"], "数字食利国": t}}
     res["mentions"][0] = {**res["mentions"][0], "sentence": "<script>alert(1)</script>"}
-    ctx = types.SimpleNamespace(papers=works_ctx.papers, results={"concepts": res}, cfg=works_ctx.cfg)
+    ctx = types.SimpleNamespace(papers=works_ctx.papers, results={"concepts": res}, cfg=works_ctx.cfg, memo={})
     sec = concepts_section(ctx)
     assert list(sec.tables["concept_mentions"].columns) == MENTION_COLUMNS
     assert list(sec.tables["cooccurrence"].columns)[:4] == ["term_a", "term_b", "count", "npmi"]
@@ -69,7 +69,7 @@ def test_seed_cooccurrence_and_report_section(works_ctx):
     page = next(v for k, v in sec.pages.items() if k.startswith("concepts/digital-rentier-state"))
     assert "<script>" not in page and "&lt;b&gt;" in page and "温旭" in page and "<svg" in page
     assert "<script>" not in str(sec.html) and all(k.startswith("concepts/") for k in sec.pages)
-    assert concepts_section(types.SimpleNamespace(papers=[], results={}, cfg={})) is None
+    assert concepts_section(types.SimpleNamespace(papers=[], results={}, cfg={}, memo={})) is None
 
 
 def test_empty_and_degenerate_inputs():

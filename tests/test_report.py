@@ -203,7 +203,7 @@ def test_a_model_that_cannot_say_something_says_what_is_missing() -> None:
     from pipeline.report.findings import citations_block, concepts_block, topics_block
 
     ctx = SimpleNamespace(results={"topics": {"result": None, "note": "too little text for a topic model: 3 unit(s)"}},
-                          papers=[], cfg={}, store=None)
+                          papers=[], cfg={}, store=None, memo={})
     assert "too little text for a topic model: 3 unit(s)" in topics_block(ctx, 10, None).html
     assert "no tracked concept occurs" in concepts_block(ctx, 10).html
     assert "no parsed reference" in citations_block(ctx, 10).html

@@ -108,7 +108,7 @@ def test_stage_and_report_on_the_works_corpus(works_ctx):
     stage = STAGES[names.index("shift")]
     assert names.index("shift") > names.index("concepts") and set(stage.after) == {"works", "concepts"}
     assert stage.sections == ("shift",)
-    ctx = types.SimpleNamespace(papers=works_ctx.papers, cfg=works_ctx.cfg,
+    ctx = types.SimpleNamespace(papers=works_ctx.papers, cfg=works_ctx.cfg, memo={},
                                 results={"concepts": works_ctx.results["concepts"], "works": works_ctx.results["works"]})
     res = stage.compute(ctx)
     traced = set(works_ctx.results["concepts"]["traces"])

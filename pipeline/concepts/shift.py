@@ -40,6 +40,8 @@ from typing import Any
 import numpy as np
 from scipy.sparse import csr_matrix
 
+from ..context import StageContext
+
 
 @dataclass(frozen=True)
 class ShiftConfig:
@@ -346,7 +348,7 @@ def why_not(result: ShiftResult, concept: str) -> list[str]:
             for w in result.withheld if w.concept == concept]
 
 
-def compute_shift_stage(ctx: Any) -> ShiftResult:
+def compute_shift_stage(ctx: StageContext) -> ShiftResult:
     """The ``shift`` corpus stage: the concepts stage's mentions (with their context tokens),
     one work per set of mirrored records (the works stage), every traced concept reported on."""
     res = ctx.results.get("concepts") or {}

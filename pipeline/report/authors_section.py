@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
+from ..context import ReportContext
 from .build import ReportSection, bar, cells_table, gate_note, link, render_page, table_md
 from .entities import AuthorInfo, Entities, build_entities_cached
 from .labels import Labels, labels_cached
@@ -87,7 +88,7 @@ def author_page(a: AuthorInfo, ents: Entities, concept_pages: dict[str, str], la
     return render_page(a.name, "author", secs, root=R)
 
 
-def authors_section(ctx: Any) -> ReportSection | None:
+def authors_section(ctx: ReportContext) -> ReportSection | None:
     ents = build_entities_cached(ctx)
     if not ents.authors:
         return None

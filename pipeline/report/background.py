@@ -31,6 +31,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from ..context import ReportContext
+
 _KEY = "_report_jobs"
 
 
@@ -109,10 +111,10 @@ class Job:
             self.proc = None
 
 
-def submit(ctx: Any, fn: Callable[..., Any], *args: Any) -> Job:
+def submit(ctx: ReportContext, fn: Callable[..., Any], *args: Any) -> Job:
     """Start ``fn(*args)`` in a side process while ``workers(ctx)`` is open; otherwise it runs
     inline when :meth:`Job.result` is called."""
-    jobs = getattr(ctx, "__dict__", {}).get(_KEY)
+    jobs = ctx.memo.get(_KEY)
     job = Job(fn, args, side=jobs is not None)
     if jobs is not None:
         jobs.append(job)
@@ -120,20 +122,20 @@ def submit(ctx: Any, fn: Callable[..., Any], *args: Any) -> Job:
 
 
 @contextmanager
-def workers(ctx: Any) -> Iterator[None]:
+def workers(ctx: ReportContext) -> Iterator[None]:
     """Let the jobs submitted meanwhile run in side processes (on machines with 2+ cores);
     side processes whose result was never asked for (an error on the way) are stopped."""
     # A run given one worker (``--workers 1``) was asked for one process: the report's work runs
     # inline too (it also saves a fresh interpreter's imports per job, most of a small report).
-    if (os.cpu_count() or 1) < 2 or not hasattr(ctx, "__dict__") or getattr(ctx, "workers", None) == 1:
+    if (os.cpu_count() or 1) < 2 or getattr(ctx, "workers", None) == 1:
         yield
         return
     jobs: list[Job] = []
-    ctx.__dict__[_KEY] = jobs
+    ctx.memo[_KEY] = jobs
     try:
         yield
     finally:
-        ctx.__dict__.pop(_KEY, None)
+        ctx.memo.pop(_KEY, None)
         for job in jobs:
             job.cancel()
 

@@ -24,6 +24,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup, escape
 
 from .. import __version__
+from ..context import ReportContext
 
 
 @dataclass
@@ -205,7 +206,7 @@ def render_page(title: str, title_en: str, sections: list[ReportSection], root: 
 ASSETS = Path(__file__).with_name("assets")
 
 
-def _build_section(build: Callable[[Any], ReportSection | None], ctx: Any) -> ReportSection | None:
+def _build_section(build: Callable[[ReportContext], ReportSection | None], ctx: ReportContext) -> ReportSection | None:
     """One section failing (unexpected data from a stage) leaves the rest of the report standing,
     with the error shown where the section would be and printed on the terminal."""
     try:
@@ -222,7 +223,7 @@ def _build_section(build: Callable[[Any], ReportSection | None], ctx: Any) -> Re
                              html=Markup('<p class="failed">{}</p>').format(msg), failed=[msg])
 
 
-def _guarded(section: ReportSection, items: Callable[[], Iterable[tuple[str, Any]]], ctx: Any,
+def _guarded(section: ReportSection, items: Callable[[], Iterable[tuple[str, Any]]], ctx: ReportContext,
              what: str) -> Iterable[tuple[str, Any]]:
     """A section's lazy pages or files. They are made after the section's index part was built,
     so a failure part-way is reported like a failed section: on the terminal and, since the
@@ -240,7 +241,7 @@ def _guarded(section: ReportSection, items: Callable[[], Iterable[tuple[str, Any
             log("warning: " + msg + "\n" + traceback.format_exc(limit=3))
 
 
-def _write_sections(ctx: Any, tmp: Path) -> tuple[list[ReportSection], list[ReportSection]]:
+def _write_sections(ctx: ReportContext, tmp: Path) -> tuple[list[ReportSection], list[ReportSection]]:
     """Build the sections and the front page's blocks, and write everything but the top-level
     pages (``write_pages``) and run.json into ``tmp``.
 
@@ -311,7 +312,7 @@ def write_pages(tmp: Path, sections: list[ReportSection], front: list[ReportSect
                                                 layout="findings", current="index.html"), encoding="utf-8")
 
 
-def write_report(ctx: Any) -> Path:
+def write_report(ctx: ReportContext) -> Path:
     """Build the report in a sibling folder and swap it in whole (see ``outdir.py``): a run
     killed while writing leaves the previous report as it was."""
     from .background import workers

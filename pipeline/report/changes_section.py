@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from pipeline.refs.names import paper_authors
 
+from ..context import ReportContext
 from .build import ReportSection, cells_table, link
 from .links import author_href, concept_slugs, paper_href, topic_href
 
@@ -25,7 +26,7 @@ SUMMARY_STAGE = "report_summary"
 SUMMARY_VERSION = "1"
 
 
-def summarize(ctx: Any) -> dict[str, Any]:
+def summarize(ctx: ReportContext) -> dict[str, Any]:
     res = ctx.results or {}
     concepts = res.get("concepts") or {}
     papers = {}
@@ -47,7 +48,7 @@ def summarize(ctx: Any) -> dict[str, Any]:
     }
 
 
-def load_previous(ctx: Any) -> dict[str, Any] | None:
+def load_previous(ctx: ReportContext) -> dict[str, Any] | None:
     prev = (ctx.changes or {}).get("previous_run") or []
     store = getattr(ctx, "store", None)
     if prev and store is not None:
@@ -68,7 +69,7 @@ def load_previous(ctx: Any) -> dict[str, Any] | None:
     return None
 
 
-def save_summary(ctx: Any, path: Path) -> dict[str, Any]:
+def save_summary(ctx: ReportContext, path: Path) -> dict[str, Any]:
     s = summarize(ctx)
     path.write_text(json.dumps(s, ensure_ascii=False, indent=1), encoding="utf-8")
     store = getattr(ctx, "store", None)
@@ -112,7 +113,7 @@ def compare(prev: dict[str, Any], now: dict[str, Any]) -> dict[str, Any]:
             "new_coinages": new_coinages, "new_users": new_users, "topic_shifts": shifts, "topics_gone": gone}
 
 
-def changes_section(ctx: Any) -> ReportSection:
+def changes_section(ctx: ReportContext) -> ReportSection:
     ch = ctx.changes or {}
     prev_run = ch.get("previous_run") or []
     lines = [f"上次运行 previous run: {prev_run[0] if prev_run else '无 none (first run)'}",

@@ -13,6 +13,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from ..concepts.mentions import kwic_of
+from ..context import ReportContext
 from .build import ReportSection, bar, cells_table, empty_note, gate_note, join, link, render_page, table_html, table_md
 from .glossary_html import foreign_html, glossary_entries, glossary_table, with_foreign
 from .definitions_html import by_concept, concept_definitions_html, definitions_table
@@ -189,7 +190,7 @@ def _concept_page(name: str, en: str | None, t: dict[str, Any], labels: Labels, 
     return render_page(name, en or "concept", parts, root="../")
 
 
-def _cooc_df(ctx: Any, res: dict[str, Any]) -> pd.DataFrame | None:
+def _cooc_df(ctx: ReportContext, res: dict[str, Any]) -> pd.DataFrame | None:
     c = ctx.results.get("cooccurrence")
     if isinstance(c, dict):
         c = c.get("table", c.get("df"))
@@ -198,7 +199,7 @@ def _cooc_df(ctx: Any, res: dict[str, Any]) -> pd.DataFrame | None:
     return c if isinstance(c, pd.DataFrame) else None
 
 
-def concepts_section(ctx: Any) -> ReportSection | None:
+def concepts_section(ctx: ReportContext) -> ReportSection | None:
     res = (getattr(ctx, "results", None) or {}).get("concepts")
     if not res:
         return None

@@ -12,18 +12,19 @@ import pandas as pd
 from markupsafe import Markup
 
 from ..concepts.definitions import COLUMNS, SELF, divergent
+from ..context import ReportContext
 from .build import ReportSection, cells_table, join, link
 from .links import author_href, concept_slugs, paper_href
 
 KIND_LABEL = {"definition": "定义 definition", "characterization": "刻画 characterization"}
 
 
-def definition_rows(ctx: Any) -> list[dict[str, Any]]:
+def definition_rows(ctx: ReportContext) -> list[dict[str, Any]]:
     res = (getattr(ctx, "results", None) or {}).get("definitions") or {}
     return list(res.get("rows") or [])
 
 
-def definitions_table(ctx: Any) -> pd.DataFrame:
+def definitions_table(ctx: ReportContext) -> pd.DataFrame:
     """The rows of ``data/definitions.csv`` (columns exactly ``COLUMNS``)."""
     df = pd.DataFrame([{k: d.get(k) for k in COLUMNS} for d in definition_rows(ctx)], columns=COLUMNS)
     for c in ("definer_footnote", "year"):
@@ -31,7 +32,7 @@ def definitions_table(ctx: Any) -> pd.DataFrame:
     return df
 
 
-def by_concept(ctx: Any) -> dict[str, list[dict[str, Any]]]:
+def by_concept(ctx: ReportContext) -> dict[str, list[dict[str, Any]]]:
     out: dict[str, list[dict[str, Any]]] = {}
     for d in definition_rows(ctx):
         out.setdefault(d["concept"], []).append(d)
@@ -59,7 +60,7 @@ def concept_definitions_html(defs: list[dict[str, Any]] | None, root: str = "../
     return ReportSection("definitions", "定义与刻画", "Definitions by author", html=html)
 
 
-def divergence_block(ctx: Any, top: int) -> ReportSection | None:
+def divergence_block(ctx: ReportContext, top: int) -> ReportSection | None:
     """Front page: concepts that two or more definers define, each definer's words side by side."""
     rows_in = divergent(definition_rows(ctx))
     if not rows_in:

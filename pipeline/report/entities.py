@@ -6,10 +6,15 @@ keeps the report linear in the corpus size, so thousands of pages stay cheap.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from pipeline.refs.names import paper_authors
+
+from ..context import ReportContext
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -54,23 +59,23 @@ def _split(authors: Any) -> list[str]:
     return [a.strip() for a in str(authors or "").split(";") if a.strip()]
 
 
-def per_run(ctx: Any, key: str, build: Any) -> Any:
-    """``build(ctx)`` once per report, kept on the context under ``key`` (sections share it);
+def per_run(ctx: ReportContext, key: str, build: Callable[[ReportContext], T]) -> T:
+    """``build(ctx)`` once per report, kept in the context's ``memo`` under ``key`` (sections share it);
     built again when the context's papers change."""
     stamp = (id(ctx.papers), len(ctx.papers))
-    cached = ctx.__dict__.get(key)
+    cached = ctx.memo.get(key)
     if cached is None or cached[0] != stamp:
-        cached = ctx.__dict__[key] = (stamp, build(ctx))
+        cached = ctx.memo[key] = (stamp, build(ctx))
     return cached[1]
 
 
-def run_aliases(ctx: Any) -> dict[str, Any]:
+def run_aliases(ctx: ReportContext) -> dict[str, Any]:
     """The run's alias table (``refs.aliases``), the one the parse folded names with; read once
     per report."""
     return per_run(ctx, "_report_aliases", _load_aliases)
 
 
-def _load_aliases(ctx: Any) -> dict[str, Any]:
+def _load_aliases(ctx: ReportContext) -> dict[str, Any]:
     from pipeline.config import resolve
     from pipeline.refs import load_aliases
 
@@ -79,7 +84,7 @@ def _load_aliases(ctx: Any) -> dict[str, Any]:
     return load_aliases(path) if path and path.is_file() else load_aliases(None)
 
 
-def build_entities(ctx: Any) -> Entities:
+def build_entities(ctx: ReportContext) -> Entities:
     from pipeline.refs.names import canonical_name
 
     from .links import use_aliases
@@ -186,6 +191,6 @@ def build_entities(ctx: Any) -> Entities:
     return Entities(authors, papers, labels, by_work)
 
 
-def build_entities_cached(ctx: Any) -> Entities:
+def build_entities_cached(ctx: ReportContext) -> Entities:
     """The entities of this run's context, built once per report (sections share them)."""
     return per_run(ctx, "_report_entities", build_entities)

@@ -15,6 +15,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ..context import ReportContext
 from .background import submit
 from .figures import Spec, draw, svg_path
 from .build import ReportSection, empty_note
@@ -34,11 +35,11 @@ def _figure(fig: Spec, caption_zh: str, caption_en: str, evidence: Markup) -> Ma
                   '</span><br>{3}</figcaption></figure>').format(fig.path, caption_zh, caption_en, evidence, svg)
 
 
-def _svg_too(ctx: Any) -> dict[str, Any]:
+def _svg_too(ctx: ReportContext) -> dict[str, Any]:
     return {"svg": bool((ctx.cfg.get("report") or {}).get("figure_svg", False))}
 
 
-def _topic_figures(ctx: Any, figs: list[Spec]) -> Markup:
+def _topic_figures(ctx: ReportContext, figs: list[Spec]) -> Markup:
     res = ((ctx.results.get("topics") or {}).get("result"))
     if res is None:
         return Markup("")
@@ -77,7 +78,7 @@ def _topic_figures(ctx: Any, figs: list[Spec]) -> Markup:
     return html
 
 
-def _concept_figure(ctx: Any, figs: list[Spec]) -> Markup:
+def _concept_figure(ctx: ReportContext, figs: list[Spec]) -> Markup:
     res = ctx.results.get("concepts") or {}
     traces = res.get("traces") or {}
     pages = concept_slugs(res)
@@ -107,7 +108,7 @@ def _muted(html: str) -> Markup:
     return Markup('<p class="muted">') + Markup(html) + Markup("</p>")
 
 
-def network_figures(ctx: Any) -> Markup:
+def network_figures(ctx: ReportContext) -> Markup:
     """The networks part of the figures section: co-occurrence, co-citation and co-authorship
     networks coloured by community, the timelines of the co-occurrence and co-citation
     communities, and the citation network. Anchors: ``#cooccurrence-network``,
@@ -190,7 +191,7 @@ def network_figures(ctx: Any) -> Markup:
                   'below it).</span>') + html
 
 
-def figures_section(ctx: Any) -> ReportSection | None:
+def figures_section(ctx: ReportContext) -> ReportSection | None:
     from .figures import NO_FONT, cjk_font_path
 
     figs: list[Spec] = []

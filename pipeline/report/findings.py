@@ -24,6 +24,7 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from ..context import ReportContext
 from .build import ReportSection, bar, cells_table, empty_note, link
 from .entities import build_entities_cached
 from .labels import authors_text, labels_cached, short_title, work_label
@@ -40,7 +41,7 @@ def page(builder: str) -> str:
 
 # -- small pieces ---------------------------------------------------------------------------------
 
-def sentence_counts(ctx: Any) -> dict[str, int] | None:
+def sentence_counts(ctx: ReportContext) -> dict[str, int] | None:
     """Sentences per document, from the store (one grouped query); None when the store cannot say."""
     store = getattr(ctx, "store", None)
     if store is None:
@@ -107,7 +108,7 @@ def _author(name: str, known: Iterable[str]) -> Markup:
 
 # -- the blocks ---------------------------------------------------------------------------------
 
-def corpus_block(ctx: Any, sections: list[ReportSection]) -> ReportSection:
+def corpus_block(ctx: ReportContext, sections: list[ReportSection]) -> ReportSection:
     """The corpus at a glance (each count links to the page that lists it), and the report's
     failed parts, so a failure is seen on the page everyone opens."""
     res = ctx.results or {}
@@ -135,7 +136,7 @@ def corpus_block(ctx: Any, sections: list[ReportSection]) -> ReportSection:
     return ReportSection("corpus", "语料概况", "The corpus at a glance", html=html)
 
 
-def changes_block(ctx: Any, top: int, sents: dict[str, int] | None) -> ReportSection:
+def changes_block(ctx: ReportContext, top: int, sents: dict[str, int] | None) -> ReportSection:
     from .changes_section import compare, load_previous, summarize
 
     ch = ctx.changes or {}
@@ -181,7 +182,7 @@ def changes_block(ctx: Any, top: int, sents: dict[str, int] | None) -> ReportSec
     return ReportSection("changes", "本次变化", "What changed since the last run", html=html)
 
 
-def topics_block(ctx: Any, top: int, sents: dict[str, int] | None) -> ReportSection:
+def topics_block(ctx: ReportContext, top: int, sents: dict[str, int] | None) -> ReportSection:
     from pipeline.models.topics_describe import trends as _trends
 
     from .topics_section import evidence_html
@@ -233,7 +234,7 @@ def topics_block(ctx: Any, top: int, sents: dict[str, int] | None) -> ReportSect
     return ReportSection("topics", *title, html=html)
 
 
-def concepts_block(ctx: Any, top: int) -> ReportSection:
+def concepts_block(ctx: ReportContext, top: int) -> ReportSection:
     res = (ctx.results or {}).get("concepts") or {}
     traces = {n: t for n, t in (res.get("traces") or {}).items() if t.get("mentions")}
     title = ("概念的扩散", "Tracked concepts, by how far they spread")
@@ -272,7 +273,7 @@ def concepts_block(ctx: Any, top: int) -> ReportSection:
     return ReportSection("concepts", *title, html=html)
 
 
-def citations_block(ctx: Any, top: int) -> ReportSection:
+def citations_block(ctx: ReportContext, top: int) -> ReportSection:
     works = (ctx.results or {}).get("works") or {}
     from ..refs.union import all_rows
 
@@ -336,7 +337,7 @@ def citations_block(ctx: Any, top: int) -> ReportSection:
     return ReportSection("citations", *title, html=html)
 
 
-def cooccurrence_block(ctx: Any, sents: dict[str, int] | None) -> ReportSection:
+def cooccurrence_block(ctx: ReportContext, sents: dict[str, int] | None) -> ReportSection:
     from .networks import cooccurrence_network
 
     res = (ctx.results or {}).get("concepts") or {}
@@ -367,7 +368,7 @@ def cooccurrence_block(ctx: Any, sents: dict[str, int] | None) -> ReportSection:
 
 # -- the page -----------------------------------------------------------------------------------
 
-def _guard(ctx: Any, key: str, title: tuple[str, str], build: Callable[[], ReportSection]) -> ReportSection:
+def _guard(ctx: ReportContext, key: str, title: tuple[str, str], build: Callable[[], ReportSection]) -> ReportSection:
     """A block that fails stands as a failure box; the rest of the front page is written."""
     try:
         return build()
@@ -381,7 +382,7 @@ def _guard(ctx: Any, key: str, title: tuple[str, str], build: Callable[[], Repor
         return ReportSection(key, *title, html=Markup('<p class="failed">{}</p>').format(msg), failed=[msg])
 
 
-def front_page(ctx: Any, sections: list[ReportSection]) -> list[ReportSection]:
+def front_page(ctx: ReportContext, sections: list[ReportSection]) -> list[ReportSection]:
     """The blocks of index.html, in reading order."""
     from .definitions_html import divergence_block
     top = int(ctx.cfg["site"]["front_top"])

@@ -8,15 +8,17 @@ from markupsafe import Markup
 
 from pipeline.concepts.glossary import foreign_for, glossary_rows
 
+from ..context import ReportContext
+
 COLUMNS = ["zh", "foreign", "kind", "occurrences", "first_user", "first_year"]
 
 
-def glossary_entries(ctx: Any) -> list[dict[str, Any]]:
+def glossary_entries(ctx: ReportContext) -> list[dict[str, Any]]:
     res = (getattr(ctx, "results", None) or {}).get("glossary") or {}
     return list(res.get("entries") or [])
 
 
-def glossary_table(ctx: Any) -> pd.DataFrame:
+def glossary_table(ctx: ReportContext) -> pd.DataFrame:
     """The rows of ``data/glossary.csv`` (columns exactly COLUMNS, also when empty)."""
     df = pd.DataFrame(glossary_rows(glossary_entries(ctx)), columns=COLUMNS)
     df["first_year"] = df["first_year"].astype("Int64")

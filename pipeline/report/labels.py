@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 
 from pipeline.refs.names import canonical_name, paper_authors
 
+from ..context import ReportContext
 from .links import paper_href
 
 TITLE_CHARS = 18  # a short title: enough to tell two papers of one author apart in a table cell
@@ -131,7 +132,7 @@ def build_labels(papers: Iterable[dict[str, Any]], aliases: dict[str, Any] | Non
     return lab
 
 
-def labels_cached(ctx: Any) -> Labels:
+def labels_cached(ctx: ReportContext) -> Labels:
     """The run's labels, built once per report (every section names documents)."""
     from .entities import per_run, run_aliases
 

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..context import ReportContext
 from .background import submit
 from .build import previous_run_info
 
@@ -60,7 +61,7 @@ def render(state: bytes) -> str:
         return write_ldavis(state, Path(tmp) / "ldavis.html", title=TITLE).read_text(encoding="utf-8")
 
 
-def start_ldavis(ctx: Any, state: bytes) -> tuple[str, Callable[[], str]]:
+def start_ldavis(ctx: ReportContext, state: bytes) -> tuple[str, Callable[[], str]]:
     """(key, get): ``get()`` returns the page's HTML, the previous report's when its key is
     the same, else laid out in a side process meanwhile; it raises what write_ldavis raises
     (no pyLDAvis, a model it cannot lay out)."""

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
+from ..context import ReportContext
+
 
 def doc_years(papers: Iterable[dict[str, Any]]) -> dict[str, int]:
     """doc_id -> the document's year (printed, else inferred); undated documents are left out."""
@@ -69,14 +71,14 @@ def cooccurrence_years(units: Iterable[tuple[str, list[str]]], years: dict[str, 
     return out
 
 
-def ctx_cooccurrence_years(ctx: Any, terms: set[str], pairs: set[tuple[str, str]]) -> Dated | None:
+def ctx_cooccurrence_years(ctx: ReportContext, terms: set[str], pairs: set[tuple[str, str]]) -> Dated | None:
     """The years of the drawn terms and pairs over the run's documents (None without a store:
     a report built from results alone draws the network undated)."""
     if not hasattr(ctx, "iter_part"):
         return None
     # The front page and the figures page draw the same network: read the parts once per report.
     key = (frozenset(terms), frozenset(pairs))
-    cache = ctx.__dict__.setdefault("_cooc_years", {})
+    cache = ctx.memo.setdefault("_cooc_years", {})
     if key not in cache:
         years = doc_years(ctx.papers)
         units = ((d, u) for d, part in ctx.iter_part("feat.content") if d in years for u in part.get("cooc") or ())

@@ -21,6 +21,8 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from ..context import ReportContext
+
 PALETTE = ["#4a78b5", "#e0a030", "#5aa469", "#c0504d", "#8064a2", "#4bacc6", "#9b9b9b"]
 # Community colours: Tableau 10 without its grey, which marks the small communities.
 COMMUNITY_COLOURS = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1",
@@ -245,7 +247,7 @@ def network_svg(nodes: list[Node], edges: list[Edge], width: int = 900, height: 
 # -- the three networks of the figures section ------------------------------------------------
 
 def cooccurrence_graph(cooc: Any, concept_pages: dict[str, str], root: str = "", max_edges: int = 150,
-                       ctx: Any = None) -> tuple[list[Node], list[Edge]]:
+                       ctx: ReportContext | None = None) -> tuple[list[Node], list[Edge]]:
     """Strongest term pairs (by count, then NPMI); tracked concepts link to their pages and are
     ringed; with ``ctx`` (a run) every term and pair is dated by the documents holding it."""
     from .net_data import ctx_cooccurrence_years
@@ -272,7 +274,7 @@ def cooccurrence_graph(cooc: Any, concept_pages: dict[str, str], root: str = "",
 
 
 def cooccurrence_network(cooc: Any, concept_pages: dict[str, str], root: str = "", max_edges: int = 150, *,
-                         ctx: Any = None, communities: bool = True, seed: int = 7, max_nodes: int = 80,
+                         ctx: ReportContext | None = None, communities: bool = True, seed: int = 7, max_nodes: int = 80,
                          save: str = "cooccurrence-network") -> Markup:
     """The co-occurrence network coloured by community (see :func:`cooccurrence_graph`); pass
     ``ctx`` (the run) to date its terms for the year filter, and another ``save`` (the saved

@@ -18,6 +18,7 @@ from markupsafe import Markup, escape
 
 from pipeline.refs.names import paper_authors
 
+from ..context import ReportContext
 from .build import ReportSection, cells_table, join, link, previous_run_info, render_page
 from .entities import Entities, PaperInfo, build_entities_cached
 from .labels import Labels, build_labels, labels_cached
@@ -150,7 +151,7 @@ def paper_page(info: PaperInfo, text: dict[str, Any], ents: Entities, concept_pa
     return render_page(title, "paper", secs, root=R)
 
 
-def papers_section(ctx: Any) -> ReportSection | None:
+def papers_section(ctx: ReportContext) -> ReportSection | None:
     ents = build_entities_cached(ctx)
     if not ents.papers:
         return None
@@ -186,7 +187,7 @@ def _code_hash() -> str:
     return h.hexdigest()
 
 
-def page_key(ctx: Any, d: str, info: PaperInfo, ents: Entities, concept_pages: dict[str, str], code: str) -> str:
+def page_key(ctx: ReportContext, d: str, info: PaperInfo, ents: Entities, concept_pages: dict[str, str], code: str) -> str:
     """Everything a paper's page is made of but its text, which the file key stands for: equal
     keys, equal pages. What the page shows of the rest of the corpus (who cites it, the
     concepts' and topics' pages and labels, which references are papers of the corpus) is in it."""
@@ -201,7 +202,7 @@ def page_key(ctx: Any, d: str, info: PaperInfo, ents: Entities, concept_pages: d
     return hashlib.sha1(json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def paper_pages(ctx: Any, ents: Entities, concept_pages: dict[str, str],
+def paper_pages(ctx: ReportContext, ents: Entities, concept_pages: dict[str, str],
                 run_info: dict[str, Any] | None = None) -> Iterator[tuple[str, str | Path]]:
     """(path, HTML or kept file) of every paper page. A page whose key (:func:`page_key`) is the
     one the previous report wrote it under is kept from that report (the writer links it):

@@ -6,6 +6,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
+from ..context import ReportContext
 from .build import ReportSection, table_html, table_md
 from .labels import labels_cached
 from .links import paper_href
@@ -18,7 +19,7 @@ def _h3(zh: str, en: str) -> tuple[Markup, str]:
     return Markup(f"<h3>{zh} <span class=\"en\">{en}</span></h3>"), f"\n### {zh} ({en})\n\n"
 
 
-def references_section(ctx: Any) -> ReportSection | None:
+def references_section(ctx: ReportContext) -> ReportSection | None:
     works = ctx.results.get("works")
     if works is None:
         return None

@@ -10,6 +10,7 @@ from markupsafe import Markup, escape
 
 from pipeline.refs.names import paper_authors
 
+from ..context import ReportContext
 from .build import ReportSection, empty_note, table_html, table_md
 from .labels import labels_cached
 from .links import paper_href
@@ -48,7 +49,7 @@ DOC_COLUMNS = ["doc_id", "work_id", "source", "status", "error", "title", "autho
                "authors_printed", "duplicate_of"]
 
 
-def document_rows(ctx: Any) -> pd.DataFrame:
+def document_rows(ctx: ReportContext) -> pd.DataFrame:
     doc_work = ctx.results.get("works", {}).get("doc_work", {})
     rows = []
     by_source: dict[str, list[dict[str, Any]]] = {}
@@ -75,7 +76,7 @@ def document_rows(ctx: Any) -> pd.DataFrame:
     return df
 
 
-def overview(ctx: Any) -> ReportSection:
+def overview(ctx: ReportContext) -> ReportSection:
     """The documents table (documents.html): every file and record, sortable and filterable,
     each title linking to its paper page. The corpus counts head the front page (findings.py)."""
     df = document_rows(ctx)
@@ -102,7 +103,7 @@ def overview(ctx: Any) -> ReportSection:
     return ReportSection("overview", "文献概览", "Documents", md, html, {"documents": df})
 
 
-def changes(ctx: Any) -> ReportSection:
+def changes(ctx: ReportContext) -> ReportSection:
     from .changes_section import changes_section
 
     return changes_section(ctx)
@@ -110,14 +111,14 @@ def changes(ctx: Any) -> ReportSection:
 
 def _lazy(module: str, func: str) -> Callable[[Any], ReportSection | None]:
     """A section builder imported on first use: a run that reuses its report loads none of them."""
-    def build(ctx: Any) -> ReportSection | None:
+    def build(ctx: ReportContext) -> ReportSection | None:
         return getattr(importlib.import_module(f"{__package__}.{module}"), func)(ctx)
 
     build.__name__ = func
     return build
 
 
-def similar_papers(ctx: Any) -> ReportSection | None:
+def similar_papers(ctx: ReportContext) -> ReportSection | None:
     """The most similar papers by LSA cosine (the vectors stage), and the term candidates."""
 
     vec = ctx.results.get("vectors") or {}

@@ -12,17 +12,18 @@ import pandas as pd
 from markupsafe import Markup
 
 from ..concepts.shift import SHIFT_COLUMNS, ShiftResult, shift_records, why_not
+from ..context import ReportContext
 from .build import cells_table, gate_note
 
 WITHHELD_COLUMNS = ["concept", "period_a", "period_b", "reason"]
 
 
-def shift_result(ctx: Any) -> ShiftResult | None:
+def shift_result(ctx: ReportContext) -> ShiftResult | None:
     res = (getattr(ctx, "results", None) or {}).get("shift")
     return res if isinstance(res, ShiftResult) else None
 
 
-def shift_tables(ctx: Any) -> dict[str, pd.DataFrame]:
+def shift_tables(ctx: ReportContext) -> dict[str, pd.DataFrame]:
     """``concept_shift`` (the tested pairs, largest shift first) and ``concept_shift_withheld``."""
     res = shift_result(ctx)
     if res is None:
@@ -33,7 +34,7 @@ def shift_tables(ctx: Any) -> dict[str, pd.DataFrame]:
     return {"concept_shift": rows, "concept_shift_withheld": held}
 
 
-def shift_index_html(ctx: Any) -> Markup:
+def shift_index_html(ctx: ReportContext) -> Markup:
     """One line on the concepts index: the periods, what was tested, what changed."""
     res = shift_result(ctx)
     if res is None:

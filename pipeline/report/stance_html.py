@@ -10,6 +10,7 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from ..concepts.stance import ADOPTING, LABELS, STANCE_COLUMNS
+from ..context import ReportContext
 from .build import cells_table, empty_note, join, link, table_html, table_md
 from .links import author_href, paper_href
 
@@ -17,14 +18,14 @@ ZH = {"defines": "采用其定义 defines", "supports": "引为依据 supports",
       "contests": "提出异议 contests", "background": "文献指引 background"}
 
 
-def stance_table(ctx: Any) -> pd.DataFrame:
+def stance_table(ctx: ReportContext) -> pd.DataFrame:
     rows = ((getattr(ctx, "results", None) or {}).get("stance") or {}).get("rows") or []
     df = pd.DataFrame(rows, columns=STANCE_COLUMNS)
     df["footnote_n"] = df["footnote_n"].astype("Int64")
     return df
 
 
-def stance_block(ctx: Any) -> tuple[Markup, str, pd.DataFrame]:
+def stance_block(ctx: ReportContext) -> tuple[Markup, str, pd.DataFrame]:
     """The references page's block: counts per label, then every citation with its cue."""
     df = stance_table(ctx)
     head = Markup("<h3>引用立场 <span class=\"en\">Stance toward the cited</span></h3>")

@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 from markupsafe import Markup
 
+from ..context import ReportContext
 from .build import ReportSection, bar, cells_table, empty_note, gate_note, link, render_page, table_html, table_md
 from .labels import Labels, labels_cached
 from .ldavis_page import PAGE, start_ldavis
@@ -110,7 +111,7 @@ def topic_page(t: dict[str, Any], res: Any, labels: Labels, evidence: dict[str, 
     return render_page(f"主题 {tid}：{t['label']}", f"Topic {tid}", [sec], root="../")
 
 
-def topics_section(ctx: Any) -> ReportSection | None:
+def topics_section(ctx: ReportContext) -> ReportSection | None:
     res_all = ctx.results.get("topics")
     if not res_all:
         return None

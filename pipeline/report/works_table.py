@@ -11,6 +11,8 @@ from typing import Any
 
 import pandas as pd
 
+from ..context import ReportContext
+
 WORK_COLUMNS = ["work_id", "title", "authors", "authors_printed", "year", "year_inferred", "journal", "volume", "issue", "pages", "doi",
                 "keywords", "abstract", "affiliations", "doc_ids", "sources", "kinds", "n_references"]
 
@@ -19,7 +21,7 @@ def _first(metas: list[dict[str, Any]], key: str) -> Any:
     return next((m.get(key) for m in metas if m.get(key) not in (None, "", [], {})), None)
 
 
-def works_table(ctx: Any, work_refs: pd.DataFrame) -> pd.DataFrame:
+def works_table(ctx: ReportContext, work_refs: pd.DataFrame) -> pd.DataFrame:
     from ..refs.names import paper_authors
 
     from ..refs.union import all_rows

@@ -29,9 +29,13 @@ import sys
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..config import resolve, stable_hash
+
+if TYPE_CHECKING:  # the types only: the context and the stages import this module
+    from .context import RunContext
+    from .corpus import CorpusStage
 
 # Config keys that name files, by section: their content is hashed, not their path. The concept
 # registry is named once (``concepts.registry``) and read by segmentation and tracing alike.
@@ -163,7 +167,7 @@ def features_key(cfg: dict[str, Any], version: str, segment: str) -> str:
         "stopwords_iso": seg.get("stopwords_iso", True), "libs": lib_versions(FEATURES_LIBS + TEXT_LIBS)})
 
 
-def corpus_key(ctx: Any, stage: Any, upstream: dict[str, str]) -> str:
+def corpus_key(ctx: RunContext, stage: CorpusStage, upstream: dict[str, str]) -> str:
     """The input hash of a corpus stage (see the module doc)."""
     return stable_hash({
         "version": stage.version,
@@ -176,7 +180,7 @@ def corpus_key(ctx: Any, stage: Any, upstream: dict[str, str]) -> str:
     })
 
 
-def report_key(ctx: Any) -> str:
+def report_key(ctx: RunContext) -> str:
     """Everything the report shows: equal keys, equal pages (see ``run._reuse_report``)."""
     from .. import __version__
 
