@@ -1,6 +1,6 @@
 """What a stage and the report may see of a run: typed, in the bottom layer.
 
-The runner builds one :class:`pipeline.runner.run.RunContext` per run. Stage code in the domain
+The runner builds one :class:`pipeline.runner.context.RunContext` per run. Stage code in the domain
 packages (refs, concepts, models, report) is typed against the protocols below rather than that
 class, so no domain module imports the runner (an arrow up a layer) to name its argument, and a
 test or a user script may pass any object with these attributes.
@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # the store is a lower layer; the import is for the type only
     from .store.db import Store
 
 Paper = dict[str, Any]  # a parsed paper as the store holds it (``records.Paper.to_dict``)
-Head = dict[str, Any]  # identity and metadata of a paper, without its text (``runner.run.head_of``)
+Head = dict[str, Any]  # identity and metadata of a paper, without its text (``runner.context.head_of``)
 Part = dict[str, Any]  # one per-document feature part (``runner.features``)
 
 

@@ -145,7 +145,7 @@ def bad_corpus(tmp_path: Path) -> Path:
 
 def stage_context(tmp: Path, sources: list[Path], **sections: dict) -> Any:
     """A corpus of ``sources`` (copied into ``tmp/corpus``) through the runner's per-document
-    stages (discover, parse, segment, features: :mod:`pipeline.runner.run`), in this process;
+    stages (discover, parse, segment, features: :mod:`pipeline.runner.doc_stages`), in this process;
     returns the run context with its store open. A test then calls the corpus stages' reduces
     (``pipeline.runner.corpus.STAGES``, see :func:`corpus_results`) on it: the code `litmap run`
     runs, without the report and the models a test does not look at."""

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..config import ConfigError
 from ..store.db import ResultUnavailable, Store
-from .run import with_source
+from .context import with_source
 
 
 class LoadedRun:
