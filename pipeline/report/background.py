@@ -143,7 +143,7 @@ def workers(ctx: ReportContext) -> Iterator[None]:
 def _serve(answer_fd: int, parent_pid: int | None = None) -> None:
     """The side process: one call read from stdin, its outcome written to ``answer_fd``."""
     if parent_pid is not None:
-        from ..runner.lifeline import follow_parent
+        from ..lifeline import follow_parent
 
         follow_parent(parent_pid)  # a killed driver wants no figures: end with it
     answer = os.fdopen(answer_fd, "wb")

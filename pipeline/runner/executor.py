@@ -39,9 +39,9 @@ def run_tasks(fn: Callable[[Any], Any], items: Iterable[Any], workers: int = 1, 
 def _pool(fn, items, workers, initializer, initargs) -> Iterator[tuple[Any, Any]]:
     import threading
 
-    from .lifeline import init_worker
+    from ..lifeline import init_worker
 
-    # Workers exit when this process dies (lifeline.py); the kernel's parent-death signal only
+    # Workers exit when this process dies (pipeline/lifeline.py); the kernel's parent-death signal only
     # when the workers are forked from the main thread, which lives as long as the process.
     kernel = threading.current_thread() is threading.main_thread()
     # Bounded submission keeps memory flat on big corpora: at most 4 tasks per worker in flight.

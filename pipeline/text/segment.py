@@ -182,7 +182,7 @@ def _pool_map(seg: Segmenter, fn, chunks: Iterator, workers: int) -> Iterator:
     global _WORKER_SEG
     _WORKER_SEG = seg
     ctx = mp.get_context("fork")
-    from ..runner.lifeline import follow_parent
+    from ..lifeline import follow_parent
 
     with ctx.Pool(workers, initializer=follow_parent, initargs=(os.getpid(),)) as pool:  # end with this process
         # imap keeps memory flat on a 30 MB stdin: chunks are consumed as workers free up

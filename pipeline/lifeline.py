@@ -1,5 +1,8 @@
 """Worker processes end with the driver that started them.
 
+A bottom-layer module: the runner's pool, the segmenter's pool (``text``) and the report's side
+processes all use it, so it sits below all three rather than in the runner.
+
 A driver killed with SIGKILL runs no cleanup: its process-pool workers, dask LocalCluster
 workers and report side processes were reparented and went on computing (one for 30 minutes),
 holding memory and a core. Each of them calls :func:`follow_parent` when it starts: a daemon
