@@ -4,7 +4,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from .config import load_config, resolve
+from .config import resolve
+from .preflight import load_config  # the settings and the files they name, checked before any work
 from .records import Paper, Ref
 
 
@@ -52,7 +53,7 @@ def run(corpus: str | Path = "corpora", config: str | Path | None = None, **kw: 
     """Validate everything (settings, files they name, the corpus, the options) before the store
     is opened or a file is read; a mistake raises :class:`pipeline.config.ConfigError`."""
     from .runner.run import run as _run
-    from .settings.checks import check_run
+    from .preflight import check_run
 
     cfg = load_config(config)
     check_run(cfg, corpus, workers=kw.get("workers"), executor=kw.get("executor"), scheduler=kw.get("scheduler"))

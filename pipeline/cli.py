@@ -13,10 +13,10 @@ def _print_json(obj) -> None:
 
 
 def cmd_config(a: argparse.Namespace) -> int:
-    from .settings import load_settings
+    from .preflight import load_checked
     from .settings.show import effective, render
 
-    eff = effective(load_settings(a.config))
+    eff = effective(load_checked(a.config))
     if a.json:
         _print_json(eff)
     else:

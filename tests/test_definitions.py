@@ -102,13 +102,14 @@ def test_cue_file_in_the_stage_key_and_checked(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="definitions.yaml: cue broken is not a valid regex"):
         load_cues(mine)
     # and `litmap run` refuses it before any work, naming the setting
-    from pipeline.config import load_config
+    from pipeline import api
     from pipeline.settings import ConfigError
 
     cfg = tmp_path / "config.yaml"
     cfg.write_text(f"definitions:\n  cues: {mine}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="definitions.cues: .*cue broken is not a valid regex"):
-        load_config(cfg)
+        api.run(tmp_path / "corpus", cfg, out=tmp_path / "report")
+    assert not (tmp_path / "report").exists()
 
 
 def test_definer_by_marker_place(seed_mentions: list[dict[str, Any]]) -> None:

@@ -135,11 +135,13 @@ def test_stage_table_and_spread_edges(works_ctx):
 
 
 def test_a_bad_lexicon_is_a_config_error_before_any_work(tmp_path):
-    from pipeline.config import ConfigError, load_config
+    from pipeline import api
+    from pipeline.config import ConfigError
 
     bad = tmp_path / "stance.yaml"
     bad.write_text("labels:\n  contests: {body: [{needs: [认为]}]}\n", encoding="utf-8")
     cfg = tmp_path / "config.yaml"
     cfg.write_text(f"stance: {{lexicon: {bad}}}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"stance\.lexicon: .*stance\.yaml: contests\.body: a cue is"):
-        load_config(cfg)
+        api.run(tmp_path / "corpus", cfg, out=tmp_path / "report")  # refused before the corpus is looked at
+    assert not (tmp_path / "report").exists()

@@ -1,7 +1,8 @@
-"""Checks of a run's options against each other and against the corpus, before any work."""
+"""Checks of a run's options against each other, before any work. (The checks that need a
+domain's reader, the corpus and the settings files' contents, are in ``pipeline.preflight``.)"""
 from __future__ import annotations
 
-import os
+import difflib
 from pathlib import Path
 from typing import Any
 
@@ -13,42 +14,17 @@ def check_workers(workers: int | None, flag: str = "--workers") -> None:
         raise ConfigError(f"{flag} {workers}: give a number of processes ≥ 0 (0 = one per core)")
 
 
-def check_run(cfg: dict[str, Any], corpus: str | Path, workers: int | None = None, executor: str | None = None,
-              scheduler: str | None = None) -> None:
+def check_options(cfg: dict[str, Any], workers: int | None = None, executor: str | None = None,
+                  scheduler: str | None = None) -> None:
     check_workers(workers)
     effective = executor or cfg["runner"]["executor"]
     if scheduler and effective != "dask":
         raise ConfigError(f"--scheduler {scheduler} needs the dask executor (--executor dask, or runner.executor: dask); "
                           f"the executor is {effective}")
-    check_corpus(Path(corpus), cfg["ingest"]["suffixes"])
 
 
-def check_corpus(corpus: Path, suffixes: list[str]) -> None:
-    """A corpus that is missing, or holds no file litmap reads, is a mistake (a misspelled
-    ``--corpus``), not an empty report."""
-    if not corpus.exists():
-        near = _near_folders(corpus)
-        raise ConfigError(f"corpus folder {corpus} does not exist{near}")
-    if corpus.is_file():
-        return
-    if not corpus.is_dir():
-        raise ConfigError(f"corpus {corpus} is neither a folder nor a file")
-    from ..ingest.readers import skip_reason
-
-    wanted = {s.lower() for s in suffixes}
-    for dirpath, dirnames, filenames in os.walk(corpus, followlinks=False):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for f in filenames:
-            p = Path(dirpath) / f
-            if not f.startswith(".") and p.suffix.lower() in wanted and skip_reason(p) is None:
-                return
-    raise ConfigError(f"corpus folder {corpus} holds no papers (files ending in {', '.join(suffixes)}); "
-                      f"put papers there, or name another folder with --corpus")
-
-
-def _near_folders(corpus: Path) -> str:
-    import difflib
-
+def near_folders(corpus: Path) -> str:
+    """"; did you mean …?" naming a folder beside ``corpus`` with a close name, or ""."""
     parent = corpus.parent if str(corpus.parent) else Path(".")
     try:
         names = [p.name for p in parent.iterdir() if p.is_dir()] if parent.is_dir() else []

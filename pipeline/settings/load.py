@@ -104,31 +104,8 @@ def load_settings(user: str | Path | None = None, root: Path | None = None, chec
         raise ConfigError(_explain(e, merged, sources)) from None
     loaded = Loaded(settings, root, layers, sources)
     if check_files:
-        _check_files(loaded)
-        _check_stance_lexicon(loaded)
-        _check_definition_cues(loaded)
+        _check_files(loaded)  # that each exists; what it holds is checked by its reader (pipeline.preflight)
     return loaded
-
-
-def _check_stance_lexicon(loaded: Loaded) -> None:
-    """A stance lexicon that cannot be read is a config error, found before any work."""
-    from pipeline.concepts.stance import load_lexicon
-
-    try:
-        load_lexicon(resolve_path(loaded.root, loaded.settings.stance.lexicon))
-    except ValueError as e:
-        raise ConfigError(f"{loaded.source_of(('stance', 'lexicon'))}: stance.lexicon: {e}") from None
-
-
-def _check_definition_cues(loaded: Loaded) -> None:
-    """A definition cue file that cannot be read (bad YAML, a regex that does not compile, no {X})
-    is a config error, found before any work."""
-    from pipeline.concepts.definitions import load_cues
-
-    try:
-        load_cues(resolve_path(loaded.root, loaded.settings.definitions.cues))
-    except ValueError as e:
-        raise ConfigError(f"{loaded.source_of(('definitions', 'cues'))}: definitions.cues: {e}") from None
 
 
 def _check_moved(data: dict[str, Any], path: Path) -> None:
