@@ -4,13 +4,13 @@ topics and co-authors; and an author table on the index."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pandas as pd
 from markupsafe import Markup
 
 from ..context import ReportContext
-from .build import ReportSection, bar, cells_table, gate_note, link, render_page, table_md
+from .html import bar, cells_table, gate_note, link, render_page, table_md
+from .section import ReportSection
 from .entities import AuthorInfo, Entities, build_entities_cached
 from .labels import Labels, labels_cached
 from .links import author_href, concept_slugs, paper_href, topic_href

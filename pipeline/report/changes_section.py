@@ -19,7 +19,8 @@ from markupsafe import Markup
 from pipeline.refs.names import paper_authors
 
 from ..context import ReportContext
-from .build import ReportSection, cells_table, link
+from .html import cells_table, link
+from .section import ReportSection
 from .links import author_href, concept_slugs, paper_href, topic_href
 
 SUMMARY_STAGE = "report_summary"

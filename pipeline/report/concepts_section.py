@@ -14,7 +14,8 @@ from markupsafe import Markup, escape
 
 from ..concepts.mentions import kwic_of
 from ..context import ReportContext
-from .build import ReportSection, bar, cells_table, empty_note, gate_note, join, link, render_page, table_html, table_md
+from .html import bar, cells_table, empty_note, gate_note, join, link, render_page, table_html, table_md
+from .section import ReportSection
 from .glossary_html import foreign_html, glossary_entries, glossary_table, with_foreign
 from .definitions_html import by_concept, concept_definitions_html, definitions_table
 from .labels import Labels, labels_cached

@@ -13,7 +13,8 @@ from markupsafe import Markup
 
 from ..concepts.definitions import COLUMNS, SELF, divergent
 from ..context import ReportContext
-from .build import ReportSection, cells_table, join, link
+from .html import cells_table, join, link
+from .section import ReportSection
 from .links import author_href, concept_slugs, paper_href
 
 KIND_LABEL = {"definition": "定义 definition", "characterization": "刻画 characterization"}

@@ -18,7 +18,8 @@ from markupsafe import Markup
 from ..context import ReportContext
 from .background import submit
 from .figures import Spec, draw, svg_path
-from .build import ReportSection, empty_note
+from .html import empty_note
+from .section import ReportSection
 from .entities import build_entities_cached
 from .links import author_href, concept_slugs, topic_href
 

@@ -1,6 +1,6 @@
 """The front page (``index.html``): the answers a researcher comes with, before any table.
 
-Five blocks, each a :class:`~pipeline.report.build.ReportSection` with its own heading, the
+Five blocks, each a :class:`~pipeline.report.section.ReportSection` with its own heading, the
 count of documents and sentences it rests on, and a link to its evidence page:
 
 - ``changes``: what changed since the last run (files, new papers, new concepts and users, topic shifts);
@@ -25,7 +25,8 @@ from typing import Any
 from markupsafe import Markup, escape
 
 from ..context import ReportContext
-from .build import ReportSection, bar, cells_table, empty_note, link
+from .html import bar, cells_table, empty_note, link
+from .section import ReportSection
 from .entities import build_entities_cached
 from .labels import authors_text, labels_cached, short_title, work_label
 from .links import author_href, concept_slugs, paper_href, topic_href

@@ -13,11 +13,10 @@ import hashlib
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from ..context import ReportContext
 from .background import submit
-from .build import previous_run_info
+from .section import previous_run_info
 
 PAGE = "topics/ldavis.html"
 TITLE = "litmap 主题可视化 topics"

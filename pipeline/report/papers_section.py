@@ -19,7 +19,8 @@ from markupsafe import Markup, escape
 from pipeline.refs.names import paper_authors
 
 from ..context import ReportContext
-from .build import ReportSection, cells_table, join, link, previous_run_info, render_page
+from .html import cells_table, join, link, render_page
+from .section import ReportSection, previous_run_info
 from .entities import Entities, PaperInfo, build_entities_cached
 from .labels import Labels, build_labels, labels_cached
 from .links import author_href, concept_slugs, mention_anchor, paper_href, topic_href

@@ -1,13 +1,12 @@
 """Report section: references, most cited authors and works (classics apart), aliases, misses."""
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 from markupsafe import Markup
 
 from ..context import ReportContext
-from .build import ReportSection, table_html, table_md
+from .html import table_html, table_md
+from .section import ReportSection
 from .labels import labels_cached
 from .links import paper_href
 

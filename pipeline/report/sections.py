@@ -11,7 +11,8 @@ from markupsafe import Markup, escape
 from pipeline.refs.names import paper_authors
 
 from ..context import ReportContext
-from .build import ReportSection, empty_note, table_html, table_md
+from .html import empty_note, table_html, table_md
+from .section import ReportSection
 from .labels import labels_cached
 from .links import paper_href
 

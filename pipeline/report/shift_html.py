@@ -6,14 +6,12 @@ shows them. Every text goes through ``markupsafe.escape`` (via ``cells_table`` o
 """
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 from markupsafe import Markup
 
 from ..concepts.shift import SHIFT_COLUMNS, ShiftResult, shift_records, why_not
 from ..context import ReportContext
-from .build import cells_table, gate_note
+from .html import cells_table, gate_note
 
 WITHHELD_COLUMNS = ["concept", "period_a", "period_b", "reason"]
 

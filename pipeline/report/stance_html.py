@@ -11,7 +11,7 @@ from markupsafe import Markup, escape
 
 from ..concepts.stance import ADOPTING, LABELS, STANCE_COLUMNS
 from ..context import ReportContext
-from .build import cells_table, empty_note, join, link, table_html, table_md
+from .html import cells_table, empty_note, join, link, table_html, table_md
 from .links import author_href, paper_href
 
 ZH = {"defines": "采用其定义 defines", "supports": "引为依据 supports", "extends": "在其基础上发展 extends",

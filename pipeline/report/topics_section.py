@@ -9,7 +9,8 @@ import pandas as pd
 from markupsafe import Markup
 
 from ..context import ReportContext
-from .build import ReportSection, bar, cells_table, empty_note, gate_note, link, render_page, table_html, table_md
+from .html import bar, cells_table, empty_note, gate_note, link, render_page, table_html, table_md
+from .section import ReportSection
 from .labels import Labels, labels_cached
 from .ldavis_page import PAGE, start_ldavis
 from .links import author_href, paper_href
