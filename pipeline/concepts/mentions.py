@@ -29,11 +29,14 @@ from typing import Any
 from pipeline.concepts.attribution import attribution_for_footnote, footnote_index
 from pipeline.concepts.matcher import ConceptMatcher
 from pipeline.refs.names import paper_authors
+from pipeline.settings.model import filled
 from pipeline.structure.sentences import split_sentences
 from pipeline.text.registry import Registry
 
-KWIC_WIDTH = 30
-MAX_SENTENCE_CHARS = 1000  # default of concepts.max_sentence_chars
+# How long a footnote's references (over 4 times this) must be to be placed by position, and how
+# far past its expected place a reference is looked for (see _RefSpans): a bound of the
+# algorithm, not a setting (the sentence cut, ``concepts.max_sentence_chars``, is one).
+LONG_NOTE_CHARS = 1000
 ELLIPSIS = "…"
 _SPACE = re.compile(r"\s")
 
@@ -128,13 +131,13 @@ def find_mentions(paper: Any, registry: Registry, terms: list[str] | None = None
                   cfg: dict | None = None, matcher: ConceptMatcher | None = None) -> list[dict[str, Any]]:
     """Every occurrence of a registry concept (or of ``terms`` only) in one paper."""
     paper = _paper_dict(paper)
-    cfg = cfg or {}
-    width = int((cfg.get("report") or {}).get("kwic_width", cfg.get("kwic_width", KWIC_WIDTH)))
+    cfg = cfg or {}  # the whole config; what a partial one leaves out comes from the settings model
+    width = filled(cfg.get("report"), "report")["kwic_width"]
     matcher = matcher or ConceptMatcher(registry, terms)
     meta = paper.get("meta") or {}
     year, inferred = paper_year(meta)
     fn_index = footnote_index(paper)
-    limit = int((cfg.get("concepts") or {}).get("max_sentence_chars", MAX_SENTENCE_CHARS))
+    limit = filled(cfg.get("concepts"), "concepts")["max_sentence_chars"]
     out: list[dict[str, Any]] = []
     refs_of: dict[str, Any] = {}
     attribution: dict[int, list[dict[str, Any]]] = {}
@@ -213,7 +216,7 @@ class _RefSpans:
     def __init__(self, footnote: dict[str, Any] | None) -> None:
         self.footnote = footnote or {}
         raws = [r.get("raw") or "" for r in self.footnote.get("refs") or []]
-        self.long = sum(map(len, raws)) > 4 * MAX_SENTENCE_CHARS
+        self.long = sum(map(len, raws)) > 4 * LONG_NOTE_CHARS
         self.starts: list[int] = []  # (start, end, index) of each placed reference, in text order
         self.spans: list[tuple[int, int, int]] = []
         if self.long:
@@ -221,7 +224,7 @@ class _RefSpans:
             for i, raw in enumerate(raws):
                 # references are cut from the note in order; the bound keeps one that is not
                 # found (a repaired raw string) from costing a scan of the rest of the note
-                at = text.find(raw, pos, pos + len(raw) + MAX_SENTENCE_CHARS) if raw else -1
+                at = text.find(raw, pos, pos + len(raw) + LONG_NOTE_CHARS) if raw else -1
                 if at >= 0:
                     self.spans.append((at, at + len(raw), i))
                     self.starts.append(at)

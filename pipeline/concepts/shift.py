@@ -41,23 +41,27 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from ..context import StageContext
+from ..settings.model import section_defaults
+
+
+_D = section_defaults("shift")  # the one home of these defaults: ``settings.model.Shift``
 
 
 @dataclass(frozen=True)
 class ShiftConfig:
-    periods: Any = "median"        # "median" | list of years a period starts at
-    width: int | None = None       # fixed-width periods of this many years (instead of periods)
-    min_uses: int = 10             # uses of the concept per period
-    min_documents: int = 5         # works using it per period
-    permutations: int = 1999
-    alpha: float = 0.05
-    correction: str = "fdr"        # "fdr": Benjamini–Hochberg over every pair tested in the run; "none"
-    min_shift: float = 0.15
-    seed: int = 17
-    top_terms: int = 8
-    smoothing: float = 0.75
-    weighting: str = "sqrt"        # "sqrt": cosine of square-rooted counts (Hellinger); "ppmi": PPMI vectors
-    inferred_years: bool = False   # count uses in papers whose year was only inferred
+    periods: Any = _D["periods"]              # "median" | list of years a period starts at
+    width: int | None = _D["width"]           # fixed-width periods of this many years (instead of periods)
+    min_uses: int = _D["min_uses"]            # uses of the concept per period
+    min_documents: int = _D["min_documents"]  # works using it per period
+    permutations: int = _D["permutations"]
+    alpha: float = _D["alpha"]
+    correction: str = _D["correction"]        # "fdr": Benjamini–Hochberg over every pair tested in the run; "none"
+    min_shift: float = _D["min_shift"]
+    seed: int = _D["seed"]
+    top_terms: int = _D["top_terms"]
+    smoothing: float = _D["smoothing"]
+    weighting: str = _D["weighting"]          # "sqrt": cosine of square-rooted counts (Hellinger); "ppmi": PPMI vectors
+    inferred_years: bool = _D["inferred_years"]  # count uses in papers whose year was only inferred
 
     @classmethod
     def from_cfg(cls, cfg: dict[str, Any] | None) -> ShiftConfig:

@@ -57,17 +57,16 @@ def export(fmt: str, out: str | Path, report_dir: str | Path, cfg: dict[str, Any
 
     run = check(fmt, out, report_dir)
     out = Path(out)
-    ex = (cfg.get("export") or {})
+    ex = cfg["export"]
     if fmt in ("wos", "ris", "csljson"):
         works, refs = run.works(), run.cited_refs()
         counts = {"works": len(works), "references": len(refs), "cited_works": len({r.work_id for r in refs})}
         if fmt == "wos":
             from . import wos
 
-            w = ex.get("wos") or {}
-            infer = w.get("undated_year", "citing") == "citing"
-            write_file(out, lambda p: wos.write(works, refs, p, bool(w.get("bom", True)), bool(w.get("upper_latin", True)),
-                                                infer))
+            w = ex["wos"]
+            infer = w["undated_year"] == "citing"
+            write_file(out, lambda p: wos.write(works, refs, p, bool(w["bom"]), bool(w["upper_latin"]), infer))
             notes = [] if out.name.lower().startswith("download") else [
                 "CiteSpace reads only files whose names start with `download` (e.g. download_litmap.txt): "
                 "rename the copy you put into CiteSpace's data folder"]

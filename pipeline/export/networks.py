@@ -70,13 +70,13 @@ def build(run: FinishedRun, cfg: dict[str, Any]) -> list[Network]:
     from ..report.net_data import doc_years
     from ..report.networks import coauthorship_graph, cocitation_graph, cooccurrence_graph
 
-    nc = (cfg.get("report") or {}).get("networks") or {}
-    everything = ((cfg.get("export") or {}).get("networks") or "report") == "all"
-    max_nodes = UNCAPPED if everything else int(nc.get("max_nodes", 80))
-    seed = int(nc.get("seed", 7))
+    nc = cfg["report"]["networks"]
+    everything = cfg["export"]["networks"] == "all"
+    max_nodes = UNCAPPED if everything else int(nc["max_nodes"])
+    seed = int(nc["seed"])
 
     def cap(key: str) -> int:
-        return UNCAPPED if everything else int(nc.get(key, 150))
+        return UNCAPPED if everything else int(nc[key])
 
     papers = run.papers()
     years = doc_years(papers)

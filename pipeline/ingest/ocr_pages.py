@@ -11,7 +11,7 @@ def recognise(doc: Any, pages: list[Page], empty: list[int], cfg: dict[str, Any]
     is on. Returns None when OCR ran, else the reason it did not (the pages stay empty)."""
     listed = [i + 1 for i in empty[:20]]
     reason: str | None
-    if not cfg.get("ocr", True):
+    if not cfg["ocr"]:
         reason = "OCR is off (ingest.pdf.ocr: false)"
     else:
         try:
@@ -25,7 +25,7 @@ def recognise(doc: Any, pages: list[Page], empty: list[int], cfg: dict[str, Any]
         return reason
     from .ocr import ocr_page
 
-    dpi = int(cfg.get("ocr_dpi", 200))
+    dpi = int(cfg["ocr_dpi"])
     done = 0
     for i in empty:
         pieces = []

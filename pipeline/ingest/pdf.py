@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..records import LayoutLine, RawDoc
+from ..settings.model import filled
 from .encoding import IngestError
 from .pdf_geometry import Line, Page, body_font, body_size, order_columns, page_lines, short_rules, split_margins
 from .pdf_notes import Call, Note, calls_in, decide_scheme, link_calls, read_notes
@@ -65,7 +66,7 @@ def _open(data: bytes) -> Any:
 
 def _read_pages(doc: Any, cfg: dict[str, Any], warnings: list[str]) -> tuple[list[Page], str | None]:
     """The pages' lines, scans read by OCR; and why OCR did not run where it was needed (or None)."""
-    min_chars = int(cfg.get("min_chars_per_page", 20))
+    min_chars = int(cfg["min_chars_per_page"])
     pages: list[Page] = []
     empty: list[int] = []
     for i, pg in enumerate(doc):
@@ -179,10 +180,11 @@ def _put_note(put: Any, note: Note) -> None:
 def pdf_read(data: bytes, cfg: dict[str, Any] | None = None) -> PdfText:
     """The text of a PDF with its layout, and warnings. Raises IngestError for a file that cannot be read.
 
-    cfg (``ingest.pdf``): ``header_band`` (0.09) and ``footer_band`` (0.07) page-height shares where
-    running lines are looked for; ``min_chars_per_page`` (20) below which a page has no text layer.
+    cfg (``ingest.pdf``; what it leaves out from ``settings.model.Pdf``): ``header_band`` and
+    ``footer_band``, page-height shares where running lines are looked for; ``min_chars_per_page``,
+    below which a page has no text layer; ``ocr`` and ``ocr_dpi``.
     """
-    cfg = cfg or {}
+    cfg = filled(cfg, "ingest", "pdf")
     doc = _open(data)
     warnings: list[str] = []
     if doc.is_encrypted:
@@ -196,7 +198,7 @@ def pdf_read(data: bytes, cfg: dict[str, Any] | None = None) -> PdfText:
     finally:
         doc.close()
     total = sum(len(ln.text) for p in pages for ln in p.lines)
-    if total < int(cfg.get("min_chars_per_page", 20)):
+    if total < int(cfg["min_chars_per_page"]):
         if no_ocr is not None:
             raise IngestError(f"no text layer: run OCR first ({no_ocr})")
         raise IngestError(f"no text layer, and OCR found no text on its {len(pages)} page(s)")
@@ -204,7 +206,7 @@ def pdf_read(data: bytes, cfg: dict[str, Any] | None = None) -> PdfText:
     if bad > total * 0.2:
         raise IngestError("no usable text layer (fonts without a Unicode mapping): run OCR first")
 
-    split_margins(pages, float(cfg.get("header_band", 0.09)), float(cfg.get("footer_band", 0.07)))
+    split_margins(pages, float(cfg["header_band"]), float(cfg["footer_band"]))
     journal = _journal(pages)
     size = body_size(pages)
     notes = read_notes(pages, size)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..records import RawDoc
+from ..settings.model import filled, section_defaults
 from .encoding import IngestError, decode_bytes
 from .exports import _affiliations, _record_text, _split_list
 from .normalize import detect_script
@@ -33,7 +34,7 @@ _TAG_LINE = re.compile(r"^(CNKI|知网|万方|维普)[A-Za-z0-9_:：.\-/ ]*$", r
 _ABSTRACT_LABEL = re.compile(r"^[\[【(（]?\s*(摘\s*要|内容摘要|内容提要|提\s*要|abstract)"
                              r"(?:\s*[\]】)）]\s*[:：.]?|\s*[:：.]|\s|$)\s*", re.I)
 _BLOCK_END = re.compile(r"<br\s*/?>|</(p|h[1-6]|div|li|blockquote|pre)\s*>", re.I)
-DEFAULT_NOTE_ABSTRACT_MIN_CHARS = 100
+DEFAULT_NOTE_ABSTRACT_MIN_CHARS = section_defaults("ingest", "zotero")["note_abstract_min_chars"]
 
 
 # -- names ---------------------------------------------------------------------------------------
@@ -144,8 +145,8 @@ def note_abstract(notes: Iterable[str], min_chars: int) -> tuple[str | None, boo
 
 
 def _min_chars(cfg: dict[str, Any] | None) -> int:
-    zotero = (cfg or {}).get("zotero") or {}
-    return int(zotero.get("note_abstract_min_chars", DEFAULT_NOTE_ABSTRACT_MIN_CHARS))
+    """``ingest.zotero.note_abstract_min_chars`` of the ``ingest`` section (or of the model)."""
+    return int(filled((cfg or {}).get("zotero"), "ingest", "zotero")["note_abstract_min_chars"])
 
 
 def _abstract_from_notes(meta: dict[str, Any], notes: list[str], cfg: dict[str, Any] | None, where: str,

@@ -17,15 +17,17 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from pipeline.settings.model import filled
+
 
 class LsaIndex:
     def __init__(self, cfg: dict[str, Any] | None = None) -> None:
-        cfg = cfg or {}
-        self.dims = int(cfg.get("dims", 100))
-        self.top = int(cfg.get("top", 5))
-        self.min_df = int(cfg.get("min_df", 2))
-        self.max_terms = int(cfg.get("max_terms", 50000))
-        self.seed = int(cfg.get("seed", 0))
+        cfg = filled(cfg, "vectors", "lsa")  # a partial section (tests) takes the rest from the model
+        self.dims = int(cfg["dims"])
+        self.top = int(cfg["top"])
+        self.min_df = int(cfg["min_df"])
+        self.max_terms = int(cfg["max_terms"])
+        self.seed = int(cfg["seed"])
         self.doc_ids: list[str] = []
         self._vocab: dict[str, int] = {}
         self._indptr = [0]

@@ -94,6 +94,8 @@ class TopicResult:
 
 
 def _cfg(cfg: dict | None) -> dict:
+    """The ``topics`` section (of a whole config, or the section itself), complete: what it leaves
+    out comes from the settings model."""
     cfg = dict(cfg or {})
     if isinstance(cfg.get("topics"), dict):  # whole config given: take its topics section
         cfg = dict(cfg["topics"])
@@ -102,14 +104,14 @@ def _cfg(cfg: dict | None) -> dict:
 
 def choose_unit(n_docs: int, cfg: dict | None = None) -> str:
     """One paper alone is modelled by paragraph; a corpus of papers by paper."""
-    unit = _cfg(cfg).get("unit", "auto")
+    unit = _cfg(cfg)["unit"]
     if unit in ("paper", "section", "paragraph"):
         return unit
     return "paragraph" if n_docs <= 1 else "paper"
 
 
 def choose_model(mean_tokens: float, cfg: dict) -> str:
-    name = str(cfg.get("model", "auto"))
+    name = str(cfg["model"])
     if name in BACKENDS:
         return name
     return "nmf" if mean_tokens < float(cfg["short_unit_tokens"]) else "lda"
@@ -227,7 +229,7 @@ def fit_topics_stream(source: Callable[[], Iterable[TopicUnit]], cfg: dict | Non
         grid = grid or [min(k_max, 5)]
     else:
         grid = [int(cfg["k"])]
-        if not cfg.get("stability_when_fixed", False):
+        if not cfg["stability_when_fixed"]:
             seeds = seeds[:1]  # a fixed K needs no choice between fits: one fit, stability not measured
     curve, models = [], {}
     for k in grid:
@@ -263,13 +265,13 @@ def fit_topics_stream(source: Callable[[], Iterable[TopicUnit]], cfg: dict | Non
         # What describe and pyLDAvis need of the bags, not the bags: term frequencies over the
         # fitted units, unit lengths, and the bags cut to the most frequent terms (burst
         # detection reads those). The whole matrix would be most of the state on a big corpus.
-        "tf": tf, "lengths": bows.lengths(), **_kept_columns(bows, tf, int(cfg.get("state_terms", 3000))),
+        "tf": tf, "lengths": bows.lengths(), **_kept_columns(bows, tf, int(cfg["state_terms"])),
     }
     del bows, fit_bows
     notes = []
     if state["n_sampled_out"]:
         notes.append(f"fitted on a stable sample of {len(fit_rows)} of {sum(mask)} units "
-                     f"(fit_max_tokens {cfg.get('fit_max_tokens')}); the rest are inferred")
+                     f"(fit_max_tokens {cfg['fit_max_tokens']}); the rest are inferred")
     return describe(state, cfg, evidence=evidence, mode="refit", notes=notes)
 
 
@@ -340,7 +342,7 @@ def describe(st: dict, cfg: dict, evidence: Any = None,
     if evidence:
         # Passages come from the documents that carry a topic most: infer paragraphs of each
         # topic's top documents only, not of the whole corpus.
-        per = int(cfg.get("evidence_docs_per_topic", 10))
+        per = int(cfg["evidence_docs_per_topic"])
         top_docs = {units[i].doc_id for t in range(k) for i in np.argsort(-weights[:, t], kind="stable")[:per]}
         evidence = evidence(sorted(top_docs)) if callable(evidence) else [u for u in evidence if u.doc_id in top_docs]
     if evidence:  # the top documents may be records with no paragraphs: then the units speak

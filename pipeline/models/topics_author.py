@@ -19,7 +19,7 @@ def author_topics(units, cfg: dict | None = None, k: int | None = None) -> list[
     """Rows {author, topic_id, label, weight, n_units} with weight >= 0.01, sorted.
 
     K: the `k` argument (pass the chosen K of fit_topics), else an integer `k` in cfg, else
-    `author_k` (default 10). Units without authors or content tokens are left out.
+    `author_k`. Units without authors or content tokens are left out.
     """
     from pipeline.models.topics import _cfg
 
@@ -36,12 +36,12 @@ def author_topics(units, cfg: dict | None = None, k: int | None = None) -> list[
         for a in dict.fromkeys(u.authors):  # an author listed twice on one unit counts once
             author2doc.setdefault(a, []).append(i)
     if k is None:
-        k = int(cfg["k"]) if str(cfg.get("k")) != "auto" else int(cfg.get("author_k", 10))
+        k = int(cfg["k"]) if str(cfg["k"]) != "auto" else int(cfg["author_k"])
     k = max(2, min(k, len(kept)))
     model = AuthorTopicModel(
         corpus=corpus, num_topics=k, id2word=d, author2doc=author2doc,
-        random_state=int((cfg.get("seeds") or [0])[0]), passes=int(cfg.get("passes", 10)),
-        iterations=int(cfg["author_iterations"]), chunksize=int(cfg.get("chunksize", 2000)),
+        random_state=int((cfg.get("seeds") or [0])[0]), passes=int(cfg["passes"]),
+        iterations=int(cfg["author_iterations"]), chunksize=int(cfg["chunksize"]),
         eval_every=0,
     )
     phi = np.asarray(model.get_topics(), dtype=float)
@@ -49,12 +49,12 @@ def author_topics(units, cfg: dict | None = None, k: int | None = None) -> list[
     for bow in corpus:
         for i, c in bow:
             tf[i] += c
-    rel = relevance_order(phi, tf, float(cfg.get("relevance_lambda", 0.6)))
+    rel = relevance_order(phi, tf, float(cfg["relevance_lambda"]))
     labels = []
-    for t, ids in enumerate(top_term_ids(phi, int(cfg.get("label_pool", 10)))):
+    for t, ids in enumerate(top_term_ids(phi, int(cfg["label_pool"]))):
         head = {d[i] for i in ids}
         labels.append(make_label([d[i] for i in ids], [d[i] for i in rel[t] if d[i] in head],
-                                 int(cfg.get("label_terms", 3))))
+                                 int(cfg["label_terms"])))
     rows = []
     for a in sorted(author2doc):
         for t, w in model.get_author_topics(a, minimum_probability=0.0):

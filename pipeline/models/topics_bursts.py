@@ -12,6 +12,8 @@ import math
 import numpy as np
 from scipy.special import gammaln
 
+from pipeline.settings.model import filled
+
 
 def _emit_cost(r: int, d: int, p: float) -> float:
     p = min(max(p, 1e-9), 1 - 1e-9)
@@ -49,8 +51,9 @@ def kleinberg(r: list[int], d: list[int], s: float = 2.0, gamma: float = 1.0) ->
 
 def term_bursts(units, texts: list[list[str]], terms: list[str], cfg: dict) -> list[dict]:
     """Bursts of the given terms by year, strongest first. Needs `burst_min_years` distinct years."""
+    cfg = filled(cfg, "topics")  # a partial section (tests) takes the rest from the settings model
     years = sorted({u.year for u in units if u.year is not None})
-    if len(years) < int(cfg.get("burst_min_years", 3)):
+    if len(years) < int(cfg["burst_min_years"]):
         return []
     span = list(range(years[0], years[-1] + 1))  # empty years count: silence is evidence too
     pos = {y: i for i, y in enumerate(span)}
@@ -65,11 +68,11 @@ def term_bursts(units, texts: list[list[str]], terms: list[str], cfg: dict) -> l
             if t in term_docs:
                 term_docs[t][i].add(u.doc_id)
     d = [len(x) for x in docs_by_year]
-    s, gamma = float(cfg.get("burst_s", 2.0)), float(cfg.get("burst_gamma", 1.0))
+    s, gamma = float(cfg["burst_s"]), float(cfg["burst_gamma"])
     rows = []
     for term in terms:
         r = [len(x) for x in term_docs[term]]
-        if sum(r) < int(cfg.get("burst_min_docs", 3)):
+        if sum(r) < int(cfg["burst_min_docs"]):
             continue
         states = kleinberg(r, d, s, gamma)
         p0 = sum(r) / max(sum(d), 1)

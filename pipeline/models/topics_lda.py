@@ -24,11 +24,11 @@ class LdaBackend:
             id2word=id2word,
             num_topics=k,
             random_state=seed,
-            passes=int(cfg.get("passes", 10)),
-            iterations=int(cfg.get("iterations", 200)),
-            chunksize=int(cfg.get("chunksize", 2000)),
-            alpha=cfg.get("alpha", "auto"),
-            eta=cfg.get("eta", "auto"),
+            passes=int(cfg["passes"]),
+            iterations=int(cfg["iterations"]),
+            chunksize=int(cfg["chunksize"]),
+            alpha=cfg["alpha"],
+            eta=cfg["eta"],
             eval_every=None,  # perplexity logging costs a pass and changes nothing
             update_every=1,
         )

@@ -58,12 +58,12 @@ class NmfBackend:
         xt = tfidf.fit_transform(x)
         nmf = NMF(
             n_components=k,
-            init=cfg.get("nmf_init", "nndsvda"),
+            init=cfg["nmf_init"],
             random_state=seed,
-            max_iter=int(cfg.get("nmf_max_iter", 400)),
-            alpha_W=float(cfg.get("nmf_alpha_w", 0.0)),
-            alpha_H=float(cfg.get("nmf_alpha_h", 0.0)),
-            l1_ratio=float(cfg.get("nmf_l1_ratio", 0.0)),
+            max_iter=int(cfg["nmf_max_iter"]),
+            alpha_W=float(cfg["nmf_alpha_w"]),
+            alpha_H=float(cfg["nmf_alpha_h"]),
+            l1_ratio=float(cfg["nmf_l1_ratio"]),
         )
         nmf.fit(xt)
         return NmfModel(tfidf=tfidf, nmf=nmf, n_terms=n_terms)

@@ -16,6 +16,10 @@ from functools import lru_cache
 
 from gensim.corpora import Dictionary
 
+from pipeline.settings.model import section_defaults
+
+_DEFAULTS = section_defaults("topics")  # what a partial section (tests, the doctest) leaves out
+
 # Citation apparatus and calendar words: they mark where a thought was printed, not what it says.
 # Generic to Chinese scholarly writing (GB/T 7714 and footnote styles), not to any one paper.
 DEFAULT_NOISE_TERMS: frozenset[str] = frozenset(
@@ -80,7 +84,7 @@ def noise_terms(cfg: dict) -> frozenset[str]:
 def clean_tokens(tokens: Iterable[str], cfg: dict) -> list[str]:
     """Keep the tokens that may become topic terms, in order (duplicates kept: they are counts)."""
     noise = noise_terms(cfg)
-    min_chars = int(cfg.get("min_token_chars", 2))
+    min_chars = int(cfg.get("min_token_chars", _DEFAULTS["min_token_chars"]))
     # Tokens repeat (a corpus of 35M tokens has ~10^5 distinct ones): decide each once per
     # noise list; the regexes were most of a topic fit's time on 1,000 papers.
     memo = _MEMO.get((noise, min_chars))
@@ -139,7 +143,7 @@ def filter_dictionary(d: Dictionary, cfg: dict) -> Dictionary:
     no_below = int(cfg.get("no_below") or (2 if n < 500 else 3))
     # in one paper by paragraph its main terms are in most paragraphs and still the themes
     no_above = float(cfg.get("no_above") or (0.5 if n >= 200 else 0.8))
-    keep_n = int(cfg.get("keep_n", 20000))
+    keep_n = int(cfg.get("keep_n", _DEFAULTS["keep_n"]))
     if n >= 4:
         d.filter_extremes(no_below=no_below, no_above=no_above, keep_n=keep_n)
     d.compactify()

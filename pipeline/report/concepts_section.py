@@ -215,7 +215,7 @@ def concepts_section(ctx: ReportContext) -> ReportSection | None:
     pages: dict[str, str] = {}
     rows = []
     labels = labels_cached(ctx)
-    spread_people = int(((ctx.cfg.get("report") or {}).get("networks") or {}).get("spread_people", 60))
+    spread_people = ctx.cfg["report"]["networks"]["spread_people"]
     glossary = glossary_entries(ctx)
     tables["glossary"] = glossary_table(ctx)
     for name, href in concept_slugs(res).items():
@@ -248,9 +248,9 @@ def concepts_section(ctx: ReportContext) -> ReportSection | None:
     if cooc is not None and len(cooc):
         html += Markup("<h3>最强共现 <span class=\"en\">Strongest co-occurrences</span></h3>") + table_html(cooc.head(30))
     else:
-        cc = ctx.cfg.get("cooccurrence") or {}
-        h, m = empty_note(f"no co-occurrence: no pair of terms occurs together in a {cc.get('window', 'sentence')} "
-                          f"{cc.get('min_count', 2)} times or more (cooccurrence.min_count)")
+        cc = ctx.cfg["cooccurrence"]
+        h, m = empty_note(f"no co-occurrence: no pair of terms occurs together in a {cc['window']} "
+                          f"{cc['min_count']} times or more (cooccurrence.min_count)")
         html += Markup("<h3>最强共现 <span class=\"en\">Strongest co-occurrences</span></h3>") + h
         md += "\n" + m
     return ReportSection("concepts", "概念追踪", "Concept traces", md, html, tables, pages)

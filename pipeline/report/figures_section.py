@@ -37,7 +37,7 @@ def _figure(fig: Spec, caption_zh: str, caption_en: str, evidence: Markup) -> Ma
 
 
 def _svg_too(ctx: ReportContext) -> dict[str, Any]:
-    return {"svg": bool((ctx.cfg.get("report") or {}).get("figure_svg", False))}
+    return {"svg": ctx.cfg["report"]["figure_svg"]}
 
 
 def _topic_figures(ctx: ReportContext, figs: list[Spec]) -> Markup:
@@ -119,10 +119,10 @@ def network_figures(ctx: ReportContext) -> Markup:
     from .networks import citation_network, coauthorship_graph, cocitation_graph, cooccurrence_graph, draw_network
     from .timeviews import timeline_svg
 
-    nc = (ctx.cfg.get("report") or {}).get("networks") or {}
-    max_nodes, seed = int(nc.get("max_nodes", 80)), int(nc.get("seed", 7))
-    rows, per_year = int(nc.get("timeline_rows", 8)), int(nc.get("timeline_labels", 3))
-    legend_rows = int(nc.get("legend_rows", 9))
+    nc = ctx.cfg["report"]["networks"]
+    max_nodes, seed = nc["max_nodes"], nc["seed"]
+    rows, per_year = nc["timeline_rows"], nc["timeline_labels"]
+    legend_rows = nc["legend_rows"]
     years = doc_years(ctx.papers)
     corpus_years = sorted(set(years.values()))
     html = Markup("")
@@ -130,7 +130,7 @@ def network_figures(ctx: ReportContext) -> Markup:
     res = ctx.results.get("concepts") or {}
     cooc = res.get("cooccurrence")
     if cooc is not None and len(cooc):
-        nodes, edges = cooccurrence_graph(cooc, concept_slugs(res), "", int(nc.get("cooccurrence_edges", 150)), ctx)
+        nodes, edges = cooccurrence_graph(cooc, concept_slugs(res), "", nc["cooccurrence_edges"], ctx)
         d = draw_network(nodes, edges, label="共现网络：词语按 Louvain 社区着色 co-occurrence network, terms coloured "
                          "by Louvain community", max_nodes=max_nodes, seed=seed, communities=True,
                          legend_rows=legend_rows, save="cooccurrence-network")
@@ -149,7 +149,7 @@ def network_figures(ctx: ReportContext) -> Markup:
 
     refs = all_rows(works, counted_only=True)
     if refs:
-        nodes, edges = cocitation_graph(refs, years, "", int(nc.get("cocitation_edges", 150)), works.get("cocitation"))
+        nodes, edges = cocitation_graph(refs, years, "", nc["cocitation_edges"], works.get("cocitation"))
         if edges and max(e.weight for e in edges) < 2:
             # Every pair cited together once: the network is one clique per citing document, and
             # its "communities" would be cuts through a clique.
@@ -170,7 +170,7 @@ def network_figures(ctx: ReportContext) -> Markup:
                 d, "共被引社区时间线 timeline of the co-citation communities", "cocitation-timeline", None, rows,
                 per_year)
         nodes, edges = coauthorship_graph(refs, ctx.papers, works.get("doc_work") or {}, author_href, "",
-                                          int(nc.get("coauthorship_edges", 150)))
+                                          nc["coauthorship_edges"])
         if edges:
             html += _h3("coauthorship-network", "合著网络（按社区着色）",
                         "Co-authorship network: people who wrote a work together (cited works and the corpus's "

@@ -345,12 +345,12 @@ def cooccurrence_block(ctx: ReportContext, sents: dict[str, int] | None) -> Repo
     cooc = res.get("cooccurrence")
     title = ("术语共现图", "Term co-occurrence map")
     if cooc is None or not len(cooc):
-        cc = ctx.cfg.get("cooccurrence") or {}
-        h, _ = empty_note(f"no co-occurrence: no pair of terms occurs together in a {cc.get('window', 'sentence')} "
-                          f"{cc.get('min_count', 2)} times or more (cooccurrence.min_count)")
+        cc = ctx.cfg["cooccurrence"]
+        h, _ = empty_note(f"no co-occurrence: no pair of terms occurs together in a {cc['window']} "
+                          f"{cc['min_count']} times or more (cooccurrence.min_count)")
         return ReportSection("cooccurrence", *title, html=h)
     docs = [d for d in (res.get("doc_ids") or [p["doc_id"] for p in ctx.papers]) if d in labels_cached(ctx).docs]
-    window = (ctx.cfg.get("cooccurrence") or {}).get("window", "sentence")
+    window = ctx.cfg["cooccurrence"]["window"]
     if window == "paragraph":
         n_par = {p["doc_id"]: p.get("n_paragraphs") or 0 for p in ctx.papers}
         line = basis(len(docs), sum(n_par.get(d, 0) for d in docs), "个段落", "paragraphs")
@@ -359,8 +359,11 @@ def cooccurrence_block(ctx: ReportContext, sents: dict[str, int] | None) -> Repo
     html = line + Markup('<p class="muted">节点为术语，连线为同一{}中的共现；点击追踪概念查看其语境 '
                          '<span class="en">terms joined when they share a {}; click a tracked concept for its KWIC</span>'
                          '</p>').format("句" if window != "paragraph" else "段", window)
-    edges = int(((ctx.cfg.get("report") or {}).get("networks") or {}).get("cooccurrence_edges", 150))
-    html += cooccurrence_network(cooc, concept_slugs(res), max_edges=edges, ctx=ctx, save="front-cooccurrence")
+    nc = ctx.cfg["report"]["networks"]
+    # The figures page's settings: the front page draws the same network (it took the drawing
+    # function's own defaults before, equal to the settings' defaults but deaf to a change).
+    html += cooccurrence_network(cooc, concept_slugs(res), max_edges=nc["cooccurrence_edges"], seed=nc["seed"],
+                                 max_nodes=nc["max_nodes"], ctx=ctx, save="front-cooccurrence")
     html += Markup('<p class="evidence">证据 <span class="en">evidence</span>: <a href="data/cooccurrence.csv">'
                    'cooccurrence.csv</a> · <a href="{}">概念 concepts</a> · <a href="{}">图表 figures</a></p>').format(
         page("concepts_section"), page("figures_section"))

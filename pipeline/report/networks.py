@@ -273,12 +273,13 @@ def cooccurrence_graph(cooc: Any, concept_pages: dict[str, str], root: str = "",
     return nodes, edges
 
 
-def cooccurrence_network(cooc: Any, concept_pages: dict[str, str], root: str = "", max_edges: int = 150, *,
-                         ctx: ReportContext | None = None, communities: bool = True, seed: int = 7, max_nodes: int = 80,
+def cooccurrence_network(cooc: Any, concept_pages: dict[str, str], root: str = "", *, max_edges: int, seed: int,
+                         max_nodes: int, ctx: ReportContext | None = None, communities: bool = True,
                          save: str = "cooccurrence-network") -> Markup:
     """The co-occurrence network coloured by community (see :func:`cooccurrence_graph`); pass
     ``ctx`` (the run) to date its terms for the year filter, and another ``save`` (the saved
-    file's name, also the stem of its marker id) when a page holds it twice."""
+    file's name, also the stem of its marker id) when a page holds it twice. ``max_edges``,
+    ``seed`` and ``max_nodes``: ``report.networks`` (``cooccurrence_edges``, ``seed``, ``max_nodes``)."""
     nodes, edges = cooccurrence_graph(cooc, concept_pages, root, max_edges, ctx)
     return draw_network(nodes, edges, label="共现网络 co-occurrence network: terms coloured by community",
                         max_nodes=max_nodes, seed=seed, communities=communities, save=save).svg

@@ -165,9 +165,8 @@ def similar_papers(ctx: ReportContext) -> ReportSection | None:
                    "</span></h3>")
     md += "\n### 候选新术语 (Term candidates)\n\n"
     if terms.empty:
-        tc = ctx.cfg.get("terms") or {}
         h, m = empty_note("no term candidates: no quoted or dash-marked coinage and no phrase occurs "
-                          f"{tc.get('min_count', 2)} times or more (terms.min_count)")
+                          f"{ctx.cfg['terms']['min_count']} times or more (terms.min_count)")
         html, md = html + h, md + m
     html += table_html(terms.assign(first_doc_label=terms.first_doc.map(labels.doc))[
         ["term", "kind", "freq", "n_docs", "first_seen", "first_doc_label", "known", "concept", "score", "example",

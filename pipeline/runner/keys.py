@@ -150,21 +150,19 @@ def parse_key(cfg: dict[str, Any], version: str) -> str:
 
 
 def segment_key(cfg: dict[str, Any], version: str, parse: str) -> str:
-    seg = cfg.get("segment") or {}
     return stable_hash({"version": version, "parse": parse, "segment": section_state(cfg, "segment", NOT_TOKENS),
                         "registry": file_digest(registry_file(cfg)),
-                        "libs": lib_versions(SEGMENT_LIBS.get(str(seg.get("backend", "jieba")), ()) + TEXT_LIBS)})
+                        "libs": lib_versions(SEGMENT_LIBS.get(str(cfg["segment"]["backend"]), ()) + TEXT_LIBS)})
 
 
 def features_key(cfg: dict[str, Any], version: str, segment: str) -> str:
-    seg = cfg.get("segment") or {}
     return stable_hash({
         "version": version, "segment": segment,
         "concepts": section_state(cfg, "concepts"), "cooccurrence": section_state(cfg, "cooccurrence"),
-        "kwic_width": (cfg.get("report") or {}).get("kwic_width"),
+        "kwic_width": cfg["report"]["kwic_width"],
         # content tokens: the stopword file and the stopwordsiso list
         "stopwords": file_digest(config_file(cfg, "segment", "stopwords")),
-        "stopwords_iso": seg.get("stopwords_iso", True), "libs": lib_versions(FEATURES_LIBS + TEXT_LIBS)})
+        "stopwords_iso": cfg["segment"]["stopwords_iso"], "libs": lib_versions(FEATURES_LIBS + TEXT_LIBS)})
 
 
 def corpus_key(ctx: RunContext, stage: CorpusStage, upstream: dict[str, str]) -> str:

@@ -6,6 +6,8 @@ misspelled key is an error instead of a setting silently ignored.
 """
 from __future__ import annotations
 
+import copy
+from functools import lru_cache
 from typing import Annotated, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationInfo, field_validator
@@ -83,7 +85,7 @@ class Segment(Section):
     userdict: Optional[PathStr] = "configs/userdict.txt"
     stopwords: Optional[PathStr] = "configs/stopwords.txt"
     stopwords_iso: StrictBool = True
-    registry_freq: PosInt = 2000
+    registry_freq: PosInt = 2000  # registry words are protected anyway; the dictionary entry is a fallback
     workers: NonNegInt = 0
 
 
@@ -317,3 +319,40 @@ FILE_KEYS: tuple[tuple[str, ...], ...] = (
 
 def defaults() -> dict:
     return Settings().model_dump(mode="python")
+
+
+@lru_cache(maxsize=1)
+def _default_tree() -> dict:
+    return defaults()
+
+
+def section_defaults(*path: str) -> dict:
+    """The defaults of one section, e.g. ``section_defaults("structure", "body")`` (a copy)."""
+    return copy.deepcopy(_default_tree_at(path))
+
+
+def filled(given: dict | None, *path: str) -> dict:
+    """The section at ``path`` as ``given`` sets it, every key it leaves out taken from the model.
+
+    Stages read the validated settings, which are complete; a function that may also be called
+    with a partial section (a test, a script through the API, ``cfg={}``) fills it here, so no
+    default is written twice (an inline ``cfg.get("min_count", 2)`` drifts from the model).
+
+    >>> filled({"max_lines": 10}, "structure", "header")
+    {'max_lines': 10, 'max_title_lines': 3, 'max_title_chars': 200}
+    """
+    return _deep_fill(given or {}, _default_tree_at(path))
+
+
+def _default_tree_at(path: tuple[str, ...]) -> dict:
+    node = _default_tree()
+    for key in path:
+        node = node[key]
+    return node
+
+
+def _deep_fill(given: dict, base: dict) -> dict:
+    out = {k: (_deep_fill(given[k], v) if isinstance(v, dict) and isinstance(given.get(k), dict) else
+               given[k] if k in given else copy.deepcopy(v)) for k, v in base.items()}
+    out.update((k, v) for k, v in given.items() if k not in base)  # keys the model does not know (``_root``)
+    return out

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..records import Citation, Footnote, LayoutLine, Paragraph, Section, Sentence
+from ..settings.model import filled
 from .footnotes import (
     FUNDING_LINE,
     FootPage,
@@ -353,20 +354,20 @@ def parse_body(lines: list[str], start: int = 0, cfg: dict[str, Any] | None = No
                layout: list[LayoutLine | None] | None = None) -> BodyResult:
     """Sections, paragraphs, sentences, page footnotes and linked citations from ``lines[start:]``.
 
-    cfg (``structure.body`` of the config): ``max_heading_len`` (60), ``split_semicolon``
-    (False), ``numeric_notes`` ("auto" | true | false: whether ``[n]`` lines are page notes),
-    ``min_cut_line_len`` (20: shorter unterminated lines join the next only across a note block).
+    cfg (``structure.body`` of the config, what it leaves out from ``settings.model.Body``):
+    ``max_heading_len``, ``split_semicolon``, ``numeric_notes`` ("auto" | true | false: whether
+    ``[n]`` lines are page notes), ``min_cut_line_len`` (shorter unterminated lines join the next
+    only across a note block).
     """
-    cfg = cfg or {}
-    max_heading = int(cfg.get("max_heading_len", 60))
-    split_semicolon = bool(cfg.get("split_semicolon", False))
+    cfg = filled(cfg, "structure", "body")
+    max_heading, split_semicolon = cfg["max_heading_len"], cfg["split_semicolon"]
     if layout is not None:
         return _parse_layout(lines, layout, start, max_heading, split_semicolon)
-    numeric = cfg.get("numeric_notes", "auto")
+    numeric = cfg["numeric_notes"]
     body_lines = lines[start:]
     numeric_bare = _uses_numeric_notes(body_lines) if numeric == "auto" else bool(numeric)
 
-    b = _Builder(max_heading, numeric_bare, int(cfg.get("min_cut_line_len", 20)))
+    b = _Builder(max_heading, numeric_bare, cfg["min_cut_line_len"])
     warnings: list[str] = []
     nonblank = [line.strip() for line in body_lines if line.strip()]
     for i, line in enumerate(nonblank):

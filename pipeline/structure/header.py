@@ -20,6 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline.ingest.normalize import repair_pinyin, strip_zero_width, to_simplified
+from pipeline.settings.model import filled
 from pipeline.structure.header_bio import (
     _same_length_simp,
     institution_of,
@@ -71,10 +72,8 @@ class HeaderResult:
 
 def parse_header(lines: list[str], cfg: dict | None = None) -> HeaderResult:
     """Read the header block of a paper given as text lines (see the module docstring)."""
-    cfg = cfg or {}
-    max_lines = int(cfg.get("max_lines", 60))
-    max_title_lines = int(cfg.get("max_title_lines", 3))
-    max_title_chars = int(cfg.get("max_title_chars", 200))
+    cfg = filled(cfg, "structure", "header")
+    max_lines, max_title_lines, max_title_chars = cfg["max_lines"], cfg["max_title_lines"], cfg["max_title_chars"]
     res = HeaderResult()
 
     clean, repaired = _repair(lines)

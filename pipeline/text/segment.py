@@ -30,17 +30,18 @@ from typing import TextIO
 from pipeline.text.backends import make_backend
 from pipeline.text.protect import Protector, fast_normalize, normalize_map
 from pipeline.settings.files import packaged_configs
+from pipeline.settings.model import filled
 from pipeline.text.registry import Registry, load_registry, registry_path_of, resolve_config_path
 
 DEFAULT_USERDICT = packaged_configs() / "userdict.txt"
 _WS = re.compile(r"\s")
-REGISTRY_FREQ = 2000  # registry words are protected anyway; the dictionary entry is a fallback
 
 
 def _section(cfg: dict | None) -> dict:
-    """Accept either the whole config or its ``segment`` section."""
+    """Accept either the whole config or its ``segment`` section; what it leaves out comes from
+    the settings model."""
     cfg = cfg or {}
-    return cfg.get("segment", cfg) if isinstance(cfg.get("segment"), dict) else cfg
+    return filled(cfg["segment"] if isinstance(cfg.get("segment"), dict) else cfg, "segment")
 
 
 def read_userdict(path: str | Path) -> list[tuple[str, int | None, str | None]]:
@@ -67,14 +68,14 @@ class Segmenter:
     def __init__(self, cfg: dict | None = None, registry: Registry | None = None,
                  userdict_path: str | Path | None = None) -> None:
         sec = _section(cfg)
-        self.backend_name: str = sec.get("backend", "jieba")
+        self.backend_name: str = sec["backend"]
         if registry is None:  # the one registry key, concepts.registry, when the whole config is given
             registry = load_registry(registry_path_of(cfg))
         self.registry = registry
-        if userdict_path is None and sec.get("userdict", "configs/userdict.txt"):  # null: no user dictionary
-            userdict_path = resolve_config_path(sec.get("userdict"), DEFAULT_USERDICT, (cfg or {}).get("_root"))
+        if userdict_path is None and sec["userdict"]:  # null: no user dictionary
+            userdict_path = resolve_config_path(sec["userdict"], DEFAULT_USERDICT, (cfg or {}).get("_root"))
         self.userdict_path = Path(userdict_path) if userdict_path else None
-        registry_freq = int(sec.get("registry_freq", REGISTRY_FREQ))
+        registry_freq = sec["registry_freq"]
 
         self.backend = make_backend(self.backend_name)
         if self.userdict_path and self.userdict_path.exists():

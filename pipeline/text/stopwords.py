@@ -16,6 +16,7 @@ from pathlib import Path
 
 from pipeline.text.protect import fast_normalize
 from pipeline.settings.files import packaged_configs
+from pipeline.settings.model import filled
 from pipeline.text.registry import resolve_config_path
 
 DEFAULT_PATH = packaged_configs() / "stopwords.txt"
@@ -46,22 +47,23 @@ def _load(path: str, use_iso: bool, digest: str | None) -> frozenset[str]:
 
 def load_stopwords(cfg: dict | None = None) -> frozenset[str]:
     """``cfg`` may be the whole config or its ``segment`` section; keys ``stopwords`` (path) and
-    ``stopwords_iso`` (bool, default true); ``stopwords: null`` means no domain list."""
+    ``stopwords_iso`` (bool); ``stopwords: null`` means no domain list."""
     sec = _section(cfg)
     path = stopwords_path(cfg)
-    return _load(str(path or ""), bool(sec.get("stopwords_iso", True)), _digest(path))
+    return _load(str(path or ""), bool(sec["stopwords_iso"]), _digest(path))
 
 
 def _section(cfg: dict | None) -> dict:
+    """The ``segment`` section of a whole config or the section itself, filled from the model."""
     cfg = cfg or {}
-    return cfg.get("segment", cfg) if isinstance(cfg.get("segment"), dict) else cfg
+    return filled(cfg["segment"] if isinstance(cfg.get("segment"), dict) else cfg, "segment")
 
 
 def stopwords_path(cfg: dict | None = None) -> Path | None:
     """The stop list file ``cfg`` names (whole config or its ``segment`` section); None for
     ``stopwords: null`` (no domain list)."""
     cfg = cfg or {}
-    given = _section(cfg).get("stopwords", "configs/stopwords.txt")
+    given = _section(cfg)["stopwords"]
     return resolve_config_path(given, DEFAULT_PATH, cfg.get("_root")) if given else None
 
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import ahocorasick
 
+from pipeline.settings.model import filled
 from pipeline.text.protect import fast_normalize
 from pipeline.text.registry import Registry
 from pipeline.text.stopwords import is_content
@@ -174,8 +175,8 @@ def rank_candidates(kinds: dict[str, set[str]], marked: Counter[str], npmi: dict
 def term_settings(cfg: dict | None) -> tuple[int, float, float]:
     """(min_count, min_npmi, fragment_share) from the ``terms`` section (or the top level)."""
     cfg = cfg or {}
-    tcfg = cfg.get("terms", cfg) if isinstance(cfg.get("terms"), dict) else cfg
-    return int(tcfg.get("min_count", 2)), float(tcfg.get("min_npmi", 0.35)), float(tcfg.get("fragment_share", 0.8))
+    tcfg = filled(cfg["terms"] if isinstance(cfg.get("terms"), dict) else cfg, "terms")
+    return int(tcfg["min_count"]), float(tcfg["min_npmi"]), float(tcfg["fragment_share"])
 
 
 def _drop_fragments(rows: list[dict], share: float) -> list[dict]:
