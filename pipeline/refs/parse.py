@@ -20,7 +20,8 @@ from pipeline.ingest.normalize import normalize_for_match, repair_pinyin, strip_
 from pipeline.records import Ref
 from pipeline.refs.aligned import Aligned, strip_span, top_level_splits
 from pipeline.refs.names import canonical_authors, default_aliases, is_latin, prepare_aliases
-from pipeline.refs.styles import GBT_RE, parse_chinese, parse_english, parse_gbt
+from pipeline.refs.styles import parse_chinese, parse_english
+from pipeline.refs.styles_gbt import GBT_RE, parse_gbt
 
 # Collected works and party documents: cited for authority, ranked apart from research.
 DEFAULT_CLASSICS = [
