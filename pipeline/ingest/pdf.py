@@ -23,7 +23,8 @@ from typing import Any
 from ..records import LayoutLine, RawDoc
 from ..settings.model import filled
 from .encoding import IngestError
-from .pdf_geometry import Line, Page, body_font, body_size, order_columns, page_lines, short_rules, split_margins
+from .pdf_geometry import Line, Page, page_lines
+from .pdf_margins import body_font, body_size, order_columns, short_rules, split_margins
 from .pdf_notes import Call, Note, calls_in, decide_scheme, link_calls, read_notes
 from .pdf_text import Block, drop_autospace, paragraphs
 from .readers import doc_id_for, finish_text, register_reader
