@@ -94,8 +94,7 @@ class TopicResult:
 
 
 def _cfg(cfg: dict | None) -> dict:
-    """The ``topics`` section (of a whole config, or the section itself), complete: what it leaves
-    out comes from the settings model."""
+    """The ``topics`` section (of a whole config, or itself), what it leaves out from the model."""
     cfg = dict(cfg or {})
     if isinstance(cfg.get("topics"), dict):  # whole config given: take its topics section
         cfg = dict(cfg["topics"])

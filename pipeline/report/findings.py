@@ -359,9 +359,7 @@ def cooccurrence_block(ctx: ReportContext, sents: dict[str, int] | None) -> Repo
     html = line + Markup('<p class="muted">节点为术语，连线为同一{}中的共现；点击追踪概念查看其语境 '
                          '<span class="en">terms joined when they share a {}; click a tracked concept for its KWIC</span>'
                          '</p>').format("句" if window != "paragraph" else "段", window)
-    nc = ctx.cfg["report"]["networks"]
-    # The figures page's settings: the front page draws the same network (it took the drawing
-    # function's own defaults before, equal to the settings' defaults but deaf to a change).
+    nc = ctx.cfg["report"]["networks"]  # as the figures page draws the same network
     html += cooccurrence_network(cooc, concept_slugs(res), max_edges=nc["cooccurrence_edges"], seed=nc["seed"],
                                  max_nodes=nc["max_nodes"], ctx=ctx, save="front-cooccurrence")
     html += Markup('<p class="evidence">证据 <span class="en">evidence</span>: <a href="data/cooccurrence.csv">'
