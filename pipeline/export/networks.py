@@ -25,6 +25,7 @@ class _StoreParts:
         self.papers = papers
         self._store = store
         self._key = features_key
+        self.memo: dict[str, Any] = {}  # what the report's readers keep for the run (``ReportContext.memo``)
 
     def iter_part(self, part: str) -> Iterator[tuple[str, dict[str, Any]]]:
         for d, r in self._store.iter_results(part, [p["doc_id"] for p in self.papers], *self._key):
