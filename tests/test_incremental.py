@@ -227,6 +227,9 @@ def test_incremental_run_equals_a_fresh_run(case: Case, before: tuple[Path, Path
     differ = _differences(work / "report" / "data", fresh / "report" / "data", case.may_differ)
     assert not differ, (f"after the {case.name} edit, {len(differ)} tables of the incremental run differ from "
                         f"a fresh run's:\n\n" + "\n\n".join(differ))
+    if not case.update:  # the store's result tables hold the current run's results, cached or not
+        mine, theirs = _result_tables(work / "proj" / ".litmap" / "store.duckdb"), _result_tables(fresh / "store.duckdb")
+        assert [t for t in mine if mine[t] != theirs[t]] == []
     print(f"{case.name}: {time.time() - started:.1f} s")
 
 
@@ -240,6 +243,51 @@ def _result_file(store: Path, stage: str) -> Path:
     finally:
         con.close()
     return store.with_name(store.name + ".results") / bytes(payload)[len(b"file:"):].decode()
+
+
+def _result_tables(store: Path) -> dict[str, list[tuple]]:
+    """Every result table of ``store/schema.py``, rows sorted (a table is a set of rows)."""
+    import duckdb
+
+    from pipeline.store.schema import RESULT_TABLES
+
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        return {t.name: sorted(map(repr, con.execute(f'SELECT * FROM "{t.name}"').fetchall())) for t in RESULT_TABLES}
+    finally:
+        con.close()
+
+
+def test_result_tables_hold_the_run(before: tuple[Path, Path]) -> None:
+    """The corpus results are DuckDB tables beside the documents: the seed's registry concepts
+    labelled in ../shared/gold/seed/concepts.jsonl occur there exactly as often as labelled, and
+    the mentions table is the report's concept_mentions.csv."""
+    import csv
+    import json
+
+    import duckdb
+
+    from pipeline.store.schema import RESULT_TABLES
+
+    _work, snapshot = before
+    con = duckdb.connect(str(snapshot / "proj" / ".litmap" / "store.duckdb"), read_only=True)
+    try:
+        names = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+        assert {t.name for t in RESULT_TABLES} <= names
+        gold = [json.loads(line) for line in (SHARED / "gold" / "seed" / "concepts.jsonl").read_text(
+            encoding="utf-8").splitlines() if line.strip()]
+        concepts = sorted({g["concept"] for g in gold})
+        (n,) = con.execute("SELECT count(*) FROM mentions m JOIN documents d USING (doc_id) "
+                           "WHERE d.source LIKE ? AND concept IN (SELECT unnest(?))",
+                           [f"%{SEED.name}", concepts]).fetchone()
+        assert n == len(gold) == 195
+        with open(snapshot / "report" / "data" / "concept_mentions.csv", encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.DictReader(f))
+        assert con.execute("SELECT count(*) FROM mentions").fetchone()[0] == len(rows)
+        by_place = dict(con.execute('SELECT place, count(*) FROM mentions GROUP BY place').fetchall())
+        assert by_place == {w: sum(r["where"] == w for r in rows) for w in {r["where"] for r in rows}}
+    finally:
+        con.close()
 
 
 def test_a_result_that_cannot_be_loaded_is_recomputed(before: tuple[Path, Path], capsys) -> None:

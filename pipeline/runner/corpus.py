@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..store.db import ResultUnavailable
+from ..store.schema import tables_of
+from ..store.tables import specs_digest, write_table
 from .keys import corpus_key, environment
 from .memory import release_memory, rss_mb
 
@@ -34,6 +36,9 @@ class CorpusStage:
     update: Callable[[Any, Any], Any] | None = None
     # Mirror the result into queryable store tables: (ctx, result) -> None, run on every run.
     persist: Callable[[Any, Any], None] | None = None
+    # The result's rows by table name (``store/schema.py`` types them), written on every run
+    # whose result differs from the one the tables hold.
+    tables: Callable[[Any], dict[str, Any]] | None = None
 
 
 def _aliases(ctx: Any) -> dict[str, Any]:
@@ -85,23 +90,36 @@ def _lazy(module: str, func: str) -> Callable[..., Any]:
     return call
 
 
+def _rows(module: str, func: str) -> Callable[[Any], dict[str, Any]]:
+    """A stage's table rows, from its domain package (``pipeline.<module>``)."""
+    def rows(result: Any) -> dict[str, Any]:
+        return getattr(importlib.import_module(f"pipeline.{module}"), func)(result)
+
+    rows.__name__ = func
+    return rows
+
+
 STAGES: list[CorpusStage] = [
-    CorpusStage("glossary", "glossary-1", _glossary, ("glossary", "refs")),
-    CorpusStage("works", "works-3", _works, ("refs",), after=("glossary",), persist=_persist_works),
-    CorpusStage("stance", "stance-1", _lazy("stance_stage", "compute_stance"), ("stance",)),
+    CorpusStage("glossary", "glossary-1", _glossary, ("glossary", "refs"),
+                tables=_rows("concepts.tables", "glossary_tables")),
+    CorpusStage("works", "works-3", _works, ("refs",), after=("glossary",), persist=_persist_works,
+                tables=_rows("refs.tables", "pair_tables")),
+    CorpusStage("stance", "stance-1", _lazy("stance_stage", "compute_stance"), ("stance",),
+                tables=_rows("concepts.tables", "stance_tables")),
     CorpusStage("vectors", "vectors-4", _lazy("model_stages", "compute_vectors"), ("segment", "vectors"),
-                update=_lazy("model_stages", "update_vectors")),
+                update=_lazy("model_stages", "update_vectors"), tables=_rows("models.tables", "vector_tables")),
     CorpusStage("topics", "topics-4", _lazy("topic_stage", "compute_topics"), ("segment", "topics", "evidence.topics"),
-                after=("works",), update=_lazy("topic_stage", "update_topic_stage")),
+                after=("works",), update=_lazy("topic_stage", "update_topic_stage"),
+                tables=_rows("models.tables", "topic_tables")),
     CorpusStage("terms", "terms-3", _lazy("model_stages", "compute_terms"), ("segment", "concepts", "terms"),
-                update=_lazy("model_stages", "update_terms")),
+                update=_lazy("model_stages", "update_terms"), tables=_rows("models.tables", "term_tables")),
     CorpusStage("concepts", "concepts-4", _lazy("model_stages", "compute_concept_stage"),
                 ("segment", "concepts", "cooccurrence", "report", "refs", "evidence.neighbours", "evidence.authors"), after=("works", "vectors", "terms", "stance"),
-                update=_lazy("model_stages", "update_concept_stage")),
+                update=_lazy("model_stages", "update_concept_stage"), tables=_rows("concepts.tables", "concept_tables")),
     CorpusStage("definitions", "definitions-1", _lazy("definitions_stage", "compute_definitions"), ("definitions",),
-                after=("concepts",)),
+                after=("concepts",), tables=_rows("concepts.tables", "definition_tables")),
     CorpusStage("shift", "shift-1", lambda ctx: importlib.import_module("pipeline.concepts.shift").compute_shift_stage(ctx),
-                ("shift",), after=("works", "concepts")),
+                ("shift",), after=("works", "concepts"), tables=_rows("concepts.tables", "shift_tables")),
 ]
 
 
@@ -149,15 +167,24 @@ class LazyResults(dict):
 
 
 def _persist_if_stale(ctx: Any, stage: CorpusStage, h: str) -> None:
-    """Mirror a result into store tables unless they already mirror this very result."""
-    if stage.persist is None:
+    """Mirror a result into store tables unless they already mirror this very result (and the
+    tables have the columns of today's ``store/schema.py``)."""
+    if stage.persist is None and stage.tables is None:
         return
+    specs = tables_of(stage.name)
+    mark = f"{h}:{specs_digest(specs)}" if specs else h
     key = f"persisted:{stage.name}"
     row = ctx.store.con.execute("SELECT value FROM kv WHERE key=?", [key]).fetchone()
-    if row and row[0] == h:
+    if row and row[0] == mark:
         return
-    stage.persist(ctx, ctx.results[stage.name])
-    ctx.store.con.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", [key, h])
+    result = ctx.results[stage.name]
+    if stage.persist is not None:
+        stage.persist(ctx, result)
+    if stage.tables is not None:
+        rows = stage.tables(result)
+        for spec in specs:
+            write_table(ctx.store.con, spec, rows.get(spec.name) or ())
+    ctx.store.con.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", [key, mark])
 
 
 def _previous(ctx: Any, stage: CorpusStage) -> Any | None:
