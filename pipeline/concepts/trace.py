@@ -17,7 +17,7 @@ Example::
     ...         "① 参见温旭：《数字金融帝国主义的本质逻辑与超越路径》，《经济学家》2024年第4期。\\n")
     >>> paper = build_paper(read_text_file(Path("x.txt"), text.encode(), "x.txt")[0]).to_store_dict()
     >>> from pipeline.concepts.mentions import find_mentions
-    >>> from pipeline.runner.works import link_works
+    >>> from pipeline.refs.works import link_works
     >>> reg = load_registry()
     >>> t = build_trace("數字食利國", find_mentions(paper, reg), [paper], link_works([paper]), registry=reg)
     >>> t["first_use"]["author"], [(e["from"], e["to"], e["via"]) for e in t["spread"]]
