@@ -21,6 +21,7 @@ How the runs are made:
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import shutil
 import subprocess
@@ -234,6 +235,7 @@ def test_incremental_run_equals_a_fresh_run(case: Case, before: tuple[Path, Path
 
 
 def _result_file(store: Path, stage: str) -> Path:
+    """The folder of the newest stored result of ``stage`` (``store/results.py``)."""
     import duckdb
 
     con = duckdb.connect(str(store), read_only=True)
@@ -242,7 +244,7 @@ def _result_file(store: Path, stage: str) -> Path:
                                  [stage]).fetchone()
     finally:
         con.close()
-    return store.with_name(store.name + ".results") / bytes(payload)[len(b"file:"):].decode()
+    return store.with_name(store.name + ".results") / bytes(payload)[len(b"dir:"):].decode()
 
 
 def _result_tables(store: Path) -> dict[str, list[tuple]]:
@@ -263,7 +265,6 @@ def test_result_tables_hold_the_run(before: tuple[Path, Path]) -> None:
     labelled in ../shared/gold/seed/concepts.jsonl occur there exactly as often as labelled, and
     the mentions table is the report's concept_mentions.csv."""
     import csv
-    import json
 
     import duckdb
 
@@ -291,24 +292,23 @@ def test_result_tables_hold_the_run(before: tuple[Path, Path]) -> None:
 
 
 def test_a_result_that_cannot_be_loaded_is_recomputed(before: tuple[Path, Path], capsys) -> None:
-    """Truncated, missing, or unpicklable (a class gone after a library change): each stage is
-    recomputed with a line naming it and why, and the report is the one the store held."""
+    """Truncated, missing, or naming a class that is gone (after a library change): each stage
+    is recomputed with a line naming it and why, and the report is the one the store held."""
     work, snapshot = before
     _restore(work, snapshot)
     store = work / "proj" / ".litmap" / "store.duckdb"
-    topics = _result_file(store, "topics")
+    topics = _result_file(store, "topics") / "result.json"
     topics.write_bytes(topics.read_bytes()[: topics.stat().st_size // 2])
-    _result_file(store, "vectors").unlink()
-    # the header is fine, the result names a module that no longer exists
-    terms = _result_file(store, "terms")
-    with open(terms, "rb") as f:
-        header = __import__("pickle").load(f)
-    terms.write_bytes(__import__("pickle").dumps(header) + b"cgone_module_of_an_old_gensim\nModel\n.")
+    shutil.rmtree(_result_file(store, "vectors"))
+    # the versions are fine, the result names a module that no longer exists
+    terms = _result_file(store, "terms") / "result.json"
+    terms.write_text(json.dumps({"$t": "obj", "class": "pipeline.gone_module_of_an_old_litmap:Model", "state": {}}),
+                     encoding="utf-8")
     shutil.rmtree(work / "report")  # the report is written, so every result is read
     capsys.readouterr()
     _in_process_run(work, work / "proj" / "config.yaml")
     log = capsys.readouterr().err
-    assert "vectors: the stored result cannot be used: its file" in log and "missing: recomputing" in log, log
+    assert "vectors: the stored result cannot be used: its folder" in log and "missing: recomputing" in log, log
     assert "topics: the stored topics result cannot be used:" in log and "recomputing" in log, log
     assert "terms: the stored terms result cannot be used: ModuleNotFoundError" in log, log
     assert "Traceback" not in log and "failed" not in log, log
@@ -319,20 +319,15 @@ def test_a_result_that_cannot_be_loaded_is_recomputed(before: tuple[Path, Path],
 def test_update_refits_what_it_cannot_fold_into(before: tuple[Path, Path], capsys) -> None:
     """`--update` over a corrupt result, or one written by other versions of the libraries,
     refits that stage and says why; no traceback."""
-    import pickle
-
     work, snapshot = before
     _restore(work, snapshot)
     store = work / "proj" / ".litmap" / "store.duckdb"
-    topics = _result_file(store, "topics")
+    topics = _result_file(store, "topics") / "result.json"
     topics.write_bytes(topics.read_bytes()[:100])
-    vectors = _result_file(store, "vectors")
-    with open(vectors, "rb") as f:
-        header, result = pickle.load(f), pickle.load(f)
-    header["env"]["libs"]["gensim"] = "3.8.3"
-    with open(vectors, "wb") as f:
-        pickle.dump(header, f)
-        pickle.dump(result, f)
+    versions = _result_file(store, "vectors") / "versions.json"
+    written = json.loads(versions.read_text(encoding="utf-8"))
+    written["env"]["libs"]["gensim"] = "3.8.3"
+    versions.write_text(json.dumps(written), encoding="utf-8")
     _add_paper(work)
     capsys.readouterr()
     ctx = _in_process_run(work, work / "proj" / "config.yaml", update=True)

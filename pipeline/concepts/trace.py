@@ -126,7 +126,7 @@ def build_trace(concept: str, mentions: list[dict[str, Any]], papers: list[dict[
     agree; ``neighbors_note`` says why they are withheld), or a bare model (listed as they are).
     ``share``: the trace lists the given mention dicts themselves (hidden fields included)
     instead of public copies; the corpus stage uses it so that 10,000 papers' mentions are held
-    (and pickled) once, not once more per trace. ``author_min_docs``: see ``build_profiles``
+    (and stored) once, not once more per trace. ``author_min_docs``: see ``build_profiles``
     (default ``evidence.authors.min_documents``)."""
     from pipeline.models.vectors import NeighbourGate
     from pipeline.settings.model import AuthorEvidence

@@ -7,13 +7,13 @@ text stays out unless ``topics.include_footnotes`` is set.
 """
 from __future__ import annotations
 
-import pickle
 from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..context import Head, StageContext
 from ..refs.names import paper_authors
 from .fold import new_docs
+from .topic_state import unpack
 from .topics import TopicUnit, choose_unit, update_topics
 from .topics_evidence import no_model_evidence
 
@@ -175,7 +175,7 @@ def compute_topics(ctx: StageContext) -> dict[str, Any]:
     result = _with_twins(result, twins)
     # The fitted units carry their documents' authors; one unit per paper is enough for them
     # (paragraphs of one paper share its authors) and keeps the author-topic fit small.
-    own = _author_sample(source, pickle.loads(result.state), int(cfg.get("author_max_tokens", 2_000_000)))
+    own = _author_sample(source, unpack(result.state), int(cfg.get("author_max_tokens", 2_000_000)))
     authors = author_topics(own + _cited_author_units(ctx), cfg, k=result.k) if own else []
     return {"unit": unit, "result": result, "authors": authors, "doc_ids": list(ctx.doc_ids), "evidence": evidence}
 

@@ -5,10 +5,10 @@ A stage is a small object with a name, a version, the config sections it reads a
 caches and reports progress. Its input hash (``keys.corpus_key``) holds its
 version, those config sections and the files they name, the corpus, the keys of the
 per-document results it reads, the hashes of the stages it follows and the versions of the
-code that pickles it, so an unchanged corpus loads every result from the store and refits
+code that writes it, so an unchanged corpus loads every result from the store and refits
 nothing; adding one paper changes the hash and refits (or, with ``--update``, folds the paper
 into the stored model). A stored result that cannot be loaded is recomputed, with a line in
-the log.
+the log. Each result is also mirrored into the store's result tables (``store/schema.py``).
 Add a stage by appending it to ``STAGES``.
 """
 from __future__ import annotations
@@ -86,13 +86,13 @@ STAGES: list[CorpusStage] = [
 
 def input_hash(ctx: RunContext, stage: CorpusStage, upstream: dict[str, str]) -> str:
     """See ``keys.corpus_key``: the stage's code, config and files, the per-document results
-    it reads, the corpus, the stages it follows, and the code that pickles it."""
+    it reads, the corpus, the stages it follows, and the code that writes it."""
     return corpus_key(ctx, stage, upstream)
 
 
 class LazyResults(dict):
-    """Corpus results that are unpickled on first use: a re-run whose report is reused never
-    pays for loading models it does not look at. A stored result that turns out not to load
+    """Corpus results that are read from their folders on first use: a re-run whose report is
+    reused never pays for loading models it does not look at. A stored result that turns out not to load
     (truncated, corrupt, a class moved in a library upgrade) is recomputed on the spot, with a
     line in the log: a reader of ``ctx.results`` never sees the failure."""
 
