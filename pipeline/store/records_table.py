@@ -67,11 +67,27 @@ def read_records(path: Path, meta: dict[str, Any], dec: Callable[[Any], Any]) ->
     finally:
         con.close()
     is_json = [t == "JSON" for t in types]
+    # Equal texts and equal word lists come back as one object, as they were held before they
+    # were stored (concepts/compact.py shares a document's title, authors and a sentence's
+    # context words among its mentions): decoded one by one, 10,000 papers' mentions take
+    # several times the memory.
+    texts: dict[str, str] = {}
+    lists: dict[str, list[str]] = {}  # by their JSON text
     out = []
     for row in rows:
         rec = {}
         for i in patterns[row[-1]]:
             v = row[i]
-            rec[names[i]] = dec(json.loads(v)) if is_json[i] and v is not None else v
+            if v is None:
+                rec[names[i]] = None
+            elif not is_json[i]:
+                rec[names[i]] = texts.setdefault(v, v) if isinstance(v, str) else v
+            elif v in lists:
+                rec[names[i]] = lists[v]
+            else:
+                value = dec(json.loads(v))
+                if isinstance(value, list) and value and all(isinstance(x, str) for x in value):
+                    lists[v] = value = [texts.setdefault(x, x) for x in value]
+                rec[names[i]] = value
         out.append(rec)
     return out
