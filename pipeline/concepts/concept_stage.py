@@ -57,7 +57,7 @@ def concepts_from_parts(ctx: StageContext, previous: dict[str, Any] | None, todo
 
     cfg = ctx.cfg
     reg = load_registry(str(resolve(cfg, cfg["concepts"]["registry"])))
-    ccfg = cfg.get("cooccurrence") or {}
+    ccfg = cfg["cooccurrence"]  # validated settings hold every default
     works = ctx.results.get("works")
     if previous is None:
         mentions: list[dict[str, Any]] = []
@@ -81,7 +81,7 @@ def concepts_from_parts(ctx: StageContext, previous: dict[str, Any] | None, todo
     pairs.add(batch)
     mentions.sort(key=lambda m: m["doc_id"])
     fill_work_ids(mentions, works)
-    cooc = pairs.table(int(ccfg.get("min_count", 2)), int(ccfg.get("max_rows", 50000)))
+    cooc = pairs.table(ccfg["min_count"], ccfg["max_rows"])
     heads = {h["doc_id"]: h for h in ctx.papers}
     stubs = [_doc_stub(heads[d], notes.get(d)) for d in sorted({m["doc_id"] for m in mentions}) if d in heads]
     docs = doc_infos(stubs, works)

@@ -80,7 +80,7 @@ def _text_units(ctx: StageContext, heads: list[Head]) -> Iterator[tuple[TopicUni
 
 def unit_source(ctx: StageContext, unit: str, heads: list[Head]) -> Callable[[], Iterator[TopicUnit]]:
     """Units of ``heads`` read from the store each time the source is called (the fit reads twice)."""
-    include_fn = bool(ctx.cfg["topics"].get("include_footnotes"))
+    include_fn = ctx.cfg["topics"]["include_footnotes"]  # validated settings hold every default
 
     def source() -> Iterator[TopicUnit]:
         if unit == "paper":
@@ -175,7 +175,7 @@ def compute_topics(ctx: StageContext) -> dict[str, Any]:
     result = _with_twins(result, twins)
     # The fitted units carry their documents' authors; one unit per paper is enough for them
     # (paragraphs of one paper share its authors) and keeps the author-topic fit small.
-    own = _author_sample(source, unpack(result.state), int(cfg.get("author_max_tokens", 2_000_000)))
+    own = _author_sample(source, unpack(result.state), cfg["author_max_tokens"])
     authors = author_topics(own + _cited_author_units(ctx), cfg, k=result.k) if own else []
     return {"unit": unit, "result": result, "authors": authors, "doc_ids": list(ctx.doc_ids), "evidence": evidence}
 
