@@ -167,7 +167,11 @@ def _compute(ctx: RunContext, stage: CorpusStage, h: str, previous: Any = None) 
     result = stage.update(ctx, previous) if previous is not None else stage.compute(ctx)
     if isinstance(result, dict):
         result["stage_version"] = stage.version
-    ctx.store.put_corpus(stage.name, h, result, env=environment())
+    try:
+        ctx.store.put_corpus(stage.name, h, result, env=environment())
+    except (TypeError, ValueError, OSError) as e:  # a value the codec cannot store, a full disk: go on uncached
+        ctx.log(f"{stage.name}: the result cannot be stored ({e.__class__.__name__}: {e}); "
+                "the next run computes it again")
     return result
 
 
