@@ -107,3 +107,24 @@ def test_models_are_saved_in_their_libraries_formats(works_ctx, tmp_path: Path) 
     back["w2v"].build_vocab(more, update=True)
     back["w2v"].train(more, total_examples=len(more), epochs=1)
     store.close()
+
+
+def test_what_cannot_be_stored_or_read_is_said(tmp_path: Path) -> None:
+    """A value of a class the codec does not know is refused when written (the runner logs it
+    and goes on uncached); a result an older litmap pickled is never unpickled."""
+    import datetime
+
+    import pytest
+
+    from pipeline.store.results import ResultUnavailable
+
+    store = Store(tmp_path / "s.duckdb")
+    with pytest.raises(TypeError, match="datetime"):
+        store.put_corpus("terms", "h1", {"rows": [], "when": datetime.date(2025, 1, 1)})
+    assert list(store.results_dir.iterdir()) == []  # nothing half-written is left
+    store.con.execute("INSERT INTO corpus_cache VALUES ('terms', 'old', 0, ?)", [b"file:terms-old.pkl"])
+    load = store.corpus_loader("terms", "old")
+    assert "older litmap" in load.missing()
+    with pytest.raises(ResultUnavailable, match="older litmap"):
+        load()
+    store.close()

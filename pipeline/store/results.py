@@ -104,7 +104,11 @@ class ResultFolders:
     def put(self, stage: str, input_hash: str, result: Any, keep: int, env: dict[str, Any] | None) -> None:
         name = f"{stage}-{input_hash}"
         tmp = self.root / (name + ".tmp")
-        write_result(tmp, result, TABLES.get(stage, ()), {"stage": stage, "input_hash": input_hash, "env": env})
+        try:
+            write_result(tmp, result, TABLES.get(stage, ()), {"stage": stage, "input_hash": input_hash, "env": env})
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)  # never a half-written folder beside the store
+            raise
         final = self.root / name
         if final.exists():
             shutil.rmtree(final)
