@@ -46,7 +46,7 @@ def paper_texts(paths: list[Path]) -> list[str]:
 
 def measure(name: str, sents: list[list[str]]) -> None:
     from pipeline.models.vectors import NeighbourGate, median_overlap, neighbour_overlap, train_word2vec
-    from pipeline.runner.model_stages import train_pair
+    from pipeline.models.vectors_stage import train_pair
     from pipeline.settings import defaults
 
     w2, ev = defaults()["vectors"]["word2vec"], defaults()["evidence"]["neighbours"]

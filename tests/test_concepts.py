@@ -151,7 +151,7 @@ def test_compact_mentions_keep_their_kwic_windows(seed_mentions):
     import copy
     import itertools
 
-    from pipeline.concepts.compute import _compact
+    from pipeline.concepts.compact import compact_mentions as _compact
     from pipeline.concepts.mentions import kwic_of
     from pipeline.concepts.trace import public_mention
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.concepts.compute import concepts_from_parts
+from pipeline.concepts.concept_stage import concepts_from_parts
 from pipeline.models.cooccurrence import PairCounter
 from pipeline.report.concepts_section import MENTION_COLUMNS, concepts_section
 

@@ -100,7 +100,7 @@ def test_person_pairs_join_cited_authors_without_merging_different_people():
     from pipeline.records import Ref
     from pipeline.refs import parse_footnotes
     from pipeline.refs.names import load_aliases
-    from pipeline.runner.works import _apply_glossary_names
+    from pipeline.refs.works import _apply_glossary_names
 
     aliases = load_aliases()  # configs/aliases.yaml does not know Susan Strange
     entries = [{"zh": "苏珊·斯特兰奇", "foreign": "Susan Strange", "kind": "person", "occurrences": 1},

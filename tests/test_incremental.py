@@ -21,6 +21,7 @@ How the runs are made:
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import shutil
 import subprocess
@@ -227,10 +228,14 @@ def test_incremental_run_equals_a_fresh_run(case: Case, before: tuple[Path, Path
     differ = _differences(work / "report" / "data", fresh / "report" / "data", case.may_differ)
     assert not differ, (f"after the {case.name} edit, {len(differ)} tables of the incremental run differ from "
                         f"a fresh run's:\n\n" + "\n\n".join(differ))
+    if not case.update:  # the store's result tables hold the current run's results, cached or not
+        mine, theirs = _result_tables(work / "proj" / ".litmap" / "store.duckdb"), _result_tables(fresh / "store.duckdb")
+        assert [t for t in mine if mine[t] != theirs[t]] == []
     print(f"{case.name}: {time.time() - started:.1f} s")
 
 
 def _result_file(store: Path, stage: str) -> Path:
+    """The folder of the newest stored result of ``stage`` (``store/results.py``)."""
     import duckdb
 
     con = duckdb.connect(str(store), read_only=True)
@@ -239,28 +244,71 @@ def _result_file(store: Path, stage: str) -> Path:
                                  [stage]).fetchone()
     finally:
         con.close()
-    return store.with_name(store.name + ".results") / bytes(payload)[len(b"file:"):].decode()
+    return store.with_name(store.name + ".results") / bytes(payload)[len(b"dir:"):].decode()
+
+
+def _result_tables(store: Path) -> dict[str, list[tuple]]:
+    """Every result table of ``store/schema.py``, rows sorted (a table is a set of rows)."""
+    import duckdb
+
+    from pipeline.store.schema import RESULT_TABLES
+
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        return {t.name: sorted(map(repr, con.execute(f'SELECT * FROM "{t.name}"').fetchall())) for t in RESULT_TABLES}
+    finally:
+        con.close()
+
+
+def test_result_tables_hold_the_run(before: tuple[Path, Path]) -> None:
+    """The corpus results are DuckDB tables beside the documents: the seed's registry concepts
+    labelled in ../shared/gold/seed/concepts.jsonl occur there exactly as often as labelled, and
+    the mentions table is the report's concept_mentions.csv."""
+    import csv
+
+    import duckdb
+
+    from pipeline.store.schema import RESULT_TABLES
+
+    _work, snapshot = before
+    con = duckdb.connect(str(snapshot / "proj" / ".litmap" / "store.duckdb"), read_only=True)
+    try:
+        names = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+        assert {t.name for t in RESULT_TABLES} <= names
+        gold = [json.loads(line) for line in (SHARED / "gold" / "seed" / "concepts.jsonl").read_text(
+            encoding="utf-8").splitlines() if line.strip()]
+        concepts = sorted({g["concept"] for g in gold})
+        (n,) = con.execute("SELECT count(*) FROM mentions m JOIN documents d USING (doc_id) "
+                           "WHERE d.source LIKE ? AND concept IN (SELECT unnest(?))",
+                           [f"%{SEED.name}", concepts]).fetchone()
+        assert n == len(gold) == 195
+        with open(snapshot / "report" / "data" / "concept_mentions.csv", encoding="utf-8-sig", newline="") as f:
+            rows = list(csv.DictReader(f))
+        assert con.execute("SELECT count(*) FROM mentions").fetchone()[0] == len(rows)
+        by_place = dict(con.execute('SELECT place, count(*) FROM mentions GROUP BY place').fetchall())
+        assert by_place == {w: sum(r["where"] == w for r in rows) for w in {r["where"] for r in rows}}
+    finally:
+        con.close()
 
 
 def test_a_result_that_cannot_be_loaded_is_recomputed(before: tuple[Path, Path], capsys) -> None:
-    """Truncated, missing, or unpicklable (a class gone after a library change): each stage is
-    recomputed with a line naming it and why, and the report is the one the store held."""
+    """Truncated, missing, or naming a class that is gone (after a library change): each stage
+    is recomputed with a line naming it and why, and the report is the one the store held."""
     work, snapshot = before
     _restore(work, snapshot)
     store = work / "proj" / ".litmap" / "store.duckdb"
-    topics = _result_file(store, "topics")
+    topics = _result_file(store, "topics") / "result.json"
     topics.write_bytes(topics.read_bytes()[: topics.stat().st_size // 2])
-    _result_file(store, "vectors").unlink()
-    # the header is fine, the result names a module that no longer exists
-    terms = _result_file(store, "terms")
-    with open(terms, "rb") as f:
-        header = __import__("pickle").load(f)
-    terms.write_bytes(__import__("pickle").dumps(header) + b"cgone_module_of_an_old_gensim\nModel\n.")
+    shutil.rmtree(_result_file(store, "vectors"))
+    # the versions are fine, the result names a module that no longer exists
+    terms = _result_file(store, "terms") / "result.json"
+    terms.write_text(json.dumps({"$t": "obj", "class": "pipeline.gone_module_of_an_old_litmap:Model", "state": {}}),
+                     encoding="utf-8")
     shutil.rmtree(work / "report")  # the report is written, so every result is read
     capsys.readouterr()
     _in_process_run(work, work / "proj" / "config.yaml")
     log = capsys.readouterr().err
-    assert "vectors: the stored result cannot be used: its file" in log and "missing: recomputing" in log, log
+    assert "vectors: the stored result cannot be used: its folder" in log and "missing: recomputing" in log, log
     assert "topics: the stored topics result cannot be used:" in log and "recomputing" in log, log
     assert "terms: the stored terms result cannot be used: ModuleNotFoundError" in log, log
     assert "Traceback" not in log and "failed" not in log, log
@@ -271,20 +319,15 @@ def test_a_result_that_cannot_be_loaded_is_recomputed(before: tuple[Path, Path],
 def test_update_refits_what_it_cannot_fold_into(before: tuple[Path, Path], capsys) -> None:
     """`--update` over a corrupt result, or one written by other versions of the libraries,
     refits that stage and says why; no traceback."""
-    import pickle
-
     work, snapshot = before
     _restore(work, snapshot)
     store = work / "proj" / ".litmap" / "store.duckdb"
-    topics = _result_file(store, "topics")
+    topics = _result_file(store, "topics") / "result.json"
     topics.write_bytes(topics.read_bytes()[:100])
-    vectors = _result_file(store, "vectors")
-    with open(vectors, "rb") as f:
-        header, result = pickle.load(f), pickle.load(f)
-    header["env"]["libs"]["gensim"] = "3.8.3"
-    with open(vectors, "wb") as f:
-        pickle.dump(header, f)
-        pickle.dump(result, f)
+    versions = _result_file(store, "vectors") / "versions.json"
+    written = json.loads(versions.read_text(encoding="utf-8"))
+    written["env"]["libs"]["gensim"] = "3.8.3"
+    versions.write_text(json.dumps(written), encoding="utf-8")
     _add_paper(work)
     capsys.readouterr()
     ctx = _in_process_run(work, work / "proj" / "config.yaml", update=True)

@@ -108,7 +108,7 @@ def test_mentions_of_a_long_line_cost_linear_work(tmp_path, seed_text, features_
 def test_mentions_of_a_long_sentence_show_their_window(tmp_path, seed_text, features_env):
     """A sentence over concepts.max_sentence_chars is shown as each mention's KWIC window, and
     its context words are the window's; the stored part grows with what varies."""
-    from pipeline.concepts.compute import _compact
+    from pipeline.concepts.compact import compact_mentions as _compact
     from pipeline.concepts.mentions import kwic_of
     from pipeline.concepts.packed import unpack_rows
 

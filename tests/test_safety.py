@@ -191,7 +191,7 @@ def test_small_and_odd_corpora_finish_and_say_why_models_are_empty(tmp_path: Pat
 
 def test_strict_exits_1_when_a_report_section_failed(tmp_path: Path, monkeypatch, capsys) -> None:
     from pipeline import cli
-    from pipeline.runner import model_stages
+    from pipeline.models import vectors_stage as model_stages
 
     corpus = tmp_path / "corpus"
     corpus.mkdir()

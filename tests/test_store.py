@@ -32,3 +32,99 @@ def test_cache_is_keyed_by_version_and_config(tmp_path: Path) -> None:
     assert store.cached_ids("segment", "v1", "cfgB") == set()
     assert store.get_results("segment", ["d1", "d2"], "v1", "cfgA") == {"d1": {"tokens": ["数字资本"]}}
     store.close()
+
+
+def _same(a, b, path: str = "result") -> None:
+    """``a`` and ``b`` equal as values and as types (a tuple stays a tuple, an int an int)."""
+    import numpy as np
+    import pandas as pd
+    from scipy import sparse
+
+    assert type(a) is type(b), f"{path}: {type(a).__name__} != {type(b).__name__}"
+    if isinstance(a, dict):
+        assert list(a) == list(b), f"{path}: keys {list(a)[:5]} != {list(b)[:5]}"
+        for k in a:
+            _same(a[k], b[k], f"{path}[{k!r}]")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), f"{path}: length {len(a)} != {len(b)}"
+        for i, (x, y) in enumerate(zip(a, b)):
+            _same(x, y, f"{path}[{i}]")
+    elif isinstance(a, pd.DataFrame):
+        assert a.equals(b) and list(a.dtypes) == list(b.dtypes), path
+    elif isinstance(a, np.ndarray):
+        assert a.dtype == b.dtype and np.array_equal(a, b), path
+    elif sparse.issparse(a):
+        assert a.shape == b.shape and (a != b).nnz == 0, path
+    elif hasattr(a, "__dict__"):
+        _same(vars(a), vars(b), f"{path}.")
+    else:
+        assert a == b or (a != a and b != b), f"{path}: {a!r} != {b!r}"
+
+
+def test_corpus_results_come_back_from_their_folders(works_ctx, tmp_path: Path) -> None:
+    """Each corpus result of the seed and the works corpus is stored without pickle (tables,
+    JSON, arrays: store/codec.py) and read back equal, types included; a trace lists the very
+    mention records of the result, as computed (one copy of each mention, not one per trace)."""
+    store = Store(tmp_path / "s.duckdb")
+    for stage in ("works", "stance", "terms", "concepts"):
+        result = works_ctx.results[stage]
+        store.put_corpus(stage, "h", result, env={"litmap": "test"})
+        folder = store.results_dir / f"{stage}-h"
+        assert not [p.name for p in folder.iterdir() if p.suffix in (".pkl", ".pickle")]
+        back = store.corpus_loader(stage, "h")()
+        _same(result, back, stage)
+        assert store.corpus_loader(stage, "h").env() == {"litmap": "test"}
+    concepts = store.corpus_loader("concepts", "h")()
+    ids = {id(m) for m in concepts["mentions"]}
+    assert all(id(m) in ids for t in concepts["traces"].values() for m in t["mentions"])
+    # the mentions are a table DuckDB reads as it is
+    n = store.con.execute("SELECT count(*) FROM read_parquet(?)",
+                          [str(store.results_dir / "concepts-h" / "mentions.parquet")]).fetchone()[0]
+    assert n == len(concepts["mentions"])
+    store.close()
+
+
+def test_models_are_saved_in_their_libraries_formats(works_ctx, tmp_path: Path) -> None:
+    """word2vec (gensim's save) and the LSA index (numpy arrays) come back able to answer and
+    to be trained further (what --update does with them)."""
+    from pipeline.models.lsa import LsaIndex
+    from pipeline.models.sample import content_sentences, doc_bag, sample_sentences
+    from pipeline.models.vectors_stage import train_pair
+
+    w2 = {**works_ctx.cfg["vectors"]["word2vec"], "min_count": 1, "epochs": 1}
+    lsa = LsaIndex(works_ctx.cfg["vectors"]["lsa"])
+    sents = sample_sentences(works_ctx.iter_part("feat.content"), 20_000, on_doc=lambda d, c: lsa.add(d, doc_bag(c)))
+    lsa.fit()
+    model, check = train_pair(sents, w2)
+    store = Store(tmp_path / "s.duckdb")
+    store.put_corpus("vectors", "h", {"w2v": model, "w2v_check": check, "lsa": lsa, "similar": lsa.similar()})
+    assert [p.suffix for p in (store.results_dir / "vectors-h").iterdir()].count(".gensim") == 2
+    back = store.corpus_loader("vectors", "h")()
+    word = model.wv.index_to_key[0]
+    assert back["w2v"].wv.most_similar(word, topn=5) == model.wv.most_similar(word, topn=5)
+    assert back["lsa"].similar() == lsa.similar()
+    more = [s for _d, p in works_ctx.iter_part("feat.content", works_ctx.doc_ids[:2]) for s in content_sentences(p["content"])]
+    back["w2v"].build_vocab(more, update=True)
+    back["w2v"].train(more, total_examples=len(more), epochs=1)
+    store.close()
+
+
+def test_what_cannot_be_stored_or_read_is_said(tmp_path: Path) -> None:
+    """A value of a class the codec does not know is refused when written (the runner logs it
+    and goes on uncached); a result an older litmap pickled is never unpickled."""
+    import datetime
+
+    import pytest
+
+    from pipeline.store.results import ResultUnavailable
+
+    store = Store(tmp_path / "s.duckdb")
+    with pytest.raises(TypeError, match="datetime"):
+        store.put_corpus("terms", "h1", {"rows": [], "when": datetime.date(2025, 1, 1)})
+    assert list(store.results_dir.iterdir()) == []  # nothing half-written is left
+    store.con.execute("INSERT INTO corpus_cache VALUES ('terms', 'old', 0, ?)", [b"file:terms-old.pkl"])
+    load = store.corpus_loader("terms", "old")
+    assert "older litmap" in load.missing()
+    with pytest.raises(ResultUnavailable, match="older litmap"):
+        load()
+    store.close()

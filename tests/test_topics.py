@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import json
-import pickle
 import re
 from pathlib import Path
 
 import pytest
 from sklearn.metrics import normalized_mutual_info_score
 
+from pipeline.models.topic_state import unpack
 from pipeline.models.topics import TopicUnit, choose_unit, fit_topics, update_topics
 from pipeline.models.topics_author import author_topics
 from pipeline.models.topics_bursts import kleinberg
@@ -149,7 +149,7 @@ def test_update_folds_new_paper_without_refit(csl_units, model):
     base, new = csl_units[:300], csl_units[300]
     cfg = {"k": 8, "model": model}
     res = fit_topics(base, cfg)
-    before = pickle.loads(res.state)["model"]
+    before = unpack(res.state)["model"]
     upd = update_topics(res.state, [new], cfg)
     assert upd.mode == "update" and res.mode == "refit"
     assert upd.k == res.k and upd.k_curve == res.k_curve
@@ -159,7 +159,7 @@ def test_update_folds_new_paper_without_refit(csl_units, model):
     assert [r for r in upd.doc_topics if r["unit_id"] != new.unit_id] == res.doc_topics
     assert upd.notes and "update" in upd.notes[0]
     if model == "lda":  # the online update moved the topic-word posterior
-        after = pickle.loads(upd.state)["model"]
+        after = unpack(upd.state)["model"]
         assert (abs(after.state.get_lambda() - before.state.get_lambda())).max() > 0
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from pipeline.api import parse
-from pipeline.concepts.compute import concepts_from_parts
+from pipeline.concepts.concept_stage import concepts_from_parts
 from pipeline.concepts.mentions import find_mentions_many
 from pipeline.concepts.trace import build_trace
 from pipeline.ingest.normalize import normalize_for_match
-from pipeline.runner.works import link_works
+from pipeline.refs.works import link_works
 from pipeline.text.registry import load_registry
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"

@@ -112,7 +112,7 @@ def test_the_full_text_speaks_for_its_work_in_a_concept_trace() -> None:
     from pipeline.api import parse
     from pipeline.concepts.mentions import find_mentions_many
     from pipeline.concepts.trace import build_trace
-    from pipeline.runner.works import link_works
+    from pipeline.refs.works import link_works
     from pipeline.text.registry import load_registry
 
     seed = parse(SEED).to_store_dict()

@@ -85,7 +85,7 @@ def test_neighbour_gate_opens_on_abstracts_and_stays_shut_on_one_paper(csl):
     top-10 neighbours across seeds and are shown, the rarest are not; on the seed paper alone no
     word does (its overlaps sit at chance level)."""
     from pipeline.models.vectors import NeighbourGate, median_overlap
-    from pipeline.runner.model_stages import train_pair
+    from pipeline.models.vectors_stage import train_pair
     from pipeline.settings import defaults
     from pipeline.text.segment import Segmenter
     from pipeline.text.stopwords import content_tokens, load_stopwords

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from conftest import SEED, SHARED
 from pipeline import api
-from pipeline.runner.works import link_works
+from pipeline.refs.works import link_works
 
 
 def test_seed_citations_match_the_work_and_nothing_else() -> None:

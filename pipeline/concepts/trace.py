@@ -17,7 +17,7 @@ Example::
     ...         "① 参见温旭：《数字金融帝国主义的本质逻辑与超越路径》，《经济学家》2024年第4期。\\n")
     >>> paper = build_paper(read_text_file(Path("x.txt"), text.encode(), "x.txt")[0]).to_store_dict()
     >>> from pipeline.concepts.mentions import find_mentions
-    >>> from pipeline.runner.works import link_works
+    >>> from pipeline.refs.works import link_works
     >>> reg = load_registry()
     >>> t = build_trace("數字食利國", find_mentions(paper, reg), [paper], link_works([paper]), registry=reg)
     >>> t["first_use"]["author"], [(e["from"], e["to"], e["via"]) for e in t["spread"]]
@@ -126,7 +126,7 @@ def build_trace(concept: str, mentions: list[dict[str, Any]], papers: list[dict[
     agree; ``neighbors_note`` says why they are withheld), or a bare model (listed as they are).
     ``share``: the trace lists the given mention dicts themselves (hidden fields included)
     instead of public copies; the corpus stage uses it so that 10,000 papers' mentions are held
-    (and pickled) once, not once more per trace. ``author_min_docs``: see ``build_profiles``
+    (and stored) once, not once more per trace. ``author_min_docs``: see ``build_profiles``
     (default ``evidence.authors.min_documents``)."""
     from pipeline.models.vectors import NeighbourGate
     from pipeline.settings.model import AuthorEvidence

@@ -21,7 +21,6 @@ pipeline.models.topics.TooLittleText: too little text for a topic model: 1 unit(
 """
 from __future__ import annotations
 
-import pickle
 import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -30,6 +29,7 @@ from typing import Any
 import numpy as np
 from gensim.corpora import Dictionary
 
+from pipeline.models.topic_state import pack, unpack
 from pipeline.models.topics_bows import CsrBows
 from pipeline.models.topics_bursts import term_bursts
 from pipeline.models.topics_describe import (
@@ -90,7 +90,7 @@ class TopicResult:
     n_fit_units: int = 0
     n_inferred_units: int = 0  # too short / reference-like: topics by inference only
     notes: list[str] = field(default_factory=list)
-    state: bytes = b""  # pickled model + dictionary + units, for update_topics and write_ldavis
+    state: bytes = b""  # model + dictionary + units (models/topic_state.py), for update_topics and write_ldavis
 
 
 def _cfg(cfg: dict | None) -> dict:
@@ -281,7 +281,7 @@ def update_topics(state: bytes, new_units: list[TopicUnit], cfg: dict | None = N
     fitted one (new words are ignored until a refit), and the stored units keep the weights
     they were given (a refit recomputes them), which the notes say.
     """
-    st = pickle.loads(state)
+    st = unpack(state)
     cfg = {**st["cfg"], **{k: v for k, v in _cfg(cfg).items() if k not in ("k", "model")}}
     be = BACKENDS[st["model_name"]]()
     old_ids = {u.unit_id for u in st["units"]}
@@ -362,7 +362,7 @@ def describe(st: dict, cfg: dict, evidence: Any = None,
         prevalence_by_year=by_year, prevalence_by_journal=prevalence(units, weights, "journal"),
         trends=trends(by_year, k, labels), bursts=term_bursts(units, _term_sets(st, burst_terms), burst_terms, cfg),
         mode=mode, n_fit_units=int(sum(mask)), n_inferred_units=int(len(mask) - sum(mask)),
-        notes=list(notes or []), state=pickle.dumps(out_state, protocol=pickle.HIGHEST_PROTOCOL),
+        notes=list(notes or []), state=pack(out_state),
     )
 
 
@@ -389,7 +389,7 @@ def topic_weights(result_state: bytes) -> tuple[np.ndarray, np.ndarray, list[str
                                                 np.ndarray]:
     """(topic-term, unit-topic over fitted units, vocabulary, term frequency, unit lengths) of a
     stored state, in reported topic order; what pyLDAvis needs."""
-    st = pickle.loads(result_state)
+    st = unpack(result_state)
     be = BACKENDS[st["model_name"]]()
     d, order = st["dictionary"], st["order"]
     idx = np.flatnonzero(np.array(st["mask"], dtype=bool))

@@ -16,7 +16,6 @@ and 38 metadata records, 4 units and 315 in-vocabulary tokens fitted, stability 
 """
 from __future__ import annotations
 
-import pickle
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -66,7 +65,9 @@ def topic_evidence(result: Any, with_text: set[str], thresholds: dict[str, Any])
     against ``thresholds`` (``evidence.topics``); ``with_text``: doc_ids that have body paragraphs."""
     import numpy as np
 
-    st = pickle.loads(result.state)
+    from .topic_state import unpack
+
+    st = unpack(result.state)
     mask = np.asarray(st["mask"], dtype=bool)
     lengths = np.asarray(st["lengths"], dtype=float)
     docs = {u.doc_id for u, m in zip(st["units"], mask) if m}

@@ -3,7 +3,7 @@
 word2vec runs single-threaded with a fixed seed and a hash function that does not depend on
 PYTHONHASHSEED (gensim seeds each word's initial vector with ``hashfxn(word + str(seed))``, and
 Python's ``hash`` of a str changes per process), so the same sentences give the same vectors in
-any process. The vectors corpus stage (``runner/model_stages.py``) trains it on a stable sample.
+any process. The vectors corpus stage (``models/vectors_stage.py``) trains it on a stable sample.
 
     >>> stable_hash("数字资本") == stable_hash("数字资本")
     True

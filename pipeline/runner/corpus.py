@@ -1,13 +1,14 @@
 """Corpus-level stages: each depends on the whole corpus and is cached by the hash of its inputs.
 
 A stage is a small object with a name, a version, the config sections it reads and a
-``compute(ctx)`` returning a picklable result. Its input hash (``keys.corpus_key``) holds its
+``compute(ctx)`` in its domain package (refs, concepts, models); the runner only schedules,
+caches and reports progress. Its input hash (``keys.corpus_key``) holds its
 version, those config sections and the files they name, the corpus, the keys of the
 per-document results it reads, the hashes of the stages it follows and the versions of the
-code that pickles it, so an unchanged corpus loads every result from the store and refits
+code that writes it, so an unchanged corpus loads every result from the store and refits
 nothing; adding one paper changes the hash and refits (or, with ``--update``, folds the paper
 into the stored model). A stored result that cannot be loaded is recomputed, with a line in
-the log.
+the log. Each result is also mirrored into the store's result tables (``store/schema.py``).
 Add a stage by appending it to ``STAGES``.
 """
 from __future__ import annotations
@@ -16,104 +17,82 @@ import importlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..context import StageContext
 from ..store.db import ResultUnavailable
+from ..store.schema import tables_of
+from ..store.tables import specs_digest, write_table
 from .keys import corpus_key, environment
 from .memory import release_memory, rss_mb
+
+if TYPE_CHECKING:  # the runner's own context; stages see it as a StageContext
+    from .run import RunContext
 
 
 @dataclass
 class CorpusStage:
     name: str
     version: str
-    compute: Callable[[Any], Any]
+    compute: Callable[[StageContext], Any]  # the stage's own code, in its domain package
     sections: tuple[str, ...] = ()  # config sections it reads; the files they name count by content (keys.py)
     after: tuple[str, ...] = ()
     # For stages that can fold new documents into a stored result: (ctx, previous result) -> result
-    update: Callable[[Any, Any], Any] | None = None
+    update: Callable[[StageContext, Any], Any] | None = None
     # Mirror the result into queryable store tables: (ctx, result) -> None, run on every run.
-    persist: Callable[[Any, Any], None] | None = None
+    persist: Callable[[StageContext, Any], None] | None = None
+    # The result's rows by table name (``store/schema.py`` types them), written on every run
+    # whose result differs from the one the tables hold.
+    tables: Callable[[Any], dict[str, Any]] | None = None
 
 
-def _aliases(ctx: Any) -> dict[str, Any]:
-    from ..refs import load_aliases
-    from .keys import config_file
+def _lazy(path: str) -> Callable[..., Any]:
+    """A stage function (``module:function`` under ``pipeline``) imported on first call: a
+    cached run never imports the model code."""
+    module, func = path.split(":")
 
-    path = config_file(ctx.cfg, "refs", "aliases")  # the file the stage's key hashes
-    return load_aliases(path) if path and path.is_file() else {}
-
-
-def _glossary(ctx: Any) -> Any:
-    from ..concepts.glossary import glossary_stage
-    from .keys import config_file
-
-    result = glossary_stage(ctx.iter_papers(), config_file(ctx.cfg, "glossary", "rules"), _aliases(ctx))
-    for r in result["refused"]:  # said, never merged: the user decides in configs/aliases.yaml
-        ctx.log(f"glossary: not joined as one person: {' / '.join(r['names'])}: {r['reason']}")
-    return result
-
-
-def _works(ctx: Any) -> Any:
-    from ..concepts.glossary import extend_aliases
-    from .works import link_works
-
-    # The corpus's printed pairs (丹·席勒（Dan Schiller）) join a person's spellings; the alias file wins.
-    glossary = ctx.results.get("glossary") or {}
-    aliases = extend_aliases(_aliases(ctx), glossary.get("aliases") or {})
-    return link_works(ctx.papers, ctx.iter_part("feat.refs"), aliases)
-
-
-def _persist_works(ctx: Any, result: Any) -> None:
-    ctx.store.replace_table("doc_works", sorted(result["doc_work"].items()))
-    ctx.store.replace_table("citations", [
-        (r["doc_id"], r["footnote_n"], r["work_id"], r["matched_doc_id"], r["authors"], r["title"], r["container"],
-         r["year"], r["type"], r["classic"], r.get("source", "footnote"), r.get("ref_n", r["footnote_n"]),
-         r.get("citing_work_id"), r.get("counted", True))
-        for r in list(result["references"]) + list(result.get("listed") or [])])
-    ctx.store.replace_table("work_references", [
-        (r["citing_work_id"], r["work_id"], r["authors"], r["title"], r["container"], r["year"], r["type"],
-         r["classic"], r["sources"], r["citations"], r["matched_doc_id"]) for r in result.get("work_references") or []])
-
-
-def _lazy(module: str, func: str) -> Callable[..., Any]:
-    """A stage function imported on first call: a cached run never imports the model code."""
     def call(*args: Any) -> Any:
-        return getattr(importlib.import_module(f"{__package__}.{module}"), func)(*args)
+        return getattr(importlib.import_module(f"pipeline.{module}"), func)(*args)
 
     call.__name__ = func
     return call
 
 
 STAGES: list[CorpusStage] = [
-    CorpusStage("glossary", "glossary-1", _glossary, ("glossary", "refs")),
-    CorpusStage("works", "works-3", _works, ("refs",), after=("glossary",), persist=_persist_works),
-    CorpusStage("stance", "stance-1", _lazy("stance_stage", "compute_stance"), ("stance",)),
-    CorpusStage("vectors", "vectors-4", _lazy("model_stages", "compute_vectors"), ("segment", "vectors"),
-                update=_lazy("model_stages", "update_vectors")),
-    CorpusStage("topics", "topics-4", _lazy("topic_stage", "compute_topics"), ("segment", "topics", "evidence.topics"),
-                after=("works",), update=_lazy("topic_stage", "update_topic_stage")),
-    CorpusStage("terms", "terms-3", _lazy("model_stages", "compute_terms"), ("segment", "concepts", "terms"),
-                update=_lazy("model_stages", "update_terms")),
-    CorpusStage("concepts", "concepts-4", _lazy("model_stages", "compute_concept_stage"),
-                ("segment", "concepts", "cooccurrence", "report", "refs", "evidence.neighbours", "evidence.authors"), after=("works", "vectors", "terms", "stance"),
-                update=_lazy("model_stages", "update_concept_stage")),
-    CorpusStage("definitions", "definitions-1", _lazy("definitions_stage", "compute_definitions"), ("definitions",),
-                after=("concepts",)),
-    CorpusStage("shift", "shift-1", lambda ctx: importlib.import_module("pipeline.concepts.shift").compute_shift_stage(ctx),
-                ("shift",), after=("works", "concepts")),
+    CorpusStage("glossary", "glossary-1", _lazy("concepts.glossary_stage:compute_glossary"), ("glossary", "refs"),
+                tables=_lazy("concepts.tables:glossary_tables")),
+    CorpusStage("works", "works-3", _lazy("refs.works_stage:compute_works"), ("refs",), after=("glossary",),
+                persist=_lazy("refs.works_stage:persist_works"), tables=_lazy("refs.tables:pair_tables")),
+    CorpusStage("stance", "stance-1", _lazy("concepts.stance_stage:compute_stance"), ("stance",),
+                tables=_lazy("concepts.tables:stance_tables")),
+    CorpusStage("vectors", "vectors-4", _lazy("models.vectors_stage:compute_vectors"), ("segment", "vectors"),
+                update=_lazy("models.vectors_stage:update_vectors"), tables=_lazy("models.tables:vector_tables")),
+    CorpusStage("topics", "topics-4", _lazy("models.topic_stage:compute_topics"),
+                ("segment", "topics", "evidence.topics"), after=("works",),
+                update=_lazy("models.topic_stage:update_topic_stage"), tables=_lazy("models.tables:topic_tables")),
+    CorpusStage("terms", "terms-3", _lazy("models.terms_stage:compute_terms"), ("segment", "concepts", "terms"),
+                update=_lazy("models.terms_stage:update_terms"), tables=_lazy("models.tables:term_tables")),
+    CorpusStage("concepts", "concepts-4", _lazy("concepts.concept_stage:compute_concept_stage"),
+                ("segment", "concepts", "cooccurrence", "report", "refs", "evidence.neighbours", "evidence.authors"),
+                after=("works", "vectors", "terms", "stance"),
+                update=_lazy("concepts.concept_stage:update_concept_stage"),
+                tables=_lazy("concepts.tables:concept_tables")),
+    CorpusStage("definitions", "definitions-1", _lazy("concepts.definitions_stage:compute_definitions"),
+                ("definitions",), after=("concepts",), tables=_lazy("concepts.tables:definition_tables")),
+    CorpusStage("shift", "shift-1", _lazy("concepts.shift:compute_shift_stage"), ("shift",),
+                after=("works", "concepts"), tables=_lazy("concepts.tables:shift_tables")),
 ]
 
 
-def input_hash(ctx: Any, stage: CorpusStage, upstream: dict[str, str]) -> str:
+def input_hash(ctx: RunContext, stage: CorpusStage, upstream: dict[str, str]) -> str:
     """See ``keys.corpus_key``: the stage's code, config and files, the per-document results
-    it reads, the corpus, the stages it follows, and the code that pickles it."""
+    it reads, the corpus, the stages it follows, and the code that writes it."""
     return corpus_key(ctx, stage, upstream)
 
 
 class LazyResults(dict):
-    """Corpus results that are unpickled on first use: a re-run whose report is reused never
-    pays for loading models it does not look at. A stored result that turns out not to load
+    """Corpus results that are read from their folders on first use: a re-run whose report is
+    reused never pays for loading models it does not look at. A stored result that turns out not to load
     (truncated, corrupt, a class moved in a library upgrade) is recomputed on the spot, with a
     line in the log: a reader of ``ctx.results`` never sees the failure."""
 
@@ -148,19 +127,28 @@ class LazyResults(dict):
         return name in self._blobs or super().__contains__(name)
 
 
-def _persist_if_stale(ctx: Any, stage: CorpusStage, h: str) -> None:
-    """Mirror a result into store tables unless they already mirror this very result."""
-    if stage.persist is None:
+def _persist_if_stale(ctx: RunContext, stage: CorpusStage, h: str) -> None:
+    """Mirror a result into store tables unless they already mirror this very result (and the
+    tables have the columns of today's ``store/schema.py``)."""
+    if stage.persist is None and stage.tables is None:
         return
+    specs = tables_of(stage.name)
+    mark = f"{h}:{specs_digest(specs)}" if specs else h
     key = f"persisted:{stage.name}"
     row = ctx.store.con.execute("SELECT value FROM kv WHERE key=?", [key]).fetchone()
-    if row and row[0] == h:
+    if row and row[0] == mark:
         return
-    stage.persist(ctx, ctx.results[stage.name])
-    ctx.store.con.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", [key, h])
+    result = ctx.results[stage.name]
+    if stage.persist is not None:
+        stage.persist(ctx, result)
+    if stage.tables is not None:
+        rows = stage.tables(result)
+        for spec in specs:
+            write_table(ctx.store.con, spec, rows.get(spec.name) or ())
+    ctx.store.con.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", [key, mark])
 
 
-def _previous(ctx: Any, stage: CorpusStage) -> Any | None:
+def _previous(ctx: RunContext, stage: CorpusStage) -> Any | None:
     """The stored result ``--update`` folds into, or None (refit), saying why when there is one
     that cannot be used."""
     try:
@@ -175,15 +163,19 @@ def _previous(ctx: Any, stage: CorpusStage) -> Any | None:
     return previous
 
 
-def _compute(ctx: Any, stage: CorpusStage, h: str, previous: Any = None) -> Any:
+def _compute(ctx: RunContext, stage: CorpusStage, h: str, previous: Any = None) -> Any:
     result = stage.update(ctx, previous) if previous is not None else stage.compute(ctx)
     if isinstance(result, dict):
         result["stage_version"] = stage.version
-    ctx.store.put_corpus(stage.name, h, result, env=environment())
+    try:
+        ctx.store.put_corpus(stage.name, h, result, env=environment())
+    except (TypeError, ValueError, OSError) as e:  # a value the codec cannot store, a full disk: go on uncached
+        ctx.log(f"{stage.name}: the result cannot be stored ({e.__class__.__name__}: {e}); "
+                "the next run computes it again")
     return result
 
 
-def run_corpus_stages(ctx: Any) -> None:
+def run_corpus_stages(ctx: RunContext) -> None:
     hashes: dict[str, str] = {}
     if not isinstance(ctx.results, LazyResults):
         ctx.results = LazyResults(ctx.log)

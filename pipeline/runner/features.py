@@ -91,7 +91,7 @@ def _features(paper: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
     from ..text.protect import fast_normalize
     from ..text.stopwords import content_tokens
     from ..text.terms import doc_marks
-    from .works import refs_part
+    from ..refs.works import refs_part
 
     st = _state
     stop, canon, cfg = st["stop"], st["canon"], st["cfg"]

@@ -9,20 +9,24 @@ stored and nothing half-written.
 Cache keys: per-document results are keyed by (stage, doc_id = hash of the bytes, stage version,
 the stage's key); corpus results by (stage, hash of all their inputs). The keys are made in
 ``runner/keys.py`` and chain (a segment key holds the parse key it cut …), so any change to
-what a result was computed from simply misses the cache. A corpus result file that cannot be
-loaded raises :class:`ResultUnavailable`, and the runner recomputes it.
+what a result was computed from simply misses the cache. Corpus results are folders beside the
+store (``store/results.py``, no pickle); one that cannot be loaded raises
+:class:`ResultUnavailable`, and the runner recomputes it.
 """
 from __future__ import annotations
 
 import json
 import os
-import pickle
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
 import duckdb
+
+from .results import ResultFolders, ResultUnavailable, StoredResult
+
+__all__ = ["MIGRATIONS", "ResultUnavailable", "Store", "StoreBusy", "StoreCorrupt", "StoreError", "StoreNotWritable"]
 
 # Each migration moves the schema from version i to i+1. Never edit a released one: add another.
 MIGRATIONS: list[str] = [
@@ -92,67 +96,6 @@ class StoreCorrupt(StoreError):
 
 class StoreNotWritable(StoreError):
     """The store's folder or file cannot be created or written (exit 2: a setup error)."""
-
-
-class ResultUnavailable(Exception):
-    """A stored corpus result that cannot be used: its file is missing, truncated or corrupt,
-    it does not unpickle (a class moved in a library upgrade), or it was written by other code.
-    The runner recomputes it and says so; it is never a failed report section."""
-
-    def __init__(self, stage: str, reason: str):
-        super().__init__(f"the stored {stage} result cannot be used: {reason}")
-        self.stage, self.reason = stage, reason
-
-
-HEADER = "litmap_result"  # first key of the header pickled before each corpus result
-
-
-class StoredResult:
-    """A corpus result in the store's results folder (or, in old stores, a BLOB), unpickled when
-    called. Every way it can fail to load raises :class:`ResultUnavailable`."""
-
-    def __init__(self, stage: str, path: Path | None = None, blob: bytes | None = None):
-        self.stage, self.path, self.blob = stage, path, blob
-
-    def missing(self) -> str | None:
-        """Why the result certainly cannot be loaded (its file is gone), without reading it."""
-        if self.path is not None and not self.path.is_file():
-            return f"its file {self.path} is missing"
-        return None
-
-    def env(self) -> dict[str, Any] | None:
-        """The versions of the code that wrote it (None for results written before headers)."""
-        head = self._read(header_only=True)
-        return head.get("env") if isinstance(head, dict) else None
-
-    def __call__(self) -> Any:
-        return self._read(header_only=False)
-
-    def _read(self, header_only: bool) -> Any:
-        reason = self.missing()
-        if reason:
-            raise ResultUnavailable(self.stage, reason)
-        try:
-            if self.blob is not None:
-                return None if header_only else pickle.loads(self.blob)
-            with open(self.path, "rb") as f:
-                first = pickle.load(f)
-                has_header = isinstance(first, dict) and first.get(HEADER) == 1
-                if header_only:
-                    return first if has_header else None
-                return pickle.load(f) if has_header else first
-        except ResultUnavailable:
-            raise
-        except Exception as e:  # truncated, corrupt, or a class that moved: all mean recompute
-            raise ResultUnavailable(self.stage, f"{e.__class__.__name__}: {e}") from e
-
-
-def _env_difference(written: dict[str, Any] | None, now: dict[str, Any]) -> str:
-    if not isinstance(written, dict):
-        return "its versions are not recorded (written by an older litmap)"
-    flat = lambda d: {**{k: v for k, v in d.items() if k != "libs"}, **(d.get("libs") or {})}  # noqa: E731
-    a, b = flat(written), flat(now)
-    return ", ".join(f"{k} {a.get(k)} -> {b.get(k)}" for k in sorted(set(a) | set(b)) if a.get(k) != b.get(k))
 
 
 DOC_TABLES = ("documents", "sections", "paragraphs", "sentences", "footnotes", "refs", "warnings")
@@ -276,70 +219,33 @@ class Store:
             "INSERT OR REPLACE INTO stage_results VALUES (?, ?, ?, ?, ?, ?)",
             [stage, doc_id, version, cfg_hash, time.time(), json.dumps(payload, ensure_ascii=False)])
 
-    # -- corpus cache ----------------------------------------------------------------------
-    # A corpus result of 10,000 papers pickles to hundreds of megabytes. As a DuckDB BLOB it was
-    # copied into DuckDB's buffer pool (one run failed its checkpoint for want of a 243 MB
-    # block) and held as bytes beside the unpickled object; so results live in files beside the
-    # store, pickled straight to and from disk, and the table keeps their names.
-    _FILE = b"file:"
-
+    # -- corpus cache (store/results.py) ------------------------------------------------------
     @property
     def results_dir(self) -> Path:
         return self.path.with_name(self.path.name + ".results")
 
+    @property
+    def _results(self) -> ResultFolders:
+        return ResultFolders(self.con, self.results_dir)
+
     def corpus_loader(self, stage: str, input_hash: str) -> StoredResult | None:
-        """The stored result (unpickled when called), or None if there is none."""
-        row = self.con.execute("SELECT payload FROM corpus_cache WHERE stage=? AND input_hash=?",
-                               [stage, input_hash]).fetchone()
-        return self._stored(stage, bytes(row[0])) if row else None
+        """The stored result (read when called), or None if there is none."""
+        return self._results.loader(stage, input_hash)
 
     def latest_corpus(self, stage: str, env: dict[str, Any] | None = None) -> Any | None:
         """The newest stored result of a stage, whatever its inputs (what ``--update`` folds into);
         None if there is none. Raises :class:`ResultUnavailable` if it cannot be loaded, or was
-        written by other code than ``env`` (another litmap, gensim, numpy …): a model pickled by
+        written by other code than ``env`` (another litmap, gensim, numpy …): a model saved by
         another library version is not folded into, it is refitted."""
-        row = self.con.execute("SELECT payload FROM corpus_cache WHERE stage=? ORDER BY created DESC LIMIT 1",
-                               [stage]).fetchone()
-        if not row:
-            return None
-        stored = self._stored(stage, bytes(row[0]))
-        if env is not None:
-            written = stored.env()
-            if written != env:
-                raise ResultUnavailable(stage, "it was written by other versions of the code: "
-                                        + _env_difference(written, env))
-        return stored()
-
-    def _stored(self, stage: str, payload: bytes) -> StoredResult:
-        if not payload.startswith(self._FILE):
-            return StoredResult(stage, blob=payload)  # a store written before results were files
-        return StoredResult(stage, path=self.results_dir / payload[len(self._FILE):].decode())
+        return self._results.latest(stage, env)
 
     def put_corpus(self, stage: str, input_hash: str, result: Any, keep: int = 3,
                    env: dict[str, Any] | None = None) -> None:
-        """Store a corpus result (an object, pickled to a file); only the ``keep`` newest of a
-        stage stay, files included (every run over a changed corpus adds one).
-
-        The file starts with a small header pickled from plain types (``env``: the versions of
-        the code that wrote it), so what wrote a result is known without unpickling it."""
+        """Store a corpus result as a folder (``store/codec.py``); only the ``keep`` newest of a
+        stage stay, folders included (every run over a changed corpus adds one). ``env``, the
+        versions of the code that wrote it, is its ``versions.json``."""
         self.results_dir.mkdir(parents=True, exist_ok=True)
-        name = f"{stage}-{input_hash}.pkl"
-        tmp = self.results_dir / (name + ".tmp")
-        with open(tmp, "wb") as f:
-            pickle.dump({HEADER: 1, "stage": stage, "input_hash": input_hash, "env": env}, f,
-                        protocol=pickle.HIGHEST_PROTOCOL)
-            pickle.dump(result, f, protocol=pickle.HIGHEST_PROTOCOL)
-        tmp.replace(self.results_dir / name)
-        with self.transaction():
-            self.con.execute("DELETE FROM corpus_cache WHERE stage=? AND input_hash=?", [stage, input_hash])
-            self.con.execute("INSERT INTO corpus_cache VALUES (?, ?, ?, ?)",
-                             [stage, input_hash, time.time(), self._FILE + name.encode()])
-            old = self.con.execute(
-                "SELECT input_hash FROM corpus_cache WHERE stage=? AND input_hash NOT IN (SELECT input_hash FROM "
-                "corpus_cache WHERE stage=? ORDER BY created DESC LIMIT ?)", [stage, stage, keep]).fetchall()
-            for (h,) in old:
-                self.con.execute("DELETE FROM corpus_cache WHERE stage=? AND input_hash=?", [stage, h])
-                (self.results_dir / f"{stage}-{h}.pkl").unlink(missing_ok=True)
+        self._results.put(stage, input_hash, result, keep, env)
 
     def replace_table(self, table: str, rows: list[tuple]) -> None:
         """Replace a corpus-level table whole (it mirrors a cached corpus result)."""

@@ -17,7 +17,7 @@ quoted 中心 is emphasis, not a coinage); × (1 + log n_docs).
 Rows: ``{term, kind, freq, n_docs, first_seen, first_doc, example, known, concept, score}``;
 ``first_seen`` is the earliest year (None if no document has one), ``first_doc`` that document.
 Promote a row by adding ``- name: TERM`` to ``configs/concepts.yaml``. The terms corpus stage
-(``runner/model_stages.py``) feeds these functions from the cached per-document parts.
+(``models/terms_stage.py``) feeds these functions from the cached per-document parts.
 """
 from __future__ import annotations
 

@@ -7,16 +7,18 @@ text stays out unless ``topics.include_footnotes`` is set.
 """
 from __future__ import annotations
 
-import pickle
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..models.topics import TopicUnit, choose_unit, update_topics
-from ..models.topics_evidence import no_model_evidence
+from ..context import Head, StageContext
 from ..refs.names import paper_authors
+from .fold import new_docs
+from .topic_state import unpack
+from .topics import TopicUnit, choose_unit, update_topics
+from .topics_evidence import no_model_evidence
 
 
-def _paper_units(ctx: Any) -> tuple[list[dict[str, Any]], dict[str, str]]:
+def _paper_units(ctx: StageContext) -> tuple[list[dict[str, Any]], dict[str, str]]:
     """Papers to model (heads), one per work, and twin doc_id -> modelled doc_id. The work's text
     is its fullest document: a full text before its CSSCI or CNKI record (title and keywords
     only), more paragraphs first, then the first by source."""
@@ -53,7 +55,7 @@ def _paper_unit(h: dict[str, Any], c: dict[str, Any], include_fn: bool) -> Topic
                      m.get("year") or m.get("year_inferred"), m.get("journal"))
 
 
-def _text_units(ctx: Any, heads: list[dict[str, Any]]) -> Iterator[tuple[TopicUnit, list[TopicUnit]]]:
+def _text_units(ctx: StageContext, heads: list[Head]) -> Iterator[tuple[TopicUnit, list[TopicUnit]]]:
     """Per paper (full text streamed), its paragraph units and section units."""
     ids = [h["doc_id"] for h in heads]
     for p, (d, part) in zip(ctx.iter_papers(ids), ctx.iter_part("feat.content", ids)):
@@ -76,9 +78,9 @@ def _text_units(ctx: Any, heads: list[dict[str, Any]]) -> Iterator[tuple[TopicUn
         yield secs, pars
 
 
-def unit_source(ctx: Any, unit: str, heads: list[dict[str, Any]]) -> Callable[[], Iterator[TopicUnit]]:
+def unit_source(ctx: StageContext, unit: str, heads: list[Head]) -> Callable[[], Iterator[TopicUnit]]:
     """Units of ``heads`` read from the store each time the source is called (the fit reads twice)."""
-    include_fn = bool(ctx.cfg["topics"].get("include_footnotes"))
+    include_fn = ctx.cfg["topics"]["include_footnotes"]  # validated settings hold every default
 
     def source() -> Iterator[TopicUnit]:
         if unit == "paper":
@@ -91,7 +93,7 @@ def unit_source(ctx: Any, unit: str, heads: list[dict[str, Any]]) -> Callable[[]
     return source
 
 
-def paragraph_evidence(ctx: Any) -> Callable[[list[str]], list[TopicUnit]]:
+def paragraph_evidence(ctx: StageContext) -> Callable[[list[str]], list[TopicUnit]]:
     """doc_ids -> their paragraph units, read when a topic's top documents are known."""
     def get(doc_ids: list[str]) -> list[TopicUnit]:
         heads = [h for h in ctx.papers if h["doc_id"] in set(doc_ids)]
@@ -110,7 +112,7 @@ def _with_twins(result: Any, twins: dict[str, str]) -> Any:
     return result
 
 
-def _cited_author_units(ctx: Any) -> list[TopicUnit]:
+def _cited_author_units(ctx: StageContext) -> list[TopicUnit]:
     """Cited authors take part in the author-topic model through the sentences that cite them."""
     works = ctx.results.get("works", {})
     by_fn: dict[tuple[str, int], list[str]] = {}
@@ -154,9 +156,9 @@ def _author_sample(source: Callable[[], Iterator[TopicUnit]], state: dict[str, A
     return [u for u in source() if u.unit_id in chosen]
 
 
-def compute_topics(ctx: Any) -> dict[str, Any]:
-    from ..models.topics import TooLittleText, fit_topics_stream
-    from ..models.topics_author import author_topics
+def compute_topics(ctx: StageContext) -> dict[str, Any]:
+    from .topics import TooLittleText, fit_topics_stream
+    from .topics_author import author_topics
 
     cfg = ctx.cfg["topics"]
     heads, twins = _paper_units(ctx)
@@ -173,15 +175,15 @@ def compute_topics(ctx: Any) -> dict[str, Any]:
     result = _with_twins(result, twins)
     # The fitted units carry their documents' authors; one unit per paper is enough for them
     # (paragraphs of one paper share its authors) and keeps the author-topic fit small.
-    own = _author_sample(source, pickle.loads(result.state), int(cfg.get("author_max_tokens", 2_000_000)))
+    own = _author_sample(source, unpack(result.state), cfg["author_max_tokens"])
     authors = author_topics(own + _cited_author_units(ctx), cfg, k=result.k) if own else []
     return {"unit": unit, "result": result, "authors": authors, "doc_ids": list(ctx.doc_ids), "evidence": evidence}
 
 
-def _evidence(ctx: Any, result: Any) -> dict[str, Any]:
+def _evidence(ctx: StageContext, result: Any) -> dict[str, Any]:
     """What the fit rests on (documents, units, tokens, stability) and whether the report may
     show its topics with confidence (``evidence.topics``); the report and front page read it."""
-    from ..models.topics_evidence import topic_evidence
+    from .topics_evidence import topic_evidence
 
     with_text = {h["doc_id"] for h in ctx.papers if h.get("n_paragraphs")}
     ev = topic_evidence(result, with_text, ctx.cfg["evidence"]["topics"])
@@ -190,10 +192,8 @@ def _evidence(ctx: Any, result: Any) -> dict[str, Any]:
     return ev.as_dict()
 
 
-def update_topic_stage(ctx: Any, previous: dict[str, Any]) -> dict[str, Any]:
+def update_topic_stage(ctx: StageContext, previous: dict[str, Any]) -> dict[str, Any]:
     """``--update``: fold units of documents the stored model has not seen into it."""
-    from .model_stages import new_docs
-
     prev = previous.get("result")
     todo = new_docs(ctx, previous)
     if prev is None or todo is None:

@@ -12,8 +12,8 @@ from ..records import Ref
 
 def _apply_glossary_names(refs: list[Ref], aliases: dict[str, Any] | None) -> None:
     """Fold cited authors through the names the corpus glossary joined (Dan Schiller -> 丹·席勒);
-    only names it added (``glossary_index``, see ``concepts.glossary.extend_aliases``) change."""
-    from ..refs.names import name_key
+    only names it added (``glossary_index``, see ``refs.aliases.extend_aliases``) change."""
+    from .names import name_key
 
     extra = (aliases or {}).get("glossary_index") or {}
     if not extra:
@@ -32,9 +32,9 @@ def link_works(papers: list[dict[str, Any]], parts: Any = None, aliases: dict[st
     ``listed`` the items of printed reference lists (CSSCI); both carry ``source``, ``ref_n``,
     ``citing_work_id`` and ``counted`` (see :mod:`pipeline.refs.union`), and
     ``work_references`` is their union per citing work."""
-    from ..refs import assign_work_ids, match_references, work_id_for_doc
-    from ..refs.names import paper_authors
-    from ..refs.union import doc_rank, fold_collections, mark_counted, work_references
+    from . import assign_work_ids, match_references, work_id_for_doc
+    from .names import paper_authors
+    from .union import doc_rank, fold_collections, mark_counted, work_references
 
     if parts is None:
         parts = [(p["doc_id"], refs_part(p)) for p in papers]
@@ -97,7 +97,7 @@ def refs_part(p: dict[str, Any]) -> dict[str, Any]:
     """The feat.refs part of a full paper (see ``features.py``), for callers without a run."""
     import re
 
-    from ..refs.names import _LATIN_IN_PARENS
+    from .names import _LATIN_IN_PARENS
 
     body = [s["text"] for sec in p["sections"] for para in sec.get("sentences", []) for s in para]
     listed = p.get("references") or []
@@ -128,7 +128,7 @@ def _summaries(counted: list[tuple[str, Ref]], names: list[str], unparsed: list[
                aliases: dict[str, Any] | None = None) -> dict[str, Any]:
     """Rankings (classics apart), pairs, alias suggestions and footnotes that look cited but gave
     nothing. ``counted``: (citing work, reference) for the references that count (``refs.union``)."""
-    from ..refs import (
+    from . import (
         author_citation_counts,
         coauthorship_pairs,
         cocitation_pairs,

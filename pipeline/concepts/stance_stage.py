@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..config import resolve
+from ..context import StageContext
 
-def compute_stance(ctx: Any) -> dict[str, Any]:
-    from ..concepts.stance import load_lexicon, stance_rows
-    from .keys import config_file
 
-    lex = load_lexicon(config_file(ctx.cfg, "stance", "lexicon"))  # the file the stage's key hashes
+def compute_stance(ctx: StageContext) -> dict[str, Any]:
+    from .stance import load_lexicon, stance_rows
+
+    lex = load_lexicon(resolve(ctx.cfg, ctx.cfg["stance"]["lexicon"]))  # the file the stage's key hashes
     rows: list[dict[str, Any]] = []
     for p in ctx.iter_papers():
         rows.extend(stance_rows(p, lex))

@@ -7,12 +7,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..config import resolve
+from ..context import StageContext
 
-def compute_definitions(ctx: Any) -> dict[str, Any]:
-    from ..concepts.definitions import definitions_of, load_cues
-    from .keys import config_file
 
-    cues = load_cues(config_file(ctx.cfg, "definitions", "cues"))
+def compute_definitions(ctx: StageContext) -> dict[str, Any]:
+    from .definitions import definitions_of, load_cues
+
+    cues = load_cues(resolve(ctx.cfg, ctx.cfg["definitions"]["cues"]))
     concepts = ctx.results.get("concepts") or {}
     defs = definitions_of(concepts.get("mentions") or [], cues)
     ctx.log(f"definitions: {len(defs)} sentences define or characterize a tracked concept "

@@ -1,0 +1,184 @@
+"""The ``concepts`` corpus stage: mentions of every paper, one trace per tracked concept,
+co-occurrence and the coinages of mined terms.
+
+:func:`concepts_from_parts` is a reduce over the per-document parts of ``runner/features.py``
+(mentions with their context tokens, co-occurrence windows), streamed from the store. The result
+holds everything the report and ``litmap trace`` need (mentions, co-occurrence table, traces,
+summary, coinages), so neither recomputes; ``concepts/tables.py`` gives its rows to the store.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.concepts.attribution import fill_work_ids
+from pipeline.concepts.compact import compact_mentions
+from pipeline.concepts.compute import coinage_row, concept_summary
+from pipeline.concepts.spread import doc_infos
+from pipeline.concepts.stance import attach_stances
+from pipeline.concepts.trace import build_trace
+from pipeline.context import Head, StageContext
+from pipeline.models.fold import new_docs
+from pipeline.refs.names import paper_authors
+from pipeline.text.registry import Registry
+
+
+def compute_concept_stage(ctx: StageContext) -> dict[str, Any]:
+    return concepts_from_parts(ctx, None)
+
+
+def update_concept_stage(ctx: StageContext, previous: dict[str, Any]) -> dict[str, Any]:
+    todo = new_docs(ctx, previous)
+    if todo is None or "cooc_state" not in previous:
+        return concepts_from_parts(ctx, None)
+    return concepts_from_parts(ctx, previous, todo)
+
+
+def _doc_stub(head: Head, part: dict[str, Any] | None) -> dict[str, Any]:
+    """What doc_infos reads of a paper: the head, plus citing sentences and footnote texts of a
+    document with mentions (stored with its features)."""
+    part = part or {}
+    return {**head, "citations": [{"n": int(n), "sentence": s} for n, s in (part.get("citations") or {}).items()],
+            "footnotes": [{"n": int(n), "text": t} for n, t in (part.get("footnotes") or {}).items()]}
+
+
+def concepts_from_parts(ctx: StageContext, previous: dict[str, Any] | None, todo: list[str] | None = None) -> dict[str, Any]:
+    """The concepts stage as a reduce over per-document parts (``runner/features.py``).
+
+    Refit (``previous`` None): every document's mentions and co-occurrence windows are streamed
+    and summed. Update: the stored mentions, document notes and pair counts are kept and only
+    ``todo`` (new documents) are added; traces, the summary and coinages are rebuilt from the
+    sums, which is cheap next to reading the corpus.
+    """
+    from pipeline.models.cooccurrence import PairCounter
+    from pipeline.models.terms_stage import term_rows
+    from pipeline.text.registry import load_registry
+
+    from ..config import resolve
+
+    cfg = ctx.cfg
+    reg = load_registry(str(resolve(cfg, cfg["concepts"]["registry"])))
+    ccfg = cfg["cooccurrence"]  # validated settings hold every default
+    works = ctx.results.get("works")
+    if previous is None:
+        mentions: list[dict[str, Any]] = []
+        notes: dict[str, Any] = {}
+        pairs = PairCounter()
+        ids = None
+    else:
+        mentions, notes, pairs, ids = list(previous["mentions"]), dict(previous["doc_notes"]), previous["cooc_state"], todo
+    from .packed import unpack_rows
+
+    for d, part in ctx.iter_part("feat.concepts", ids):
+        mentions.extend(compact_mentions(unpack_rows(part["mentions"])))
+        if part["mentions"]:
+            notes[d] = {"citations": part.get("citations") or {}, "footnotes": part.get("footnotes") or {}}
+    batch: list[list[str]] = []
+    for _d, part in ctx.iter_part("feat.content", ids):
+        batch.extend(u.split() for u in part["cooc"])
+        if len(batch) > 50_000:
+            pairs.add(batch)
+            batch = []
+    pairs.add(batch)
+    mentions.sort(key=lambda m: m["doc_id"])
+    fill_work_ids(mentions, works)
+    cooc = pairs.table(ccfg["min_count"], ccfg["max_rows"])
+    heads = {h["doc_id"]: h for h in ctx.papers}
+    stubs = [_doc_stub(heads[d], notes.get(d)) for d in sorted({m["doc_id"] for m in mentions}) if d in heads]
+    docs = doc_infos(stubs, works)
+    from pipeline.models.vectors import neighbour_gate
+
+    gate = neighbour_gate(ctx.results.get("vectors"), cfg)
+    min_docs = int(cfg["evidence"]["authors"]["min_documents"])
+    traces: dict[str, dict[str, Any]] = {}
+    for name in sorted({m["concept"] for m in mentions}):
+        t = build_trace(name, mentions, stubs, works, cooc, gate, reg, docs=docs, share=True, author_min_docs=min_docs)
+        if t is not None:
+            traces[name] = attach_stances(t, ctx.results.get("stance"))
+    summary = concept_summary(reg, traces)
+    shown = sum(1 for t in traces.values() if t["neighbors"])
+    neighbours = gate.summary(shown, len(traces) - shown)
+    terms = term_rows(ctx.results.get("terms"))
+    candidates = [r["term"] for r in terms if not r.get("known")][:50]
+    coin, coin_mentions = coinages_from_parts(ctx, candidates, reg, works, previous, todo)
+    return {"mentions": mentions, "cooccurrence": cooc, "traces": traces, "summary": summary, "coinages": coin,
+            "neighbours": neighbours,
+            "coinage_mentions": coin_mentions, "doc_notes": notes, "cooc_state": pairs,
+            "doc_ids": list(ctx.doc_ids), "mode": "refit" if previous is None else "update"}
+
+
+def coinages_from_parts(ctx: StageContext, candidates: list[str], registry: Registry, works: dict[str, Any] | None,
+                        previous: dict[str, Any] | None, todo: list[str] | None
+                        ) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """Mined terms outside the registry with their first users (the report's "new coinages").
+
+    Which documents hold a term is found on the stored normalized sentences with one
+    Aho-Corasick pass; only those papers are read and matched in full. On update, a term the
+    stored result already traced is looked for in the new documents only."""
+    import ahocorasick
+
+    from pipeline.concepts.matcher import ConceptMatcher
+    from pipeline.concepts.mentions import find_mentions
+
+    fresh = [c for c in candidates if registry.lookup(c) is None]
+    known: dict[str, Any] = dict((previous or {}).get("coinage_mentions") or {})
+    if known and not isinstance(next(iter(known.values())), dict):
+        known = {}  # a result stored before mentions were kept compact: look again everywhere
+    old_terms = [t for t in fresh if t in known and todo is not None]
+    new_terms = [t for t in fresh if t not in old_terms]
+    found: dict[str, dict[str, Any]] = {t: {"uses": list(known[t]["uses"]), "example": known[t]["example"]}
+                                        for t in old_terms}
+
+    def scan(terms: list[str], ids: list[str] | None) -> None:
+        if not terms:
+            return
+        auto = ahocorasick.Automaton()
+        for t in terms:
+            auto.add_word(t, t)
+        auto.make_automaton()
+        hold: list[str] = []
+        for d, part in ctx.iter_part("feat.content", ids):
+            if any(True for s in part["norm"] + part["norm_other"] if s for _ in auto.iter(s)):
+                hold.append(d)
+        matcher = ConceptMatcher(Registry.empty(), terms)
+        for paper in ctx.iter_papers(hold):
+            # Kept compact, one paper at a time: a common coined phrase has hundreds of thousands
+            # of uses on a large corpus, and the table needs only who used it, where and when.
+            for m in find_mentions(paper, Registry.empty(), terms, ctx.cfg, matcher):
+                f = found.setdefault(m["concept"], {"uses": [], "example": None})
+                f["uses"].append(_use_of(m))
+                if f["example"] is None or m["doc_id"] < f["example"][0]:
+                    f["example"] = (m["doc_id"], m["sentence"])
+
+    scan(new_terms, None)
+    scan(old_terms, todo)
+    heads = {h["doc_id"]: h for h in ctx.papers}
+    used = sorted({u[0] for t in fresh if t in found for u in found[t]["uses"]})
+    docs = doc_infos([_doc_stub(heads[d], None) for d in used if d in heads], works)
+    rows = []
+    for term in fresh:  # one term's mentions at a time, as dicts only while it is ranked
+        own = sorted((_mention_of(u, heads) for u in (found.get(term) or {}).get("uses", [])), key=lambda m: m["doc_id"])
+        fill_work_ids(own, works)
+        if own:
+            rows.append(coinage_row(term, own, docs, lambda kept, t=term: _example(found[t]["example"], kept)))
+    rows.sort(key=lambda r: (-r["documents"], -r["mentions"], r["term"]))
+    return rows, {t: found[t] for t in fresh if t in found}
+
+
+def _use_of(m: dict[str, Any]) -> tuple:
+    """What a coinage's users and first use need of one mention."""
+    return (m["doc_id"], m["where"], m.get("in_ref"), m.get("attributed") or _NONE, m.get("year"), m.get("year_inferred"))
+
+
+_NONE: list[Any] = []
+
+
+def _mention_of(use: tuple, heads: dict[str, Any]) -> dict[str, Any]:
+    doc_id, where, in_ref, attributed, year, inferred = use
+    h = heads.get(doc_id) or {"meta": {}}
+    return {"doc_id": doc_id, "where": where, "in_ref": in_ref, "attributed": [dict(a) for a in attributed],
+            "year": year, "year_inferred": inferred, "doc_authors": paper_authors(h["meta"]),
+            "sentence": ""}
+
+
+def _example(example: tuple[str, str] | None, kept: list[dict[str, Any]]) -> str:
+    return example[1] if example and kept and kept[0]["doc_id"] == example[0] else ""

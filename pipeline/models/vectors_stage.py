@@ -1,0 +1,90 @@
+"""The ``vectors`` corpus stage: word2vec on a bounded, stable sample of the corpus's sentences
+(two seeds, for the neighbour gate) and similar papers by TF-IDF reduced with truncated SVD
+(``models/lsa.py``). A reduce over the per-document ``feat.content`` parts streamed from the
+store; ``--update`` trains the stored models on the new documents only (``models/fold.py``)."""
+from __future__ import annotations
+
+from typing import Any
+
+from ..context import StageContext
+from .fold import new_docs
+from .sample import content_sentences, doc_bag, sample_sentences
+
+
+def compute_vectors(ctx: StageContext) -> dict[str, Any]:
+    """word2vec over a sample of the corpus's sentences (one worker, fixed seed), a second model
+    on the same sample with ``stability_seed`` (the neighbour gate compares them), and the
+    similar-papers table."""
+    import time
+
+    from .lsa import LsaIndex
+
+    w2 = ctx.cfg["vectors"]["word2vec"]  # validated and complete (pipeline.settings)
+    lsa = LsaIndex(ctx.cfg["vectors"]["lsa"])
+    sents = sample_sentences(ctx.iter_part("feat.content"), w2["max_tokens"], on_doc=lambda d, c: lsa.add(d, doc_bag(c)))
+    model = check = None
+    stats: dict[str, Any] = {"tokens": sum(len(s) for s in sents), "sentences": len(sents)}
+    why_not = word2vec_shortfall(sents, w2)
+    if why_not is None:
+        t = time.perf_counter()
+        model, check = train_pair(sents, w2)
+        stats.update(vocab=len(model.wv), seconds=round(time.perf_counter() - t, 2))
+        ctx.log(f"vectors: word2vec on {stats['tokens']:,} tokens, seeds {w2['seed']} and {w2['stability_seed']} "
+                f"one after the other: {stats['seconds']} s")
+    else:
+        ctx.log(f"vectors: {why_not}")
+    lsa.fit()
+    return {"w2v": model, "w2v_check": check, "w2v_stats": stats, "lsa": lsa, "similar": lsa.similar(),
+            "docs": lsa.doc_ids, "doc_ids": list(ctx.doc_ids), "mode": "refit",
+            "notes": {"word2vec": why_not} if why_not else {}}
+
+
+def train_pair(sents: list[list[str]], w2: dict[str, Any]) -> tuple[Any, Any]:
+    """The word2vec model and its stability twin (``stability_seed``) on the same sentences, one
+    after the other: the twin doubles word2vec's time, which the sample bounds (about 12 s more at
+    the 150,000-token cap). Trained in two threads they were no faster here, and inside a run
+    thirty times slower (gensim's job queues of two models contending for the GIL)."""
+    from .vectors import train_word2vec
+
+    return tuple(train_word2vec(sents, vector_size=w2["vector_size"], window=w2["window"], min_count=w2["min_count"],
+                                seed=seed, workers=1, epochs=w2["epochs"]) for seed in (w2["seed"], w2["stability_seed"]))
+
+
+def word2vec_shortfall(sents: list[list[str]], w2: dict[str, Any]) -> str | None:
+    """Why no word2vec model is trained on these sentences, or None when one can be: below
+    ``vectors.word2vec.min_tokens`` the neighbours would be noise, and a vocabulary where no
+    word reaches ``min_count`` is one gensim refuses to train on at all."""
+    from collections import Counter
+
+    n = sum(len(s) for s in sents)
+    need = w2["min_tokens"]
+    if n < need:
+        return f"too little text for a word2vec model: {n:,} tokens, needs {need:,} (vectors.word2vec.min_tokens)"
+    min_count = w2["min_count"]
+    counts = Counter(t for s in sents for t in s)
+    if not any(c >= min_count for c in counts.values()):
+        return f"no word occurs {min_count} times, so word2vec has no vocabulary (vectors.word2vec.min_count)"
+    return None
+
+
+def update_vectors(ctx: StageContext, previous: dict[str, Any]) -> dict[str, Any]:
+    """``--update``: train the stored word2vec on the new documents' sentences; project them into
+    the stored LSA space and merge them into the similar-papers table."""
+    todo = new_docs(ctx, previous)
+    model, lsa = previous.get("w2v"), previous.get("lsa")
+    if todo is None or model is None or lsa is None:
+        return compute_vectors(ctx)
+    sents: list[list[str]] = []
+    bags = []
+    for d, part in ctx.iter_part("feat.content", todo):
+        sents += content_sentences(part["content"])
+        bags.append((d, doc_bag(part["content"])))
+    check = previous.get("w2v_check")
+    if sents:
+        for m in (model, check):  # both seeds see the same new sentences, so the gate still compares like with like
+            if m is not None:
+                m.build_vocab(sents, update=True)
+                m.train(sents, total_examples=len(sents), epochs=m.epochs)
+    lsa.fold_in(bags)
+    return {"w2v": model, "w2v_check": check, "w2v_stats": previous.get("w2v_stats") or {}, "lsa": lsa,
+            "similar": lsa.similar(), "docs": lsa.doc_ids, "doc_ids": list(ctx.doc_ids), "mode": "update"}

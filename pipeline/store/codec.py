@@ -1,0 +1,257 @@
+"""A corpus result written to a folder without pickle, and read back as the same objects.
+
+The folder (``<stage>-<input_hash>/`` beside the store) holds:
+
+* ``result.json``: the result's small, non-tabular parts, as JSON with a few tagged values
+  (``{"$t": "tuple" | "set" | "dict" | "np" | "obj" | ...}``) for what JSON cannot say;
+* one Parquet table per list of records the stage names (``TABLES``: mentions, references,
+  rows …): typed columns where every value has one scalar type, JSON text otherwise, and for
+  each row which of the table's keys it has, in its order, so a record comes back exactly;
+* arrays as ``.npy`` (``allow_pickle=False``) and sparse matrices as ``.npz``; gensim models and
+  dictionaries with their own ``save``; data frames as Parquet;
+* ``versions.json``: the litmap, Python and library versions that wrote it.
+
+Objects of litmap's own classes (and scikit-learn estimators, whose fitted state is arrays) are
+rebuilt from their attributes, only for the classes of ``_ALLOWED``; anything else cannot be
+stored (a stage returning a new kind of object says so when it is first written). Why not pickle:
+a pickle breaks when a class moves or a library is upgraded, and cannot be read by anything but
+Python; these files can (DuckDB reads the tables, numpy the arrays).
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+
+# Lists of records stored as tables, by stage: (key path in the result, table file name).
+TABLES: dict[str, tuple[str, ...]] = {
+    "concepts": ("mentions",),
+    "works": ("references", "listed", "work_references"),
+    "stance": ("rows",),
+    "definitions": ("rows",),
+    "terms": ("rows",),
+    "glossary": ("entries",),
+    "vectors": ("similar",),
+}
+_ALLOWED = ("pipeline.", "sklearn.", "gensim.")
+_TAG = "$t"
+
+
+def _class_path(obj: Any) -> str:
+    cls = type(obj)
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def _load_class(path: str) -> type:
+    module, _, name = path.partition(":")
+    if not module.startswith(_ALLOWED):
+        raise ValueError(f"{path} is not a class a stored result may name")
+    obj: Any = importlib.import_module(module)
+    for part in name.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+class Writer:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.n = 0
+        self.rows: dict[int, tuple[str, int]] = {}  # id(record) -> (table, index): shared records stay shared
+        self._keep: list[Any] = []  # the records above, alive while their ids are used
+
+    def _name(self, suffix: str) -> str:
+        self.n += 1
+        return f"part-{self.n}{suffix}"
+
+    def enc(self, v: Any) -> Any:  # noqa: C901 - one branch per kind of value, read as a table
+        if v is None or isinstance(v, (bool, str)):
+            return v
+        if isinstance(v, (int, float)) and type(v) in (int, float):
+            return v
+        if isinstance(v, dict):
+            hit = self.rows.get(id(v))
+            if hit is not None:
+                return {_TAG: "row", "table": hit[0], "i": hit[1]}
+            if all(isinstance(k, str) for k in v) and _TAG not in v:
+                return {k: self.enc(x) for k, x in v.items()}
+            return {_TAG: "dict", "items": [[self.enc(k), self.enc(x)] for k, x in v.items()]}
+        if isinstance(v, list):
+            return [self.enc(x) for x in v]
+        if isinstance(v, tuple):
+            return {_TAG: "tuple", "v": [self.enc(x) for x in v]}
+        if isinstance(v, (set, frozenset)):
+            return {_TAG: "set", "v": [self.enc(x) for x in sorted(v, key=repr)]}
+        if isinstance(v, bytes):
+            name = self._name(".bin")
+            (self.folder / name).write_bytes(v)
+            return {_TAG: "bytes", "file": name}
+        if isinstance(v, np.generic):
+            return {_TAG: "np", "dtype": v.dtype.str, "v": v.item()}
+        if isinstance(v, np.ndarray):
+            if v.dtype == object:
+                return {_TAG: "ndarray", "shape": list(v.shape), "v": [self.enc(x) for x in v.ravel().tolist()]}
+            name = self._name(".npy")
+            np.save(self.folder / name, v, allow_pickle=False)
+            return {_TAG: "npy", "file": name}
+        return self._enc_object(v)
+
+    def _enc_object(self, v: Any) -> Any:
+        import pandas as pd
+        from scipy import sparse
+
+        if sparse.issparse(v):
+            name = self._name(".npz")
+            sparse.save_npz(self.folder / name, v, compressed=False)
+            return {_TAG: "sparse", "file": name, "array": not sparse.isspmatrix(v)}
+        if isinstance(v, pd.DataFrame):
+            return self._enc_frame(v)
+        path = _class_path(v)
+        if not path.startswith(_ALLOWED):
+            raise TypeError(f"a corpus result cannot store a {path}: add its class to store/codec.py")
+        if path.startswith("gensim.") and hasattr(v, "save"):
+            name = self._name(".gensim")
+            v.save(str(self.folder / name))
+            return {_TAG: "gensim", "class": path, "file": name}
+        state = vars(v) if hasattr(v, "__dict__") else {s: getattr(v, s) for s in type(v).__slots__}
+        return {_TAG: "obj", "class": path, "state": {k: self.enc(x) for k, x in state.items()}}
+
+    def _enc_frame(self, df: Any) -> Any:
+        import pandas as pd
+
+        if not isinstance(df.index, pd.RangeIndex) or df.index.start != 0 or df.index.step != 1:
+            raise TypeError("a stored data frame must have a plain 0..n index")
+        name = self._name(".parquet")
+        con = duckdb.connect()
+        try:
+            con.register("_frame", df)
+            con.execute(f"COPY (SELECT * FROM _frame) TO '{self.folder / name}' (FORMAT parquet)")
+        finally:
+            con.close()
+        return {_TAG: "frame", "file": name, "columns": list(df.columns), "dtypes": [str(t) for t in df.dtypes]}
+
+    def table(self, name: str, records: list[dict[str, Any]]) -> Any:
+        """A list of records as a Parquet table; the records are remembered so that a later
+        reference to one of them (a trace listing its mentions) is stored as its row number."""
+        from .records_table import write_records
+
+        file = f"{name}.parquet"
+        meta = write_records(self.folder / file, records, self.enc)
+        for i, r in enumerate(records):
+            self.rows[id(r)] = (name, i)
+        self._keep.append(records)
+        return {_TAG: "table", "file": file, **meta}
+
+
+class Reader:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.tables: dict[str, list[Any]] = {}
+
+    def dec(self, v: Any) -> Any:  # noqa: C901
+        if isinstance(v, list):
+            return [self.dec(x) for x in v]
+        if not isinstance(v, dict):
+            return v
+        tag = v.get(_TAG)
+        if tag is None:
+            return {k: self.dec(x) for k, x in v.items()}
+        if tag == "row":
+            return self.tables[v["table"]][v["i"]]
+        if tag == "dict":
+            return {self.dec(k): self.dec(x) for k, x in v["items"]}
+        if tag == "tuple":
+            return tuple(self.dec(x) for x in v["v"])
+        if tag == "set":
+            return {self.dec(x) for x in v["v"]}
+        if tag == "bytes":
+            return (self.folder / v["file"]).read_bytes()
+        if tag == "np":
+            return np.dtype(v["dtype"]).type(v["v"])
+        if tag == "ndarray":
+            out = np.empty(len(v["v"]), dtype=object)
+            out[:] = [self.dec(x) for x in v["v"]]
+            return out.reshape(v["shape"])
+        if tag == "npy":
+            return np.load(self.folder / v["file"], allow_pickle=False)
+        if tag == "sparse":
+            from scipy import sparse
+
+            m = sparse.load_npz(self.folder / v["file"])
+            return m
+        if tag == "frame":
+            return self._dec_frame(v)
+        if tag == "gensim":
+            return _load_class(v["class"]).load(str(self.folder / v["file"]))
+        if tag == "obj":
+            cls = _load_class(v["class"])
+            obj = cls.__new__(cls)
+            state = {k: self.dec(x) for k, x in v["state"].items()}
+            if hasattr(obj, "__dict__"):
+                obj.__dict__.update(state)
+            else:
+                for k, x in state.items():
+                    object.__setattr__(obj, k, x)
+            return obj
+        if tag == "table":
+            from .records_table import read_records
+
+            return read_records(self.folder / v["file"], v, self.dec)
+        raise ValueError(f"unknown tag {tag!r} in a stored result")
+
+    def _dec_frame(self, v: dict[str, Any]) -> Any:
+        con = duckdb.connect()
+        try:
+            df = con.execute("SELECT * FROM read_parquet(?)", [str(self.folder / v["file"])]).df()
+        finally:
+            con.close()
+        for col, dtype in zip(v["columns"], v["dtypes"]):
+            if str(df[col].dtype) != dtype:
+                df[col] = df[col].astype(dtype)
+        return df[v["columns"]]
+
+
+def write_result(folder: Path, result: Any, tables: tuple[str, ...], versions: dict[str, Any]) -> None:
+    """Write ``result`` into ``folder`` (made anew); the keys ``tables`` of a dict result, when
+    they hold lists of records, become Parquet tables, written first so records they hold that
+    appear again elsewhere in the result are stored once."""
+    if folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
+    w = Writer(folder)
+    top: Any
+    if isinstance(result, dict):
+        done = {}
+        for key in tables:
+            rows = result.get(key)
+            if isinstance(rows, list) and all(isinstance(r, dict) for r in rows):
+                done[key] = w.table(key, rows)
+        top = {_TAG: "result", "items": [[k, done[k] if k in done else w.enc(v)] for k, v in result.items()]}
+    else:
+        top = w.enc(result)
+    (folder / "versions.json").write_text(json.dumps(versions, ensure_ascii=False, indent=1, sort_keys=True),
+                                          encoding="utf-8")
+    (folder / "result.json").write_text(json.dumps(top, ensure_ascii=False), encoding="utf-8")
+
+
+def read_versions(folder: Path) -> dict[str, Any]:
+    return json.loads((folder / "versions.json").read_text(encoding="utf-8"))
+
+
+def read_result(folder: Path) -> Any:
+    top = json.loads((folder / "result.json").read_text(encoding="utf-8"))
+    r = Reader(folder)
+    if isinstance(top, dict) and top.get(_TAG) == "result":
+        out: dict[str, Any] = {}
+        for k, v in top["items"]:  # tables first: the rest may refer to their records
+            if isinstance(v, dict) and v.get(_TAG) == "table":
+                r.tables[k] = out[k] = r.dec(v)
+        for k, v in top["items"]:
+            if k not in out:
+                out[k] = r.dec(v)
+        return {k: out[k] for k, _v in top["items"]}
+    return r.dec(top)

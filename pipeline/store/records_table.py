@@ -1,0 +1,93 @@
+"""A list of records (dicts) as one Parquet table, read back as equal dicts.
+
+A column whose values all have one scalar type (text, integer, float, boolean) is stored with
+that type; any other column as JSON text of the values (encoded by the caller's ``enc``, so a
+tuple stays a tuple). Records need not share their keys or key order (a mention in a footnote
+has ``in_ref``, one in the body ``markers``): each row names its key pattern, so a record comes
+back with exactly its own keys, in its own order (the trace JSON lists them in that order).
+"""
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+_SCALARS = ((bool, "BOOLEAN"), (int, "BIGINT"), (float, "DOUBLE"), (str, "VARCHAR"))
+
+
+def _column_type(values: list[Any]) -> str:
+    present = [v for v in values if v is not None]
+    for py, sql in _SCALARS:
+        if all(type(v) is py for v in present):
+            return sql
+    return "JSON"
+
+
+def write_records(path: Path, records: list[dict[str, Any]], enc: Callable[[Any], Any]) -> dict[str, Any]:
+    import pandas as pd
+
+    columns: dict[str, None] = {}
+    patterns: dict[tuple[str, ...], int] = {}
+    which: list[int] = []
+    for r in records:
+        keys = tuple(r)
+        which.append(patterns.setdefault(keys, len(patterns)))
+        for k in keys:
+            columns.setdefault(k, None)
+    names = list(columns)
+    data: dict[str, list[Any]] = {}
+    types: list[str] = []
+    for i, k in enumerate(names):
+        values = [r.get(k) for r in records]
+        t = _column_type(values)
+        types.append(t)
+        data[f"c{i}"] = values if t != "JSON" else [
+            json.dumps(enc(r[k]), ensure_ascii=False) if k in r else None for r in records]
+    data["keys"] = which
+    frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
+    sql_types = [t if t != "JSON" else "VARCHAR" for t in types] + ["INTEGER"]
+    casts = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in zip(data, sql_types))
+    con = duckdb.connect()
+    try:
+        con.register("_records", frame)
+        con.execute(f"COPY (SELECT {casts} FROM _records) TO '{path}' (FORMAT parquet)")
+    finally:
+        con.close()
+    return {"columns": names, "types": types, "patterns": [[names.index(k) for k in p] for p in patterns]}
+
+
+def read_records(path: Path, meta: dict[str, Any], dec: Callable[[Any], Any]) -> list[dict[str, Any]]:
+    names, types, patterns = meta["columns"], meta["types"], meta["patterns"]
+    con = duckdb.connect()
+    try:
+        rows = con.execute("SELECT * FROM read_parquet(?)", [str(path)]).fetchall()
+    finally:
+        con.close()
+    is_json = [t == "JSON" for t in types]
+    # Equal texts and equal word lists come back as one object, as they were held before they
+    # were stored (concepts/compact.py shares a document's title, authors and a sentence's
+    # context words among its mentions): decoded one by one, 10,000 papers' mentions take
+    # several times the memory.
+    texts: dict[str, str] = {}
+    lists: dict[str, list[str]] = {}  # by their JSON text
+    out = []
+    for row in rows:
+        rec = {}
+        for i in patterns[row[-1]]:
+            v = row[i]
+            if v is None:
+                rec[names[i]] = None
+            elif not is_json[i]:
+                rec[names[i]] = texts.setdefault(v, v) if isinstance(v, str) else v
+            elif v in lists:
+                rec[names[i]] = lists[v]
+            else:
+                value = dec(json.loads(v))
+                if isinstance(value, list) and value and all(isinstance(x, str) for x in value):
+                    lists[v] = value = [texts.setdefault(x, x) for x in value]
+                rec[names[i]] = value
+        out.append(rec)
+    return out

@@ -1,0 +1,102 @@
+"""Typed result tables in the store: a table's spec (columns, DuckDB types, meaning) and the
+writer that replaces a table whole with a stage result's rows.
+
+Why whole-table replacement (``CREATE OR REPLACE``) rather than a migration per table: a result
+table mirrors one corpus result, the current run's, and is rewritten whenever that result
+changes; its columns are the spec's, so a new column is a new spec, never a schema migration
+of a table someone else may have filled.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str  # a DuckDB type: VARCHAR, INTEGER, DOUBLE, BOOLEAN, VARCHAR[], INTEGER[], JSON text as VARCHAR
+    doc: str
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    stage: str  # the corpus stage whose result the table mirrors
+    doc: str  # one row per ...
+    columns: tuple[Column, ...]
+
+    @property
+    def names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def ddl(self) -> str:
+        cols = ", ".join(f'"{c.name}" {c.type}' for c in self.columns)
+        return f'CREATE OR REPLACE TABLE "{self.name}" ({cols})'
+
+
+def C(name: str, type_: str, doc: str) -> Column:  # noqa: N802 - reads as a table row in schema.py
+    return Column(name, type_, doc)
+
+
+def specs_digest(tables: Iterable[Table]) -> str:
+    """A short hash of table specs: a changed spec rewrites its tables even for a cached result."""
+    blob = json.dumps([[t.name, [(c.name, c.type) for c in t.columns]] for t in tables])
+    return hashlib.sha256(blob.encode()).hexdigest()[:12]
+
+
+def _cell(value: Any, type_: str) -> Any:
+    if value is None:
+        return None
+    if type_ == "JSON":
+        return json.dumps(value, ensure_ascii=False, sort_keys=False)
+    if type_.endswith("[]"):
+        return list(value)
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+def write_table(con: duckdb.DuckDBPyConnection, table: Table, rows: Iterable[Mapping[str, Any]]) -> int:
+    """Replace ``table`` with ``rows`` (dicts keyed by column name; a missing key is NULL).
+    Returns the number of rows written. Bulk insert through a DataFrame: executemany is row by row."""
+    import pandas as pd
+
+    cols: dict[str, list[Any]] = {c.name: [] for c in table.columns}
+    n = 0
+    for r in rows:
+        for c in table.columns:
+            cols[c.name].append(_cell(r.get(c.name), c.type))
+        n += 1
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(table.ddl().replace("JSON", "VARCHAR"))
+        if n:
+            frame = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in cols.items()})
+            con.register("_result_rows", frame)
+            casts = ", ".join(f'CAST("{c.name}" AS {c.type.replace("JSON", "VARCHAR")})' for c in table.columns)
+            con.execute(f'INSERT INTO "{table.name}" SELECT {casts} FROM _result_rows')
+            con.unregister("_result_rows")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+    return n
+
+
+
+def read_rows(con: duckdb.DuckDBPyConnection, table: Table) -> list[dict[str, Any]]:
+    """The table's rows as dicts in stored order (JSON columns decoded)."""
+    cur = con.execute(f'SELECT {", ".join(chr(34) + n + chr(34) for n in table.names)} FROM "{table.name}" '
+                      "ORDER BY rowid")
+    json_cols = [c.type == "JSON" for c in table.columns]
+    out = []
+    for row in cur.fetchall():
+        out.append({n: (json.loads(v) if j and v is not None else v)
+                    for n, v, j in zip(table.names, row, json_cols)})
+    return out
