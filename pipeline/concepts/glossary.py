@@ -15,6 +15,7 @@ from typing import Any, Iterable
 
 # The finder's names, where they were before the split (tests and scripts import them from here).
 from .glosses import DEFAULT_RULES, Gloss, Rules, find_glosses, load_rules, paper_glosses, paper_texts
+from ..refs.aliases import extend_aliases  # re-exported: the works stage and the tests use one copy
 
 __all__ = ["DEFAULT_RULES", "Entry", "Gloss", "Rules", "build_glossary", "extend_aliases", "find_glosses",
            "foreign_for", "foreign_key", "glossary_aliases", "glossary_rows", "glossary_stage", "load_rules",
@@ -156,26 +157,6 @@ def glossary_aliases(entries: Iterable[Entry | dict[str, Any]], aliases: dict[st
             canon = canonical_name(sorted(han.items(), key=lambda x: (-x[1], x[0]))[0][0], aliases) if han else names[0]
         out[canon] = sorted({n for n in names if n != canon})
     return {"authors": out, "refused": refused}
-
-
-def extend_aliases(aliases: dict[str, Any] | None, extra: dict[str, list[str]]) -> dict[str, Any]:
-    """``aliases`` with the glossary's person groups added; a name the alias file already
-    maps keeps its mapping (the file wins)."""
-    from pipeline.refs.names import name_key, prepare_aliases
-
-    base = prepare_aliases(aliases or {})
-    authors = {k: list(v) for k, v in base["authors"].items()}
-    index = dict(base["index"])
-    added: dict[str, str] = {}
-    for canon, variants in extra.items():
-        for v in [canon, *variants]:
-            k = name_key(v)
-            if k and k not in index:
-                index[k] = added[k] = canon
-                authors.setdefault(canon, [])
-                if v != canon:
-                    authors[canon].append(v)
-    return {"authors": authors, "works": base["works"], "index": index, "glossary_index": added}
 
 
 # ---------------------------------------------------------------- the stage
