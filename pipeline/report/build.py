@@ -153,7 +153,7 @@ def write_report(ctx: ReportContext) -> Path:
         (tmp / "data").mkdir()
         shutil.copytree(ASSETS, tmp / "assets", ignore=shutil.ignore_patterns("__pycache__", "*.py"))
         # No cyclic garbage collection while the report is written. The report allocates millions
-        # of objects (stage results unpickled on first use, the JSON of the streamed papers, page
+        # of objects (stage results loaded on first use, the JSON of the streamed papers, page
         # strings) and makes almost no reference cycles, but each allocation burst triggers full
         # collections that walk every live object: 0.5-1 s of a 1,000-paper report, for no
         # difference in peak memory.

@@ -17,8 +17,8 @@ misaligned and citation counts kept the old names (issue 13).
 
 Files count by content (a hash of their bytes), never by path: a project moved elsewhere keeps
 its cache, and an edited dictionary misses it. Library versions are in the keys of what they
-compute: a jieba upgrade re-segments, a gensim upgrade refits (and a pickle written by another
-gensim is never unpickled; see ``Store.put_corpus``).
+compute: a jieba upgrade re-segments, a gensim upgrade refits (and a model saved by another
+gensim is never loaded to be updated; see ``store/results.py``).
 """
 from __future__ import annotations
 
@@ -51,7 +51,7 @@ FILE_KEYS: dict[str, tuple[str, ...]] = {
 # ``workers`` is for ``litmap segment``. Left out so a stopword edit does not re-segment.
 NOT_TOKENS = ("stopwords", "stopwords_iso", "workers")
 
-# Libraries whose version can change a stage's output (or, for pickles, whether they load).
+# Libraries whose version can change a stage's output (or, for saved models, whether they load).
 TEXT_LIBS = ("opencc", "pyahocorasick")  # normalization (t2s) and registry matching
 PARSE_LIBS = ("pymupdf", "lxml", "charset-normalizer", "pyyaml", "rispy", "bibtexparser", "pylatexenc",
               *TEXT_LIBS)
@@ -136,7 +136,7 @@ def lib_versions(names: tuple[str, ...]) -> dict[str, str | None]:
 
 
 def environment() -> dict[str, Any]:
-    """What a pickled corpus result depends on beyond its inputs: the code that wrote it."""
+    """What a stored corpus result depends on beyond its inputs: the code that wrote it."""
     from .. import __version__
 
     return {"litmap": __version__, "python": list(sys.version_info[:2]), "libs": lib_versions(CORPUS_LIBS)}
