@@ -296,7 +296,8 @@ def _failed_ids(store: Store, stage: str, version: str, cfg_hash: str, ids: list
 
 def features_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None) -> None:
     """The per-document map of the corpus stages (see ``features.py``), cached like segmentation."""
-    from .features import FEATURES_VERSION, PARTS, doc_features, init_features
+    from ..store.docs import put_doc_bin
+    from .features import DOC_PART, FEATURES_VERSION, PARTS, doc_features, init_features
 
     cfg = ctx.cfg
     cfg_hash = keys.features_key(cfg, FEATURES_VERSION, ctx.segment_key[1])
@@ -315,6 +316,7 @@ def features_stage(ctx: RunContext, workers: int, executor: str, scheduler: str 
             return
         for part in PARTS:
             ctx.store.put_result(part, r["doc_id"], FEATURES_VERSION, cfg_hash, r[part])
+        put_doc_bin(ctx.store, r["doc_id"], FEATURES_VERSION, cfg_hash, r[DOC_PART])
 
     errors = _run_doc_stage(ctx, "features", doc_features, items(), len(todo), workers, executor, scheduler,
                             init_features, features_initargs(cfg), store_result)

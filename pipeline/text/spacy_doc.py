@@ -1,9 +1,20 @@
-"""spaCy view of a paper: a blank ``zh`` pipeline whose tokenizer is our segmenter.
+"""spaCy view of a paper: the pieces that turn our segmenter's tokens into a ``Doc``.
 
-Not in any hot path (spaCy Docs cost far more than token lists). The Doc's text is the
-NORMALIZED text (simplified, unified dashes/quotes, whitespace dropped), since that is what the
-segmenter returns; ``doc.spans["concepts"]`` (and ``doc.ents``) hold registry concepts labelled
-with the canonical concept name.
+The ``Doc`` of a paper (built by :mod:`pipeline.concepts.paper_doc`, cached as a ``DocBin``, read
+back with ``pipeline.api.docs``) carries the PRINTED text: its words are the segment stage's
+tokens laid back over the characters they were cut from (the segmenter cuts the folded form:
+simplified script, unified dashes and quotes, whitespace dropped), and each token's ``norm_`` is
+the token as the segmenter gave it. So ``doc.text`` reads as the paper does, and the tokens every
+stage counts are ``[t.norm_ for t in doc if not t.norm_.isspace()]`` (a token split where a concept
+mention starts or ends inside it is one segment token in pieces: see :func:`segment_tokens`).
+
+:func:`align_words` is that laying-back; :class:`DocAssembler` collects words, sentence starts and
+norms part by part and makes the ``Doc`` in one call (no ``nlp.pipe``, no tokenizer run: the
+words are given). :func:`register_extensions` names what spans and docs carry (``Span._.term``,
+``Span._.footnote``, ``Doc._.doc_id`` …); it is called on import.
+
+For a quick look at any string there is still :func:`make_nlp`, a blank ``zh`` pipeline with the
+segmenter as its tokenizer:
 
     >>> from pipeline.text.segment import Segmenter
     >>> nlp = make_nlp(Segmenter())
@@ -13,15 +24,391 @@ with the canonical concept name.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
+from collections.abc import Sequence
+from itertools import accumulate
+from typing import Any
+
+import numpy as np
 import spacy
+import srsly
+from spacy.attrs import NORM, ORTH, SENT_START, SPACY
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc
+from spacy.tokens import Doc, DocBin, Span
 from spacy.util import filter_spans
+from spacy.vocab import Vocab
 
-from pipeline.records import Paper
+from pipeline.text.protect import normalize_map
+
+# doc.user_data keys (a DocBin keeps user data when made with store_user_data=True)
+DATA = "litmap"  # the paper's units, footnote references, split tokens: see concepts/paper_doc.py
 
 
+def register_extensions() -> None:
+    """Span and Doc extensions of a paper's Doc. Getters only: the values live in span
+    attributes that DocBin keeps (label, kb_id, id) and in ``doc.user_data``, so nothing is
+    stored per span and a Doc of a million mentions stays columns."""
+    ext: list[tuple[type, str, Any]] = [
+        (Doc, "doc_id", lambda d: d.user_data.get("doc_id")),
+        (Doc, "source", lambda d: d.user_data.get("source")),
+        (Doc, "title", lambda d: d.user_data.get("title")),
+        # a concept mention: label_ = canonical concept, kb_id_ = the registry surface matched,
+        # id_ = flags ("q" quoted, "v" variant), text = the surface as printed
+        (Span, "concept", lambda s: s.label_),
+        (Span, "term", lambda s: s.kb_id_),
+        (Span, "quoted", lambda s: "q" in s.id_),
+        (Span, "variant", lambda s: "v" in s.id_),
+        # a footnote marker (doc.spans["markers"]) or a footnote (doc.spans["footnotes"]):
+        # label_ = the footnote's running number
+        (Span, "footnote", lambda s: int(s.label_) if s.label_.isdigit() else None),
+        (Span, "refs", _span_refs),
+        (Span, "unit", _span_unit),
+    ]
+    for cls, name, getter in ext:
+        if not cls.has_extension(name):
+            cls.set_extension(name, getter=getter)
+
+
+def _span_refs(span: Span) -> list[dict[str, Any]]:
+    """The parsed references of a marker's or a footnote's note (one entry per reference, as
+    ``concepts.attribution`` gives them; a note without a reference gives none)."""
+    n = span.label_
+    refs = ((span.doc.user_data.get(DATA) or {}).get("footnotes") or {}).get(n, {}).get("refs") or ()
+    # a DocBin gives msgpack's tuples back where lists were stored
+    return [{k: list(v) if isinstance(v, tuple) else v for k, v in r.items()} for r in refs]
+
+
+def _span_unit(span: Span) -> dict[str, Any] | None:
+    """What the paper says of the sentence holding ``span``: where (title, abstract, keywords,
+    body, footnote), section and paragraph, the footnote markers in it …"""
+    data = span.doc.user_data.get(DATA) or {}
+    units, starts = data.get("units") or [], data.get("unit_starts") or []
+    k = bisect_right(starts, span.start_char) - 1
+    return dict(units[k]) if 0 <= k < len(units) else None
+
+
+register_extensions()
+
+
+def align_words(text: str, tokens: Sequence[str]) -> list[tuple[int, int, str]] | None:
+    """(start, end, token) of each segment token in the printed ``text``; None if the tokens are
+    not a cut of ``fast_normalize(text)`` (then the caller keeps the text as it stands).
+
+    Folding keeps one character per character except dash runs (—— → —), dropped zero-width
+    characters and whitespace; a dropped character is given to the token before it, as
+    ``Segmenter.cut_spans`` does."""
+    if not tokens:
+        return [] if not text.strip() else None
+    norm, idx = normalize_map(text)
+    joined = "".join(tokens)
+    if isinstance(idx, range) and joined == norm:  # the common case: no fold moved a character
+        ends = list(accumulate(map(len, tokens)))
+        return [(e - len(t), e, t) for t, e in zip(tokens, ends)]
+    out: list[tuple[int, int, str]] = []
+    p, n = 0, len(norm)
+    for t in tokens:
+        while p < n and norm[p].isspace():
+            p += 1
+        q = p + len(t)
+        piece = norm[p:q]
+        if piece != t and piece.lower() != t.lower():
+            # not a plain slice: a spaced dash folded away (中心 — 散点); walk len(t) non-space
+            # characters, the whitespace between them stays inside the word
+            got, q = [], p
+            while q < n and len(got) < len(t):
+                if not norm[q].isspace():
+                    got.append(norm[q])
+                q += 1
+            s = "".join(got)
+            if s != t and s.lower() != t.lower():
+                return None
+        if q > n:
+            return None
+        out.append((idx[p], idx[q - 1] + 1, t))
+        p = q
+    if "".join(norm[p:].split()):
+        return None
+    return out
+
+
+class DocAssembler:
+    """Words, their trailing spaces, norms and sentence starts, collected part by part."""
+
+    def __init__(self, vocab: Vocab) -> None:
+        self.vocab = vocab
+        self.words: list[str] = []
+        self.spaces: list[bool] = []
+        self.norms: list[str] = []
+        self.starts: list[bool] = []
+        self.chars = 0  # characters of doc.text so far
+        self.joined: list[int] = []  # token indices that continue the token before (a split token)
+        self.word_starts: list[int] = []  # doc character offset of each word
+        self.norm_fix: list[int] = []  # words whose norm is not their text (folded script, dashes …)
+        self.text_parts: list[str] = []  # doc.text, as it is laid
+
+    def add_part(self, text: str, tokens: Sequence[str] | None, cuts: Sequence[int], sent_starts: set[int]) -> int:
+        """Lay ``text`` (one part of the paper: a title, a paragraph, a footnote) into the Doc.
+
+        ``tokens``: its segment tokens (None: not segmented, kept as one word per sentence);
+        ``cuts``: offsets in ``text`` where a word must start (mention and sentence bounds),
+        splitting a token there; ``sent_starts``: offsets where a sentence starts. Returns the
+        doc character offset of the part's start."""
+        base = self.chars
+        aligned = align_words(text, tokens) if tokens is not None else None
+        if aligned is not None and self._bulk(text, aligned, cuts, sent_starts):
+            return base
+        fake = aligned is None
+        if fake:  # nothing to lay over: the text stands as it is, cut where it must be
+            aligned = [(0, len(text), text)] if text else []
+        pieces, gaps = _pieces(text, aligned, cuts, fake)
+        items: list[tuple[int, int, str | None, bool]] = list(pieces)
+        items.extend((a, b, None, False) for a, b in gaps)
+        items.sort(key=lambda x: x[0])
+        for a, b, norm, cont in items:
+            w = text[a:b]
+            if norm is None:  # whitespace
+                if w == " " and self.words and not self.spaces[-1] and self.chars > base:
+                    self.spaces[-1] = True
+                    self.chars += 1
+                    continue
+                norm = w
+            if cont:
+                self.joined.append(len(self.words))
+            if norm != w:
+                self.norm_fix.append(len(self.words))
+            self.word_starts.append(self.chars)
+            self.words.append(w)
+            self.spaces.append(False)
+            self.norms.append(norm)
+            self.starts.append((a in sent_starts) or not self.starts)
+            self.chars += len(w)
+        self.text_parts.append(text)
+        self._close_part(base)
+        return base
+
+    def _bulk(self, text: str, aligned: list[tuple[int, int, str]], cuts: Sequence[int], sent_starts: set[int]) -> bool:
+        """The common case in one go: the tokens cover the text but for single spaces between
+        them (nothing folded away) and no cut falls inside a token. False when the general path
+        is needed."""
+        n = len(aligned)
+        if not n or aligned[0][0] != 0 or aligned[-1][1] != len(text):
+            return False
+        starts = [x[0] for x in aligned]
+        spaces = [aligned[i][1] != starts[i + 1] for i in range(n - 1)]
+        spaces.append(False)
+        if any(spaces) and any(text[aligned[i][1]:starts[i + 1]] != " " for i in range(n - 1) if spaces[i]):
+            return False
+        for c in cuts:
+            if 0 < c < len(text) and starts[bisect_right(starts, c) - 1] != c:
+                return False
+        toks = [x[2] for x in aligned]
+        base = self.chars
+        first = len(self.words)
+        if text == "".join(toks):
+            self.words.extend(toks)
+        else:  # the printed words differ from the tokens somewhere (traditional script, quotes)
+            words = [text[a:b] for a, b, _t in aligned]
+            self.norm_fix.extend(first + i for i, (w, t) in enumerate(zip(words, toks)) if w != t)
+            self.words.extend(words)
+        self.norms.extend(toks)
+        self.spaces.extend(spaces)
+        self.word_starts.extend([base + a for a in starts])
+        flags = [False] * n
+        for off in sent_starts:
+            k = bisect_right(starts, off) - 1
+            if k >= 0 and starts[k] == off:
+                flags[k] = True
+        if first == 0:
+            flags[0] = True
+        self.starts.extend(flags)
+        self.chars += len(text)
+        self.text_parts.append(text)
+        self._close_part(base)
+        return True
+
+    def _close_part(self, base: int) -> None:
+        if self.words and not self.spaces[-1] and self.chars > base:
+            self.spaces[-1] = True  # parts are set apart by one space
+            self.chars += 1
+            self.text_parts.append(" ")
+
+    def token_at(self, char: int) -> int:
+        """Index of the word starting at doc offset ``char`` (every cut starts a word)."""
+        return bisect_right(self.word_starts, char) - 1
+
+    def make(self) -> Doc:
+        """The Doc: words and spaces in one constructor call, sentence starts as one array, and
+        a norm set only on the words whose norm is not their text (the vocab's default norm is
+        the word itself: see :func:`paper_vocab`)."""
+        if self.spaces and self.spaces[-1]:
+            self.spaces[-1] = False
+            self.chars -= 1
+            if self.text_parts and self.text_parts[-1] == " ":
+                self.text_parts.pop()
+            else:  # the part's own text ended in the space
+                self.text_parts[-1] = self.text_parts[-1][:-1]
+        doc = Doc(self.vocab, words=self.words, spaces=self.spaces)
+        if self.words:
+            starts = np.where(np.array(self.starts, dtype=bool), 1, -1).astype(np.int64).astype(np.uint64)
+            doc.from_array([SENT_START], starts.reshape(-1, 1))
+            for i in self.norm_fix:
+                doc[i].norm_ = self.norms[i]
+        return doc
+
+    @property
+    def text(self) -> str:
+        return "".join(self.text_parts)
+
+
+def paper_vocab() -> Vocab:
+    """A Vocab whose default norm is the word itself (a blank one's is empty): a paper's Doc
+    sets a norm only where the segmenter's token differs from the printed word."""
+    return Vocab(lex_attr_getters={NORM: _same})
+
+
+def _same(s: str) -> str:
+    return s
+
+
+def _settle_msgpack_registries() -> None:
+    """srsly looks up msgpack extensions among the installed packages' entry points every time
+    it packs (``catalogue``): nine times a DocBin, 12 ms a paper. They are read once here and
+    registered by name, so later packs find the same extensions without the lookup."""
+    from srsly.msgpack import msgpack_decoders, msgpack_encoders
+
+    for reg in (msgpack_encoders, msgpack_decoders):
+        if reg.entry_points:
+            for name, func in reg.get_entry_points().items():
+                reg.register(name, func=func)
+            reg.entry_points = False
+
+
+def doc_text(doc: Doc) -> str:
+    """``doc.text`` from the token arrays: the property makes a Token object per word."""
+    if not len(doc):
+        return ""
+    strings = doc.vocab.strings
+    arr = doc.to_array([ORTH, SPACY])
+    return "".join([strings[o] + " " if sp else strings[o] for o, sp in arr.tolist()])
+
+
+DOCBIN_ATTRS = ("ORTH", "NORM", "SENT_START")  # what a paper's Doc has (no tags, parses, entities)
+
+
+def doc_bin_bytes(doc: Doc) -> bytes:
+    """One Doc as ``DocBin`` bytes with its user data: what ``DocBin(attrs=DOCBIN_ATTRS,
+    store_user_data=True).add(doc)`` writes, read back by any ``DocBin().from_bytes``.
+
+    ``DocBin.add`` collects the strings to keep with nine attribute reads per token (tag,
+    lemma, morph, dependency, entity …, all empty here): that loop cost four times the rest of
+    the features step. The strings of a paper's Doc are its words' and norms' (found from the
+    distinct hashes) and its spans' labels and ids."""
+    _settle_msgpack_registries()
+    db = DocBin(attrs=DOCBIN_ATTRS, store_user_data=True)
+    array = doc.to_array(db.attrs)
+    if len(array.shape) == 1:
+        array = array.reshape((array.shape[0], 1))
+    db.tokens.append(array)
+    db.spaces.append(np.asarray(doc.to_array(SPACY).reshape((-1, 1)), dtype=bool))
+    db.flags.append({"has_unknown_spaces": doc.has_unknown_spaces})
+    strings = doc.vocab.strings
+    cols = [db.attrs.index(ORTH), db.attrs.index(NORM)]
+    db.strings.update(strings[int(h)] for h in np.unique(array[:, cols]) if h)
+    db.strings.add("")
+    db.cats.append(doc.cats)
+    db.user_data.append(srsly.msgpack_dumps(doc.user_data))
+    db.span_groups.append(doc.spans.to_bytes())
+    for group in doc.spans.values():
+        for span in group:
+            db.strings.update((span.label_, span.kb_id_, span.id_))
+    return db.to_bytes()
+
+
+def _pieces(text: str, aligned: list[tuple[int, int, str]], cuts: Sequence[int],
+            fake: bool) -> tuple[list[tuple[int, int, str, bool]], list[tuple[int, int]]]:
+    """Words (start, end, norm, continues the token before) and whitespace runs of one part.
+
+    Characters the tokens leave out: whitespace between them becomes spacing, anything else (a
+    dropped zero-width character, the second dash of ——) joins a neighbour."""
+    spans: list[list[Any]] = [[s, e, t] for s, e, t in aligned]
+    gaps: list[tuple[int, int]] = []
+    pos = 0
+    for i, sp in enumerate(spans):
+        s = sp[0]
+        if s > pos:
+            gap = text[pos:s]
+            lead = len(gap) - len(gap.lstrip())
+            tail = len(gap) - len(gap.rstrip())
+            if gap.isspace():
+                gaps.append((pos, s))
+            elif i == 0:
+                if lead:
+                    gaps.append((pos, pos + lead))
+                sp[0] = pos + lead
+            else:
+                spans[i - 1][1] = s - tail
+                if tail:
+                    gaps.append((s - tail, s))
+        pos = sp[1]
+    if spans and pos < len(text):
+        gap = text[pos:]
+        if gap.isspace():
+            gaps.append((pos, len(text)))
+        else:
+            tail = len(gap) - len(gap.rstrip())
+            spans[-1][1] = len(text) - tail
+            if tail:
+                gaps.append((len(text) - tail, len(text)))
+    elif not spans and text:
+        gaps.append((0, len(text)))
+    pieces: list[tuple[int, int, str, bool]] = []
+    cuts_sorted = sorted(set(cuts))
+    for s, e, t in spans:
+        lo = bisect_right(cuts_sorted, s)
+        inner = []
+        while lo < len(cuts_sorted) and cuts_sorted[lo] < e:
+            inner.append(cuts_sorted[lo])
+            lo += 1
+        if not inner:
+            pieces.append((s, e, t, False))
+            continue
+        bounds = [s, *inner, e]
+        for k in range(len(bounds) - 1):
+            a, b = bounds[k], bounds[k + 1]
+            # a piece's norm: its share of the token's characters (folding keeps one character
+            # per character but for dash runs and dropped characters, counted with the piece)
+            na = min(len(t), _norm_len(text, s, a))
+            nb = len(t) if k == len(bounds) - 2 else min(len(t), _norm_len(text, s, b))
+            pieces.append((a, b, text[a:b] if fake else t[na:nb], k > 0))
+    return pieces, gaps
+
+
+def _norm_len(text: str, s: int, a: int) -> int:
+    """Characters of the folded form of ``text[s:a]`` (a token's first ``a - s`` printed
+    characters), as the segmenter saw them: whitespace and dropped characters do not count."""
+    norm, _idx = normalize_map(text[s:a])
+    return len("".join(norm.split()))
+
+
+def segment_tokens(doc: Doc | Span, joined: set[int] | None = None) -> list[str]:
+    """The segment stage's tokens of a Doc or a span of it: norms, whitespace left out, a token
+    split at a mention bound joined again."""
+    if joined is None:
+        d = doc.doc if isinstance(doc, Span) else doc
+        joined = set((d.user_data.get(DATA) or {}).get("joined") or ())
+    out: list[str] = []
+    for t in doc:
+        if t.norm_.isspace():  # whitespace the paper printed (a segment token is never blank)
+            continue
+        if t.i in joined and out:
+            out[-1] += t.norm_
+        else:
+            out.append(t.norm_)
+    return out
+
+
+# -- ad hoc strings: a blank zh pipeline with our tokenizer ----------------------------------
 class SegmenterTokenizer:
     """spaCy tokenizer protocol (``__call__(text) -> Doc``) over a :class:`Segmenter`."""
 
@@ -69,34 +456,10 @@ def _concepts_factory(nlp: Language, name: str):
 
 
 def make_nlp(segmenter) -> Language:
-    """Blank ``zh`` + our tokenizer + sentencizer + the registry PhraseMatcher."""
+    """Blank ``zh`` + our tokenizer + sentencizer + the registry PhraseMatcher, for ad hoc
+    strings. A paper's Doc is not made with it (see ``concepts/paper_doc.py``)."""
     nlp = spacy.blank("zh")
     nlp.tokenizer = SegmenterTokenizer(nlp.vocab, segmenter)
     nlp.add_pipe("sentencizer", config={"punct_chars": ["。", "！", "？", "!", "?", "；", ";", "…"]})
     nlp.add_pipe("litmap_concepts")
     return nlp
-
-
-def paper_doc(paper: Paper, nlp: Language, footnotes: bool = False) -> Doc:
-    """One Doc for a paper: title, abstract, keywords, headings and paragraphs (+ footnotes).
-
-    Each piece is processed alone (so a sentence never runs across a heading) and joined with
-    ``Doc.from_docs``; ``doc.user_data`` records the paper id.
-    """
-    pieces: list[str] = []
-    meta = paper.meta
-    for text in (meta.title, meta.abstract, "；".join(meta.keywords) if meta.keywords else None):
-        if text:
-            pieces.append(text)
-    for sec in paper.sections:
-        if sec.heading:
-            pieces.append(sec.heading)
-        pieces.extend(p.text for p in sec.paragraphs if p.text)
-    if footnotes:
-        pieces.extend(f.text for f in paper.footnotes if f.text)
-    docs = [d for d in nlp.pipe(pieces) if len(d)]
-    doc = Doc.from_docs(docs, ensure_whitespace=False) if docs else nlp.make_doc("")
-    doc.user_data["doc_id"] = paper.doc_id
-    # from_docs keeps ents but drops span groups: rebuild them from the ents
-    doc.spans["concepts"] = list(doc.ents)
-    return doc
