@@ -88,8 +88,14 @@ class DocView:
     them from any Doc; the builder hands over the same lists it made the Doc from
     (``paper_doc.build_doc_view``), so the features step does not read them back."""
 
-    def __init__(self, text: str, norms: list[str], idx: list[int], joined: set[int]) -> None:
+    def __init__(self, text: str, norms: list[str], idx: list[int], joined: set[int],
+                 words: list[str] | None = None) -> None:
         self.text, self.norms, self.idx, self.joined = text, norms, idx, joined
+        self.words = words  # the printed words, when the builder hands them over
+
+    def strings(self) -> set[str] | None:
+        """Every word and norm (what a DocBin keeps of the tokens), when the words are known."""
+        return None if self.words is None else set(self.words) | set(self.norms)
 
     @classmethod
     def of(cls, doc: Doc) -> DocView:

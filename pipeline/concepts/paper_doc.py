@@ -220,4 +220,4 @@ def build_doc_view(paper: dict[str, Any], tokens: dict[str, Any], matcher: Conce
                "footnotes": {str(f["n"]): {"refs": [{k: r.get(k) for k in _REF_FIELDS} for r in f.get("refs") or []]}
                              for f in paper.get("footnotes") or []}},
     })
-    return doc, DocView(asm.text, asm.norms, asm.word_starts, set(asm.joined))
+    return doc, DocView(asm.text, asm.norms, asm.word_starts, set(asm.joined), asm.words)

@@ -162,7 +162,7 @@ def _features(paper: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
         "feat.concepts": concepts,
         "feat.refs": refs_part(paper),
         "feat.terms": {"kinds": {k: sorted(v) for k, v in kinds.items()}, "marked": dict(marked)},
-        DOC_PART: doc_bytes(doc),
+        DOC_PART: doc_bytes(doc, view.strings()),
     }
 
 
@@ -179,11 +179,11 @@ def _paper_doc(paper: dict[str, Any], tokens: dict[str, Any]):
     return build_doc_view(paper, tokens, st["matcher"], st["vocab"])
 
 
-def doc_bytes(doc) -> bytes:
+def doc_bytes(doc, strings: set[str] | None = None) -> bytes:
     """One Doc as DocBin bytes, user data (the paper's units, references, ids) kept."""
     from ..text.spacy_doc import doc_bin_bytes
 
-    return doc_bin_bytes(doc)
+    return doc_bin_bytes(doc, strings)
 
 
 def _fallback_context(sentence: str) -> list[str]:

@@ -296,14 +296,15 @@ def doc_text(doc: Doc) -> str:
 DOCBIN_ATTRS = ("ORTH", "NORM", "SENT_START")  # what a paper's Doc has (no tags, parses, entities)
 
 
-def doc_bin_bytes(doc: Doc) -> bytes:
+def doc_bin_bytes(doc: Doc, strings: set[str] | None = None) -> bytes:
     """One Doc as ``DocBin`` bytes with its user data: what ``DocBin(attrs=DOCBIN_ATTRS,
     store_user_data=True).add(doc)`` writes, read back by any ``DocBin().from_bytes``.
 
     ``DocBin.add`` collects the strings to keep with nine attribute reads per token (tag,
     lemma, morph, dependency, entity …, all empty here): that loop cost four times the rest of
     the features step. The strings of a paper's Doc are its words' and norms' (found from the
-    distinct hashes) and its spans' labels and ids."""
+    distinct hashes, or ``strings``: the words and norms the Doc was made of, when the caller
+    has them) and its spans' labels and ids."""
     _settle_msgpack_registries()
     db = DocBin(attrs=DOCBIN_ATTRS, store_user_data=True)
     array = doc.to_array(db.attrs)
@@ -312,9 +313,11 @@ def doc_bin_bytes(doc: Doc) -> bytes:
     db.tokens.append(array)
     db.spaces.append(np.asarray(doc.to_array(SPACY).reshape((-1, 1)), dtype=bool))
     db.flags.append({"has_unknown_spaces": doc.has_unknown_spaces})
-    strings = doc.vocab.strings
-    cols = [db.attrs.index(ORTH), db.attrs.index(NORM)]
-    db.strings.update(strings[int(h)] for h in np.unique(array[:, cols]) if h)
+    if strings is None:
+        store = doc.vocab.strings
+        cols = [db.attrs.index(ORTH), db.attrs.index(NORM)]
+        strings = {store[h] for h in np.unique(array[:, cols]).tolist() if h}
+    db.strings.update(strings)
     db.strings.add("")
     db.cats.append(doc.cats)
     db.user_data.append(srsly.msgpack_dumps(doc.user_data))
