@@ -28,7 +28,8 @@ import re
 import zlib
 from bisect import bisect_right
 from collections.abc import Sequence
-from itertools import accumulate
+from itertools import accumulate, compress
+from operator import ne, sub
 from typing import Any
 
 import numpy as np
@@ -41,9 +42,13 @@ from spacy.tokens import Doc, DocBin, Span
 from spacy.util import filter_spans
 from spacy.vocab import Vocab
 
+from pipeline.ingest.normalize import DASHES, ZERO_WIDTH
 from pipeline.text.protect import normalize_map
 
 _WS = re.compile(r"\s")
+_NONSPACE = re.compile(r"\S")
+# characters a fold drops or merges: zero-width ones, a second dash (—— → —)
+_MOVES = re.compile(f"[{ZERO_WIDTH}]|[{re.escape(DASHES)}][ \t\u3000]*[{re.escape(DASHES)}]")
 # doc.user_data keys (a DocBin keeps user data when made with store_user_data=True)
 DATA = "litmap"  # the paper's units, footnote references, split tokens: see concepts/paper_doc.py
 
@@ -94,32 +99,50 @@ def _span_unit(span: Span) -> dict[str, Any] | None:
 register_extensions()
 
 
-def align_words(text: str, tokens: Sequence[str]) -> list[tuple[int, int, str]] | None:
-    """(start, end, token) of each segment token in the printed ``text``; None if the tokens are
-    not a cut of ``fast_normalize(text)`` (then the caller keeps the text as it stands).
+def align_words(text: str, tokens: Sequence[str]) -> tuple[list[int], list[int], list[str]] | None:
+    """(starts, ends, tokens): where each segment token lies in the printed ``text``; None if
+    the tokens are not a cut of ``fast_normalize(text)`` (then the caller keeps the text as it
+    stands).
 
     Folding keeps one character per character except dash runs (—— → —), dropped zero-width
-    characters and whitespace; a dropped character is given to the token before it, as
-    ``Segmenter.cut_spans`` does."""
+    characters and whitespace; a dropped character is left between tokens (the caller gives it
+    to the token before, as ``Segmenter.cut_spans`` does). Lists are made with ``map`` and
+    slicing, not a Python loop per token: this runs on every word of the corpus."""
+    tokens = list(tokens)
     if not tokens:
-        return [] if not text.strip() else None
-    norm, idx = normalize_map(text)
+        return ([], [], []) if not text.strip() else None
     joined = "".join(tokens)
     ends = list(accumulate(map(len, tokens)))
-    if isinstance(idx, range) and joined == norm:  # the common case: no fold moved a character
-        return [(e - len(t), e, t) for t, e in zip(tokens, ends)]
-    # Whitespace is not in the tokens (a spaced dash 中心 — 散点 is folded into one): place them
-    # on the folded text's other characters, then through ``idx`` on the printed ones.
-    if _WS.search(norm):
-        at = [i for i, c in enumerate(norm) if not c.isspace()]
-        compact = "".join(norm.split())
-    else:
-        at, compact = range(len(norm)), norm
-    if compact != joined and compact.lower() != joined.lower():
-        return None
-    if not isinstance(idx, range):
-        at = [idx[i] for i in at]
-    return [(at[e - len(t)], at[e - 1] + 1, t) for t, e in zip(tokens, ends)]
+    starts = [0, *ends[:-1]]
+    at: Sequence[int] | None = None
+    if not _MOVES.search(text):
+        # No fold here drops or merges a character (no zero-width character, no dash pair):
+        # the folded text has one character per printed one, and the tokens leave out only
+        # whitespace. Checked by the count; the full fold map is made only when it differs.
+        if not _WS.search(text):
+            if len(text) == len(joined):
+                return starts, ends, tokens
+        else:
+            at = [m.start() for m in _NONSPACE.finditer(text)]
+            if len(at) != len(joined):
+                at = None
+    if at is None:
+        norm, idx = normalize_map(text)
+        if isinstance(idx, range) and joined == norm:
+            return starts, ends, tokens
+        # whitespace is not in the tokens (a spaced dash 中心 — 散点 is folded into one): place
+        # them on the folded text's other characters, then through ``idx`` on the printed ones
+        if _WS.search(norm):
+            at = [i for i, c in enumerate(norm) if not c.isspace()]
+            compact = "".join(norm.split())
+        else:
+            at, compact = range(len(norm)), norm
+        if compact != joined and compact.lower() != joined.lower():
+            return None
+        if not isinstance(idx, range):
+            at = [idx[i] for i in at]
+    last = list(map(at.__getitem__, map((-1).__add__, ends)))
+    return list(map(at.__getitem__, starts)), list(map((1).__add__, last)), tokens
 
 
 class DocAssembler:
@@ -149,9 +172,8 @@ class DocAssembler:
         if aligned is not None and self._bulk(text, aligned, cuts, sent_starts):
             return base
         fake = aligned is None
-        if fake:  # nothing to lay over: the text stands as it is, cut where it must be
-            aligned = [(0, len(text), text)] if text else []
-        pieces, gaps = _pieces(text, aligned, cuts, fake)
+        spans = [(0, len(text), text)] if fake and text else [] if fake else list(zip(*aligned))
+        pieces, gaps = _pieces(text, spans, cuts, fake)
         items: list[tuple[int, int, str | None, bool]] = list(pieces)
         items.extend((a, b, None, False) for a, b in gaps)
         items.sort(key=lambda x: x[0])
@@ -177,33 +199,37 @@ class DocAssembler:
         self._close_part(base)
         return base
 
-    def _bulk(self, text: str, aligned: list[tuple[int, int, str]], cuts: Sequence[int], sent_starts: set[int]) -> bool:
+    def _bulk(self, text: str, aligned: tuple[list[int], list[int], list[str]], cuts: Sequence[int],
+              sent_starts: set[int]) -> bool:
         """The common case in one go: the tokens cover the text but for single spaces between
         them (nothing folded away) and no cut falls inside a token. False when the general path
         is needed."""
-        n = len(aligned)
-        if not n or aligned[0][0] != 0 or aligned[-1][1] != len(text):
+        starts, ends, toks = aligned
+        n = len(toks)
+        if not n or starts[0] != 0 or ends[-1] != len(text):
             return False
-        starts = [x[0] for x in aligned]
-        spaces = [aligned[i][1] != starts[i + 1] for i in range(n - 1)]
-        spaces.append(False)
-        if any(spaces) and any(text[aligned[i][1]:starts[i + 1]] != " " for i in range(n - 1) if spaces[i]):
-            return False
+        if ends[:-1] == starts[1:]:
+            spaces = [False] * n
+        else:
+            spaces = list(map(ne, ends[:-1], starts[1:]))
+            spaces.append(False)
+            gaps = list(map(sub, starts[1:], ends[:-1]))
+            if max(gaps) > 1 or any(text[e] != " " for e, g in zip(ends, gaps) if g):
+                return False
         for c in cuts:
             if 0 < c < len(text) and starts[bisect_right(starts, c) - 1] != c:
                 return False
-        toks = [x[2] for x in aligned]
         base = self.chars
         first = len(self.words)
-        if text == "".join(toks):
+        if not any(spaces) and text == "".join(toks):
             self.words.extend(toks)
-        else:  # the printed words differ from the tokens somewhere (traditional script, quotes)
-            words = [text[a:b] for a, b, _t in aligned]
-            self.norm_fix.extend(first + i for i, (w, t) in enumerate(zip(words, toks)) if w != t)
+        else:  # the printed words differ from the tokens somewhere (script, quotes, width)
+            words = list(map(text.__getitem__, map(slice, starts, ends)))
+            self.norm_fix.extend(compress(range(first, first + n), map(ne, words, toks)))
             self.words.extend(words)
         self.norms.extend(toks)
         self.spaces.extend(spaces)
-        self.word_starts.extend([base + a for a in starts])
+        self.word_starts.extend(map(base.__add__, starts))
         flags = [False] * n
         for off in sent_starts:
             k = bisect_right(starts, off) - 1
