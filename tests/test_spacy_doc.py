@@ -156,3 +156,30 @@ def test_rows_read_from_the_doc_are_the_rows_found_in_the_paper() -> None:
             assert DocView.of(back).norms == view.norms
             n += 1
     assert n >= 13
+
+
+def test_a_paper_over_max_doc_tokens_gets_the_same_parts_without_a_doc() -> None:
+    """``concepts.max_doc_tokens`` keeps a paper of millions of words (a 15 MB line) from being a
+    Doc; its features are then read from the paper itself, and are the same."""
+    import copy
+
+    from pipeline.runner import features
+
+    cfg = load_config(None)
+    stages.init_parse(str(resolve(cfg, cfg["refs"]["aliases"])), cfg["structure"], cfg["ingest"])
+    stages.init_segment(cfg["segment"], str(resolve(cfg, cfg["concepts"]["registry"])),
+                        str(resolve(cfg, cfg["segment"]["userdict"])))
+    paper = stages.parse_file((str(SEED), SEED.name))["papers"][0]
+    item = (paper, stages.segment_paper(paper)["tokens"])
+
+    def parts(c: dict) -> dict:
+        sub = {k: c[k] for k in ("segment", "cooccurrence", "report", "concepts")}
+        features.init_features(str(resolve(c, c["concepts"]["registry"])), {**sub, "_root": c.get("_root")})
+        return features.doc_features(item)
+
+    small = copy.deepcopy(cfg)
+    small["concepts"]["max_doc_tokens"] = 1000
+    with_doc, without = parts(cfg), parts(small)
+    assert features.DOC_PART in with_doc and features.DOC_PART not in without
+    assert json.dumps({k: with_doc[k] for k in features.PARTS}, ensure_ascii=False) == \
+        json.dumps({k: without[k] for k in features.PARTS}, ensure_ascii=False)

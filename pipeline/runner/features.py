@@ -119,10 +119,23 @@ def _features(paper: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
     cont = {"title": " ".join(content(tokens["title"])), "abstract": " ".join(content(tokens["abstract"])),
             "keywords": [" ".join(content(k)) for k in tokens["keywords"]], "paragraphs": paras,
             "footnotes": [" ".join(content(f)) for f in tokens["footnotes"]]}
-    doc, view = _paper_doc(paper, tokens)
     window = (cfg.get("cooccurrence") or {}).get("window", "sentence")
+    n_tokens = sum(s.count(" ") + 1 for s in _token_strings(tokens) if s)
+    doc = view = None
+    if n_tokens <= int(cfg["concepts"]["max_doc_tokens"]):
+        doc, view = _paper_doc(paper, tokens)
+        windows = cooc_windows(doc, window, view)
+        mentions = mentions_from_doc(doc, cfg, view.text)
+    else:  # a paper of millions of words (a 15 MB line): no Doc, the same rows from the paper itself
+        from ..concepts.mentions import find_mentions
+
+        windows = [tokens["title"].split(), tokens["abstract"].split()]
+        sents = [[s.split() for s in para] for para in tokens["paragraphs"]]
+        windows += [[t for s in para for t in s] for para in sents] if window == "paragraph" else \
+            [s for para in sents for s in para]
+        mentions = find_mentions(paper, st["registry"], cfg=cfg, matcher=st["matcher"])
     cooc = []
-    for toks in cooc_windows(doc, window, view):
+    for toks in windows:
         u = sorted({canon.get(t, t) for t in content(" ".join(toks))})
         if len(u) > 1:
             cooc.append(" ".join(u))
@@ -130,16 +143,14 @@ def _features(paper: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
     raw_toks = [tokens["title"], tokens["abstract"], *[s for para in tokens["paragraphs"] for s in para]]
     norm = [fast_normalize(s) if s and s.strip() else "" for s in texts]
 
-    text = view.text
-    mentions = mentions_from_doc(doc, cfg, text)
     attach_context(mentions, {paper["doc_id"]: tokens}, st["registry"], cfg)
     fallback: dict[str, list[str]] = {}  # a heading with many mentions is read once
-    cut_units: dict[str, list[str]] | None = None
+    cut_units: dict[str, list[str]] | None = None if doc is not None else {}
     for m in mentions:
         if m.get("context_tokens") is None:
             if m["sentence"] not in fallback:
                 if cut_units is None:  # headings and the funding note: the Doc has their tokens
-                    cut_units = {u["text"]: t for u, t in zip(iter_doc_units(doc, text), unit_tokens(
+                    cut_units = {u["text"]: t for u, t in zip(iter_doc_units(doc, view.text), unit_tokens(
                         doc, lambda u: bool(u.get("heading") or u.get("funding")), view)) if t is not None}
                 toks = cut_units.get(m["sentence"])
                 fallback[m["sentence"]] = sorted(set(content_tokens(toks, stop))) if toks is not None else \
@@ -156,14 +167,22 @@ def _features(paper: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
 
     # tokens and sentences come in the same order (segment_paper cuts sentence_texts' items)
     kinds, marked = doc_marks(norm, [t.split() for t in raw_toks], stop)
-    return {
+    out = {
         "feat.content": {"content": cont, "cooc": cooc, "norm": norm,
                          "norm_other": [fast_normalize(t) for t in _other_texts(paper) if t]},
         "feat.concepts": concepts,
         "feat.refs": refs_part(paper),
         "feat.terms": {"kinds": {k: sorted(v) for k, v in kinds.items()}, "marked": dict(marked)},
-        DOC_PART: doc_bytes(doc, view.strings()),
     }
+    if doc is not None:
+        out[DOC_PART] = doc_bytes(doc, view.strings())
+    return out
+
+
+def _token_strings(tokens: dict[str, Any]) -> list[str]:
+    return [tokens.get("title") or "", tokens.get("abstract") or "", *(tokens.get("keywords") or []),
+            *(s for para in tokens.get("paragraphs") or [] for s in para), *(tokens.get("footnotes") or []),
+            *(tokens.get("headings") or []), tokens.get("funding") or ""]
 
 
 def _paper_doc(paper: dict[str, Any], tokens: dict[str, Any]):

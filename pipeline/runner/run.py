@@ -316,7 +316,8 @@ def features_stage(ctx: RunContext, workers: int, executor: str, scheduler: str 
             return
         for part in PARTS:
             ctx.store.put_result(part, r["doc_id"], FEATURES_VERSION, cfg_hash, r[part])
-        put_doc_bin(ctx.store, r["doc_id"], FEATURES_VERSION, cfg_hash, r[DOC_PART])
+        if DOC_PART in r:  # a paper over concepts.max_doc_tokens has none
+            put_doc_bin(ctx.store, r["doc_id"], FEATURES_VERSION, cfg_hash, r[DOC_PART])
 
     errors = _run_doc_stage(ctx, "features", doc_features, items(), len(todo), workers, executor, scheduler,
                             init_features, features_initargs(cfg), store_result)
