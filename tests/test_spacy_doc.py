@@ -21,7 +21,8 @@ from pipeline.config import load_config, resolve
 from pipeline.runner import stages
 from pipeline.text.protect import fast_normalize
 from pipeline.text.registry import load_registry
-from pipeline.text.spacy_doc import doc_bin_bytes, paper_vocab
+from pipeline.text.docbin import doc_bin_bytes
+from pipeline.text.spacy_doc import paper_vocab
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SEED = SHARED / "corpora" / "seed" / "000_085182e16f623625.txt"

@@ -99,7 +99,7 @@ class DocView:
 
     @classmethod
     def of(cls, doc: Doc) -> DocView:
-        from pipeline.text.spacy_doc import doc_text
+        from pipeline.text.docbin import doc_text
 
         strings = doc.vocab.strings
         arr = doc.to_array([NORM, IDX]) if len(doc) else None

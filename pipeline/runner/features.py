@@ -200,7 +200,7 @@ def _paper_doc(paper: dict[str, Any], tokens: dict[str, Any]):
 
 def doc_bytes(doc, strings: set[str] | None = None) -> bytes:
     """One Doc as DocBin bytes, user data (the paper's units, references, ids) kept."""
-    from ..text.spacy_doc import doc_bin_bytes
+    from ..text.docbin import doc_bin_bytes
 
     return doc_bin_bytes(doc, strings)
 

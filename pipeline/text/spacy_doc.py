@@ -13,19 +13,13 @@ norms part by part and makes the ``Doc`` in one call (no ``nlp.pipe``, no tokeni
 words are given). :func:`register_extensions` names what spans and docs carry (``Span._.term``,
 ``Span._.footnote``, ``Doc._.doc_id`` …); it is called on import.
 
-For a quick look at any string there is still :func:`make_nlp`, a blank ``zh`` pipeline with the
-segmenter as its tokenizer:
-
-    >>> from pipeline.text.segment import Segmenter
-    >>> nlp = make_nlp(Segmenter())
-    >>> doc = nlp("“數字食利國”加快对全球数字市场的跨国瓜分。")
-    >>> [(s.text, s.label_) for s in doc.spans["concepts"]]
-    [('数字食利国', '数字食利国')]
+For a quick look at any string there is :func:`pipeline.text.spacy_nlp.make_nlp`, a blank
+``zh`` pipeline with the segmenter as its tokenizer; :mod:`pipeline.text.docbin` writes a Doc as
+DocBin bytes.
 """
 from __future__ import annotations
 
 import re
-import zlib
 from bisect import bisect_right
 from collections.abc import Sequence
 from itertools import accumulate, compress
@@ -33,13 +27,8 @@ from operator import ne, sub
 from typing import Any
 
 import numpy as np
-import spacy
-import srsly
-from spacy.attrs import NORM, ORTH, SENT_START, SPACY
-from spacy.language import Language
-from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, DocBin, Span
-from spacy.util import filter_spans
+from spacy.attrs import NORM, SENT_START
+from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
 from pipeline.ingest.normalize import DASHES, ZERO_WIDTH
@@ -287,83 +276,6 @@ def _same(s: str) -> str:
     return s
 
 
-def _settle_msgpack_registries() -> None:
-    """srsly gathers its msgpack extensions every time it packs (``catalogue``: the installed
-    packages' entry points, then a scan of every function any package registered), and a
-    DocBin packs ten times: 5 ms a paper. Here the entry points are read once and registered by
-    name, and each registry's answer is kept until something new is registered anywhere."""
-    import catalogue
-    from srsly.msgpack import msgpack_decoders, msgpack_encoders
-
-    for reg in (msgpack_encoders, msgpack_decoders):
-        if getattr(reg, "_litmap_settled", False):
-            continue
-        if reg.entry_points:
-            for name, func in reg.get_entry_points().items():
-                reg.register(name, func=func)
-            reg.entry_points = False
-        scan, kept = reg.get_all, {}
-
-        def get_all(scan: Any = scan, kept: dict[str, Any] = kept) -> dict[str, Any]:
-            n = len(catalogue.REGISTRY)
-            if kept.get("n") != n:
-                kept["n"], kept["all"] = n, scan()
-            return dict(kept["all"])
-
-        reg.get_all = get_all
-        reg._litmap_settled = True
-
-
-def doc_text(doc: Doc) -> str:
-    """``doc.text`` from the token arrays: the property makes a Token object per word."""
-    if not len(doc):
-        return ""
-    strings = doc.vocab.strings
-    arr = doc.to_array([ORTH, SPACY])
-    return "".join([strings[o] + " " if sp else strings[o] for o, sp in arr.tolist()])
-
-
-DOCBIN_ATTRS = ("ORTH", "NORM", "SENT_START")  # what a paper's Doc has (no tags, parses, entities)
-
-
-def doc_bin_bytes(doc: Doc, strings: set[str] | None = None) -> bytes:
-    """One Doc as ``DocBin`` bytes with its user data: what ``DocBin(attrs=DOCBIN_ATTRS,
-    store_user_data=True).add(doc)`` writes, read back by any ``DocBin().from_bytes``.
-
-    ``DocBin.add`` collects the strings to keep with nine attribute reads per token (tag,
-    lemma, morph, dependency, entity …, all empty here): that loop cost four times the rest of
-    the features step. The strings of a paper's Doc are its words' and norms' (found from the
-    distinct hashes, or ``strings``: the words and norms the Doc was made of, when the caller
-    has them) and its spans' labels and ids."""
-    _settle_msgpack_registries()
-    db = DocBin(attrs=DOCBIN_ATTRS, store_user_data=True)
-    array = doc.to_array(db.attrs)
-    if len(array.shape) == 1:
-        array = array.reshape((array.shape[0], 1))
-    db.tokens.append(array)
-    db.spaces.append(np.asarray(doc.to_array(SPACY).reshape((-1, 1)), dtype=bool))
-    db.flags.append({"has_unknown_spaces": doc.has_unknown_spaces})
-    if strings is None:
-        store = doc.vocab.strings
-        cols = [db.attrs.index(ORTH), db.attrs.index(NORM)]
-        strings = {store[h] for h in np.unique(array[:, cols]).tolist() if h}
-    db.strings.update(strings)
-    db.strings.add("")
-    db.cats.append(doc.cats)
-    db.user_data.append(srsly.msgpack_dumps(doc.user_data))
-    db.span_groups.append(doc.spans.to_bytes())
-    for group in doc.spans.values():
-        for span in group:
-            db.strings.update((span.label_, span.kb_id_, span.id_))
-    # DocBin.to_bytes with zlib's fastest level: the default level took as long as building
-    # the Doc, for a tenth less size
-    msg = {"version": db.version, "attrs": db.attrs, "tokens": array.tobytes("C"),
-           "spaces": db.spaces[0].tobytes("C"), "lengths": np.asarray([len(array)], dtype="int32").tobytes("C"),
-           "strings": sorted(db.strings), "cats": db.cats, "flags": db.flags, "span_groups": db.span_groups,
-           "user_data": db.user_data}
-    return zlib.compress(srsly.msgpack_dumps(msg), 1)
-
-
 def _pieces(text: str, aligned: list[tuple[int, int, str]], cuts: Sequence[int],
             fake: bool) -> tuple[list[tuple[int, int, str, bool]], list[tuple[int, int]]]:
     """Words (start, end, norm, continues the token before) and whitespace runs of one part.
@@ -445,60 +357,3 @@ def segment_tokens(doc: Doc | Span, joined: set[int] | None = None) -> list[str]
         else:
             out.append(t.norm_)
     return out
-
-
-# -- ad hoc strings: a blank zh pipeline with our tokenizer ----------------------------------
-class SegmenterTokenizer:
-    """spaCy tokenizer protocol (``__call__(text) -> Doc``) over a :class:`Segmenter`."""
-
-    def __init__(self, vocab, segmenter) -> None:
-        self.vocab = vocab
-        self.segmenter = segmenter
-
-    def __call__(self, text: str) -> Doc:
-        words = self.segmenter.cut(text)
-        return Doc(self.vocab, words=words, spaces=[False] * len(words))
-
-    # spaCy calls these when saving a pipeline; the segmenter is rebuilt from config instead
-    def to_bytes(self, **kw) -> bytes:
-        return b""
-
-    def from_bytes(self, data: bytes, **kw) -> SegmenterTokenizer:
-        return self
-
-
-class ConceptMatcher:
-    """Pipe that marks registry surfaces (one token each, thanks to the tokenizer)."""
-
-    def __init__(self, nlp: Language, registry) -> None:
-        self.matcher = PhraseMatcher(nlp.vocab)
-        self.registry = registry
-        by_concept: dict[str, list[Doc]] = {}
-        for c in registry.concepts:
-            by_concept[c.name] = [Doc(nlp.vocab, words=[s], spaces=[False]) for s in c.surfaces]
-        for name, docs in by_concept.items():
-            self.matcher.add(name, docs)
-
-    def __call__(self, doc: Doc) -> Doc:
-        spans = [doc[s:e] for _, s, e in self.matcher(doc)]
-        spans = [doc.char_span(sp.start_char, sp.end_char, label=self.registry.lookup(sp.text) or sp.text)
-                 for sp in spans]
-        spans = [sp for sp in spans if sp is not None]
-        doc.spans["concepts"] = spans
-        doc.ents = filter_spans(spans)
-        return doc
-
-
-@Language.factory("litmap_concepts")
-def _concepts_factory(nlp: Language, name: str):
-    return ConceptMatcher(nlp, nlp.tokenizer.segmenter.registry)
-
-
-def make_nlp(segmenter) -> Language:
-    """Blank ``zh`` + our tokenizer + sentencizer + the registry PhraseMatcher, for ad hoc
-    strings. A paper's Doc is not made with it (see ``concepts/paper_doc.py``)."""
-    nlp = spacy.blank("zh")
-    nlp.tokenizer = SegmenterTokenizer(nlp.vocab, segmenter)
-    nlp.add_pipe("sentencizer", config={"punct_chars": ["。", "！", "？", "!", "?", "；", ";", "…"]})
-    nlp.add_pipe("litmap_concepts")
-    return nlp
