@@ -32,7 +32,6 @@ def main() -> None:
     import pipeline
     from pipeline.config import load_config, resolve
     from pipeline.runner import stages
-    from pipeline.runner.run import features_initargs
 
     cfg = load_config(None)
     paras, names = real_paragraphs(), authors()
@@ -50,7 +49,8 @@ def main() -> None:
     t = time.perf_counter()
     from pipeline.runner import features
 
-    features.init_features(*features_initargs(cfg))
+    sub = {k: cfg[k] for k in ("segment", "cooccurrence", "report", "concepts")}  # as the runner passes it
+    features.init_features(str(resolve(cfg, cfg["concepts"]["registry"])), {**sub, "_root": cfg.get("_root")})
     features.doc_features(items[0])  # the first call pays lazy imports (spaCy) and builds
     start = time.perf_counter() - t
     best = cpu = None
