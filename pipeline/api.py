@@ -93,6 +93,22 @@ def export(fmt: str, out: str | Path, report_dir: str | Path | None = None, conf
     return _export(fmt, out, report_dir or cfg["report"]["out"], cfg)
 
 
+def docs(run_dir: str | Path | None = None, nlp: Any = None, config: str | Path | None = None) -> list[Any]:
+    """The spaCy ``Doc`` of each paper of the last finished run, read from the store's DocBin
+    cache (``doc_bins``), in the run's file order. Each Doc has ``user_data`` ``doc_id``,
+    ``source`` and ``title``; ``doc.spans`` ``concepts``, ``markers``, ``footnotes``,
+    ``sections``, ``paragraphs``, ``parts`` (see ``pipeline/concepts/paper_doc.py``).
+
+    ``run_dir``: the report folder of the run (its ``run.json`` names the store and keys;
+    default ``report.out``), or a project folder holding ``.litmap/store.duckdb`` (then the
+    store's last finished run). ``nlp``: a spaCy pipeline whose vocab the Docs share, so its
+    components can be run over them (default: a blank ``zh`` one)."""
+    from .runner.docs import open_run_docs
+
+    cfg = load_config(config)
+    return open_run_docs(Path(run_dir) if run_dir is not None else Path(cfg["report"]["out"]), nlp)
+
+
 def trace(concept: str, out: str | Path | None = None, config: str | Path | None = None) -> dict[str, Any] | None:
     """The trace of a concept (any term; registry concepts also through their variants) over the
     corpus of the run that wrote the report directory ``out``; None if it never occurs."""

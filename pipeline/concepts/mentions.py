@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from pipeline.concepts.attribution import attribution_for_footnote, footnote_index
-from pipeline.concepts.matcher import ConceptMatcher
+from pipeline.concepts.matcher import ConceptMatcher, Hit
 from pipeline.refs.names import paper_authors
 from pipeline.settings.model import filled
 from pipeline.structure.sentences import split_sentences
@@ -84,9 +84,9 @@ def iter_units(paper: dict[str, Any]) -> Iterator[dict[str, Any]]:
     if meta.get("title"):
         yield {"where": "title", "text": meta["title"], "footnotes": []}
     abstract = meta.get("abstract") or ""
-    for i, _at, base, s in _sentences_in(abstract):
+    for i, at, base, s in _sentences_in(abstract):
         yield {"where": "abstract", "text": s, "footnotes": [], "sentence_index": i,
-               "source_len": len(abstract), "base": base}
+               "source_len": len(abstract), "base": base, "offset": at}
     for i, k in enumerate(meta.get("keywords") or []):
         yield {"where": "keywords", "text": k, "footnotes": [], "keyword_index": i}
     para_no = 0
@@ -131,22 +131,36 @@ def find_mentions(paper: Any, registry: Registry, terms: list[str] | None = None
                   cfg: dict | None = None, matcher: ConceptMatcher | None = None) -> list[dict[str, Any]]:
     """Every occurrence of a registry concept (or of ``terms`` only) in one paper."""
     paper = _paper_dict(paper)
-    cfg = cfg or {}  # the whole config; what a partial one leaves out comes from the settings model
-    width = filled(cfg.get("report"), "report")["kwic_width"]
     matcher = matcher or ConceptMatcher(registry, terms)
-    meta = paper.get("meta") or {}
-    year, inferred = paper_year(meta)
-    fn_index = footnote_index(paper)
-    limit = filled(cfg.get("concepts"), "concepts")["max_sentence_chars"]
+    rows = MentionRows(paper["doc_id"], paper.get("meta") or {}, footnote_index(paper), cfg)
     out: list[dict[str, Any]] = []
-    refs_of: dict[str, Any] = {}
-    attribution: dict[int, list[dict[str, Any]]] = {}
-    authors = paper_authors(meta)  # one list for the paper's mentions, never changed
     for unit in iter_units(paper):
+        hits = matcher.find(unit["text"])
+        if hits:
+            out.extend(rows.of_unit(unit, hits))
+    return out
+
+
+class MentionRows:
+    """The mention dicts of one paper, unit by unit: what :func:`find_mentions` returns for the
+    hits of a unit. Shared with the reader of a paper's spaCy Doc (``concepts/doc_read.py``), so
+    the rows read from a Doc are the rows found in the paper, by the same code."""
+
+    def __init__(self, doc_id: str, meta: dict[str, Any], fn_index: dict[int, dict[str, Any]],
+                 cfg: dict | None = None) -> None:
+        cfg = cfg or {}  # the whole config; what a partial one leaves out comes from the settings model
+        self.width = filled(cfg.get("report"), "report")["kwic_width"]
+        self.limit = filled(cfg.get("concepts"), "concepts")["max_sentence_chars"]
+        self.doc_id, self.meta, self.fn_index = doc_id, meta, fn_index
+        self.year, self.inferred = paper_year(meta)
+        self.authors = paper_authors(meta)  # one list for the paper's mentions, never changed
+        self.refs_of: dict[str, Any] = {}
+        self.attribution: dict[int, list[dict[str, Any]]] = {}
+
+    def of_unit(self, unit: dict[str, Any], hits: list[Hit]) -> list[dict[str, Any]]:
         text = unit["text"]
-        hits = matcher.find(text)
-        if not hits:
-            continue
+        width, limit, fn_index, attribution = self.width, self.limit, self.fn_index, self.attribution
+        out: list[dict[str, Any]] = []
         attributed: list[dict[str, Any]] = []
         for n in unit["footnotes"]:
             if n not in attribution:  # once per note, not once per sentence of a long note
@@ -162,14 +176,15 @@ def find_mentions(paper: Any, registry: Registry, terms: list[str] | None = None
         spaced = windowed and _SPACE.search(text) is not None  # else characters are non-space ones
         section, paragraph, sentence_index = unit.get("section"), unit.get("paragraph"), unit.get("sentence_index")
         footnote_n, funding, heading = unit.get("footnote_n"), bool(unit.get("funding")), bool(unit.get("heading"))
-        if unit.get("own_footnote") and refs_of.get("n") != unit["footnote_n"]:
-            refs_of = {"n": unit["footnote_n"], "refs": _RefSpans(fn_index.get(unit["footnote_n"]))}
+        if unit.get("own_footnote") and self.refs_of.get("n") != unit["footnote_n"]:
+            self.refs_of = {"n": unit["footnote_n"], "refs": _RefSpans(fn_index.get(unit["footnote_n"]))}
+        refs_of = self.refs_of
         for h in hits:
             lo, hi = max(0, h.start - width), min(len(text), h.end + width)
             m = {
                 "concept": h.concept, "term": h.term, "surface": h.surface, "quoted": h.quoted,
-                "variant": h.variant, "doc_id": paper["doc_id"], "doc_authors": authors,
-                "doc_title": meta.get("title"), "year": year, "year_inferred": inferred,
+                "variant": h.variant, "doc_id": self.doc_id, "doc_authors": self.authors,
+                "doc_title": self.meta.get("title"), "year": self.year, "year_inferred": self.inferred,
                 "where": unit["where"], "sentence": text, "start": h.start,
                 "kwic": {"left": text[lo:h.start], "match": text[h.start:h.end], "right": text[h.end:hi]},
                 "attributed": attributed,
@@ -204,7 +219,7 @@ def find_mentions(paper: Any, registry: Registry, terms: list[str] | None = None
                     m["attributed"] = own
             m["attributed"] = [dict(a) for a in m["attributed"]]
             out.append(m)
-    return out
+        return out
 
 
 class _RefSpans:

@@ -192,7 +192,8 @@ def segment_stage(ctx: RunContext, workers: int, executor: str, scheduler: str |
 
 def features_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None) -> None:
     """The per-document map of the corpus stages (see ``features.py``), cached like segmentation."""
-    from .features import FEATURES_VERSION, PARTS, doc_features, init_features
+    from ..store.docs import put_doc_bin
+    from .features import DOC_PART, FEATURES_VERSION, PARTS, doc_features, init_features
 
     cfg = ctx.cfg
     cfg_hash = keys.features_key(cfg, FEATURES_VERSION, ctx.segment_key[1])
@@ -212,6 +213,8 @@ def features_stage(ctx: RunContext, workers: int, executor: str, scheduler: str 
             return
         for part in PARTS:
             ctx.store.put_result(part, r["doc_id"], FEATURES_VERSION, cfg_hash, r[part])
+        if DOC_PART in r:  # a paper over concepts.max_doc_tokens has none
+            put_doc_bin(ctx.store, r["doc_id"], FEATURES_VERSION, cfg_hash, r[DOC_PART])
 
     errors = _run_doc_stage(ctx, "features", doc_features, items(), len(todo), workers, executor, scheduler,
                             init_features, features_initargs(cfg), store_result)

@@ -16,7 +16,12 @@ One record per document, stored as separate parts so a stage reads only what it 
   footnote texts), only if it has mentions;
 * ``feat.refs``     the parsed references by footnote, footnotes that look cited but parsed to
   nothing, and Latin names given in parentheses (alias suggestions);
-* ``feat.terms``    author-marked term candidates (quoted coinages, dash compounds).
+* ``feat.terms``    author-marked term candidates (quoted coinages, dash compounds);
+* ``doc.bin``       the paper's spaCy ``Doc`` (``concepts/paper_doc.py``) as ``DocBin`` bytes, user
+  data kept: stored in its own table (``doc_bins``), read back by ``pipeline.api.docs``.
+
+The mention rows and the co-occurrence windows are read from that Doc (its concept spans and
+sentences), not from parallel lists: the Doc is built once from the paper and its segment tokens.
 """
 from __future__ import annotations
 
@@ -24,7 +29,12 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-FEATURES_VERSION = "features-4"  # features-4: feat.refs gains printed reference lists
+from ..structure.texts import other_texts as _other_texts
+from ..structure.texts import sentence_texts  # noqa: F401  (the terms stage reads the same order)
+
+FEATURES_VERSION = "features-5"  # features-5: the spaCy Doc (doc.bin); features-4: feat.refs gains printed reference lists
+DOC_PART = "doc.bin"
+VOCAB_DOCS = 1000  # a worker's Vocab is renewed after this many Docs: its string store only grows
 PARTS = ("feat.content", "feat.concepts", "feat.refs", "feat.terms")
 
 _state: dict[str, Any] = {}
@@ -47,21 +57,7 @@ def init_features(registry_path: str, cfg: dict[str, Any]) -> None:
     reg = load_registry(registry_path)
     _state.clear()  # nothing built from the previous files may survive (the fallback segmenter)
     _state.update(key=key, is_content={}, registry=reg, matcher=ConceptMatcher(reg), stop=load_stopwords(cfg), cfg=cfg,
-                  canon={s: reg.lookup(s) or s for s in reg.surfaces})
-
-
-def sentence_texts(paper: dict[str, Any]) -> list[str]:
-    """Title, abstract and body sentences in reading order: the order of the token lists."""
-    m = paper["meta"]
-    return [m.get("title") or "", m.get("abstract") or "",
-            *[s["text"] for sec in paper["sections"] for para in sec.get("sentences", []) for s in para]]
-
-
-def _other_texts(paper: dict[str, Any]) -> list[str]:
-    """Text outside title, abstract and body sentences where a term may still be used."""
-    m = paper["meta"]
-    return [*(m.get("keywords") or []), *(s.get("heading") or "" for s in paper["sections"]),
-            *(f.get("text") or "" for f in paper["footnotes"])]
+                  canon={s: reg.lookup(s) or s for s in reg.surfaces}, docs=0)
 
 
 def _kwic_offsets(m: dict[str, Any]) -> dict[str, Any]:
@@ -87,7 +83,7 @@ def doc_features(item: tuple[dict[str, Any], dict[str, Any]]) -> dict[str, Any]:
 def _features(paper: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
     from ..concepts.compute import attach_context
     from ..concepts.packed import pack_rows
-    from ..concepts.mentions import find_mentions
+    from ..concepts.doc_read import cooc_windows, iter_doc_units, mentions_from_doc, unit_tokens
     from ..text.protect import fast_normalize
     from ..text.stopwords import content_tokens
     from ..text.terms import doc_marks
@@ -112,25 +108,42 @@ def _features(paper: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
     cont = {"title": " ".join(content(tokens["title"])), "abstract": " ".join(content(tokens["abstract"])),
             "keywords": [" ".join(content(k)) for k in tokens["keywords"]], "paragraphs": paras,
             "footnotes": [" ".join(content(f)) for f in tokens["footnotes"]]}
-    window = (cfg.get("cooccurrence") or {}).get("window", "sentence")
-    windows = [cont["title"], cont["abstract"]]
-    windows += [" ".join(para) for para in paras] if window == "paragraph" else [s for para in paras for s in para]
+    window = cfg["cooccurrence"]["window"]
+    n_tokens = sum(s.count(" ") + 1 for s in _token_strings(tokens) if s)
+    doc = view = None
+    if n_tokens <= int(cfg["concepts"]["max_doc_tokens"]):
+        doc, view = _paper_doc(paper, tokens)
+        windows = cooc_windows(doc, window, view)
+        mentions = mentions_from_doc(doc, cfg, view.text)
+    else:  # a paper of millions of words (a 15 MB line): no Doc, the same rows from the paper itself
+        from ..concepts.mentions import find_mentions
+
+        windows = [tokens["title"].split(), tokens["abstract"].split()]
+        sents = [[s.split() for s in para] for para in tokens["paragraphs"]]
+        windows += [[t for s in para for t in s] for para in sents] if window == "paragraph" else \
+            [s for para in sents for s in para]
+        mentions = find_mentions(paper, st["registry"], cfg=cfg, matcher=st["matcher"])
     cooc = []
-    for w in windows:
-        u = sorted({canon.get(t, t) for t in w.split()})
+    for toks in windows:
+        u = sorted({canon.get(t, t) for t in content(" ".join(toks))})
         if len(u) > 1:
             cooc.append(" ".join(u))
     texts = sentence_texts(paper)
     raw_toks = [tokens["title"], tokens["abstract"], *[s for para in tokens["paragraphs"] for s in para]]
     norm = [fast_normalize(s) if s and s.strip() else "" for s in texts]
 
-    mentions = find_mentions(paper, st["registry"], cfg=cfg, matcher=st["matcher"])
     attach_context(mentions, {paper["doc_id"]: tokens}, st["registry"], cfg)
-    fallback: dict[str, list[str]] = {}  # a heading with many mentions is segmented once
+    fallback: dict[str, list[str]] = {}  # a heading with many mentions is read once
+    cut_units: dict[str, list[str]] | None = None if doc is not None else {}
     for m in mentions:
         if m.get("context_tokens") is None:
             if m["sentence"] not in fallback:
-                fallback[m["sentence"]] = _fallback_context(m["sentence"])
+                if cut_units is None:  # headings and the funding note: the Doc has their tokens
+                    cut_units = {u["text"]: t for u, t in zip(iter_doc_units(doc, view.text), unit_tokens(
+                        doc, lambda u: bool(u.get("heading") or u.get("funding")), view)) if t is not None}
+                toks = cut_units.get(m["sentence"])
+                fallback[m["sentence"]] = sorted(set(content_tokens(toks, stop))) if toks is not None else \
+                    _fallback_context(m["sentence"])
             m["context_tokens"] = list(fallback[m["sentence"]])
     concepts: dict[str, Any] = {"mentions": []}
     if mentions:
@@ -143,13 +156,42 @@ def _features(paper: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
 
     # tokens and sentences come in the same order (segment_paper cuts sentence_texts' items)
     kinds, marked = doc_marks(norm, [t.split() for t in raw_toks], stop)
-    return {
+    out = {
         "feat.content": {"content": cont, "cooc": cooc, "norm": norm,
                          "norm_other": [fast_normalize(t) for t in _other_texts(paper) if t]},
         "feat.concepts": concepts,
         "feat.refs": refs_part(paper),
         "feat.terms": {"kinds": {k: sorted(v) for k, v in kinds.items()}, "marked": dict(marked)},
     }
+    if doc is not None:
+        out[DOC_PART] = doc_bytes(doc, view.strings())
+    return out
+
+
+def _token_strings(tokens: dict[str, Any]) -> list[str]:
+    return [tokens.get("title") or "", tokens.get("abstract") or "", *(tokens.get("keywords") or []),
+            *(s for para in tokens.get("paragraphs") or [] for s in para), *(tokens.get("footnotes") or []),
+            *(tokens.get("headings") or []), tokens.get("funding") or ""]
+
+
+def _paper_doc(paper: dict[str, Any], tokens: dict[str, Any]):
+    """The paper's spaCy Doc, built with this worker's Vocab (renewed every VOCAB_DOCS Docs:
+    a DocBin carries its own strings, so no reader needs the worker's)."""
+    from ..concepts.paper_doc import build_doc_view
+    from ..text.spacy_doc import paper_vocab
+
+    st = _state
+    if st.get("vocab") is None or st["docs"] >= VOCAB_DOCS:
+        st["vocab"], st["docs"] = paper_vocab(), 0
+    st["docs"] += 1
+    return build_doc_view(paper, tokens, st["matcher"], st["vocab"])
+
+
+def doc_bytes(doc, strings: set[str] | None = None) -> bytes:
+    """One Doc as DocBin bytes, user data (the paper's units, references, ids) kept."""
+    from ..text.docbin import doc_bin_bytes
+
+    return doc_bin_bytes(doc, strings)
 
 
 def _fallback_context(sentence: str) -> list[str]:

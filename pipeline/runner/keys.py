@@ -56,7 +56,7 @@ TEXT_LIBS = ("opencc", "pyahocorasick")  # normalization (t2s) and registry matc
 PARSE_LIBS = ("pymupdf", "lxml", "charset-normalizer", "pyyaml", "rispy", "bibtexparser", "pylatexenc",
               *TEXT_LIBS)
 SEGMENT_LIBS = {"jieba": ("jieba",), "rjieba": ("rjieba",)}
-FEATURES_LIBS = ("stopwordsiso",)
+FEATURES_LIBS = ("stopwordsiso", "spacy")  # spacy: the features carry a DocBin
 CORPUS_LIBS = ("numpy", "scipy", "scikit-learn", "gensim", "pandas", "networkx", "stopwordsiso")
 
 

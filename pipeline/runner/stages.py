@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 PARSE_VERSION = "parse-5"  # parse-5: sentences keep their markers' offsets (marker_pos); parse-4: record reference lists (CSSCI), meta volume/pages/doi; parse-3: meta.authors_canonical; parse-2: PDFs read by layout (notes, calls, paragraphs)
-SEGMENT_VERSION = "segment-1"
+SEGMENT_VERSION = "segment-2"  # segment-2: headings and the funding note are cut too (the spaCy Doc carries them)
 
 _state: dict[str, Any] = {}
 
@@ -84,6 +84,8 @@ def segment_paper(paper: dict[str, Any]) -> dict[str, Any]:
             "keywords": [cut(k) for k in meta.get("keywords") or []],
             "paragraphs": [[cut(s["text"]) for s in sents] for sec in paper["sections"] for sents in sec.get("sentences", [])],
             "footnotes": [cut(f["text"]) for f in paper["footnotes"]],
+            "headings": [cut(sec.get("heading")) for sec in paper["sections"]],
+            "funding": cut(meta.get("funding")),
         }
         return {"doc_id": paper["doc_id"], "tokens": out}
     except Exception as e:

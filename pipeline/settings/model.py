@@ -190,6 +190,7 @@ class Cooccurrence(Section):
 class Concepts(Section):
     registry: PathStr = "configs/concepts.yaml"
     max_sentence_chars: PosInt = 1000
+    max_doc_tokens: PosInt = 500_000
 
 
 class Glossary(Section):

@@ -75,6 +75,12 @@ MIGRATIONS: list[str] = [
         container VARCHAR, year INTEGER, type VARCHAR, classic BOOLEAN, sources VARCHAR, citations INTEGER,
         matched_doc_id VARCHAR);
     """,
+    # 5: each paper's spaCy Doc as DocBin bytes (user data kept), keyed like its features parts
+    # (pipeline/store/docs.py writes and reads it; runner/features.py makes it).
+    """
+    CREATE TABLE doc_bins (doc_id VARCHAR, version VARCHAR, cfg_hash VARCHAR, created DOUBLE,
+        spacy_version VARCHAR, payload BLOB, PRIMARY KEY (doc_id, version, cfg_hash));
+    """,
 ]
 
 class StoreError(Exception):

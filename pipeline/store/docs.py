@@ -1,0 +1,45 @@
+"""The ``doc_bins`` table (migration 5): each paper's spaCy ``Doc`` as ``DocBin`` bytes.
+
+Keyed like the paper's features parts (doc_id, features version, features config hash), written
+by the driver in the same step as those parts, and read by ``pipeline.api.docs``. Each row also
+names the spaCy version that wrote it: a DocBin is read back by the same major version.
+"""
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+from .db import Store
+
+
+def put_doc_bin(store: Store, doc_id: str, version: str, cfg_hash: str, payload: bytes) -> None:
+    import spacy
+
+    store.con.execute("INSERT OR REPLACE INTO doc_bins VALUES (?, ?, ?, ?, ?, ?)",
+                      [doc_id, version, cfg_hash, time.time(), spacy.__version__, payload])
+
+
+def iter_doc_bins(store: Store, doc_ids: list[str], version: str, cfg_hash: str,
+                  batch: int = 256) -> Iterator[tuple[str, bytes]]:
+    """(doc_id, DocBin bytes) in the order of ``doc_ids``, a batch at a time; ids without a
+    stored Doc are skipped."""
+    for i in range(0, len(doc_ids), batch):
+        ids = doc_ids[i:i + batch]
+        rows = store.con.execute(
+            "SELECT doc_id, payload FROM doc_bins WHERE version=? AND cfg_hash=? AND doc_id IN (SELECT unnest(?))",
+            [version, cfg_hash, ids]).fetchall()
+        got = {d: bytes(b) for d, b in rows}
+        for d in ids:
+            if d in got:
+                yield d, got.pop(d)
+
+
+def latest_keys(store: Store, doc_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """The (version, cfg_hash) of each document's newest stored Doc: what a project folder
+    without a report names."""
+    if not doc_ids:
+        return {}
+    rows = store.con.execute(
+        "SELECT doc_id, version, cfg_hash FROM doc_bins WHERE doc_id IN (SELECT unnest(?)) ORDER BY created",
+        [doc_ids]).fetchall()
+    return {d: (v, h) for d, v, h in rows}
