@@ -1,9 +1,12 @@
-"""Scale benchmark (issue 7): corpora of N distinct papers of about 30 KB each.
+"""Scale benchmark (issues 7 and 19): corpora of N distinct papers of about 30 KB each.
 
 Each paper is a random (seeded) mix of real paragraphs — the founding paper's and CSL abstracts —
-with a real author name and a year in front matter. For each N it prints the full run time
-(fixed K, no K grid), the time of a second run with `--update` after adding one paper, and the
-peak resident memory of the largest process (driver or worker), sampled with psutil.
+with a real author name and a year in front matter. For each N it first times the bare script a
+researcher would write instead (``bench/baseline.py``: jieba + gensim LdaModel, k=20, 10
+passes) on the same corpus, then ``litmap run`` with ``topics.k: 20``, and prints litmap's time
+as a ratio to the script's, in all and stage by stage; then the time of a second run with
+``--update`` after adding one paper. Peak resident memory is sampled with psutil, both for the
+largest process and summed over every process of the run.
 
     python bench/scale.py [N ...]        (default: 100 1000 10000)
 """
@@ -19,6 +22,9 @@ from pathlib import Path
 
 import psutil
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from baseline import bare_script  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -53,16 +59,18 @@ def make_paper(rng: random.Random, paras: list[str], names: list[str], i: int, s
     return "---\n" + yaml.safe_dump(fm, allow_unicode=True) + "---\n" + title + "\n\n" + "\n\n".join(parts) + "\n"
 
 
-def run_and_watch(cmd: list[str]) -> tuple[float, float, str]:
-    """Wall time, peak RSS (MB) of the largest process in the tree, and stdout."""
+def run_and_watch(cmd: list[str]) -> tuple[float, float, str, float]:
+    """Wall time, peak RSS (MB) of the largest process in the tree, stdout, and the peak of the
+    tree's summed RSS (MB)."""
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-    peak = 0.0
+    peak = total = 0.0
     ps = psutil.Process(proc.pid)
     while proc.poll() is None:
         try:
             procs = [ps] + ps.children(recursive=True)
-            peak = max([peak] + [p.memory_info().rss / 2**20 for p in procs if p.is_running()])
+            rss = [p.memory_info().rss / 2**20 for p in procs if p.is_running()]
+            peak, total = max([peak] + rss), max(total, sum(rss))
         except psutil.Error:
             pass
         time.sleep(0.2)
@@ -71,7 +79,7 @@ def run_and_watch(cmd: list[str]) -> tuple[float, float, str]:
         sys.exit(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
     # the run's own stage lines: time and the driver's resident memory after each stage
     stages = "; ".join(x.strip() for x in err.splitlines() if " rss " in x)
-    return time.perf_counter() - t, peak, out.strip() + "\n         stages: " + stages
+    return time.perf_counter() - t, peak, out.strip() + "\n         stages: " + stages, total
 
 
 def bench(n: int, paras: list[str], names: list[str]) -> None:
@@ -86,15 +94,21 @@ def bench(n: int, paras: list[str], names: list[str]) -> None:
             total += len(text.encode("utf-8"))
             (corpus / f"p{i:05d}.md").write_text(text, encoding="utf-8")
         cfg = tmp / "cfg.yaml"
-        cfg.write_text(yaml.safe_dump({"store": {"path": str(tmp / "s.duckdb")}, "topics": {"k": 10}}), encoding="utf-8")
-        cmd = ["litmap", "run", "--corpus", str(corpus), "--config", str(cfg), "--out", str(tmp / "report")]
-        full, peak1, out1 = run_and_watch(cmd)
+        cfg.write_text(yaml.safe_dump({"store": {"path": str(tmp / "s.duckdb")}, "topics": {"k": 20}}), encoding="utf-8")
+        base, base_peak = bare_script(corpus)
+        cmd = [sys.executable, "-m", "pipeline", "run", "--corpus", str(corpus), "--config", str(cfg),
+               "--out", str(tmp / "report")]
+        full, peak1, out1, tree1 = run_and_watch(cmd)
         t_full = json.loads((tmp / "report" / "run.json").read_text(encoding="utf-8"))["timings"]
         (corpus / "new.md").write_text(make_paper(rng, paras, names, n + 1), encoding="utf-8")
-        upd, peak2, out2 = run_and_watch(cmd + ["--update"])
+        upd, peak2, out2, tree2 = run_and_watch(cmd + ["--update"])
         timings = json.loads((tmp / "report" / "run.json").read_text(encoding="utf-8"))["timings"]
-        print(f"N={n:>6} ({total / 2**20:.1f} MB): full run {full:.1f} s, peak {peak1:.0f} MB | "
-              f"+1 paper --update {upd:.1f} s ({100 * upd / full:.1f}% of full), peak {peak2:.0f} MB")
+        print(f"N={n:>6} ({total / 2**20:.1f} MB): bare script {base:.1f} s (peak {base_peak:.0f} MB over its tree)")
+        print(f"         full run {full:.1f} s = {full / base:.2f}x the script, peak {peak1:.0f} MB largest process, "
+              f"{tree1:.0f} MB over all processes | +1 paper --update {upd:.1f} s ({100 * upd / full:.1f}% of full), "
+              f"peak {peak2:.0f} MB, {tree2:.0f} MB over all")
+        print("         stage / script: " + ", ".join(f"{k} {v / base:.2f}x" for k, v in t_full.items()
+                                                   if isinstance(v, (int, float))))
         print(f"         full: {out1}")
         print(f"         update: {out2}")
         print(f"         full stage timings: {t_full}")
