@@ -163,7 +163,7 @@ def stage_context(tmp: Path, sources: list[Path], **sections: dict) -> Any:
     # In-process workers keep what they loaded (segmenter, aliases) for the process's life; a
     # session builds corpora with different settings, so each starts from nothing.
     stages._state.clear()
-    store = Store(resolve(cfg, cfg["store"]["path"]), cfg["store"].get("memory_limit"))
+    store = Store(resolve(cfg, cfg["store"]["path"]), cfg["store"]["memory_limit"], cfg["store"]["storage_compatibility"])
     run_id = store.start_run(str(corpus.resolve()), "test", "refit")
     ctx = RunContext(cfg, store, run_id, corpus.resolve(), tmp / "report")
     ctx.files = discover(corpus, cfg["ingest"]["suffixes"], int(cfg["ingest"]["max_bytes"]))

@@ -289,6 +289,14 @@ def test_result_tables_hold_the_run(before: tuple[Path, Path]) -> None:
         assert by_place == {w: sum(r["where"] == w for r in rows) for w in {r["where"] for r in rows}}
     finally:
         con.close()
+    # The `duckdb` command litmap installs (a DuckDB 1.x program) opens the store as researchers
+    # would from a shell: the store is written in a format DuckDB 1.0 and later read.
+    cli = Path(sys.executable).with_name("duckdb")
+    assert cli.is_file(), f"the duckdb command is not installed beside {sys.executable} (pyproject: duckdb-cli)"
+    out = subprocess.run([str(cli), "-readonly", "-csv", str(snapshot / "proj" / ".litmap" / "store.duckdb"),
+                          "-c", "SHOW TABLES"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert {t.name for t in RESULT_TABLES} <= set(out.stdout.split())
 
 
 def test_a_result_that_cannot_be_loaded_is_recomputed(before: tuple[Path, Path], capsys) -> None:

@@ -53,7 +53,7 @@ def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, 
     # is refused (OutputDirError), and what a killed run left beside it is cleaned up.
     prepare(out_dir, lambda msg: print(msg, file=sys.stderr, flush=True))
     cfg = keys.with_files_resolved(cfg)
-    store = Store(resolve(cfg, cfg["store"]["path"]), cfg["store"]["memory_limit"])
+    store = Store(resolve(cfg, cfg["store"]["path"]), cfg["store"]["memory_limit"], cfg["store"]["storage_compatibility"])
     executor = executor or cfg["runner"]["executor"]
     scheduler = scheduler or cfg["runner"]["scheduler"]
     workers = default_workers(workers or cfg["runner"]["workers"])

@@ -29,6 +29,9 @@ class Section(BaseModel):
 class Store(Section):
     path: PathStr = ".litmap/store.duckdb"
     memory_limit: Optional[StrictStr] = "256MB"
+    # The DuckDB storage format a NEW store is written in; v1.0.0 is readable by every DuckDB
+    # from 1.0 on (the `duckdb` command litmap installs included), "latest" by this one's only.
+    storage_compatibility: Annotated[StrictStr, Field(pattern=r"^(v\d+\.\d+\.\d+|latest)$")] = "v1.0.0"
 
 
 class Runner(Section):

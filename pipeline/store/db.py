@@ -130,7 +130,7 @@ def _classify(path: Path, e: BaseException) -> StoreError:
 
 
 class Store:
-    def __init__(self, path: str | Path, memory_limit: str | None = None):
+    def __init__(self, path: str | Path, memory_limit: str | None = None, storage_compatibility: str | None = None):
         self.path = Path(path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -146,7 +146,13 @@ class Store:
             # DuckDB's buffer pool defaults to 80% of RAM and keeps every block a run has read;
             # a run streams each cached result once, so a small pool keeps the driver smaller for
             # little speed (a pass over 10,000 feature parts: 7.0 s at 512MB, 7.8 s at 128MB).
-            self.con = duckdb.connect(str(self.path), config={"memory_limit": memory_limit} if memory_limit else {})
+            config: dict[str, str] = {"memory_limit": memory_limit} if memory_limit else {}
+            if storage_compatibility and not self.path.exists():
+                # Only a new file takes it: DuckDB keeps the format a store was created in. A store
+                # in DuckDB 2's default format could not be opened by a DuckDB 1.x program (the
+                # `duckdb` command, R, a colleague's Python), which is how researchers query it.
+                config["storage_compatibility_version"] = storage_compatibility
+            self.con = duckdb.connect(str(self.path), config=config)
         except (duckdb.Error, OSError) as e:
             err = _classify(self.path, e)
             if isinstance(err, StoreCorrupt) and not self.path.is_file():
