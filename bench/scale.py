@@ -14,17 +14,14 @@ from __future__ import annotations
 
 import json
 import random
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import psutil
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from baseline import bare_script  # noqa: E402
+from baseline import bare_script, watch  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -60,26 +57,12 @@ def make_paper(rng: random.Random, paras: list[str], names: list[str], i: int, s
 
 
 def run_and_watch(cmd: list[str]) -> tuple[float, float, str, float]:
-    """Wall time, peak RSS (MB) of the largest process in the tree, stdout, and the peak of the
-    tree's summed RSS (MB)."""
-    t = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT)
-    peak = total = 0.0
-    ps = psutil.Process(proc.pid)
-    while proc.poll() is None:
-        try:
-            procs = [ps] + ps.children(recursive=True)
-            rss = [p.memory_info().rss / 2**20 for p in procs if p.is_running()]
-            peak, total = max([peak] + rss), max(total, sum(rss))
-        except psutil.Error:
-            pass
-        time.sleep(0.2)
-    out, err = proc.communicate()
-    if proc.returncode:
-        sys.exit(f"{' '.join(cmd)} failed:\n{err[-3000:]}")
+    """Wall time, peak RSS (MB) of the largest process in the tree, stdout with the run's stage
+    lines, and the peak of the tree's summed RSS (MB)."""
+    secs, largest, total, out, err = watch(cmd)
     # the run's own stage lines: time and the driver's resident memory after each stage
     stages = "; ".join(x.strip() for x in err.splitlines() if " rss " in x)
-    return time.perf_counter() - t, peak, out.strip() + "\n         stages: " + stages, total
+    return secs, largest, out.strip() + "\n         stages: " + stages, total
 
 
 def bench(n: int, paras: list[str], names: list[str]) -> None:

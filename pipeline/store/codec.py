@@ -126,12 +126,9 @@ class Writer:
         if not isinstance(df.index, pd.RangeIndex) or df.index.start != 0 or df.index.step != 1:
             raise TypeError("a stored data frame must have a plain 0..n index")
         name = self._name(".parquet")
-        con = duckdb.connect()
-        try:
-            con.register("_frame", df)
-            con.execute(f"COPY (SELECT * FROM _frame) TO '{self.folder / name}' (FORMAT parquet)")
-        finally:
-            con.close()
+        from .records_table import frame_to_parquet
+
+        frame_to_parquet(df, self.folder / name)
         return {_TAG: "frame", "file": name, "columns": list(df.columns), "dtypes": [str(t) for t in df.dtypes]}
 
     def table(self, name: str, records: list[dict[str, Any]]) -> Any:

@@ -26,6 +26,17 @@ def _column_type(values: list[Any]) -> str:
     return "JSON"
 
 
+def frame_to_parquet(frame: Any, path: Path, select: str = "*") -> None:
+    """Write a pandas frame (its columns as ``select`` picks or casts them) to a Parquet file,
+    through a throwaway in-memory DuckDB: the store's own connection never holds the rows."""
+    con = duckdb.connect()
+    try:
+        con.register("_frame", frame)
+        con.execute(f"COPY (SELECT {select} FROM _frame) TO '{path}' (FORMAT parquet)")
+    finally:
+        con.close()
+
+
 def write_records(path: Path, records: list[dict[str, Any]], enc: Callable[[Any], Any]) -> dict[str, Any]:
     import pandas as pd
 
@@ -50,12 +61,7 @@ def write_records(path: Path, records: list[dict[str, Any]], enc: Callable[[Any]
     frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
     sql_types = [t if t != "JSON" else "VARCHAR" for t in types] + ["INTEGER"]
     casts = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in zip(data, sql_types))
-    con = duckdb.connect()
-    try:
-        con.register("_records", frame)
-        con.execute(f"COPY (SELECT {casts} FROM _records) TO '{path}' (FORMAT parquet)")
-    finally:
-        con.close()
+    frame_to_parquet(frame, path, casts)
     return {"columns": names, "types": types, "patterns": [[names.index(k) for k in p] for p in patterns]}
 
 
