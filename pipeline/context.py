@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # the store is a lower layer; the import is for the type only
+    from .progress import Bar
     from .store.db import Store
 
 Paper = dict[str, Any]  # a parsed paper as the store holds it (``records.Paper.to_dict``)
@@ -45,6 +46,10 @@ class StageContext(Protocol):
     results: dict[str, Any]  # corpus stage outputs by stage name
 
     def log(self, msg: str) -> None: ...
+
+    def progress(self, desc: str, total: int, unit: str = "docs") -> Bar:
+        """A bar for ``total`` items of the running stage (a no-op off a terminal)."""
+        ...
 
     def iter_papers(self, doc_ids: list[str] | None = None) -> Iterator[Paper]: ...
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from ..context import FileEntry, Head, Paper, Part
+from ..progress import Bar
 from ..store.db import Store
 
 HEAD_KEYS = ("doc_id", "source", "kind", "script", "encoding", "warnings", "meta")
@@ -60,9 +61,16 @@ class RunContext:
     failed_sections: list[str] = field(default_factory=list)  # report parts that failed ("section failed" boxes)
     workers: int = 0  # processes the run may use (the report's side processes too)
     memo: dict[str, Any] = field(default_factory=dict)  # values the report's pages share within one run
+    stage: str = ""  # the stage running now: names the progress bars of the streams it reads
 
     def log(self, msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
+
+    def progress(self, desc: str, total: int, unit: str = "docs") -> Bar:
+        """A progress bar for ``total`` items of the current stage (``pipeline/progress.py``):
+        drawn on a terminal once the stage has run ``runner.progress_after_s``, silent elsewhere."""
+        name = f"{self.stage} · {desc}" if self.stage and desc != self.stage else desc
+        return Bar(name, total, unit, delay=float(self.cfg["runner"]["progress_after_s"]))
 
     # -- streaming reads: a stage never needs every paper in memory at once -----------------
     def iter_papers(self, doc_ids: list[str] | None = None) -> Iterator[Paper]:
@@ -70,6 +78,7 @@ class RunContext:
         every document, sorted by doc_id), read from the parse cache a batch of files at a time."""
         ids = sorted(self.doc_file) if doc_ids is None else [d for d in doc_ids if d in self.doc_file]
         version, cfg_hash = self.parse_key
+        bar = self.progress("papers", len(ids))
         for i in range(0, len(ids), 128):
             chunk = ids[i:i + 128]
             got = self.store.get_results("parse", sorted({self.doc_file[d][0] for d in chunk}), version, cfg_hash)
@@ -79,14 +88,18 @@ class RunContext:
                     if p["doc_id"] == d:
                         yield with_source(p, source)
                         break
+            bar.update(len(chunk))
+        bar.close()
 
     def iter_tokens(self, doc_ids: list[str] | None = None) -> Iterator[tuple[str, dict[str, Any]]]:
-        for d, r in self.store.iter_results("segment", self.doc_ids if doc_ids is None else doc_ids, *self.segment_key):
+        ids = self.doc_ids if doc_ids is None else doc_ids
+        for d, r in self.progress("tokens", len(ids)).track(self.store.iter_results("segment", ids, *self.segment_key)):
             if "tokens" in r:
                 yield d, r["tokens"]
 
     def iter_part(self, part: str, doc_ids: list[str] | None = None) -> Iterator[tuple[str, Part]]:
         """(doc_id, payload) of one per-document feature part (see ``features.py``)."""
-        for d, r in self.store.iter_results(part, self.doc_ids if doc_ids is None else doc_ids, *self.features_key):
+        ids = self.doc_ids if doc_ids is None else doc_ids
+        for d, r in self.progress(part, len(ids)).track(self.store.iter_results(part, ids, *self.features_key)):
             if "error" not in r:
                 yield d, r

@@ -181,6 +181,7 @@ def run_corpus_stages(ctx: RunContext) -> None:
         ctx.results = LazyResults(ctx.log)
     for stage in STAGES:
         t = time.time()
+        ctx.stage = stage.name
         h = input_hash(ctx, stage, hashes)
         hashes[stage.name] = h
         ctx.stage_hashes[stage.name] = h
@@ -192,6 +193,7 @@ def run_corpus_stages(ctx: RunContext) -> None:
             ctx.results.set_blob(stage.name, load, lambda stage=stage, h=h: _compute(ctx, stage, h))
             _persist_if_stale(ctx, stage, h)
             ctx.timings[stage.name] = time.time() - t
+            ctx.log(f"{stage.name}: cached, {ctx.timings[stage.name]:.1f} s")
             continue
         previous = _previous(ctx, stage) if ctx.mode == "update" and stage.update is not None else None
         ctx.results[stage.name] = _compute(ctx, stage, h, previous)
@@ -201,3 +203,4 @@ def run_corpus_stages(ctx: RunContext) -> None:
         release_memory()  # a stage's temporaries (bags, matrices, decoded parts) go before the next one's
         ctx.timings[stage.name] = time.time() - t
         ctx.log(f"{stage.name}: {how} in {ctx.timings[stage.name]:.1f} s, rss {rss_mb():.0f} MB")
+    ctx.stage = ""

@@ -7,7 +7,6 @@ papers and the ids of the documents every corpus stage reads.
 """
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
@@ -25,14 +24,6 @@ from .stages import PARSE_VERSION, SEGMENT_VERSION, init_parse, init_segment, pa
 Result = dict[str, Any]  # one stage's JSON-able result for one file or document
 
 
-def _progress(total: int, desc: str, started: float, cfg: dict[str, Any]):
-    """A tqdm bar that only shows on runs that take a while (and never in a pipe)."""
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, file=sys.stderr, disable=not sys.stderr.isatty(),
-                delay=cfg["runner"]["progress_after_s"], leave=False)
-
-
 def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None) -> None:
     cfg = ctx.cfg
     version = PARSE_VERSION
@@ -42,7 +33,7 @@ def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | N
     cached = ctx.store.cached_ids("parse", version, cfg_hash)
     todo = {f.key: f for f in keyed if f.key not in cached}
     aliases = resolve(cfg, cfg["refs"]["aliases"])
-    bar = _progress(len(todo), "parse", time.time(), cfg)
+    bar = ctx.progress("parse", len(todo), "files")
     batch: list[tuple[str, Result]] = []
     last = time.time()
 
@@ -138,7 +129,7 @@ def _run_doc_stage(ctx: RunContext, name: str, fn: Callable[[Any], Result], item
                    store_result: Callable[[Result], None]) -> dict[str, str]:
     """Run a per-document stage over streamed items, storing results in small transactions;
     returns {doc_id: error} for the documents it could not process."""
-    bar = _progress(count, name, time.time(), ctx.cfg)
+    bar = ctx.progress(name, count)
     pending: list[Result] = []
     errors: dict[str, str] = {}
 
