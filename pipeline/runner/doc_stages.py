@@ -13,49 +13,120 @@ from typing import Any
 
 from ..config import resolve
 from ..context import FileEntry, Head, Paper
-from ..store.db import Store
-from ..store.doc_cache import failed_ids, mirror_papers
-from ..store.papers import write_papers
+from ..store.db import Store, payload_text
+from ..store.doc_cache import drop_features, failed_ids, mirror_papers
 from . import keys
 from .context import RunContext, head_of, with_source
 from .executor import run_tasks
-from .stages import PARSE_VERSION, SEGMENT_VERSION, init_parse, init_segment, parse_file, segment_paper
+from .stages import PARSE_VERSION, SEGMENT_VERSION, init_segment, segment_paper
 
 Result = dict[str, Any]  # one stage's JSON-able result for one file or document
 
 
-def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None) -> None:
+def doc_stages(ctx: RunContext, workers: int, executor: str, scheduler: str | None,
+               since: float | None = None) -> None:
+    """parse, segment and features, each with its time in ``ctx.timings`` and its log line.
+
+    A new file goes through the three in one task (``one_pass.py``); its time is split among
+    them by what the workers measured of each (the parse's share takes what the driver did
+    before, from ``since``: finding the files). What is left after that pass (documents whose
+    parse was cached but whose tokens or features are not: an edited segment or concepts
+    section) goes through the stage that is missing."""
+    from .memory import rss_mb
+
+    t = time.time()
+    split = parse_stage(ctx, workers, executor, scheduler)
+    wall = time.time() - t
+    shares = [wall * s / sum(split) for s in split] if sum(split) else [wall, 0.0, 0.0]
+    ctx.timings["parse"] = shares[0] + t - (since or t)
+    ctx.log(f"parse: {ctx.stats['n_processed']} processed, {ctx.stats['n_cached']} cached, {ctx.timings['parse']:.1f} s")
+    t = time.time()
+    segment_stage(ctx, workers, executor, scheduler)
+    ctx.timings["segment"] = shares[1] + time.time() - t
+    ctx.log(f"segment: {ctx.timings['segment']:.1f} s, rss {rss_mb():.0f} MB")
+    t = time.time()
+    features_stage(ctx, workers, executor, scheduler)
+    ctx.timings["features"] = shares[2] + time.time() - t
+    ctx.log(f"features: {ctx.timings['features']:.1f} s, rss {rss_mb():.0f} MB")
+
+
+def _flush_every(cfg: dict[str, Any]) -> tuple[int, float]:
+    r = cfg["runner"]
+    return int(r["store_batch"]), float(r["store_batch_s"])
+
+
+def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None) -> tuple[float, float, float]:
+    """Parse the files not parsed under these settings, and segment and extract the features
+    of their documents in the same task; returns the seconds the workers spent in each of the
+    three (for the split of the stage times)."""
+    from .features import FEATURES_VERSION, PARTS
+    from .one_pass import init_one_pass, one_pass
+
     cfg = ctx.cfg
     version = PARSE_VERSION
     cfg_hash = keys.parse_key(cfg, version)
     keyed = [f for f in ctx.files if f.key]
     ctx.parse_key = (version, cfg_hash)
+    seg_hash = keys.segment_key(cfg, SEGMENT_VERSION, cfg_hash)
+    feat_hash = keys.features_key(cfg, FEATURES_VERSION, seg_hash)
     cached = ctx.store.cached_ids("parse", version, cfg_hash)
     todo = {f.key: f for f in keyed if f.key not in cached}
+    # The source a document is shown under: the first (sorted) name of the files holding it
+    # (RunContext.doc_file); for files of equal bytes that is known before parsing.
+    first = {}
+    for f in keyed:
+        if f.key in todo and (f.key not in first or f.source < first[f.key]):
+            first[f.key] = f.source
     aliases = resolve(cfg, cfg["refs"]["aliases"])
+    # Documents whose tokens or features are stored already keep them, as the stages apart did.
+    have_seg = ctx.store.cached_ids("segment", SEGMENT_VERSION, seg_hash) if todo else set()
+    have_feat = ctx.store.cached_ids(PARTS[0], FEATURES_VERSION, feat_hash) if todo else set()
+    fused: dict[str, str] = {}  # doc_id -> the source its features were made under
     bar = ctx.progress("parse", len(todo), "files")
-    batch: list[tuple[str, Result]] = []
-    last = time.time()
+    texts: list[tuple[str, str, str, str, str]] = []
+    rows: list[tuple[str, dict[str, list[tuple]]]] = []
+    bins: list[tuple[str, str, str, bytes]] = []
+    seconds = [0.0, 0.0, 0.0]
+    batch_n, batch_s = _flush_every(cfg)
+    last, n = time.time(), 0
 
     def flush() -> None:
-        # One transaction per small batch: a killed run keeps every committed document, and the
-        # store is not hit with one commit per file on a large corpus.
-        with ctx.store.transaction():
-            for key, result in batch:
-                ctx.store.put_result("parse", key, version, cfg_hash, result)
-                ctx.store.put_result("head", key, version, cfg_hash, _heads_result(result))
-            write_papers(ctx.store, [p for _k, r in batch for p in r.get("papers", [])], version)
-        batch.clear()
+        # One transaction per batch, one statement per table: a killed run keeps every
+        # committed document, and DuckDB's cost per statement is paid per batch, not per row.
+        from ..store.docs import put_doc_bins
+        from ..store.papers import write_rows
 
-    for (path, source, key), result in run_tasks(
-            _parse_keyed, [(f.path, f.source, k) for k, f in todo.items()], workers, executor, scheduler,
-            init_parse, (str(aliases) if aliases else None, cfg["structure"], cfg["ingest"])):
-        batch.append((key, result))
-        if len(batch) >= 16 or time.time() - last > 1.0:
+        with ctx.store.transaction():
+            ctx.store.put_texts(texts)
+            write_rows(ctx.store, rows)
+            put_doc_bins(ctx.store, bins)
+        texts.clear(), rows.clear(), bins.clear()
+
+    tasks = [(f.path, f.source, first[k], version, k) for k, f in todo.items()]
+    for (_path, _source, doc_source, _v, key), r in run_tasks(
+            one_pass, tasks, workers, executor, scheduler, init_one_pass,
+            ((str(aliases) if aliases else None, cfg["structure"], cfg["ingest"]),
+             segment_initargs(cfg), features_initargs(cfg))):
+        texts += [("parse", key, version, cfg_hash, r["parse"]), ("head", key, version, cfg_hash, r["head"])]
+        rows += r["rows"]
+        for d in r["docs"]:
+            doc_id = d["doc_id"]
+            if doc_id not in have_seg:
+                texts.append(("segment", doc_id, SEGMENT_VERSION, seg_hash, d["segment"]))
+                have_seg.add(doc_id)
+            if "features" in d and doc_id not in have_feat:
+                texts += [(part, doc_id, FEATURES_VERSION, feat_hash, t) for part, t in d["features"].items()]
+                if d.get("doc_bin") is not None:  # a paper over concepts.max_doc_tokens has none
+                    bins.append((doc_id, FEATURES_VERSION, feat_hash, d["doc_bin"]))
+                have_feat.add(doc_id)
+                fused[doc_id] = doc_source
+        seconds = [a + b for a, b in zip(seconds, r["seconds"])]
+        n += 1
+        if n >= batch_n or time.time() - last > batch_s:
             flush()
-            last = time.time()
+            last, n = time.time(), 0
         bar.update(1)
-    if batch:
+    if texts or rows:
         flush()
     bar.close()
     mirror_papers(ctx.store, version, cfg_hash, sorted({f.key for f in keyed if f.key in cached}))
@@ -82,6 +153,12 @@ def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | N
                     ctx.doc_file[p["doc_id"]] = (key, f.source)
     ctx.papers = sorted(heads.values(), key=lambda h: h["source"])
     _mark_duplicates(ctx, file_docs)
+    # A document read from two files of different bytes (one CSSCI record in GBK and in UTF-8)
+    # is shown under the first name of all: features made under another name are made again.
+    wrong = sorted(d for d, src in fused.items() if d in ctx.doc_file and ctx.doc_file[d][1] != src)
+    if wrong:
+        drop_features(ctx.store, wrong, (*PARTS,), FEATURES_VERSION, feat_hash)
+    return seconds[0], seconds[1], seconds[2]
 
 
 def _mark_duplicates(ctx: RunContext, file_docs: dict[str, list[str]]) -> None:
@@ -119,33 +196,36 @@ def _iter_heads(store: Store, keys: list[str], version: str, cfg_hash: str) -> I
         yield key, h
 
 
-def _parse_keyed(item: tuple[str, str, str]) -> Result:
-    path, source, _key = item
-    return parse_file((path, source))
-
-
 def _run_doc_stage(ctx: RunContext, name: str, fn: Callable[[Any], Result], items: Iterable[Any], count: int,
                    workers: int, executor: str, scheduler: str | None, init: Callable[..., None], initargs: tuple,
-                   store_result: Callable[[Result], None]) -> dict[str, str]:
-    """Run a per-document stage over streamed items, storing results in small transactions;
+                   store_result: Callable[[Result, list, list], None]) -> dict[str, str]:
+    """Run a per-document stage over streamed items, storing results in batches (one statement
+    per table, ``store_result`` adds a result's rows to the batch's result texts and Docs);
     returns {doc_id: error} for the documents it could not process."""
+    from ..store.docs import put_doc_bins
+
     bar = ctx.progress(name, count)
-    pending: list[Result] = []
+    texts: list[tuple[str, str, str, str, str]] = []
+    bins: list[tuple[str, str, str, bytes]] = []
     errors: dict[str, str] = {}
+    batch_n, batch_s = _flush_every(ctx.cfg)
+    last, n = time.time(), 0
 
     def flush() -> None:
-        if pending:
+        if texts or bins:
             with ctx.store.transaction():
-                for r in pending:
-                    store_result(r)
-            pending.clear()
+                ctx.store.put_texts(texts)
+                put_doc_bins(ctx.store, bins)
+            texts.clear(), bins.clear()
 
     for _item, result in run_tasks(fn, items, workers, executor, scheduler, init, initargs, count=count):
-        pending.append(result)
+        store_result(result, texts, bins)
         if "error" in result:
             errors[result["doc_id"]] = result["error"]
-        if len(pending) >= 16:
+        n += 1
+        if n >= batch_n or time.time() - last > batch_s:
             flush()
+            last, n = time.time(), 0
         bar.update(1)
     flush()
     bar.close()
@@ -174,7 +254,8 @@ def segment_stage(ctx: RunContext, workers: int, executor: str, scheduler: str |
     todo = [d for d in ids if d not in cached]
     _run_doc_stage(ctx, "segment", segment_paper, ctx.iter_papers(todo), len(todo), workers, executor, scheduler,
                    init_segment, segment_initargs(cfg),
-                   lambda r: ctx.store.put_result("segment", r["doc_id"], SEGMENT_VERSION, cfg_hash, r))
+                   lambda r, texts, _bins: texts.append(("segment", r["doc_id"], SEGMENT_VERSION, cfg_hash,
+                                                         payload_text(r))))
     failed = failed_ids(ctx.store, "segment", SEGMENT_VERSION, cfg_hash, ids)
     for d, err in sorted(failed.items()):
         ctx.log(f"warning: {d}: {err}")
@@ -183,7 +264,6 @@ def segment_stage(ctx: RunContext, workers: int, executor: str, scheduler: str |
 
 def features_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None) -> None:
     """The per-document map of the corpus stages (see ``features.py``), cached like segmentation."""
-    from ..store.docs import put_doc_bin
     from .features import DOC_PART, FEATURES_VERSION, PARTS, doc_features, init_features
 
     cfg = ctx.cfg
@@ -198,14 +278,13 @@ def features_stage(ctx: RunContext, workers: int, executor: str, scheduler: str 
             assert p["doc_id"] == d
             yield p, t
 
-    def store_result(r: Result) -> None:
+    def store_result(r: Result, texts: list, bins: list) -> None:
         if "error" in r:
-            ctx.store.put_result(PARTS[0], r["doc_id"], FEATURES_VERSION, cfg_hash, r)
+            texts.append((PARTS[0], r["doc_id"], FEATURES_VERSION, cfg_hash, payload_text(r)))
             return
-        for part in PARTS:
-            ctx.store.put_result(part, r["doc_id"], FEATURES_VERSION, cfg_hash, r[part])
+        texts.extend((part, r["doc_id"], FEATURES_VERSION, cfg_hash, payload_text(r[part])) for part in PARTS)
         if DOC_PART in r:  # a paper over concepts.max_doc_tokens has none
-            put_doc_bin(ctx.store, r["doc_id"], FEATURES_VERSION, cfg_hash, r[DOC_PART])
+            bins.append((r["doc_id"], FEATURES_VERSION, cfg_hash, r[DOC_PART]))
 
     errors = _run_doc_stage(ctx, "features", doc_features, items(), len(todo), workers, executor, scheduler,
                             init_features, features_initargs(cfg), store_result)

@@ -13,10 +13,22 @@ from .db import Store
 
 
 def put_doc_bin(store: Store, doc_id: str, version: str, cfg_hash: str, payload: bytes) -> None:
+    put_doc_bins(store, [(doc_id, version, cfg_hash, payload)])
+
+
+def put_doc_bins(store: Store, rows: list[tuple[str, str, str, bytes]]) -> None:
+    """Many Docs, each (doc_id, version, cfg_hash, DocBin bytes), in one statement (see
+    ``Store.put_texts``: a statement per row cost ~40 ms)."""
+    if not rows:
+        return
+    import pandas as pd
     import spacy
 
-    store.con.execute("INSERT OR REPLACE INTO doc_bins VALUES (?, ?, ?, ?, ?, ?)",
-                      [doc_id, version, cfg_hash, time.time(), spacy.__version__, payload])
+    last = {r[:3]: r[3] for r in rows}
+    now = time.time()
+    frame = pd.DataFrame([(*k, now, spacy.__version__, b) for k, b in last.items()],
+                         columns=["doc_id", "version", "cfg_hash", "created", "spacy_version", "payload"])
+    store.insert_frame("doc_bins", frame, replace=True)
 
 
 def iter_doc_bins(store: Store, doc_ids: list[str], version: str, cfg_hash: str,
