@@ -189,11 +189,11 @@ def test_rjieba_equals_jieba_through_the_run(csl_lines):
     cfg = load_config(None)
     assert cfg["segment"]["backend"] == "rjieba"
     init_parse(None, cfg["structure"], cfg["ingest"])
-    files = [SEED, *sorted((SHARED / "corpora" / "works").glob("*.md"))[:8],
+    files = [SEED, *sorted((SHARED / "corpora" / "works").glob("*.md"))[:4],
              SHARED / "corpora" / "cnki" / "download_endnote.txt"]
     papers = [p for f in files for p in parse_file((str(f), f.name))["papers"]]
     assert len(papers) > 20
-    for i in range(0, 400, 20):  # CSL titles and abstracts as the title and body of a paper
+    for i in range(0, 200, 20):  # CSL titles and abstracts as the title and body of a paper
         papers.append({"doc_id": f"csl{i}", "meta": {"title": csl_lines[i], "abstract": csl_lines[i + 1]},
                        "sections": [{"heading": csl_lines[i + 2], "sentences": [[{"text": t} for t in
                                                                                  csl_lines[i + 3:i + 20]]]}],
@@ -204,7 +204,7 @@ def test_rjieba_equals_jieba_through_the_run(csl_lines):
         init_segment(*segment_initargs(cfg))
         out[backend] = [segment_paper(p) for p in papers]
     assert not any("error" in r for r in out["rjieba"])
-    assert sum(len(s) for r in out["rjieba"] for para in r["tokens"]["paragraphs"] for s in para) > 200_000
+    assert sum(len(s) for r in out["rjieba"] for para in r["tokens"]["paragraphs"] for s in para) > 50_000
     diffs = [(a["doc_id"], k) for a, b in zip(out["jieba"], out["rjieba"]) for k in a["tokens"]
              if a["tokens"][k] != b["tokens"][k]]
     assert not diffs, diffs[:3]

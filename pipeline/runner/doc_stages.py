@@ -8,6 +8,7 @@ papers and the ids of the documents every corpus stage reads.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -23,6 +24,16 @@ from .stages import PARSE_VERSION, SEGMENT_VERSION, init_segment, segment_paper
 Result = dict[str, Any]  # one stage's JSON-able result for one file or document
 
 
+@dataclass
+class OnePass:
+    """What the parse stage did of the two stages after it (``one_pass.py``): the seconds the
+    workers spent in each of the three, and how many documents it segmented and extracted."""
+
+    seconds: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    segmented: int = 0
+    featured: int = 0
+
+
 def doc_stages(ctx: RunContext, workers: int, executor: str, scheduler: str | None,
                since: float | None = None) -> None:
     """parse, segment and features, each with its time in ``ctx.timings`` and its log line.
@@ -35,17 +46,18 @@ def doc_stages(ctx: RunContext, workers: int, executor: str, scheduler: str | No
     from .memory import rss_mb
 
     t = time.time()
-    split = parse_stage(ctx, workers, executor, scheduler)
+    done = parse_stage(ctx, workers, executor, scheduler)
+    split = done.seconds
     wall = time.time() - t
     shares = [wall * s / sum(split) for s in split] if sum(split) else [wall, 0.0, 0.0]
     ctx.timings["parse"] = shares[0] + t - (since or t)
     ctx.log(f"parse: {ctx.stats['n_processed']} processed, {ctx.stats['n_cached']} cached, {ctx.timings['parse']:.1f} s")
     t = time.time()
-    segment_stage(ctx, workers, executor, scheduler)
+    segment_stage(ctx, workers, executor, scheduler, done=done.segmented)
     ctx.timings["segment"] = shares[1] + time.time() - t
     ctx.log(f"segment: {ctx.timings['segment']:.1f} s, rss {rss_mb():.0f} MB")
     t = time.time()
-    features_stage(ctx, workers, executor, scheduler)
+    features_stage(ctx, workers, executor, scheduler, done=done.featured)
     ctx.timings["features"] = shares[2] + time.time() - t
     ctx.log(f"features: {ctx.timings['features']:.1f} s, rss {rss_mb():.0f} MB")
 
@@ -55,10 +67,10 @@ def _flush_every(cfg: dict[str, Any]) -> tuple[int, float]:
     return int(r["store_batch"]), float(r["store_batch_s"])
 
 
-def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None) -> tuple[float, float, float]:
+def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None) -> OnePass:
     """Parse the files not parsed under these settings, and segment and extract the features
-    of their documents in the same task; returns the seconds the workers spent in each of the
-    three (for the split of the stage times)."""
+    of their documents in the same task; returns what it did of the three (the seconds split
+    the stage times, the counts fill the later stages' bars)."""
     from .features import FEATURES_VERSION, PARTS
     from .one_pass import init_one_pass, one_pass
 
@@ -82,6 +94,7 @@ def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | N
     have_seg = ctx.store.cached_ids("segment", SEGMENT_VERSION, seg_hash) if todo else set()
     have_feat = ctx.store.cached_ids(PARTS[0], FEATURES_VERSION, feat_hash) if todo else set()
     fused: dict[str, str] = {}  # doc_id -> the source its features were made under
+    segmented = 0
     bar = ctx.progress("parse", len(todo), "files")
     texts: list[tuple[str, str, str, str, str]] = []
     rows: list[tuple[str, dict[str, list[tuple]]]] = []
@@ -114,6 +127,7 @@ def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | N
             if doc_id not in have_seg:
                 texts.append(("segment", doc_id, SEGMENT_VERSION, seg_hash, d["segment"]))
                 have_seg.add(doc_id)
+                segmented += 1
             if "features" in d and doc_id not in have_feat:
                 texts += [(part, doc_id, FEATURES_VERSION, feat_hash, t) for part, t in d["features"].items()]
                 if d.get("doc_bin") is not None:  # a paper over concepts.max_doc_tokens has none
@@ -158,7 +172,7 @@ def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | N
     wrong = sorted(d for d, src in fused.items() if d in ctx.doc_file and ctx.doc_file[d][1] != src)
     if wrong:
         drop_features(ctx.store, wrong, (*PARTS,), FEATURES_VERSION, feat_hash)
-    return seconds[0], seconds[1], seconds[2]
+    return OnePass((seconds[0], seconds[1], seconds[2]), segmented, len(fused) - len(wrong))
 
 
 def _mark_duplicates(ctx: RunContext, file_docs: dict[str, list[str]]) -> None:
@@ -198,13 +212,16 @@ def _iter_heads(store: Store, keys: list[str], version: str, cfg_hash: str) -> I
 
 def _run_doc_stage(ctx: RunContext, name: str, fn: Callable[[Any], Result], items: Iterable[Any], count: int,
                    workers: int, executor: str, scheduler: str | None, init: Callable[..., None], initargs: tuple,
-                   store_result: Callable[[Result, list, list], None]) -> dict[str, str]:
+                   store_result: Callable[[Result, list, list], None], done: int = 0) -> dict[str, str]:
     """Run a per-document stage over streamed items, storing results in batches (one statement
     per table, ``store_result`` adds a result's rows to the batch's result texts and Docs);
-    returns {doc_id: error} for the documents it could not process."""
+    returns {doc_id: error} for the documents it could not process. ``done``: documents of this
+    stage the parse stage's one pass did already (the bar counts them first)."""
     from ..store.docs import put_doc_bins
 
-    bar = ctx.progress(name, count)
+    bar = ctx.progress(name, done + count)
+    if done:
+        bar.update(done)
     texts: list[tuple[str, str, str, str, str]] = []
     bins: list[tuple[str, str, str, bytes]] = []
     errors: dict[str, str] = {}
@@ -245,7 +262,7 @@ def features_initargs(cfg: dict[str, Any]) -> tuple:
     return str(resolve(cfg, cfg["concepts"]["registry"])), sub
 
 
-def segment_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None) -> None:
+def segment_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None, done: int = 0) -> None:
     cfg = ctx.cfg
     cfg_hash = keys.segment_key(cfg, SEGMENT_VERSION, ctx.parse_key[1])
     ctx.segment_key = (SEGMENT_VERSION, cfg_hash)
@@ -255,14 +272,14 @@ def segment_stage(ctx: RunContext, workers: int, executor: str, scheduler: str |
     _run_doc_stage(ctx, "segment", segment_paper, ctx.iter_papers(todo), len(todo), workers, executor, scheduler,
                    init_segment, segment_initargs(cfg),
                    lambda r, texts, _bins: texts.append(("segment", r["doc_id"], SEGMENT_VERSION, cfg_hash,
-                                                         payload_text(r))))
+                                                         payload_text(r))), done)
     failed = failed_ids(ctx.store, "segment", SEGMENT_VERSION, cfg_hash, ids)
     for d, err in sorted(failed.items()):
         ctx.log(f"warning: {d}: {err}")
     ctx.doc_ids = [d for d in ids if d not in failed]
 
 
-def features_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None) -> None:
+def features_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None, done: int = 0) -> None:
     """The per-document map of the corpus stages (see ``features.py``), cached like segmentation."""
     from .features import DOC_PART, FEATURES_VERSION, PARTS, doc_features, init_features
 
@@ -287,7 +304,7 @@ def features_stage(ctx: RunContext, workers: int, executor: str, scheduler: str 
             bins.append((r["doc_id"], FEATURES_VERSION, cfg_hash, r[DOC_PART]))
 
     errors = _run_doc_stage(ctx, "features", doc_features, items(), len(todo), workers, executor, scheduler,
-                            init_features, features_initargs(cfg), store_result)
+                            init_features, features_initargs(cfg), store_result, done)
     errors.update(failed_ids(ctx.store, PARTS[0], FEATURES_VERSION, cfg_hash, ctx.doc_ids))
     for d, err in sorted(errors.items()):
         ctx.log(f"warning: {d}: {err}")
