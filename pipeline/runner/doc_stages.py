@@ -112,7 +112,7 @@ def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | N
         with ctx.store.transaction():
             ctx.store.put_texts(texts)
             write_rows(ctx.store, rows)
-            put_doc_bins(ctx.store, bins)
+            put_doc_bins(ctx.store, bins, keys.lib_version("spacy"))
         texts.clear(), rows.clear(), bins.clear()
 
     tasks = [(f.path, f.source, first[k], version, k) for k, f in todo.items()]
@@ -232,7 +232,7 @@ def _run_doc_stage(ctx: RunContext, name: str, fn: Callable[[Any], Result], item
         if texts or bins:
             with ctx.store.transaction():
                 ctx.store.put_texts(texts)
-                put_doc_bins(ctx.store, bins)
+                put_doc_bins(ctx.store, bins, keys.lib_version("spacy"))
             texts.clear(), bins.clear()
 
     for _item, result in run_tasks(fn, items, workers, executor, scheduler, init, initargs, count=count):

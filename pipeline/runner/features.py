@@ -51,10 +51,10 @@ def init_features(registry_path: str, cfg: dict[str, Any]) -> None:
     if _state.get("key") == key:
         return
     from ..concepts.matcher import ConceptMatcher
-    from ..text.registry import load_registry
     from ..text.stopwords import load_stopwords
+    from .stages import worker_registry
 
-    reg = load_registry(registry_path)
+    reg = worker_registry(registry_path)
     _state.clear()  # nothing built from the previous files may survive (the fallback segmenter)
     _state.update(key=key, is_content={}, registry=reg, matcher=ConceptMatcher(reg), stop=load_stopwords(cfg), cfg=cfg,
                   canon={s: reg.lookup(s) or s for s in reg.surfaces}, docs=0)
