@@ -1,5 +1,10 @@
 """Scheduling of the per-document stages (parse, segment, features): what is not cached yet is
-sent to the executor, and the results are stored in small transactions as they come back.
+sent to the executor, and the results are stored in batches as they come back (one
+transaction and one statement per table a batch: DuckDB's cost is per statement).
+
+A new file is parsed, segmented and extracted in one worker task (``one_pass.py``), which
+returns every result already encoded; the driver stores them under the stages' own keys, so a
+later run finds them as if the stages had run apart.
 
 The work itself is in ``stages.py`` and ``features.py`` (pure functions of one file or paper);
 this module decides what to run, stores it, and fills the run context with the heads of the
@@ -26,8 +31,8 @@ Result = dict[str, Any]  # one stage's JSON-able result for one file or document
 
 @dataclass
 class OnePass:
-    """What the parse stage did of the two stages after it (``one_pass.py``): the seconds the
-    workers spent in each of the three, and how many documents it segmented and extracted."""
+    """What a stage did of the stages after it (``one_pass.py``): the seconds the workers spent
+    in parse, segment and features, and how many documents it segmented and extracted."""
 
     seconds: tuple[float, float, float] = (0.0, 0.0, 0.0)
     segmented: int = 0
@@ -40,9 +45,11 @@ def doc_stages(ctx: RunContext, workers: int, executor: str, scheduler: str | No
 
     A new file goes through the three in one task (``one_pass.py``); its time is split among
     them by what the workers measured of each (the parse's share takes what the driver did
-    before, from ``since``: finding the files). What is left after that pass (documents whose
-    parse was cached but whose tokens or features are not: an edited segment or concepts
-    section) goes through the stage that is missing."""
+    before, from ``since``: finding the files). What is left after that pass goes through the
+    stages that are missing: documents whose parse is cached but whose tokens and features are
+    not (an edited segment section) get both in one task per file, documents missing only
+    their features (an edited concepts section) go through features alone. One pool start and
+    one worker set-up (dictionaries, registry, spaCy) per pass, not per stage."""
     from .memory import rss_mb
 
     t = time.time()
@@ -53,12 +60,15 @@ def doc_stages(ctx: RunContext, workers: int, executor: str, scheduler: str | No
     ctx.timings["parse"] = shares[0] + t - (since or t)
     ctx.log(f"parse: {ctx.stats['n_processed']} processed, {ctx.stats['n_cached']} cached, {ctx.timings['parse']:.1f} s")
     t = time.time()
-    segment_stage(ctx, workers, executor, scheduler, done=done.segmented)
-    ctx.timings["segment"] = shares[1] + time.time() - t
+    more = segment_stage(ctx, workers, executor, scheduler, done=done.segmented)
+    wall = time.time() - t
+    work = more.seconds[1] + more.seconds[2]
+    moved = wall * more.seconds[2] / work if work else 0.0  # the features made with the tokens
+    ctx.timings["segment"] = shares[1] + wall - moved
     ctx.log(f"segment: {ctx.timings['segment']:.1f} s, rss {rss_mb():.0f} MB")
     t = time.time()
-    features_stage(ctx, workers, executor, scheduler, done=done.featured)
-    ctx.timings["features"] = shares[2] + time.time() - t
+    features_stage(ctx, workers, executor, scheduler, done=done.featured + more.featured)
+    ctx.timings["features"] = shares[2] + moved + time.time() - t
     ctx.log(f"features: {ctx.timings['features']:.1f} s, rss {rss_mb():.0f} MB")
 
 
@@ -262,21 +272,93 @@ def features_initargs(cfg: dict[str, Any]) -> tuple:
     return str(resolve(cfg, cfg["concepts"]["registry"])), sub
 
 
-def segment_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None, done: int = 0) -> None:
+def segment_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None, done: int = 0) -> OnePass:
+    """Segment the documents not segmented under these settings. Those whose features are
+    missing too (an edited segment section changes both keys) get them in the same task, one
+    task per file, the file's stored parse sent as its JSON text; returns what it did of the
+    features (the seconds split the stage times, the count fills the features bar)."""
+    from .features import FEATURES_VERSION, PARTS
+
     cfg = ctx.cfg
     cfg_hash = keys.segment_key(cfg, SEGMENT_VERSION, ctx.parse_key[1])
     ctx.segment_key = (SEGMENT_VERSION, cfg_hash)
+    feat_hash = keys.features_key(cfg, FEATURES_VERSION, cfg_hash)
     ids = sorted(ctx.doc_file)
     cached = ctx.store.cached_ids("segment", SEGMENT_VERSION, cfg_hash)
     todo = [d for d in ids if d not in cached]
-    _run_doc_stage(ctx, "segment", segment_paper, ctx.iter_papers(todo), len(todo), workers, executor, scheduler,
-                   init_segment, segment_initargs(cfg),
-                   lambda r, texts, _bins: texts.append(("segment", r["doc_id"], SEGMENT_VERSION, cfg_hash,
-                                                         payload_text(r))), done)
+    have_feat = ctx.store.cached_ids(PARTS[0], FEATURES_VERSION, feat_hash) if todo else set()
+    both = [d for d in todo if d not in have_feat]
+    did = OnePass()
+    if both:
+        did = _segment_and_features(ctx, both, cfg_hash, feat_hash, workers, executor, scheduler, done)
+        done += len(both)
+        todo = [d for d in todo if d in have_feat]
+    if todo or not both:  # one bar: the fused pass drew the stage's when nothing else is left
+        _run_doc_stage(ctx, "segment", segment_paper, ctx.iter_papers(todo), len(todo), workers, executor,
+                       scheduler, init_segment, segment_initargs(cfg),
+                       lambda r, texts, _bins: texts.append(("segment", r["doc_id"], SEGMENT_VERSION, cfg_hash,
+                                                             payload_text(r))), done)
     failed = failed_ids(ctx.store, "segment", SEGMENT_VERSION, cfg_hash, ids)
     for d, err in sorted(failed.items()):
         ctx.log(f"warning: {d}: {err}")
     ctx.doc_ids = [d for d in ids if d not in failed]
+    return did
+
+
+def _segment_and_features(ctx: RunContext, doc_ids: list[str], seg_hash: str, feat_hash: str, workers: int,
+                          executor: str, scheduler: str | None, done: int) -> OnePass:
+    from .features import FEATURES_VERSION
+    from .one_pass import init_segment_features, segment_features
+
+    by_file: dict[str, list[tuple[str, str]]] = {}
+    for d in doc_ids:
+        key, source = ctx.doc_file[d]
+        by_file.setdefault(key, []).append((d, source))
+    files = sorted(by_file)
+    version, parse_hash = ctx.parse_key
+
+    def tasks() -> Iterator[tuple[str, list[tuple[str, str]]]]:
+        for i in range(0, len(files), 64):
+            got = ctx.store.get_texts("parse", files[i:i + 64], version, parse_hash)
+            for key in files[i:i + 64]:
+                yield got[key], by_file[key]
+
+    featured = 0
+    seconds = [0.0, 0.0]
+    bar = ctx.progress("segment", done + len(doc_ids))
+    bar.update(done)
+    texts: list[tuple[str, str, str, str, str]] = []
+    bins: list[tuple[str, str, str, bytes]] = []
+    batch_n, batch_s = _flush_every(ctx.cfg)
+    last, n = time.time(), 0
+
+    def flush() -> None:
+        from ..store.docs import put_doc_bins
+
+        with ctx.store.transaction():
+            ctx.store.put_texts(texts)
+            put_doc_bins(ctx.store, bins, keys.lib_version("spacy"))
+        texts.clear(), bins.clear()
+
+    for _task, r in run_tasks(segment_features, tasks(), workers, executor, scheduler, init_segment_features,
+                              (segment_initargs(ctx.cfg), features_initargs(ctx.cfg)), count=len(files)):
+        for d in r["docs"]:
+            texts.append(("segment", d["doc_id"], SEGMENT_VERSION, seg_hash, d["segment"]))
+            if "features" in d:
+                texts.extend((part, d["doc_id"], FEATURES_VERSION, feat_hash, t) for part, t in d["features"].items())
+                if d.get("doc_bin") is not None:
+                    bins.append((d["doc_id"], FEATURES_VERSION, feat_hash, d["doc_bin"]))
+                featured += 1
+            bar.update(1)
+        seconds = [seconds[0] + r["seconds"][1], seconds[1] + r["seconds"][2]]
+        n += 1
+        if n >= batch_n or time.time() - last > batch_s:
+            flush()
+            last, n = time.time(), 0
+    if texts:
+        flush()
+    bar.close()
+    return OnePass((0.0, seconds[0], seconds[1]), len(doc_ids), featured)
 
 
 def features_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None, done: int = 0) -> None:

@@ -56,18 +56,43 @@ def one_pass(task: Task) -> dict[str, Any]:
     out["head"] = payload_text({"heads": [head_of(p) for p in res["papers"]]})
     out["rows"] = [(p["doc_id"], paper_rows(p, version)) for p in res["papers"]]
     # what iter_papers would read back from the store: the decoded text, under the shown source
-    papers = json.loads(parse_text)["papers"]
-    t_seg = t_feat = 0.0
+    papers = [with_source(p, doc_source) for p in json.loads(parse_text)["papers"]]
     t1 = time.perf_counter()
+    out["docs"], t_seg, t_feat = _segment_features(papers)
+    out["seconds"] = (t1 - t0 + (time.perf_counter() - t1 - t_seg - t_feat), t_seg, t_feat)
+    return out
+
+
+def init_segment_features(segment_args: tuple, features_args: tuple) -> None:
+    init_segment(*segment_args)
+    init_features(*features_args)
+
+
+def segment_features(task: tuple[str, list[tuple[str, str]]]) -> dict[str, Any]:
+    """The segment results and features parts of some documents of one file whose parse is
+    stored (an edited segment or concepts section): (the parse result's JSON text as stored,
+    [(doc_id, the source it is shown under)]) -> {"docs": [...], "seconds": ...} as ``one_pass``
+    gives them. The driver sends the stored text undecoded, one task per file."""
+    parse_text, wanted = task
+    t0 = time.perf_counter()
+    shown = dict(wanted)
+    papers = [with_source(p, shown[p["doc_id"]]) for p in json.loads(parse_text)["papers"] if p["doc_id"] in shown]
+    t1 = time.perf_counter()
+    docs, t_seg, t_feat = _segment_features(papers)
+    return {"docs": docs, "seconds": (t1 - t0 + (time.perf_counter() - t1 - t_seg - t_feat), t_seg, t_feat)}
+
+
+def _segment_features(papers: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], float, float]:
+    t_seg = t_feat = 0.0
     seen: set[str] = set()
+    docs = []
     for paper in papers:
         if paper["doc_id"] in seen:  # a record twice in one file: one document (iter_papers reads the first)
             continue
         seen.add(paper["doc_id"])
-        paper = with_source(paper, doc_source)
         t = time.perf_counter()
         seg = segment_paper(paper)
-        doc: dict[str, Any] = {"doc_id": paper["doc_id"], "source": paper["source"], "segment": payload_text(seg)}
+        doc: dict[str, Any] = {"doc_id": paper["doc_id"], "segment": payload_text(seg)}
         t2 = time.perf_counter()
         t_seg += t2 - t
         if "error" not in seg:
@@ -78,6 +103,5 @@ def one_pass(task: Task) -> dict[str, Any]:
                 doc["features"] = {part: payload_text(feats[part]) for part in PARTS}
                 doc["doc_bin"] = feats.get(DOC_PART)
             t_feat += time.perf_counter() - t2
-        out["docs"].append(doc)
-    out["seconds"] = (t1 - t0 + (time.perf_counter() - t1 - t_seg - t_feat), t_seg, t_feat)
-    return out
+        docs.append(doc)
+    return docs, t_seg, t_feat

@@ -218,6 +218,14 @@ class Store:
             "AND doc_id IN (SELECT unnest(?))", [stage, version, cfg_hash, doc_ids]).fetchall()
         return {r[0]: json.loads(r[1]) for r in rows}
 
+    def get_texts(self, stage: str, doc_ids: list[str], version: str, cfg_hash: str) -> dict[str, str]:
+        """{doc_id: payload JSON text}, undecoded (what a worker decodes itself)."""
+        if not doc_ids:
+            return {}
+        return dict(self.con.execute(
+            "SELECT doc_id, payload FROM stage_results WHERE stage=? AND version=? AND cfg_hash=? "
+            "AND doc_id IN (SELECT unnest(?))", [stage, version, cfg_hash, doc_ids]).fetchall())
+
     def iter_results(self, stage: str, doc_ids: list[str], version: str, cfg_hash: str,
                      batch: int = 256) -> Iterator[tuple[str, Any]]:
         """(doc_id, payload) in the order of ``doc_ids``, read a batch at a time: a corpus stage
