@@ -177,6 +177,39 @@ def test_rjieba_equals_jieba_on_seed_and_csl(seg, rseg, seed_lines, csl_lines):
     assert not diffs, diffs[:2]
 
 
+def test_rjieba_equals_jieba_through_the_run(csl_lines):
+    """rjieba is the run's default backend: through the segment stage the runner runs (its worker
+    set up with the run's user dictionary and registry, ``segment_initargs``), both backends give
+    the same tokens for every part of real papers (the seed, papers of ../shared/corpora/works,
+    a CNKI export of CSL-like records) and for CSL abstracts laid out as papers."""
+    from pipeline.config import load_config
+    from pipeline.runner.doc_stages import segment_initargs
+    from pipeline.runner.stages import init_parse, init_segment, parse_file, segment_paper
+
+    cfg = load_config(None)
+    assert cfg["segment"]["backend"] == "rjieba"
+    init_parse(None, cfg["structure"], cfg["ingest"])
+    files = [SEED, *sorted((SHARED / "corpora" / "works").glob("*.md"))[:4],
+             SHARED / "corpora" / "cnki" / "download_endnote.txt"]
+    papers = [p for f in files for p in parse_file((str(f), f.name))["papers"]]
+    assert len(papers) > 20
+    for i in range(0, 200, 20):  # CSL titles and abstracts as the title and body of a paper
+        papers.append({"doc_id": f"csl{i}", "meta": {"title": csl_lines[i], "abstract": csl_lines[i + 1]},
+                       "sections": [{"heading": csl_lines[i + 2], "sentences": [[{"text": t} for t in
+                                                                                 csl_lines[i + 3:i + 20]]]}],
+                       "footnotes": []})
+    out = {}
+    for backend in ("jieba", "rjieba"):
+        cfg["segment"]["backend"] = backend
+        init_segment(*segment_initargs(cfg))
+        out[backend] = [segment_paper(p) for p in papers]
+    assert not any("error" in r for r in out["rjieba"])
+    assert sum(len(s) for r in out["rjieba"] for para in r["tokens"]["paragraphs"] for s in para) > 50_000
+    diffs = [(a["doc_id"], k) for a, b in zip(out["jieba"], out["rjieba"]) for k in a["tokens"]
+             if a["tokens"][k] != b["tokens"][k]]
+    assert not diffs, diffs[:3]
+
+
 def test_rjieba_latin_runs_normalized(rseg, seg):
     for text in ("ET-1处理", "2076.2kg样品", "HPLC-ESI-MS法", "C++语言", "Transrza-tional研究", "a--b"):
         assert rseg.cut(text) == seg.cut(text), text

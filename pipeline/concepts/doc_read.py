@@ -106,12 +106,23 @@ class DocView:
         return cls(doc_text(doc), [strings[h] for h in arr[:, 0].tolist()] if arr is not None else [],
                    arr[:, 1].tolist() if arr is not None else [], set(_data(doc).get("joined") or ()))
 
+    def _joins(self, lo: int, hi: int) -> bool:
+        """Whether a word in [lo, hi) continues the word before (a split token)."""
+        order = self.__dict__.get("_joined_sorted")
+        if order is None:
+            order = self.__dict__["_joined_sorted"] = sorted(self.joined)
+        k = bisect_left(order, lo)
+        return k < len(order) and order[k] < hi
+
     def between(self, a: int, b: int) -> list[str]:
         """Segment tokens of the words starting in characters [a, b): whitespace the paper
         printed left out (a segment token is never blank), a split token joined again."""
         out: list[str] = []
         norms, joined = self.norms, self.joined
-        for i in range(bisect_left(self.idx, a), bisect_left(self.idx, b)):
+        lo, hi = bisect_left(self.idx, a), bisect_left(self.idx, b)
+        if not joined or not self._joins(lo, hi):  # no split token here: one comprehension
+            return [n for n in norms[lo:hi] if not n.isspace()]
+        for i in range(lo, hi):
             norm = norms[i]
             if norm.isspace():
                 continue

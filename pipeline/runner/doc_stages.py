@@ -1,5 +1,10 @@
 """Scheduling of the per-document stages (parse, segment, features): what is not cached yet is
-sent to the executor, and the results are stored in small transactions as they come back.
+sent to the executor, and the results are stored in batches as they come back (one
+transaction and one statement per table a batch: DuckDB's cost is per statement).
+
+A new file is parsed, segmented and extracted in one worker task (``one_pass.py``), which
+returns every result already encoded; the driver stores them under the stages' own keys, so a
+later run finds them as if the stages had run apart.
 
 The work itself is in ``stages.py`` and ``features.py`` (pure functions of one file or paper);
 this module decides what to run, stores it, and fills the run context with the heads of the
@@ -8,54 +13,144 @@ papers and the ids of the documents every corpus stage reads.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from ..config import resolve
 from ..context import FileEntry, Head, Paper
-from ..store.db import Store
-from ..store.doc_cache import failed_ids, mirror_papers
-from ..store.papers import write_papers
+from ..store.db import Store, payload_text
+from ..store.doc_cache import drop_features, failed_ids, mirror_papers
 from . import keys
 from .context import RunContext, head_of, with_source
 from .executor import run_tasks
-from .stages import PARSE_VERSION, SEGMENT_VERSION, init_parse, init_segment, parse_file, segment_paper
+from .stages import PARSE_VERSION, SEGMENT_VERSION, init_segment, segment_paper
 
 Result = dict[str, Any]  # one stage's JSON-able result for one file or document
 
 
-def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None) -> None:
+@dataclass
+class OnePass:
+    """What a stage did of the stages after it (``one_pass.py``): the seconds the workers spent
+    in parse, segment and features, and how many documents it segmented and extracted."""
+
+    seconds: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    segmented: int = 0
+    featured: int = 0
+
+
+def doc_stages(ctx: RunContext, workers: int, executor: str, scheduler: str | None,
+               since: float | None = None) -> None:
+    """parse, segment and features, each with its time in ``ctx.timings`` and its log line.
+
+    A new file goes through the three in one task (``one_pass.py``); its time is split among
+    them by what the workers measured of each (the parse's share takes what the driver did
+    before, from ``since``: finding the files). What is left after that pass goes through the
+    stages that are missing: documents whose parse is cached but whose tokens and features are
+    not (an edited segment section) get both in one task per file, documents missing only
+    their features (an edited concepts section) go through features alone. One pool start and
+    one worker set-up (dictionaries, registry, spaCy) per pass, not per stage."""
+    from .memory import rss_mb
+
+    t = time.time()
+    done = parse_stage(ctx, workers, executor, scheduler)
+    split = done.seconds
+    wall = time.time() - t
+    shares = [wall * s / sum(split) for s in split] if sum(split) else [wall, 0.0, 0.0]
+    ctx.timings["parse"] = shares[0] + t - (since or t)
+    ctx.log(f"parse: {ctx.stats['n_processed']} processed, {ctx.stats['n_cached']} cached, {ctx.timings['parse']:.1f} s")
+    t = time.time()
+    more = segment_stage(ctx, workers, executor, scheduler, done=done.segmented)
+    wall = time.time() - t
+    work = more.seconds[1] + more.seconds[2]
+    moved = wall * more.seconds[2] / work if work else 0.0  # the features made with the tokens
+    ctx.timings["segment"] = shares[1] + wall - moved
+    ctx.log(f"segment: {ctx.timings['segment']:.1f} s, rss {rss_mb():.0f} MB")
+    t = time.time()
+    features_stage(ctx, workers, executor, scheduler, done=done.featured + more.featured)
+    ctx.timings["features"] = shares[2] + moved + time.time() - t
+    ctx.log(f"features: {ctx.timings['features']:.1f} s, rss {rss_mb():.0f} MB")
+
+
+def _flush_every(cfg: dict[str, Any]) -> tuple[int, float]:
+    r = cfg["runner"]
+    return int(r["store_batch"]), float(r["store_batch_s"])
+
+
+def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None) -> OnePass:
+    """Parse the files not parsed under these settings, and segment and extract the features
+    of their documents in the same task; returns what it did of the three (the seconds split
+    the stage times, the counts fill the later stages' bars)."""
+    from .features import FEATURES_VERSION, PARTS
+    from .one_pass import init_one_pass, one_pass
+
     cfg = ctx.cfg
     version = PARSE_VERSION
     cfg_hash = keys.parse_key(cfg, version)
     keyed = [f for f in ctx.files if f.key]
     ctx.parse_key = (version, cfg_hash)
+    seg_hash = keys.segment_key(cfg, SEGMENT_VERSION, cfg_hash)
+    feat_hash = keys.features_key(cfg, FEATURES_VERSION, seg_hash)
     cached = ctx.store.cached_ids("parse", version, cfg_hash)
     todo = {f.key: f for f in keyed if f.key not in cached}
+    # The source a document is shown under: the first (sorted) name of the files holding it
+    # (RunContext.doc_file); for files of equal bytes that is known before parsing.
+    first = {}
+    for f in keyed:
+        if f.key in todo and (f.key not in first or f.source < first[f.key]):
+            first[f.key] = f.source
     aliases = resolve(cfg, cfg["refs"]["aliases"])
+    # Documents whose tokens or features are stored already keep them, as the stages apart did.
+    have_seg = ctx.store.cached_ids("segment", SEGMENT_VERSION, seg_hash) if todo else set()
+    have_feat = ctx.store.cached_ids(PARTS[0], FEATURES_VERSION, feat_hash) if todo else set()
+    fused: dict[str, str] = {}  # doc_id -> the source its features were made under
+    segmented = 0
     bar = ctx.progress("parse", len(todo), "files")
-    batch: list[tuple[str, Result]] = []
-    last = time.time()
+    texts: list[tuple[str, str, str, str, str]] = []
+    rows: list[tuple[str, dict[str, list[tuple]]]] = []
+    bins: list[tuple[str, str, str, bytes]] = []
+    seconds = [0.0, 0.0, 0.0]
+    batch_n, batch_s = _flush_every(cfg)
+    last, n = time.time(), 0
 
     def flush() -> None:
-        # One transaction per small batch: a killed run keeps every committed document, and the
-        # store is not hit with one commit per file on a large corpus.
-        with ctx.store.transaction():
-            for key, result in batch:
-                ctx.store.put_result("parse", key, version, cfg_hash, result)
-                ctx.store.put_result("head", key, version, cfg_hash, _heads_result(result))
-            write_papers(ctx.store, [p for _k, r in batch for p in r.get("papers", [])], version)
-        batch.clear()
+        # One transaction per batch, one statement per table: a killed run keeps every
+        # committed document, and DuckDB's cost per statement is paid per batch, not per row.
+        from ..store.docs import put_doc_bins
+        from ..store.papers import write_rows
 
-    for (path, source, key), result in run_tasks(
-            _parse_keyed, [(f.path, f.source, k) for k, f in todo.items()], workers, executor, scheduler,
-            init_parse, (str(aliases) if aliases else None, cfg["structure"], cfg["ingest"])):
-        batch.append((key, result))
-        if len(batch) >= 16 or time.time() - last > 1.0:
+        with ctx.store.transaction():
+            ctx.store.put_texts(texts)
+            write_rows(ctx.store, rows)
+            put_doc_bins(ctx.store, bins, keys.lib_version("spacy"))
+        texts.clear(), rows.clear(), bins.clear()
+
+    tasks = [(f.path, f.source, first[k], version, k) for k, f in todo.items()]
+    for (_path, _source, doc_source, _v, key), r in run_tasks(
+            one_pass, tasks, workers, executor, scheduler, init_one_pass,
+            ((str(aliases) if aliases else None, cfg["structure"], cfg["ingest"]),
+             segment_initargs(cfg), features_initargs(cfg))):
+        texts += [("parse", key, version, cfg_hash, r["parse"]), ("head", key, version, cfg_hash, r["head"])]
+        rows += r["rows"]
+        for d in r["docs"]:
+            doc_id = d["doc_id"]
+            if doc_id not in have_seg:
+                texts.append(("segment", doc_id, SEGMENT_VERSION, seg_hash, d["segment"]))
+                have_seg.add(doc_id)
+                segmented += 1
+            if "features" in d and doc_id not in have_feat:
+                texts += [(part, doc_id, FEATURES_VERSION, feat_hash, t) for part, t in d["features"].items()]
+                if d.get("doc_bin") is not None:  # a paper over concepts.max_doc_tokens has none
+                    bins.append((doc_id, FEATURES_VERSION, feat_hash, d["doc_bin"]))
+                have_feat.add(doc_id)
+                fused[doc_id] = doc_source
+        seconds = [a + b for a, b in zip(seconds, r["seconds"])]
+        n += 1
+        if n >= batch_n or time.time() - last > batch_s:
             flush()
-            last = time.time()
+            last, n = time.time(), 0
         bar.update(1)
-    if batch:
+    if texts or rows:
         flush()
     bar.close()
     mirror_papers(ctx.store, version, cfg_hash, sorted({f.key for f in keyed if f.key in cached}))
@@ -82,6 +177,12 @@ def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | N
                     ctx.doc_file[p["doc_id"]] = (key, f.source)
     ctx.papers = sorted(heads.values(), key=lambda h: h["source"])
     _mark_duplicates(ctx, file_docs)
+    # A document read from two files of different bytes (one CSSCI record in GBK and in UTF-8)
+    # is shown under the first name of all: features made under another name are made again.
+    wrong = sorted(d for d, src in fused.items() if d in ctx.doc_file and ctx.doc_file[d][1] != src)
+    if wrong:
+        drop_features(ctx.store, wrong, (*PARTS,), FEATURES_VERSION, feat_hash)
+    return OnePass((seconds[0], seconds[1], seconds[2]), segmented, len(fused) - len(wrong))
 
 
 def _mark_duplicates(ctx: RunContext, file_docs: dict[str, list[str]]) -> None:
@@ -119,33 +220,39 @@ def _iter_heads(store: Store, keys: list[str], version: str, cfg_hash: str) -> I
         yield key, h
 
 
-def _parse_keyed(item: tuple[str, str, str]) -> Result:
-    path, source, _key = item
-    return parse_file((path, source))
-
-
 def _run_doc_stage(ctx: RunContext, name: str, fn: Callable[[Any], Result], items: Iterable[Any], count: int,
                    workers: int, executor: str, scheduler: str | None, init: Callable[..., None], initargs: tuple,
-                   store_result: Callable[[Result], None]) -> dict[str, str]:
-    """Run a per-document stage over streamed items, storing results in small transactions;
-    returns {doc_id: error} for the documents it could not process."""
-    bar = ctx.progress(name, count)
-    pending: list[Result] = []
+                   store_result: Callable[[Result, list, list], None], done: int = 0) -> dict[str, str]:
+    """Run a per-document stage over streamed items, storing results in batches (one statement
+    per table, ``store_result`` adds a result's rows to the batch's result texts and Docs);
+    returns {doc_id: error} for the documents it could not process. ``done``: documents of this
+    stage the parse stage's one pass did already (the bar counts them first)."""
+    from ..store.docs import put_doc_bins
+
+    bar = ctx.progress(name, done + count)
+    if done:
+        bar.update(done)
+    texts: list[tuple[str, str, str, str, str]] = []
+    bins: list[tuple[str, str, str, bytes]] = []
     errors: dict[str, str] = {}
+    batch_n, batch_s = _flush_every(ctx.cfg)
+    last, n = time.time(), 0
 
     def flush() -> None:
-        if pending:
+        if texts or bins:
             with ctx.store.transaction():
-                for r in pending:
-                    store_result(r)
-            pending.clear()
+                ctx.store.put_texts(texts)
+                put_doc_bins(ctx.store, bins, keys.lib_version("spacy"))
+            texts.clear(), bins.clear()
 
     for _item, result in run_tasks(fn, items, workers, executor, scheduler, init, initargs, count=count):
-        pending.append(result)
+        store_result(result, texts, bins)
         if "error" in result:
             errors[result["doc_id"]] = result["error"]
-        if len(pending) >= 16:
+        n += 1
+        if n >= batch_n or time.time() - last > batch_s:
             flush()
+            last, n = time.time(), 0
         bar.update(1)
     flush()
     bar.close()
@@ -165,25 +272,97 @@ def features_initargs(cfg: dict[str, Any]) -> tuple:
     return str(resolve(cfg, cfg["concepts"]["registry"])), sub
 
 
-def segment_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None) -> None:
+def segment_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None, done: int = 0) -> OnePass:
+    """Segment the documents not segmented under these settings. Those whose features are
+    missing too (an edited segment section changes both keys) get them in the same task, one
+    task per file, the file's stored parse sent as its JSON text; returns what it did of the
+    features (the seconds split the stage times, the count fills the features bar)."""
+    from .features import FEATURES_VERSION, PARTS
+
     cfg = ctx.cfg
     cfg_hash = keys.segment_key(cfg, SEGMENT_VERSION, ctx.parse_key[1])
     ctx.segment_key = (SEGMENT_VERSION, cfg_hash)
+    feat_hash = keys.features_key(cfg, FEATURES_VERSION, cfg_hash)
     ids = sorted(ctx.doc_file)
     cached = ctx.store.cached_ids("segment", SEGMENT_VERSION, cfg_hash)
     todo = [d for d in ids if d not in cached]
-    _run_doc_stage(ctx, "segment", segment_paper, ctx.iter_papers(todo), len(todo), workers, executor, scheduler,
-                   init_segment, segment_initargs(cfg),
-                   lambda r: ctx.store.put_result("segment", r["doc_id"], SEGMENT_VERSION, cfg_hash, r))
+    have_feat = ctx.store.cached_ids(PARTS[0], FEATURES_VERSION, feat_hash) if todo else set()
+    both = [d for d in todo if d not in have_feat]
+    did = OnePass()
+    if both:
+        did = _segment_and_features(ctx, both, cfg_hash, feat_hash, workers, executor, scheduler, done)
+        done += len(both)
+        todo = [d for d in todo if d in have_feat]
+    if todo or not both:  # one bar: the fused pass drew the stage's when nothing else is left
+        _run_doc_stage(ctx, "segment", segment_paper, ctx.iter_papers(todo), len(todo), workers, executor,
+                       scheduler, init_segment, segment_initargs(cfg),
+                       lambda r, texts, _bins: texts.append(("segment", r["doc_id"], SEGMENT_VERSION, cfg_hash,
+                                                             payload_text(r))), done)
     failed = failed_ids(ctx.store, "segment", SEGMENT_VERSION, cfg_hash, ids)
     for d, err in sorted(failed.items()):
         ctx.log(f"warning: {d}: {err}")
     ctx.doc_ids = [d for d in ids if d not in failed]
+    return did
 
 
-def features_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None) -> None:
+def _segment_and_features(ctx: RunContext, doc_ids: list[str], seg_hash: str, feat_hash: str, workers: int,
+                          executor: str, scheduler: str | None, done: int) -> OnePass:
+    from .features import FEATURES_VERSION
+    from .one_pass import init_segment_features, segment_features
+
+    by_file: dict[str, list[tuple[str, str]]] = {}
+    for d in doc_ids:
+        key, source = ctx.doc_file[d]
+        by_file.setdefault(key, []).append((d, source))
+    files = sorted(by_file)
+    version, parse_hash = ctx.parse_key
+
+    def tasks() -> Iterator[tuple[str, list[tuple[str, str]]]]:
+        for i in range(0, len(files), 64):
+            got = ctx.store.get_texts("parse", files[i:i + 64], version, parse_hash)
+            for key in files[i:i + 64]:
+                yield got[key], by_file[key]
+
+    featured = 0
+    seconds = [0.0, 0.0]
+    bar = ctx.progress("segment", done + len(doc_ids))
+    bar.update(done)
+    texts: list[tuple[str, str, str, str, str]] = []
+    bins: list[tuple[str, str, str, bytes]] = []
+    batch_n, batch_s = _flush_every(ctx.cfg)
+    last, n = time.time(), 0
+
+    def flush() -> None:
+        from ..store.docs import put_doc_bins
+
+        with ctx.store.transaction():
+            ctx.store.put_texts(texts)
+            put_doc_bins(ctx.store, bins, keys.lib_version("spacy"))
+        texts.clear(), bins.clear()
+
+    for _task, r in run_tasks(segment_features, tasks(), workers, executor, scheduler, init_segment_features,
+                              (segment_initargs(ctx.cfg), features_initargs(ctx.cfg)), count=len(files)):
+        for d in r["docs"]:
+            texts.append(("segment", d["doc_id"], SEGMENT_VERSION, seg_hash, d["segment"]))
+            if "features" in d:
+                texts.extend((part, d["doc_id"], FEATURES_VERSION, feat_hash, t) for part, t in d["features"].items())
+                if d.get("doc_bin") is not None:
+                    bins.append((d["doc_id"], FEATURES_VERSION, feat_hash, d["doc_bin"]))
+                featured += 1
+            bar.update(1)
+        seconds = [seconds[0] + r["seconds"][1], seconds[1] + r["seconds"][2]]
+        n += 1
+        if n >= batch_n or time.time() - last > batch_s:
+            flush()
+            last, n = time.time(), 0
+    if texts:
+        flush()
+    bar.close()
+    return OnePass((0.0, seconds[0], seconds[1]), len(doc_ids), featured)
+
+
+def features_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None, done: int = 0) -> None:
     """The per-document map of the corpus stages (see ``features.py``), cached like segmentation."""
-    from ..store.docs import put_doc_bin
     from .features import DOC_PART, FEATURES_VERSION, PARTS, doc_features, init_features
 
     cfg = ctx.cfg
@@ -198,17 +377,16 @@ def features_stage(ctx: RunContext, workers: int, executor: str, scheduler: str 
             assert p["doc_id"] == d
             yield p, t
 
-    def store_result(r: Result) -> None:
+    def store_result(r: Result, texts: list, bins: list) -> None:
         if "error" in r:
-            ctx.store.put_result(PARTS[0], r["doc_id"], FEATURES_VERSION, cfg_hash, r)
+            texts.append((PARTS[0], r["doc_id"], FEATURES_VERSION, cfg_hash, payload_text(r)))
             return
-        for part in PARTS:
-            ctx.store.put_result(part, r["doc_id"], FEATURES_VERSION, cfg_hash, r[part])
+        texts.extend((part, r["doc_id"], FEATURES_VERSION, cfg_hash, payload_text(r[part])) for part in PARTS)
         if DOC_PART in r:  # a paper over concepts.max_doc_tokens has none
-            put_doc_bin(ctx.store, r["doc_id"], FEATURES_VERSION, cfg_hash, r[DOC_PART])
+            bins.append((r["doc_id"], FEATURES_VERSION, cfg_hash, r[DOC_PART]))
 
     errors = _run_doc_stage(ctx, "features", doc_features, items(), len(todo), workers, executor, scheduler,
-                            init_features, features_initargs(cfg), store_result)
+                            init_features, features_initargs(cfg), store_result, done)
     errors.update(failed_ids(ctx.store, PARTS[0], FEATURES_VERSION, cfg_hash, ctx.doc_ids))
     for d, err in sorted(errors.items()):
         ctx.log(f"warning: {d}: {err}")

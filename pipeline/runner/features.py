@@ -51,10 +51,10 @@ def init_features(registry_path: str, cfg: dict[str, Any]) -> None:
     if _state.get("key") == key:
         return
     from ..concepts.matcher import ConceptMatcher
-    from ..text.registry import load_registry
     from ..text.stopwords import load_stopwords
+    from .stages import worker_registry
 
-    reg = load_registry(registry_path)
+    reg = worker_registry(registry_path)
     _state.clear()  # nothing built from the previous files may survive (the fallback segmenter)
     _state.update(key=key, is_content={}, registry=reg, matcher=ConceptMatcher(reg), stop=load_stopwords(cfg), cfg=cfg,
                   canon={s: reg.lookup(s) or s for s in reg.surfaces}, docs=0)
@@ -85,7 +85,7 @@ def _features(paper: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
     from ..concepts.packed import pack_rows
     from ..concepts.doc_read import cooc_windows, iter_doc_units, mentions_from_doc, unit_tokens
     from ..text.protect import fast_normalize
-    from ..text.stopwords import content_tokens
+    from ..text.stopwords import content_tokens, is_content
     from ..text.terms import doc_marks
     from ..refs.works import refs_part
 
@@ -94,15 +94,19 @@ def _features(paper: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
 
     seen: dict[str, bool] = st.setdefault("is_content", {})  # tokens repeat: decide each once
 
+    def content_of(toks: list[str]) -> list[str]:
+        # one comprehension over the worker's verdicts; a token not decided yet is decided once
+        # (a loop with a lookup and a branch per token was a sixth of the features step)
+        try:
+            return [t for t in toks if seen[t]]
+        except KeyError:
+            for t in toks:
+                if t not in seen:
+                    seen[t] = is_content(t, stop)
+            return [t for t in toks if seen[t]]
+
     def content(s: str) -> list[str]:
-        out = []
-        for t in s.split():
-            ok = seen.get(t)
-            if ok is None:
-                ok = seen[t] = bool(content_tokens([t], stop))
-            if ok:
-                out.append(t)
-        return out
+        return content_of(s.split())
 
     paras = [[" ".join(content(s)) for s in para] for para in tokens["paragraphs"]]
     cont = {"title": " ".join(content(tokens["title"])), "abstract": " ".join(content(tokens["abstract"])),
@@ -125,7 +129,8 @@ def _features(paper: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
         mentions = find_mentions(paper, st["registry"], cfg=cfg, matcher=st["matcher"])
     cooc = []
     for toks in windows:
-        u = sorted({canon.get(t, t) for t in content(" ".join(toks))})
+        # " ".join then split: a token holding a space (none the segmenter gives) splits as before
+        u = sorted({canon.get(t, t) for t in content_of(" ".join(toks).split())})
         if len(u) > 1:
             cooc.append(" ".join(u))
     texts = sentence_texts(paper)

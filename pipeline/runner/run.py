@@ -22,7 +22,7 @@ from ..store.doc_cache import abort_run
 from . import keys
 from .context import HEAD_KEYS, RunContext, head_of, with_source
 from .discover import discover
-from .doc_stages import features_initargs, features_stage, parse_stage, segment_initargs, segment_stage
+from .doc_stages import doc_stages, features_initargs, features_stage, parse_stage, segment_initargs, segment_stage
 from .executor import default_workers
 from .memory import peak_rss_mb, rss_mb
 
@@ -64,17 +64,7 @@ def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, 
     try:
         t = time.time()
         ctx.files = discover(corpus, cfg["ingest"]["suffixes"], int(cfg["ingest"]["max_bytes"]))
-        parse_stage(ctx, workers, executor, scheduler)
-        ctx.timings["parse"] = time.time() - t
-        ctx.log(f"parse: {ctx.stats['n_processed']} processed, {ctx.stats['n_cached']} cached, {ctx.timings['parse']:.1f} s")
-        t = time.time()
-        segment_stage(ctx, workers, executor, scheduler)
-        ctx.timings["segment"] = time.time() - t
-        ctx.log(f"segment: {ctx.timings['segment']:.1f} s, rss {rss_mb():.0f} MB")
-        t = time.time()
-        features_stage(ctx, workers, executor, scheduler)
-        ctx.timings["features"] = time.time() - t
-        ctx.log(f"features: {ctx.timings['features']:.1f} s, rss {rss_mb():.0f} MB")
+        doc_stages(ctx, workers, executor, scheduler, since=t)  # parse, segment, features (times, log lines)
         _changes(ctx)
         from .corpus import run_corpus_stages
 

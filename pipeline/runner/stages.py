@@ -56,16 +56,27 @@ def parse_file(task: tuple[str, str]) -> dict[str, Any]:
         return {"error": f"internal error {e.__class__.__name__}: {e} (at {Path(tb.filename).name}:{tb.lineno})"}
 
 
+def worker_registry(path: str):
+    """The concept registry of this worker, read once for the segmenter and the features step
+    (keyed by the file's content, like the workers' other state): 0.2 s of YAML a process."""
+    from ..text.registry import load_registry
+    from .keys import worker_key
+
+    key = worker_key(path)
+    if _state.get("registry_key") != key:
+        _state["registry"], _state["registry_key"] = load_registry(path), key
+    return _state["registry"]
+
+
 def init_segment(seg_cfg: dict[str, Any], registry_path: str | None, userdict_path: str | None) -> None:
     # Keyed like init_parse: the dictionaries' content and the settings the segmenter was built with.
     from .keys import worker_key
 
     key = worker_key(registry_path, userdict_path, settings=seg_cfg)
     if _state.get("segmenter_key") != key:
-        from ..text.registry import load_registry
         from ..text.segment import Segmenter
 
-        registry = load_registry(registry_path) if registry_path else None
+        registry = worker_registry(registry_path) if registry_path else None
         _state["segmenter"] = Segmenter(seg_cfg, registry=registry, userdict_path=userdict_path)
         _state["segmenter_key"] = key
 

@@ -40,3 +40,13 @@ def mirror_papers(store: Store, version: str, cfg_hash: str, cached: list[str]) 
 def abort_run(store: Store, run_id: int) -> None:
     """Mark a run that ended in an exception: it never counts as the previous finished run."""
     store.con.execute("UPDATE runs SET status='aborted' WHERE run_id=?", [run_id])
+
+
+def drop_features(store: Store, doc_ids: list[str], parts: tuple[str, ...], version: str, cfg_hash: str) -> None:
+    """Forget the stored features of these documents (their parts and Docs) under one key, so
+    the features stage makes them again."""
+    with store.transaction():
+        store.con.execute("DELETE FROM stage_results WHERE stage IN (SELECT unnest(?)) AND version=? AND cfg_hash=? "
+                          "AND doc_id IN (SELECT unnest(?))", [list(parts), version, cfg_hash, doc_ids])
+        store.con.execute("DELETE FROM doc_bins WHERE version=? AND cfg_hash=? AND doc_id IN (SELECT unnest(?))",
+                          [version, cfg_hash, doc_ids])

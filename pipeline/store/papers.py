@@ -13,17 +13,26 @@ from .db import DOC_TABLES, Store
 
 def write_papers(store: Store, papers: list[dict[str, Any]], version: str) -> None:
     """Replace the rows of these papers in every document table (call inside a transaction)."""
-    unique = list({p["doc_id"]: p for p in reversed(papers)}.values())  # same bytes twice: one document
+    write_rows(store, [(p["doc_id"], paper_rows(p, version)) for p in papers])
+
+
+def write_rows(store: Store, docs: list[tuple[str, dict[str, list[tuple]]]]) -> None:
+    """Replace the rows of these documents, each (doc_id, :func:`paper_rows`), in every document
+    table: one DELETE and one INSERT per table for the whole batch. The rows may be made in a
+    worker (``runner/one_pass.py``): the driver then only hands them to DuckDB."""
+    # same bytes twice: one document, its first rows (in the order write_papers always wrote them)
+    unique = {doc_id: rows for doc_id, rows in reversed(docs)}
     if not unique:
         return
-    rows: dict[str, list[tuple]] = {t: [] for t in DOC_TABLES}
-    for paper in unique:
-        for table, part in _rows(paper, version).items():
-            rows[table].extend(part)
-    ids = sorted(p["doc_id"] for p in unique)
+    ids = sorted(unique)
     for table in DOC_TABLES:
         store.con.execute(f"DELETE FROM {table} WHERE doc_id IN (SELECT unnest(?))", [ids])
-        _bulk(store, table, rows[table])
+        _bulk(store, table, [r for rows in unique.values() for r in rows[table]])
+
+
+def paper_rows(paper: dict[str, Any], version: str) -> dict[str, list[tuple]]:
+    """One paper's rows of every document table."""
+    return _rows(paper, version)
 
 
 def _rows(paper: dict[str, Any], version: str) -> dict[str, list[tuple]]:
@@ -64,7 +73,4 @@ def _bulk(store: Store, table: str, rows: list[tuple]) -> None:
         return
     import pandas as pd
 
-    cols = [r[0] for r in store.con.execute(f"DESCRIBE {table}").fetchall()]
-    store.con.register("_bulk_rows", pd.DataFrame(rows, columns=cols))
-    store.con.execute(f"INSERT INTO {table} SELECT * FROM _bulk_rows")
-    store.con.unregister("_bulk_rows")
+    store.insert_frame(table, pd.DataFrame(rows, columns=store.columns(table)))
