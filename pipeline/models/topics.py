@@ -242,7 +242,7 @@ def fit_topics_stream(source: Callable[..., Iterable[TopicUnit]], cfg: dict | No
     for k in grid:
         sets, first = [], None
         for j, s in enumerate(seeds):
-            m = be.fit(_perturb(fit_bows, s, be.name, cfg) if j else fit_bows, dictionary, k, s, cfg)
+            m = be.fit(_perturb(fit_bows, s, be.name, cfg) if j else fit_bows, dictionary, k, s, cfg, progress=progress)
             ids = top_term_ids(be.topic_term(m), top_n)
             sets.append([set(x) for x in ids])
             if first is None:

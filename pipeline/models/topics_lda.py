@@ -6,7 +6,9 @@ identical topics. Corpora here (hundreds to a few thousand units) fit in seconds
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from gensim.models import LdaModel
@@ -14,13 +16,39 @@ from gensim.models import LdaModel
 BoW = list[tuple[int, int]]
 
 
+def train_with_bar(model: Any, n_docs: int, passes: int, progress: Any, desc: str, train: Callable[[], None]) -> None:
+    """Run ``train()`` (a gensim ``update``) with a progress bar over its M steps: gensim makes
+    one per chunk of ``chunksize`` documents per pass (``update_every=1``, one worker). The
+    step is wrapped on the instance for the call only, so the saved model is gensim's own."""
+    if progress is None or not n_docs:
+        train()
+        return
+    steps = passes * -(-n_docs // max(1, min(n_docs, int(model.chunksize))))
+    bar = progress(desc, steps, "updates")
+    step = model.do_mstep
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        out = step(*args, **kwargs)
+        bar.update(1)
+        return out
+
+    model.do_mstep = counted
+    try:
+        train()
+    finally:
+        del model.do_mstep
+        bar.close()
+
+
 @dataclass
 class LdaBackend:
     name: str = "lda"
 
-    def fit(self, bows: list[BoW], id2word, k: int, seed: int, cfg: dict) -> LdaModel:
-        return LdaModel(
-            corpus=bows,
+    def fit(self, bows: list[BoW], id2word, k: int, seed: int, cfg: dict, progress: Any = None) -> LdaModel:
+        """``progress(desc, total, unit)``: a bar over the fit's updates (one per pass of a
+        corpus within ``chunksize``)."""
+        model = LdaModel(
+            corpus=None,
             id2word=id2word,
             num_topics=k,
             random_state=seed,
@@ -32,6 +60,10 @@ class LdaBackend:
             eval_every=None,  # perplexity logging costs a pass and changes nothing
             update_every=1,
         )
+        # What LdaModel(corpus=...) does after setting up, with a bar ticking at each M step.
+        train_with_bar(model, len(bows), int(cfg["passes"]), progress, "LDA",
+                       lambda: model.update(bows, chunks_as_numpy=False))
+        return model
 
     def topic_term(self, model: LdaModel) -> np.ndarray:
         return np.asarray(model.get_topics(), dtype=float)
