@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from gensim.corpora import Dictionary
 
 from pipeline.models.topic_state import pack, unpack
 from pipeline.models.topics_bows import CsrBows
@@ -48,7 +47,7 @@ from pipeline.models.topics_select import (
     stability,
     top_term_ids,
 )
-from pipeline.models.topics_vocab import clean_tokens, filter_dictionary, is_citation_like
+from pipeline.models.topics_vocab import clean_tokens, is_citation_like
 from pipeline.settings.model import Topics as TopicsSettings
 
 # The topics section of the settings model (pipeline/settings), for callers that pass part of it.
