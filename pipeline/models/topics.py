@@ -333,8 +333,8 @@ def describe(st: dict, cfg: dict, evidence: Any = None,
     for t in range(k):
         # the topic's own top terms re-ranked by relevance: a rare word cannot take the label,
         # and a word every topic shares drops behind the ones that tell this topic apart
-        head = {d[i] for i in top_term_ids(phi[t:t + 1], int(cfg["label_pool"]))[0]}
-        relevant = [d[i] for i in rel[t] if d[i] in head]
+        head = top_term_ids(phi[t:t + 1], int(cfg["label_pool"]))[0]
+        relevant = [d[int(i)] for i in rel[t][np.isin(rel[t], head)]]  # in relevance order
         topics.append({
             "topic_id": t, "label": make_label(tops[t], relevant, int(cfg["label_terms"])),
             "top_terms": tops[t], "relevant_terms": relevant,

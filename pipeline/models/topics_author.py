@@ -73,9 +73,8 @@ def author_topics_bows(corpus: list[list[tuple[int, int]]], authors: list[list[s
     rel = relevance_order(phi, tf, float(cfg["relevance_lambda"]))
     labels = []
     for t, ids in enumerate(top_term_ids(phi, int(cfg["label_pool"]))):
-        head = {d[i] for i in ids}
-        labels.append(make_label([d[i] for i in ids], [d[i] for i in rel[t] if d[i] in head],
-                                 int(cfg["label_terms"])))
+        relevant = [d[int(i)] for i in rel[t][np.isin(rel[t], ids)]]  # the pool in relevance order
+        labels.append(make_label([d[i] for i in ids], relevant, int(cfg["label_terms"])))
     rows = []
     for a in sorted(author2doc):
         for t, w in model.get_author_topics(a, minimum_probability=0.0):
