@@ -2,7 +2,10 @@
 
 Single-process `LdaModel`, not `LdaMulticore`: the multicore trainer's workers interleave updates
 in an order the OS decides, so two runs differ; a fixed `random_state` on one process gives
-identical topics. Corpora here (hundreds to a few thousand units) fit in seconds either way.
+identical topics. What bounds the fit's time instead: the stable sample of ``fit_max_tokens``
+(models/topics.py), 50 inference iterations (200 cost four times as much on 30 KB papers and
+bought nothing measurable, bench/topics_sample.py), and an inference loop that reads the CSR
+rows' arrays (gensim's loop, without rebuilding arrays from tuples per document and pass).
 """
 from __future__ import annotations
 
