@@ -19,7 +19,8 @@ loss is within it costs nothing measurable.
     python bench/topics_sample.py store CORPUS CONFIG [...]   (a corpus a `litmap run` has stored)
 
 ``--KEY=VALUE`` sets a ``topics`` key for the rows, ``--ref-KEY=VALUE`` for the reference only
-(e.g. ``--ref-iterations=200``: is 50 as good as the old 200?).
+(e.g. ``--ref-iterations=200``: is 50 as good as the old 200?); ``--shares=1,0.3`` picks the
+sample shares (of the pooled tokens) to fit.
 """
 from __future__ import annotations
 
@@ -181,6 +182,10 @@ def main() -> None:
     for a in sys.argv[1:]:
         if a.startswith("--") and "=" in a:
             k, v = a[2:].split("=", 1)
+            if k == "shares":  # e.g. --shares=1,0.3: the sample shares to fit (default: all of SHARES)
+                global SHARES
+                SHARES = tuple(sorted(float(x) for x in v.split(",")))
+                continue
             (ref if k.startswith("ref-") else over)[k.removeprefix("ref-")] = int(v) if v.isdigit() else v
     args = [a for a in sys.argv[1:] if not a.startswith("--")]
     if args[0] == "csl":
