@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
+import numpy as np
+
 from ..context import Head, StageContext
 from ..refs.names import paper_authors
 from .fold import new_docs
-from .topic_state import unpack
 from .topics import TopicUnit, choose_unit, update_topics
 from .topics_evidence import no_model_evidence
 
@@ -78,11 +79,15 @@ def _text_units(ctx: StageContext, heads: list[Head]) -> Iterator[tuple[TopicUni
         yield secs, pars
 
 
-def unit_source(ctx: StageContext, unit: str, heads: list[Head]) -> Callable[[], Iterator[TopicUnit]]:
-    """Units of ``heads`` read from the store each time the source is called (the fit reads twice)."""
+def unit_source(ctx: StageContext, unit: str, heads: list[Head]) -> Callable[..., Iterator[TopicUnit]]:
+    """Units of ``heads`` read from the store each time the source is called; ``source(doc_ids)``
+    reads only those documents' units (the fit reads its coherence sample again)."""
     include_fn = ctx.cfg["topics"]["include_footnotes"]  # validated settings hold every default
+    all_heads = heads
 
-    def source() -> Iterator[TopicUnit]:
+    def source(doc_ids: list[str] | None = None) -> Iterator[TopicUnit]:
+        keep = None if doc_ids is None else set(doc_ids)
+        heads = all_heads if keep is None else [h for h in all_heads if h["doc_id"] in keep]
         if unit == "paper":
             by_id = {h["doc_id"]: h for h in heads}
             for d, part in ctx.iter_part("feat.content", [h["doc_id"] for h in heads]):
@@ -96,7 +101,8 @@ def unit_source(ctx: StageContext, unit: str, heads: list[Head]) -> Callable[[],
 def paragraph_evidence(ctx: StageContext) -> Callable[[list[str]], list[TopicUnit]]:
     """doc_ids -> their paragraph units, read when a topic's top documents are known."""
     def get(doc_ids: list[str]) -> list[TopicUnit]:
-        heads = [h for h in ctx.papers if h["doc_id"] in set(doc_ids)]
+        keep = set(doc_ids)
+        heads = [h for h in ctx.papers if h["doc_id"] in keep]
         return [u for _secs, pars in _text_units(ctx, heads) for u in pars]
     return get
 
@@ -131,41 +137,52 @@ def _cited_author_units(ctx: StageContext) -> list[TopicUnit]:
     return units
 
 
-def _author_sample(source: Callable[[], Iterator[TopicUnit]], state: dict[str, Any], budget: int) -> list[TopicUnit]:
-    """Units for the author-topic model: every author keeps at least one unit (their first by a
-    stable hash), the rest fill a token budget in hash order; on a small corpus that is all of
-    them. The author-topic model has no streaming fit, so this is what bounds its memory."""
+def _author_sample(metas: list[TopicUnit], lengths: np.ndarray, budget: int) -> np.ndarray:
+    """Rows of the units the author-topic model is fitted on: every author keeps at least one
+    unit (their first by a stable hash), the rest fill a token budget in hash order; on a small
+    corpus that is all of them. The author-topic model has no streaming fit, so this is what
+    bounds its memory and its time."""
     import zlib
 
-    sizes = state["lengths"]
-    meta = [(zlib.crc32(u.unit_id.encode()), u.unit_id, u.authors, n) for u, n in zip(state["units"], sizes)
-            if u.authors]
-    meta.sort()
-    chosen: set[str] = set()
+    meta = sorted((zlib.crc32(u.unit_id.encode()), u.unit_id, i, u.authors, float(n))
+                  for i, (u, n) in enumerate(zip(metas, lengths)) if u.authors)
+    chosen: set[int] = set()
     covered: set[str] = set()
     total = 0.0
-    for _h, uid, authors, n in meta:
+    for _h, _uid, i, authors, n in meta:
         if not covered.issuperset(authors):
-            chosen.add(uid)
+            chosen.add(i)
             covered.update(authors)
             total += n
-    for _h, uid, _a, n in meta:
-        if uid not in chosen and total + n <= budget:
-            chosen.add(uid)
+    for _h, _uid, i, _a, n in meta:
+        if i not in chosen and total + n <= budget:
+            chosen.add(i)
             total += n
-    return [u for u in source() if u.unit_id in chosen]
+    return np.array(sorted(chosen), dtype=np.int64)
 
 
 def compute_topics(ctx: StageContext) -> dict[str, Any]:
     from .topics import TooLittleText, fit_topics_stream
-    from .topics_author import author_topics
+    from .topics_author import author_topics_bows
+    from .topics_bags import bows_of_tokens
 
     cfg = ctx.cfg["topics"]
     heads, twins = _paper_units(ctx)
     unit = cfg["unit"] if cfg["unit"] != "auto" else choose_unit(len(heads), cfg)
     source = unit_source(ctx, unit, heads)
+    # The fitted units carry their documents' authors: the author-topic model takes its sample
+    # of them from the bags the fit builds (one unit per author at least, then a token budget),
+    # so no unit is read or counted twice.
+    own: dict[str, Any] = {}
+
+    def on_bows(metas: list[TopicUnit], bows: Any, dictionary: Any) -> None:
+        rows = _author_sample(metas, bows.lengths(), cfg["author_max_tokens"])
+        own.update(bows=[bows[int(i)] for i in rows], authors=[metas[int(i)].authors for i in rows],
+                   dictionary=dictionary)
+
     try:
-        result = fit_topics_stream(source, cfg, evidence=paragraph_evidence(ctx) if unit != "paragraph" else None)
+        result = fit_topics_stream(source, cfg, evidence=paragraph_evidence(ctx) if unit != "paragraph" else None,
+                                   progress=ctx.progress, on_bows=on_bows)
     except TooLittleText as e:
         # Too little text to model (one paragraph, or records with no words): say so, go on.
         ctx.log(f"topics: {e}")
@@ -173,10 +190,13 @@ def compute_topics(ctx: StageContext) -> dict[str, Any]:
                 "note": f"{e} (unit: {unit})", "evidence": no_model_evidence(f"{e} (unit: {unit})")}
     evidence = _evidence(ctx, result)
     result = _with_twins(result, twins)
-    # The fitted units carry their documents' authors; one unit per paper is enough for them
-    # (paragraphs of one paper share its authors) and keeps the author-topic fit small.
-    own = _author_sample(source, unpack(result.state), cfg["author_max_tokens"])
-    authors = author_topics(own + _cited_author_units(ctx), cfg, k=result.k) if own else []
+    authors: list[dict[str, Any]] = []
+    if own.get("bows"):
+        cited = _cited_author_units(ctx)
+        d = own["dictionary"]
+        cited_bows = list(bows_of_tokens((u.tokens for u in cited), d, cfg)) if cited else []
+        authors = author_topics_bows(own["bows"] + cited_bows, own["authors"] + [u.authors for u in cited], d, cfg,
+                                     k=result.k, progress=ctx.progress)
     return {"unit": unit, "result": result, "authors": authors, "doc_ids": list(ctx.doc_ids), "evidence": evidence}
 
 

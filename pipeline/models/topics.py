@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from gensim.corpora import Dictionary
 
 from pipeline.models.topic_state import pack, unpack
 from pipeline.models.topics_bows import CsrBows
@@ -48,7 +47,7 @@ from pipeline.models.topics_select import (
     stability,
     top_term_ids,
 )
-from pipeline.models.topics_vocab import clean_tokens, filter_dictionary, is_citation_like
+from pipeline.models.topics_vocab import clean_tokens, is_citation_like
 from pipeline.settings.model import Topics as TopicsSettings
 
 # The topics section of the settings model (pipeline/settings), for callers that pass part of it.
@@ -171,24 +170,37 @@ def fit_topics(
 ) -> TopicResult:
     """Fit a topic model over `units`; `evidence` (e.g. paragraphs of paper units, or a function
     doc_ids -> such units) only feeds the representative passages, by inference."""
-    return fit_topics_stream(lambda: iter(units), cfg, evidence)
+    def source(doc_ids: list[str] | None = None) -> Iterable[TopicUnit]:
+        if doc_ids is None:
+            return iter(units)
+        keep = set(doc_ids)
+        return (u for u in units if u.doc_id in keep)
+    return fit_topics_stream(source, cfg, evidence)
 
 
-def fit_topics_stream(source: Callable[[], Iterable[TopicUnit]], cfg: dict | None = None,
-                      evidence: Any = None) -> TopicResult:
-    """:func:`fit_topics` over units read twice from ``source()`` (a corpus streamed from the
-    store): pass 1 builds the vocabulary, pass 2 the sparse bags of words; no token list of the
+def fit_topics_stream(source: Callable[..., Iterable[TopicUnit]], cfg: dict | None = None,
+                      evidence: Any = None, progress: Any = None, on_bows: Any = None) -> TopicResult:
+    """:func:`fit_topics` over units read from ``source()`` (a corpus streamed from the store):
+    one read counts every unit's cleaned words into a sparse matrix (``topics_bags``), from
+    which the vocabulary and the bags are cut; ``source(doc_ids)`` then reads again only the
+    documents of the coherence sample, whose word order coherence needs. No token list of the
     whole corpus is ever held. On a large corpus the model is fitted on a stable sample of at
-    most ``fit_max_tokens`` tokens and every other unit is inferred."""
+    most ``fit_max_tokens`` tokens and every other unit is inferred.
+
+    ``progress(desc, total, unit)`` (the stage's ``ctx.progress``) draws a bar over the fit's
+    passes; ``on_bows(metas, bows, dictionary)`` sees every unit's bag before the fit (the
+    author-topic model takes its sample from them instead of reading the units again)."""
+    from pipeline.models.topics_bags import RawCountsBuilder, bows_of_columns, topic_dictionary
+
     cfg = _cfg(cfg)
     thr = float(cfg["citation_threshold"])
     metas: list[TopicUnit] = []
     lengths: list[int] = []
     cited: list[bool] = []
+    counts = RawCountsBuilder(cfg)
     for u in source():
-        t = clean_tokens(u.tokens, cfg)
+        lengths.append(counts.add(u.tokens))
         metas.append(_light(u, cfg))
-        lengths.append(len(t))
         cited.append(is_citation_like(u.text, thr))
     mask = _mask_from(lengths, cited, cfg)
     if sum(mask) < 2:
@@ -196,25 +208,20 @@ def fit_topics_stream(source: Callable[[], Iterable[TopicUnit]], cfg: dict | Non
                             f"({sum(lengths):,} content tokens in all), needs at least 2")
     fit_ids = _bottom_k([(m.unit_id, n) for m, n, k in zip(metas, lengths, mask) if k],
                         int(cfg["fit_max_tokens"]))
-    dictionary = Dictionary()
-    for u, k in zip(source(), mask):
-        if k and u.unit_id in fit_ids:
-            dictionary.add_documents([clean_tokens(u.tokens, cfg)])
-    dictionary = filter_dictionary(dictionary, cfg)
+    fit_rows = np.array([i for i, (m, k) in enumerate(zip(metas, mask)) if k and m.unit_id in fit_ids], dtype=np.int64)
+    raw = counts.build()
+    del counts
+    dictionary, cols = topic_dictionary(raw, fit_rows, cfg)
+    bows = bows_of_columns(raw, cols)
+    del raw
     coh_budget = int(cfg["coherence_max_tokens"])
     coh_ids = _bottom_k([(m.unit_id, n) for m, n, k in zip(metas, lengths, mask) if k and m.unit_id in fit_ids],
                         coh_budget)
-    coh_texts: list[list[str]] = []
-
-    def bags() -> Iterable[list[tuple[int, int]]]:
-        for u in source():
-            t = clean_tokens(u.tokens, cfg)
-            if u.unit_id in coh_ids:
-                coh_texts.append([w for w in t if w in dictionary.token2id])
-            yield dictionary.doc2bow(t)
-
-    bows = CsrBows.from_bows(bags(), len(dictionary))
-    fit_rows = np.array([i for i, (m, k) in enumerate(zip(metas, mask)) if k and m.unit_id in fit_ids], dtype=np.int64)
+    t2i = dictionary.token2id
+    coh_texts = [[w for w in clean_tokens(u.tokens, cfg) if w in t2i]
+                 for u in source(sorted({m.doc_id for m in metas if m.unit_id in coh_ids})) if u.unit_id in coh_ids]
+    if on_bows is not None:
+        on_bows(metas, bows, dictionary)
     fit_bows = bows.subset(fit_rows)
     name = choose_model(float(np.mean(bows.lengths()[fit_rows])), cfg)
     be = BACKENDS[name]()
@@ -230,17 +237,18 @@ def fit_topics_stream(source: Callable[[], Iterable[TopicUnit]], cfg: dict | Non
         grid = [int(cfg["k"])]
         if not cfg["stability_when_fixed"]:
             seeds = seeds[:1]  # a fixed K needs no choice between fits: one fit, stability not measured
-    curve, models = [], {}
+    curve, models, coh_of = [], {}, {}
     for k in grid:
         sets, first = [], None
         for j, s in enumerate(seeds):
-            m = be.fit(_perturb(fit_bows, s, be.name, cfg) if j else fit_bows, dictionary, k, s, cfg)
+            m = be.fit(_perturb(fit_bows, s, be.name, cfg) if j else fit_bows, dictionary, k, s, cfg, progress=progress)
             ids = top_term_ids(be.topic_term(m), top_n)
             sets.append([set(x) for x in ids])
             if first is None:
                 first, first_ids = m, ids
         topics_terms = [[dictionary[i] for i in row] for row in first_ids]
-        c_v, _ = coherence(topics_terms, coh_texts, dictionary, "c_v", top_n)
+        c_v, per_cv = coherence(topics_terms, coh_texts, dictionary, "c_v", top_n)
+        coh_of[k] = {"tops": topics_terms, "c_v": per_cv}
         npmi, _ = coherence(topics_terms, coh_texts, dictionary, "c_npmi", top_n)
         # One fit (a fixed K): stability is not measured, and there is no choice to score.
         stab = stability(sets) if len(sets) > 1 else None
@@ -259,7 +267,7 @@ def fit_topics_stream(source: Callable[[], Iterable[TopicUnit]], cfg: dict | Non
     state = {
         "version": STATE_VERSION, "model_name": name, "model": models[k], "dictionary": dictionary,
         "k": k, "cfg": cfg, "k_curve": curve, "units": metas, "mask": mask,
-        "order": order, "weights": weights.astype(np.float32), "coh_texts": coh_texts,
+        "order": order, "weights": weights.astype(np.float32), "coh_texts": coh_texts, "coh_topics": coh_of[k],
         "n_sampled_out": int(sum(mask) - len(fit_rows)),
         # What describe and pyLDAvis need of the bags, not the bags: term frequencies over the
         # fitted units, unit lengths, and the bags cut to the most frequent terms (burst
@@ -319,15 +327,14 @@ def describe(st: dict, cfg: dict, evidence: Any = None,
     tf = np.asarray(st["tf"], dtype=float)
     tops = [[d[i] for i in row] for row in top_term_ids(phi, top_n)]
     rel = relevance_order(phi, tf, float(cfg["relevance_lambda"]))
-    _, per_topic = coherence(tops, st["coh_texts"], d, "c_v", top_n)
-    per_topic = per_topic or [0.0] * k
+    per_topic = _topic_coherence(st, tops, order, top_n) or [0.0] * k
     prev = weights[fit_idx].mean(axis=0) if len(fit_idx) else np.zeros(k)
     topics = []
     for t in range(k):
         # the topic's own top terms re-ranked by relevance: a rare word cannot take the label,
         # and a word every topic shares drops behind the ones that tell this topic apart
-        head = {d[i] for i in top_term_ids(phi[t:t + 1], int(cfg["label_pool"]))[0]}
-        relevant = [d[i] for i in rel[t] if d[i] in head]
+        head = top_term_ids(phi[t:t + 1], int(cfg["label_pool"]))[0]
+        relevant = [d[int(i)] for i in rel[t][np.isin(rel[t], head)]]  # in relevance order
         topics.append({
             "topic_id": t, "label": make_label(tops[t], relevant, int(cfg["label_terms"])),
             "top_terms": tops[t], "relevant_terms": relevant,
@@ -345,8 +352,9 @@ def describe(st: dict, cfg: dict, evidence: Any = None,
         top_docs = {units[i].doc_id for t in range(k) for i in np.argsort(-weights[:, t], kind="stable")[:per]}
         evidence = evidence(sorted(top_docs)) if callable(evidence) else [u for u in evidence if u.doc_id in top_docs]
     if evidence:  # the top documents may be records with no paragraphs: then the units speak
-        ev_texts = [clean_tokens(u.tokens, cfg) for u in evidence]
-        ev_w = be.doc_topics(model, [d.doc2bow(t) for t in ev_texts])[:, order].round(4)
+        from pipeline.models.topics_bags import bows_of_tokens
+
+        ev_w = be.doc_topics(model, bows_of_tokens((u.tokens for u in evidence), d, cfg))[:, order].round(4)
         psg = passages(evidence, ev_w, int(cfg["passages_per_topic"]), int(cfg["passage_chars"]))
     else:
         psg = passages(units, weights, int(cfg["passages_per_topic"]), int(cfg["passage_chars"]))
@@ -364,6 +372,15 @@ def describe(st: dict, cfg: dict, evidence: Any = None,
         mode=mode, n_fit_units=int(sum(mask)), n_inferred_units=int(len(mask) - sum(mask)),
         notes=list(notes or []), state=pack(out_state),
     )
+
+
+def _topic_coherence(st: dict, tops: list[list[str]], order: list[int], top_n: int) -> list[float]:
+    """Per-topic c_v of ``tops`` (reported order): the fit's own figures while the topics are the
+    ones it scored (a refit; coherence over the sample is seconds of the stage), else measured."""
+    known = st.get("coh_topics")
+    if known and len(known["c_v"]) == len(order) and [known["tops"][o] for o in order] == tops:
+        return [known["c_v"][o] for o in order]
+    return coherence(tops, st["coh_texts"], st["dictionary"], "c_v", top_n)[1]
 
 
 def _kept_columns(bows: CsrBows, tf: np.ndarray, n: int) -> dict[str, Any]:

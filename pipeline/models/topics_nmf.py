@@ -9,6 +9,7 @@ unless `shuffle` is on.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -51,7 +52,7 @@ def _normalize_rows(m: np.ndarray) -> np.ndarray:
 class NmfBackend:
     name: str = "nmf"
 
-    def fit(self, bows: list[BoW], id2word, k: int, seed: int, cfg: dict) -> NmfModel:
+    def fit(self, bows: list[BoW], id2word, k: int, seed: int, cfg: dict, progress: Any = None) -> NmfModel:
         n_terms = len(id2word)
         x = bows_to_csr(bows, n_terms)
         tfidf = TfidfTransformer(sublinear_tf=True, norm="l2")

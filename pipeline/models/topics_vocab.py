@@ -11,6 +11,7 @@ gensim dictionary shared by LDA and NMF so both back ends see the same vocabular
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 
@@ -81,8 +82,7 @@ def noise_terms(cfg: dict) -> frozenset[str]:
     return frozenset(base if base is not None else DEFAULT_NOISE_TERMS) | frozenset(extra)
 
 
-def clean_tokens(tokens: Iterable[str], cfg: dict) -> list[str]:
-    """Keep the tokens that may become topic terms, in order (duplicates kept: they are counts)."""
+def _noise_memo(cfg: dict) -> tuple[dict[str, bool], frozenset[str], int]:
     noise = noise_terms(cfg)
     min_chars = int(cfg.get("min_token_chars", _DEFAULTS["min_token_chars"]))
     # Tokens repeat (a corpus of 35M tokens has ~10^5 distinct ones): decide each once per
@@ -92,6 +92,12 @@ def clean_tokens(tokens: Iterable[str], cfg: dict) -> list[str]:
         if len(_MEMO) > 8:
             _MEMO.clear()
         memo = _MEMO[(noise, min_chars)] = {}
+    return memo, noise, min_chars
+
+
+def clean_tokens(tokens: Iterable[str], cfg: dict) -> list[str]:
+    """Keep the tokens that may become topic terms, in order (duplicates kept: they are counts)."""
+    memo, noise, min_chars = _noise_memo(cfg)
     out = []
     for t in tokens:
         bad = memo.get(t)
@@ -103,6 +109,25 @@ def clean_tokens(tokens: Iterable[str], cfg: dict) -> list[str]:
 
 
 _MEMO: dict[tuple[frozenset[str], int], dict[str, bool]] = {}
+
+
+def clean_counts(tokens: Iterable[str], cfg: dict) -> dict[str, int]:
+    """What :func:`clean_tokens` keeps, counted: {token: count} in order of first occurrence.
+    Counting first (``Counter`` runs in C) decides each distinct token once instead of each
+    occurrence: a paper of 5,000 tokens has about 1,500 distinct ones.
+
+    >>> clean_counts(["数字", "的", "资本", "数字", "2019年"], {})
+    {'数字': 2, '资本': 1}
+    """
+    memo, noise, min_chars = _noise_memo(cfg)
+    out = {}
+    for t, n in Counter(tokens).items():
+        bad = memo.get(t)
+        if bad is None:
+            bad = memo[t] = is_noise_token(t, noise, min_chars)
+        if not bad:
+            out[t] = n
+    return out
 
 
 def citation_score(text: str) -> float:

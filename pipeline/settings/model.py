@@ -145,11 +145,11 @@ class Topics(Section):
     seeds: Annotated[list[StrictInt], Field(min_length=1)] = [0, 1, 2]
     stability_when_fixed: StrictBool = False
     coherence_max_tokens: PosInt = 100000
-    fit_max_tokens: PosInt = 6000000
-    author_max_tokens: PosInt = 2000000
+    fit_max_tokens: PosInt = 1000000
+    author_max_tokens: PosInt = 500000
     passes: PosInt = 10
-    iterations: PosInt = 200
-    author_iterations: PosInt = 100
+    iterations: PosInt = 50
+    author_iterations: PosInt = 50
     chunksize: PosInt = 2000
     alpha: Union[Literal["auto", "symmetric", "asymmetric"], Annotated[Number, Field(gt=0)]] = "auto"
     eta: Union[Literal["auto", "symmetric"], Annotated[Number, Field(gt=0)]] = "auto"
