@@ -72,6 +72,9 @@ def compute_terms(ctx: StageContext) -> dict[str, Any]:
     return _count_and_rank(ctx, TermState.new(kinds, marked, npmi), None, {}, {}, "refit")
 
 
+_FEW = 10  # up to this many documents to count, a dict lookup per substring beats building the automaton
+
+
 def _count_and_rank(ctx: StageContext, state: Any, todo: list[str] | None, dict_words: dict[str, bool],
                     known: dict[tuple[str, int], str], mode: str) -> dict[str, Any]:
     """Count the state's candidates in ``todo`` (None: every document), rank, and build the result."""
@@ -80,7 +83,7 @@ def _count_and_rank(ctx: StageContext, state: Any, todo: list[str] | None, dict_
 
     reg = load_registry(str(resolve(ctx.cfg, ctx.cfg["concepts"]["registry"])))
     min_count, _min_npmi, share = term_settings(ctx.cfg)
-    counts = TermCounter(state)
+    counts = TermCounter(state, few=todo is not None and len(todo) <= _FEW)
     years = _years(ctx)
     for d, part in ctx.iter_part("feat.content", todo):
         counts.add(d, years.get(d), _counted_texts(part))
