@@ -27,6 +27,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, fields
 from itertools import accumulate, chain
+from operator import itemgetter
 from typing import Any
 
 import ahocorasick
@@ -244,7 +245,7 @@ class TermCounter:
     def _matches(self, text: str) -> np.ndarray:
         """Candidate ids of every occurrence in ``text`` (overlapping ones too)."""
         if self.index is None:
-            return np.fromiter((i for _end, i in self.auto.iter(text)), dtype=np.int64)
+            return np.fromiter(map(itemgetter(1), self.auto.iter(text)), dtype=np.int64)  # C-level, no generator frames
         get, lengths = self.index.get, self.lengths
         found = [i for n in lengths for p in range(len(text) - n + 1) if (i := get(text[p:p + n])) is not None]
         return np.array(found, dtype=np.int64)
