@@ -1,7 +1,10 @@
 """The ``vectors`` corpus stage: word2vec on a bounded, stable sample of the corpus's sentences
 (two seeds, for the neighbour gate) and similar papers by TF-IDF reduced with truncated SVD
 (``models/lsa.py``). A reduce over the per-document ``feat.content`` parts streamed from the
-store; ``--update`` trains the stored models on the new documents only (``models/fold.py``)."""
+store. The two word2vec models train in two side processes while the driver fits the LSA
+(``models/w2v_side.py``; ``--workers 1`` trains them here, one after the other). ``--update``
+trains the stored models on the new documents only (``models/fold.py``) and merges the new
+papers into the similar-papers table (``LsaIndex.similar_after_fold``)."""
 from __future__ import annotations
 
 from typing import Any
