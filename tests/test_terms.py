@@ -97,3 +97,31 @@ def test_stopwords_and_content_tokens():
     assert content_tokens(toks, stop) == ["数字资本", "中心—散点", "Harvey"]
     extra = load_stopwords({"segment": {"stopwords": "configs/stopwords.txt", "stopwords_iso": False}})
     assert "参见" in extra and "只怕" not in extra
+
+
+def test_update_counting_equals_the_automaton(empty_ctx):
+    """``--update`` counts a few new papers by looking each substring up among the candidates
+    instead of building the Aho-Corasick automaton: the same counts and first uses."""
+    import numpy as np
+
+    from pipeline.models.terms_stage import _counted_texts
+    from pipeline.text.terms import TermCounter, TermState
+
+    stored = TermState.from_dict(empty_ctx.results["terms"]["state"])
+    assert len(stored.terms) > 100 and stored.freq.sum() > 0
+
+    def fresh() -> TermState:
+        z = TermState.from_dict(stored.to_dict())
+        z.freq, z.n_docs = np.zeros_like(z.freq), np.zeros_like(z.n_docs)
+        z.first_k, z.first_year, z.first_doc = np.full_like(z.first_k, -1), np.full_like(z.first_year, 10**6), \
+            np.zeros(len(z.terms), dtype="<U1")
+        return z
+
+    counters = [TermCounter(fresh()), TermCounter(fresh(), few=True)]
+    for d, part in empty_ctx.iter_part("feat.content"):
+        for c in counters:
+            c.add(d, 2025, _counted_texts(part))
+    full, few = (c.done() for c in counters)
+    for name in ("freq", "n_docs", "first_doc", "first_k"):
+        assert np.array_equal(getattr(full, name), getattr(few, name)), name
+        assert np.array_equal(getattr(full, name), getattr(stored, name)), name

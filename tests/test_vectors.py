@@ -111,3 +111,23 @@ def test_neighbour_gate_opens_on_abstracts_and_stays_shut_on_one_paper(csl):
     assert not any(gate.neighbours(w)[0] for w in a.wv.index_to_key[:50])
     rows, note, overlap = gate.neighbours("数字食利国")
     assert rows == [] and note.startswith("unstable across seeds (overlap") and overlap < ev["min_overlap"]
+
+
+def test_side_processes_train_the_same_models(csl):
+    """The vectors stage trains its two word2vec models in two side processes beside the LSA
+    (``models/w2v_side.py``): the same vectors as training them one after the other here."""
+    import numpy as np
+
+    from pipeline.models.vectors_stage import train_pair
+    from pipeline.models.w2v_side import train_pair_beside
+    from pipeline.settings import defaults
+
+    w2 = {**defaults()["vectors"]["word2vec"], "epochs": 2, "vector_size": 16}
+    _, docs, _ = csl
+    docs = docs[:200]
+    ran, logs = [], []
+    side = train_pair_beside(docs, w2, lambda: ran.append(True), logs.append)
+    assert ran == [True] and logs == []  # both side processes delivered their model
+    for here, there in zip(train_pair(docs, w2), side):
+        assert here.wv.index_to_key == there.wv.index_to_key
+        assert np.array_equal(here.wv.vectors, there.wv.vectors)

@@ -111,12 +111,19 @@ class LsaIndex:
         n = len(self.doc_ids)
         if n < 2 or self.vectors.shape[1] == 0:
             return []
+        rows = self._rows(0, n, block)
+        rows.sort(key=lambda r: (r["doc_id"], r["rank"]))
+        return rows
+
+    def _rows(self, start: int, stop: int, block: int = 512) -> list[dict[str, Any]]:
+        """The similar-paper rows of papers ``start..stop`` against every paper."""
+        n = len(self.doc_ids)
         ids = np.array(self.doc_ids, dtype=object)
         rank_of = np.argsort(np.argsort(ids, kind="stable"), kind="stable")  # doc_id order breaks ties
         top = min(self.top, n - 1)
         rows = []
-        for s in range(0, n, block):
-            sims = self.vectors[s:s + block] @ self.vectors.T
+        for s in range(start, stop, block):
+            sims = self.vectors[s:min(s + block, stop)] @ self.vectors.T
             for i in range(sims.shape[0]):
                 sims[i, s + i] = -np.inf
             cand = np.argpartition(-sims, top, axis=1)[:, : top + 1] if n - 1 > top else np.argsort(-sims, axis=1)
@@ -126,5 +133,36 @@ class LsaIndex:
                 for r, j in enumerate(c[:top], 1):
                     rows.append({"doc_id": ids[s + i], "rank": r, "similar_doc_id": ids[j],
                                  "similarity": round(float(sims[i, j]), 6)})
+        return rows
+
+    def similar_after_fold(self, previous: list[dict[str, Any]], n_old: int) -> list[dict[str, Any]]:
+        """:meth:`similar` after :meth:`fold_in`, from the table of the first ``n_old`` papers:
+        the new papers' rows are computed against every paper, and an earlier paper's list
+        changes only where a new paper beats its last entry. Cost n_new × n, not n × n.
+        (The same table up to the last bit of a float product, which may move a tie.)"""
+        n = len(self.doc_ids)
+        if n == n_old:
+            return previous
+        if n_old - 1 < self.top or self.vectors.shape[1] == 0 or not previous:
+            return self.similar()  # lists shorter than ``top`` before: they all grow
+        new_ids = self.doc_ids[n_old:]
+        sims = self.vectors[:n_old] @ self.vectors[n_old:].T  # n_old × n_new
+        by_doc: dict[str, list[dict[str, Any]]] = {}
+        for r in previous:
+            by_doc.setdefault(r["doc_id"], []).append(r)
+        rows: list[dict[str, Any]] = []
+        for i, d in enumerate(self.doc_ids[:n_old]):
+            mine = by_doc.get(d, [])
+            last = min((r["similarity"] for r in mine), default=-np.inf)
+            better = np.flatnonzero(sims[i] >= last - 1e-6)  # rounded below, as in _rows
+            if not len(better):
+                rows += mine
+                continue
+            cand = [(-r["similarity"], r["similar_doc_id"]) for r in mine]
+            cand += [(-round(float(sims[i, j]), 6), new_ids[j]) for j in better.tolist()]
+            cand.sort()
+            rows += [{"doc_id": d, "rank": k, "similar_doc_id": o, "similarity": -neg}
+                     for k, (neg, o) in enumerate(cand[: self.top], 1)]
+        rows += self._rows(n_old, n)
         rows.sort(key=lambda r: (r["doc_id"], r["rank"]))
         return rows

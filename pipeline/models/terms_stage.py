@@ -25,15 +25,22 @@ def _counted_texts(part: dict[str, Any]) -> list[str]:
     return part["norm"] + part["norm_other"]
 
 
-def _example_of(ctx: StageContext) -> Callable[[list[tuple[str, int]]], list[str]]:
+def _example_of(ctx: StageContext, known: dict[tuple[str, int], str] | None = None
+                ) -> Callable[[list[tuple[str, int]]], list[str]]:
+    """The original text of text k of each (doc_id, k), reading only the papers whose texts are
+    not in ``known`` (the previous result's examples: an unchanged paper is not read again)."""
     from ..structure.texts import other_texts, sentence_texts
 
     def original(p: dict[str, Any]) -> list[str]:  # the texts of _counted_texts, in its order
         return sentence_texts(p) + [t for t in other_texts(p) if t]
 
     def get(wanted: list[tuple[str, int]]) -> list[str]:
-        texts = {p["doc_id"]: original(p) for p in ctx.iter_papers(sorted({d for d, _k in wanted}))}
-        return [texts[d][k].strip() if d in texts and k < len(texts[d]) else "" for d, k in wanted]
+        have = dict(known or {})
+        todo = sorted({d for d, k in wanted if (d, k) not in have})
+        for p in ctx.iter_papers(todo) if todo else ():
+            texts = original(p)
+            have.update({(p["doc_id"], k): texts[k] for d, k in wanted if d == p["doc_id"] and k < len(texts)})
+        return [have[(d, k)].strip() if (d, k) in have else "" for d, k in wanted]
     return get
 
 
@@ -45,12 +52,10 @@ def compute_terms(ctx: StageContext) -> dict[str, Any]:
     on a large corpus; every candidate is then counted over the whole corpus."""
     from collections import Counter, defaultdict
 
-    from ..text.registry import load_registry
     from ..text.stopwords import load_stopwords
-    from ..text.terms import TermCounter, _phrase_candidates, rank_candidates, term_settings
+    from ..text.terms import TermState, _phrase_candidates, term_settings
 
-    reg = load_registry(str(resolve(ctx.cfg, ctx.cfg["concepts"]["registry"])))
-    min_count, min_npmi, share = term_settings(ctx.cfg)
+    min_count, min_npmi, _share = term_settings(ctx.cfg)
     stop = load_stopwords(ctx.cfg)
     kinds: dict[str, set[str]] = defaultdict(set)
     marked: Counter[str] = Counter()
@@ -64,15 +69,38 @@ def compute_terms(ctx: StageContext) -> dict[str, Any]:
     del sample
     for t in npmi:
         kinds[t].add("phrase")
-    counts = TermCounter(sorted(kinds))
+    return _count_and_rank(ctx, TermState.new(kinds, marked, npmi), None, {}, {}, "refit")
+
+
+_FEW = 10  # up to this many documents to count, a dict lookup per substring beats building the automaton
+
+
+def _count_and_rank(ctx: StageContext, state: Any, todo: list[str] | None, dict_words: dict[str, bool],
+                    known: dict[tuple[str, int], str], mode: str) -> dict[str, Any]:
+    """Count the state's candidates in ``todo`` (None: every document), rank, and build the result."""
+    from ..text.registry import load_registry
+    from ..text.terms import TermCounter, rank_candidates, term_settings
+
+    reg = load_registry(str(resolve(ctx.cfg, ctx.cfg["concepts"]["registry"])))
+    min_count, _min_npmi, share = term_settings(ctx.cfg)
+    counts = TermCounter(state, few=todo is not None and len(todo) <= _FEW)
     years = _years(ctx)
-    for d, part in ctx.iter_part("feat.content"):
+    for d, part in ctx.iter_part("feat.content", todo):
         counts.add(d, years.get(d), _counted_texts(part))
-    has_word = _DictWords(ctx, reg, {})
-    rows = rank_candidates(kinds, marked, npmi, counts, has_word, reg, min_count, share, 200, _example_of(ctx))
-    return {"rows": rows, "dict_words": has_word.memo, "kinds": {k: sorted(v) for k, v in kinds.items()}, "marked": dict(marked), "npmi": npmi,
-            "freq": dict(counts.freq), "n_docs": dict(counts.n_docs), "first": counts.first,
-            "doc_ids": list(ctx.doc_ids), "mode": "refit"}
+    state = counts.done()
+    has_word = _DictWords(ctx, reg, dict_words)
+    get = _example_of(ctx, known)
+    shown: dict[tuple[str, int], str] = {}
+
+    def example_of(wanted: list[tuple[str, int]]) -> list[str]:  # remembers the texts for the next update
+        texts = get(wanted)
+        shown.update(zip(wanted, texts))
+        return texts
+
+    rows = rank_candidates(state, has_word, reg, min_count, share, 200, example_of)
+    examples = [[d, k, t] for (d, k), t in sorted(shown.items())]
+    return {"rows": rows, "state": state.to_dict(), "dict_words": has_word.memo, "examples": examples,
+            "doc_ids": list(ctx.doc_ids), "mode": mode}
 
 
 class _DictWords:
@@ -101,36 +129,24 @@ def _raw_content(tokens: dict[str, Any]) -> dict[str, Any]:
 
 def update_terms(ctx: StageContext, previous: dict[str, Any]) -> dict[str, Any]:
     """``--update``: the new documents' marked candidates join; every known candidate is counted
-    in the new documents. Phrase statistics stay those of the last refit."""
+    in the new documents and summed with the stored counts. Phrase statistics stay those of the
+    last refit; the dictionary's answers and the examples' texts are reused."""
     from collections import Counter
 
-    from ..text.registry import load_registry
-    from ..text.terms import TermCounter, rank_candidates, term_settings
+    from ..text.terms import TermState
 
     todo = new_docs(ctx, previous)
-    if todo is None or "kinds" not in previous:
+    if todo is None or "state" not in previous:
         return compute_terms(ctx)
-    reg = load_registry(str(resolve(ctx.cfg, ctx.cfg["concepts"]["registry"])))
-    min_count, _min_npmi, share = term_settings(ctx.cfg)
-    kinds = {k: set(v) for k, v in previous["kinds"].items()}
-    marked = Counter(previous["marked"])
+    kinds: dict[str, set[str]] = {}
+    marked: Counter[str] = Counter()
     for _d, part in ctx.iter_part("feat.terms", todo):
         for t, ks in part["kinds"].items():
             kinds.setdefault(t, set()).update(ks)
         marked.update(part["marked"])
-    counts = TermCounter(sorted(kinds))
-    counts.freq.update(previous["freq"])
-    counts.n_docs.update(previous["n_docs"])
-    counts.first.update({k: tuple(v) for k, v in previous["first"].items()})
-    years = _years(ctx)
-    for d, part in ctx.iter_part("feat.content", todo):
-        counts.add(d, years.get(d), _counted_texts(part))
-    has_word = _DictWords(ctx, reg, dict(previous.get("dict_words") or {}))
-    rows = rank_candidates(kinds, marked, previous["npmi"], counts, has_word, reg, min_count, share, 200,
-                           _example_of(ctx))
-    return {**previous, "rows": rows, "dict_words": has_word.memo, "kinds": {k: sorted(v) for k, v in kinds.items()}, "marked": dict(marked),
-            "freq": dict(counts.freq), "n_docs": dict(counts.n_docs), "first": counts.first,
-            "doc_ids": list(ctx.doc_ids), "mode": "update"}
+    state = TermState.from_dict(previous["state"]).merged(kinds, marked)
+    known = {(d, int(k)): t for d, k, t in previous.get("examples") or []}
+    return _count_and_rank(ctx, state, todo, dict(previous.get("dict_words") or {}), known, "update")
 
 
 def term_rows(terms: Any) -> list[dict[str, Any]]:

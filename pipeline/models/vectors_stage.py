@@ -1,7 +1,10 @@
 """The ``vectors`` corpus stage: word2vec on a bounded, stable sample of the corpus's sentences
 (two seeds, for the neighbour gate) and similar papers by TF-IDF reduced with truncated SVD
 (``models/lsa.py``). A reduce over the per-document ``feat.content`` parts streamed from the
-store; ``--update`` trains the stored models on the new documents only (``models/fold.py``)."""
+store. The two word2vec models train in two side processes while the driver fits the LSA
+(``models/w2v_side.py``; ``--workers 1`` trains them here, one after the other). ``--update``
+trains the stored models on the new documents only (``models/fold.py``) and merges the new
+papers into the similar-papers table (``LsaIndex.similar_after_fold``)."""
 from __future__ import annotations
 
 from typing import Any
@@ -15,6 +18,7 @@ def compute_vectors(ctx: StageContext) -> dict[str, Any]:
     """word2vec over a sample of the corpus's sentences (one worker, fixed seed), a second model
     on the same sample with ``stability_seed`` (the neighbour gate compares them), and the
     similar-papers table."""
+    import os
     import time
 
     from .lsa import LsaIndex
@@ -25,16 +29,30 @@ def compute_vectors(ctx: StageContext) -> dict[str, Any]:
     model = check = None
     stats: dict[str, Any] = {"tokens": sum(len(s) for s in sents), "sentences": len(sents)}
     why_not = word2vec_shortfall(sents, w2)
+    similar: list[dict[str, Any]] = []
+
+    def fit_lsa() -> None:
+        lsa.fit()
+        similar[:] = lsa.similar()
+
     if why_not is None:
         t = time.perf_counter()
-        model, check = train_pair(sents, w2)
-        stats.update(vocab=len(model.wv), seconds=round(time.perf_counter() - t, 2))
+        side = (os.cpu_count() or 1) >= 2 and ctx.workers != 1  # --workers 1: one process, as asked
+        if side:
+            from .w2v_side import train_pair_beside
+
+            model, check = train_pair_beside(sents, w2, fit_lsa, ctx.log)
+        else:
+            model, check = train_pair(sents, w2)
+            fit_lsa()
+        stats.update(vocab=len(model.wv))
         ctx.log(f"vectors: word2vec on {stats['tokens']:,} tokens, seeds {w2['seed']} and {w2['stability_seed']} "
-                f"one after the other: {stats['seconds']} s")
+                f"{'in two side processes beside the similar papers' if side else 'one after the other'}: "
+                f"{time.perf_counter() - t:.1f} s")
     else:
         ctx.log(f"vectors: {why_not}")
-    lsa.fit()
-    return {"w2v": model, "w2v_check": check, "w2v_stats": stats, "lsa": lsa, "similar": lsa.similar(),
+        fit_lsa()
+    return {"w2v": model, "w2v_check": check, "w2v_stats": stats, "lsa": lsa, "similar": similar,
             "docs": lsa.doc_ids, "doc_ids": list(ctx.doc_ids), "mode": "refit",
             "notes": {"word2vec": why_not} if why_not else {}}
 
@@ -85,6 +103,7 @@ def update_vectors(ctx: StageContext, previous: dict[str, Any]) -> dict[str, Any
             if m is not None:
                 m.build_vocab(sents, update=True)
                 m.train(sents, total_examples=len(sents), epochs=m.epochs)
+    n_old = len(lsa.doc_ids)
     lsa.fold_in(bags)
     return {"w2v": model, "w2v_check": check, "w2v_stats": previous.get("w2v_stats") or {}, "lsa": lsa,
-            "similar": lsa.similar(), "docs": lsa.doc_ids, "doc_ids": list(ctx.doc_ids), "mode": "update"}
+            "similar": lsa.similar_after_fold(previous.get("similar") or [], n_old), "docs": lsa.doc_ids, "doc_ids": list(ctx.doc_ids), "mode": "update"}

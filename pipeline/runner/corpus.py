@@ -70,7 +70,7 @@ STAGES: list[CorpusStage] = [
     CorpusStage("topics", "topics-4", _lazy("models.topic_stage:compute_topics"),
                 ("segment", "topics", "evidence.topics"), after=("works",),
                 update=_lazy("models.topic_stage:update_topic_stage"), tables=_lazy("models.tables:topic_tables")),
-    CorpusStage("terms", "terms-3", _lazy("models.terms_stage:compute_terms"), ("segment", "concepts", "terms"),
+    CorpusStage("terms", "terms-4", _lazy("models.terms_stage:compute_terms"), ("segment", "concepts", "terms"),
                 update=_lazy("models.terms_stage:update_terms"), tables=_lazy("models.tables:term_tables")),
     CorpusStage("concepts", "concepts-4", _lazy("concepts.concept_stage:compute_concept_stage"),
                 ("segment", "concepts", "cooccurrence", "report", "refs", "evidence.neighbours", "evidence.authors"),
