@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.concepts.attribution import fill_work_ids
+from pipeline.concepts.attribution import fill_work_ids, footnote_refs
 from pipeline.concepts.compact import compact_mentions
 from pipeline.concepts.compute import coinage_row, concept_summary
 from pipeline.concepts.spread import doc_infos
@@ -211,9 +211,10 @@ def coinages_from_parts(ctx: StageContext, plan: _CoinagePlan, holders: list[tup
     used = sorted({u[0] for t in fresh if t in found for u in found[t]["uses"]})
     docs = doc_infos([_doc_stub(heads[d], None) for d in used if d in heads], works)
     rows = []
+    by_fn = footnote_refs(works)
     for term in fresh:  # one term's mentions at a time, as dicts only while it is ranked
         own = sorted((_mention_of(u, heads) for u in (found.get(term) or {}).get("uses", [])), key=lambda m: m["doc_id"])
-        fill_work_ids(own, works)
+        fill_work_ids(own, works, by_fn)
         if own:
             rows.append(coinage_row(term, own, docs, lambda kept, t=term: _example(found[t]["example"], kept)))
     rows.sort(key=lambda r: (-r["documents"], -r["mentions"], r["term"]))
