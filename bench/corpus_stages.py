@@ -10,6 +10,18 @@ profiles: ``full.prof``, ``update.prof``, and prints their top functions).
 results dropped (the per-document stages, vectors, topics and terms stay cached): how long the
 stages take from nothing, without paying for parse, segment and topics again.
 
+Measured on /work/wt/corp200 (+ corp200_new.md), CPU s of each stage's compute (and of the
+runner's reading of the stored result and writing of the tables), no profiler, a machine
+loaded 8-fold (wall times meaningless), issue 19:
+
+    stage         from nothing: main -> this     --update of one paper: main -> this
+    glossary      1.57 -> 1.78                    1.73 (recomputed whole) -> 0.70 (+0.13 read)
+    works         0.24 -> 0.20                    0.29 -> 0.21
+    stance        0.53 -> 0.45                    0.47 (recomputed whole) -> 0.07
+    concepts      18.01 -> 11.73                  7.37 + 0.74 read + 0.93 tables -> 6.44 + 0.53 + 1.08
+    definitions   1.46 -> 0.92                    1.08 (recomputed whole) -> 0.14
+    shift         0.80 -> 0.60                    0.65 (recomputed whole) -> 0.37
+
     python bench/corpus_stages.py N [--profile] [--again]
     python bench/corpus_stages.py --corpus DIR --new FILE [--keep DIR] [--base DIR] [--tree SRC] [--profile] [--again]
 
