@@ -135,3 +135,40 @@ def test_glossary_stage_writes_the_corpus_glossary(works_ctx):
     assert rows[("丹·席勒", "Dan Schiller")].first_year == 2025
     t = with_foreign({"variants": []}, "虚拟经济", works_ctx.results["glossary"]["entries"])
     assert t["foreign"] == ["Fictitious Economy", "Virtual Economy"]
+
+
+def test_update_reads_the_new_papers_only_and_gives_a_fresh_runs_rows(works_ctx):
+    """``--update`` of the glossary and stance stages: the stored per-paper parts of the papers
+    seen before, the new papers read (and only they), and the rows a run over all of them gives,
+    with new papers falling between stored ones in doc_id order."""
+    import dataclasses
+
+    from pipeline.concepts.glossary_stage import compute_glossary, update_glossary
+    from pipeline.concepts.stance_stage import compute_stance, update_stance
+
+    seed = next(h["doc_id"] for h in works_ctx.papers if h["source"].endswith(SEED.name))
+    ids = sorted(h["doc_id"] for h in works_ctx.papers)
+    new = {seed, *ids[1::3]}
+    old = dataclasses.replace(works_ctx, papers=[h for h in works_ctx.papers if h["doc_id"] not in new],
+                              doc_ids=[d for d in works_ctx.doc_ids if d not in new],
+                              doc_file={d: v for d, v in works_ctx.doc_file.items() if d not in new})
+    now = dataclasses.replace(works_ctx)
+    read: list[str] = []
+
+    def iter_papers(doc_ids=None):
+        for p in works_ctx.iter_papers(doc_ids):
+            read.append(p["doc_id"])
+            yield p
+
+    now.iter_papers = iter_papers
+    for compute, update, keys in ((compute_glossary, update_glossary, ("entries", "aliases", "refused")),
+                                  (compute_stance, update_stance, ("rows",))):
+        stored = compute(old)
+        read.clear()
+        folded = update(now, stored)
+        assert folded["mode"] == "update" and sorted(read) == sorted(new)
+        fresh = compute(works_ctx)
+        assert fresh[keys[0]] and len(fresh[keys[0]]) > len(stored[keys[0]])  # the new papers add rows
+        assert {k: folded[k] for k in keys} == {k: fresh[k] for k in keys}
+        # a paper gone since the stored result: the stage refits
+        assert update(old, folded)["mode"] == "refit"

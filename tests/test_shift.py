@@ -59,6 +59,17 @@ def test_planted_shift_in_real_text():
     alone = measure_shift(uses_from_mentions([m for m in planted if m["concept"] == a]), cfg, [a])
     assert alone.rows[0].p_value == top.p_value
 
+    # --update keeps a pair's row while its inputs are unchanged (the stored rows, marked here,
+    # come back), and tests again the pairs whose uses changed; the correction is run-wide
+    marked = {k: replace(r, distance=-1.0) for k, r in res.memo.items()}
+    gone = next(m["doc_id"] for m in planted if m["concept"] == a)  # A's uses in one paper
+    fewer = [m for m in planted if not (m["concept"] == a and m["doc_id"] == gone)]
+    again = measure_shift(uses_from_mentions(fewer), cfg, concepts, memo=marked)
+    assert {r.concept for r in again.rows if r.distance != -1.0} == {a}
+    fresh = measure_shift(uses_from_mentions(fewer), cfg, concepts)
+    same = measure_shift(uses_from_mentions(fewer), cfg, concepts, memo=res.memo)
+    assert shift_records(same) == shift_records(fresh)
+
     # the unplanted copy: nothing flagged, no shift near the threshold
     clean = b.mentions_of(docs, years, concepts)
     res = measure_shift(uses_from_mentions(clean), cfg, concepts)

@@ -31,16 +31,24 @@ def attribution_for_footnote(footnote: dict[str, Any] | None, n: int) -> list[di
     return out
 
 
-def fill_work_ids(mentions: list[dict[str, Any]], works: dict[str, Any] | None) -> None:
+def footnote_refs(works: dict[str, Any] | None) -> dict[tuple[str, int], list[dict[str, Any]]]:
+    """The works stage's reference rows by (doc_id, footnote_n), in footnote order."""
+    by_fn: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for r in (works or {}).get("references") or []:
+        by_fn.setdefault((r["doc_id"], int(r["footnote_n"])), []).append(r)
+    return by_fn
+
+
+def fill_work_ids(mentions: list[dict[str, Any]], works: dict[str, Any] | None,
+                  by_fn: dict[tuple[str, int], list[dict[str, Any]]] | None = None) -> None:
     """Give attributed entries the corpus work ids (and matched documents) of the works stage.
 
     The works stage lists references per (doc_id, footnote_n) in footnote order, so the k-th row
-    of a footnote is its k-th reference.
+    of a footnote is its k-th reference. ``by_fn``: :func:`footnote_refs` of ``works``, made once
+    by a caller that fills many lists.
     """
-    rows = (works or {}).get("references") or []
-    by_fn: dict[tuple[str, int], list[dict[str, Any]]] = {}
-    for r in rows:
-        by_fn.setdefault((r["doc_id"], int(r["footnote_n"])), []).append(r)
+    if by_fn is None:
+        by_fn = footnote_refs(works)
     for m in mentions:
         for a in m.get("attributed") or []:
             lst = by_fn.get((m["doc_id"], a["footnote_n"]))

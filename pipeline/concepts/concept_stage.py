@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.concepts.attribution import fill_work_ids
+from pipeline.concepts.attribution import fill_work_ids, footnote_refs
 from pipeline.concepts.compact import compact_mentions
 from pipeline.concepts.compute import coinage_row, concept_summary
 from pipeline.concepts.spread import doc_infos
@@ -47,13 +47,16 @@ def concepts_from_parts(ctx: StageContext, previous: dict[str, Any] | None, todo
     Refit (``previous`` None): every document's mentions and co-occurrence windows are streamed
     and summed. Update: the stored mentions, document notes and pair counts are kept and only
     ``todo`` (new documents) are added; traces, the summary and coinages are rebuilt from the
-    sums, which is cheap next to reading the corpus.
+    sums, which is cheap next to reading the corpus. Each document's ``feat.content`` part is
+    read once: its windows go to the pair counts and its normalized sentences to the search
+    for mined terms (coinages) in the same pass.
     """
     from pipeline.models.cooccurrence import PairCounter
     from pipeline.models.terms_stage import term_rows
     from pipeline.text.registry import load_registry
 
     from ..config import resolve
+    from .trace import cooc_index
 
     cfg = ctx.cfg
     reg = load_registry(str(resolve(cfg, cfg["concepts"]["registry"])))
@@ -72,73 +75,128 @@ def concepts_from_parts(ctx: StageContext, previous: dict[str, Any] | None, todo
         mentions.extend(compact_mentions(unpack_rows(part["mentions"])))
         if part["mentions"]:
             notes[d] = {"citations": part.get("citations") or {}, "footnotes": part.get("footnotes") or {}}
+    terms = term_rows(ctx.results.get("terms"))
+    candidates = [r["term"] for r in terms if not r.get("known")][:50]
+    plan = _CoinagePlan(candidates, reg, previous, todo)
+    # the terms searched in the documents this pass reads: on refit every term in every
+    # document; on update the terms already traced, in the new documents
+    here = _Holders(plan.new_terms if ids is None else plan.old_terms)
     batch: list[list[str]] = []
-    for _d, part in ctx.iter_part("feat.content", ids):
+    for d, part in ctx.iter_part("feat.content", ids):
         batch.extend(u.split() for u in part["cooc"])
         if len(batch) > 50_000:
             pairs.add(batch)
             batch = []
+        here.look(d, part)
     pairs.add(batch)
     mentions.sort(key=lambda m: m["doc_id"])
+    # the works stage is recomputed on every run: a new paper can give a stored mention's
+    # citation another work; those documents' rows change too (``changed_docs``)
+    before = _attributed_works(mentions) if previous is not None else None
     fill_work_ids(mentions, works)
+    changed = None
+    if before is not None:
+        after = _attributed_works(mentions)
+        changed = sorted(set(todo or ()) | {d for d, w in before.items() if after.get(d) != w})
     cooc = pairs.table(ccfg["min_count"], ccfg["max_rows"])
     heads = {h["doc_id"]: h for h in ctx.papers}
+    by_concept: dict[str, list[dict[str, Any]]] = {}
+    for m in mentions:
+        by_concept.setdefault(m["concept"], []).append(m)
     stubs = [_doc_stub(heads[d], notes.get(d)) for d in sorted({m["doc_id"] for m in mentions}) if d in heads]
     docs = doc_infos(stubs, works)
     from pipeline.models.vectors import neighbour_gate
 
     gate = neighbour_gate(ctx.results.get("vectors"), cfg)
     min_docs = int(cfg["evidence"]["authors"]["min_documents"])
+    index = cooc_index(cooc)
     traces: dict[str, dict[str, Any]] = {}
-    for name in sorted({m["concept"] for m in mentions}):
-        t = build_trace(name, mentions, stubs, works, cooc, gate, reg, docs=docs, share=True, author_min_docs=min_docs)
+    bar = ctx.progress("traces", len(by_concept), "concepts")
+    for name in sorted(by_concept):
+        t = build_trace(name, by_concept[name], stubs, works, index, gate, reg, docs=docs, share=True,
+                        author_min_docs=min_docs)
         if t is not None:
             traces[name] = attach_stances(t, ctx.results.get("stance"))
+        bar.update(1)
+    bar.close()
     summary = concept_summary(reg, traces)
     shown = sum(1 for t in traces.values() if t["neighbors"])
     neighbours = gate.summary(shown, len(traces) - shown)
-    terms = term_rows(ctx.results.get("terms"))
-    candidates = [r["term"] for r in terms if not r.get("known")][:50]
-    coin, coin_mentions = coinages_from_parts(ctx, candidates, reg, works, previous, todo)
+    if ids is not None and plan.new_terms:  # terms new to the ranking: looked for in every document
+        again = _Holders(plan.new_terms)
+        for d, part in ctx.iter_part("feat.content"):
+            again.look(d, part)
+        holders = [(plan.new_terms, again.hold), (plan.old_terms, here.hold)]
+    else:
+        holders = [(here.terms, here.hold)]
+    coin, coin_mentions = coinages_from_parts(ctx, plan, holders, works)
     return {"mentions": mentions, "cooccurrence": cooc, "traces": traces, "summary": summary, "coinages": coin,
             "neighbours": neighbours,
             "coinage_mentions": coin_mentions, "doc_notes": notes, "cooc_state": pairs,
-            "doc_ids": list(ctx.doc_ids), "mode": "refit" if previous is None else "update"}
+            "doc_ids": list(ctx.doc_ids), "mode": "refit" if previous is None else "update", "changed_docs": changed}
 
 
-def coinages_from_parts(ctx: StageContext, candidates: list[str], registry: Registry, works: dict[str, Any] | None,
-                        previous: dict[str, Any] | None, todo: list[str] | None
+def _attributed_works(mentions: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Per document, the works and matched documents its mentions' citations point to."""
+    out: dict[str, list[Any]] = {}
+    for m in mentions:
+        for a in m.get("attributed") or ():
+            out.setdefault(m["doc_id"], []).append((a.get("work_id"), a.get("matched_doc_id")))
+    return out
+
+
+class _CoinagePlan:
+    """Which mined terms outside the registry are traced as coinages, and which of them the
+    stored result already traced (those are looked for in the new documents only)."""
+
+    def __init__(self, candidates: list[str], registry: Registry, previous: dict[str, Any] | None,
+                 todo: list[str] | None) -> None:
+        self.fresh = [c for c in candidates if registry.lookup(c) is None]
+        known: dict[str, Any] = dict((previous or {}).get("coinage_mentions") or {})
+        if known and not isinstance(next(iter(known.values())), dict):
+            known = {}  # a result stored before mentions were kept compact: look again everywhere
+        self.old_terms = [t for t in self.fresh if t in known and todo is not None]
+        self.new_terms = [t for t in self.fresh if t not in self.old_terms]
+        self.found: dict[str, dict[str, Any]] = {t: {"uses": list(known[t]["uses"]), "example": known[t]["example"]}
+                                                 for t in self.old_terms}
+
+
+class _Holders:
+    """The documents whose stored normalized sentences hold one of ``terms`` (one
+    Aho-Corasick pass per document): only those papers are read and matched in full."""
+
+    def __init__(self, terms: list[str]) -> None:
+        self.terms, self.hold = terms, []
+        self.auto = None
+        if terms:
+            import ahocorasick
+
+            self.auto = ahocorasick.Automaton()
+            for t in terms:
+                self.auto.add_word(t, t)
+            self.auto.make_automaton()
+
+    def look(self, d: str, part: dict[str, Any]) -> None:
+        if self.auto is not None and any(True for s in part["norm"] + part["norm_other"] if s
+                                         for _ in self.auto.iter(s)):
+            self.hold.append(d)
+
+
+def coinages_from_parts(ctx: StageContext, plan: _CoinagePlan, holders: list[tuple[list[str], list[str]]],
+                        works: dict[str, Any] | None
                         ) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
     """Mined terms outside the registry with their first users (the report's "new coinages").
 
-    Which documents hold a term is found on the stored normalized sentences with one
-    Aho-Corasick pass; only those papers are read and matched in full. On update, a term the
-    stored result already traced is looked for in the new documents only."""
-    import ahocorasick
-
+    ``holders``: (terms, the documents that hold one of them) as :class:`_Holders` found them;
+    only those papers are read and matched in full. On update, a term the stored result
+    already traced is looked for in the new documents only."""
     from pipeline.concepts.matcher import ConceptMatcher
     from pipeline.concepts.mentions import find_mentions
 
-    fresh = [c for c in candidates if registry.lookup(c) is None]
-    known: dict[str, Any] = dict((previous or {}).get("coinage_mentions") or {})
-    if known and not isinstance(next(iter(known.values())), dict):
-        known = {}  # a result stored before mentions were kept compact: look again everywhere
-    old_terms = [t for t in fresh if t in known and todo is not None]
-    new_terms = [t for t in fresh if t not in old_terms]
-    found: dict[str, dict[str, Any]] = {t: {"uses": list(known[t]["uses"]), "example": known[t]["example"]}
-                                        for t in old_terms}
-
-    def scan(terms: list[str], ids: list[str] | None) -> None:
+    found = plan.found
+    for terms, hold in holders:
         if not terms:
-            return
-        auto = ahocorasick.Automaton()
-        for t in terms:
-            auto.add_word(t, t)
-        auto.make_automaton()
-        hold: list[str] = []
-        for d, part in ctx.iter_part("feat.content", ids):
-            if any(True for s in part["norm"] + part["norm_other"] if s for _ in auto.iter(s)):
-                hold.append(d)
+            continue
         matcher = ConceptMatcher(Registry.empty(), terms)
         for paper in ctx.iter_papers(hold):
             # Kept compact, one paper at a time: a common coined phrase has hundreds of thousands
@@ -148,16 +206,15 @@ def coinages_from_parts(ctx: StageContext, candidates: list[str], registry: Regi
                 f["uses"].append(_use_of(m))
                 if f["example"] is None or m["doc_id"] < f["example"][0]:
                     f["example"] = (m["doc_id"], m["sentence"])
-
-    scan(new_terms, None)
-    scan(old_terms, todo)
+    fresh = plan.fresh
     heads = {h["doc_id"]: h for h in ctx.papers}
     used = sorted({u[0] for t in fresh if t in found for u in found[t]["uses"]})
     docs = doc_infos([_doc_stub(heads[d], None) for d in used if d in heads], works)
     rows = []
+    by_fn = footnote_refs(works)
     for term in fresh:  # one term's mentions at a time, as dicts only while it is ranked
         own = sorted((_mention_of(u, heads) for u in (found.get(term) or {}).get("uses", [])), key=lambda m: m["doc_id"])
-        fill_work_ids(own, works)
+        fill_work_ids(own, works, by_fn)
         if own:
             rows.append(coinage_row(term, own, docs, lambda kept, t=term: _example(found[t]["example"], kept)))
     rows.sort(key=lambda r: (-r["documents"], -r["mentions"], r["term"]))

@@ -31,10 +31,11 @@ constant); nothing is trained, so reruns are byte-identical.
 """
 from __future__ import annotations
 
+import hashlib
 import zlib
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -120,6 +121,9 @@ class ShiftResult:
     rows: list[ShiftRow]          # ranked: significant first, then by shift
     withheld: list[Withheld]
     config: ShiftConfig
+    # Each tested pair's row before the run-wide correction, by the digest of everything it was
+    # computed from (``pair_key``): ``--update`` recomputes only the pairs whose uses changed.
+    memo: dict[str, ShiftRow] = field(default_factory=dict)
 
 
 def uses_from_mentions(mentions: Iterable[dict[str, Any]], doc_work: dict[str, str] | None = None,
@@ -236,7 +240,8 @@ def pair_shift(concept: str, ua: list[Use], ub: list[Use], pa: Period, pb: Perio
             c_i.extend(t_index[t] for t in u.tokens)
     x = csr_matrix((np.ones(len(r_i)), (r_i, c_i)), shape=(len(docs), len(vocab)))
     in_b = np.array([side == 1 for _d, side in docs])
-    log_bg = np.log(np.array([bg[t] for t in vocab])) if vocab else np.zeros(0)
+    # the background weighs PPMI only (square roots never read it, and need not build it)
+    log_bg = np.log(np.array([bg[t] for t in vocab])) if vocab and cfg.weighting != "sqrt" else np.zeros(len(vocab))
     total = np.asarray(x.sum(axis=0)).ravel()
     obs_b = x.T @ in_b.astype(float)
     observed = float(_distances((total - obs_b)[None, :], obs_b[None, :], log_bg, cfg.weighting)[0])
@@ -294,14 +299,38 @@ def _short(pa: Period, ua: list[Use], cfg: ShiftConfig) -> str | None:
     return None
 
 
-def measure_shift(uses: list[Use], cfg: ShiftConfig, concepts: Iterable[str] | None = None) -> ShiftResult:
+def pair_key(concept: str, ua: list[Use], ub: list[Use], pa: Period, pb: Period, bg_digest: str,
+             cfg: ShiftConfig) -> str:
+    """A digest of everything ``pair_shift`` reads: the concept, both periods, both periods'
+    uses, the settings and (for PPMI weighting only) the background."""
+    h = hashlib.sha1(repr((concept, pa, pb, cfg, bg_digest)).encode())
+    for side in (ua, ub):
+        for u in side:
+            h.update(repr((u.doc, u.year, u.tokens)).encode())
+        h.update(b"\0")
+    return h.hexdigest()
+
+
+def _bg_digest(bg: dict[str, float], cfg: ShiftConfig) -> str:
+    if cfg.weighting == "sqrt":  # square-rooted counts never look at the background
+        return ""
+    return hashlib.sha1(repr(sorted(bg.items())).encode()).hexdigest()
+
+
+def measure_shift(uses: list[Use], cfg: ShiftConfig, concepts: Iterable[str] | None = None,
+                  memo: dict[str, ShiftRow] | None = None) -> ShiftResult:
     """Every concept's shift between consecutive periods, or why there is none.
 
     ``concepts``: the names to report on (a tracked concept with no dated use gets a reason);
-    defaults to those with uses."""
+    defaults to those with uses. ``memo``: rows of an earlier result by ``pair_key``; a pair
+    whose key is there is not tested again (the permutation test is seeded, so it would give
+    the same row)."""
     work_years = {u.doc: u.year for u in uses}
     periods = make_periods(list(work_years.values()), cfg)
-    bg = _background(uses, cfg.smoothing)
+    bg = _background(uses, cfg.smoothing) if cfg.weighting != "sqrt" else {}
+    bg_digest = _bg_digest(bg, cfg)
+    memo = memo or {}
+    kept: dict[str, ShiftRow] = {}
     by_concept: dict[str, list[Use]] = {}
     for u in uses:
         by_concept.setdefault(u.concept, []).append(u)
@@ -326,10 +355,15 @@ def measure_shift(uses: list[Use], cfg: ShiftConfig, concepts: Iterable[str] | N
             if why:
                 withheld.append(Withheld(name, why, periods[i].label, periods[j].label))
             else:
-                rows.append(pair_shift(name, split[i], split[j], periods[i], periods[j], bg, cfg))
+                key = pair_key(name, split[i], split[j], periods[i], periods[j], bg_digest, cfg)
+                row = memo.get(key)
+                if row is None:
+                    row = pair_shift(name, split[i], split[j], periods[i], periods[j], bg, cfg)
+                kept[key] = replace(row)
+                rows.append(replace(row))
     adjust(rows, cfg)
     rows.sort(key=lambda r: (not r.significant, -r.shift, r.p_value, r.concept, r.period_a))
-    return ShiftResult(periods, rows, withheld, cfg)
+    return ShiftResult(periods, rows, withheld, cfg, kept)
 
 
 def format_terms(terms: list[tuple[str, int, int]]) -> str:
@@ -355,9 +389,20 @@ def why_not(result: ShiftResult, concept: str) -> list[str]:
 def compute_shift_stage(ctx: StageContext) -> ShiftResult:
     """The ``shift`` corpus stage: the concepts stage's mentions (with their context tokens),
     one work per set of mirrored records (the works stage), every traced concept reported on."""
+    return _shift_stage(ctx, None)
+
+
+def update_shift_stage(ctx: StageContext, previous: Any) -> ShiftResult:
+    """``--update``: periods, uses and the correction over all pairs are the corpus's, as in a
+    fresh run (a new paper can move the median year or any concept's uses); only the pairs
+    whose inputs are unchanged take their stored row instead of a new permutation test."""
+    return _shift_stage(ctx, getattr(previous, "memo", None))
+
+
+def _shift_stage(ctx: StageContext, memo: dict[str, ShiftRow] | None) -> ShiftResult:
     res = ctx.results.get("concepts") or {}
     doc_work = (ctx.results.get("works") or {}).get("doc_work") or {}
     cfg = ShiftConfig.from_cfg(ctx.cfg)
     uses = uses_from_mentions(res.get("mentions") or [], doc_work, cfg.inferred_years)
-    return measure_shift(uses, cfg, list((res.get("traces") or {}).keys()))
+    return measure_shift(uses, cfg, list((res.get("traces") or {}).keys()), memo)
 

@@ -1,19 +1,38 @@
 """The ``stance`` corpus stage: every footnote that cites a work, labelled with how its citing
 sentence uses the work (``pipeline/concepts/stance.py``, lexicon ``stance.lexicon``). Linear in
-the corpus: one regex pass over each citing sentence and note, papers streamed one at a time."""
+the corpus: one regex pass over each citing sentence and note, papers streamed one at a time.
+A paper's rows depend on that paper alone, so ``--update`` labels the new papers only and puts
+their rows in doc_id order among the stored ones (``concepts/partials.py``)."""
 from __future__ import annotations
 
 from typing import Any
 
 from ..config import resolve
 from ..context import StageContext
+from .partials import ids_to_fold, merge_by_doc, paper_ids
 
 
 def compute_stance(ctx: StageContext) -> dict[str, Any]:
+    return _stance(ctx, [], None)
+
+
+def update_stance(ctx: StageContext, previous: dict[str, Any]) -> dict[str, Any]:
+    todo = ids_to_fold(ctx, previous, "stance", paper_ids(ctx), key="paper_ids")
+    if todo is None:
+        return _stance(ctx, [], None)
+    return _stance(ctx, list(previous["rows"]), todo, previous["paper_ids"])
+
+
+def _stance(ctx: StageContext, kept: list[dict[str, Any]], todo: list[str] | None,
+            seen: list[str] = ()) -> dict[str, Any]:
     from .stance import load_lexicon, stance_rows
 
     lex = load_lexicon(resolve(ctx.cfg, ctx.cfg["stance"]["lexicon"]))  # the file the stage's key hashes
     rows: list[dict[str, Any]] = []
-    for p in ctx.iter_papers():
+    covered = set(seen)
+    for p in ctx.iter_papers(todo):
+        covered.add(p["doc_id"])
         rows.extend(stance_rows(p, lex))
-    return {"rows": rows, "default": lex.default}
+    return {"rows": merge_by_doc(kept, rows) if todo is not None else rows, "default": lex.default,
+            "paper_ids": sorted(covered), "mode": "refit" if todo is None else "update",
+            "changed_docs": todo}  # the documents whose rows the store's table must take (runner/corpus.py)

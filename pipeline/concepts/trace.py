@@ -81,14 +81,32 @@ def _title_uses(name: str, works: dict[str, Any] | None, registry: Any) -> set[s
     return {r["work_id"] for r in rows if r.get("work_id") and name in fast_normalize(r.get("title") or "")}
 
 
+def cooc_index(cooc: Any) -> dict[str, list[tuple[str, int, float]]]:
+    """Each term's co-occurring terms in one pass over the table: (other, count, npmi) in table
+    order. The concepts stage traces every concept against one index instead of scanning the
+    table once per concept."""
+    out: dict[str, list[tuple[str, int, float]]] = {}
+    if cooc is None or len(cooc) == 0:
+        return out
+    for a, b, k, v in zip(cooc["term_a"].tolist(), cooc["term_b"].tolist(), cooc["count"].tolist(),
+                          cooc["npmi"].tolist()):
+        out.setdefault(a, []).append((b, k, v))
+        if b != a:
+            out.setdefault(b, []).append((a, k, v))
+    return out
+
+
 def cooccurring_terms(name: str, cooc: Any, top: int = 20) -> list[dict[str, Any]]:
+    """The terms co-occurring with ``name``, by NPMI: ``cooc`` is the co-occurrence table or its
+    :func:`cooc_index`."""
     if cooc is None or len(cooc) == 0:
         return []
-    df = cooc[(cooc["term_a"] == name) | (cooc["term_b"] == name)]
-    rows = []
-    for r in df.itertuples(index=False):
-        other = r.term_b if r.term_a == name else r.term_a
-        rows.append({"term": other, "count": int(r.count), "npmi": round(float(r.npmi), 4)})
+    if isinstance(cooc, dict):
+        found = cooc.get(name) or []
+    else:
+        df = cooc[(cooc["term_a"] == name) | (cooc["term_b"] == name)]
+        found = [(r.term_b if r.term_a == name else r.term_a, r.count, r.npmi) for r in df.itertuples(index=False)]
+    rows = [{"term": other, "count": int(k), "npmi": round(float(v), 4)} for other, k, v in found]
     rows.sort(key=lambda x: (-x["npmi"], -x["count"], x["term"]))
     return rows[:top]
 

@@ -16,14 +16,15 @@ from __future__ import annotations
 import importlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ..config import stable_hash
 from ..context import StageContext
 from ..store.db import ResultUnavailable
 from ..store.schema import tables_of
-from ..store.tables import specs_digest, write_table
-from .keys import corpus_key, environment
+from ..store.tables import replace_docs, specs_digest, write_table
+from .keys import corpus_key, environment, section_state
 from .memory import release_memory, rss_mb
 
 if TYPE_CHECKING:  # the runner's own context; stages see it as a StageContext
@@ -44,6 +45,10 @@ class CorpusStage:
     # The result's rows by table name (``store/schema.py`` types them), written on every run
     # whose result differs from the one the tables hold.
     tables: Callable[[Any], dict[str, Any]] | None = None
+    # Tables whose rows are per document (a doc_id column), by the result key of the records
+    # they are made from: an update that names the documents it changed (``changed_docs``)
+    # replaces those documents' rows instead of the whole table.
+    by_doc: dict[str, str] = field(default_factory=dict)
 
 
 def _lazy(path: str) -> Callable[..., Any]:
@@ -60,11 +65,12 @@ def _lazy(path: str) -> Callable[..., Any]:
 
 STAGES: list[CorpusStage] = [
     CorpusStage("glossary", "glossary-1", _lazy("concepts.glossary_stage:compute_glossary"), ("glossary", "refs"),
-                tables=_lazy("concepts.tables:glossary_tables")),
+                update=_lazy("concepts.glossary_stage:update_glossary"), tables=_lazy("concepts.tables:glossary_tables")),
     CorpusStage("works", "works-3", _lazy("refs.works_stage:compute_works"), ("refs",), after=("glossary",),
                 persist=_lazy("refs.works_stage:persist_works"), tables=_lazy("refs.tables:pair_tables")),
     CorpusStage("stance", "stance-1", _lazy("concepts.stance_stage:compute_stance"), ("stance",),
-                tables=_lazy("concepts.tables:stance_tables")),
+                update=_lazy("concepts.stance_stage:update_stance"), tables=_lazy("concepts.tables:stance_tables"),
+                by_doc={"stances": "rows"}),
     CorpusStage("vectors", "vectors-4", _lazy("models.vectors_stage:compute_vectors"), ("segment", "vectors"),
                 update=_lazy("models.vectors_stage:update_vectors"), tables=_lazy("models.tables:vector_tables")),
     CorpusStage("topics", "topics-4", _lazy("models.topic_stage:compute_topics"),
@@ -76,10 +82,12 @@ STAGES: list[CorpusStage] = [
                 ("segment", "concepts", "cooccurrence", "report", "refs", "evidence.neighbours", "evidence.authors"),
                 after=("works", "vectors", "terms", "stance"),
                 update=_lazy("concepts.concept_stage:update_concept_stage"),
-                tables=_lazy("concepts.tables:concept_tables")),
+                tables=_lazy("concepts.tables:concept_tables"), by_doc={"mentions": "mentions"}),
     CorpusStage("definitions", "definitions-1", _lazy("concepts.definitions_stage:compute_definitions"),
-                ("definitions",), after=("concepts",), tables=_lazy("concepts.tables:definition_tables")),
+                ("definitions",), after=("concepts",), update=_lazy("concepts.definitions_stage:update_definitions"),
+                tables=_lazy("concepts.tables:definition_tables"), by_doc={"definitions": "rows"}),
     CorpusStage("shift", "shift-1", _lazy("concepts.shift:compute_shift_stage"), ("shift",),
+                update=_lazy("concepts.shift:update_shift_stage"),
                 after=("works", "concepts"), tables=_lazy("concepts.tables:shift_tables")),
 ]
 
@@ -127,13 +135,19 @@ class LazyResults(dict):
         return name in self._blobs or super().__contains__(name)
 
 
-def _persist_if_stale(ctx: RunContext, stage: CorpusStage, h: str) -> None:
+def _persist_if_stale(ctx: RunContext, stage: CorpusStage, h: str, folded_from: str | None = None) -> None:
     """Mirror a result into store tables unless they already mirror this very result (and the
-    tables have the columns of today's ``store/schema.py``)."""
+    tables have the columns of today's ``store/schema.py``).
+
+    ``folded_from``: the input hash of the stored result an update folded into. When the tables
+    mirror that result and the update names the documents it changed (``changed_docs``), the
+    per-document tables get those documents' rows only; the other tables are rewritten only
+    if their rows differ (``store/tables.py``)."""
     if stage.persist is None and stage.tables is None:
         return
     specs = tables_of(stage.name)
-    mark = f"{h}:{specs_digest(specs)}" if specs else h
+    digest = specs_digest(specs) if specs else None
+    mark = f"{h}:{digest}" if specs else h
     key = f"persisted:{stage.name}"
     row = ctx.store.con.execute("SELECT value FROM kv WHERE key=?", [key]).fetchone()
     if row and row[0] == mark:
@@ -142,10 +156,28 @@ def _persist_if_stale(ctx: RunContext, stage: CorpusStage, h: str) -> None:
     if stage.persist is not None:
         stage.persist(ctx, result)
     if stage.tables is not None:
+        changed = result.get("changed_docs") if isinstance(result, dict) and result.get("mode") == "update" else None
+        delta = changed is not None and folded_from is not None and row is not None \
+            and row[0] == (f"{folded_from}:{digest}" if specs else folded_from)
         rows = stage.tables(result)
         for spec in specs:
-            write_table(ctx.store.con, spec, rows.get(spec.name) or ())
+            if delta and spec.name in stage.by_doc:
+                field_ = stage.by_doc[spec.name]
+                docs = set(changed)
+                view = {**result, field_: [r for r in result.get(field_) or [] if r["doc_id"] in docs]}
+                replace_docs(ctx.store.con, spec, stage.tables(view).get(spec.name) or (), docs)
+            else:
+                write_table(ctx.store.con, spec, rows.get(spec.name) or ())
     ctx.store.con.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", [key, mark])
+
+
+def fold_basis(ctx: RunContext, stage: CorpusStage) -> str:
+    """What a result must share with this run for ``--update`` to fold new documents into it:
+    the stage's version, its config sections and the files they name, and the per-document keys
+    (a ``structure`` edit keeps every doc_id but changes the papers). The corpus is left out:
+    that is what an update adds to."""
+    return stable_hash({"version": stage.version, "config": {s: section_state(ctx.cfg, s) for s in stage.sections},
+                        "per_document": [list(ctx.parse_key), list(ctx.segment_key), list(ctx.features_key)]})
 
 
 def _previous(ctx: RunContext, stage: CorpusStage) -> Any | None:
@@ -160,6 +192,10 @@ def _previous(ctx: RunContext, stage: CorpusStage) -> Any | None:
         # A result of an older stage version has another shape: refit rather than guess.
         ctx.log(f"{stage.name}: stored result is from another version of the stage: refit")
         return None
+    if isinstance(previous, dict) and previous.get("basis") not in (None, fold_basis(ctx, stage)):
+        # Folding new papers into a result of other settings would mix two configurations.
+        ctx.log(f"{stage.name}: the stored result was computed with other settings or papers: refit")
+        return None
     return previous
 
 
@@ -167,6 +203,13 @@ def _compute(ctx: RunContext, stage: CorpusStage, h: str, previous: Any = None) 
     result = stage.update(ctx, previous) if previous is not None else stage.compute(ctx)
     if isinstance(result, dict):
         result["stage_version"] = stage.version
+        result["input_hash"] = h  # what the store's tables are marked with once they mirror it
+        result["basis"] = fold_basis(ctx, stage)
+        # A stage that folds into a downstream result needs to know the upstream result it read
+        # is the same line of results (updated, not refitted since): ``lineage`` names the refit
+        # a result descends from (see ``concepts/partials.py``).
+        folded = previous is not None and result.get("mode") == "update" and isinstance(previous, dict)
+        result["lineage"] = (previous.get("lineage") or h) if folded else h
     try:
         ctx.store.put_corpus(stage.name, h, result, env=environment())
     except (TypeError, ValueError, OSError) as e:  # a value the codec cannot store, a full disk: go on uncached
@@ -197,7 +240,7 @@ def run_corpus_stages(ctx: RunContext) -> None:
             continue
         previous = _previous(ctx, stage) if ctx.mode == "update" and stage.update is not None else None
         ctx.results[stage.name] = _compute(ctx, stage, h, previous)
-        _persist_if_stale(ctx, stage, h)
+        _persist_if_stale(ctx, stage, h, previous.get("input_hash") if isinstance(previous, dict) else None)
         how = "updated" if previous is not None else "computed"
         del previous
         release_memory()  # a stage's temporaries (bags, matrices, decoded parts) go before the next one's

@@ -1,5 +1,6 @@
 """Typed result tables in the store: a table's spec (columns, DuckDB types, meaning) and the
-writer that replaces a table whole with a stage result's rows.
+writers that replace a table whole with a stage result's rows (skipped when the rows are the
+ones last written) or replace the rows of a few documents (``--update``).
 
 Why whole-table replacement (``CREATE OR REPLACE``) rather than a migration per table: a result
 table mirrors one corpus result, the current run's, and is rewritten whenever that result
@@ -62,32 +63,86 @@ def _cell(value: Any, type_: str) -> Any:
     return value
 
 
-def write_table(con: duckdb.DuckDBPyConnection, table: Table, rows: Iterable[Mapping[str, Any]]) -> int:
-    """Replace ``table`` with ``rows`` (dicts keyed by column name; a missing key is NULL).
-    Returns the number of rows written. Bulk insert through a DataFrame: executemany is row by row."""
-    import pandas as pd
-
+def _columns(table: Table, rows: Iterable[Mapping[str, Any]]) -> tuple[dict[str, list[Any]], int]:
     cols: dict[str, list[Any]] = {c.name: [] for c in table.columns}
     n = 0
     for r in rows:
         for c in table.columns:
             cols[c.name].append(_cell(r.get(c.name), c.type))
         n += 1
+    return cols, n
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: Table, cols: dict[str, list[Any]], n: int) -> None:
+    """Bulk insert through a DataFrame: executemany is row by row."""
+    import pandas as pd
+
+    if not n:
+        return
+    frame = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in cols.items()})
+    con.register("_result_rows", frame)
+    casts = ", ".join(f'CAST("{c.name}" AS {c.type.replace("JSON", "VARCHAR")})' for c in table.columns)
+    con.execute(f'INSERT INTO "{table.name}" SELECT {casts} FROM _result_rows')
+    con.unregister("_result_rows")
+
+
+def _digest(table: Table, cols: dict[str, list[Any]]) -> str:
+    """The table's spec and its rows, in order: equal digests, equal tables."""
+    h = hashlib.sha256(specs_digest([table]).encode())
+    for name, values in cols.items():
+        h.update(json.dumps([name, values], ensure_ascii=False, default=repr).encode())
+    return h.hexdigest()[:24]
+
+
+def _digest_key(table: Table) -> str:
+    return f"table:{table.name}"
+
+
+def write_table(con: duckdb.DuckDBPyConnection, table: Table, rows: Iterable[Mapping[str, Any]]) -> int:
+    """Replace ``table`` with ``rows`` (dicts keyed by column name; a missing key is NULL).
+    Returns the number of rows written. Unchanged rows (the digest of the rows last written,
+    kept in ``kv``) are not written again: on ``--update`` most of a stage's tables are."""
+    cols, n = _columns(table, rows)
+    digest = _digest(table, cols)
+    key = _digest_key(table)
+    if _exists(con, table) and (con.execute("SELECT value FROM kv WHERE key=?", [key]).fetchone() or (None,))[0] == digest:
+        return n
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(table.ddl().replace("JSON", "VARCHAR"))
-        if n:
-            frame = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in cols.items()})
-            con.register("_result_rows", frame)
-            casts = ", ".join(f'CAST("{c.name}" AS {c.type.replace("JSON", "VARCHAR")})' for c in table.columns)
-            con.execute(f'INSERT INTO "{table.name}" SELECT {casts} FROM _result_rows')
-            con.unregister("_result_rows")
+        _insert(con, table, cols, n)
+        con.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", [key, digest])
     except BaseException:
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
     return n
 
+
+def replace_docs(con: duckdb.DuckDBPyConnection, table: Table, rows: Iterable[Mapping[str, Any]],
+                 doc_ids: Iterable[str]) -> int:
+    """Replace the rows of ``doc_ids`` in a table with one row group per document (a
+    ``doc_id`` column): ``rows`` are those documents' rows. What ``--update`` writes when a
+    few documents were added to a stage result whose other rows the table already holds."""
+    docs = sorted(set(doc_ids))
+    cols, n = _columns(table, rows)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if docs:
+            con.execute(f'DELETE FROM "{table.name}" WHERE doc_id IN (SELECT unnest(?))', [docs])
+        _insert(con, table, cols, n)
+        # the whole table's digest is not known without reading it: the next full write compares nothing
+        con.execute("DELETE FROM kv WHERE key=?", [_digest_key(table)])
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+    return n
+
+
+def _exists(con: duckdb.DuckDBPyConnection, table: Table) -> bool:
+    return bool(con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name=?",
+                            [table.name]).fetchone()[0])
 
 
 def read_rows(con: duckdb.DuckDBPyConnection, table: Table) -> list[dict[str, Any]]:
