@@ -4,6 +4,8 @@ topics and co-authors; and an author table on the index."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from markupsafe import Markup
@@ -14,6 +16,7 @@ from .section import ReportSection
 from .entities import AuthorInfo, Entities, build_entities_cached
 from .labels import Labels, labels_cached
 from .links import author_href, concept_slugs, paper_href, topic_href
+from .reuse import Reuse, code_hash, digest
 
 R = "../"
 
@@ -88,6 +91,42 @@ def author_page(a: AuthorInfo, ents: Entities, concept_pages: dict[str, str], la
     return render_page(a.name, "author", secs, root=R)
 
 
+def page_key(a: AuthorInfo, ents: Entities, concept_pages: dict[str, str], labels: Labels, min_units: int,
+             code: str) -> str:
+    """Everything :func:`author_page` reads: the author's record, and of what it links to the
+    labels, hrefs and facts shown (a paper's journal and byline, a topic's label, whether a
+    cited work is a corpus paper). Equal keys, equal pages (tests/test_report_reuse.py)."""
+    docs = set(a.papers)
+    for w in a.cited.values():
+        docs.update(d for d, _n in w["by"])
+    for c in a.concepts:
+        docs.update(c["doc_ids"])
+    papers = {d: [labels.docs.get(d), ents.papers[d].work_id, ents.papers[d].paper["meta"].get("journal"),
+                  ents.papers[d].paper["meta"].get("authors")] if d in ents.papers else labels.docs.get(d)
+              for d in sorted(docs)}
+    matched = sorted({w.get("matched_doc_id") for w in a.cited.values() if w.get("matched_doc_id") in ents.papers})
+    tids = {r["topic_id"] for r in a.topics} | {r["topic_id"] for r in a.model_topics}
+    people = {b: author_href(b) for b in (*a.cites, *a.coauthors)}
+    return digest([code, min_units, a.name, a.papers, a.variants, a.cited, a.concepts, a.topics, a.model_topics,
+                   a.coauthors, a.cites, papers, matched, people, {c["concept"]: concept_pages.get(c["concept"])
+                                                                   for c in a.concepts},
+                   {str(t): ents.topic_labels.get(t) for t in tids}])
+
+
+def author_pages(ctx: ReportContext, ents: Entities, concept_pages: dict[str, str], labels: Labels, min_units: int,
+                 run_info: dict[str, Any] | None = None) -> Iterator[tuple[str, str | Path]]:
+    """(path, HTML or kept file) of every author page; a page whose key (:func:`page_key`) is the
+    one the previous report wrote it under is kept from that report (``reuse.py``)."""
+    reuse = Reuse(ctx, "author", run_info)
+    code = code_hash("authors_section.py", "entities.py")
+    for name, a in ents.authors.items():
+        href = author_href(name)
+        yield reuse.page(href, page_key(a, ents, concept_pages, labels, min_units, code),
+                         lambda: author_page(a, ents, concept_pages, labels, min_units))
+    if reuse.n_kept and callable(getattr(ctx, "log", None)):
+        ctx.log(f"report: {reuse.n_kept} of {len(ents.authors)} author pages kept from the previous report")
+
+
 def authors_section(ctx: ReportContext) -> ReportSection | None:
     ents = build_entities_cached(ctx)
     if not ents.authors:
@@ -95,12 +134,6 @@ def authors_section(ctx: ReportContext) -> ReportSection | None:
     concept_pages = concept_slugs((ctx.results or {}).get("concepts"))
     labels = labels_cached(ctx)
     min_units = int(ctx.cfg["evidence"]["authors"]["min_units"])
-
-    def pages() -> Iterator[tuple[str, str]]:
-        # Lazy: a large corpus has tens of thousands of (mostly cited) authors; each page is
-        # written as soon as it is rendered instead of all being held at once.
-        for name, a in ents.authors.items():
-            yield author_href(name), author_page(a, ents, concept_pages, labels, min_units)
 
     works = {a.name: n_works(a, ents) for a in ents.authors.values()}
     order = sorted(ents.authors.values(), key=lambda a: (-works[a.name], -a.n_citations, -len(a.concepts), a.name))
@@ -116,4 +149,9 @@ def authors_section(ctx: ReportContext) -> ReportSection | None:
     intro = f"{sum(1 for a in order if a.papers)} 位语料作者 corpus authors, {sum(1 for a in order if not a.papers)} 位仅被引作者 cited-only authors."
     html = Markup("<p>%s</p>") % intro + cells_table(["作者 author", "类型 kind", "语料文献 papers", "被引次数 citations",
                                                        "概念 concepts", "合作者 co-authors"], rows, max_rows=300, filter=True)
-    return ReportSection("authors", "作者", "Authors", intro + "\n\n" + table_md(df), html, {"authors": df}, pages)
+    sec = ReportSection("authors", "作者", "Authors", intro + "\n\n" + table_md(df), html, {"authors": df})
+    # Lazy: a large corpus has tens of thousands of (mostly cited) authors; each page is written
+    # as soon as it is rendered instead of all being held at once.
+    sec.pages = lambda: author_pages(ctx, ents, concept_pages, labels, min_units, sec.run_info)
+    sec.n_pages = len(ents.authors)
+    return sec

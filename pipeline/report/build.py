@@ -69,6 +69,20 @@ def _guarded(section: ReportSection, items: Callable[[], Iterable[tuple[str, Any
             log("warning: " + msg + "\n" + traceback.format_exc(limit=3))
 
 
+def _pages_bar(ctx: ReportContext, total: int) -> Any:
+    """``ctx.progress`` over the report's pages (a bar on a terminal after a few seconds, nothing
+    elsewhere); None for a context without one (a script's own object)."""
+    progress = getattr(ctx, "progress", None)
+    return progress("pages", total, "pages") if callable(progress) and total else None
+
+
+def _counted(items: Iterable[tuple[str, Any]], bar: Any) -> Iterable[tuple[str, Any]]:
+    for item in items:
+        yield item
+        if bar is not None:
+            bar.update(1)
+
+
 def _write_sections(ctx: ReportContext, tmp: Path) -> tuple[list[ReportSection], list[ReportSection]]:
     """Build the sections and the front page's blocks, and write everything but the top-level
     pages (``write_pages``) and run.json into ``tmp``.
@@ -95,15 +109,20 @@ def _write_sections(ctx: ReportContext, tmp: Path) -> tuple[list[ReportSection],
     # Submitted before any page is rendered: the side process writes the tables meanwhile.
     tables = submit(ctx, write_tables, [item for s in sections for item in s.tables.items()], tmp)
     files = FileWriter(tmp)
+    # One bar over every page of the sections (paper, author, concept, topic pages): most of a
+    # large report's time. The section pages and the front page come after, in a moment.
+    bar = _pages_bar(ctx, sum(s.n_pages if callable(s.pages) else len(s.pages) for s in sections))
     try:
         for s in sections:
-            files.write_all(_guarded(s, lambda s=s: iter_pages(s), ctx, "pages"))
+            files.write_all(_counted(_guarded(s, lambda s=s: iter_pages(s), ctx, "pages"), bar))
             if not callable(s.files):
                 files.write_all(s.files.items())
         for s in sections:
             if callable(s.files):
                 files.write_all(_guarded(s, s.files, ctx, "files"))
     finally:
+        if bar is not None:
+            bar.close()
         files.close()
     # After every file: the front page reads the stage results, not the pages, but its failures
     # count with the sections' (``--strict``).

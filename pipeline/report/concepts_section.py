@@ -25,6 +25,9 @@ from .networks import svg_open
 from .stance_html import concept_stance_html
 from .shift_html import shift_block, shift_index_html, shift_result, shift_tables
 from .timeviews import spread_svg
+from .entities import run_aliases
+from .reuse import Reuse, code_hash, digest
+from ..concepts.shift import why_not
 
 MENTION_COLUMNS = ["concept", "surface", "doc_id", "doc_authors", "year", "where", "sentence", "attributed_authors"]
 COOC_COLUMNS = ["term_a", "term_b", "count", "npmi"]
@@ -191,6 +194,39 @@ def _concept_page(name: str, en: str | None, t: dict[str, Any], labels: Labels, 
     return render_page(name, en or "concept", parts, root="../")
 
 
+# Keys of a trace whose values name a document or a work: the page shows their labels.
+_DOC_KEYS = frozenset({"doc_id", "doc_ids", "source", "first_doc", "matched_doc_id", "work_id"})
+
+
+def _named(value: Any, out: set[str]) -> None:
+    """Every document or work id under a ``_DOC_KEYS`` key anywhere in ``value``."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if k in _DOC_KEYS:
+                for x in v if isinstance(v, (list, tuple, set)) else [v]:
+                    if isinstance(x, str):
+                        out.add(x)
+            _named(v, out)
+    elif isinstance(value, (list, tuple)):
+        for v in value:
+            _named(v, out)
+
+
+def _page_key(name: str, en: str | None, t: dict[str, Any], labels: Labels, max_people: int,
+              definitions: list[dict[str, Any]] | None, shift: Any, code: str, aliases: str) -> str:
+    """Everything :func:`_concept_page` reads: the trace (mentions, users, spread, stances,
+    neighbours, profiles, foreign originals), the concept's definitions and shift rows, and the
+    labels of the documents and works they name. Equal keys, equal pages (tests/test_report_reuse.py)."""
+    ids: set[str] = set()
+    _named([t, definitions], ids)
+    named = {i: [labels.docs.get(i), labels.titles.get(i), labels.works.get(i), labels.work_doc.get(i)]
+             for i in sorted(ids)}
+    rows = [r for r in shift.rows if r.concept == name] if shift is not None else None
+    why = why_not(shift, name) if shift is not None else None
+    return digest([code, aliases, name, en, t, max_people, definitions, rows, why,
+                   shift.config if shift is not None else None, named])
+
+
 def _cooc_df(ctx: ReportContext, res: dict[str, Any]) -> pd.DataFrame | None:
     c = ctx.results.get("cooccurrence")
     if isinstance(c, dict):
@@ -218,10 +254,16 @@ def concepts_section(ctx: ReportContext) -> ReportSection | None:
     spread_people = ctx.cfg["report"]["networks"]["spread_people"]
     glossary = glossary_entries(ctx)
     tables["glossary"] = glossary_table(ctx)
+    shift = shift_result(ctx)
+    reuse = Reuse(ctx, "concept", None)
+    code = code_hash("concepts_section.py", "stance_html.py", "shift_html.py", "definitions_html.py",
+                     "glossary_html.py", "timeviews.py", "networks.py")
+    aliases = digest(run_aliases(ctx))  # the author pages every name links to
     for name, href in concept_slugs(res).items():
         t = with_foreign(traces[name], name, glossary)
-        pages[href] = _concept_page(name, en_of.get(name), t, labels, spread_people, defs.get(name),
-                                    shift_result(ctx))
+        key = _page_key(name, en_of.get(name), t, labels, spread_people, defs.get(name), shift, code, aliases)
+        pages[href] = reuse.kept(href, key) or _concept_page(name, en_of.get(name), t, labels, spread_people,
+                                                             defs.get(name), shift)
         fu = t.get("first_use") or {}
         rows.append({"concept": name, "en": en_of.get(name) or "", "mentions": len(t["mentions"]),
                      "documents": t.get("n_documents"), "users": len(t["users"]), "first_use": fu.get("author"),
@@ -253,4 +295,8 @@ def concepts_section(ctx: ReportContext) -> ReportSection | None:
                           f"{cc['min_count']} times or more (cooccurrence.min_count)")
         html += Markup("<h3>最强共现 <span class=\"en\">Strongest co-occurrences</span></h3>") + h
         md += "\n" + m
-    return ReportSection("concepts", "概念追踪", "Concept traces", md, html, tables, pages)
+    sec = ReportSection("concepts", "概念追踪", "Concept traces", md, html, tables, pages)
+    sec.run_info[reuse.name] = reuse.keys
+    if reuse.n_kept and callable(getattr(ctx, "log", None)):
+        ctx.log(f"report: {reuse.n_kept} of {len(pages)} concept pages kept from the previous report")
+    return sec

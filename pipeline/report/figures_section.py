@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from markupsafe import Markup
@@ -192,6 +193,30 @@ def network_figures(ctx: ReportContext) -> Markup:
                   'below it).</span>') + html
 
 
+def _kept_figures(ctx: ReportContext, figs: list[Spec], run_info: dict[str, Any]
+                  ) -> tuple[list[tuple[str, Path]], list[Spec]]:
+    """The figures the previous report drew from the same spec (its files, PNG and SVG, kept:
+    ``reuse.py``), and the specs to draw. A spec is the figure's whole input: its data, labels
+    and options; the code and the font that draw it are in the key too."""
+    from .figures import cjk_font_path
+    from .reuse import Reuse, code_hash, digest
+
+    reuse = Reuse(ctx, "figure", run_info)
+    code = code_hash("figures.py", "figures_section.py")
+    font = str(cjk_font_path())
+    kept: list[tuple[str, Path]] = []
+    todo: list[Spec] = []
+    for f in figs:
+        key = digest([code, font, f.kind, f.path, f.title, f.args, f.kwargs])
+        paths = [f.path] + ([svg_path(f.path)] if f.kwargs.get("svg") else [])
+        old = [reuse.kept(p, key) for p in paths]
+        if all(o is not None for o in old):
+            kept += [(p, o) for p, o in zip(paths, old) if o is not None]
+        else:
+            todo.append(f)
+    return kept, todo
+
+
 def figures_section(ctx: ReportContext) -> ReportSection | None:
     from .figures import NO_FONT, cjk_font_path
 
@@ -207,10 +232,13 @@ def figures_section(ctx: ReportContext) -> ReportSection | None:
         return ReportSection("figures", "图表", "Figures", md, h)
     sec = ReportSection("figures", "图表", "Figures", html=html)
     if figs:
-        job = submit(ctx, draw, figs)
+        kept, todo = _kept_figures(ctx, figs, sec.run_info)
+        job = submit(ctx, draw, todo) if todo else None
 
-        def pngs() -> Iterator[tuple[str, bytes]]:
-            yield from job.result()
+        def pngs() -> Iterator[tuple[str, bytes | Path]]:
+            yield from kept
+            if job is not None:
+                yield from job.result()
 
         sec.files = pngs
     sec.md = "\n\n".join(f"![{f.title}]({f.path})" for f in figs) + "\n"

@@ -1,7 +1,7 @@
 """The offline pyLDAvis page, reused from the previous report while its inputs are unchanged.
 
 pyLDAvis ranks the whole vocabulary for every topic at 101 values of λ: 2-6 s at 1,000 papers,
-as long as the rest of the report. The page depends only on the stored topic state, the code
+as long as the rest of the report (``ldavis_fast.py`` does that ranking in numpy, the same page). The page depends only on the stored topic state, the code
 that writes it (``models/topics_ldavis.py``, ``models/topics.py``) and the pyLDAvis version, so
 a hash of those is kept in ``run.json`` (``ldavis_key``); when the previous report in the
 output directory carries the same key, its page is copied instead of laid out again; otherwise
@@ -38,6 +38,7 @@ def ldavis_key(state: bytes) -> str:
     for module in ("topics_ldavis", "topics"):
         spec = find_spec(f"{__package__.rsplit('.', 1)[0]}.models.{module}")
         h.update(Path(spec.origin).read_bytes() if spec and spec.origin else module.encode())
+    h.update(Path(__file__).with_name("ldavis_fast.py").read_bytes())
     h.update(f"\0{vis}\0{__version__}\0{TITLE}".encode())
     return h.hexdigest()
 
@@ -55,8 +56,9 @@ def _previous(out: Path, key: str) -> str | None:
 def render(state: bytes) -> str:
     """The page, laid out by pyLDAvis; run in a side process (background.py)."""
     from ..models.topics_ldavis import write_ldavis
+    from .ldavis_fast import fast_relevance
 
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, fast_relevance():
         return write_ldavis(state, Path(tmp) / "ldavis.html", title=TITLE).read_text(encoding="utf-8")
 
 

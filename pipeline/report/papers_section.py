@@ -170,6 +170,7 @@ def papers_section(ctx: ReportContext) -> ReportSection | None:
                        rows, max_rows=500, filter=True)
     sec = ReportSection("papers", "文献页面", "Paper pages", f"{len(rows)} 篇文献 papers, 每篇一页 one page each.\n", html)
     sec.pages = lambda: paper_pages(ctx, ents, concept_pages, sec.run_info)
+    sec.n_pages = len(ents.papers)
     return sec
 
 

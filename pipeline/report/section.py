@@ -30,6 +30,7 @@ class ReportSection:
     files: dict[str, bytes | str] | Callable[[], Iterable[tuple[str, bytes | str]]] = field(default_factory=dict)
     run_info: dict[str, Any] = field(default_factory=dict)  # facts kept in run.json for the next report
     failed: list[str] = field(default_factory=list)  # what of this section failed ("section failed" boxes)
+    n_pages: int = 0  # how many pages a lazy ``pages`` yields (the progress bar's total)
     page: str = ""  # the report page the section is on (``sections.page_of``); the front page is index.html
 
 
