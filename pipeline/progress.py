@@ -19,8 +19,9 @@ from typing import Any, TextIO, TypeVar
 T = TypeVar("T")
 
 # n/total, what is left and the time left: the three things the issue asks a bar to show.
-BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar:20}| {n_fmt}/{total_fmt} {unit} ({left} left) " \
-             "[{elapsed} elapsed, ETA {remaining}]"
+# The bar takes what the line leaves, so the counts and the ETA fit an 80-column terminal (a fixed
+# 20-character bar pushed the ETA past column 80, where tqdm cuts the line).
+BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} {unit} ({left} left) [{elapsed}, ETA {remaining}]"
 
 
 class Bar:

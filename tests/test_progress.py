@@ -25,7 +25,8 @@ class _Tty(io.StringIO):
         return True
 
 
-def test_bar_shows_name_done_left_and_eta():
+def test_bar_shows_name_done_left_and_eta(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")  # the narrowest common terminal: the ETA must still fit
     out = _Tty()
     bar = Bar("topics · feat.content", 10, "docs", delay=0, stream=out)
     for _ in range(3):
@@ -33,7 +34,8 @@ def test_bar_shows_name_done_left_and_eta():
     bar.close()
     text = out.getvalue()
     assert "topics · feat.content" in text
-    assert "3/10 docs" in text and "(7 left)" in text and "ETA" in text
+    assert "3/10 docs" in text and "(7 left)" in text and "ETA 00:0" in text
+    assert max(len(x) for x in text.split("\r")) <= 80
 
 
 def test_no_bar_off_a_terminal():
@@ -98,4 +100,4 @@ def test_bars_on_a_terminal(tmp_path):
     text = b"".join(chunks).decode("utf-8", "replace")
     assert proc.returncode == 0, text[-2000:]
     for name in ("parse", "segment", "features", "concepts · feat.concepts"):
-        assert re.search(re.escape(name) + r": +\d+%\|.*\| \d+/\d+ \w+ \(\d+ left\) \[.* elapsed, ETA", text), (name, text[-3000:])
+        assert re.search(re.escape(name) + r": +\d+%\|.*\| \d+/\d+ \w+ \(\d+ left\) \[[\d:]+, ETA", text), (name, text[-3000:])
