@@ -69,17 +69,26 @@ def test_killed_run_resumes_without_redoing_or_losing(tmp_path: Path) -> None:
         (corpus / f"paper_{i:03d}.txt").write_text(f"第{i}号论文\n\n" + text[i * 300:] + f"\n\n补记{i}。\n", encoding="utf-8")
     # A smaller word2vec sample: what is tested is the resume, and two models on the default
     # 150,000-token sample would be a third of the run.
-    cfg = make_config(tmp_path, runner={"workers": 1}, vectors={"word2vec": {"max_tokens": 30000}})
+    # Batches of 8 documents by count alone, so the kill can land between two commits.
+    cfg = make_config(tmp_path, runner={"workers": 1, "store_batch": 8, "store_batch_s": 1000},
+                      vectors={"word2vec": {"max_tokens": 30000}})
     args = [sys.executable, "-m", "pipeline", "run", "--corpus", str(corpus), "--config", str(cfg),
             "--out", str(tmp_path / "report")]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     store_path = tmp_path / "store.duckdb"
     wal = tmp_path / "store.duckdb.wal"
-    # Finished documents are committed in batches of up to 16 (a few MB of write-ahead log
-    # each, written while the transaction is open): kill once well past the first batch and
-    # well before all 90 papers are in.
+    # A batch of 8 of these papers is a few MB of write-ahead log, written at its commit. Kill
+    # once the log holds a batch and has stood still for half a second (the commit is done; the
+    # next batch is seconds away), well before all 90 papers are in. Killing on the size alone
+    # once landed inside the first commit's write, and nothing was committed.
     deadline = time.time() + 120
-    while time.time() < deadline and (not wal.exists() or wal.stat().st_size < 5_000_000):
+    size, since = -1, time.time()
+    while time.time() < deadline and proc.poll() is None:
+        now = wal.stat().st_size if wal.exists() else -1
+        if now != size:
+            size, since = now, time.time()
+        elif size > 1_000_000 and time.time() - since > 0.5:
+            break
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
