@@ -27,12 +27,16 @@ def _key(doc_id: str, k: int) -> int:
 
 
 def sample_sentences(parts: Iterator[tuple[str, dict[str, Any]]], max_tokens: int,
-                     on_doc: Callable[[str, dict[str, Any]], None] | None = None) -> list[list[str]]:
+                     on_doc: Callable[[str, dict[str, Any]], None] | None = None,
+                     stats: dict[str, Any] | None = None) -> list[list[str]]:
     """Bottom-k sample of sentences by a stable hash, at most ``max_tokens`` tokens: the same
     sentences whatever the order documents arrive in, and memory bounded by the sample, not the
-    corpus. ``on_doc(doc_id, content)`` sees every document on the way (one pass for all uses)."""
+    corpus. ``on_doc(doc_id, content)`` sees every document on the way (one pass for all uses).
+    ``stats`` gets ``bound``: the largest hash in a sample that had to leave sentences out (None
+    when every sentence fits), which :func:`sampled_of` holds new documents to."""
     heap: list[tuple[int, str, int, list[str]]] = []  # max-heap by hash (negated)
     total = 0
+    dropped = False
     for d, part in parts:
         content = part["content"]
         if on_doc is not None:
@@ -44,4 +48,19 @@ def sample_sentences(parts: Iterator[tuple[str, dict[str, Any]]], max_tokens: in
                 total += len(s)
                 while total > max_tokens and heap:
                     total -= len(heapq.heappop(heap)[3])
+                    dropped = True
+            else:
+                dropped = True
+    if stats is not None:
+        stats["bound"] = -heap[0][0] if dropped and heap else None
     return [s for _h, _d, _k, s in sorted(heap, key=lambda x: (x[1], x[2]))]
+
+
+def sampled_of(doc_id: str, content: dict[str, Any], bound: int | None) -> list[list[str]]:
+    """The sentences of a new document that the stored sample's hash ``bound`` admits: those a
+    refit's sample would take from it (about ``max_tokens`` / the corpus's tokens of them; all
+    of them when the sample held every sentence, ``bound`` None)."""
+    sents = content_sentences(content)
+    if bound is None:
+        return sents
+    return [s for k, s in enumerate(sents) if _key(doc_id, k) < bound]

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..context import StageContext
 from .fold import new_docs
-from .sample import content_sentences, doc_bag, sample_sentences
+from .sample import doc_bag, sample_sentences, sampled_of
 
 
 def compute_vectors(ctx: StageContext) -> dict[str, Any]:
@@ -25,9 +25,12 @@ def compute_vectors(ctx: StageContext) -> dict[str, Any]:
 
     w2 = ctx.cfg["vectors"]["word2vec"]  # validated and complete (pipeline.settings)
     lsa = LsaIndex(ctx.cfg["vectors"]["lsa"])
-    sents = sample_sentences(ctx.iter_part("feat.content"), w2["max_tokens"], on_doc=lambda d, c: lsa.add(d, doc_bag(c)))
+    drawn: dict[str, Any] = {}
+    sents = sample_sentences(ctx.iter_part("feat.content"), w2["max_tokens"], on_doc=lambda d, c: lsa.add(d, doc_bag(c)),
+                             stats=drawn)
     model = check = None
-    stats: dict[str, Any] = {"tokens": sum(len(s) for s in sents), "sentences": len(sents)}
+    stats: dict[str, Any] = {"tokens": sum(len(s) for s in sents), "sentences": len(sents),
+                             "sample_bound": drawn["bound"]}
     why_not = word2vec_shortfall(sents, w2)
     similar: list[dict[str, Any]] = []
 
@@ -86,16 +89,25 @@ def word2vec_shortfall(sents: list[list[str]], w2: dict[str, Any]) -> str | None
 
 
 def update_vectors(ctx: StageContext, previous: dict[str, Any]) -> dict[str, Any]:
-    """``--update``: train the stored word2vec on the new documents' sentences; project them into
-    the stored LSA space and merge them into the similar-papers table."""
+    """``--update``: train the stored word2vec on the new documents' sentences that the stored
+    sample's hash bound admits (those a refit's sample would hold); project the new documents
+    into the stored LSA space and merge them into the similar-papers table.
+
+    The word2vec sample is a bottom-k by a stable hash (``sample.py``): a refit over the larger
+    corpus would take about ``max_tokens`` / the corpus's tokens of a new paper's sentences, not
+    all of them. Training on the whole paper made one paper of a thousand a tenth of what the
+    model had seen, and moved the neighbours of every concept it touched; training on none of it
+    would leave its words out for good. A refit also drops the sentences the newcomers push over
+    the cap; an update cannot untrain them, so its sample grows by what it admits (``tokens``)."""
     todo = new_docs(ctx, previous)
     model, lsa = previous.get("w2v"), previous.get("lsa")
-    if todo is None or model is None or lsa is None:
+    stats = dict(previous.get("w2v_stats") or {})
+    if todo is None or model is None or lsa is None or "sample_bound" not in stats:
         return compute_vectors(ctx)
     sents: list[list[str]] = []
     bags = []
     for d, part in ctx.iter_part("feat.content", todo):
-        sents += content_sentences(part["content"])
+        sents += sampled_of(d, part["content"], stats["sample_bound"])
         bags.append((d, doc_bag(part["content"])))
     check = previous.get("w2v_check")
     if sents:
@@ -103,7 +115,10 @@ def update_vectors(ctx: StageContext, previous: dict[str, Any]) -> dict[str, Any
             if m is not None:
                 m.build_vocab(sents, update=True)
                 m.train(sents, total_examples=len(sents), epochs=m.epochs)
+        stats.update(tokens=stats.get("tokens", 0) + sum(len(s) for s in sents),
+                     sentences=stats.get("sentences", 0) + len(sents))
     n_old = len(lsa.doc_ids)
     lsa.fold_in(bags)
-    return {"w2v": model, "w2v_check": check, "w2v_stats": previous.get("w2v_stats") or {}, "lsa": lsa,
-            "similar": lsa.similar_after_fold(previous.get("similar") or [], n_old), "docs": lsa.doc_ids, "doc_ids": list(ctx.doc_ids), "mode": "update"}
+    return {"w2v": model, "w2v_check": check, "w2v_stats": stats, "lsa": lsa,
+            "similar": lsa.similar_after_fold(previous.get("similar") or [], n_old), "docs": lsa.doc_ids,
+            "doc_ids": list(ctx.doc_ids), "mode": "update"}
