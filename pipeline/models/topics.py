@@ -378,9 +378,20 @@ def _topic_coherence(st: dict, tops: list[list[str]], order: list[int], top_n: i
     """Per-topic c_v of ``tops`` (reported order): the fit's own figures while the topics are the
     ones it scored (a refit; coherence over the sample is seconds of the stage), else measured."""
     known = st.get("coh_topics")
-    if known and len(known["c_v"]) == len(order) and [known["tops"][o] for o in order] == tops:
-        return [known["c_v"][o] for o in order]
-    return coherence(tops, st["coh_texts"], st["dictionary"], "c_v", top_n)[1]
+    if not known or len(known["c_v"]) != len(order) or any(len(t) < 2 for t in tops):
+        return coherence(tops, st["coh_texts"], st["dictionary"], "c_v", top_n)[1]
+    per = [known["c_v"][o] for o in order]
+    stale = [i for i, t in enumerate(tops) if known["tops"][order[i]] != t]
+    if stale:
+        # A topic's c_v depends on its own top terms and the texts only: an update measures the
+        # topics whose terms it moved (a few of K; the texts' windows are read once for them),
+        # at the same top-n as a measure of all K, and the state remembers the new figures.
+        n = min(top_n, min(len(t) for t in tops))
+        _, fresh = coherence([tops[i] for i in stale], st["coh_texts"], st["dictionary"], "c_v", n)
+        for i, v in zip(stale, fresh):
+            per[i] = v
+            known["tops"][order[i]], known["c_v"][order[i]] = tops[i], v
+    return per
 
 
 def _kept_columns(bows: CsrBows, tf: np.ndarray, n: int) -> dict[str, Any]:
