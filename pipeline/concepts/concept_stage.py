@@ -221,15 +221,17 @@ def coinages_from_parts(ctx: StageContext, plan: _CoinagePlan, holders: list[tup
     return rows, {t: found[t] for t in fresh if t in found}
 
 
-def _use_of(m: dict[str, Any]) -> tuple:
-    """What a coinage's users and first use need of one mention."""
-    return (m["doc_id"], m["where"], m.get("in_ref"), m.get("attributed") or _NONE, m.get("year"), m.get("year_inferred"))
+def _use_of(m: dict[str, Any]) -> list[Any]:
+    """What a coinage's users and first use need of one mention. A list, not a tuple: the stored
+    result holds tens of thousands of them, and a list of plain values is stored as it is
+    where a tuple is tagged and rebuilt one by one (``store/codec.py``)."""
+    return [m["doc_id"], m["where"], m.get("in_ref"), m.get("attributed") or _NONE, m.get("year"), m.get("year_inferred")]
 
 
 _NONE: list[Any] = []
 
 
-def _mention_of(use: tuple, heads: dict[str, Any]) -> dict[str, Any]:
+def _mention_of(use: list[Any] | tuple, heads: dict[str, Any]) -> dict[str, Any]:
     doc_id, where, in_ref, attributed, year, inferred = use
     h = heads.get(doc_id) or {"meta": {}}
     return {"doc_id": doc_id, "where": where, "in_ref": in_ref, "attributed": [dict(a) for a in attributed],

@@ -40,6 +40,9 @@ TABLES: dict[str, tuple[str, ...]] = {
 }
 _ALLOWED = ("pipeline.", "sklearn.", "gensim.")
 _TAG = "$t"
+# Values JSON holds as they are. A list of only these (a sentence's words, a row of counts) is
+# written and read as it is: encoding it element by element was most of writing a result.
+_PLAIN = (str, int, float, bool, type(None))
 
 
 def _class_path(obj: Any) -> str:
@@ -78,12 +81,14 @@ class Writer:
             if hit is not None:
                 return {_TAG: "row", "table": hit[0], "i": hit[1]}
             if all(isinstance(k, str) for k in v) and _TAG not in v:
-                return {k: self.enc(x) for k, x in v.items()}
+                return {k: x if type(x) in _PLAIN else self.enc(x) for k, x in v.items()}
             return {_TAG: "dict", "items": [[self.enc(k), self.enc(x)] for k, x in v.items()]}
         if isinstance(v, list):
-            return [self.enc(x) for x in v]
+            if all(type(x) in _PLAIN for x in v):
+                return v
+            return [x if type(x) in _PLAIN else self.enc(x) for x in v]
         if isinstance(v, tuple):
-            return {_TAG: "tuple", "v": [self.enc(x) for x in v]}
+            return {_TAG: "tuple", "v": [x if type(x) in _PLAIN else self.enc(x) for x in v]}
         if isinstance(v, (set, frozenset)):
             return {_TAG: "set", "v": [self.enc(x) for x in sorted(v, key=repr)]}
         if isinstance(v, bytes):
@@ -151,18 +156,20 @@ class Reader:
 
     def dec(self, v: Any) -> Any:  # noqa: C901
         if isinstance(v, list):
-            return [self.dec(x) for x in v]
+            if all(type(x) in _PLAIN for x in v):  # decoded JSON: no tag, no container inside
+                return v
+            return [x if type(x) in _PLAIN else self.dec(x) for x in v]
         if not isinstance(v, dict):
             return v
         tag = v.get(_TAG)
         if tag is None:
-            return {k: self.dec(x) for k, x in v.items()}
+            return {k: x if type(x) in _PLAIN else self.dec(x) for k, x in v.items()}
         if tag == "row":
             return self.tables[v["table"]][v["i"]]
         if tag == "dict":
             return {self.dec(k): self.dec(x) for k, x in v["items"]}
         if tag == "tuple":
-            return tuple(self.dec(x) for x in v["v"])
+            return tuple([x if type(x) in _PLAIN else self.dec(x) for x in v["v"]])
         if tag == "set":
             return {self.dec(x) for x in v["v"]}
         if tag == "bytes":

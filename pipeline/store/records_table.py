@@ -16,6 +16,9 @@ from typing import Any
 import duckdb
 
 _SCALARS = ((bool, "BOOLEAN"), (int, "BIGINT"), (float, "DOUBLE"), (str, "VARCHAR"))
+# One encoder for every cell: json.dumps with arguments builds a new one per call, which was a
+# third of writing a table of mentions.
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _column_type(values: list[Any]) -> str:
@@ -56,7 +59,7 @@ def write_records(path: Path, records: list[dict[str, Any]], enc: Callable[[Any]
         t = _column_type(values)
         types.append(t)
         data[f"c{i}"] = values if t != "JSON" else [
-            json.dumps(enc(r[k]), ensure_ascii=False) if k in r else None for r in records]
+            _dumps(enc(r[k])) if k in r else None for r in records]
     data["keys"] = which
     frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
     sql_types = [t if t != "JSON" else "VARCHAR" for t in types] + ["INTEGER"]
