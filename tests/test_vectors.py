@@ -131,3 +131,29 @@ def test_side_processes_train_the_same_models(csl):
     for here, there in zip(train_pair(docs, w2), side):
         assert here.wv.index_to_key == there.wv.index_to_key
         assert np.array_equal(here.wv.vectors, there.wv.vectors)
+
+
+def test_update_trains_on_the_sentences_a_refit_would_sample(csl):
+    """``--update`` trains word2vec on the new documents' sentences that the stored sample's
+    hash bound admits: every new sentence a refit's sample over the larger corpus holds is among
+    them, and they are a small share of the new text, not all of it."""
+    from pipeline.models.sample import content_sentences, sample_sentences, sampled_of
+
+    ids, docs, _rows = csl
+    parts = [(d, {"content": {"title": " ".join(t[:8]), "abstract": " ".join(t[8:]), "paragraphs": []}})
+             for d, t in zip(ids, docs)]
+    old, new = parts[:350], parts[350:]
+    drawn: dict = {}
+    sample_sentences(iter(old), 5_000, stats=drawn)
+    assert drawn["bound"] is not None
+    admitted = [s for d, p in new for s in sampled_of(d, p["content"], drawn["bound"])]
+    every = [s for _d, p in new for s in content_sentences(p["content"])]
+    refit = sample_sentences(iter(old + new), 5_000)
+    new_text = {" ".join(s) for s in every}
+    in_refit = [s for s in refit if " ".join(s) in new_text]
+    assert in_refit and all(s in admitted for s in in_refit)
+    assert len(admitted) < len(every) / 3
+    everything: dict = {}  # a sample that held every sentence admits all of a new document's
+    sample_sentences(iter(old), 10**9, stats=everything)
+    assert everything["bound"] is None
+    assert sampled_of(*new[0][:1], new[0][1]["content"], None) == content_sentences(new[0][1]["content"])
