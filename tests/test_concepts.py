@@ -160,3 +160,32 @@ def test_compact_mentions_keep_their_kwic_windows(seed_mentions):
     assert [kwic_of(m) for m in kept] == [m["kwic"] for m in seed_mentions]
     assert [public_mention(m)["kwic"] for m in kept] == [m["kwic"] for m in seed_mentions]
     assert all(a["sentence"] is b["sentence"] for a, b in itertools.pairwise(kept) if a["sentence"] == b["sentence"])
+
+
+def test_update_keeps_the_traces_whose_inputs_are_unchanged(works_ctx):
+    """``--update`` keeps a stored concept trace only when build_trace would make it again: the
+    traces of an update over the seed and the works records equal those of the same update
+    with every trace built again, and some were kept, some (the new documents') built again."""
+    from pipeline.concepts.concept_stage import concepts_from_parts
+
+    ctx = works_ctx
+    all_ids, papers = list(ctx.doc_ids), list(ctx.papers)
+    seed = [p["doc_id"] for p in papers if p["source"].endswith(SEED.name)]
+    new = [d for d in all_ids if d not in seed][-4:]
+
+    def before() -> dict:  # the stored result the update folds into (an update changes its counts)
+        ctx.doc_ids, ctx.papers = [d for d in all_ids if d not in new], [p for p in papers if p["doc_id"] not in new]
+        try:
+            prev = concepts_from_parts(ctx, None)
+        finally:
+            ctx.doc_ids, ctx.papers = all_ids, papers
+        prev["doc_ids"] = [d for d in all_ids if d not in new]
+        return prev
+
+    prev = before()
+    kept = concepts_from_parts(ctx, prev, new)
+    again = concepts_from_parts(ctx, before(), new, reuse=False)
+    assert kept["traces"] == again["traces"]
+    assert kept["trace_inputs"] == again["trace_inputs"]
+    same = [n for n in kept["traces"] if kept["traces"][n] is prev["traces"].get(n)]
+    assert same and len(same) < len(kept["traces"])
