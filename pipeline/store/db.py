@@ -330,12 +330,14 @@ class Store:
     def finish_run(self, run_id: int, stats: dict[str, Any], files: list[tuple[str, str | None, str, str | None]]) -> None:
         with self.transaction():
             self.con.execute("DELETE FROM run_files WHERE run_id=?", [run_id])
+            # One statement per table: executemany goes row by row (1.3 s for 1,000 files).
+            import pandas as pd
+
             if files:
-                self.con.executemany("INSERT INTO run_files VALUES (?, ?, ?, ?, ?)",
-                                     [(run_id, *f) for f in files])
+                self.insert_frame("run_files", pd.DataFrame([(run_id, *f) for f in files], dtype=object))
             failed = [(run_id, f[0], f[3]) for f in files if f[2] == "failed"]
             if failed:
-                self.con.executemany("INSERT INTO failures VALUES (?, ?, ?)", failed)
+                self.insert_frame("failures", pd.DataFrame(failed, dtype=object))
             self.con.execute(
                 "UPDATE runs SET finished=?, n_files=?, n_added=?, n_changed=?, n_removed=?, n_failed=?, "
                 "n_processed=?, n_cached=?, seconds=?, status='finished' WHERE run_id=?",
