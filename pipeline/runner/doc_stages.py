@@ -72,9 +72,38 @@ def doc_stages(ctx: RunContext, workers: int, executor: str, scheduler: str | No
     ctx.log(f"features: {ctx.timings['features']:.1f} s, rss {rss_mb():.0f} MB")
 
 
-def _flush_every(cfg: dict[str, Any]) -> tuple[int, float]:
-    r = cfg["runner"]
-    return int(r["store_batch"]), float(r["store_batch_s"])
+class BatchWriter:
+    """Per-document results on their way to the store: result texts, document-table rows and
+    DocBins, written in one transaction and one statement per table every ``runner.store_batch``
+    files or ``runner.store_batch_s`` seconds. A killed run keeps every committed document, and
+    DuckDB's cost per statement is paid per batch, not per row."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        r = ctx.cfg["runner"]
+        self.store = ctx.store
+        self.every_n, self.every_s = int(r["store_batch"]), float(r["store_batch_s"])
+        self.texts: list[tuple[str, str, str, str, str]] = []
+        self.rows: list[tuple[str, dict[str, list[tuple]]]] = []
+        self.bins: list[tuple[str, str, str, bytes]] = []
+        self.n, self.last = 0, time.time()
+
+    def done_one(self) -> None:
+        """One file or document more is in the batch: write the batch if it is due."""
+        self.n += 1
+        if self.n >= self.every_n or time.time() - self.last > self.every_s:
+            self.flush()
+
+    def flush(self) -> None:
+        from ..store.docs import put_doc_bins
+        from ..store.papers import write_rows
+
+        if self.texts or self.rows or self.bins:
+            with self.store.transaction():
+                self.store.put_texts(self.texts)
+                write_rows(self.store, self.rows)
+                put_doc_bins(self.store, self.bins, keys.lib_version("spacy"))
+            self.texts.clear(), self.rows.clear(), self.bins.clear()
+        self.n, self.last = 0, time.time()
 
 
 def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | None) -> OnePass:
@@ -106,32 +135,16 @@ def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | N
     fused: dict[str, str] = {}  # doc_id -> the source its features were made under
     segmented = 0
     bar = ctx.progress("parse", len(todo), "files")
-    texts: list[tuple[str, str, str, str, str]] = []
-    rows: list[tuple[str, dict[str, list[tuple]]]] = []
-    bins: list[tuple[str, str, str, bytes]] = []
+    out = BatchWriter(ctx)
+    texts, bins = out.texts, out.bins
     seconds = [0.0, 0.0, 0.0]
-    batch_n, batch_s = _flush_every(cfg)
-    last, n = time.time(), 0
-
-    def flush() -> None:
-        # One transaction per batch, one statement per table: a killed run keeps every
-        # committed document, and DuckDB's cost per statement is paid per batch, not per row.
-        from ..store.docs import put_doc_bins
-        from ..store.papers import write_rows
-
-        with ctx.store.transaction():
-            ctx.store.put_texts(texts)
-            write_rows(ctx.store, rows)
-            put_doc_bins(ctx.store, bins, keys.lib_version("spacy"))
-        texts.clear(), rows.clear(), bins.clear()
-
     tasks = [(f.path, f.source, first[k], version, k) for k, f in todo.items()]
     for (_path, _source, doc_source, _v, key), r in run_tasks(
             one_pass, tasks, workers, executor, scheduler, init_one_pass,
             ((str(aliases) if aliases else None, cfg["structure"], cfg["ingest"]),
              segment_initargs(cfg), features_initargs(cfg))):
         texts += [("parse", key, version, cfg_hash, r["parse"]), ("head", key, version, cfg_hash, r["head"])]
-        rows += r["rows"]
+        out.rows += r["rows"]
         for d in r["docs"]:
             doc_id = d["doc_id"]
             if doc_id not in have_seg:
@@ -145,13 +158,9 @@ def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | N
                 have_feat.add(doc_id)
                 fused[doc_id] = doc_source
         seconds = [a + b for a, b in zip(seconds, r["seconds"])]
-        n += 1
-        if n >= batch_n or time.time() - last > batch_s:
-            flush()
-            last, n = time.time(), 0
+        out.done_one()
         bar.update(1)
-    if texts or rows:
-        flush()
+    out.flush()
     bar.close()
     mirror_papers(ctx.store, version, cfg_hash, sorted({f.key for f in keyed if f.key in cached}))
     ctx.stats["n_processed"] = len(todo)
@@ -227,34 +236,18 @@ def _run_doc_stage(ctx: RunContext, name: str, fn: Callable[[Any], Result], item
     per table, ``store_result`` adds a result's rows to the batch's result texts and Docs);
     returns {doc_id: error} for the documents it could not process. ``done``: documents of this
     stage the parse stage's one pass did already (the bar counts them first)."""
-    from ..store.docs import put_doc_bins
-
     bar = ctx.progress(name, done + count)
     if done:
         bar.update(done)
-    texts: list[tuple[str, str, str, str, str]] = []
-    bins: list[tuple[str, str, str, bytes]] = []
+    out = BatchWriter(ctx)
     errors: dict[str, str] = {}
-    batch_n, batch_s = _flush_every(ctx.cfg)
-    last, n = time.time(), 0
-
-    def flush() -> None:
-        if texts or bins:
-            with ctx.store.transaction():
-                ctx.store.put_texts(texts)
-                put_doc_bins(ctx.store, bins, keys.lib_version("spacy"))
-            texts.clear(), bins.clear()
-
     for _item, result in run_tasks(fn, items, workers, executor, scheduler, init, initargs, count=count):
-        store_result(result, texts, bins)
+        store_result(result, out.texts, out.bins)
         if "error" in result:
             errors[result["doc_id"]] = result["error"]
-        n += 1
-        if n >= batch_n or time.time() - last > batch_s:
-            flush()
-            last, n = time.time(), 0
+        out.done_one()
         bar.update(1)
-    flush()
+    out.flush()
     bar.close()
     return errors
 
@@ -327,19 +320,8 @@ def _segment_and_features(ctx: RunContext, doc_ids: list[str], seg_hash: str, fe
     seconds = [0.0, 0.0]
     bar = ctx.progress("segment", done + len(doc_ids))
     bar.update(done)
-    texts: list[tuple[str, str, str, str, str]] = []
-    bins: list[tuple[str, str, str, bytes]] = []
-    batch_n, batch_s = _flush_every(ctx.cfg)
-    last, n = time.time(), 0
-
-    def flush() -> None:
-        from ..store.docs import put_doc_bins
-
-        with ctx.store.transaction():
-            ctx.store.put_texts(texts)
-            put_doc_bins(ctx.store, bins, keys.lib_version("spacy"))
-        texts.clear(), bins.clear()
-
+    out = BatchWriter(ctx)
+    texts, bins = out.texts, out.bins
     for _task, r in run_tasks(segment_features, tasks(), workers, executor, scheduler, init_segment_features,
                               (segment_initargs(ctx.cfg), features_initargs(ctx.cfg)), count=len(files)):
         for d in r["docs"]:
@@ -351,12 +333,8 @@ def _segment_and_features(ctx: RunContext, doc_ids: list[str], seg_hash: str, fe
                 featured += 1
             bar.update(1)
         seconds = [seconds[0] + r["seconds"][1], seconds[1] + r["seconds"][2]]
-        n += 1
-        if n >= batch_n or time.time() - last > batch_s:
-            flush()
-            last, n = time.time(), 0
-    if texts:
-        flush()
+        out.done_one()
+    out.flush()
     bar.close()
     return OnePass((0.0, seconds[0], seconds[1]), len(doc_ids), featured)
 
