@@ -354,10 +354,12 @@ def test_heat_map_title_is_where_matplotlib_places_it(monkeypatch) -> None:
     if cjk_font_path() is None:
         pytest.skip("no CJK font")
     args = ([[0.1 * ((i * j) % 7) for j in range(12)] for i in range(30)], [f"作者{i}" for i in range(30)],
-            [f"{j} 主题标签 topic" for j in range(12)], "作者 × 主题", "主题 topic", "作者 author")
+            [f"{j} 主题标签 topic" for j in range(12)], "作者 × 主题", "主题 topic",
+            "作者 author")
     given = heatmap("x.png", *args).png
     set_title = Axes.set_title
-    monkeypatch.setattr(Axes, "set_title", lambda self, label, *a, y=None, **kw: set_title(self, label, *a, **kw))
+    monkeypatch.setattr(Axes, "set_title",
+                        lambda self, label, *a, y=None, **kw: set_title(self, label, *a, **kw))
     assert heatmap("x.png", *args).png == given
 
 

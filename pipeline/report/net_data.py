@@ -106,7 +106,8 @@ def kept_cooccurrence_years(ctx: ReportContext, years: dict[str, int], terms: se
     ``feat.content`` part was stored, so a part made again is read again). A year is a union
     over documents, so the documents added since are read and added; when a document was
     removed or changed, the features key changed, or a drawn term is not among the kept ones
-    (every pair of the kept terms is kept), every document is read again. Equal to the full pass (tests/test_report_reuse.py)."""
+    (every pair of the kept terms is kept), every document is read again. Equal to the full
+    pass (tests/test_report_reuse.py)."""
     import json
 
     fkey = list(getattr(ctx, "features_key", ("", "")))
@@ -116,10 +117,13 @@ def kept_cooccurrence_years(ctx: ReportContext, years: dict[str, int], terms: se
         fkey).fetchall())
     now = {d: [created.get(d), years[d]] for d in ids}
     row = ctx.store.con.execute("SELECT value FROM kv WHERE key=?", [KV_KEY]).fetchone()
-    old = json.loads(row[0]) if row else None
-    fits = (old is not None and old.get("features_key") == fkey
-            and all(now.get(d) == v for d, v in old["docs"].items())
-            and terms <= set(old["terms"]))
+    try:
+        old = json.loads(row[0]) if row else None
+        fits = (isinstance(old, dict) and old.get("features_key") == fkey
+                and all(now.get(d) == v for d, v in old["docs"].items())
+                and terms <= set(old["terms"]))
+    except (ValueError, KeyError, TypeError, AttributeError):  # written by another litmap: read all
+        fits = False
     if fits:
         all_terms = set(old["terms"])
         read = [d for d in ids if d not in old["docs"]]

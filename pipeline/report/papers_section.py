@@ -224,8 +224,9 @@ def page_key(ctx: ReportContext, d: str, info: PaperInfo, ents: Entities, concep
     parts = [code, list(getattr(ctx, "parse_key", ())), (getattr(ctx, "doc_file", {}).get(d) or ("", ""))[0],
              info.paper, concepts, refs, cited, topics, twins]
     labels = [ents.topic_labels.get(t) for t, _ in sorted(info.topics.items(), key=lambda kv: str(kv[0]))]
-    return (hashlib.sha1(json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
-            + "." + hashlib.sha1(json.dumps(labels, ensure_ascii=False, default=str).encode()).hexdigest()[:16])
+    page = json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str)
+    names = json.dumps(labels, ensure_ascii=False, default=str)
+    return hashlib.sha1(page.encode()).hexdigest() + "." + hashlib.sha1(names.encode()).hexdigest()[:16]
 
 
 def paper_pages(ctx: ReportContext, ents: Entities, concept_pages: dict[str, str],
