@@ -344,6 +344,25 @@ def test_figures_use_a_cjk_font_with_every_glyph(report: Path) -> None:
     assert missing_glyphs("数字\U0001F600") == {"\U0001F600"}  # the check can fail: no emoji in the font
 
 
+def test_heat_map_title_is_where_matplotlib_places_it(monkeypatch) -> None:
+    """``figures.heatmap`` gives its title's y (saving the layouts matplotlib's placement costs):
+    the picture is the one matplotlib's own placement draws, byte for byte."""
+    from matplotlib.axes import Axes
+
+    from pipeline.report.figures import cjk_font_path, heatmap
+
+    if cjk_font_path() is None:
+        pytest.skip("no CJK font")
+    args = ([[0.1 * ((i * j) % 7) for j in range(12)] for i in range(30)], [f"作者{i}" for i in range(30)],
+            [f"{j} 主题标签 topic" for j in range(12)], "作者 × 主题", "主题 topic",
+            "作者 author")
+    given = heatmap("x.png", *args).png
+    set_title = Axes.set_title
+    monkeypatch.setattr(Axes, "set_title",
+                        lambda self, label, *a, y=None, **kw: set_title(self, label, *a, **kw))
+    assert heatmap("x.png", *args).png == given
+
+
 def test_report_md_is_readable_and_names_the_figures(report: Path) -> None:
     md = (report / "report.md").read_text(encoding="utf-8")
     for h in ("## 文献概览", "## 本次变化", "## 图表", "## 主题", "## 概念追踪", "## 作者"):

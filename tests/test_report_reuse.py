@@ -53,6 +53,9 @@ def test_kept_pages_are_the_pages_a_full_render_writes(tmp_path: Path, capsys) -
     ctx.out = tmp_path / "fresh"
     ctx.log = logged.append
     try:
+        _check_kept_cooccurrence_years(ctx)
+        _check_concept_key(ctx)
+        _check_relabelled(ctx)
         write_report(ctx)
         state = ctx.results["topics"]["result"].state
     finally:
@@ -73,3 +76,83 @@ def test_kept_pages_are_the_pages_a_full_render_writes(tmp_path: Path, capsys) -
     with fast_relevance():
         fast = prepare_vis(state).to_json()
     assert fast == prepare_vis(state).to_json()
+
+
+def _check_kept_cooccurrence_years(ctx) -> None:
+    """The years of the co-occurrence network kept in the store and added to from the documents
+    read since (``net_data.kept_cooccurrence_years``) are those of a pass over every document;
+    and they are forgotten afterwards, so the full render below dates the network in full."""
+    from pipeline.report.net_data import KV_KEY, cooccurrence_years, doc_years, kept_cooccurrence_years
+
+    years = doc_years(ctx.papers)
+    assert len(years) == 2
+    cooc = ctx.results["concepts"]["cooccurrence"].sort_values(["count", "npmi"], ascending=False)
+    pairs = {(min(a, b), max(a, b)) for a, b in zip(cooc.term_a.head(40), cooc.term_b.head(40))}
+    terms = {t for p in pairs for t in p}
+    full = cooccurrence_years(((d, u) for d, part in ctx.iter_part("feat.content") if d in years
+                               for u in part.get("cooc") or ()), years, terms, pairs)
+    assert full.nodes and full.edges
+    said: list[str] = []
+    ctx.log = said.append
+    ctx.store.con.execute("DELETE FROM kv WHERE key=?", [KV_KEY])
+    first = min(years)
+    kept_cooccurrence_years(ctx, {first: years[first]}, terms, pairs, terms)  # the earlier report
+    got = kept_cooccurrence_years(ctx, years, terms, pairs)  # reads the other document only
+    assert said == ["report: co-occurrence years: read 1 of 2 documents, the others kept"]
+    assert dict(got.nodes) == dict(full.nodes) and dict(got.edges) == dict(full.edges)
+    ctx.store.con.execute("DELETE FROM kv WHERE key=?", [KV_KEY])
+
+
+def _check_concept_key(ctx) -> None:
+    """A concept page's key holds the mentions its KWIC table shows and their number: a change
+    to a mention past them leaves key and page as they were; one to a shown mention or the
+    number changes the key."""
+    import copy
+
+    from pipeline.report.concepts_section import KWIC_ROWS, _concept_page, _page_key
+    from pipeline.report.labels import labels_cached
+
+    traces = ctx.results["concepts"]["traces"]
+    name = max(traces, key=lambda n: len(traces[n]["mentions"]))
+    t = copy.deepcopy(traces[name])
+    assert t["mentions"]
+    t["mentions"] = [dict(m) for m in (t["mentions"] * (KWIC_ROWS // len(t["mentions"]) + 2))]
+    labels = labels_cached(ctx)
+
+    def key_page(tr):
+        return (_page_key(name, None, tr, labels, 60, None, None, "code", "aliases"),
+                _concept_page(name, None, tr, labels, 60).split("<footer")[0])
+
+    key, page = key_page(t)
+    late = copy.deepcopy(t)
+    late["mentions"][KWIC_ROWS + 1]["sentence"] = "另一句 another sentence"
+    assert key_page(late) == (key, page)
+    shown = copy.deepcopy(t)
+    shown["mentions"][KWIC_ROWS - 1]["sentence"] = "另一句 another sentence"
+    assert key_page(shown)[0] != key
+    fewer = copy.deepcopy(t)
+    fewer["mentions"].pop()
+    assert key_page(fewer)[0] != key
+
+
+def _check_relabelled(ctx) -> None:
+    """A paper page whose topics were relabelled (``papers_section.relabelled``: the previous
+    page with its topics section made again) is the page rendered with the new labels."""
+    import dataclasses
+
+    from pipeline.report.entities import build_entities_cached
+    from pipeline.report.labels import labels_cached
+    from pipeline.report.links import concept_slugs
+    from pipeline.report.papers_section import paper_page, relabelled
+
+    ents = build_entities_cached(ctx)
+    pages = concept_slugs(ctx.results["concepts"])
+    labels = labels_cached(ctx)
+    d, info = next((d, i) for d, i in ents.papers.items() if len(i.topics) > 1)
+    text = next(iter(ctx.iter_papers([d])))
+    old = paper_page(info, text, ents, pages, labels)
+    new_labels = {t: f"新标签 new label <{t}>" for t in ents.topic_labels}
+    ents2 = dataclasses.replace(ents, topic_labels=new_labels)
+    new = paper_page(info, text, ents2, pages, labels)
+    assert new != old and "新标签 new label &lt;" in new
+    assert relabelled(old, info, ents2) == new.split("<footer")[0] + old[old.index("<footer"):]

@@ -83,7 +83,11 @@ def _attribution(doc_id: str, a: dict[str, Any]) -> str:
     return f"{who} ({escape(a.get('year') or '?')}) {fn}"
 
 
-def _kwic_table(mentions: list[dict[str, Any]], labels: Labels, max_rows: int = 300) -> Markup:
+# KWIC lines a concept page shows; the others are counted (all are in concept_mentions.csv).
+KWIC_ROWS = 300
+
+
+def _kwic_table(mentions: list[dict[str, Any]], labels: Labels, max_rows: int = KWIC_ROWS) -> Markup:
     """KWIC lines; each links to its sentence's paragraph or footnote on the paper page, and each
     attribution to the footnote that carries it. (f-strings with ``escape``: see build.cells_table.)"""
     rows = []
@@ -216,14 +220,18 @@ def _page_key(name: str, en: str | None, t: dict[str, Any], labels: Labels, max_
               definitions: list[dict[str, Any]] | None, shift: Any, code: str, aliases: str) -> str:
     """Everything :func:`_concept_page` reads: the trace (mentions, users, spread, stances,
     neighbours, profiles, foreign originals), the concept's definitions and shift rows, and the
-    labels of the documents and works they name. Equal keys, equal pages (tests/test_report_reuse.py)."""
+    labels of the documents and works they name. Equal keys, equal pages (tests/test_report_reuse.py).
+    Of the mentions the page shows the first ``KWIC_ROWS`` and the number of the rest, so only they
+    are in the key: a concept has thousands, with their sentences, and hashing them all was most
+    of the concept pages' time on ``--update``."""
+    shown = {**t, "mentions": t["mentions"][:KWIC_ROWS]}
     ids: set[str] = set()
-    _named([t, definitions], ids)
+    _named([shown, definitions], ids)
     named = {i: [labels.docs.get(i), labels.titles.get(i), labels.works.get(i), labels.work_doc.get(i)]
              for i in sorted(ids)}
     rows = [r for r in shift.rows if r.concept == name] if shift is not None else None
     why = why_not(shift, name) if shift is not None else None
-    return digest([code, aliases, name, en, t, max_people, definitions, rows, why,
+    return digest([code, aliases, name, en, shown, len(t["mentions"]), max_people, definitions, rows, why,
                    shift.config if shift is not None else None, named])
 
 

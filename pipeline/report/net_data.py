@@ -52,11 +52,11 @@ class Dated:
 
 
 def cooccurrence_years(units: Iterable[tuple[str, list[str]]], years: dict[str, int],
-                       terms: set[str], pairs: set[tuple[str, str]]) -> Dated:
+                       terms: set[str], pairs: set[tuple[str, str]] | None) -> Dated:
     """``units``: (doc_id, co-occurrence window as one space-joined string of sorted terms), the
     ``cooc`` of each document's ``feat.content`` part. Only ``terms`` and ``pairs`` (the drawn
     ones, pairs sorted) are dated: each window costs its length plus the pairs among its drawn
-    terms, which are few."""
+    terms, which are few. ``pairs`` None: every pair of ``terms``."""
     out = Dated()
     for d, unit in units:
         y = years.get(d)
@@ -66,14 +66,18 @@ def cooccurrence_years(units: Iterable[tuple[str, list[str]]], years: dict[str, 
         for t in here:
             out.nodes[t].add(y)
         for a, b in combinations(sorted(set(here)), 2):
-            if (a, b) in pairs:
+            if pairs is None or (a, b) in pairs:
                 out.edges[(a, b)].add(y)
     return out
 
 
-def ctx_cooccurrence_years(ctx: ReportContext, terms: set[str], pairs: set[tuple[str, str]]) -> Dated | None:
+def ctx_cooccurrence_years(ctx: ReportContext, terms: set[str], pairs: set[tuple[str, str]],
+                           wider: set[str] | None = None) -> Dated | None:
     """The years of the drawn terms and pairs over the run's documents (None without a store:
-    a report built from results alone draws the network undated)."""
+    a report built from results alone draws the network undated). ``wider``: terms around
+    the drawn ones (of the next strongest pairs), dated too, with every pair of them, when the
+    documents are read in full, so the next report finds what it draws among them after one
+    paper moved the ranking (:func:`kept_cooccurrence_years`)."""
     if not hasattr(ctx, "iter_part"):
         return None
     # The front page and the figures page draw the same network: read the parts once per report.
@@ -81,10 +85,85 @@ def ctx_cooccurrence_years(ctx: ReportContext, terms: set[str], pairs: set[tuple
     cache = ctx.memo.setdefault("_cooc_years", {})
     if key not in cache:
         years = doc_years(ctx.papers)
-        units = ((d, u) for d, part in ctx.iter_part("feat.content") if d in years for u in part.get("cooc") or ())
         cache.clear()
-        cache[key] = cooccurrence_years(units, years, terms, pairs)
+        if getattr(getattr(ctx, "store", None), "con", None) is not None and getattr(ctx, "doc_ids", None):
+            cache[key] = kept_cooccurrence_years(ctx, years, terms, pairs, wider)
+        else:
+            units = ((d, u) for d, part in ctx.iter_part("feat.content") if d in years
+                     for u in part.get("cooc") or ())
+            cache[key] = cooccurrence_years(units, years, terms, pairs)
     return cache[key]
+
+
+KV_KEY = "report:cooccurrence_years"
+
+
+def kept_cooccurrence_years(ctx: ReportContext, years: dict[str, int], terms: set[str],
+                            pairs: set[tuple[str, str]], wider: set[str] | None = None) -> Dated:
+    """:func:`cooccurrence_years` over the run's documents, reading only the documents the
+    previous report did not: the dated terms and pairs of the last report are kept in the
+    store (``kv``) with the documents they were read from (each with its year and the time its
+    ``feat.content`` part was stored, so a part made again is read again). A year is a union
+    over documents, so the documents added since are read and added; when a document was
+    removed or changed, the features key changed, or a drawn term is not among the kept ones
+    (every pair of the kept terms is kept), every document is read again. Equal to the full
+    pass (tests/test_report_reuse.py)."""
+    import json
+
+    fkey = list(getattr(ctx, "features_key", ("", "")))
+    ids = [d for d in ctx.doc_ids if d in years]
+    created = dict(ctx.store.con.execute(
+        "SELECT doc_id, created FROM stage_results WHERE stage='feat.content' AND version=? AND cfg_hash=?",
+        fkey).fetchall())
+    now = {d: [created.get(d), years[d]] for d in ids}
+    row = ctx.store.con.execute("SELECT value FROM kv WHERE key=?", [KV_KEY]).fetchone()
+    try:
+        old = json.loads(row[0]) if row else None
+        fits = (isinstance(old, dict) and old.get("features_key") == fkey
+                and all(now.get(d) == v for d, v in old["docs"].items())
+                and terms <= set(old["terms"]))
+    except (ValueError, KeyError, TypeError, AttributeError):  # written by another litmap: read all
+        fits = False
+    if fits:
+        all_terms = set(old["terms"])
+        read = [d for d in ids if d not in old["docs"]]
+        got = Dated()
+        for t, ys in old["nodes"].items():
+            got.nodes[t].update(ys)
+        for a, b, ys in old["edges"]:
+            got.edges[(a, b)].update(ys)
+        covered = dict(old["docs"])
+    else:
+        all_terms = terms | (wider or set())
+        read, got, covered = ids, Dated(), {}
+    seen: list[str] = []
+
+    def units() -> Iterable[tuple[str, str]]:
+        for d, part in ctx.iter_part("feat.content", read):
+            seen.append(d)
+            for u in part.get("cooc") or ():
+                yield d, u
+
+    new = cooccurrence_years(units(), years, all_terms, None)
+    for t, ys in new.nodes.items():
+        got.nodes[t].update(ys)
+    for e, ys in new.edges.items():
+        got.edges[e].update(ys)
+    covered.update({d: now[d] for d in seen})
+    if callable(getattr(ctx, "log", None)) and fits:
+        ctx.log(f"report: co-occurrence years: read {len(read)} of {len(ids)} documents, the others kept")
+    ctx.store.con.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", [KV_KEY, json.dumps({
+        "features_key": fkey, "docs": covered, "terms": sorted(all_terms),
+        "nodes": {t: sorted(ys) for t, ys in got.nodes.items()},
+        "edges": [[a, b, sorted(ys)] for (a, b), ys in sorted(got.edges.items())]}, ensure_ascii=False)])
+    out = Dated()
+    for t in terms:
+        if t in got.nodes:
+            out.nodes[t] = set(got.nodes[t])
+    for e in pairs:
+        if e in got.edges:
+            out.edges[e] = set(got.edges[e])
+    return out
 
 
 @dataclass

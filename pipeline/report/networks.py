@@ -246,6 +246,11 @@ def network_svg(nodes: list[Node], edges: list[Edge], width: int = 900, height: 
 
 # -- the three networks of the figures section ------------------------------------------------
 
+# How many times the drawn pairs' terms are dated when the documents are read in full (net_data.
+# kept_cooccurrence_years): a margin for the ranking to move in before they are all read again.
+WIDER = 3
+
+
 def cooccurrence_graph(cooc: Any, concept_pages: dict[str, str], root: str = "", max_edges: int = 150,
                        ctx: ReportContext | None = None) -> tuple[list[Node], list[Edge]]:
     """Strongest term pairs (by count, then NPMI); tracked concepts link to their pages and are
@@ -254,7 +259,8 @@ def cooccurrence_graph(cooc: Any, concept_pages: dict[str, str], root: str = "",
 
     if cooc is None or len(cooc) == 0:
         return [], []
-    df = cooc.sort_values(["count", "npmi"], ascending=False).head(max_edges)
+    ranked = cooc.sort_values(["count", "npmi"], ascending=False)
+    df = ranked.head(max_edges)
     deg: dict[str, float] = {}
     edges = []
     for a, b, c, npmi in zip(df.term_a, df.term_b, df["count"], df.npmi):
@@ -262,7 +268,11 @@ def cooccurrence_graph(cooc: Any, concept_pages: dict[str, str], root: str = "",
         deg[a] = deg.get(a, 0) + c
         deg[b] = deg.get(b, 0) + c
         edges.append(Edge(a, b, float(c), f"{a} — {b}: {c} 次共现 co-occurrences, NPMI {float(npmi):.2f}"))
-    dated = ctx_cooccurrence_years(ctx, set(deg), {(min(e.a, e.b), max(e.a, e.b)) for e in edges}) \
+    # The terms of the next strongest pairs are dated too (kept for the next report, so one paper
+    # added, which moves a few pairs across the cut, does not make it read every document again).
+    near = ranked.head(WIDER * max_edges)
+    wider = {str(t) for t in near.term_a} | {str(t) for t in near.term_b}
+    dated = ctx_cooccurrence_years(ctx, set(deg), {(min(e.a, e.b), max(e.a, e.b)) for e in edges}, wider) \
         if ctx is not None else None
     if dated is not None:
         for e in edges:

@@ -119,6 +119,30 @@ def same_work(ents: Entities, info: PaperInfo) -> list[str]:
     return [d for d in ents.works.get(info.work_id or "", []) if d != info.paper["doc_id"]]
 
 
+def _topics_html(info: PaperInfo, ents: Entities) -> Markup:
+    """The paper's topics with their labels: the only part of its page a topic's new label changes."""
+    rows = [[link(R + topic_href(t), f"{t} {ents.topic_labels.get(t, '')}"), w]
+            for t, w in sorted(info.topics.items(), key=lambda kv: -kv[1])]
+    return cells_table(["主题 topic", "平均权重 mean weight"], rows)
+
+
+# How the page template opens the topics section (templates/page.html): the section's html
+# follows, then "\n</section>". Paper texts are escaped, so no text can hold it.
+_TOPICS_OPEN = '<section id="topics">\n<h2>主题 <span class="en">Topics</span></h2>\n'
+
+
+def relabelled(old: str, info: PaperInfo, ents: Entities) -> str | None:
+    """The previous report's page of a paper whose page differs only by its topics' labels, with
+    its topics section made again: the page a full render gives (but for the footer's time, as
+    a kept page). None when the page does not have the one topics section expected."""
+    i = old.find(_TOPICS_OPEN)
+    if i < 0 or old.find(_TOPICS_OPEN, i + 1) >= 0 or not info.topics:
+        return None
+    i += len(_TOPICS_OPEN)
+    j = old.find("\n</section>", i)
+    return None if j < 0 else old[:i] + str(_topics_html(info, ents)) + old[j:]
+
+
 def paper_page(info: PaperInfo, text: dict[str, Any], ents: Entities, concept_pages: dict[str, str],
                labels: Labels | None = None) -> str:
     """``info.paper`` is the head (metadata); ``text`` the full paper (sections, footnotes, citations)."""
@@ -139,9 +163,7 @@ def paper_page(info: PaperInfo, text: dict[str, Any], ents: Entities, concept_pa
         secs.append(ReportSection("concepts", "概念", "Concepts", html=cells_table(
             ["概念 concept", "次数 mentions", "首处 first occurrence"], rows)))
     if info.topics:
-        rows = [[link(R + topic_href(t), f"{t} {ents.topic_labels.get(t, '')}"), w]
-                for t, w in sorted(info.topics.items(), key=lambda kv: -kv[1])]
-        secs.append(ReportSection("topics", "主题", "Topics", html=cells_table(["主题 topic", "平均权重 mean weight"], rows)))
+        secs.append(ReportSection("topics", "主题", "Topics", html=_topics_html(info, ents)))
     secs.append(ReportSection("body", "正文", "Text", html=_body(text)))
     if text["footnotes"]:
         secs.append(ReportSection("footnotes", "脚注与参考文献", "Footnotes and parsed references",
@@ -198,10 +220,13 @@ def page_key(ctx: ReportContext, d: str, info: PaperInfo, ents: Entities, concep
     refs = {str(n): [(r, r.get("matched_doc_id") in ents.papers) for r in rs] for n, rs in info.refs.items()}
     cited = [(c, n, ents.papers[c].paper["meta"]) for c, n in info.cited_by]  # their labels
     twins = [(t, ents.papers[t].paper["source"], ents.papers[t].paper["meta"]) for t in same_work(ents, info)]
-    topics = [(str(t), w, ents.topic_labels.get(t)) for t, w in sorted(info.topics.items(), key=lambda kv: str(kv[0]))]
+    topics = [(str(t), w) for t, w in sorted(info.topics.items(), key=lambda kv: str(kv[0]))]
     parts = [code, list(getattr(ctx, "parse_key", ())), (getattr(ctx, "doc_file", {}).get(d) or ("", ""))[0],
              info.paper, concepts, refs, cited, topics, twins]
-    return hashlib.sha1(json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+    labels = [ents.topic_labels.get(t) for t, _ in sorted(info.topics.items(), key=lambda kv: str(kv[0]))]
+    page = json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str)
+    names = json.dumps(labels, ensure_ascii=False, default=str)
+    return hashlib.sha1(page.encode()).hexdigest() + "." + hashlib.sha1(names.encode()).hexdigest()[:16]
 
 
 def paper_pages(ctx: ReportContext, ents: Entities, concept_pages: dict[str, str],
@@ -221,18 +246,30 @@ def paper_pages(ctx: ReportContext, ents: Entities, concept_pages: dict[str, str
     before = previous_run_info(out).get("paper_pages") if getattr(ctx, "doc_file", None) else None
     before = before if isinstance(before, dict) else {}
     done: set[str] = set()
+    relabel = 0
     for d in ids:
-        if before.get(d) == keys[d] and (out / paper_href(d)).is_file():
+        f = out / paper_href(d)
+        if before.get(d) == keys[d] and f.is_file():
             done.add(d)
-            yield paper_href(d), out / paper_href(d)  # the writer links it into the new report
-    kept = len(done)
+            yield paper_href(d), f  # the writer links it into the new report
+        elif str(before.get(d)).split(".")[0] == keys[d].split(".")[0] and f.is_file():
+            # Only its topics' labels changed (the online topic update relabels a topic that
+            # half the papers hold): the page is the previous one with a new topics section.
+            with open(f, encoding="utf-8", newline="") as fh:  # its bytes as written: no newline translated
+                page = relabelled(fh.read(), ents.papers[d], ents)
+            if page is not None:
+                done.add(d)
+                relabel += 1
+                yield paper_href(d), page
+    kept = len(done) - relabel
     for text in ctx.iter_papers([d for d in ids if d not in done]):
         d = text["doc_id"]
         if d in ents.papers and d not in done:
             done.add(d)
             yield paper_href(d), paper_page(ents.papers[d], text, ents, concept_pages, labels)
     if kept and callable(getattr(ctx, "log", None)):
-        ctx.log(f"report: {kept} of {len(ids)} paper pages kept from the previous report")
+        ctx.log(f"report: {kept} of {len(ids)} paper pages kept from the previous report"
+                + (f", {relabel} with their topics' new labels" if relabel else ""))
     missing = [d for d in ids if d not in done]
     if missing and callable(getattr(ctx, "log", None)):
         ctx.log(f"warning: report: no stored text for {len(missing)} papers ({', '.join(missing[:5])}); "
