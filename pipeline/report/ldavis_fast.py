@@ -36,12 +36,12 @@ def top_terms(log_ttd: Any, log_lift: Any, R: int, lambda_seq: Any) -> Any:
         rel = lam * ttd + (1 - lam) * lift  # the same expression, in the same order, as pyLDAvis
         if np.isnan(rel).any():  # nlargest drops NaN: let pyLDAvis rank such a model itself
             raise _Fallback
-        cols = [_best(row, R) for row in rel]
+        cols = [best(row, R) for row in rel]
         frames.append(pd.DataFrame({k: terms[c] for k, c in zip(log_ttd.index, cols)}))
     return pd.concat(frames)
 
 
-def _best(row: np.ndarray, R: int) -> np.ndarray:
+def best(row: np.ndarray, R: int) -> np.ndarray:
     """Positions of the R largest values, largest first, equal values in position order
     (``Series.nlargest(R, keep="first")``)."""
     if R >= len(row):
