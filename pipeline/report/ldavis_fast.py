@@ -11,8 +11,10 @@ orders them (descending, ties in vocabulary order), so the page is the one pyLDA
 call ``scipy.stats.entropy`` per pair of topics; :func:`entropy` does its arithmetic without the
 wrapper around it.
 
-:func:`fast_relevance` swaps the function in for the length of a ``with`` block. It is used in
-the report's side process (``ldavis_page.render``), which does nothing else meanwhile.
+:func:`fast_relevance` swaps the function in for the length of a ``with`` block. The report
+itself no longer calls pyLDAvis (``ldavis_prepare.py`` does all of ``prepare`` in numpy, with
+:func:`best`'s ranking); it is used where pyLDAvis still lays the page out: inputs
+``ldavis_prepare`` does not cover (``ldavis_render.render_inputs``), and the tests.
 """
 from __future__ import annotations
 
