@@ -1,7 +1,8 @@
 """A report that keeps pages from the previous one (``report/reuse.py``: a paper added, the pages
 whose inputs did not change are linked from the previous report) is byte for byte the report a
 full render writes, but for the footer of each page, which says when it was written. And the
-pyLDAvis page's numpy ranking (``report/ldavis_fast.py``) gives pyLDAvis's own data."""
+pyLDAvis page's numpy ranking (``report/ldavis_fast.py``) gives pyLDAvis's own data, and the page
+the report writes without pyLDAvis (``report/ldavis_prepare.py``) is the one pyLDAvis writes."""
 from __future__ import annotations
 
 import re
@@ -76,6 +77,12 @@ def test_kept_pages_are_the_pages_a_full_render_writes(tmp_path: Path, capsys) -
     with fast_relevance():
         fast = prepare_vis(state).to_json()
     assert fast == prepare_vis(state).to_json()
+    # And the page the report wrote (report/ldavis_prepare.py: no pyLDAvis) is pyLDAvis's own.
+    from pipeline.models.topics_ldavis import write_ldavis
+    from pipeline.report.ldavis_page import TITLE
+
+    ref = write_ldavis(state, tmp_path / "ldavis.html", title=TITLE).read_text(encoding="utf-8")
+    assert (out / "topics" / "ldavis.html").read_text(encoding="utf-8") == ref
 
 
 def _check_kept_cooccurrence_years(ctx) -> None:

@@ -163,12 +163,56 @@ def test_update_folds_new_paper_without_refit(csl_units, model):
         assert (abs(after.state.get_lambda() - before.state.get_lambda())).max() > 0
 
 
+def _page_without_pyldavis(state: bytes, tmp: Path) -> tuple[str, list[str]]:
+    """The report's page of a state, laid out as its side process does (a fresh interpreter given
+    the decoded inputs: ``ldavis_render.render_inputs``), and the heavy modules it imported."""
+    import pickle
+    import subprocess
+    import sys
+
+    from pipeline.models.topics_ldavis import vis_inputs
+
+    (tmp / "inputs.pkl").write_bytes(pickle.dumps(vis_inputs(state)))
+    code = (
+        "import pickle, sys\n"
+        "from pipeline.report.ldavis_render import render_inputs\n"
+        f"page = render_inputs(*pickle.loads(open({str(tmp / 'inputs.pkl')!r}, 'rb').read()))\n"
+        f"open({str(tmp / 'fast.html')!r}, 'w', encoding='utf-8').write(page)\n"
+        "heavy = ('pyLDAvis', 'scipy', 'sklearn', 'pandas', 'gensim')\n"
+        "print(' '.join(m for m in sys.modules if m.split('.')[0] in heavy))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    return (tmp / "fast.html").read_text(encoding="utf-8"), out.stdout.split()
+
+
+def _assert_same_page(state: bytes, tmp: Path, fresh: bool, ref: str | None = None) -> None:
+    """The report's page (pyLDAvis's computation in numpy) is the page pyLDAvis itself lays out,
+    character for character: every float has the same bits, the topic map's coordinates too.
+    ``fresh``: laid out in a fresh interpreter, which must import none of pyLDAvis's dependencies;
+    ``ref``: the page pyLDAvis wrote, if the caller has it."""
+    from pipeline.models.topics_ldavis import vis_inputs, write_ldavis
+    from pipeline.report.ldavis_page import TITLE
+    from pipeline.report.ldavis_render import render_inputs
+
+    if fresh:
+        fast, imported = _page_without_pyldavis(state, tmp)
+        assert imported == []  # numpy alone: no pyLDAvis, scipy.stats, sklearn, pandas
+    else:
+        fast = render_inputs(*vis_inputs(state))
+    if ref is None:
+        ref = write_ldavis(state, tmp / "ref.html", title=TITLE).read_text(encoding="utf-8")
+    data = re.compile(r"var ldavis_data = (.*);\nnew LDAvis")
+    assert json.loads(data.search(fast)[1]) == json.loads(data.search(ref)[1])  # a clearer diff first
+    assert fast == ref
+
+
 def test_ldavis_page_is_offline(seed_body_units, tmp_path):
     pytest.importorskip("pyLDAvis")
     from pipeline.models.topics_ldavis import write_ldavis
+    from pipeline.report.ldavis_page import TITLE
 
     res = fit_topics(seed_body_units, {"model": "lda", "k": 5})
-    page = write_ldavis(res.state, tmp_path / "ldavis.html").read_text(encoding="utf-8")
+    page = write_ldavis(res.state, tmp_path / "ldavis.html", title=TITLE).read_text(encoding="utf-8")
     # nothing the page would fetch: script src, link href, CSS imports
     fetches = re.compile(r"""<script[^>]+src\s*=|<link[^>]+href\s*=\s*["']?https?:|@import|url\(\s*["']?https?:""",
                          re.IGNORECASE)
@@ -177,6 +221,32 @@ def test_ldavis_page_is_offline(seed_body_units, tmp_path):
     assert "function LDAvis" in page or "LDAvis = function" in page
     assert "d3" in page and len(page) > 200_000  # d3 itself is inlined
     assert "new LDAvis(" in page and "资本" in page
+    # The report lays the same page out without pyLDAvis (report/ldavis_prepare.py).
+    _assert_same_page(res.state, tmp_path, fresh=False, ref=page)
+
+
+def test_ldavis_page_without_pyldavis_on_csl(csl_units, tmp_path):
+    """A bigger model than the seed's: 400 CSL abstracts, 8 topics, 2,201 terms."""
+    pytest.importorskip("pyLDAvis")
+    res = fit_topics(csl_units[:400], {"model": "lda", "k": 8, "unit": "paper"})
+    _assert_same_page(res.state, tmp_path, fresh=True)
+
+
+def test_ldavis_page_of_two_topics_is_laid_out_by_pyldavis(seed_body_units, tmp_path):
+    """A model ``ldavis_prepare`` does not reproduce (K < 3) goes to pyLDAvis itself: the page is
+    still pyLDAvis's."""
+    pytest.importorskip("pyLDAvis")
+    from pipeline.models.topics_ldavis import vis_inputs, write_ldavis
+    from pipeline.report.ldavis_page import TITLE
+    from pipeline.report.ldavis_prepare import Unsupported, vis_data
+    from pipeline.report.ldavis_render import render_inputs
+
+    res = fit_topics(seed_body_units, {"model": "lda", "k": 2})
+    inputs = vis_inputs(res.state)
+    with pytest.raises(Unsupported):
+        vis_data(*inputs[:4])
+    ref = write_ldavis(res.state, tmp_path / "ref.html", title=TITLE).read_text(encoding="utf-8")
+    assert render_inputs(*inputs) == ref
 
 
 def test_author_topics(seed_body_units, csl_units):

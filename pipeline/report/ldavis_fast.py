@@ -11,8 +11,10 @@ orders them (descending, ties in vocabulary order), so the page is the one pyLDA
 call ``scipy.stats.entropy`` per pair of topics; :func:`entropy` does its arithmetic without the
 wrapper around it.
 
-:func:`fast_relevance` swaps the function in for the length of a ``with`` block. It is used in
-the report's side process (``ldavis_page.render``), which does nothing else meanwhile.
+:func:`fast_relevance` swaps the function in for the length of a ``with`` block. The report
+itself no longer calls pyLDAvis (``ldavis_prepare.py`` does all of ``prepare`` in numpy, with
+:func:`best`'s ranking); it is used where pyLDAvis still lays the page out: inputs
+``ldavis_prepare`` does not cover (``ldavis_render.render_inputs``), and the tests.
 """
 from __future__ import annotations
 
@@ -36,12 +38,12 @@ def top_terms(log_ttd: Any, log_lift: Any, R: int, lambda_seq: Any) -> Any:
         rel = lam * ttd + (1 - lam) * lift  # the same expression, in the same order, as pyLDAvis
         if np.isnan(rel).any():  # nlargest drops NaN: let pyLDAvis rank such a model itself
             raise _Fallback
-        cols = [_best(row, R) for row in rel]
+        cols = [best(row, R) for row in rel]
         frames.append(pd.DataFrame({k: terms[c] for k, c in zip(log_ttd.index, cols)}))
     return pd.concat(frames)
 
 
-def _best(row: np.ndarray, R: int) -> np.ndarray:
+def best(row: np.ndarray, R: int) -> np.ndarray:
     """Positions of the R largest values, largest first, equal values in position order
     (``Series.nlargest(R, keep="first")``)."""
     if R >= len(row):

@@ -1,25 +1,34 @@
 """The offline pyLDAvis page, reused from the previous report while its inputs are unchanged.
 
-pyLDAvis ranks the whole vocabulary for every topic at 101 values of λ: 2-6 s at 1,000 papers,
-as long as the rest of the report (``ldavis_fast.py`` does that ranking in numpy, the same page). The page depends only on the stored topic state, the code
-that writes it (``models/topics_ldavis.py``, ``models/topics.py``) and the pyLDAvis version, so
-a hash of those is kept in ``run.json`` (``ldavis_key``); when the previous report in the
-output directory carries the same key, its page is copied instead of laid out again; otherwise
-it is laid out in a side process (``background.py``) while the pages are written.
+The page is pyLDAvis's, computed without importing pyLDAvis (``ldavis_prepare.py``: its
+``prepare`` in numpy, the same data to the bit; ``ldavis_render.py``: the side process's entry,
+which imports numpy alone). The page depends only on the stored topic state, the code that writes
+it (``models/topics_ldavis.py``, ``models/topics.py``, ``report/ldavis_*.py``) and the pyLDAvis
+version (whose scripts it inlines), so a hash of those is kept in ``run.json`` (``ldavis_key``);
+when the previous report in the output directory carries the same key, its page is copied instead
+of laid out again; otherwise it is laid out in a side process (``background.py``) while the pages
+are written.
 """
 from __future__ import annotations
 
 import hashlib
-import tempfile
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 from ..context import ReportContext
 from .background import submit
+from .ldavis_render import TITLE, render, render_inputs
 from .section import previous_run_info
 
+__all__ = ["PAGE", "TITLE", "ldavis_key", "render", "start_ldavis"]
+
 PAGE = "topics/ldavis.html"
-TITLE = "litmap 主题可视化 topics"
+# The code between the state and the page, hashed into the key: the page's writer, its numpy
+# layout, pyLDAvis's ranking and the side process's entry (report/), and the writer and
+# topic_weights (models/).
+REPORT_CODE = ("ldavis_fast", "ldavis_prepare", "ldavis_render")
+MODELS_CODE = ("topics_ldavis", "topics")
 
 
 def ldavis_key(state: bytes) -> str:
@@ -33,12 +42,12 @@ def ldavis_key(state: bytes) -> str:
     except PackageNotFoundError:  # write_ldavis will raise ImportError; the key is never used
         vis = ""
     h = hashlib.sha1(state)
-    # The code between the state and the page: the writer and topic_weights (models/topics.py).
     # Located, not imported: importing models.topics costs a second when nothing loaded it yet.
-    for module in ("topics_ldavis", "topics"):
+    for module in MODELS_CODE:
         spec = find_spec(f"{__package__.rsplit('.', 1)[0]}.models.{module}")
         h.update(Path(spec.origin).read_bytes() if spec and spec.origin else module.encode())
-    h.update(Path(__file__).with_name("ldavis_fast.py").read_bytes())
+    for module in REPORT_CODE:
+        h.update(Path(__file__).with_name(f"{module}.py").read_bytes())
     h.update(f"\0{vis}\0{__version__}\0{TITLE}".encode())
     return h.hexdigest()
 
@@ -51,15 +60,6 @@ def _previous(out: Path, key: str) -> str | None:
         return (out / PAGE).read_text(encoding="utf-8")
     except OSError:
         return None
-
-
-def render(state: bytes) -> str:
-    """The page, laid out by pyLDAvis; run in a side process (background.py)."""
-    from ..models.topics_ldavis import write_ldavis
-    from .ldavis_fast import fast_relevance
-
-    with tempfile.TemporaryDirectory() as tmp, fast_relevance():
-        return write_ldavis(state, Path(tmp) / "ldavis.html", title=TITLE).read_text(encoding="utf-8")
 
 
 def start_ldavis(ctx: ReportContext, state: bytes) -> tuple[str, Callable[[], str]]:
@@ -78,4 +78,15 @@ def start_ldavis(ctx: ReportContext, state: bytes) -> tuple[str, Callable[[], st
     page = _previous(Path(ctx.out), key)
     if page is not None:
         return key, lambda: page
+    if "pipeline.models.topics" in sys.modules:
+        # The topics stage ran in this process (the state changed, so it did on --update): its
+        # model's library is loaded here, and decoding the state costs ~0.3 s, where the side
+        # process would import gensim (and scipy.stats) for it: ~3.5 s on the other core.
+        from ..models.topics_ldavis import vis_inputs
+
+        try:
+            inputs = vis_inputs(state)
+        except Exception:  # the side process decodes it again and reports why it cannot
+            return key, submit(ctx, render, state).result
+        return key, submit(ctx, render_inputs, *inputs).result
     return key, submit(ctx, render, state).result
