@@ -29,7 +29,10 @@ def coherence(
         topics=topics, texts=texts, dictionary=dictionary, coherence=measure,
         topn=min(topn, min(len(t) for t in topics)), processes=1,
     )
-    per = [float(x) if np.isfinite(x) else 0.0 for x in cm.get_coherence_per_topic()]
+    # A word pair that never shares a window gives log(0) inside gensim: the topic's figure is
+    # then not finite and counts as 0 below. numpy's warnings about it reached the user's terminal.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        per = [float(x) if np.isfinite(x) else 0.0 for x in cm.get_coherence_per_topic()]
     return float(np.mean(per)) if per else 0.0, per
 
 
