@@ -82,6 +82,7 @@ class BatchWriter:
         r = ctx.cfg["runner"]
         self.store = ctx.store
         self.every_n, self.every_s = int(r["store_batch"]), float(r["store_batch_s"])
+        self.max_chars = int(float(r["store_batch_mb"]) * 2**20)
         self.texts: list[tuple[str, str, str, str, str]] = []
         self.rows: list[tuple[str, dict[str, list[tuple]]]] = []
         self.bins: list[tuple[str, str, str, bytes]] = []
@@ -97,12 +98,28 @@ class BatchWriter:
         from ..store.docs import put_doc_bins
         from ..store.papers import write_rows
 
-        if self.texts or self.rows or self.bins:
-            with self.store.transaction():
-                self.store.put_texts(self.texts)
-                write_rows(self.store, self.rows)
-                put_doc_bins(self.store, self.bins, keys.lib_version("spacy"))
-            self.texts.clear(), self.rows.clear(), self.bins.clear()
+        if sum(len(t[4]) for t in self.texts) <= self.max_chars:
+            groups = [(self.texts, self.rows, self.bins)]
+        else:
+            # More than DuckDB can hold in one transaction within store.memory_limit (a 15 MB
+            # paper's parse and features ran out of memory together): one stage at a time, in
+            # the order a killed run resumes from (a parse without tokens or features, tokens
+            # without features), as the stages wrote them before they ran in one pass.
+            first = [t for t in self.texts if t[0] in ("parse", "head")]
+            tokens = [t for t in self.texts if t[0] == "segment"]
+            rest = [t for t in self.texts if t[0] not in ("parse", "head", "segment")]
+            groups = [(first, self.rows, []), (tokens, [], []), (rest, [], self.bins)]
+        big = len(groups) > 1
+        for texts, rows, bins in groups:
+            if texts or rows or bins:
+                with self.store.transaction():
+                    # and one statement per result: one statement of several such texts is
+                    # more than DuckDB's buffer pool holds at once
+                    for chunk in ([[t] for t in texts] if big else [texts]):
+                        self.store.put_texts(chunk)
+                    write_rows(self.store, rows)
+                    put_doc_bins(self.store, bins, keys.lib_version("spacy"))
+        self.texts.clear(), self.rows.clear(), self.bins.clear()
         self.n, self.last = 0, time.time()
 
 

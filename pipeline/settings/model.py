@@ -42,6 +42,9 @@ class Runner(Section):
     # DuckDB pays ~15-45 ms a statement whatever its size: per-document results go in batches
     store_batch: Annotated[StrictInt, Field(ge=1)] = 64
     store_batch_s: Annotated[Number, Field(gt=0)] = 5
+    # DuckDB holds a transaction's rows within store.memory_limit: a batch of results larger than
+    # this (one 15 MB paper's parse, tokens and features) is written one stage at a time
+    store_batch_mb: Annotated[Number, Field(gt=0)] = 32
 
 
 class Pdf(Section):

@@ -265,8 +265,15 @@ class Store:
         self.con.register(name, frame)
         try:
             self.con.execute(f"INSERT {'OR REPLACE ' if replace else ''}INTO {table} SELECT * FROM {name}")
-        finally:
-            self.con.unregister(name)
+        except BaseException:
+            # A failed INSERT aborts the transaction, and unregistering in it then raises a
+            # TransactionException that would hide why the INSERT failed (out of memory, ...).
+            try:
+                self.con.unregister(name)
+            except duckdb.Error:
+                pass
+            raise
+        self.con.unregister(name)
 
     def columns(self, table: str) -> list[str]:
         """A table's column names (asked once per store: the schema only changes by migration)."""
