@@ -242,6 +242,10 @@ def definitions_of(mentions: list[dict[str, Any]], cues: CueSet) -> list[Definit
     starts: dict[tuple, list[tuple[int, str]]] = {}
     for m in mentions:
         starts.setdefault(_unit(m), []).append((m.get("start") or 0, m["concept"]))
+    # The other concepts' starts in a mention's sentence, once per (sentence, concept): gathered
+    # per mention they cost the square of a sentence's mentions (a 15 MB line of one concept,
+    # 1.25 M mentions in one unit, ran for hours; bench/adversarial.py concept_line).
+    others_of: dict[tuple, tuple[int, ...]] = {}
     for m in mentions:
         if m.get("where") in ("title", "keywords") or m.get("heading") or m.get("funding_note"):
             continue
@@ -253,7 +257,9 @@ def definitions_of(mentions: list[dict[str, Any]], cues: CueSet) -> list[Definit
         sentence = m.get("sentence") or ""
         if not sentence or cues.skipped(sentence):
             continue
-        others = tuple(o for o, c in starts[_unit(m)] if c != m["concept"])
+        others = others_of.get(key)
+        if others is None:
+            others = others_of[key] = tuple(o for o, c in starts[_unit(m)] if c != m["concept"])
         hit = match_cue(sentence, m["surface"], m.get("start") or 0, cues, others)
         if hit is None:
             continue
