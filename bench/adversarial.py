@@ -41,7 +41,9 @@ ROOT = Path(__file__).resolve().parents[1]
 SEED = ROOT.parent / "shared" / "corpora" / "seed" / "000_085182e16f623625.txt"
 CONCEPT = "数字资本"
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳"
-STAGES = ("parse", "segment", "features", "works", "vectors", "topics", "terms", "concepts", "report")
+# In the order the runner runs them (runner/corpus.py STAGES between features and report).
+STAGES = ("parse", "segment", "features", "glossary", "works", "stance", "vectors", "topics", "terms", "concepts",
+          "definitions", "shift", "report")
 _STAGE_LINE = re.compile(r"^(\w+): .*?(\d+(?:\.\d+)?) s\b")
 
 

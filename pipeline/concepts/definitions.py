@@ -246,6 +246,11 @@ def definitions_of(mentions: list[dict[str, Any]], cues: CueSet) -> list[Definit
     # per mention they cost the square of a sentence's mentions (a 15 MB line of one concept,
     # 1.25 M mentions in one unit, ran for hours; bench/adversarial.py concept_line).
     others_of: dict[tuple, tuple[int, ...]] = {}
+    # Whether a sentence can hold a definition of a surface at all (not skipped, some cue
+    # matches somewhere in it), once per (sentence, surface): the mentions of one sentence share
+    # it, and trying every cue at every mention of a long sentence that holds no cue was most of
+    # the stage (84 µs a mention on the 15 MB line).
+    possible: dict[tuple[str, str], bool] = {}
     for m in mentions:
         if m.get("where") in ("title", "keywords") or m.get("heading") or m.get("funding_note"):
             continue
@@ -255,7 +260,13 @@ def definitions_of(mentions: list[dict[str, Any]], cues: CueSet) -> list[Definit
         if key in seen:
             continue
         sentence = m.get("sentence") or ""
-        if not sentence or cues.skipped(sentence):
+        if not sentence:
+            continue
+        can = possible.get((sentence, m["surface"]))
+        if can is None:
+            can = possible[(sentence, m["surface"])] = not cues.skipped(sentence) and any(
+                cues.compiled(c, m["surface"]).search(sentence) for c in cues.cues)
+        if not can:
             continue
         others = others_of.get(key)
         if others is None:

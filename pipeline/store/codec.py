@@ -81,6 +81,8 @@ class Writer:
             if hit is not None:
                 return {_TAG: "row", "table": hit[0], "i": hit[1]}
             if all(isinstance(k, str) for k in v) and _TAG not in v:
+                if all(type(x) in _PLAIN for x in v.values()):  # a flat record: JSON as it is
+                    return v
                 return {k: x if type(x) in _PLAIN else self.enc(x) for k, x in v.items()}
             return {_TAG: "dict", "items": [[self.enc(k), self.enc(x)] for k, x in v.items()]}
         if isinstance(v, list):
@@ -163,6 +165,8 @@ class Reader:
             return v
         tag = v.get(_TAG)
         if tag is None:
+            if all(type(x) in _PLAIN for x in v.values()):  # a flat record, fresh from json.loads
+                return v
             return {k: x if type(x) in _PLAIN else self.dec(x) for k, x in v.items()}
         if tag == "row":
             return self.tables[v["table"]][v["i"]]

@@ -52,6 +52,19 @@ def write_records(path: Path, records: list[dict[str, Any]], enc: Callable[[Any]
         for k in keys:
             columns.setdefault(k, None)
     names = list(columns)
+    # The JSON of a list or dict by identity: mentions share their document's title and authors
+    # and their sentence's context words (concepts/compact.py), so one text serves them all.
+    # The records hold the objects alive for the whole call, so an id is never reused.
+    memo: dict[int, str] = {}
+
+    def cell(v: Any) -> str:
+        if not isinstance(v, (list, dict)):
+            return _dumps(enc(v))
+        text = memo.get(id(v))
+        if text is None:
+            text = memo[id(v)] = _dumps(enc(v))
+        return text
+
     data: dict[str, list[Any]] = {}
     types: list[str] = []
     for i, k in enumerate(names):
@@ -59,7 +72,7 @@ def write_records(path: Path, records: list[dict[str, Any]], enc: Callable[[Any]
         t = _column_type(values)
         types.append(t)
         data[f"c{i}"] = values if t != "JSON" else [
-            _dumps(enc(r[k])) if k in r else None for r in records]
+            cell(r[k]) if k in r else None for r in records]
     data["keys"] = which
     frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
     sql_types = [t if t != "JSON" else "VARCHAR" for t in types] + ["INTEGER"]
