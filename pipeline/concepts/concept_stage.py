@@ -129,7 +129,7 @@ def concepts_from_parts(ctx: StageContext, previous: dict[str, Any] | None, todo
             kept += 1
         else:
             t = build_trace(name, by_concept[name], stubs, works, index, gate, reg, docs=docs, share=True,
-                            author_min_docs=min_docs)
+                            author_min_docs=min_docs, known=inputs.known.get(name))
         if t is not None:
             traces[name] = attach_stances(t, ctx.results.get("stance"))
         bar.update(1)
@@ -183,14 +183,18 @@ class TraceInputs:
             m = r.get("matched_doc_id")
             refs.setdefault(r["doc_id"], []).append([r, docs[m].year if m in docs else None])
         self.doc_keys = {d: self._sha([asdict(info), refs.get(d, [])]) for d, info in docs.items()}
+        # what a key read that build_trace reads again, by concept: a trace built anew is given them
+        self.known: dict[str, dict[str, Any]] = {}
 
     def key(self, name: str, mentions: list[dict[str, Any]]) -> str:
         from .trace import _title_uses, cooccurring_terms
 
         used = sorted({m["doc_id"] for m in mentions})
+        known = self.known[name] = {"title_uses": _title_uses(name, self.works, self.registry),
+                                    "neighbours": self.gate.neighbours(name)}
         return self._sha([name, len(mentions), [(d, self.doc_keys.get(d)) for d in used],
-                          sorted(_title_uses(name, self.works, self.registry)), cooccurring_terms(name, self.index),
-                          self.gate.neighbours(name), self.min_docs])
+                          sorted(known["title_uses"]), cooccurring_terms(name, self.index),
+                          known["neighbours"], self.min_docs])
 
 
 def _attributed_works(mentions: list[dict[str, Any]]) -> dict[str, list[Any]]:

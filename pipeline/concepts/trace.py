@@ -137,7 +137,7 @@ def public_mention(m: dict[str, Any]) -> dict[str, Any]:
 def build_trace(concept: str, mentions: list[dict[str, Any]], papers: list[dict[str, Any]],
                 works: dict[str, Any] | None, cooc: Any = None, w2v: Any = None, registry: Any = None,
                 docs: dict | None = None, share: bool = False,
-                author_min_docs: int | None = None) -> dict[str, Any] | None:
+                author_min_docs: int | None = None, known: dict[str, Any] | None = None) -> dict[str, Any] | None:
     """The trace of ``concept`` (a registry name, any of its variants, or a free term) or None.
 
     ``w2v``: a :class:`pipeline.models.vectors.NeighbourGate` (neighbours only where two seeds
@@ -145,7 +145,8 @@ def build_trace(concept: str, mentions: list[dict[str, Any]], papers: list[dict[
     ``share``: the trace lists the given mention dicts themselves (hidden fields included)
     instead of public copies; the corpus stage uses it so that 10,000 papers' mentions are held
     (and stored) once, not once more per trace. ``author_min_docs``: see ``build_profiles``
-    (default ``evidence.authors.min_documents``)."""
+    (default ``evidence.authors.min_documents``). ``known``: the concept's ``title_uses`` and
+    gate ``neighbours`` when the caller has them already (``concept_stage.TraceInputs``)."""
     from pipeline.models.vectors import NeighbourGate
     from pipeline.settings.model import AuthorEvidence
 
@@ -156,7 +157,9 @@ def build_trace(concept: str, mentions: list[dict[str, Any]], papers: list[dict[
     docs = docs if docs is not None else doc_infos(papers, works)
     kept, dropped = representative_mentions(own, docs)
     users = build_users(kept, docs)
-    spread = build_spread(kept, docs, works, users, _title_uses(name, works, registry))
+    known = known or {}
+    title_uses = known["title_uses"] if "title_uses" in known else _title_uses(name, works, registry)
+    spread = build_spread(kept, docs, works, users, title_uses)
     by_year: dict[Any, Counter] = {}
     for m in kept:
         d = docs.get(m["doc_id"])
@@ -180,7 +183,7 @@ def build_trace(concept: str, mentions: list[dict[str, Any]], papers: list[dict[
                          "documents": len(u["doc_ids"])} for u in users]
     counts_by_author.sort(key=lambda x: (-x["mentions"], x["role"], x["author"]))
     if isinstance(w2v, NeighbourGate):
-        neighbours, neighbours_note, overlap = w2v.neighbours(name)
+        neighbours, neighbours_note, overlap = known["neighbours"] if "neighbours" in known else w2v.neighbours(name)
     else:
         neighbours, neighbours_note, overlap = neighbor_terms(name, w2v), None, None
     if author_min_docs is None:
