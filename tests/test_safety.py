@@ -97,7 +97,7 @@ def test_sigkill_while_the_report_is_written_leaves_the_previous_report_whole(tm
         try:
             for c in driver.children(recursive=True):
                 seen.setdefault(c.pid, c)
-                side = side or "pipeline.report.background" in " ".join(c.cmdline())
+                side = side or "pipeline.side" in " ".join(c.cmdline())
         except psutil.NoSuchProcess:
             pass
         if "report.tmp" in siblings(out):

@@ -13,8 +13,8 @@ import pandas as pd
 from conftest import SEED, SHARED, make_config
 
 
-def litmap_run(corpus: Path, tmp: Path, *extra: str) -> tuple[subprocess.CompletedProcess, float]:
-    cfg = make_config(tmp)
+def litmap_run(corpus: Path, tmp: Path, *extra: str, **sections: dict) -> tuple[subprocess.CompletedProcess, float]:
+    cfg = make_config(tmp, **sections)
     t = time.perf_counter()
     p = subprocess.run([sys.executable, "-m", "pipeline", "run", "--corpus", str(corpus), "--config", str(cfg),
                         "--out", str(tmp / "report"), *extra], capture_output=True, text=True)
@@ -27,13 +27,18 @@ def test_two_full_runs_give_identical_tables(tmp_path: Path) -> None:
     corpus.mkdir()
     shutil.copy(SEED, corpus / "seed.txt")
     outs = []
-    for name in ("a", "b"):
+    # K fixed, as a researcher sets it: the author-topic model is then trained in a side process
+    # beside the fit (models/topic_stage.py); the second run is given one process, and trains it
+    # after the fit, in the driver. (Auto K's reproducibility: tests/test_topics.py.)
+    for name, extra in (("a", ()), ("b", ("--workers", "1"))):
         d = tmp_path / name
         d.mkdir()
-        litmap_run(corpus, d)
+        p, _ = litmap_run(corpus, d, *extra, topics={"k": 4})
+        assert ("author-topic model" in p.stderr and "side process beside the fit" in p.stderr) == (name == "a")
         outs.append(d / "report" / "data")
+    assert len(pd.read_csv(outs[0] / "author_topics.csv")) > 0
     for table in ("topics.csv", "doc_topics.csv", "documents.csv", "references.csv", "concept_mentions.csv",
-                  "cooccurrence.csv"):
+                  "cooccurrence.csv", "author_topics.csv"):
         assert (outs[0] / table).read_bytes() == (outs[1] / table).read_bytes(), table
     # (citation apparatus in topics: tests/test_topics.py, on input that holds it; here the
     # content tokens the runner gives the model have none, so a check would prove nothing)

@@ -7,6 +7,7 @@ text stays out unless ``topics.include_footnotes`` is set.
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -163,8 +164,6 @@ def _author_sample(metas: list[TopicUnit], lengths: np.ndarray, budget: int) -> 
 
 def compute_topics(ctx: StageContext) -> dict[str, Any]:
     from .topics import TooLittleText, fit_topics_stream
-    from .topics_author import author_topics_bows
-    from .topics_bags import bows_of_tokens
 
     cfg = ctx.cfg["topics"]
     heads, twins = _paper_units(ctx)
@@ -174,30 +173,62 @@ def compute_topics(ctx: StageContext) -> dict[str, Any]:
     # of them from the bags the fit builds (one unit per author at least, then a token budget),
     # so no unit is read or counted twice.
     own: dict[str, Any] = {}
+    # With K fixed, the author-topic model needs nothing the fit decides: it is trained in a side
+    # process while this one fits the topics (a fifth of the stage at 1,000 papers, on the core
+    # the single-process LDA leaves idle). With K chosen by the fit, or one worker, it follows it.
+    beside = str(cfg["k"]) != "auto" and (os.cpu_count() or 1) >= 2 and getattr(ctx, "workers", 0) != 1
 
     def on_bows(metas: list[TopicUnit], bows: Any, dictionary: Any) -> None:
         rows = _author_sample(metas, bows.lengths(), cfg["author_max_tokens"])
         own.update(bows=[bows[int(i)] for i in rows], authors=[metas[int(i)].authors for i in rows],
                    dictionary=dictionary)
+        if beside and own["bows"]:
+            own["job"] = _author_job(ctx, own, cfg, int(cfg["k"]), side=True)
+            ctx.log(f"topics: the author-topic model of {len(own['bows'])} units trains in a side process beside the fit")
 
     try:
         result = fit_topics_stream(source, cfg, evidence=paragraph_evidence(ctx) if unit != "paragraph" else None,
                                    progress=ctx.progress, on_bows=on_bows)
-    except TooLittleText as e:
+    except BaseException as e:
+        if "job" in own:
+            own.pop("job").cancel()
+        if not isinstance(e, TooLittleText):
+            raise
         # Too little text to model (one paragraph, or records with no words): say so, go on.
         ctx.log(f"topics: {e}")
         return {"unit": unit, "result": None, "authors": [], "doc_ids": list(ctx.doc_ids),
                 "note": f"{e} (unit: {unit})", "evidence": no_model_evidence(f"{e} (unit: {unit})")}
-    evidence = _evidence(ctx, result)
-    result = _with_twins(result, twins)
-    authors: list[dict[str, Any]] = []
-    if own.get("bows"):
-        cited = _cited_author_units(ctx)
-        d = own["dictionary"]
-        cited_bows = list(bows_of_tokens((u.tokens for u in cited), d, cfg)) if cited else []
-        authors = author_topics_bows(own["bows"] + cited_bows, own["authors"] + [u.authors for u in cited], d, cfg,
-                                     k=result.k, progress=ctx.progress)
+    job = own.pop("job", None)
+    try:
+        evidence = _evidence(ctx, result)
+        result = _with_twins(result, twins)
+        authors: list[dict[str, Any]] = []
+        if job is not None and result.k == int(cfg["k"]):
+            authors, job = job.result(), None
+        elif own.get("bows"):
+            authors = _author_job(ctx, own, cfg, result.k, side=False).result()
+    finally:
+        if job is not None:  # not asked for (an error on the way, another K): stop it
+            job.cancel()
     return {"unit": unit, "result": result, "authors": authors, "doc_ids": list(ctx.doc_ids), "evidence": evidence}
+
+
+def _author_job(ctx: StageContext, own: dict[str, Any], cfg: dict[str, Any], k: int, side: bool) -> Any:
+    """The author-topic model over the fit's sample of units (``own``) and the cited authors'
+    units, as a :class:`pipeline.side.Job`: started in a side process (``side``), or run here,
+    with a progress bar, when its result is asked for. Both give the same rows: the same
+    function of the same bags, dictionary and seed."""
+    from ..side import Job
+    from .topics_author import author_topics_bows
+    from .topics_bags import bows_of_tokens
+
+    cited = _cited_author_units(ctx)
+    d = own["dictionary"]
+    cited_bows = list(bows_of_tokens((u.tokens for u in cited), d, cfg)) if cited else []
+    args = (own["bows"] + cited_bows, own["authors"] + [u.authors for u in cited], d, cfg, k)
+    if side:
+        return Job(author_topics_bows, args, side=True)
+    return Job(author_topics_bows, (*args, ctx.progress), side=False)
 
 
 def _evidence(ctx: StageContext, result: Any) -> dict[str, Any]:

@@ -5,15 +5,8 @@ writing the tables (CSV and ``report.xlsx``, ~0.9 s) are pure functions of data 
 have already computed: each runs in a process of its own, started when the job is submitted,
 on the other core while the pages are rendered under this process's GIL.
 
-The side process is a fresh interpreter (``python -m pipeline.report.background``), not a
-fork. By the time the report is written, the driver holds every stage result (1.8 GB at 10,000
-papers); a forked child maps all of it, and its resident size, which is what a memory limit
-or the scale benchmark sees, starts there. A fresh one holds only its imports and its inputs.
-The function (module-level, pickled by name) and its arguments go down its standard input as
-one pickle, streamed, so no second copy of the arguments is made here; the result (PNG bytes,
-a page) comes back on a descriptor of its own, so what the work prints cannot corrupt it.
-Not multiprocessing's spawn: that imports the caller's ``__main__`` again, and a script calling
-run() without a ``__main__`` guard would rerun the pipeline there.
+Each runs as a :class:`pipeline.side.Job` (a fresh interpreter, ``python -m pipeline.side``,
+not a fork: see that module for why).
 
 ``write_report`` allows side processes for the length of one report (:func:`workers`); a
 builder called outside it (tests, a single section) runs the same work inline. A side process
@@ -23,92 +16,16 @@ inline.
 from __future__ import annotations
 
 import os
-import pickle
-import subprocess
-import sys
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from ..context import ReportContext
+from ..side import Job
+
+__all__ = ["Job", "submit", "workers"]
 
 _KEY = "_report_jobs"
-
-
-def _env() -> dict[str, str]:
-    # The child must import what the work is pickled by name from, as this process does: the
-    # package run from a checkout, a caller's own module.
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in sys.path if p))
-    return env
-
-
-class Job:
-    """``fn(*args)``, running in a side process or (``side=False``) run inline on :meth:`result`,
-    which returns or raises what the call returned or raised."""
-
-    def __init__(self, fn: Callable[..., Any], args: tuple, side: bool) -> None:
-        self.fn, self.args = fn, args
-        self.proc: subprocess.Popen | None = None
-        if side:
-            self._start()
-
-    def _start(self) -> None:
-        read_fd, write_fd = os.pipe()
-        try:
-            self.proc = subprocess.Popen([sys.executable, "-m", __name__, str(write_fd), str(os.getpid())],
-                                         stdin=subprocess.PIPE,
-                                         pass_fds=(write_fd,), env=_env(), close_fds=True)
-        except OSError:  # no process to be had (limits, memory): run inline on result()
-            os.close(read_fd)
-            self.proc = None
-            return
-        finally:
-            os.close(write_fd)
-        self.answer = os.fdopen(read_fd, "rb")
-        # Sent from a thread: the child needs a moment to start and import what it unpickles,
-        # and the pipe holds 64 KB, so writing here would stall the pages for that long. The
-        # pickler gives up the GIL whenever the pipe is full. The arguments are finished data
-        # that nothing changes afterwards.
-        self.sender = threading.Thread(target=self._send, args=(self.proc.stdin,), daemon=True)
-        self.sender.start()
-
-    def _send(self, stdin: Any) -> None:
-        try:
-            pickle.dump((self.fn, self.args), stdin, protocol=pickle.HIGHEST_PROTOCOL)
-        except (OSError, pickle.PicklingError, TypeError, AttributeError):
-            return  # the child is gone, or the arguments do not pickle: result() redoes it inline
-        finally:
-            try:
-                stdin.close()
-            except OSError:
-                pass
-
-    def result(self) -> Any:
-        if self.proc is not None:
-            proc, self.proc = self.proc, None
-            try:
-                status, value = pickle.load(self.answer)
-            except (EOFError, pickle.UnpicklingError, OSError):  # died without an answer: redo it here
-                status, value = "lost", None
-            finally:
-                self.answer.close()
-                proc.wait()
-                self.sender.join()
-            if status == "ok":
-                return value
-            if status == "error":
-                raise value
-        return self.fn(*self.args)
-
-    def cancel(self) -> None:
-        if self.proc is not None:
-            self.proc.kill()
-            self.proc.wait()
-            self.sender.join()  # its write fails now the reader is gone
-            self.answer.close()
-            self.proc = None
 
 
 def submit(ctx: ReportContext, fn: Callable[..., Any], *args: Any) -> Job:
@@ -138,33 +55,3 @@ def workers(ctx: ReportContext) -> Iterator[None]:
         ctx.memo.pop(_KEY, None)
         for job in jobs:
             job.cancel()
-
-
-def _serve(answer_fd: int, parent_pid: int | None = None) -> None:
-    """The side process: one call read from stdin, its outcome written to ``answer_fd``."""
-    if parent_pid is not None:
-        from ..lifeline import follow_parent
-
-        follow_parent(parent_pid)  # a killed driver wants no figures: end with it
-    answer = os.fdopen(answer_fd, "wb")
-    os.dup2(2, 1)  # whatever the work prints goes to stderr, never into the answer
-    try:
-        fn, args = pickle.load(sys.stdin.buffer)
-    except BaseException as e:  # the arguments did not pickle or did not arrive: the parent does the work
-        answer.write(pickle.dumps(("lost", repr(e))))
-        answer.close()
-        return
-    try:
-        out: tuple[str, Any] = ("ok", fn(*args))
-    except BaseException as e:  # sent to the parent, which raises it where it asks for the result
-        out = ("error", e)
-    try:
-        data = pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception as e:  # an exception or result that does not pickle: say what it was
-        data = pickle.dumps(("error", RuntimeError(f"{out[0]}: {out[1]!r}"[:2000] + f" (not sent: {e})")))
-    answer.write(data)
-    answer.close()
-
-
-if __name__ == "__main__":
-    _serve(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else None)
