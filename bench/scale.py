@@ -6,8 +6,8 @@ researcher would write instead (``bench/baseline.py``: jieba + gensim LdaModel, 
 passes) on the same corpus, then ``litmap run`` with ``topics.k: 20``, and prints litmap's time
 as a ratio to the script's, in all and stage by stage; then the time of a second run with
 ``--update`` after adding one paper, and the floor under it (a run with nothing new, and the
-imports of spaCy, gensim and scikit-learn an update cannot skip). Peak resident memory is sampled with psutil, both for the
-largest process and summed over every process of the run.
+imports of spaCy, gensim and scikit-learn an update cannot skip). Peak resident memory is
+sampled with psutil, both for the largest process and summed over every process of the run.
 
     python bench/scale.py [N ...]        (default: 100 1000 10000)
 """

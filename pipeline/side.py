@@ -27,6 +27,12 @@ from collections.abc import Callable
 from typing import Any
 
 
+def allowed(workers: int | None) -> bool:
+    """Whether a run may start side processes: a machine of two cores or more, and not a run
+    given one process (``--workers 1``), which was asked for exactly that."""
+    return (os.cpu_count() or 1) >= 2 and workers != 1
+
+
 def _env() -> dict[str, str]:
     # The child must import what the work is pickled by name from, as this process does: the
     # package run from a checkout, a caller's own module.

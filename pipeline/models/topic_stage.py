@@ -7,7 +7,6 @@ text stays out unless ``topics.include_footnotes`` is set.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -15,6 +14,7 @@ import numpy as np
 
 from ..context import Head, StageContext
 from ..refs.names import paper_authors
+from ..side import allowed
 from .fold import new_docs
 from .topics import TopicUnit, choose_unit, update_topics
 from .topics_evidence import no_model_evidence
@@ -176,7 +176,7 @@ def compute_topics(ctx: StageContext) -> dict[str, Any]:
     # With K fixed, the author-topic model needs nothing the fit decides: it is trained in a side
     # process while this one fits the topics (a fifth of the stage at 1,000 papers, on the core
     # the single-process LDA leaves idle). With K chosen by the fit, or one worker, it follows it.
-    beside = str(cfg["k"]) != "auto" and (os.cpu_count() or 1) >= 2 and getattr(ctx, "workers", 0) != 1
+    beside = str(cfg["k"]) != "auto" and allowed(getattr(ctx, "workers", None))
 
     def on_bows(metas: list[TopicUnit], bows: Any, dictionary: Any) -> None:
         rows = _author_sample(metas, bows.lengths(), cfg["author_max_tokens"])

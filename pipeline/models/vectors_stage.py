@@ -18,9 +18,9 @@ def compute_vectors(ctx: StageContext) -> dict[str, Any]:
     """word2vec over a sample of the corpus's sentences (one worker, fixed seed), a second model
     on the same sample with ``stability_seed`` (the neighbour gate compares them), and the
     similar-papers table."""
-    import os
     import time
 
+    from ..side import allowed
     from .lsa import LsaIndex
 
     w2 = ctx.cfg["vectors"]["word2vec"]  # validated and complete (pipeline.settings)
@@ -40,7 +40,7 @@ def compute_vectors(ctx: StageContext) -> dict[str, Any]:
 
     if why_not is None:
         t = time.perf_counter()
-        side = (os.cpu_count() or 1) >= 2 and ctx.workers != 1  # --workers 1: one process, as asked
+        side = allowed(ctx.workers)
         if side:
             from .w2v_side import train_pair_beside
 

@@ -15,13 +15,12 @@ inline.
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from ..context import ReportContext
-from ..side import Job
+from ..side import Job, allowed
 
 __all__ = ["Job", "submit", "workers"]
 
@@ -44,7 +43,7 @@ def workers(ctx: ReportContext) -> Iterator[None]:
     side processes whose result was never asked for (an error on the way) are stopped."""
     # A run given one worker (``--workers 1``) was asked for one process: the report's work runs
     # inline too (it also saves a fresh interpreter's imports per job, most of a small report).
-    if (os.cpu_count() or 1) < 2 or getattr(ctx, "workers", None) == 1:
+    if not allowed(getattr(ctx, "workers", None)):
         yield
         return
     jobs: list[Job] = []

@@ -21,6 +21,27 @@ _SCALARS = ((bool, "BOOLEAN"), (int, "BIGINT"), (float, "DOUBLE"), (str, "VARCHA
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
+def json_cells(encode: Callable[[Any], Any] | None = None) -> Callable[[Any], str]:
+    """A function giving a value's JSON text (of ``encode(value)`` when given), made once per
+    list or dict object: mentions share their document's title and authors and their sentence's
+    context words (concepts/compact.py), so one text serves them all. Each object is kept beside
+    its text, so a value built on the fly and dropped cannot lend its id to another; an empty
+    list (most mentions cite nothing, a fresh ``[]`` each) costs no encoder call."""
+    memo: dict[int, tuple[Any, str]] = {}
+
+    def cell(v: Any) -> str:
+        if not isinstance(v, (list, dict)):
+            return _dumps(encode(v) if encode else v)
+        if not v:
+            return "[]" if isinstance(v, list) else "{}"
+        hit = memo.get(id(v))
+        if hit is None or hit[0] is not v:
+            hit = memo[id(v)] = (v, _dumps(encode(v) if encode else v))
+        return hit[1]
+
+    return cell
+
+
 def _column_type(values: list[Any]) -> str:
     present = [v for v in values if v is not None]
     for py, sql in _SCALARS:
@@ -52,19 +73,7 @@ def write_records(path: Path, records: list[dict[str, Any]], enc: Callable[[Any]
         for k in keys:
             columns.setdefault(k, None)
     names = list(columns)
-    # The JSON of a list or dict by identity: mentions share their document's title and authors
-    # and their sentence's context words (concepts/compact.py), so one text serves them all.
-    # The records hold the objects alive for the whole call, so an id is never reused.
-    memo: dict[int, str] = {}
-
-    def cell(v: Any) -> str:
-        if not isinstance(v, (list, dict)):
-            return _dumps(enc(v))
-        text = memo.get(id(v))
-        if text is None:
-            text = memo[id(v)] = _dumps(enc(v))
-        return text
-
+    cell = json_cells(enc)
     data: dict[str, list[Any]] = {}
     types: list[str] = []
     for i, k in enumerate(names):

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+
+from .records_table import json_cells
 
 
 @dataclass(frozen=True)
@@ -51,14 +53,11 @@ def specs_digest(tables: Iterable[Table]) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:12]
 
 
-_dumps = json.JSONEncoder(ensure_ascii=False).encode  # one encoder: json.dumps with arguments makes one per call
-
-
-def _cell(value: Any, type_: str) -> Any:
+def _cell(value: Any, type_: str, json_text: Callable[[Any], str]) -> Any:
     if value is None:
         return None
     if type_ == "JSON":
-        return _dumps(value)
+        return json_text(value)
     if type_.endswith("[]"):
         return list(value)
     if isinstance(value, tuple):
@@ -68,24 +67,11 @@ def _cell(value: Any, type_: str) -> Any:
 
 def _columns(table: Table, rows: Iterable[Mapping[str, Any]]) -> tuple[dict[str, list[Any]], int]:
     cols: dict[str, list[Any]] = {c.name: [] for c in table.columns}
-    # A JSON cell's text by the identity of its list or dict: rows share their document's
-    # authors and a sentence's context words (concepts/compact.py). The value is kept beside
-    # its text, so a row built on the fly and dropped cannot lend its id to another.
-    memo: dict[int, tuple[Any, str]] = {}
+    json_text = json_cells()
     n = 0
     for r in rows:
         for c in table.columns:
-            v = r.get(c.name)
-            if c.type == "JSON" and isinstance(v, (list, dict)):
-                if not v:  # most mentions cite nothing: a fresh [] per row, never memoized
-                    cols[c.name].append("[]" if isinstance(v, list) else "{}")
-                    continue
-                hit = memo.get(id(v))
-                if hit is None or hit[0] is not v:
-                    hit = memo[id(v)] = (v, _dumps(v))
-                cols[c.name].append(hit[1])
-            else:
-                cols[c.name].append(_cell(v, c.type))
+            cols[c.name].append(_cell(r.get(c.name), c.type, json_text))
         n += 1
     return cols, n
 
