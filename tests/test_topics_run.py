@@ -35,8 +35,15 @@ def test_two_full_runs_give_identical_tables(tmp_path: Path) -> None:
         d.mkdir()
         p, _ = litmap_run(corpus, d, *extra, topics={"k": 4})
         assert ("author-topic model" in p.stderr and "side process beside the fit" in p.stderr) == (name == "a")
+        # The figures of the topics and concepts results are drawn beside the later stages, and
+        # the report takes them (report/early_figures.py); with one process it draws them itself.
+        assert ("figures of the topics result drawn in a side process" in p.stderr) == (name == "a")
         outs.append(d / "report" / "data")
     assert len(pd.read_csv(outs[0] / "author_topics.csv")) > 0
+    figures = sorted(p.name for p in (outs[0].parent / "figures").iterdir())
+    assert "topic_by_year.png" in figures and "concept_timelines.png" in figures
+    for name in figures:  # drawn early in a side process, and by the report itself: the same bytes
+        assert (outs[0].parent / "figures" / name).read_bytes() == (outs[1].parent / "figures" / name).read_bytes(), name
     for table in ("topics.csv", "doc_topics.csv", "documents.csv", "references.csv", "concept_mentions.csv",
                   "cooccurrence.csv", "author_topics.csv"):
         assert (outs[0] / table).read_bytes() == (outs[1] / table).read_bytes(), table

@@ -10,7 +10,7 @@ written, and collected after them.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ from markupsafe import Markup
 
 from ..context import ReportContext
 from .background import submit
+from .early_figures import take_early
 from .figures import Spec, draw, svg_path
 from .html import empty_note
 from .section import ReportSection
@@ -193,22 +194,34 @@ def network_figures(ctx: ReportContext) -> Markup:
                   'below it).</span>') + html
 
 
+def figure_keys() -> Callable[[Spec], str]:
+    """The key of a figure: its spec (data, labels, options), the code and the font that draw it."""
+    from .figures import cjk_font_path
+    from .reuse import code_hash, digest
+
+    code = code_hash("figures.py", "figures_section.py")
+    font = str(cjk_font_path())
+    return lambda f: digest([code, font, f.kind, f.path, f.title, f.args, f.kwargs])
+
+
+def figure_paths(f: Spec) -> list[str]:
+    return [f.path] + ([svg_path(f.path)] if f.kwargs.get("svg") else [])
+
+
 def _kept_figures(ctx: ReportContext, figs: list[Spec], run_info: dict[str, Any]
                   ) -> tuple[list[tuple[str, Path]], list[Spec]]:
     """The figures the previous report drew from the same spec (its files, PNG and SVG, kept:
     ``reuse.py``), and the specs to draw. A spec is the figure's whole input: its data, labels
     and options; the code and the font that draw it are in the key too."""
-    from .figures import cjk_font_path
-    from .reuse import Reuse, code_hash, digest
+    from .reuse import Reuse
 
     reuse = Reuse(ctx, "figure", run_info)
-    code = code_hash("figures.py", "figures_section.py")
-    font = str(cjk_font_path())
+    key_of = figure_keys()
     kept: list[tuple[str, Path]] = []
     todo: list[Spec] = []
     for f in figs:
-        key = digest([code, font, f.kind, f.path, f.title, f.args, f.kwargs])
-        paths = [f.path] + ([svg_path(f.path)] if f.kwargs.get("svg") else [])
+        key = key_of(f)
+        paths = figure_paths(f)
         old = [reuse.kept(p, key) for p in paths]
         if all(o is not None for o in old):
             kept += [(p, o) for p, o in zip(paths, old) if o is not None]
@@ -233,10 +246,14 @@ def figures_section(ctx: ReportContext) -> ReportSection | None:
     sec = ReportSection("figures", "图表", "Figures", html=html)
     if figs:
         kept, todo = _kept_figures(ctx, figs, sec.run_info)
+        # Figures drawn while the corpus stages ran (``early_figures.py``), when their specs are
+        # the ones this report asks for; the others are drawn now.
+        early, todo = take_early(ctx, todo)
         job = submit(ctx, draw, todo) if todo else None
 
         def pngs() -> Iterator[tuple[str, bytes | Path]]:
             yield from kept
+            yield from early()
             if job is not None:
                 yield from job.result()
 

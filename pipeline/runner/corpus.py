@@ -250,4 +250,9 @@ def run_corpus_stages(ctx: RunContext) -> None:
             release_memory()
         ctx.timings[stage.name] = time.time() - t
         ctx.log(f"{stage.name}: {how} in {ctx.timings[stage.name]:.1f} s, rss {rss_mb():.0f} MB")
+        # The report's figures made of this result alone start drawing now, on the core the
+        # stages after it leave idle (``report/early_figures.py``).
+        from ..report.early_figures import start as start_figures
+
+        start_figures(ctx, stage.name)
     ctx.stage = ""

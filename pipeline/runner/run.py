@@ -83,6 +83,10 @@ def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, 
         abort_run(store, run_id)
         store.close()
         raise
+    finally:
+        from ..report.early_figures import cancel
+
+        cancel(ctx)  # figures drawn early that the report did not take
     ctx.stats.update(_stats(ctx, started))
     store.finish_run(run_id, ctx.stats, [(f.source, f.key, f.status, f.error) for f in ctx.files])
     store.close()
