@@ -78,3 +78,17 @@ class ReportContext(StageContext, Protocol):
     parse_key: tuple[str, str]
     features_key: tuple[str, str]
     doc_file: dict[str, tuple[str, str]]  # doc_id -> (file key, source)
+
+
+def meanwhile(ctx: Any) -> None:
+    """Called by a stage about to wait for its side processes: the runner runs the stages that
+    may go meanwhile (``RunContext.while_waiting``); a context of another caller has none."""
+    fn = getattr(ctx, "while_waiting", None)
+    if callable(fn):
+        fn()
+
+
+def work_meanwhile(ctx: Any) -> bool:
+    """Whether :func:`meanwhile` would give this process a stage to compute."""
+    fn = getattr(ctx, "work_waiting", None)
+    return bool(fn()) if callable(fn) else False

@@ -15,9 +15,15 @@ again, and a script calling run() without a ``__main__`` guard would rerun the p
 
 A side process that cannot start or dies (killed for memory) costs time, not the result: the
 work is redone inline.
+
+A process can be started before its work is known (:func:`warm`): it imports the work's module
+and waits for the call, so the interpreter's start and the imports (0.4-0.7 s) happen while
+the caller still computes the arguments. A warm process no job took ends when its standard
+input closes (:func:`cool`).
 """
 from __future__ import annotations
 
+import importlib
 import os
 import pickle
 import subprocess
@@ -41,6 +47,54 @@ def _env() -> dict[str, str]:
     return env
 
 
+_WARM: dict[str, list[tuple[subprocess.Popen, Any]]] = {}  # module -> processes waiting for a call
+
+
+def _spawn(module: str = "") -> tuple[subprocess.Popen, Any] | None:
+    """A side process (importing ``module`` first, if given) and the reading end of its answer."""
+    read_fd, write_fd = os.pipe()
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", __name__, str(write_fd), str(os.getpid()), module],
+                                stdin=subprocess.PIPE, pass_fds=(write_fd,), env=_env(), close_fds=True)
+    except OSError:  # no process to be had (limits, memory): the work runs inline
+        os.close(read_fd)
+        return None
+    finally:
+        os.close(write_fd)
+    return proc, os.fdopen(read_fd, "rb")
+
+
+def warm(module: str) -> None:
+    """Start a side process that imports ``module`` and waits for a call of a function from it
+    (the next :class:`Job` of such a function takes it)."""
+    spawned = _spawn(module)
+    if spawned is not None:
+        _WARM.setdefault(module, []).append(spawned)
+
+
+def cool() -> None:
+    """End the warm processes no job took: their standard input closes and they exit."""
+    for procs in _WARM.values():
+        for proc, answer in procs:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+            proc.wait()
+            answer.close()
+    _WARM.clear()
+
+
+def _take_warm(module: str) -> tuple[subprocess.Popen, Any] | None:
+    procs = _WARM.get(module) or []
+    while procs:
+        proc, answer = procs.pop()
+        if proc.poll() is None:
+            return proc, answer
+        answer.close()  # died while waiting: not used
+    return None
+
+
 class Job:
     """``fn(*args)``, running in a side process or (``side=False``) run inline on :meth:`result`,
     which returns or raises what the call returned or raised."""
@@ -52,18 +106,11 @@ class Job:
             self._start()
 
     def _start(self) -> None:
-        read_fd, write_fd = os.pipe()
-        try:
-            self.proc = subprocess.Popen([sys.executable, "-m", __name__, str(write_fd), str(os.getpid())],
-                                         stdin=subprocess.PIPE,
-                                         pass_fds=(write_fd,), env=_env(), close_fds=True)
-        except OSError:  # no process to be had (limits, memory): run inline on result()
-            os.close(read_fd)
+        spawned = _take_warm(getattr(self.fn, "__module__", "")) or _spawn()
+        if spawned is None:  # no process to be had (limits, memory): run inline on result()
             self.proc = None
             return
-        finally:
-            os.close(write_fd)
-        self.answer = os.fdopen(read_fd, "rb")
+        self.proc, self.answer = spawned
         # Sent from a thread: the child needs a moment to start and import what it unpickles,
         # and the pipe holds 64 KB, so writing here would stall the pages for that long. The
         # pickler gives up the GIL whenever the pipe is full. The arguments are finished data
@@ -81,6 +128,10 @@ class Job:
                 stdin.close()
             except OSError:
                 pass
+
+    def running(self) -> bool:
+        """Whether the side process is still at work (False for inline work)."""
+        return self.proc is not None and self.proc.poll() is None
 
     def result(self) -> Any:
         if self.proc is not None:
@@ -108,7 +159,7 @@ class Job:
             self.proc = None
 
 
-def _serve(answer_fd: int, parent_pid: int | None = None) -> None:
+def _serve(answer_fd: int, parent_pid: int | None = None, module: str = "") -> None:
     """The side process: one call read from stdin, its outcome written to ``answer_fd``."""
     if parent_pid is not None:
         from .lifeline import follow_parent
@@ -116,8 +167,16 @@ def _serve(answer_fd: int, parent_pid: int | None = None) -> None:
         follow_parent(parent_pid)  # a killed driver wants no figures: end with it
     answer = os.fdopen(answer_fd, "wb")
     os.dup2(2, 1)  # whatever the work prints goes to stderr, never into the answer
+    if module:  # a warm process: its work's imports before the call arrives
+        try:
+            importlib.import_module(module)
+        except Exception:  # the unpickling below imports it again and reports what fails
+            pass
     try:
         fn, args = pickle.load(sys.stdin.buffer)
+    except EOFError:  # a warm process no job took: nothing was asked, nothing to answer
+        answer.close()
+        return
     except BaseException as e:  # the arguments did not pickle or did not arrive: the parent does the work
         answer.write(pickle.dumps(("lost", repr(e))))
         answer.close()
@@ -135,4 +194,4 @@ def _serve(answer_fd: int, parent_pid: int | None = None) -> None:
 
 
 if __name__ == "__main__":
-    _serve(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else None)
+    _serve(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else None, sys.argv[3] if len(sys.argv) > 3 else "")

@@ -64,3 +64,19 @@ def test_a_run_given_one_worker_writes_its_report_in_one_process():
     with workers(ctx):
         pid, _, total = submit(ctx, _pid_and_rss, [1, 2]).result()
     assert pid == os.getpid() and total == 3
+
+
+def test_a_warm_process_takes_the_next_job_of_its_module_and_an_untaken_one_ends():
+    from pipeline import side
+    from pipeline.report.figures import svg_path
+
+    side.warm(svg_path.__module__)
+    ((proc, _answer),) = side._WARM[svg_path.__module__]
+    job = side.Job(svg_path, ("figures/a.png",), side=True)
+    assert job.proc is proc  # the process started before the call was known took it
+    assert job.result() == "figures/a.svg"
+    assert proc.returncode == 0
+    side.warm(svg_path.__module__)
+    ((idle, _answer),) = side._WARM[svg_path.__module__]
+    side.cool()  # no job came: its input closes and it ends without an answer
+    assert idle.returncode == 0 and not side._WARM

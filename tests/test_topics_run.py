@@ -33,8 +33,13 @@ def test_two_full_runs_give_identical_tables(tmp_path: Path) -> None:
     for name, extra in (("a", ()), ("b", ("--workers", "1"))):
         d = tmp_path / name
         d.mkdir()
-        p, _ = litmap_run(corpus, d, *extra, topics={"k": 4})
+        # word2vec allowed on the seed's few thousand tokens, so that it trains in a side process
+        # and the terms stage is computed in the driver meanwhile (runner/corpus.py while_waiting)
+        p, _ = litmap_run(corpus, d, *extra, topics={"k": 4}, vectors={"word2vec": {"min_tokens": 1000}})
         assert ("author-topic model" in p.stderr and "side process beside the fit" in p.stderr) == (name == "a")
+        assert ("terms: run while vectors waits for its side processes" in p.stderr) == (name == "a")
+        assert ("one after the other in a side process beside the similar papers and other stages"
+                in p.stderr) == (name == "a")
         # The figures of the topics and concepts results are drawn beside the later stages, and
         # the report takes them (report/early_figures.py); with one process it draws them itself.
         assert ("figures of the topics result drawn in a side process" in p.stderr) == (name == "a")
@@ -45,7 +50,7 @@ def test_two_full_runs_give_identical_tables(tmp_path: Path) -> None:
     for name in figures:  # drawn early in a side process, and by the report itself: the same bytes
         assert (outs[0].parent / "figures" / name).read_bytes() == (outs[1].parent / "figures" / name).read_bytes(), name
     for table in ("topics.csv", "doc_topics.csv", "documents.csv", "references.csv", "concept_mentions.csv",
-                  "cooccurrence.csv", "author_topics.csv"):
+                  "cooccurrence.csv", "author_topics.csv", "term_candidates.csv", "similar_papers.csv"):
         assert (outs[0] / table).read_bytes() == (outs[1] / table).read_bytes(), table
     # (citation apparatus in topics: tests/test_topics.py, on input that holds it; here the
     # content tokens the runner gives the model have none, so a check would prove nothing)

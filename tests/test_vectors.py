@@ -114,7 +114,7 @@ def test_neighbour_gate_opens_on_abstracts_and_stays_shut_on_one_paper(csl):
 
 
 def test_side_processes_train_the_same_models(csl):
-    """The vectors stage trains its two word2vec models in two side processes beside the LSA
+    """The vectors stage trains its two word2vec models in side processes beside the LSA
     (``models/w2v_side.py``): the same vectors as training them one after the other here."""
     import numpy as np
 
@@ -125,12 +125,16 @@ def test_side_processes_train_the_same_models(csl):
     w2 = {**defaults()["vectors"]["word2vec"], "epochs": 2, "vector_size": 16}
     _, docs, _ = csl
     docs = docs[:200]
-    ran, logs = [], []
-    side = train_pair_beside(docs, w2, lambda: ran.append(True), logs.append)
-    assert ran == [True] and logs == []  # both side processes delivered their model
-    for here, there in zip(train_pair(docs, w2), side):
-        assert here.wv.index_to_key == there.wv.index_to_key
-        assert np.array_equal(here.wv.vectors, there.wv.vectors)
+    here = train_pair(docs, w2)
+    # two processes at once, or one training both in turn (a driver with a stage of its own
+    # to compute meanwhile): the same models either way
+    for processes in (2, 1):
+        ran, logs = [], []
+        side = train_pair_beside(docs, w2, lambda: ran.append(True), logs.append, processes=processes)
+        assert ran == [True] and logs == []  # the side processes delivered both models
+        for a, b in zip(here, side):
+            assert a.wv.index_to_key == b.wv.index_to_key
+            assert np.array_equal(a.wv.vectors, b.wv.vectors)
 
 
 def test_update_trains_on_the_sentences_a_refit_would_sample(csl):

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from ..context import Head, StageContext
+from ..context import Head, StageContext, meanwhile
 from ..refs.names import paper_authors
 from ..side import allowed
 from .fold import new_docs
@@ -204,6 +204,8 @@ def compute_topics(ctx: StageContext) -> dict[str, Any]:
         result = _with_twins(result, twins)
         authors: list[dict[str, Any]] = []
         if job is not None and result.k == int(cfg["k"]):
+            if job.running():  # the fit is done first: other stages use this core meanwhile
+                meanwhile(ctx)
             authors, job = job.result(), None
         elif own.get("bows"):
             authors = _author_job(ctx, own, cfg, result.k, side=False).result()

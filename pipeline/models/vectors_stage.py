@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..context import StageContext
+from ..context import StageContext, meanwhile, work_meanwhile
 from .fold import new_docs
 from .sample import doc_bag, sample_sentences, sampled_of
 
@@ -44,14 +44,23 @@ def compute_vectors(ctx: StageContext) -> dict[str, Any]:
         if side:
             from .w2v_side import train_pair_beside
 
-            model, check = train_pair_beside(sents, w2, fit_lsa, ctx.log)
+            def beside() -> None:  # the similar papers, then other stages while word2vec trains
+                fit_lsa()
+                meanwhile(ctx)
+
+            # With a stage to compute meanwhile, one side process trains both models and this
+            # one the stage; else two train them at once.
+            processes = 1 if work_meanwhile(ctx) else 2
+            model, check = train_pair_beside(sents, w2, beside, ctx.log, processes=processes)
+            how = ("in two side processes beside the similar papers" if processes == 2 else
+                   "one after the other in a side process beside the similar papers and other stages")
         else:
             model, check = train_pair(sents, w2)
             fit_lsa()
+            how = "one after the other"
         stats.update(vocab=len(model.wv))
         ctx.log(f"vectors: word2vec on {stats['tokens']:,} tokens, seeds {w2['seed']} and {w2['stability_seed']} "
-                f"{'in two side processes beside the similar papers' if side else 'one after the other'}: "
-                f"{time.perf_counter() - t:.1f} s")
+                f"{how}: {time.perf_counter() - t:.1f} s")
     else:
         ctx.log(f"vectors: {why_not}")
         fit_lsa()

@@ -1,17 +1,21 @@
-"""Train the vectors stage's two word2vec models (``seed`` and ``stability_seed``) in two side
-processes at once, while the driver computes the similar papers.
+"""Train the vectors stage's two word2vec models (``seed`` and ``stability_seed``) in side
+processes while the driver computes the similar papers (and, in a run, other stages).
 
 Each model trains with one worker thread (reproducible across processes, ``models/vectors.py``),
-so one model keeps one core busy; two processes train both in the time of one, and the driver's
-LSA runs beside them. Threads in one process were no faster (gensim's job queues contend for
-the GIL, ``vectors_stage.train_pair``).
+so one model keeps one core busy. Two processes train both in the time of one when the driver
+has only the LSA to do; when the runner has a stage for the driver to compute meanwhile (the
+terms stage, ``runner/corpus.py`` ``while_waiting``), one process trains both in turn: a third
+busy process on two cores slowed the training threads twofold (measured at 1,000 papers:
+vectors and terms 34.7 s that way, 19.9 s with one side process, 27.9-33.9 s one after the
+other, in runs minutes apart). Threads
+in one process were no faster (gensim's job queues contend for the GIL, ``vectors_stage.train_pair``).
 
 Nothing is pickled across: the sample goes to the children as a text file (one sentence a
 line, tokens separated by spaces: content tokens hold no whitespace), and each child saves its
 model with gensim's own ``save``, which the driver loads. A child that fails or is not started
 leaves its model to be trained in the driver, so the result never depends on the processes.
 
-    python -m pipeline.models.w2v_side SENTENCES OUT PARAMS_JSON PARENT_PID
+    python -m pipeline.models.w2v_side SENTENCES PARENT_PID OUT PARAMS_JSON [OUT PARAMS_JSON]
 """
 from __future__ import annotations
 
@@ -37,9 +41,13 @@ def _env() -> dict[str, str]:
 
 
 def train_pair_beside(sents: list[list[str]], w2: dict[str, Any], meanwhile: Callable[[], None],
-                      log: Callable[[str], None]) -> tuple[Any, Any]:
-    """The two models of ``vectors_stage.train_pair``, trained in two side processes while
-    ``meanwhile()`` runs here. The same models as training them here (a test checks it)."""
+                      log: Callable[[str], None], processes: int = 2) -> tuple[Any, Any]:
+    """The two models of ``vectors_stage.train_pair``, trained in side processes while
+    ``meanwhile()`` runs here. The same models as training them here (a test checks it).
+
+    ``processes``: 2 trains them at once, one core each; 1 trains them one after the other in
+    one process, for a driver that has a core's work of its own meanwhile (another stage):
+    a third busy process on two cores slowed word2vec's training threads threefold."""
     from .vectors import train_word2vec
 
     seeds = (w2["seed"], w2["stability_seed"])
@@ -49,21 +57,24 @@ def train_pair_beside(sents: list[list[str]], w2: dict[str, Any], meanwhile: Cal
             for s in sents:
                 if s:
                     f.write(" ".join(s) + "\n")
+        jobs = [[(Path(tmp) / f"w2v-{seed}.model", seed)] for seed in seeds]
+        if processes < 2:
+            jobs = [jobs[0] + jobs[1]]
         procs: list[tuple[subprocess.Popen | None, Path]] = []
-        for seed in seeds:
-            out = Path(tmp) / f"w2v-{seed}.model"
+        for job in jobs:
+            args = [a for out, seed in job for a in (str(out), json.dumps(_params(w2, seed)))]
             try:
-                p = subprocess.Popen([sys.executable, "-m", __name__, str(src), str(out), json.dumps(_params(w2, seed)),
-                                      str(os.getpid())], env=_env(), stdin=subprocess.DEVNULL)
+                p = subprocess.Popen([sys.executable, "-m", __name__, str(src), str(os.getpid()), *args],
+                                     env=_env(), stdin=subprocess.DEVNULL)
             except OSError:  # no process to be had: trained here below
                 p = None
-            procs.append((p, out))
+            procs += [(p, out) for out, _seed in job]
         models: list[Any] = []
         try:
             meanwhile()
         finally:
             for (p, out), seed in zip(procs, seeds):
-                ok = p is not None and p.wait() == 0 and out.exists()
+                ok = p is not None and p.wait() == 0 and out.exists()  # (one process: waited for twice)
                 if ok:
                     from gensim.models import Word2Vec
 
@@ -74,7 +85,8 @@ def train_pair_beside(sents: list[list[str]], w2: dict[str, Any], meanwhile: Cal
     return models[0], models[1]
 
 
-def _main(src: str, out: str, params: str, parent: str) -> None:
+def _main(src: str, parent: str, *jobs: str) -> None:
+    """``jobs``: (model file, its parameters as JSON), trained one after the other."""
     from ..lifeline import follow_parent
 
     follow_parent(int(parent))  # a killed driver wants no model
@@ -82,9 +94,9 @@ def _main(src: str, out: str, params: str, parent: str) -> None:
 
     with open(src, encoding="utf-8") as f:
         sents = [line.split() for line in f]
-    model = train_word2vec(sents, **json.loads(params))
-    model.save(out)
+    for out, params in zip(jobs[::2], jobs[1::2]):
+        train_word2vec(sents, **json.loads(params)).save(out)
 
 
 if __name__ == "__main__":
-    _main(*sys.argv[1:5])
+    _main(*sys.argv[1:])

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ..context import ReportContext
-from ..side import Job, allowed
+from ..side import Job, allowed, cool, warm
 
 __all__ = ["Job", "submit", "workers"]
 
@@ -48,9 +48,15 @@ def workers(ctx: ReportContext) -> Iterator[None]:
         return
     jobs: list[Job] = []
     ctx.memo[_KEY] = jobs
+    # The tables' process starts now and imports pandas while the sections are built: they are
+    # submitted last, and on an --update the report otherwise waited for that start.
+    from .writer import write_tables
+
+    warm(write_tables.__module__)
     try:
         yield
     finally:
         ctx.memo.pop(_KEY, None)
         for job in jobs:
             job.cancel()
+        cool()

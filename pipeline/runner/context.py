@@ -7,7 +7,7 @@ knows where the per-document results live in the store (the three cache keys).
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,10 @@ class RunContext:
     workers: int = 0  # processes the run may use (the report's side processes too)
     memo: dict[str, Any] = field(default_factory=dict)  # values the report's pages share within one run
     stage: str = ""  # the stage running now: names the progress bars of the streams it reads
+    # Set by the runner while corpus stages run: a stage waiting for its side processes calls it
+    # to run the stages that may go meanwhile (``runner/corpus.py``).
+    while_waiting: Callable[[], None] | None = None
+    work_waiting: Callable[[], bool] | None = None  # whether while_waiting would compute anything
 
     def log(self, msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)

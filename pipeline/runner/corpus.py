@@ -9,7 +9,8 @@ code that writes it, so an unchanged corpus loads every result from the store an
 nothing; adding one paper changes the hash and refits (or, with ``--update``, folds the paper
 into the stored model). A stored result that cannot be loaded is recomputed, with a line in
 the log. Each result is also mirrored into the store's result tables (``store/schema.py``).
-Add a stage by appending it to ``STAGES``.
+Add a stage by appending it to ``STAGES``; mark it ``beside`` if it may be computed while an
+earlier stage waits for its side processes (``run_corpus_stages``).
 """
 from __future__ import annotations
 
@@ -49,6 +50,9 @@ class CorpusStage:
     # they are made from: an update that names the documents it changed (``changed_docs``)
     # replaces those documents' rows instead of the whole table.
     by_doc: dict[str, str] = field(default_factory=dict)
+    # May run in the driver while an earlier stage waits for its side processes (``while_waiting``):
+    # a single-process stage that then uses the core the driver would leave idle.
+    beside: bool = False
 
 
 def _lazy(path: str) -> Callable[..., Any]:
@@ -77,12 +81,12 @@ STAGES: list[CorpusStage] = [
                 ("segment", "topics", "evidence.topics"), after=("works",),
                 update=_lazy("models.topic_stage:update_topic_stage"), tables=_lazy("models.tables:topic_tables")),
     CorpusStage("terms", "terms-4", _lazy("models.terms_stage:compute_terms"), ("segment", "concepts", "terms"),
-                update=_lazy("models.terms_stage:update_terms"), tables=_lazy("models.tables:term_tables")),
+                update=_lazy("models.terms_stage:update_terms"), tables=_lazy("models.tables:term_tables"), beside=True),
     CorpusStage("concepts", "concepts-4", _lazy("concepts.concept_stage:compute_concept_stage"),
                 ("segment", "concepts", "cooccurrence", "report", "refs", "evidence.neighbours", "evidence.authors"),
                 after=("works", "vectors", "terms", "stance"),
                 update=_lazy("concepts.concept_stage:update_concept_stage"),
-                tables=_lazy("concepts.tables:concept_tables"), by_doc={"mentions": "mentions"}),
+                tables=_lazy("concepts.tables:concept_tables"), by_doc={"mentions": "mentions"}, beside=True),
     CorpusStage("definitions", "definitions-1", _lazy("concepts.definitions_stage:compute_definitions"),
                 ("definitions",), after=("concepts",), update=_lazy("concepts.definitions_stage:update_definitions"),
                 tables=_lazy("concepts.tables:definition_tables"), by_doc={"definitions": "rows"}),
@@ -219,40 +223,94 @@ def _compute(ctx: RunContext, stage: CorpusStage, h: str, previous: Any = None) 
 
 
 def run_corpus_stages(ctx: RunContext) -> None:
+    """Every stage in ``STAGES`` order, but that a ``beside`` stage whose inputs are ready runs
+    while an earlier stage waits for its side processes (``ctx.while_waiting``): word2vec's two
+    processes fill both cores while the driver has nothing left to do, and so may the
+    author-topic model's. The results and their hashes do not depend on the order (a stage's
+    hash holds the stages it follows, ``after``, which are done before it either way)."""
     hashes: dict[str, str] = {}
     if not isinstance(ctx.results, LazyResults):
         ctx.results = LazyResults(ctx.log)
-    for stage in STAGES:
-        t = time.time()
-        ctx.stage = stage.name
-        h = input_hash(ctx, stage, hashes)
-        hashes[stage.name] = h
-        ctx.stage_hashes[stage.name] = h
-        load = ctx.store.corpus_loader(stage.name, h)
-        if load is not None and load.missing():
-            ctx.log(f"{stage.name}: the stored result cannot be used: {load.missing()}: recomputing")
-            load = None
-        if load is not None:
-            ctx.results.set_blob(stage.name, load, lambda stage=stage, h=h: _compute(ctx, stage, h))
-            _persist_if_stale(ctx, stage, h)
-            ctx.timings[stage.name] = time.time() - t
-            ctx.log(f"{stage.name}: cached, {ctx.timings[stage.name]:.1f} s")
-            continue
-        previous = _previous(ctx, stage) if ctx.mode == "update" and stage.update is not None else None
-        ctx.results[stage.name] = _compute(ctx, stage, h, previous)
-        _persist_if_stale(ctx, stage, h, previous.get("input_hash") if isinstance(previous, dict) else None)
-        how = "updated" if previous is not None else "computed"
-        del previous
-        if how == "computed":
-            # A fit's temporaries (bags, matrices, decoded parts) go before the next stage's. After
-            # a fold there are few, and a full collection walks every loaded result (2.3 s of an
-            # update of 1,000 papers, nine times over).
-            release_memory()
-        ctx.timings[stage.name] = time.time() - t
-        ctx.log(f"{stage.name}: {how} in {ctx.timings[stage.name]:.1f} s, rss {rss_mb():.0f} MB")
-        # The report's figures made of this result alone start drawing now, on the core the
-        # stages after it leave idle (``report/early_figures.py``).
-        from ..report.early_figures import start as start_figures
+    done: set[str] = set()
+    running: list[str] = []
+    nested: list[float] = []  # per running stage, the seconds of the stages run while it waited
 
-        start_figures(ctx, stage.name)
+    def run_one(stage: CorpusStage) -> None:
+        t = time.time()
+        outer = ctx.stage
+        running.append(stage.name)
+        nested.append(0.0)
+        try:
+            how = _run_stage(ctx, stage, hashes)
+        finally:
+            running.pop()
+            inner = nested.pop()
+            ctx.stage = outer
+        done.add(stage.name)
+        elapsed = time.time() - t
+        if nested:
+            nested[-1] += elapsed
+        ctx.timings[stage.name] = elapsed - inner
+        if how == "cached":
+            ctx.log(f"{stage.name}: cached, {ctx.timings[stage.name]:.1f} s")
+        else:
+            ctx.log(f"{stage.name}: {how} in {ctx.timings[stage.name]:.1f} s, rss {rss_mb():.0f} MB")
+            # The report's figures made of this result alone start drawing now, on the core the
+            # stages after it leave idle (``report/early_figures.py``).
+            from ..report.early_figures import start as start_figures
+
+            start_figures(ctx, stage.name)
+
+    def ready() -> list[CorpusStage]:
+        return [stage for stage in STAGES if stage.beside and stage.name not in done and stage.name not in running
+                and all(a in done for a in stage.after)]
+
+    def while_waiting() -> None:
+        for stage in ready():
+            ctx.log(f"{stage.name}: run while {running[-1]} waits for its side processes")
+            run_one(stage)
+
+    def work_waiting() -> bool:
+        """Whether ``while_waiting`` would compute something (not only load a stored result)."""
+        for stage in ready():
+            load = ctx.store.corpus_loader(stage.name, input_hash(ctx, stage, hashes))
+            if load is None or load.missing():
+                return True
+        return False
+
+    ctx.while_waiting, ctx.work_waiting = while_waiting, work_waiting
+    try:
+        for stage in STAGES:
+            if stage.name not in done:
+                run_one(stage)
+    finally:
+        ctx.while_waiting = ctx.work_waiting = None
     ctx.stage = ""
+
+
+def _run_stage(ctx: RunContext, stage: CorpusStage, hashes: dict[str, str]) -> str:
+    """Load, fold into or compute one stage's result and mirror it into the store's tables:
+    ``cached``, ``updated`` or ``computed``."""
+    ctx.stage = stage.name
+    h = input_hash(ctx, stage, hashes)
+    hashes[stage.name] = h
+    ctx.stage_hashes[stage.name] = h
+    load = ctx.store.corpus_loader(stage.name, h)
+    if load is not None and load.missing():
+        ctx.log(f"{stage.name}: the stored result cannot be used: {load.missing()}: recomputing")
+        load = None
+    if load is not None:
+        ctx.results.set_blob(stage.name, load, lambda stage=stage, h=h: _compute(ctx, stage, h))
+        _persist_if_stale(ctx, stage, h)
+        return "cached"
+    previous = _previous(ctx, stage) if ctx.mode == "update" and stage.update is not None else None
+    ctx.results[stage.name] = _compute(ctx, stage, h, previous)
+    _persist_if_stale(ctx, stage, h, previous.get("input_hash") if isinstance(previous, dict) else None)
+    how = "updated" if previous is not None else "computed"
+    del previous
+    if how == "computed":
+        # A fit's temporaries (bags, matrices, decoded parts) go before the next stage's. After
+        # a fold there are few, and a full collection walks every loaded result (2.3 s of an
+        # update of 1,000 papers, nine times over).
+        release_memory()
+    return how
