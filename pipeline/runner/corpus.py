@@ -67,16 +67,19 @@ def _lazy(path: str) -> Callable[..., Any]:
     return call
 
 
+# vectors first: its word2vec trains in a side process, and the stages marked ``beside`` that
+# need nothing of it (glossary, works, stance, terms) are computed in the driver meanwhile.
 STAGES: list[CorpusStage] = [
-    CorpusStage("glossary", "glossary-1", _lazy("concepts.glossary_stage:compute_glossary"), ("glossary", "refs"),
-                update=_lazy("concepts.glossary_stage:update_glossary"), tables=_lazy("concepts.tables:glossary_tables")),
-    CorpusStage("works", "works-3", _lazy("refs.works_stage:compute_works"), ("refs",), after=("glossary",),
-                persist=_lazy("refs.works_stage:persist_works"), tables=_lazy("refs.tables:pair_tables")),
-    CorpusStage("stance", "stance-1", _lazy("concepts.stance_stage:compute_stance"), ("stance",),
-                update=_lazy("concepts.stance_stage:update_stance"), tables=_lazy("concepts.tables:stance_tables"),
-                by_doc={"stances": "rows"}),
     CorpusStage("vectors", "vectors-4", _lazy("models.vectors_stage:compute_vectors"), ("segment", "vectors"),
                 update=_lazy("models.vectors_stage:update_vectors"), tables=_lazy("models.tables:vector_tables")),
+    CorpusStage("glossary", "glossary-1", _lazy("concepts.glossary_stage:compute_glossary"), ("glossary", "refs"),
+                update=_lazy("concepts.glossary_stage:update_glossary"), tables=_lazy("concepts.tables:glossary_tables"),
+                beside=True),
+    CorpusStage("works", "works-3", _lazy("refs.works_stage:compute_works"), ("refs",), after=("glossary",),
+                persist=_lazy("refs.works_stage:persist_works"), tables=_lazy("refs.tables:pair_tables"), beside=True),
+    CorpusStage("stance", "stance-1", _lazy("concepts.stance_stage:compute_stance"), ("stance",),
+                update=_lazy("concepts.stance_stage:update_stance"), tables=_lazy("concepts.tables:stance_tables"),
+                by_doc={"stances": "rows"}, beside=True),
     CorpusStage("topics", "topics-4", _lazy("models.topic_stage:compute_topics"),
                 ("segment", "topics", "evidence.topics"), after=("works",),
                 update=_lazy("models.topic_stage:update_topic_stage"), tables=_lazy("models.tables:topic_tables")),
@@ -266,9 +269,9 @@ def run_corpus_stages(ctx: RunContext) -> None:
                 and all(a in done for a in stage.after)]
 
     def while_waiting() -> None:
-        for stage in ready():
-            ctx.log(f"{stage.name}: run while {running[-1]} waits for its side processes")
-            run_one(stage)
+        while todo := ready():  # again after each: works is ready once glossary is done
+            ctx.log(f"{todo[0].name}: run while {running[-1]} waits for its side processes")
+            run_one(todo[0])
 
     def work_waiting() -> bool:
         """Whether ``while_waiting`` would compute something (not only load a stored result)."""
