@@ -186,8 +186,8 @@ def _page_without_pyldavis(state: bytes, tmp: Path) -> tuple[str, list[str]]:
 
 
 def _assert_same_page(state: bytes, tmp: Path, fresh: bool, ref: str | None = None) -> None:
-    """The report's page (pyLDAvis's computation in numpy) is the page pyLDAvis itself lays out,
-    character for character: every float has the same bits, the topic map's coordinates too.
+    """The report's page (pyLDAvis's computation in numpy) is the page pyLDAvis itself lays out:
+    every float has the same bits but the topic map's coordinates, which agree to 1e-12 (below).
     ``fresh``: laid out in a fresh interpreter, which must import none of pyLDAvis's dependencies;
     ``ref``: the page pyLDAvis wrote, if the caller has it."""
     from pipeline.models.topics_ldavis import vis_inputs, write_ldavis
@@ -202,8 +202,15 @@ def _assert_same_page(state: bytes, tmp: Path, fresh: bool, ref: str | None = No
     if ref is None:
         ref = write_ldavis(state, tmp / "ref.html", title=TITLE).read_text(encoding="utf-8")
     data = re.compile(r"var ldavis_data = (.*);\nnew LDAvis")
-    assert json.loads(data.search(fast)[1]) == json.loads(data.search(ref)[1])  # a clearer diff first
-    assert fast == ref
+    ours, theirs = json.loads(data.search(fast)[1]), json.loads(data.search(ref)[1])
+    # The topic map's coordinates go through scipy.special.rel_entr in pyLDAvis, through its
+    # numpy formula here: bit for bit up to scipy 1.16; scipy 1.17's compiled rel_entr differs in
+    # the last bit for a few percent of values, which moves a coordinate by ~1e-16.
+    for axis in ("x", "y"):
+        a, b = ours["mdsDat"].pop(axis), theirs["mdsDat"].pop(axis)
+        assert len(a) == len(b) and all(abs(u - v) <= 1e-12 for u, v in zip(a, b)), axis
+    assert ours == theirs
+    assert data.sub("", fast) == data.sub("", ref)  # the page around the data, character for character
 
 
 def test_ldavis_page_is_offline(seed_body_units, tmp_path):
