@@ -128,3 +128,24 @@ def test_what_cannot_be_stored_or_read_is_said(tmp_path: Path) -> None:
     with pytest.raises(ResultUnavailable, match="older litmap"):
         load()
     store.close()
+
+
+def test_a_frame_is_written_with_the_cells_of_its_records() -> None:
+    """A result table given as a DataFrame (the co-occurrence pairs) is taken a column at a
+    time: the same cells, types and digest as its rows as dicts, a missing column NULL."""
+    import json
+
+    import pandas as pd
+
+    from pipeline.store.schema import COOCCURRENCE
+    from pipeline.store.tables import _columns, _digest
+
+    frame = pd.DataFrame({"term_a": ["中心—散点", "数字食利国", "平台"], "term_b": ["金融帝国主义", "平台", "算法"],
+                          "count": [3, 1, 12], "npmi": [0.5, float("nan"), -0.25]})
+    by_column, n = _columns(COOCCURRENCE, frame)
+    by_row, m = _columns(COOCCURRENCE, frame.to_dict("records"))
+    assert n == m == 3
+    assert json.dumps(by_column) == json.dumps(by_row)
+    assert [type(v) for v in by_column["count"]] == [int, int, int] and by_column["llr"] == [None] * 3
+    assert _digest(COOCCURRENCE, by_column) == _digest(COOCCURRENCE, by_row)
+    assert _columns(COOCCURRENCE, frame.iloc[:0]) == ({c.name: [] for c in COOCCURRENCE.columns}, 0)

@@ -38,7 +38,7 @@ def concept_tables(result: dict[str, Any]) -> dict[str, Iterator[Row]]:
 
     return {
         "mentions": (mention_row(m) for m in result.get("mentions") or []),
-        "cooccurrence": (cooc.to_dict("records") if cooc is not None and len(cooc) else iter(())),
+        "cooccurrence": (cooc if cooc is not None and len(cooc) else iter(())),  # a frame: written by column
         "concepts": iter(result.get("summary") or []),
         "concept_users": users(),
         "spread_edges": spread(),

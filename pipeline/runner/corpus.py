@@ -172,9 +172,11 @@ def _persist_if_stale(ctx: RunContext, stage: CorpusStage, h: str, folded_from: 
                 field_ = stage.by_doc[spec.name]
                 docs = set(changed)
                 view = {**result, field_: [r for r in result.get(field_) or [] if r["doc_id"] in docs]}
-                replace_docs(ctx.store.con, spec, stage.tables(view).get(spec.name) or (), docs)
+                got = stage.tables(view).get(spec.name)
+                replace_docs(ctx.store.con, spec, () if got is None else got, docs)
             else:
-                write_table(ctx.store.con, spec, rows.get(spec.name) or ())
+                got = rows.get(spec.name)  # dicts, or a DataFrame (no truth value: compared with None)
+                write_table(ctx.store.con, spec, () if got is None else got)
     ctx.store.con.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", [key, mark])
 
 
