@@ -27,16 +27,18 @@ def test_two_full_runs_give_identical_tables(tmp_path: Path) -> None:
     corpus.mkdir()
     shutil.copy(SEED, corpus / "seed.txt")
     outs = []
-    # K fixed, as a researcher sets it: the author-topic model is then trained in a side process
-    # beside the fit (models/topic_stage.py); the second run is given one process, and trains it
-    # after the fit, in the driver. (Auto K's reproducibility: tests/test_topics.py.)
+    # K fixed, as a researcher sets it: the fit and the author-topic model then run in a side
+    # process while the driver computes the stages that need no topics (models/topic_stage.py);
+    # the second run is given one process, and computes both in the driver. (Auto K's
+    # reproducibility: tests/test_topics.py.)
     for name, extra in (("a", ()), ("b", ("--workers", "1"))):
         d = tmp_path / name
         d.mkdir()
         # word2vec allowed on the seed's few thousand tokens, so that it trains in a side process
         # and the terms stage is computed in the driver meanwhile (runner/corpus.py while_waiting)
         p, _ = litmap_run(corpus, d, *extra, topics={"k": 4}, vectors={"word2vec": {"min_tokens": 1000}})
-        assert ("author-topic model" in p.stderr and "side process beside the fit" in p.stderr) == (name == "a")
+        assert ("the fit and the author-topic model of" in p.stderr
+                and "run in a side process beside the stages that need no topics" in p.stderr) == (name == "a")
         assert ("terms: run while vectors waits for its side processes" in p.stderr) == (name == "a")
         assert ("one after the other in a side process beside the similar papers and other stages"
                 in p.stderr) == (name == "a")

@@ -16,7 +16,8 @@ from ..context import Head, StageContext, meanwhile
 from ..refs.names import paper_authors
 from ..side import allowed
 from .fold import new_docs
-from .topics import TopicUnit, choose_unit, update_topics
+from .topics import TopicUnit, choose_unit, fit_backend, update_topics
+from .topics_author import author_topics_bows
 from .topics_evidence import no_model_evidence
 
 
@@ -173,64 +174,73 @@ def compute_topics(ctx: StageContext) -> dict[str, Any]:
     # of them from the bags the fit builds (one unit per author at least, then a token budget),
     # so no unit is read or counted twice.
     own: dict[str, Any] = {}
-    # With K fixed, the author-topic model needs nothing the fit decides: it is trained in a side
-    # process while this one fits the topics (a fifth of the stage at 1,000 papers, on the core
-    # the single-process LDA leaves idle). With K chosen by the fit, or one worker, it follows it.
+    # With K fixed, nothing of the fit is chosen by the fit: the model is fitted in a side
+    # process, and the author-topic model after it in the same process, while this one computes
+    # the stages that may go meanwhile (the concepts stage: ``pipeline.context.meanwhile``), or,
+    # with none, waits. One side process, not two: three busy processes on two cores slowed
+    # each (word2vec twofold, ``models/w2v_side.py``). With K chosen by the fit, or one worker,
+    # both are computed here.
     beside = str(cfg["k"]) != "auto" and allowed(getattr(ctx, "workers", None))
 
     def on_bows(metas: list[TopicUnit], bows: Any, dictionary: Any) -> None:
         rows = _author_sample(metas, bows.lengths(), cfg["author_max_tokens"])
         own.update(bows=[bows[int(i)] for i in rows], authors=[metas[int(i)].authors for i in rows],
                    dictionary=dictionary)
-        if beside and own["bows"]:
-            own["job"] = _author_job(ctx, own, cfg, int(cfg["k"]), side=True)
-            ctx.log(f"topics: the author-topic model of {len(own['bows'])} units trains in a side process beside the fit")
+
+    def fit_beside(name: str, bows: Any, dictionary: Any, k: int, seed: int, cfg_: dict, progress: Any) -> Any:
+        if "fitted" in own:  # another seed (stability_when_fixed): fitted here
+            return fit_backend(name, bows, dictionary, k, seed, cfg_, progress)
+        from ..side import Job
+
+        authors = _author_args(ctx, own, cfg, k) if own.get("bows") else None
+        job = Job(fit_and_authors, (name, bows, dictionary, k, seed, cfg_, authors), side=True)
+        ctx.log(f"topics: the fit{' and the author-topic model of ' + str(len(own['bows'])) + ' units' if authors else ''}"
+                " run in a side process beside the stages that need no topics")
+        try:
+            meanwhile(ctx)
+            model, own["fitted"] = job.result()
+        finally:
+            job.cancel()
+        return model
 
     try:
         result = fit_topics_stream(source, cfg, evidence=paragraph_evidence(ctx) if unit != "paragraph" else None,
-                                   progress=ctx.progress, on_bows=on_bows)
+                                   progress=ctx.progress, on_bows=on_bows, fit=fit_beside if beside else None)
     except BaseException as e:
-        if "job" in own:
-            own.pop("job").cancel()
         if not isinstance(e, TooLittleText):
             raise
         # Too little text to model (one paragraph, or records with no words): say so, go on.
         ctx.log(f"topics: {e}")
         return {"unit": unit, "result": None, "authors": [], "doc_ids": list(ctx.doc_ids),
                 "note": f"{e} (unit: {unit})", "evidence": no_model_evidence(f"{e} (unit: {unit})")}
-    job = own.pop("job", None)
-    try:
-        evidence = _evidence(ctx, result)
-        result = _with_twins(result, twins)
-        authors: list[dict[str, Any]] = []
-        if job is not None and result.k == int(cfg["k"]):
-            if job.running():  # the fit is done first: other stages use this core meanwhile
-                meanwhile(ctx)
-            authors, job = job.result(), None
-        elif own.get("bows"):
-            authors = _author_job(ctx, own, cfg, result.k, side=False).result()
-    finally:
-        if job is not None:  # not asked for (an error on the way, another K): stop it
-            job.cancel()
+    evidence = _evidence(ctx, result)
+    result = _with_twins(result, twins)
+    authors: list[dict[str, Any]] = []
+    if own.get("fitted") is not None and result.k == int(cfg["k"]):
+        authors = own["fitted"]  # the side process trained it after the fit
+    elif own.get("bows"):
+        authors = author_topics_bows(*_author_args(ctx, own, cfg, result.k), ctx.progress)
     return {"unit": unit, "result": result, "authors": authors, "doc_ids": list(ctx.doc_ids), "evidence": evidence}
 
 
-def _author_job(ctx: StageContext, own: dict[str, Any], cfg: dict[str, Any], k: int, side: bool) -> Any:
-    """The author-topic model over the fit's sample of units (``own``) and the cited authors'
-    units, as a :class:`pipeline.side.Job`: started in a side process (``side``), or run here,
-    with a progress bar, when its result is asked for. Both give the same rows: the same
-    function of the same bags, dictionary and seed."""
-    from ..side import Job
-    from .topics_author import author_topics_bows
+def fit_and_authors(name: str, bows: Any, dictionary: Any, k: int, seed: int, cfg: dict[str, Any],
+                    authors: tuple | None) -> tuple[Any, list[dict[str, Any]] | None]:
+    """The topic model (``topics.fit_backend``) and then, given its arguments, the author-topic
+    model's rows: what the stage's side process computes (module-level, run by name)."""
+    model = fit_backend(name, bows, dictionary, k, seed, cfg)
+    return model, (author_topics_bows(*authors) if authors is not None else None)
+
+
+def _author_args(ctx: StageContext, own: dict[str, Any], cfg: dict[str, Any], k: int) -> tuple:
+    """The author-topic model's arguments (``topics_author.author_topics_bows``): the fit's
+    sample of units (``own``) and the cited authors' units. The same rows wherever it runs: the
+    same function of the same bags, dictionary and seed."""
     from .topics_bags import bows_of_tokens
 
     cited = _cited_author_units(ctx)
     d = own["dictionary"]
     cited_bows = list(bows_of_tokens((u.tokens for u in cited), d, cfg)) if cited else []
-    args = (own["bows"] + cited_bows, own["authors"] + [u.authors for u in cited], d, cfg, k)
-    if side:
-        return Job(author_topics_bows, args, side=True)
-    return Job(author_topics_bows, (*args, ctx.progress), side=False)
+    return (own["bows"] + cited_bows, own["authors"] + [u.authors for u in cited], d, cfg, k)
 
 
 def _evidence(ctx: StageContext, result: Any) -> dict[str, Any]:

@@ -178,8 +178,15 @@ def fit_topics(
     return fit_topics_stream(source, cfg, evidence)
 
 
+def fit_backend(name: str, bows: Any, dictionary: Any, k: int, seed: int, cfg: dict, progress: Any = None) -> Any:
+    """One model of backend ``name`` (``BACKENDS``): a module-level function, so that a side
+    process can run it (``topic_stage.fit_and_authors``)."""
+    return BACKENDS[name]().fit(bows, dictionary, k, seed, cfg, progress=progress)
+
+
 def fit_topics_stream(source: Callable[..., Iterable[TopicUnit]], cfg: dict | None = None,
-                      evidence: Any = None, progress: Any = None, on_bows: Any = None) -> TopicResult:
+                      evidence: Any = None, progress: Any = None, on_bows: Any = None,
+                      fit: Any = None) -> TopicResult:
     """:func:`fit_topics` over units read from ``source()`` (a corpus streamed from the store):
     one read counts every unit's cleaned words into a sparse matrix (``topics_bags``), from
     which the vocabulary and the bags are cut; ``source(doc_ids)`` then reads again only the
@@ -189,7 +196,9 @@ def fit_topics_stream(source: Callable[..., Iterable[TopicUnit]], cfg: dict | No
 
     ``progress(desc, total, unit)`` (the stage's ``ctx.progress``) draws a bar over the fit's
     passes; ``on_bows(metas, bows, dictionary)`` sees every unit's bag before the fit (the
-    author-topic model takes its sample from them instead of reading the units again)."""
+    author-topic model takes its sample from them instead of reading the units again);
+    ``fit(backend_name, bows, dictionary, k, seed, cfg, progress)`` fits one model in place of
+    the backend's own ``fit`` (the topics stage fits in a side process that way)."""
     from pipeline.models.topics_bags import RawCountsBuilder, bows_of_columns, topic_dictionary
 
     cfg = _cfg(cfg)
@@ -241,7 +250,8 @@ def fit_topics_stream(source: Callable[..., Iterable[TopicUnit]], cfg: dict | No
     for k in grid:
         sets, first = [], None
         for j, s in enumerate(seeds):
-            m = be.fit(_perturb(fit_bows, s, be.name, cfg) if j else fit_bows, dictionary, k, s, cfg, progress=progress)
+            m = (fit or fit_backend)(be.name, _perturb(fit_bows, s, be.name, cfg) if j else fit_bows, dictionary, k, s,
+                                     cfg, progress)
             ids = top_term_ids(be.topic_term(m), top_n)
             sets.append([set(x) for x in ids])
             if first is None:
