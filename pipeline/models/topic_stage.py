@@ -16,7 +16,7 @@ from ..context import Head, StageContext, meanwhile
 from ..refs.names import paper_authors
 from ..side import allowed
 from .fold import new_docs
-from .topics import TopicUnit, choose_unit, fit_backend, update_topics
+from .topics import TopicUnit, choose_unit, fit_scored, update_topics
 from .topics_author import author_topics_bows
 from .topics_evidence import no_model_evidence
 
@@ -187,21 +187,21 @@ def compute_topics(ctx: StageContext) -> dict[str, Any]:
         own.update(bows=[bows[int(i)] for i in rows], authors=[metas[int(i)].authors for i in rows],
                    dictionary=dictionary)
 
-    def fit_beside(name: str, bows: Any, dictionary: Any, k: int, seed: int, cfg_: dict, progress: Any) -> Any:
-        if "fitted" in own:  # another seed (stability_when_fixed): fitted here
-            return fit_backend(name, bows, dictionary, k, seed, cfg_, progress)
+    def fit_beside(name: str, fit_bows: Any, bows: Any, dictionary: Any, k: int, seed: int, cfg_: dict,
+                   coh_texts: list[list[str]], top_n: int, progress: Any) -> dict[str, Any]:
         from ..side import Job
 
         authors = _author_args(ctx, own, cfg, k) if own.get("bows") else None
-        job = Job(fit_and_authors, (name, bows, dictionary, k, seed, cfg_, authors), side=True)
+        job = Job(fit_and_authors, (name, fit_bows, bows, dictionary, k, seed, cfg_, coh_texts, top_n, authors),
+                  side=True)
         ctx.log(f"topics: the fit{' and the author-topic model of ' + str(len(own['bows'])) + ' units' if authors else ''}"
                 " run in a side process beside the stages that need no topics")
         try:
             meanwhile(ctx)
-            model, own["fitted"] = job.result()
+            scored, own["fitted"] = job.result()
         finally:
             job.cancel()
-        return model
+        return scored
 
     try:
         result = fit_topics_stream(source, cfg, evidence=paragraph_evidence(ctx) if unit != "paragraph" else None,
@@ -223,12 +223,14 @@ def compute_topics(ctx: StageContext) -> dict[str, Any]:
     return {"unit": unit, "result": result, "authors": authors, "doc_ids": list(ctx.doc_ids), "evidence": evidence}
 
 
-def fit_and_authors(name: str, bows: Any, dictionary: Any, k: int, seed: int, cfg: dict[str, Any],
-                    authors: tuple | None) -> tuple[Any, list[dict[str, Any]] | None]:
-    """The topic model (``topics.fit_backend``) and then, given its arguments, the author-topic
-    model's rows: what the stage's side process computes (module-level, run by name)."""
-    model = fit_backend(name, bows, dictionary, k, seed, cfg)
-    return model, (author_topics_bows(*authors) if authors is not None else None)
+def fit_and_authors(name: str, fit_bows: Any, bows: Any, dictionary: Any, k: int, seed: int, cfg: dict[str, Any],
+                    coh_texts: list[list[str]], top_n: int, authors: tuple | None
+                    ) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
+    """The fit with its coherence and unit weights (``topics.fit_scored``) and then, given its
+    arguments, the author-topic model's rows: what the stage's side process computes
+    (module-level, run by name)."""
+    scored = fit_scored(name, fit_bows, bows, dictionary, k, seed, cfg, coh_texts, top_n)
+    return scored, (author_topics_bows(*authors) if authors is not None else None)
 
 
 def _author_args(ctx: StageContext, own: dict[str, Any], cfg: dict[str, Any], k: int) -> tuple:

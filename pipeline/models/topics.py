@@ -184,6 +184,19 @@ def fit_backend(name: str, bows: Any, dictionary: Any, k: int, seed: int, cfg: d
     return BACKENDS[name]().fit(bows, dictionary, k, seed, cfg, progress=progress)
 
 
+def fit_scored(name: str, fit_bows: Any, bows: Any, dictionary: Any, k: int, seed: int, cfg: dict,
+               coh_texts: list[list[str]], top_n: int, progress: Any = None) -> dict[str, Any]:
+    """One model fitted on ``fit_bows``, its top terms' coherence (c_v per topic and in all,
+    NPMI) on ``coh_texts``, and the topic weights of every unit of ``bows``: what a fixed K
+    needs of the fit. Module-level, so that a side process can run it (``topic_stage``)."""
+    be = BACKENDS[name]()
+    m = fit_backend(name, fit_bows, dictionary, k, seed, cfg, progress)
+    tops = [[dictionary[i] for i in row] for row in top_term_ids(be.topic_term(m), top_n)]
+    c_v, per_cv = coherence(tops, coh_texts, dictionary, "c_v", top_n)
+    npmi, _ = coherence(tops, coh_texts, dictionary, "c_npmi", top_n)
+    return {"model": m, "tops": tops, "c_v": c_v, "per_cv": per_cv, "npmi": npmi, "weights": be.doc_topics(m, bows)}
+
+
 def fit_topics_stream(source: Callable[..., Iterable[TopicUnit]], cfg: dict | None = None,
                       evidence: Any = None, progress: Any = None, on_bows: Any = None,
                       fit: Any = None) -> TopicResult:
@@ -197,8 +210,8 @@ def fit_topics_stream(source: Callable[..., Iterable[TopicUnit]], cfg: dict | No
     ``progress(desc, total, unit)`` (the stage's ``ctx.progress``) draws a bar over the fit's
     passes; ``on_bows(metas, bows, dictionary)`` sees every unit's bag before the fit (the
     author-topic model takes its sample from them instead of reading the units again);
-    ``fit(backend_name, bows, dictionary, k, seed, cfg, progress)`` fits one model in place of
-    the backend's own ``fit`` (the topics stage fits in a side process that way)."""
+    ``fit``: called as :func:`fit_scored` in its place when there is one fit to make (a fixed K,
+    one seed); the topics stage runs it in a side process that way."""
     from pipeline.models.topics_bags import RawCountsBuilder, bows_of_columns, topic_dictionary
 
     cfg = _cfg(cfg)
@@ -247,11 +260,23 @@ def fit_topics_stream(source: Callable[..., Iterable[TopicUnit]], cfg: dict | No
         if not cfg["stability_when_fixed"]:
             seeds = seeds[:1]  # a fixed K needs no choice between fits: one fit, stability not measured
     curve, models, coh_of = [], {}, {}
+    weights = None
+    if len(grid) == 1 and len(seeds) == 1:
+        # One fit (a fixed K): the model, its coherence and every unit's weights in one call,
+        # which the topics stage may run in a side process (``fit``).
+        one = (fit or fit_scored)(be.name, fit_bows, bows, dictionary, grid[0], seeds[0], cfg, coh_texts, top_n,
+                                  progress)
+        coh_of[grid[0]] = {"tops": one["tops"], "c_v": one["per_cv"]}
+        curve.append({"k": grid[0], "c_v": round(one["c_v"], 4), "npmi": round(one["npmi"], 4), "stability": None,
+                      "score": None})
+        models[grid[0]] = one["model"]
+        weights = one["weights"]
+        grid = []
     for k in grid:
         sets, first = [], None
         for j, s in enumerate(seeds):
-            m = (fit or fit_backend)(be.name, _perturb(fit_bows, s, be.name, cfg) if j else fit_bows, dictionary, k, s,
-                                     cfg, progress)
+            m = fit_backend(be.name, _perturb(fit_bows, s, be.name, cfg) if j else fit_bows, dictionary, k, s, cfg,
+                            progress)
             ids = top_term_ids(be.topic_term(m), top_n)
             sets.append([set(x) for x in ids])
             if first is None:
@@ -266,10 +291,11 @@ def fit_topics_stream(source: Callable[..., Iterable[TopicUnit]], cfg: dict | No
                       "stability": None if stab is None else round(stab, 4),
                       "score": None if stab is None else round(k_score(c_v, npmi, stab), 4)})
         models[k] = first
-    k = choose_k(curve) if len(curve) > 1 else grid[0]
+    k = choose_k(curve) if len(curve) > 1 else curve[0]["k"]
     for row in curve:
         row["chosen"] = row["k"] == k
-    weights = be.doc_topics(models[k], bows)
+    if weights is None:
+        weights = be.doc_topics(models[k], bows)
     # topic 0 is the most prevalent: a stable reading order that does not depend on the fit's
     order = [int(i) for i in np.argsort(-weights[fit_rows].sum(axis=0).round(6), kind="stable")]
     mask_idx = np.flatnonzero(np.array(mask, dtype=bool))
