@@ -14,7 +14,7 @@ import numpy as np
 
 from ..context import Head, StageContext, meanwhile
 from ..refs.names import paper_authors
-from ..side import allowed
+from ..side import Job, allowed
 from .fold import new_docs
 from .topics import TopicUnit, choose_unit, fit_scored, update_topics
 from .topics_author import author_topics_bows
@@ -189,8 +189,6 @@ def compute_topics(ctx: StageContext) -> dict[str, Any]:
 
     def fit_beside(name: str, fit_bows: Any, bows: Any, dictionary: Any, k: int, seed: int, cfg_: dict,
                    coh_texts: list[list[str]], top_n: int, progress: Any) -> dict[str, Any]:
-        from ..side import Job
-
         authors = _author_args(ctx, own, cfg, k) if own.get("bows") else None
         job = Job(fit_and_authors, (name, fit_bows, bows, dictionary, k, seed, cfg_, coh_texts, top_n, authors),
                   side=True)
@@ -198,7 +196,7 @@ def compute_topics(ctx: StageContext) -> dict[str, Any]:
                 " run in a side process beside the stages that need no topics")
         try:
             meanwhile(ctx)
-            scored, own["fitted"] = job.result()
+            scored, own["author_rows"] = job.result()
         finally:
             job.cancel()
         return scored
@@ -216,8 +214,8 @@ def compute_topics(ctx: StageContext) -> dict[str, Any]:
     evidence = _evidence(ctx, result)
     result = _with_twins(result, twins)
     authors: list[dict[str, Any]] = []
-    if own.get("fitted") is not None and result.k == int(cfg["k"]):
-        authors = own["fitted"]  # the side process trained it after the fit
+    if own.get("author_rows") is not None and result.k == int(cfg["k"]):
+        authors = own["author_rows"]  # the side process trained it after the fit
     elif own.get("bows"):
         authors = author_topics_bows(*_author_args(ctx, own, cfg, result.k), ctx.progress)
     return {"unit": unit, "result": result, "authors": authors, "doc_ids": list(ctx.doc_ids), "evidence": evidence}

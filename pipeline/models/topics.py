@@ -186,15 +186,18 @@ def fit_backend(name: str, bows: Any, dictionary: Any, k: int, seed: int, cfg: d
 
 def fit_scored(name: str, fit_bows: Any, bows: Any, dictionary: Any, k: int, seed: int, cfg: dict,
                coh_texts: list[list[str]], top_n: int, progress: Any = None) -> dict[str, Any]:
-    """One model fitted on ``fit_bows``, its top terms' coherence (c_v per topic and in all,
-    NPMI) on ``coh_texts``, and the topic weights of every unit of ``bows``: what a fixed K
-    needs of the fit. Module-level, so that a side process can run it (``topic_stage``)."""
+    """One model fitted on ``fit_bows``, its top terms (ids and words), their coherence (c_v per
+    topic and in all, NPMI) on ``coh_texts``, and the topic weights of every unit of ``bows``
+    (None without ``bows``: a K of the grid that may not be chosen). Module-level, so that a
+    side process can run it (``topic_stage``)."""
     be = BACKENDS[name]()
     m = fit_backend(name, fit_bows, dictionary, k, seed, cfg, progress)
-    tops = [[dictionary[i] for i in row] for row in top_term_ids(be.topic_term(m), top_n)]
+    ids = top_term_ids(be.topic_term(m), top_n)
+    tops = [[dictionary[i] for i in row] for row in ids]
     c_v, per_cv = coherence(tops, coh_texts, dictionary, "c_v", top_n)
     npmi, _ = coherence(tops, coh_texts, dictionary, "c_npmi", top_n)
-    return {"model": m, "tops": tops, "c_v": c_v, "per_cv": per_cv, "npmi": npmi, "weights": be.doc_topics(m, bows)}
+    return {"model": m, "ids": ids, "tops": tops, "c_v": c_v, "per_cv": per_cv, "npmi": npmi,
+            "weights": be.doc_topics(m, bows) if bows is not None else None}
 
 
 def fit_topics_stream(source: Callable[..., Iterable[TopicUnit]], cfg: dict | None = None,
@@ -210,8 +213,8 @@ def fit_topics_stream(source: Callable[..., Iterable[TopicUnit]], cfg: dict | No
     ``progress(desc, total, unit)`` (the stage's ``ctx.progress``) draws a bar over the fit's
     passes; ``on_bows(metas, bows, dictionary)`` sees every unit's bag before the fit (the
     author-topic model takes its sample from them instead of reading the units again);
-    ``fit``: called as :func:`fit_scored` in its place when there is one fit to make (a fixed K,
-    one seed); the topics stage runs it in a side process that way."""
+    ``fit``: called as :func:`fit_scored` in its place for the first seed's fit when K is
+    fixed; the topics stage runs it in a side process that way."""
     from pipeline.models.topics_bags import RawCountsBuilder, bows_of_columns, topic_dictionary
 
     cfg = _cfg(cfg)
@@ -261,37 +264,27 @@ def fit_topics_stream(source: Callable[..., Iterable[TopicUnit]], cfg: dict | No
             seeds = seeds[:1]  # a fixed K needs no choice between fits: one fit, stability not measured
     curve, models, coh_of = [], {}, {}
     weights = None
-    if len(grid) == 1 and len(seeds) == 1:
-        # One fit (a fixed K): the model, its coherence and every unit's weights in one call,
-        # which the topics stage may run in a side process (``fit``).
-        one = (fit or fit_scored)(be.name, fit_bows, bows, dictionary, grid[0], seeds[0], cfg, coh_texts, top_n,
-                                  progress)
-        coh_of[grid[0]] = {"tops": one["tops"], "c_v": one["per_cv"]}
-        curve.append({"k": grid[0], "c_v": round(one["c_v"], 4), "npmi": round(one["npmi"], 4), "stability": None,
-                      "score": None})
-        models[grid[0]] = one["model"]
-        weights = one["weights"]
-        grid = []
+    # With one K (a fixed K) the first fit also infers every unit's weights, and may run where
+    # the caller's ``fit`` runs it (the topics stage: a side process); a grid infers them once
+    # K is chosen.
+    one_k = len(grid) == 1
+    score = (fit if one_k else None) or fit_scored
     for k in grid:
-        sets, first = [], None
-        for j, s in enumerate(seeds):
-            m = fit_backend(be.name, _perturb(fit_bows, s, be.name, cfg) if j else fit_bows, dictionary, k, s, cfg,
-                            progress)
-            ids = top_term_ids(be.topic_term(m), top_n)
-            sets.append([set(x) for x in ids])
-            if first is None:
-                first, first_ids = m, ids
-        topics_terms = [[dictionary[i] for i in row] for row in first_ids]
-        c_v, per_cv = coherence(topics_terms, coh_texts, dictionary, "c_v", top_n)
-        coh_of[k] = {"tops": topics_terms, "c_v": per_cv}
-        npmi, _ = coherence(topics_terms, coh_texts, dictionary, "c_npmi", top_n)
+        one = score(be.name, fit_bows, bows if one_k else None, dictionary, k, seeds[0], cfg, coh_texts, top_n,
+                    progress)
+        sets = [[set(x) for x in one["ids"]]]
+        for s in seeds[1:]:
+            m = fit_backend(be.name, _perturb(fit_bows, s, be.name, cfg), dictionary, k, s, cfg, progress)
+            sets.append([set(x) for x in top_term_ids(be.topic_term(m), top_n)])
+        coh_of[k] = {"tops": one["tops"], "c_v": one["per_cv"]}
         # One fit (a fixed K): stability is not measured, and there is no choice to score.
         stab = stability(sets) if len(sets) > 1 else None
-        curve.append({"k": k, "c_v": round(c_v, 4), "npmi": round(npmi, 4),
+        curve.append({"k": k, "c_v": round(one["c_v"], 4), "npmi": round(one["npmi"], 4),
                       "stability": None if stab is None else round(stab, 4),
-                      "score": None if stab is None else round(k_score(c_v, npmi, stab), 4)})
-        models[k] = first
-    k = choose_k(curve) if len(curve) > 1 else curve[0]["k"]
+                      "score": None if stab is None else round(k_score(one["c_v"], one["npmi"], stab), 4)})
+        models[k] = one["model"]
+        weights = one["weights"]
+    k = choose_k(curve) if len(curve) > 1 else grid[0]
     for row in curve:
         row["chosen"] = row["k"] == k
     if weights is None:

@@ -76,7 +76,7 @@ def take_early(ctx: Any, todo: list[Spec]) -> tuple[Callable[[], Iterator[tuple[
         else:
             rest.append(f)
     used = {id(j) for _, j in mine}
-    for job in {id(j): j for j in early.values()}.values():
+    for job in _distinct(early):
         if id(job) not in used:
             job.cancel()
 
@@ -93,5 +93,10 @@ def take_early(ctx: Any, todo: list[Spec]) -> tuple[Callable[[], Iterator[tuple[
 
 def cancel(ctx: Any) -> None:
     """Stop the early jobs the report did not take (a run that failed, a report kept whole)."""
-    for job in {id(j): j for j in (getattr(ctx, "memo", {}).pop(_KEY, None) or {}).values()}.values():
+    for job in _distinct(getattr(ctx, "memo", {}).pop(_KEY, None) or {}):
         job.cancel()
+
+
+def _distinct(early: dict[str, Job]) -> list[Job]:
+    """Each job once: a job drawing several figures is under each of their keys."""
+    return list({id(j): j for j in early.values()}.values())

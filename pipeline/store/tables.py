@@ -72,12 +72,8 @@ def _columns(table: Table, rows: Iterable[Mapping[str, Any]] | Any) -> tuple[dic
     json_text = json_cells()
     if hasattr(rows, "columns") and hasattr(rows, "to_dict"):  # a DataFrame: the same cells as its records
         n = len(rows)
-        return {c.name: ([] if not n else [None] * n if c.name not in rows.columns
-                         else [_cell(v, c.type, json_text) for v in rows[c.name].tolist()]
-                         if c.type == "JSON" or c.type.endswith("[]")
-                         else [None if v is None else list(v) if isinstance(v, tuple) else v
-                               for v in rows[c.name].tolist()])
-                for c in table.columns}, n
+        return {c.name: [_cell(v, c.type, json_text) for v in rows[c.name].tolist()] if c.name in rows.columns
+                else [None] * n for c in table.columns}, n
     cols: dict[str, list[Any]] = {c.name: [] for c in table.columns}
     n = 0
     for r in rows:
