@@ -38,8 +38,6 @@ from pipeline.models.topics_describe import (
     relevance_order,
     trends,
 )
-from pipeline.models.topics_lda import LdaBackend
-from pipeline.models.topics_nmf import NmfBackend
 from pipeline.models.topics_select import (
     choose_k,
     coherence,
@@ -52,7 +50,17 @@ from pipeline.settings.model import Topics as TopicsSettings
 
 # The topics section of the settings model (pipeline/settings), for callers that pass part of it.
 DEFAULTS: dict[str, Any] = TopicsSettings().model_dump()
-BACKENDS = {"lda": LdaBackend, "nmf": NmfBackend}
+# The backends by name, imported when one is used: NMF's scikit-learn costs an LDA run (and every
+# --update of one) 0.15 s of imports for nothing.
+BACKENDS = {"lda": "pipeline.models.topics_lda:LdaBackend", "nmf": "pipeline.models.topics_nmf:NmfBackend"}
+
+
+def backend(name: str) -> Any:
+    """A new instance of the topic backend ``name`` (a key of ``BACKENDS``)."""
+    import importlib
+
+    module, _, cls = BACKENDS[name].partition(":")
+    return getattr(importlib.import_module(module), cls)()
 STATE_VERSION = 3
 
 
@@ -181,7 +189,7 @@ def fit_topics(
 def fit_backend(name: str, bows: Any, dictionary: Any, k: int, seed: int, cfg: dict, progress: Any = None) -> Any:
     """One model of backend ``name`` (``BACKENDS``): a module-level function, so that a side
     process can run it (``topic_stage.fit_and_authors``)."""
-    return BACKENDS[name]().fit(bows, dictionary, k, seed, cfg, progress=progress)
+    return backend(name).fit(bows, dictionary, k, seed, cfg, progress=progress)
 
 
 def fit_scored(name: str, fit_bows: Any, bows: Any, dictionary: Any, k: int, seed: int, cfg: dict,
@@ -190,7 +198,7 @@ def fit_scored(name: str, fit_bows: Any, bows: Any, dictionary: Any, k: int, see
     topic and in all, NPMI) on ``coh_texts``, and the topic weights of every unit of ``bows``
     (None without ``bows``: a K of the grid that may not be chosen). Module-level, so that a
     side process can run it (``topic_stage``)."""
-    be = BACKENDS[name]()
+    be = backend(name)
     m = fit_backend(name, fit_bows, dictionary, k, seed, cfg, progress)
     ids = top_term_ids(be.topic_term(m), top_n)
     tops = [[dictionary[i] for i in row] for row in ids]
@@ -249,7 +257,7 @@ def fit_topics_stream(source: Callable[..., Iterable[TopicUnit]], cfg: dict | No
         on_bows(metas, bows, dictionary)
     fit_bows = bows.subset(fit_rows)
     name = choose_model(float(np.mean(bows.lengths()[fit_rows])), cfg)
-    be = BACKENDS[name]()
+    be = backend(name)
     seeds = [int(s) for s in cfg["seeds"]] or [0]
     top_n = int(cfg["top_n_terms"])
 
@@ -320,7 +328,7 @@ def update_topics(state: bytes, new_units: list[TopicUnit], cfg: dict | None = N
     """
     st = unpack(state)
     cfg = {**st["cfg"], **{k: v for k, v in _cfg(cfg).items() if k not in ("k", "model")}}
-    be = BACKENDS[st["model_name"]]()
+    be = backend(st["model_name"])
     old_ids = {u.unit_id for u in st["units"]}
     new_units = [u for u in new_units if u.unit_id not in old_ids]
     texts = [clean_tokens(u.tokens, cfg) for u in new_units]
@@ -346,7 +354,7 @@ def update_topics(state: bytes, new_units: list[TopicUnit], cfg: dict | None = N
 def describe(st: dict, cfg: dict, evidence: Any = None,
              mode: str = "refit", notes: list[str] | None = None) -> TopicResult:
     """Tables of a fitted state; shared by fit and update so both report the same shapes."""
-    be = BACKENDS[st["model_name"]]()
+    be = backend(st["model_name"])
     d, model, order = st["dictionary"], st["model"], st["order"]
     units, mask = st["units"], st["mask"]
     phi = be.topic_term(model)[order]
@@ -447,7 +455,7 @@ def topic_weights(result_state: bytes) -> tuple[np.ndarray, np.ndarray, list[str
     """(topic-term, unit-topic over fitted units, vocabulary, term frequency, unit lengths) of a
     stored state, in reported topic order; what pyLDAvis needs."""
     st = unpack(result_state)
-    be = BACKENDS[st["model_name"]]()
+    be = backend(st["model_name"])
     d, order = st["dictionary"], st["order"]
     idx = np.flatnonzero(np.array(st["mask"], dtype=bool))
     phi = be.topic_term(st["model"])[order]
