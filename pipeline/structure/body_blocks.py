@@ -5,6 +5,7 @@ sentence with the footnotes it calls and where.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from ..records import Citation, Footnote, Paragraph, Section, Sentence
@@ -15,6 +16,7 @@ from .sentences import TRAILERS, split_sentences
 _END_ACROSS_PAGE = set("。！？!?…")
 _END_ADJACENT = _END_ACROSS_PAGE | set("：:；;")
 _SENTINEL_BASE = 0xF0000
+_SENTINELS = re.compile(f"[{chr(_SENTINEL_BASE)}-{chr(0x10FFFF)}]")  # a marker's stand-in: ord >= base
 
 
 @dataclass
@@ -168,21 +170,24 @@ class _Builder:
 
 
 def _decode(text: str, markers: list[Marker]) -> tuple[str, list[Marker]]:
-    found = [markers[ord(c) - _SENTINEL_BASE] for c in text if _is_sentinel(c)]
-    clean = "".join(c for c in text if not _is_sentinel(c)).strip()
-    return clean, found
+    # One regex pass each, not a Python test per character: decoding was a third of parsing.
+    found = [markers[ord(c) - _SENTINEL_BASE] for c in _SENTINELS.findall(text)]
+    return _SENTINELS.sub("", text).strip(), found
 
 
 def _marker_offsets(text: str, markers: list[Marker], clean: str) -> list[int]:
     """Where each linked marker of ``text`` sits in its decoded, stripped form ``clean`` (the
-    stance of a citation reads the sentence up to its marker)."""
+    stance of a citation reads the sentence up to its marker): the text kept before it (its
+    offset less the markers before it), less the leading space ``strip`` took off."""
     out: list[int] = []
-    kept: list[str] = []
-    for c in text:
-        if not _is_sentinel(c):
-            kept.append(c)
-        elif markers[ord(c) - _SENTINEL_BASE].n is not None:
-            out.append(min(len("".join(kept).lstrip()), len(clean)))
+    lead = -1
+    for i, m in enumerate(_SENTINELS.finditer(text)):
+        if markers[ord(m.group()) - _SENTINEL_BASE].n is None:
+            continue
+        if lead < 0:
+            kept = _SENTINELS.sub("", text)
+            lead = len(kept) - len(kept.lstrip())
+        out.append(min(max(0, m.start() - i - lead), len(clean)))
     return out
 
 
