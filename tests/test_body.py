@@ -314,3 +314,17 @@ def test_split_sentences_quotes() -> None:
     assert split_sentences("甲；乙。") == ["甲；乙。"]
     assert split_sentences("甲；乙。", split_semicolon=True) == ["甲；", "乙。"]
     assert split_sentences("“A；B”。") == ["“A；B”。"]
+
+
+def test_the_stored_record_holds_every_field_of_every_sentence() -> None:
+    """``Paper.to_store_dict`` writes sentences field by field (not ``asdict``, for speed): a
+    field added to ``Sentence`` must reach the store too."""
+    from dataclasses import asdict
+
+    from pipeline import api
+
+    paper = api.parse(SEED)
+    stored = paper.to_store_dict()
+    want = [[[asdict(x) for x in p.sentences] for p in s.paragraphs] for s in paper.sections]
+    assert [sd["sentences"] for sd in stored["sections"]] == want
+    assert sum(len(p) for s in want for p in s) > 100  # the seed's sentences, not an empty body

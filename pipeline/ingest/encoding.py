@@ -8,6 +8,7 @@ characters is rejected instead of producing garbage that later stages would happ
 from __future__ import annotations
 
 import codecs
+import re
 
 
 class IngestError(Exception):
@@ -22,11 +23,16 @@ def _looks_binary(data: bytes) -> bool:
     return ctrl > len(sample) * 0.05
 
 
+# What a wrong decoding leaves: replacement characters and control characters other than tab,
+# newline, carriage return and form feed.
+_BAD = re.compile("[\ufffd\x00-\x08\x0b\x0e-\x1f]")
+
+
 def _plausible(text: str) -> bool:
     if not text:
         return False
     sample = text[:20000]
-    bad = sum(1 for c in sample if c == "\ufffd" or (ord(c) < 32 and c not in "\t\n\r\f"))
+    bad = len(_BAD.findall(sample))
     return bad <= len(sample) * 0.01
 
 
