@@ -170,6 +170,22 @@ def test_fast_normalize_matches_normalize_for_match(seed_lines, csl_lines):
     assert fast_normalize("數字　食利國\u200b") == "数字 食利国"
 
 
+def test_opencc_is_skipped_only_on_lines_it_leaves_alone(seed_lines, csl_lines):
+    """The trigger holds OpenCC's phrase-table characters (read through its own opencc_dict when
+    the wheel ships the table only compiled), not the any-Han fallback: simplified lines skip
+    OpenCC, and every skipped line is one t2s leaves unchanged."""
+    from pipeline.ingest.normalize import to_simplified
+    from pipeline.text.protect import _t2s_trigger, _ts_phrases
+
+    assert _ts_phrases() is not None and len(_ts_phrases()) > 100
+    trigger = _t2s_trigger()
+    assert trigger.search("慰藉") and trigger.search("數字") and not trigger.search("数字食利国")
+    lines = seed_lines + csl_lines
+    skipped = [ln for ln in lines if not trigger.search(ln)]
+    assert len(skipped) > len(lines) * 0.8
+    assert [ln for ln in skipped if to_simplified(ln) != ln] == []
+
+
 # -- backends ----------------------------------------------------------------------------------
 def test_rjieba_equals_jieba_on_seed_and_csl(seg, rseg, seed_lines, csl_lines):
     lines = seed_lines + csl_lines
