@@ -158,12 +158,12 @@ def test_update_reads_the_new_papers_only_and_gives_a_fresh_runs_rows(works_ctx)
     now = dataclasses.replace(works_ctx)
     read: list[str] = []
 
-    def iter_papers(doc_ids=None):
-        for p in works_ctx.iter_papers(doc_ids):
-            read.append(p["doc_id"])
-            yield p
+    def iter_part(part, doc_ids=None):  # both stages read their per-paper feature part only
+        for d, x in works_ctx.iter_part(part, doc_ids):
+            read.append(d)
+            yield d, x
 
-    now.iter_papers = iter_papers
+    now.iter_part = iter_part
     for compute, update, keys in ((compute_glossary, update_glossary, ("entries", "aliases", "refused")),
                                   (compute_stance, update_stance, ("rows",))):
         stored = compute(old)

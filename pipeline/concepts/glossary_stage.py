@@ -30,15 +30,17 @@ def update_glossary(ctx: StageContext, previous: dict[str, Any]) -> dict[str, An
 
 def _glossary(ctx: StageContext, per_doc: dict[str, list[list[str]]], todo: list[str] | None,
               seen: list[str] = ()) -> dict[str, Any]:
-    from .glossary import Gloss, build_glossary, glossary_aliases, load_rules, paper_glosses
+    from .glossary import Gloss, build_glossary, glossary_aliases, load_rules
+    from .glosses import texts_glosses
 
     rules = load_rules(resolve(ctx.cfg, ctx.cfg["glossary"]["rules"]))  # the file the stage's key hashes
     covered = set(seen)
-    for p in ctx.iter_papers(todo):
-        covered.add(p["doc_id"])
-        found = paper_glosses(p, rules)
+    # each paper's texts with a bracket (features.py), not the whole paper: the same glosses
+    for d, texts in ctx.iter_part("feat.gloss", paper_ids(ctx) if todo is None else todo):
+        covered.add(d)
+        found = texts_glosses(texts, rules)
         if found:
-            per_doc[p["doc_id"]] = [[g.zh, g.foreign, g.kind] for g in found]
+            per_doc[d] = [[g.zh, g.foreign, g.kind] for g in found]
     heads = {h["doc_id"]: h for h in ctx.papers}
     # the fold reads a paper's head (its year and authors) and its pairs, nothing else of it
     entries = build_glossary((heads[d], [Gloss(zh, foreign, kind, 0) for zh, foreign, kind in per_doc[d]])

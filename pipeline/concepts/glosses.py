@@ -267,8 +267,22 @@ def paper_texts(paper: dict[str, Any]) -> Iterator[tuple[str, str]]:
 
 
 def paper_glosses(paper: dict[str, Any], rules: Rules | None = None) -> list[Gloss]:
+    return texts_glosses(paper_texts(paper), rules)
+
+
+def gloss_texts(paper: dict[str, Any]) -> list[list[str]]:
+    """The [where, text] of a paper that can hold a gloss: those with a bracket, which every
+    gloss is printed in (``find_glosses`` looks at nothing else), whatever the rules. Computed
+    with the paper's features in the worker pool (``runner/features.py``), so the glossary stage
+    reads a few texts of each paper instead of the whole paper from the store."""
+    return [[where, text] for where, text in paper_texts(paper) if _BRACKET.search(text)]
+
+
+def texts_glosses(texts: Any, rules: Rules | None = None) -> list[Gloss]:
+    """The glosses of (where, text) pairs in order: ``paper_glosses`` of the texts' paper when
+    they are its ``paper_texts`` or its ``gloss_texts``."""
     rules = rules or load_rules()
     out: list[Gloss] = []
-    for where, text in paper_texts(paper):
+    for where, text in texts:
         out.extend(find_glosses(text, rules, where))
     return out

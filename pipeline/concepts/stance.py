@@ -252,6 +252,23 @@ def stance_rows(paper: dict[str, Any], lexicon: Lexicon | None = None) -> list[d
     return rows
 
 
+def stance_inputs(paper: dict[str, Any]) -> dict[str, Any]:
+    """The part of a paper (store dict) that ``stance_rows`` reads, whatever the lexicon: its id,
+    its authors, the sentences that call a footnote, its citations, and its footnotes that cite a
+    work. ``stance_rows`` of it equals ``stance_rows`` of the paper. Computed with the paper's
+    features in the worker pool (``runner/features.py``): reading whole papers back from the
+    store was all of the stance stage's time on a corpus of few citing notes."""
+    meta = paper.get("meta") or {}
+    sections = []
+    for sec in paper.get("sections") or []:
+        sents = sec.get("sentences")
+        sections.append({"sentences": [[x for x in para if x.get("footnotes")] for para in sents]} if sents else {})
+    return {"doc_id": paper["doc_id"],
+            "meta": {"authors_canonical": meta.get("authors_canonical") or [], "authors": meta.get("authors") or []},
+            "sections": sections, "citations": paper.get("citations") or [],
+            "footnotes": [f for f in paper.get("footnotes") or [] if f.get("refs")]}
+
+
 def stance_index(result: Any) -> dict[tuple[str, int], dict[str, Any]]:
     """(doc_id, footnote_n) -> row of a stance stage result (empty for none)."""
     rows = (result or {}).get("rows") or [] if isinstance(result, dict) else []

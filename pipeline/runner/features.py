@@ -17,6 +17,10 @@ One record per document, stored as separate parts so a stage reads only what it 
 * ``feat.refs``     the parsed references by footnote, footnotes that look cited but parsed to
   nothing, and Latin names given in parentheses (alias suggestions);
 * ``feat.terms``    author-marked term candidates (quoted coinages, dash compounds);
+* ``feat.gloss``    the paper's texts that can hold a gloss (``concepts/glosses.py``: those with a
+  bracket), read by the glossary stage;
+* ``feat.cites``    what the stance stage reads of the paper (``concepts/stance.py``
+  ``stance_inputs``: the sentences calling footnotes, the footnotes citing works, the authors);
 * ``doc.bin``       the paper's spaCy ``Doc`` (``concepts/paper_doc.py``) as ``DocBin`` bytes, user
   data kept: stored in its own table (``doc_bins``), read back by ``pipeline.api.docs``.
 
@@ -32,10 +36,10 @@ from typing import Any
 from ..structure.texts import other_texts as _other_texts
 from ..structure.texts import sentence_texts  # noqa: F401  (the terms stage reads the same order)
 
-FEATURES_VERSION = "features-5"  # features-5: the spaCy Doc (doc.bin); features-4: feat.refs gains printed reference lists
+FEATURES_VERSION = "features-6"  # features-6: feat.gloss and feat.cites; features-5: the spaCy Doc (doc.bin); features-4: feat.refs gains printed reference lists
 DOC_PART = "doc.bin"
 VOCAB_DOCS = 1000  # a worker's Vocab is renewed after this many Docs: its string store only grows
-PARTS = ("feat.content", "feat.concepts", "feat.refs", "feat.terms")
+PARTS = ("feat.content", "feat.concepts", "feat.refs", "feat.terms", "feat.gloss", "feat.cites")
 
 _state: dict[str, Any] = {}
 
@@ -87,6 +91,8 @@ def _features(paper: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
     from ..text.protect import fast_normalize
     from ..text.stopwords import content_tokens, is_content
     from ..text.terms import doc_marks
+    from ..concepts.glosses import gloss_texts
+    from ..concepts.stance import stance_inputs
     from ..refs.works import refs_part
 
     st = _state
@@ -167,6 +173,8 @@ def _features(paper: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
         "feat.concepts": concepts,
         "feat.refs": refs_part(paper),
         "feat.terms": {"kinds": {k: sorted(v) for k, v in kinds.items()}, "marked": dict(marked)},
+        "feat.gloss": gloss_texts(paper),
+        "feat.cites": stance_inputs(paper),
     }
     if doc is not None:
         out[DOC_PART] = doc_bytes(doc, view.strings())
