@@ -175,3 +175,15 @@ def test_update_reads_the_new_papers_only_and_gives_a_fresh_runs_rows(works_ctx)
         assert {k: folded[k] for k in keys} == {k: fresh[k] for k in keys}
         # a paper gone since the stored result: the stage refits
         assert update(old, folded)["mode"] == "refit"
+
+
+def test_the_stage_finds_the_same_glosses_in_the_papers_bracketed_texts(seed_glosses) -> None:
+    """The glossary stage reads ``gloss_texts`` (the texts with a bracket, computed with the
+    features) instead of the whole paper: the seed's glosses are the same, in order."""
+    from pipeline import api
+    from pipeline.concepts.glosses import gloss_texts, paper_texts, texts_glosses
+
+    paper = api.parse(SEED).to_store_dict()
+    texts = gloss_texts(paper)
+    assert texts_glosses(texts) == seed_glosses and len(seed_glosses) > 10
+    assert len(texts) < len(list(paper_texts(paper))) / 2

@@ -145,3 +145,16 @@ def test_a_bad_lexicon_is_a_config_error_before_any_work(tmp_path):
     with pytest.raises(ConfigError, match=r"stance\.lexicon: .*stance\.yaml: contests\.body: a cue is"):
         api.run(tmp_path / "corpus", cfg, out=tmp_path / "report")  # refused before the corpus is looked at
     assert not (tmp_path / "report").exists()
+
+
+def test_the_stage_reads_the_same_rows_from_the_papers_cites_part() -> None:
+    """The stance stage reads ``stance_inputs`` (computed with the features) instead of the whole
+    paper: the seed's rows are the same (its part is most of it: 77 notes citing works; a paper
+    citing little has a small one)."""
+    from pipeline import api
+    from pipeline.concepts.stance import stance_inputs
+
+    paper = api.parse(SEED).to_store_dict()
+    part = stance_inputs(paper)
+    assert len(stance_rows(paper)) > 30
+    assert stance_rows(part) == stance_rows(paper)
