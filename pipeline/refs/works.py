@@ -113,7 +113,10 @@ def refs_part(p: dict[str, Any]) -> dict[str, Any]:
             + [{"doc_id": p["doc_id"], "footnote_n": None, "source": r.get("source") or "list",
                 "ref_n": r.get("list_n"), "text": r.get("raw"), "reason": r["unparsed"]}
                for r in listed if r.get("unparsed")],
-            "latin": sorted({m.group(0) for t in body for m in _LATIN_IN_PARENS.finditer(t)})}
+            # a name with its Latin original has a middle dot: only such sentences are searched
+            # (the pattern tries up to 8 characters at every Han character of every sentence)
+            "latin": sorted({m.group(0) for t in body if "·" in t or "•" in t or "・" in t
+                             for m in _LATIN_IN_PARENS.finditer(t)})}
 
 
 def _file_aliases(aliases: dict[str, Any] | None) -> dict[str, Any] | None:
