@@ -149,3 +149,45 @@ def test_a_frame_is_written_with_the_cells_of_its_records() -> None:
     assert [type(v) for v in by_column["count"]] == [int, int, int] and by_column["llr"] == [None] * 3
     assert _digest(COOCCURRENCE, by_column) == _digest(COOCCURRENCE, by_row)
     assert _columns(COOCCURRENCE, frame.iloc[:0]) == ({c.name: [] for c in COOCCURRENCE.columns}, 0)
+
+
+def test_a_reopened_store_keeps_its_results_and_no_other_run_takes_it(tmp_path: Path) -> None:
+    """``Store.reopen`` (the run reconnects after its per-document stages): the results are
+    there, and another process trying to open the store the whole time never gets it, since
+    every connection is made holding ``<store>.lock``. Without that gate the other process
+    opened the store in the gap between the two connections, and the run's reconnect failed."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "s.duckdb"
+    store = Store(path)
+    store.put_result("parse", "d1", "v", "h", {"x": [1, "二"]})
+    child = subprocess.Popen([sys.executable, "-c", (
+        "import sys, time\n"
+        "from pipeline.store.db import Store, StoreBusy\n"
+        "got = tries = 0\n"
+        "print('ready', flush=True)\n"
+        "end = time.time() + 4\n"
+        "while time.time() < end:\n"
+        "    tries += 1\n"
+        "    try:\n"
+        "        Store(sys.argv[1]).close(); got += 1\n"
+        "    except StoreBusy:\n"
+        "        pass\n"
+        "print(got, tries, flush=True)\n"), str(path)], stdout=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "ready"
+    reopened = 0
+    try:
+        import time
+
+        end = time.time() + 3
+        while time.time() < end:
+            store.reopen()
+            reopened += 1
+    finally:
+        out, _ = child.communicate(timeout=60)
+    got, tries = map(int, out.split())
+    assert reopened > 20 and tries > 20
+    assert got == 0, f"another process opened the store {got} times of {tries} while it was reopened"
+    assert store.get_result("parse", "d1", "v", "h") == {"x": [1, "二"]}
+    store.close()

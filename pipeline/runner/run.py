@@ -65,6 +65,10 @@ def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, 
         t = time.time()
         ctx.files = discover(corpus, cfg["ingest"]["suffixes"], int(cfg["ingest"]["max_bytes"]))
         doc_stages(ctx, workers, executor, scheduler, since=t)  # parse, segment, features (times, log lines)
+        if ctx.stats.get("n_processed", 0) >= cfg["store"]["reopen_after"]:
+            # the corpus stages read what the per-document stages wrote; in the connection that
+            # wrote it every read pass grew with the store (Store.reopen): read it through a new one
+            store.reopen()
         _changes(ctx)
         from .corpus import run_corpus_stages
 

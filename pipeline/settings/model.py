@@ -32,6 +32,9 @@ class Store(Section):
     # The DuckDB storage format a NEW store is written in; v1.0.0 is readable by every DuckDB
     # from 1.0 on (the `duckdb` command litmap installs included), "latest" by this one's only.
     storage_compatibility: Annotated[StrictStr, Field(pattern=r"^(v\d+\.\d+\.\d+|latest)$")] = "v1.0.0"
+    # reconnect after this many documents were processed (parsed, cut, featured) in a run: reads
+    # in the connection that wrote them slowed with the store's size (Store.reopen)
+    reopen_after: Annotated[StrictInt, Field(ge=1)] = 20
 
 
 class Runner(Section):
