@@ -113,7 +113,11 @@ def _connect_gate(path: Path) -> Iterator[None]:
         yield
         return
     with f:
-        fcntl.flock(f, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX)
+        except OSError:  # a file system without locks (some network mounts): no gate
+            yield
+            return
         try:
             yield
         finally:
@@ -235,7 +239,10 @@ class Store:
         every connection to a store is made holding ``<store>.lock`` (``_connect_gate``)."""
         with _connect_gate(self.path):
             self.con.close()
-            self.con = duckdb.connect(str(self.path), config=self._config)
+            try:
+                self.con = duckdb.connect(str(self.path), config=self._config)
+            except (duckdb.Error, OSError) as e:  # taken by a program that does not use the gate
+                raise _classify(self.path, e) from e
 
     # -- per-document cache -------------------------------------------------------------------
     def cached_ids(self, stage: str, version: str, cfg_hash: str) -> set[str]:
