@@ -61,6 +61,8 @@ def backend(name: str) -> Any:
 
     module, _, cls = BACKENDS[name].partition(":")
     return getattr(importlib.import_module(module), cls)()
+
+
 STATE_VERSION = 3
 
 
@@ -199,7 +201,7 @@ def fit_scored(name: str, fit_bows: Any, bows: Any, dictionary: Any, k: int, see
     (None without ``bows``: a K of the grid that may not be chosen). Module-level, so that a
     side process can run it (``topic_stage``)."""
     be = backend(name)
-    m = fit_backend(name, fit_bows, dictionary, k, seed, cfg, progress)
+    m = be.fit(fit_bows, dictionary, k, seed, cfg, progress=progress)
     ids = top_term_ids(be.topic_term(m), top_n)
     tops = [[dictionary[i] for i in row] for row in ids]
     c_v, per_cv = coherence(tops, coh_texts, dictionary, "c_v", top_n)

@@ -104,24 +104,22 @@ def _connect_gate(path: Path) -> Iterator[None]:
     no gate: the gap it closes is a fraction of a second."""
     try:
         import fcntl
-    except ImportError:
-        yield
-        return
-    try:
+
         f = open(path.with_name(path.name + ".lock"), "a")
-    except OSError:
+    except (ImportError, OSError):
         yield
         return
     with f:
         try:
             fcntl.flock(f, fcntl.LOCK_EX)
+            locked = True
         except OSError:  # a file system without locks (some network mounts): no gate
-            yield
-            return
+            locked = False
         try:
             yield
         finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+            if locked:
+                fcntl.flock(f, fcntl.LOCK_UN)
 
 
 class StoreBusy(StoreError):
