@@ -76,6 +76,9 @@ def follow_parent(parent_pid: int, interval: float = 0.5, kernel: bool = False) 
 
 def init_worker(parent_pid: int, kernel: bool, initializer, initargs: tuple) -> None:
     """A process-pool initializer: follow the driver, then the stage's own initializer."""
+    import gc
+
+    gc.enable()  # the driver runs without cyclic collection (runner/run.py); a forked worker inherits that
     follow_parent(parent_pid, kernel=kernel)
     if initializer is not None:
         initializer(*initargs)

@@ -1,6 +1,7 @@
 """`litmap run` end to end on real files: bad input, caching, changes, exit codes."""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -78,3 +79,23 @@ def test_rerun_change_and_removal(tmp_path: Path) -> None:
     con = duckdb.connect(str(tmp_path / "store.duckdb"), read_only=True)
     runs = con.execute("SELECT n_processed, n_changed, n_removed FROM runs ORDER BY run_id").fetchall()
     assert runs == [(38, 0, 0), (0, 0, 0), (1, 1, 1)]
+
+
+def _pid_of(_item: str) -> int:
+    return os.getpid()
+
+
+def test_the_drivers_own_work_runs_while_a_worker_has_the_papers() -> None:
+    """``--update`` reads the stored results while the new papers are processed
+    (``runner/prefetch.py``): given work of its own, the driver sends even one paper to a worker
+    process and does that work in the meantime; without it, one paper is processed in the driver."""
+    from pipeline.runner.executor import run_tasks
+
+    calls: list[int] = []
+    got = list(run_tasks(_pid_of, ["a"], workers=2, meanwhile=lambda: calls.append(os.getpid())))
+    assert calls == [os.getpid()]
+    assert got[0][0] == "a" and got[0][1] != os.getpid()
+    assert list(run_tasks(_pid_of, ["a"], workers=2)) == [("a", os.getpid())]
+    calls.clear()  # one process allowed: the driver does its work first, then the paper
+    assert list(run_tasks(_pid_of, ["a"], workers=1, meanwhile=lambda: calls.append(os.getpid()))) == [("a", os.getpid())]
+    assert calls == [os.getpid()]

@@ -15,6 +15,7 @@ from typing import Any
 from ..context import FileEntry, Head, Paper, Part
 from ..progress import Bar
 from ..store.db import Store
+from .prefetch import Prefetch
 
 HEAD_KEYS = ("doc_id", "source", "kind", "script", "encoding", "warnings", "meta")
 
@@ -66,6 +67,9 @@ class RunContext:
     # to run the stages that may go meanwhile (``runner/corpus.py``).
     while_waiting: Callable[[], None] | None = None
     work_waiting: Callable[[], bool] | None = None  # whether while_waiting would compute anything
+    # ``--update``: the stored results the corpus stages fold into, read while the new documents
+    # are processed (``runner/prefetch.py``)
+    prefetch: Prefetch | None = None
 
     def log(self, msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)

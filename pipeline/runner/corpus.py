@@ -27,6 +27,7 @@ from ..store.schema import tables_of
 from ..store.tables import replace_docs, specs_digest, write_table
 from .keys import corpus_key, environment, section_state
 from .memory import release_memory, rss_mb
+from .prefetch import MISSING
 
 if TYPE_CHECKING:  # the runner's own context; stages see it as a StageContext
     from .run import RunContext
@@ -193,7 +194,9 @@ def _previous(ctx: RunContext, stage: CorpusStage) -> Any | None:
     """The stored result ``--update`` folds into, or None (refit), saying why when there is one
     that cannot be used."""
     try:
-        previous = ctx.store.latest_corpus(stage.name, environment())
+        previous = ctx.prefetch.take(stage.name) if ctx.prefetch is not None else MISSING
+        if previous is MISSING:
+            previous = ctx.store.latest_corpus(stage.name, environment())
     except ResultUnavailable as e:
         ctx.log(f"{stage.name}: {e}: refit")
         return None
@@ -290,6 +293,8 @@ def run_corpus_stages(ctx: RunContext) -> None:
                 run_one(stage)
     finally:
         ctx.while_waiting = ctx.work_waiting = None
+        if ctx.prefetch is not None:
+            ctx.prefetch.clear()  # read for a stage that turned out cached: not held through the report
     ctx.stage = ""
 
 

@@ -159,7 +159,8 @@ def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | N
     for (_path, _source, doc_source, _v, key), r in run_tasks(
             one_pass, tasks, workers, executor, scheduler, init_one_pass,
             ((str(aliases) if aliases else None, cfg["structure"], cfg["ingest"]),
-             segment_initargs(cfg), features_initargs(cfg))):
+             segment_initargs(cfg), features_initargs(cfg)),
+            meanwhile=ctx.prefetch.load if ctx.prefetch is not None else None):
         texts += [("parse", key, version, cfg_hash, r["parse"]), ("head", key, version, cfg_hash, r["head"])]
         out.rows += r["rows"]
         for d in r["docs"]:

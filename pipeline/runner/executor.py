@@ -19,24 +19,35 @@ def default_workers(n: int | None) -> int:
 
 def run_tasks(fn: Callable[[Any], Any], items: Iterable[Any], workers: int = 1, executor: str = "local",
               scheduler: str | None = None, initializer: Callable[..., None] | None = None,
-              initargs: tuple = (), count: int | None = None) -> Iterator[tuple[Any, Any]]:
+              initargs: tuple = (), count: int | None = None,
+              meanwhile: Callable[[], None] | None = None) -> Iterator[tuple[Any, Any]]:
     """``items`` may be a generator (papers streamed from the store): pass ``count`` then, so
-    the choice between in-process and a pool is made without materializing them."""
+    the choice between in-process and a pool is made without materializing them.
+
+    ``meanwhile``: driver work that needs none of the results, called once the first tasks are
+    submitted. With it, even one or two items go to a pool (when ``workers`` > 1), so the work
+    runs on the core the driver would leave idle while it waits."""
     if count is None:
         items = list(items)
         count = len(items)
     if not count:
         return iter(())
     if executor == "dask":
+        if meanwhile is not None:
+            meanwhile()
         return _dask(fn, items, workers, scheduler, initializer, initargs)
+    if workers > 1 and meanwhile is not None:
+        return _pool(fn, items, min(workers, count), initializer, initargs, meanwhile)
     if workers <= 1 or count <= 2:
+        if meanwhile is not None:
+            meanwhile()
         if initializer:
             initializer(*initargs)
         return ((it, fn(it)) for it in items)
     return _pool(fn, items, workers, initializer, initargs)
 
 
-def _pool(fn, items, workers, initializer, initargs) -> Iterator[tuple[Any, Any]]:
+def _pool(fn, items, workers, initializer, initargs, meanwhile=None) -> Iterator[tuple[Any, Any]]:
     import threading
 
     from ..lifeline import init_worker
@@ -51,6 +62,8 @@ def _pool(fn, items, workers, initializer, initargs) -> Iterator[tuple[Any, Any]
         it = iter(items)
         for item in _take(it, workers * 4):
             pending[pool.submit(fn, item)] = item
+        if meanwhile is not None:
+            meanwhile()
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
             for fut in done:

@@ -48,6 +48,9 @@ class Runner(Section):
     # DuckDB holds a transaction's rows within store.memory_limit: a batch of results larger than
     # this (one 15 MB paper's parse, tokens and features) is written one stage at a time
     store_batch_mb: Annotated[Number, Field(gt=0)] = 32
+    # --update reads the stored results it folds into while a worker processes the new papers,
+    # up to this many megabytes of them on disk (held in memory until their stage runs)
+    prefetch_mb: Annotated[Number, Field(ge=0)] = 128
 
 
 class Pdf(Section):

@@ -347,6 +347,10 @@ class Store:
         another library version is not folded into, it is refitted."""
         return self._results.latest(stage, env)
 
+    def newest_corpus(self, stage: str) -> StoredResult | None:
+        """The newest stored result of a stage, not read yet (see ``latest_corpus``)."""
+        return self._results.newest(stage)
+
     def put_corpus(self, stage: str, input_hash: str, result: Any, keep: int = 3,
                    env: dict[str, Any] | None = None) -> None:
         """Store a corpus result as a folder (``store/codec.py``); only the ``keep`` newest of a

@@ -39,6 +39,12 @@ class StoredResult:
     def __init__(self, stage: str, folder: Path | None, why_not: str | None = None):
         self.stage, self.folder, self.why_not = stage, folder, why_not
 
+    def size(self) -> int:
+        """Bytes of its files (0 when its folder is gone)."""
+        if self.folder is None or not self.folder.is_dir():
+            return 0
+        return sum(p.stat().st_size for p in self.folder.rglob("*") if p.is_file())
+
     def missing(self) -> str | None:
         """Why the result certainly cannot be loaded (its folder is gone), without reading it."""
         if self.why_not:
@@ -88,12 +94,16 @@ class ResultFolders:
                                [stage, input_hash]).fetchone()
         return self._stored(stage, bytes(row[0])) if row else None
 
-    def latest(self, stage: str, env: dict[str, Any] | None = None) -> Any | None:
+    def newest(self, stage: str) -> StoredResult | None:
+        """The newest stored result of a stage, not read yet."""
         row = self.con.execute("SELECT payload FROM corpus_cache WHERE stage=? ORDER BY created DESC LIMIT 1",
                                [stage]).fetchone()
-        if not row:
+        return self._stored(stage, bytes(row[0])) if row else None
+
+    def latest(self, stage: str, env: dict[str, Any] | None = None) -> Any | None:
+        stored = self.newest(stage)
+        if stored is None:
             return None
-        stored = self._stored(stage, bytes(row[0]))
         if env is not None:
             written = stored.env()
             if written != env:
