@@ -34,6 +34,36 @@ def test_cache_is_keyed_by_version_and_config(tmp_path: Path) -> None:
     store.close()
 
 
+def test_a_stored_result_or_doc_is_replaced_by_one_of_the_same_key(tmp_path: Path) -> None:
+    """Per-document results have no primary key since migration 6 (an index made every
+    checkpoint rewrite the table's last row group whole): the store keeps one row per key
+    itself, inside a transaction or not, and a failed batch leaves the old row."""
+    import pytest
+
+    from pipeline.store.docs import iter_doc_bins, put_doc_bins
+
+    store = Store(tmp_path / "s.duckdb")
+    store.put_result("parse", "d1", "v1", "h", {"n": 1})
+    store.put_texts([("parse", "d1", "v1", "h", '{"n": 2}'), ("parse", "d2", "v1", "h", '{"n": 3}')])
+    with store.transaction():
+        store.put_result("parse", "d2", "v1", "h", {"n": 4})
+    assert store.get_results("parse", ["d1", "d2"], "v1", "h") == {"d1": {"n": 2}, "d2": {"n": 4}}
+    assert store.con.execute("SELECT count(*) FROM stage_results").fetchone()[0] == 2
+    with pytest.raises(RuntimeError):
+        with store.transaction():
+            store.put_result("parse", "d1", "v1", "h", {"n": 5})
+            raise RuntimeError("a batch that fails half way")
+    assert store.get_result("parse", "d1", "v1", "h") == {"n": 2}
+    put_doc_bins(store, [("d1", "f1", "h", b"one")], "3.8")
+    put_doc_bins(store, [("d1", "f1", "h", b"two"), ("d2", "f1", "h", b"three")], "3.8")
+    assert list(iter_doc_bins(store, ["d1", "d2"], "f1", "h")) == [("d1", b"two"), ("d2", b"three")]
+    assert store.con.execute("SELECT count(*) FROM doc_bins").fetchone()[0] == 2
+    keys = store.con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name IN "
+                             "('stage_results', 'doc_bins') AND constraint_type = 'PRIMARY KEY'").fetchone()[0]
+    assert keys == 0
+    store.close()
+
+
 def _same(a, b, path: str = "result") -> None:
     """``a`` and ``b`` equal as values and as types (a tuple stays a tuple, an int an int)."""
     import numpy as np

@@ -32,7 +32,7 @@ def put_doc_bins(store: Store, rows: list[tuple[str, str, str, bytes]], spacy_ve
     now = time.time()
     frame = pd.DataFrame([(*k, now, spacy_version, b) for k, b in last.items()],
                          columns=["doc_id", "version", "cfg_hash", "created", "spacy_version", "payload"])
-    store.insert_frame("doc_bins", frame, replace=True)
+    store.replace_frame("doc_bins", frame)
 
 
 def iter_doc_bins(store: Store, doc_ids: list[str], version: str, cfg_hash: str,
