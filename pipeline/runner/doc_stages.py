@@ -55,7 +55,12 @@ def doc_stages(ctx: RunContext, workers: int, executor: str, scheduler: str | No
     t = time.time()
     done = parse_stage(ctx, workers, executor, scheduler)
     split = done.seconds
-    wall = time.time() - t
+    # ``--update`` read the stored results meanwhile (``prefetch.py``): that time is its own,
+    # not the new papers' (the workers' time under it is not the driver's wait)
+    ahead = ctx.prefetch.seconds if ctx.prefetch is not None else 0.0
+    if ahead:
+        ctx.timings["prefetch"] = ahead
+    wall = max(time.time() - t - ahead, 0.0)
     shares = [wall * s / sum(split) for s in split] if sum(split) else [wall, 0.0, 0.0]
     ctx.timings["parse"] = shares[0] + t - (since or t)
     ctx.log(f"parse: {ctx.stats['n_processed']} processed, {ctx.stats['n_cached']} cached, {ctx.timings['parse']:.1f} s")

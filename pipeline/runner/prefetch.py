@@ -26,6 +26,7 @@ class Prefetch:
     def __init__(self, ctx: RunContext, stages: list[str], budget_mb: float) -> None:
         self.ctx, self.stages, self.budget = ctx, stages, budget_mb * 2**20
         self.got: dict[str, Any] = {}  # stage -> its newest result, None, or the ResultUnavailable it raised
+        self.seconds = 0.0  # spent reading, while the new papers were processed
 
     def load(self) -> None:
         """Read the newest result of each stage, in stage order, within the budget."""
@@ -44,9 +45,10 @@ class Prefetch:
                 self.got[name] = self.ctx.store.latest_corpus(name, env)
             except ResultUnavailable as e:  # said when the stage asks for it, as without the prefetch
                 self.got[name] = e
+        self.seconds = time.time() - t
         if self.got:
             self.ctx.log(f"update: {len(self.got)} stored results read beside the new documents' "
-                         f"processing, {time.time() - t:.1f} s")
+                         f"processing, {self.seconds:.1f} s")
 
     def take(self, name: str) -> Any:
         """The stage's prefetched result (once), or ``MISSING`` if it was not read."""
