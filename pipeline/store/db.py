@@ -103,6 +103,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "doc_bins": ("doc_id", "version", "cfg_hash"),
 }
 
+
 def payload_text(payload: Any) -> str:
     """A per-document result as the JSON text ``stage_results`` holds (workers call it too, so
     the driver stores text it never encodes or decodes)."""
@@ -184,6 +185,7 @@ def _classify(path: Path, e: BaseException) -> StoreError:
 class Store:
     def __init__(self, path: str | Path, memory_limit: str | None = None, storage_compatibility: str | None = None):
         self.path = Path(path)
+        self._depth = 0  # 1 inside ``transaction``
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:  # a parent is a file, or a folder we may not write
@@ -235,8 +237,7 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One transaction; inside another, part of that one."""
-        depth = self.__dict__.get("_depth", 0)
-        if depth:
+        if self._depth:
             yield
             return
         self.con.execute("BEGIN TRANSACTION")
