@@ -12,6 +12,9 @@ it had no quotes.
 """
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
 TERMINATORS = "。！？!?"
 SEMICOLONS = "；;"
 OPENERS = {"“": "”", "「": "」", "『": "』", "（": "）", "《": "》"}
@@ -44,6 +47,13 @@ def is_attachable(ch: str) -> bool:
     return 0xE000 <= cp <= 0xF8FF or 0xF0000 <= cp <= 0xFFFFD
 
 
+@lru_cache(maxsize=8)
+def _acting(ends: str, quotes: bool) -> re.Pattern[str]:
+    """The characters ``_cut_points`` acts on: terminators, ``.`` and, with quotes, openers and closers."""
+    chars = set(ends) | {"."} | ((set(OPENERS) | CLOSERS) if quotes else set())
+    return re.compile("[" + "".join(re.escape(c) for c in sorted(chars)) + "]")
+
+
 def _cut_points(text: str, ends: str, quotes: bool) -> tuple[list[int], int | None]:
     """Indices where sentences end (exclusive), and where an unclosed quotation opens (or None).
 
@@ -53,8 +63,15 @@ def _cut_points(text: str, ends: str, quotes: bool) -> tuple[list[int], int | No
     cuts: list[int] = []
     stack: list[tuple[str, int]] = []  # (expected closer, position of its opener)
     waiting: dict[str, int] = {}  # expected closer -> how many on the stack
+    # Every other character is stepped over by the regex engine: a loop over each character in
+    # Python was 3 ms a paper, a tenth of parsing it.
+    find = _acting(ends, quotes).search
     i, n = 0, len(text)
     while i < n:
+        m = find(text, i)
+        if m is None:
+            break
+        i = m.start()
         ch = text[i]
         if quotes and ch in OPENERS:
             stack.append((OPENERS[ch], i))
