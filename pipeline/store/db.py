@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -225,6 +226,10 @@ class Store:
         self.con.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER)")
         row = self.con.execute("SELECT max(version) FROM schema_version").fetchone()
         current = row[0] if row and row[0] is not None else 0
+        if 0 < current < len(MIGRATIONS):
+            # a store of 10,000 papers takes a minute to copy its per-document results (migration 6)
+            print(f"litmap: upgrading the store {self.path} from schema {current} to {len(MIGRATIONS)} (once)",
+                  file=sys.stderr, flush=True)
         for version in range(current, len(MIGRATIONS)):
             with self.transaction():
                 self.con.execute(MIGRATIONS[version])
