@@ -244,8 +244,9 @@ TRANSLIT_VARIANTS = [
     {"托马斯", "汤姆斯"}, {"克里斯蒂安", "克里斯琴"}, {"丹", "丹尼尔"}, {"威廉", "威廉姆"},
     {"詹姆斯", "詹姆士"}, {"弗里德里希", "弗里德利希"}, {"卡尔", "卡尔·海因里希"},
 ]
+_LATIN_DOTS = "·•・"  # the middle dots of a transliterated name that _LATIN_IN_PARENS requires
 _LATIN_IN_PARENS = re.compile(
-    r"([\u3400-\u9fff]{1,8}(?:[·•・][\u3400-\u9fff]{1,8})+)\s*[（(]\s*([A-Z][A-Za-z.\-']+(?:\s+[A-Z][A-Za-z.\-']+)+)\s*[)）]"
+    rf"([\u3400-\u9fff]{{1,8}}(?:[{_LATIN_DOTS}][\u3400-\u9fff]{{1,8}})+)\s*[（(]\s*([A-Z][A-Za-z.\-']+(?:\s+[A-Z][A-Za-z.\-']+)+)\s*[)）]"
 )
 
 

@@ -97,7 +97,7 @@ def refs_part(p: dict[str, Any]) -> dict[str, Any]:
     """The feat.refs part of a full paper (see ``features.py``), for callers without a run."""
     import re
 
-    from .names import _LATIN_IN_PARENS
+    from .names import _LATIN_DOTS, _LATIN_IN_PARENS
 
     body = [s["text"] for sec in p["sections"] for para in sec.get("sentences", []) for s in para]
     listed = p.get("references") or []
@@ -115,7 +115,7 @@ def refs_part(p: dict[str, Any]) -> dict[str, Any]:
                for r in listed if r.get("unparsed")],
             # a name with its Latin original has a middle dot: only such sentences are searched
             # (the pattern tries up to 8 characters at every Han character of every sentence)
-            "latin": sorted({m.group(0) for t in body if "·" in t or "•" in t or "・" in t
+            "latin": sorted({m.group(0) for t in body if any(d in t for d in _LATIN_DOTS)
                              for m in _LATIN_IN_PARENS.finditer(t)})}
 
 

@@ -42,7 +42,7 @@ class Prefetch:
                 continue
             left -= size
             try:
-                self.got[name] = self.ctx.store.latest_corpus(name, env)
+                self.got[name] = self.ctx.store.read_corpus(stored, env)
             except ResultUnavailable as e:  # said when the stage asks for it, as without the prefetch
                 self.got[name] = e
         self.seconds = time.time() - t

@@ -186,7 +186,7 @@ def _classify(path: Path, e: BaseException) -> StoreError:
 class Store:
     def __init__(self, path: str | Path, memory_limit: str | None = None, storage_compatibility: str | None = None):
         self.path = Path(path)
-        self._depth = 0  # 1 inside ``transaction``
+        self._in_transaction = False
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:  # a parent is a file, or a folder we may not write
@@ -242,18 +242,18 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One transaction; inside another, part of that one."""
-        if self._depth:
+        if self._in_transaction:
             yield
             return
         self.con.execute("BEGIN TRANSACTION")
-        self._depth = 1
+        self._in_transaction = True
         try:
             yield
         except BaseException:
-            self._depth = 0
+            self._in_transaction = False
             self.con.execute("ROLLBACK")
             raise
-        self._depth = 0
+        self._in_transaction = False
         self.con.execute("COMMIT")
 
     def close(self) -> None:
@@ -392,8 +392,12 @@ class Store:
         return self._results.latest(stage, env)
 
     def newest_corpus(self, stage: str) -> StoredResult | None:
-        """The newest stored result of a stage, not read yet (see ``latest_corpus``)."""
+        """The newest stored result of a stage, not read yet (``read_corpus`` reads it)."""
         return self._results.newest(stage)
+
+    def read_corpus(self, stored: StoredResult, env: dict[str, Any] | None = None) -> Any:
+        """``latest_corpus`` of a result ``newest_corpus`` gave."""
+        return self._results.read(stored, env)
 
     def put_corpus(self, stage: str, input_hash: str, result: Any, keep: int = 3,
                    env: dict[str, Any] | None = None) -> None:

@@ -102,12 +102,15 @@ class ResultFolders:
 
     def latest(self, stage: str, env: dict[str, Any] | None = None) -> Any | None:
         stored = self.newest(stage)
-        if stored is None:
-            return None
+        return None if stored is None else self.read(stored, env)
+
+    @staticmethod
+    def read(stored: StoredResult, env: dict[str, Any] | None = None) -> Any:
+        """A stored result, refused (:class:`ResultUnavailable`) if written by code other than ``env``."""
         if env is not None:
             written = stored.env()
             if written != env:
-                raise ResultUnavailable(stage, "it was written by other versions of the code: "
+                raise ResultUnavailable(stored.stage, "it was written by other versions of the code: "
                                         + env_difference(written, env))
         return stored()
 
