@@ -34,6 +34,31 @@ def test_cache_is_keyed_by_version_and_config(tmp_path: Path) -> None:
     store.close()
 
 
+def test_an_update_leaves_a_small_log_for_the_next_run_and_checkpoints_a_large_one(tmp_path: Path) -> None:
+    """``store.defer_checkpoint_mb``: an update's close leaves a write-ahead log under the bound
+    (the next connection reads it back, nothing lost) and checkpoints one over it; a full run,
+    or a bound of 0, always checkpoints."""
+    path = tmp_path / "s.duckdb"
+    store = Store(path, defer_checkpoint_mb=1)
+    store.put_result("parse", "d1", "v1", "h", {"text": "数字食利国"})
+    store.close(defer_checkpoint=True)
+    assert store.wal_path.is_file() and store.wal_path.stat().st_size < 2**20
+    store = Store(path, defer_checkpoint_mb=1)
+    assert store.get_result("parse", "d1", "v1", "h") == {"text": "数字食利国"}
+    big = "中心—散点" * 200_000  # 3 MB of UTF-8: the log passes the bound
+    store.put_result("parse", "d2", "v1", "h", {"text": big})
+    store.close(defer_checkpoint=True)
+    assert not store.wal_path.exists()
+    for bound, defer in ((1, False), (0, True)):
+        store = Store(path, defer_checkpoint_mb=bound)
+        store.put_result("parse", "d3", "v1", "h", {"n": bound})
+        store.close(defer_checkpoint=defer)
+        assert not store.wal_path.exists()
+    store = Store(path)
+    assert store.get_result("parse", "d2", "v1", "h") == {"text": big}
+    store.close()
+
+
 def test_a_stored_result_or_doc_is_replaced_by_one_of_the_same_key(tmp_path: Path) -> None:
     """Per-document results have no primary key since migration 6 (an index made every
     checkpoint rewrite the table's last row group whole): the store keeps one row per key

@@ -54,7 +54,8 @@ def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, 
     # is refused (OutputDirError), and what a killed run left beside it is cleaned up.
     prepare(out_dir, lambda msg: print(msg, file=sys.stderr, flush=True))
     cfg = keys.with_files_resolved(cfg)
-    store = Store(resolve(cfg, cfg["store"]["path"]), cfg["store"]["memory_limit"], cfg["store"]["storage_compatibility"])
+    store = Store(resolve(cfg, cfg["store"]["path"]), cfg["store"]["memory_limit"], cfg["store"]["storage_compatibility"],
+                  cfg["store"]["defer_checkpoint_mb"])
     executor = executor or cfg["runner"]["executor"]
     scheduler = scheduler or cfg["runner"]["scheduler"]
     workers = default_workers(workers or cfg["runner"]["workers"])
@@ -108,7 +109,7 @@ def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, 
             gc.enable()
     ctx.stats.update(_stats(ctx, started))
     store.finish_run(run_id, ctx.stats, [(f.source, f.key, f.status, f.error) for f in ctx.files])
-    store.close()
+    store.close(defer_checkpoint=update)
     return ctx
 
 

@@ -30,11 +30,15 @@ class Store(Section):
     path: PathStr = ".litmap/store.duckdb"
     memory_limit: Optional[StrictStr] = "256MB"
     # The DuckDB storage format a NEW store is written in; v1.0.0 is readable by every DuckDB
-    # from 1.0 on (the `duckdb` command litmap installs included), "latest" by this one's only.
+    # from 1.1 on (the `duckdb` command litmap installs included; 1.0.0 cannot read the
+    # primary-key indexes this DuckDB writes, even in that format), "latest" by this one's only.
     storage_compatibility: Annotated[StrictStr, Field(pattern=r"^(v\d+\.\d+\.\d+|latest)$")] = "v1.0.0"
     # reconnect after this many documents were processed (parsed, cut, featured) in a run: reads
     # in the connection that wrote them slowed with the store's size (Store.reopen)
     reopen_after: Annotated[StrictInt, Field(ge=1)] = 20
+    # an --update leaves a write-ahead log smaller than this for the next run to read back
+    # instead of checkpointing it when it closes (Store.close); 0 = always checkpoint
+    defer_checkpoint_mb: Annotated[Number, Field(ge=0)] = 8
 
 
 class Runner(Section):

