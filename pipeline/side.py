@@ -176,7 +176,7 @@ def _serve(answer_fd: int, parent_pid: int | None = None, module: str = "") -> N
         fn, args = pickle.load(sys.stdin.buffer)
     except EOFError:  # a warm process no job took: nothing was asked, nothing to answer
         answer.close()
-        return
+        os._exit(0)  # as after an answer (below): cool() waits for it, not for a teardown
     except BaseException as e:  # the arguments did not pickle or did not arrive: the parent does the work
         answer.write(pickle.dumps(("lost", repr(e))))
         answer.close()
@@ -191,6 +191,12 @@ def _serve(answer_fd: int, parent_pid: int | None = None, module: str = "") -> N
         data = pickle.dumps(("error", RuntimeError(f"{out[0]}: {out[1]!r}"[:2000] + f" (not sent: {e})")))
     answer.write(data)
     answer.close()
+    # The answer is sent and the work's files are closed: the process ends here, without the
+    # interpreter's teardown (unloading matplotlib, pandas …), which the parent waited for in
+    # ``proc.wait()``: 0.19-0.21 s per figure job of an --update of 1,000 papers.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
