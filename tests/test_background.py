@@ -80,3 +80,43 @@ def test_a_warm_process_takes_the_next_job_of_its_module_and_an_untaken_one_ends
     ((idle, _answer),) = side._WARM[svg_path.__module__]
     side.cool()  # no job came: its input closes and it ends without an answer
     assert idle.returncode == 0 and not side._WARM
+
+
+def _seed_tables() -> list[tuple[str, "pd.DataFrame"]]:
+    import pandas as pd
+
+    from pathlib import Path
+
+    text = next((Path(__file__).resolve().parents[1] / "corpora").glob("*.txt")).read_text(encoding="utf-8")
+    lines = [x for x in text.splitlines() if x.strip()]
+    return [("paragraphs", pd.DataFrame({"n": range(len(lines)), "text": lines})),
+            ("chars", pd.DataFrame({"line": range(50), "chars": [len(x) for x in lines[:50]]})),
+            ("paragraphs", pd.DataFrame({"n": [0], "text": [lines[0]]}))]  # a later table of a name wins
+
+
+def test_the_tables_are_shared_between_the_side_process_and_the_report(tmp_path):
+    """write_tables runs in a side process while the report's process writes the CSVs it has
+    not claimed (share_tables): each CSV is written once, whole, by one of them; a CSV claimed
+    by a side process that died unwritten is written by finish_tables."""
+    from pipeline.report.writer import finish_tables, share_tables, write_tables
+
+    tables = _seed_tables()
+    want = {"paragraphs": tables[2][1], "chars": tables[1][1]}
+    for case in ("side", "died"):
+        root = tmp_path / case
+        (root / "data").mkdir(parents=True)
+        ctx = types.SimpleNamespace(memo={})
+        with workers(ctx):
+            if case == "died":  # as if a side process had claimed this CSV and been killed
+                (root / "data" / "chars.csv.claim").touch()
+                write_tables(tables, root)  # the inline redo: skips what is claimed
+                assert not (root / "data" / "chars.csv").exists()
+            else:
+                job = submit(ctx, write_tables, tables, root)
+                share_tables(tables, root)
+                job.result()
+            finish_tables(tables, root)
+        assert sorted(p.name for p in (root / "data").iterdir()) == ["chars.csv", "paragraphs.csv"]
+        for name, df in want.items():
+            assert (root / "data" / f"{name}.csv").read_text(encoding="utf-8") == df.to_csv(index=False, lineterminator="\n")
+        assert (root / "report.xlsx").stat().st_size > 0

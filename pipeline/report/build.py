@@ -94,7 +94,7 @@ def _write_sections(ctx: ReportContext, tmp: Path) -> tuple[list[ReportSection],
     from .changes_section import save_summary
     from .findings import front_page
     from .sections import SECTIONS, page_of
-    from .writer import FileWriter, write_tables
+    from .writer import FileWriter, finish_tables, share_tables, write_tables
 
     from .entities import run_aliases
     from .links import use_aliases
@@ -107,7 +107,8 @@ def _write_sections(ctx: ReportContext, tmp: Path) -> tuple[list[ReportSection],
             s.page = page_of(build)  # a failed section too: its box stands where the section would be
             sections.append(s)
     # Submitted before any page is rendered: the side process writes the tables meanwhile.
-    tables = submit(ctx, write_tables, [item for s in sections for item in s.tables.items()], tmp)
+    all_tables = [item for s in sections for item in s.tables.items()]
+    tables = submit(ctx, write_tables, all_tables, tmp)
     files = FileWriter(tmp)
     # One bar over every page of the sections (paper, author, concept, topic pages): most of a
     # large report's time. The section pages and the front page come after, in a moment.
@@ -139,7 +140,9 @@ def _write_sections(ctx: ReportContext, tmp: Path) -> tuple[list[ReportSection],
         log = getattr(ctx, "log", None)
         if callable(log):
             log("warning: " + msg)
+    share_tables(all_tables, tmp)  # the CSVs the side process has not reached: no waiting for it
     tables.result()
+    finish_tables(all_tables, tmp)
     if hasattr(ctx, "failed_sections"):
         ctx.failed_sections = failures
     return sections, front

@@ -3,7 +3,8 @@
 Creating a file costs about a quarter of a millisecond of kernel time, and a 1,000-paper report
 has over a thousand pages: :class:`FileWriter` writes them from a thread (the system calls
 release the GIL) while the next page renders. The tables (CSV and ``report.xlsx``) are written
-by :func:`write_tables`, run in a side process (``background.py``).
+by :func:`write_tables`, run in a side process (``background.py``), and the CSVs it has not
+reached by the time the pages are done by this process (:func:`share_tables`).
 """
 from __future__ import annotations
 
@@ -73,12 +74,61 @@ class FileWriter:
 
 
 def write_tables(tables: list[tuple[str, pd.DataFrame]], root: Path) -> None:
-    """``data/NAME.csv`` for each table, in order (a later table of the same name replaces an
-    earlier one), and ``report.xlsx`` with a sheet per name."""
+    """``report.xlsx`` with a sheet per name, then ``data/NAME.csv`` for each table (a later
+    table of the same name replaces an earlier one). Run in a side process while the report's
+    own process renders the pages; that process writes the CSVs still unclaimed once it is done
+    (:func:`share_tables`), so neither waits for the other: on an ``--update`` of 1,000 papers
+    the pages were done first, and the report waited 0.6-0.95 s for this function."""
     from .xlsx import write_xlsx
 
+    by_name = _by_name(tables)
+    write_xlsx(by_name, root / "report.xlsx")
+    _write_csvs(by_name, root, list(by_name))
+
+
+def share_tables(tables: list[tuple[str, pd.DataFrame]], root: Path) -> None:
+    """The CSVs :func:`write_tables` has not claimed yet, from the last: called by the report's
+    process when its own work is done, before it waits for the side process."""
+    by_name = _by_name(tables)
+    _write_csvs(by_name, root, list(reversed(by_name)))
+
+
+def finish_tables(tables: list[tuple[str, pd.DataFrame]], root: Path) -> None:
+    """After :func:`write_tables` returned (or was redone here): a CSV claimed by a side process
+    that died before writing it is written now, and the claims are removed."""
+    by_name = _by_name(tables)
+    for name, df in by_name.items():
+        path = _csv_path(root, name)
+        if not path.is_file():
+            _write_csv(df, path)
+        path.with_name(path.name + ".claim").unlink(missing_ok=True)
+
+
+def _by_name(tables: list[tuple[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
     by_name: dict[str, pd.DataFrame] = {}
     for name, df in tables:
-        df.to_csv(root / "data" / f"{name}.csv", index=False, lineterminator="\n")
         by_name[name] = df
-    write_xlsx(by_name, root / "report.xlsx")
+    return by_name
+
+
+def _csv_path(root: Path, name: str) -> Path:
+    return root / "data" / f"{name}.csv"
+
+
+def _write_csvs(by_name: dict[str, pd.DataFrame], root: Path, names: list[str]) -> None:
+    """Each CSV of ``names`` that this process claims first (a ``.claim`` file made with
+    O_EXCL: the two processes never write the same file), written whole under a temporary
+    name, so a CSV that exists is complete."""
+    for name in names:
+        path = _csv_path(root, name)
+        try:
+            os.close(os.open(path.with_name(path.name + ".claim"), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            continue
+        _write_csv(by_name[name], path)
+
+
+def _write_csv(df: pd.DataFrame, path: Path) -> None:
+    part = path.with_name(path.name + ".part")
+    df.to_csv(part, index=False, lineterminator="\n")
+    os.replace(part, path)
