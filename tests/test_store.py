@@ -136,6 +136,14 @@ def test_corpus_results_come_back_from_their_folders(works_ctx, tmp_path: Path) 
     n = store.con.execute("SELECT count(*) FROM read_parquet(?)",
                           [str(store.results_dir / "concepts-h" / "mentions.parquet")]).fetchone()[0]
     assert n == len(concepts["mentions"])
+    # equal lists of numbers (kwic offsets) and empty citation lists are decoded once but come
+    # back as a list of each record's own: appending to one changes no other mention
+    ms = concepts["mentions"]
+    assert len({id(m["attributed"]) for m in ms}) == len(ms) and len({id(m["kwic"]) for m in ms}) == len(ms)
+    empty = [m for m in ms if m["attributed"] == []]
+    assert len(empty) >= 2
+    empty[0]["attributed"].append({"work_id": "w"})
+    assert empty[1]["attributed"] == []
     store.close()
 
 

@@ -104,6 +104,10 @@ def read_records(path: Path, meta: dict[str, Any], dec: Callable[[Any], Any]) ->
     # several times the memory.
     texts: dict[str, str] = {}
     lists: dict[str, list[str]] = {}  # by their JSON text
+    # Lists of numbers (a mention's kwic offsets) and empty lists (its citations, mostly) are
+    # decoded once per text and given out as fresh copies, never shared: half the cells of a
+    # table of mentions, and json.loads with the decoder's walk was most of reading one.
+    numbers: dict[str, tuple[Any, ...]] = {"[]": ()}
     out = []
     for row in rows:
         rec = {}
@@ -115,10 +119,14 @@ def read_records(path: Path, meta: dict[str, Any], dec: Callable[[Any], Any]) ->
                 rec[names[i]] = texts.setdefault(v, v) if isinstance(v, str) else v
             elif v in lists:
                 rec[names[i]] = lists[v]
+            elif v in numbers:
+                rec[names[i]] = list(numbers[v])
             else:
                 value = dec(json.loads(v))
                 if isinstance(value, list) and value and all(isinstance(x, str) for x in value):
                     lists[v] = value = [texts.setdefault(x, x) for x in value]
+                elif isinstance(value, list) and all(type(x) in (int, float) for x in value):
+                    numbers[v] = tuple(value)
                 rec[names[i]] = value
         out.append(rec)
     return out
