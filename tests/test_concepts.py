@@ -189,3 +189,43 @@ def test_update_keeps_the_traces_whose_inputs_are_unchanged(works_ctx):
     assert kept["trace_inputs"] == again["trace_inputs"]
     same = [n for n in kept["traces"] if kept["traces"][n] is prev["traces"].get(n)]
     assert same and len(same) < len(kept["traces"])
+    # the rows of the mined coinages likewise: kept when their key is the stored one, equal to
+    # the rows built again, and the stored row object itself for some
+    assert kept["coinages"] and kept["coinages"] == again["coinages"]
+    assert kept["coinage_inputs"] == again["coinage_inputs"]
+    old_rows = {id(r) for r in prev["coinages"]}
+    reused = [r["term"] for r in kept["coinages"] if id(r) in old_rows]
+    assert reused, "no coinage row was kept"
+
+
+def test_update_builds_again_the_coinage_row_a_new_paper_uses(works_ctx):
+    """A mined coinage whose uses the new paper adds to gets its row built again (its counts
+    change), equal to the row of an update that builds every row again; a stored row is kept
+    only when nothing it is made of changed."""
+    from pipeline.concepts.concept_stage import concepts_from_parts
+
+    ctx = works_ctx
+    all_ids, papers = list(ctx.doc_ids), list(ctx.papers)
+    seed = {p["doc_id"] for p in papers if p["source"].endswith(SEED.name)}
+    full = concepts_from_parts(ctx, None)
+    term, new_doc = next((r["term"], u[0]) for r in full["coinages"] if r["documents"] >= 2
+                         for u in full["coinage_mentions"][r["term"]]["uses"] if u[0] not in seed)
+    new = [new_doc]
+
+    def before() -> dict:
+        ctx.doc_ids, ctx.papers = [d for d in all_ids if d not in new], [p for p in papers if p["doc_id"] not in new]
+        try:
+            prev = concepts_from_parts(ctx, None)
+        finally:
+            ctx.doc_ids, ctx.papers = all_ids, papers
+        prev["doc_ids"] = [d for d in all_ids if d not in new]
+        return prev
+
+    prev = before()
+    kept = concepts_from_parts(ctx, prev, new)
+    again = concepts_from_parts(ctx, before(), new, reuse=False)
+    assert kept["coinages"] == again["coinages"] and kept["coinage_inputs"] == again["coinage_inputs"]
+    was = {r["term"]: r for r in prev["coinages"]}.get(term)
+    now = {r["term"]: r for r in kept["coinages"]}[term]
+    assert was is None or (now["documents"], now["mentions"]) != (was["documents"], was["mentions"])
+    assert now == {r["term"]: r for r in full["coinages"]}[term]
