@@ -169,14 +169,11 @@ class TraceInputs:
 
     def __init__(self, docs: dict[str, Any], works: dict[str, Any] | None, index: dict[str, Any], gate: Any,
                  registry: Registry, min_docs: int) -> None:
-        import hashlib
-        import json
         from dataclasses import asdict
 
         from ..refs.union import all_rows
 
-        self._sha = lambda v: hashlib.sha1(json.dumps(v, ensure_ascii=False, sort_keys=True, default=str)
-                                           .encode()).hexdigest()
+        self._sha = _sha
         self.works, self.index, self.gate, self.registry, self.min_docs = works, index, gate, registry, min_docs
         refs: dict[str, list[Any]] = {}
         for r in all_rows(works):
