@@ -95,7 +95,11 @@ def build_profiles(name: str, mentions: list[dict[str, Any]], docs: dict[str, An
         total.update(c)
     eligible = [a for a in author_docs if len(author_docs[a]) >= min_docs]
     authors = sorted(eligible, key=lambda a: (-n_author[a], a))[:max_authors]
-    bags = {a: sum((by_doc[k] for k in sorted(author_docs[a])), Counter()) for a in authors}
+    bags: dict[str, Counter] = {}
+    for a in authors:  # summed in place: ``sum(..., Counter())`` copied the growing bag once per document
+        bags[a] = Counter()
+        for k in sorted(author_docs[a]):
+            bags[a].update(by_doc[k])
     author_rows = [{"author": a, "mentions": n_author[a], "documents": len(author_docs[a]), "top_terms": _top(bags[a]),
                     "distinctive": _distinctive(bags[a], total - bags[a])} for a in authors]
     pairs = [{"a": a, "b": b, "similarity": cosine(bags[a], bags[b])}
