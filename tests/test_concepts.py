@@ -162,6 +162,21 @@ def test_compact_mentions_keep_their_kwic_windows(seed_mentions):
     assert all(a["sentence"] is b["sentence"] for a, b in itertools.pairwise(kept) if a["sentence"] == b["sentence"])
 
 
+def _result_without(ctx, new: list[str]) -> dict:
+    """The stored concepts result an update of ``new`` folds into: the stage over every other
+    document (a fresh one per call: an update changes the counts it is given)."""
+    from pipeline.concepts.concept_stage import concepts_from_parts
+
+    all_ids, papers = list(ctx.doc_ids), list(ctx.papers)
+    ctx.doc_ids, ctx.papers = [d for d in all_ids if d not in new], [p for p in papers if p["doc_id"] not in new]
+    try:
+        prev = concepts_from_parts(ctx, None)
+    finally:
+        ctx.doc_ids, ctx.papers = all_ids, papers
+    prev["doc_ids"] = [d for d in all_ids if d not in new]
+    return prev
+
+
 def test_update_keeps_the_traces_whose_inputs_are_unchanged(works_ctx):
     """``--update`` keeps a stored concept trace only when build_trace would make it again: the
     traces of an update over the seed and the works records equal those of the same update
@@ -173,18 +188,9 @@ def test_update_keeps_the_traces_whose_inputs_are_unchanged(works_ctx):
     seed = [p["doc_id"] for p in papers if p["source"].endswith(SEED.name)]
     new = [d for d in all_ids if d not in seed][-4:]
 
-    def before() -> dict:  # the stored result the update folds into (an update changes its counts)
-        ctx.doc_ids, ctx.papers = [d for d in all_ids if d not in new], [p for p in papers if p["doc_id"] not in new]
-        try:
-            prev = concepts_from_parts(ctx, None)
-        finally:
-            ctx.doc_ids, ctx.papers = all_ids, papers
-        prev["doc_ids"] = [d for d in all_ids if d not in new]
-        return prev
-
-    prev = before()
+    prev = _result_without(ctx, new)
     kept = concepts_from_parts(ctx, prev, new)
-    again = concepts_from_parts(ctx, before(), new, reuse=False)
+    again = concepts_from_parts(ctx, _result_without(ctx, new), new, reuse=False)
     assert kept["traces"] == again["traces"]
     assert kept["trace_inputs"] == again["trace_inputs"]
     same = [n for n in kept["traces"] if kept["traces"][n] is prev["traces"].get(n)]
@@ -205,25 +211,15 @@ def test_update_builds_again_the_coinage_row_a_new_paper_uses(works_ctx):
     from pipeline.concepts.concept_stage import concepts_from_parts
 
     ctx = works_ctx
-    all_ids, papers = list(ctx.doc_ids), list(ctx.papers)
-    seed = {p["doc_id"] for p in papers if p["source"].endswith(SEED.name)}
+    seed = {p["doc_id"] for p in ctx.papers if p["source"].endswith(SEED.name)}
     full = concepts_from_parts(ctx, None)
     term, new_doc = next((r["term"], u[0]) for r in full["coinages"] if r["documents"] >= 2
                          for u in full["coinage_mentions"][r["term"]]["uses"] if u[0] not in seed)
     new = [new_doc]
 
-    def before() -> dict:
-        ctx.doc_ids, ctx.papers = [d for d in all_ids if d not in new], [p for p in papers if p["doc_id"] not in new]
-        try:
-            prev = concepts_from_parts(ctx, None)
-        finally:
-            ctx.doc_ids, ctx.papers = all_ids, papers
-        prev["doc_ids"] = [d for d in all_ids if d not in new]
-        return prev
-
-    prev = before()
+    prev = _result_without(ctx, new)
     kept = concepts_from_parts(ctx, prev, new)
-    again = concepts_from_parts(ctx, before(), new, reuse=False)
+    again = concepts_from_parts(ctx, _result_without(ctx, new), new, reuse=False)
     assert kept["coinages"] == again["coinages"] and kept["coinage_inputs"] == again["coinage_inputs"]
     was = {r["term"]: r for r in prev["coinages"]}.get(term)
     now = {r["term"]: r for r in kept["coinages"]}[term]

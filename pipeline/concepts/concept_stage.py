@@ -173,13 +173,12 @@ class TraceInputs:
 
         from ..refs.union import all_rows
 
-        self._sha = _sha
         self.works, self.index, self.gate, self.registry, self.min_docs = works, index, gate, registry, min_docs
         refs: dict[str, list[Any]] = {}
         for r in all_rows(works):
             m = r.get("matched_doc_id")
             refs.setdefault(r["doc_id"], []).append([r, docs[m].year if m in docs else None])
-        self.doc_keys = {d: self._sha([asdict(info), refs.get(d, [])]) for d, info in docs.items()}
+        self.doc_keys = {d: _sha([asdict(info), refs.get(d, [])]) for d, info in docs.items()}
         # what a key read that build_trace reads again, by concept: a trace built anew is given them
         self.known: dict[str, dict[str, Any]] = {}
 
@@ -189,7 +188,7 @@ class TraceInputs:
         used = sorted({m["doc_id"] for m in mentions})
         known = self.known[name] = {"title_uses": _title_uses(name, self.works, self.registry),
                                     "neighbours": self.gate.neighbours(name)}
-        return self._sha([name, len(mentions), [(d, self.doc_keys.get(d)) for d in used],
+        return _sha([name, len(mentions), [(d, self.doc_keys.get(d)) for d in used],
                           sorted(known["title_uses"]), cooccurring_terms(name, self.index),
                           known["neighbours"], self.min_docs])
 
@@ -304,7 +303,7 @@ class _CoinageInputs:
                  heads: dict[str, Any]) -> None:
         self.docs, self.heads = docs, heads
         self.refs: dict[str, list[Any]] = {}
-        for (d, n), rs in sorted(by_fn.items(), key=lambda kv: (kv[0][0], kv[0][1])):
+        for (d, n), rs in sorted(by_fn.items(), key=lambda kv: kv[0]):
             self.refs.setdefault(d, []).append([n, rs])
         self.doc_keys: dict[str, str] = {}
 
