@@ -55,6 +55,9 @@ class Runner(Section):
     # --update reads the stored results it folds into while a worker processes the new papers,
     # up to this many megabytes of them on disk (held in memory until their stage runs)
     prefetch_mb: Annotated[Number, Field(ge=0)] = 128
+    # --update collects garbage after a stage it computes anew only if the driver grew this much
+    # in it: a full collection walks every result loaded so far
+    collect_after_mb: Annotated[Number, Field(ge=0)] = 64
 
 
 class Pdf(Section):
