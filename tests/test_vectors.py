@@ -161,3 +161,35 @@ def test_update_trains_on_the_sentences_a_refit_would_sample(csl):
     sample_sentences(iter(old), 10**9, stats=everything)
     assert everything["bound"] is None
     assert sampled_of(*new[0][:1], new[0][1]["content"], None) == content_sentences(new[0][1]["content"])
+
+
+def test_negative_sampling_table_equals_gensims(csl, tmp_path):
+    """litmap's word2vec builds gensim's negative-sampling table from one array of counts (gensim
+    reads each count in a Python loop, twice per model on every ``--update``): the same table,
+    entry for entry, after training, after the model is stored and read back, and after an
+    update's new sentences join its vocabulary."""
+    import numpy as np
+    from gensim.models import Word2Vec as GensimWord2Vec
+
+    from pipeline.models.vectors import Word2Vec
+    from pipeline.store.codec import read_result, write_result
+
+    _, docs, _ = csl
+
+    def gensims(model) -> np.ndarray:
+        mine = model.cum_table
+        GensimWord2Vec.make_cum_table(model)
+        theirs, model.cum_table = model.cum_table, mine
+        return theirs
+
+    m = train_word2vec(docs[:300], vector_size=16, epochs=1)
+    assert type(m) is Word2Vec and len(m.cum_table) == len(m.wv) > 1000
+    assert np.array_equal(m.cum_table, gensims(m))
+    write_result(tmp_path / "r", {"w2v": m}, (), {})
+    back = read_result(tmp_path / "r")["w2v"]
+    assert type(back) is Word2Vec  # stored by gensim's save, not as a bag of attributes
+    assert np.array_equal(back.cum_table, m.cum_table)
+    assert np.array_equal(back.wv.vectors, m.wv.vectors)
+    back.build_vocab([list(d) for d in docs[300:]], update=True)
+    assert len(back.cum_table) == len(back.wv) > len(m.wv)
+    assert np.array_equal(back.cum_table, gensims(back))

@@ -13,9 +13,31 @@ from __future__ import annotations
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
-from gensim.models import Word2Vec
+import numpy as np
+from gensim.models import Word2Vec as _GensimWord2Vec
+
+
+class Word2Vec(_GensimWord2Vec):
+    """gensim's word2vec with a faster negative-sampling table, equal to gensim's.
+
+    gensim rebuilds the table from the word counts in a Python loop that reads each count
+    through ``get_vecattr``: 0.1 s per model of 13,000 words, paid twice per model on every
+    ``--update`` (when the stored model is loaded, the table not being saved, and when the new
+    sentences join its vocabulary). Here the counts are read as one array; the arithmetic is
+    gensim's, on Python floats in the same order, so the table is the same to the last entry."""
+
+    def make_cum_table(self, domain: int = 2**31 - 1) -> None:
+        counts = np.asarray(self.wv.expandos["count"]).tolist() if len(self.wv.index_to_key) else []
+        exponent = float(self.ns_exponent)
+        # the running sums gensim's two loops make: its total is the last of them
+        cumulative = list(accumulate(float(c) ** exponent for c in counts))
+        total = cumulative[-1] if cumulative else 0.0
+        self.cum_table = np.array([round(c / total * domain) for c in cumulative], dtype=np.uint32)
+        if len(self.cum_table) > 0:
+            assert self.cum_table[-1] == domain
 
 
 def stable_hash(text: str) -> int:

@@ -76,7 +76,7 @@ def train_pair_beside(sents: list[list[str]], w2: dict[str, Any], meanwhile: Cal
             for (p, out), seed in zip(procs, seeds):
                 ok = p is not None and p.wait() == 0 and out.exists()  # (one process: waited for twice)
                 if ok:
-                    from gensim.models import Word2Vec
+                    from .vectors import Word2Vec
 
                     models.append(Word2Vec.load(str(out)))
                 else:

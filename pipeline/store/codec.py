@@ -120,7 +120,8 @@ class Writer:
         path = _class_path(v)
         if not path.startswith(_ALLOWED):
             raise TypeError(f"a corpus result cannot store a {path}: add its class to store/codec.py")
-        if path.startswith("gensim.") and hasattr(v, "save"):
+        # gensim's models, and litmap's own subclasses of them (models/vectors.py), by gensim's save
+        if hasattr(v, "save") and any(c.__module__.startswith("gensim.") for c in type(v).__mro__):
             name = self._name(".gensim")
             v.save(str(self.folder / name))
             return {_TAG: "gensim", "class": path, "file": name}
