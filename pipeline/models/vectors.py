@@ -74,7 +74,10 @@ def neighbour_overlap(a: Any, b: Any, term: str, k: int) -> float | None:
     the seed paper alone (3,600 tokens) words score 0.0-0.2, the chance level; on 2,000 CSL
     abstracts words used 20 times or more score 0.6-0.7 (``bench/vectors_gate.py``).
     """
-    x, y = top_neighbours(a, term, k), top_neighbours(b, term, k)
+    return _overlap(top_neighbours(a, term, k), top_neighbours(b, term, k))
+
+
+def _overlap(x: list[tuple[str, float]], y: list[tuple[str, float]]) -> float | None:
     if not x or not y:
         return None
     return len({w for w, _s in x} & {w for w, _s in y}) / len(x)
@@ -137,7 +140,8 @@ class NeighbourGate:
             return [], "the word2vec model does not hold this term (it occurs too rarely in the sample)", None
         if self.check is None:  # a result stored before the second model: nothing to vouch for the list
             return [], "stability not measured (no second word2vec model): run again without --update", None
-        ov = neighbour_overlap(self.model, self.check, term, self.top)
+        # the first model's list is the one shown: asked of it once, not again for the overlap
+        ov = _overlap(rows, top_neighbours(self.check, term, self.top))
         if ov is None or ov < self.min_overlap:
             share = 0.0 if ov is None else ov
             return [], (f"unstable across seeds (overlap {share:.2f} of the top {self.top}, needs "
