@@ -305,3 +305,38 @@ def test_update_weighs_new_papers_as_papers(csl_units):
         after = {t["topic_id"]: t for t in update_topics(res.state, csl_units[300:300 + n_new], cfg).topics}
         overlap = [len(set(before[t]["top_terms"][:10]) & set(after[t]["top_terms"][:10])) for t in before]
         assert min(overlap) >= least, (n_new, overlap)
+
+
+def test_an_update_measures_coherence_only_of_topics_whose_terms_changed(csl_units, monkeypatch):
+    """c_v confirms each top term against the set of all of them, so reordering a topic's top
+    terms leaves its figure (on real abstracts: equal to 1e-12); an update measures only the
+    topics whose set of top terms it changed, and keeps the stored figure of the others."""
+    from pipeline.models import topics as topics_mod
+    from pipeline.models.topics_select import coherence
+
+    res = fit_topics(csl_units[:300], {"k": 6, "model": "lda"})
+    st = unpack(res.state)
+    known = st["coh_topics"]
+    tops = [list(t) for t in known["tops"]]
+    n = min(10, min(len(t) for t in tops))
+    _, forward = coherence([t[:n] for t in tops], st["coh_texts"], st["dictionary"], "c_v", n)
+    _, backward = coherence([t[:n][::-1] for t in tops], st["coh_texts"], st["dictionary"], "c_v", n)
+    assert forward == pytest.approx(backward, abs=1e-12)
+    assert len(set(forward)) > 1  # figures that differ by topic: not a constant
+    measured: list[list[str]] = []
+
+    def spy(topics, *args, **kw):
+        measured.extend(topics)
+        return coherence(topics, *args, **kw)
+
+    monkeypatch.setattr(topics_mod, "coherence", spy)
+    order = list(range(len(tops)))
+    moved = [t[:n][::-1] + t[n:] for t in tops]  # every topic reordered
+    other = [w for w in st["dictionary"].token2id if w not in tops[0][:n]][0]
+    moved[0] = [other] + tops[0][1:n] + tops[0][n:]  # and one topic with a new term
+    stored = list(known["c_v"])
+    per = topics_mod._topic_coherence(st, moved, order, 10)
+    assert measured == [moved[0]]
+    assert per[1:] == stored[1:]  # the stored figures, not measured again
+    assert per[1:] == pytest.approx(backward[1:], abs=1e-12)
+    assert per[0] == pytest.approx(coherence([moved[0][:n]], st["coh_texts"], st["dictionary"], "c_v", n)[1][0])
