@@ -16,6 +16,7 @@ from pipeline.concepts.compute import coinage_row, concept_summary
 from pipeline.concepts.spread import doc_infos
 from pipeline.concepts.stance import attach_stances
 from pipeline.concepts.trace import build_trace
+from pipeline.config import stable_hash
 from pipeline.context import Head, StageContext
 from pipeline.models.fold import new_docs
 from pipeline.refs.names import paper_authors
@@ -178,7 +179,7 @@ class TraceInputs:
         for r in all_rows(works):
             m = r.get("matched_doc_id")
             refs.setdefault(r["doc_id"], []).append([r, docs[m].year if m in docs else None])
-        self.doc_keys = {d: _sha([asdict(info), refs.get(d, [])]) for d, info in docs.items()}
+        self.doc_keys = {d: stable_hash([asdict(info), refs.get(d, [])]) for d, info in docs.items()}
         # what a key read that build_trace reads again, by concept: a trace built anew is given them
         self.known: dict[str, dict[str, Any]] = {}
 
@@ -188,9 +189,9 @@ class TraceInputs:
         used = sorted({m["doc_id"] for m in mentions})
         known = self.known[name] = {"title_uses": _title_uses(name, self.works, self.registry),
                                     "neighbours": self.gate.neighbours(name)}
-        return _sha([name, len(mentions), [(d, self.doc_keys.get(d)) for d in used],
-                          sorted(known["title_uses"]), cooccurring_terms(name, self.index),
-                          known["neighbours"], self.min_docs])
+        return stable_hash([name, len(mentions), [(d, self.doc_keys.get(d)) for d in used],
+                            sorted(known["title_uses"]), cooccurring_terms(name, self.index),
+                            known["neighbours"], self.min_docs])
 
 
 def _attributed_works(mentions: list[dict[str, Any]]) -> dict[str, list[Any]]:
@@ -314,19 +315,12 @@ class _CoinageInputs:
         if key is None:
             info = self.docs.get(d)
             h = self.heads.get(d) or {"meta": {}}
-            key = self.doc_keys[d] = _sha([asdict(info) if info is not None else None, paper_authors(h["meta"]),
-                                           self.refs.get(d, [])])
+            key = self.doc_keys[d] = stable_hash([asdict(info) if info is not None else None,
+                                                  paper_authors(h["meta"]), self.refs.get(d, [])])
         return key
 
     def key(self, term: str, uses: list[Any], example: Any) -> str:
-        return _sha([term, uses, [[d, self._doc(d)] for d in sorted({u[0] for u in uses})], example])
-
-
-def _sha(value: Any) -> str:
-    import hashlib
-    import json
-
-    return hashlib.sha1(json.dumps(value, ensure_ascii=False, sort_keys=True, default=str).encode()).hexdigest()
+        return stable_hash([term, uses, [[d, self._doc(d)] for d in sorted({u[0] for u in uses})], example])
 
 
 def _use_of(m: dict[str, Any]) -> list[Any]:

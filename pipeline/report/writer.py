@@ -81,7 +81,7 @@ def write_tables(tables: list[tuple[str, pd.DataFrame]], root: Path) -> None:
     the pages were done first, and the report waited 0.6-0.95 s for this function."""
     from .xlsx import write_xlsx
 
-    by_name = _by_name(tables)
+    by_name = dict(tables)  # a later table of a name replaces an earlier one
     write_xlsx(by_name, root / "report.xlsx")
     _write_csvs(by_name, root, list(by_name))
 
@@ -89,26 +89,19 @@ def write_tables(tables: list[tuple[str, pd.DataFrame]], root: Path) -> None:
 def share_tables(tables: list[tuple[str, pd.DataFrame]], root: Path) -> None:
     """The CSVs :func:`write_tables` has not claimed yet, from the last: called by the report's
     process when its own work is done, before it waits for the side process."""
-    by_name = _by_name(tables)
+    by_name = dict(tables)
     _write_csvs(by_name, root, list(reversed(by_name)))
 
 
 def finish_tables(tables: list[tuple[str, pd.DataFrame]], root: Path) -> None:
     """After :func:`write_tables` returned (or was redone here): a CSV claimed by a side process
     that died before writing it is written now, and the claims are removed."""
-    by_name = _by_name(tables)
+    by_name = dict(tables)
     for name, df in by_name.items():
         path = _csv_path(root, name)
         if not path.is_file():
             _write_csv(df, path)
         path.with_name(path.name + ".claim").unlink(missing_ok=True)
-
-
-def _by_name(tables: list[tuple[str, pd.DataFrame]]) -> dict[str, pd.DataFrame]:
-    by_name: dict[str, pd.DataFrame] = {}
-    for name, df in tables:
-        by_name[name] = df
-    return by_name
 
 
 def _csv_path(root: Path, name: str) -> Path:
