@@ -113,6 +113,33 @@ def test_neighbour_gate_opens_on_abstracts_and_stays_shut_on_one_paper(csl):
     assert rows == [] and note.startswith("unstable across seeds (overlap") and overlap < ev["min_overlap"]
 
 
+def test_neighbours_of_many_terms_are_gensims_lists(csl):
+    """The gate asks for every concept's neighbours in one matrix product per model: each list is
+    the one gensim's ``most_similar`` gives (same words, same order, similarities equal to float32
+    rounding), a word the model lacks has none, and asking for one term or many gives the same."""
+    from pipeline.models.vectors import NeighbourGate, top_neighbour_lists
+
+    _, docs, _ = csl
+    model = train_word2vec(docs, vector_size=50, window=5, min_count=3, seed=1, epochs=5)
+    check = train_word2vec(docs, vector_size=50, window=5, min_count=3, seed=2, epochs=5)
+    words = model.wv.index_to_key[:300] + ["不存在的词语"]
+    lists = top_neighbour_lists(model, words, 10)
+    assert "不存在的词语" not in lists and len(lists) == 300
+    same = 0
+    for w in words[:300]:
+        ref = model.wv.most_similar(w, topn=10)
+        assert len(lists[w]) == 10 and w not in [x for x, _s in lists[w]]
+        for (x, s), (y, r) in zip(lists[w], ref):
+            # equal to float32 rounding; another word in a place only where two words tie there
+            assert abs(s - r) < 1e-6, (w, x, s, y, r)
+        same += [x for x, _s in lists[w]] == [x for x, _s in ref]
+    assert same >= 290, same  # measured 296: four lists swap two words that tie
+    gate = NeighbourGate(model, check, 10, 0.5)
+    many = gate.neighbours_of(words)
+    assert all(many[w] == gate.neighbours(w) for w in words[:20] + ["不存在的词语"])
+    assert many["不存在的词语"][0] == [] and "does not hold" in many["不存在的词语"][1]
+
+
 def test_side_processes_train_the_same_models(csl):
     """The vectors stage trains its two word2vec models in side processes beside the LSA
     (``models/w2v_side.py``): the same vectors as training them one after the other here."""

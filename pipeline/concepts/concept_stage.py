@@ -115,7 +115,7 @@ def concepts_from_parts(ctx: StageContext, previous: dict[str, Any] | None, todo
     min_docs = int(cfg["evidence"]["authors"]["min_documents"])
     index = cooc_index(cooc)
     traces: dict[str, dict[str, Any]] = {}
-    inputs = TraceInputs(docs, works, index, gate, reg, min_docs)
+    inputs = TraceInputs(docs, works, index, gate, reg, min_docs, sorted(by_concept))
     keys: dict[str, str] = {}
     kept = 0
     old_traces = (previous or {}).get("traces") or {}
@@ -169,7 +169,7 @@ class TraceInputs:
     1,000 papers), though one new paper touches few concepts."""
 
     def __init__(self, docs: dict[str, Any], works: dict[str, Any] | None, index: dict[str, Any], gate: Any,
-                 registry: Registry, min_docs: int) -> None:
+                 registry: Registry, min_docs: int, names: list[str]) -> None:
         from dataclasses import asdict
 
         from ..refs.union import all_rows
@@ -182,13 +182,15 @@ class TraceInputs:
         self.doc_keys = {d: stable_hash([asdict(info), refs.get(d, [])]) for d, info in docs.items()}
         # what a key read that build_trace reads again, by concept: a trace built anew is given them
         self.known: dict[str, dict[str, Any]] = {}
+        # every concept's neighbours at once: one matrix product per model, not two calls each
+        self.neighbours = gate.neighbours_of(names)
 
     def key(self, name: str, mentions: list[dict[str, Any]]) -> str:
         from .trace import _title_uses, cooccurring_terms
 
         used = sorted({m["doc_id"] for m in mentions})
         known = self.known[name] = {"title_uses": _title_uses(name, self.works, self.registry),
-                                    "neighbours": self.gate.neighbours(name)}
+                                    "neighbours": self.neighbours[name]}
         return stable_hash([name, len(mentions), [(d, self.doc_keys.get(d)) for d in used],
                             sorted(known["title_uses"]), cooccurring_terms(name, self.index),
                             known["neighbours"], self.min_docs])
