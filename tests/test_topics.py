@@ -340,3 +340,35 @@ def test_an_update_measures_coherence_only_of_topics_whose_terms_changed(csl_uni
     assert per[1:] == stored[1:]  # the stored figures, not measured again
     assert per[1:] == pytest.approx(backward[1:], abs=1e-12)
     assert per[0] == pytest.approx(coherence([moved[0][:n]], st["coh_texts"], st["dictionary"], "c_v", n)[1][0])
+
+
+def test_top_terms_and_relevance_order_are_those_of_a_full_stable_sort(csl_units, csl_rows):
+    """Topics are described from the heaviest terms of each row, found without sorting the whole
+    vocabulary: the lists equal a stable sort of every row, ties (many in integer counts) in
+    dictionary order, for any n; and a label pool comes out in the full relevance order."""
+    import numpy as np
+
+    from pipeline.models.topics_describe import in_relevance_order, relevance_scores
+    from pipeline.models.topics_select import top_term_ids
+
+    vocab: dict[str, int] = {}
+    cats = sorted({r["category"] for r in csl_rows})
+    rows = []
+    for u, r in zip(csl_units, csl_rows):
+        ids = [vocab.setdefault(w, len(vocab)) for w in u.tokens]
+        rows.append((cats.index(r["category"]), ids))
+    counts = np.zeros((len(cats), len(vocab)))
+    for c, ids in rows:
+        np.add.at(counts[c], ids, 1.0)
+    assert (counts[0] == 1).sum() > 100  # ties: the test means something
+    for n in (1, 10, 30, len(vocab) - 1, len(vocab), len(vocab) + 3):
+        full = [list(np.argsort(-row, kind="stable")[:n]) for row in counts]
+        assert [list(map(int, r)) for r in top_term_ids(counts, n)] == [list(map(int, r)) for r in full], n
+    assert top_term_ids(counts, 0) == [[] for _ in cats]
+    phi = (counts + 0.01) / (counts + 0.01).sum(axis=1, keepdims=True)
+    tf = counts.sum(axis=0)
+    scores = relevance_scores(phi, tf, 0.6)
+    order = np.argsort(-scores, axis=1, kind="stable")
+    for t in range(len(cats)):
+        pool = top_term_ids(phi[t:t + 1], 30)[0]
+        assert in_relevance_order(scores[t], pool) == [int(i) for i in order[t][np.isin(order[t], pool)]]

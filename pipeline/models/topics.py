@@ -32,10 +32,11 @@ from pipeline.models.topic_state import pack, unpack
 from pipeline.models.topics_bows import CsrBows
 from pipeline.models.topics_bursts import term_bursts
 from pipeline.models.topics_describe import (
+    in_relevance_order,
     make_label,
     passages,
     prevalence,
-    relevance_order,
+    relevance_scores,
     trends,
 )
 from pipeline.models.topics_select import (
@@ -365,7 +366,7 @@ def describe(st: dict, cfg: dict, evidence: Any = None,
     fit_idx = np.flatnonzero(np.array(mask, dtype=bool))
     tf = np.asarray(st["tf"], dtype=float)
     tops = [[d[i] for i in row] for row in top_term_ids(phi, top_n)]
-    rel = relevance_order(phi, tf, float(cfg["relevance_lambda"]))
+    rel = relevance_scores(phi, tf, float(cfg["relevance_lambda"]))
     per_topic = _topic_coherence(st, tops, order, top_n) or [0.0] * k
     prev = weights[fit_idx].mean(axis=0) if len(fit_idx) else np.zeros(k)
     topics = []
@@ -373,7 +374,7 @@ def describe(st: dict, cfg: dict, evidence: Any = None,
         # the topic's own top terms re-ranked by relevance: a rare word cannot take the label,
         # and a word every topic shares drops behind the ones that tell this topic apart
         head = top_term_ids(phi[t:t + 1], int(cfg["label_pool"]))[0]
-        relevant = [d[int(i)] for i in rel[t][np.isin(rel[t], head)]]  # in relevance order
+        relevant = [d[i] for i in in_relevance_order(rel[t], head)]
         topics.append({
             "topic_id": t, "label": make_label(tops[t], relevant, int(cfg["label_terms"])),
             "top_terms": tops[t], "relevant_terms": relevant,
@@ -400,7 +401,7 @@ def describe(st: dict, cfg: dict, evidence: Any = None,
     by_year = prevalence(units, weights, "year")
     labels = [t["label"] for t in topics]
     terms = sorted({w for row in tops for w in row})
-    freq_terms = [d[i] for i in np.argsort(-tf, kind="stable")[: int(cfg["burst_terms"])]]
+    freq_terms = [d[i] for i in top_term_ids(tf[None, :], int(cfg["burst_terms"]))[0]]
     burst_terms = sorted(set(terms) | set(freq_terms))
     out_state = dict(st)
     return TopicResult(

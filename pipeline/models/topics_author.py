@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 from gensim.models import AuthorTopicModel
 
-from pipeline.models.topics_describe import make_label, relevance_order
+from pipeline.models.topics_describe import in_relevance_order, make_label, relevance_scores
 from pipeline.models.topics_select import top_term_ids
 from pipeline.models.topics_vocab import build_dictionary, clean_tokens
 
@@ -70,10 +70,10 @@ def author_topics_bows(corpus: list[list[tuple[int, int]]], authors: list[list[s
     for bow in corpus:
         for i, c in bow:
             tf[i] += c
-    rel = relevance_order(phi, tf, float(cfg["relevance_lambda"]))
+    rel = relevance_scores(phi, tf, float(cfg["relevance_lambda"]))
     labels = []
     for t, ids in enumerate(top_term_ids(phi, int(cfg["label_pool"]))):
-        relevant = [d[int(i)] for i in rel[t][np.isin(rel[t], ids)]]  # the pool in relevance order
+        relevant = [d[i] for i in in_relevance_order(rel[t], ids)]  # the pool in relevance order
         labels.append(make_label([d[i] for i in ids], relevant, int(cfg["label_terms"])))
     rows = []
     for a in sorted(author2doc):

@@ -6,11 +6,12 @@ the passages (units) behind it.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 import numpy as np
 
 
-def relevance_order(topic_term: np.ndarray, term_freq: np.ndarray, lam: float = 0.6) -> np.ndarray:
+def relevance_scores(topic_term: np.ndarray, term_freq: np.ndarray, lam: float = 0.6) -> np.ndarray:
     """LDAvis relevance (Sievert & Shirley 2014): lam*log p(w|t) + (1-lam)*log(p(w|t)/p(w)).
 
     lam=0.6 was their user study's best for interpretation: frequent enough to be familiar,
@@ -18,8 +19,13 @@ def relevance_order(topic_term: np.ndarray, term_freq: np.ndarray, lam: float = 
     """
     pw = term_freq / max(term_freq.sum(), 1e-12)
     eps = 1e-12
-    rel = lam * np.log(topic_term + eps) + (1 - lam) * np.log((topic_term + eps) / (pw + eps))
-    return np.argsort(-rel, axis=1, kind="stable")
+    return lam * np.log(topic_term + eps) + (1 - lam) * np.log((topic_term + eps) / (pw + eps))
+
+
+def in_relevance_order(scores: np.ndarray, ids: Any) -> list[int]:
+    """``ids`` (a topic's label pool) from most to least relevant, ties in dictionary order: the
+    order a stable sort of the whole row gives them, without sorting the whole vocabulary."""
+    return sorted((int(i) for i in ids), key=lambda i: (-scores[i], i))
 
 
 def make_label(top_terms: list[str], relevant_terms: list[str], n: int = 3) -> str:
