@@ -237,7 +237,7 @@ def pair_shift(concept: str, ua: list[Use], ub: list[Use], pa: Period, pb: Perio
     for side, us in ((0, ua), (1, ub)):
         for u in us:
             r_i.extend([d_index[(u.doc, side)]] * len(u.tokens))
-            c_i.extend(t_index[t] for t in u.tokens)
+            c_i.extend(map(t_index.__getitem__, u.tokens))
     x = csr_matrix((np.ones(len(r_i)), (r_i, c_i)), shape=(len(docs), len(vocab)))
     in_b = np.array([side == 1 for _d, side in docs])
     # the background weighs PPMI only (square roots never read it, and need not build it)
@@ -252,8 +252,9 @@ def pair_shift(concept: str, ua: list[Use], ub: list[Use], pa: Period, pb: Perio
     for start in range(0, cfg.permutations, block):
         m = min(block, cfg.permutations - start)
         labels = np.zeros((m, n))
-        for i in range(m):
-            labels[i, rng.permutation(n)[:k]] = 1.0
+        # one shuffle of 0..n-1 per row, as m calls of rng.permutation(n) would draw them (the
+        # same values, the generator left in the same state), without a Python loop over rows
+        np.put_along_axis(labels, rng.permuted(np.tile(np.arange(n), (m, 1)), axis=1)[:, :k], 1.0, axis=1)
         perm_b = (x.T @ labels.T).T
         null.append(_distances(total[None, :] - perm_b, perm_b, log_bg, cfg.weighting))
     null_d = np.concatenate(null) if null else np.zeros(0)
