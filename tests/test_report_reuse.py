@@ -140,6 +140,17 @@ def _check_concept_key(ctx) -> None:
     fewer = copy.deepcopy(t)
     fewer["mentions"].pop()
     assert key_page(fewer)[0] != key
+    # the labels of the documents and works the page names are in the key (found in its text)
+    import dataclasses
+
+    for field, some in (("docs", t["mentions"][0]["doc_id"]), ("docs", t["users"][-1]["doc_ids"][-1]),
+                        ("works", next((w for u in t["users"] for w in [u.get("work_id")] if w), None))):
+        if some is None:
+            continue
+        other = dataclasses.replace(labels, **{field: {**getattr(labels, field), some: "另一个标签 another label"}})
+        assert _page_key(name, None, t, other, 60, None, None, "code", "aliases") != key, (field, some)
+    stranger = dataclasses.replace(labels, docs={**labels.docs, "no-such-document": "另一个标签"})
+    assert _page_key(name, None, t, stranger, 60, None, None, "code", "aliases") == key
 
 
 def _check_relabelled(ctx) -> None:
