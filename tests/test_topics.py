@@ -372,3 +372,37 @@ def test_top_terms_and_relevance_order_are_those_of_a_full_stable_sort(csl_units
     for t in range(len(cats)):
         pool = top_term_ids(phi[t:t + 1], 30)[0]
         assert in_relevance_order(scores[t], pool) == [int(i) for i in order[t][np.isin(order[t], pool)]]
+
+
+def test_sliding_window_counts_are_gensims(csl_units):
+    """Coherence reads window counts made with numpy (models/coherence_counts.py): for CSL
+    texts with an empty, a short and cut texts added, at the window sizes of c_v (110) and
+    c_npmi (10) and a few others, the occurrence and pair counts and the number of windows are
+    gensim's accumulator's, and so c_v and NPMI are gensim's figures to the last bit."""
+    import numpy as np
+    from gensim.corpora import Dictionary
+    from gensim.models.coherencemodel import CoherenceModel
+    from gensim.topic_coherence.text_analysis import WordOccurrenceAccumulator
+
+    from pipeline.models.coherence_counts import sliding_window_counts
+    from pipeline.models.topics_select import coherence
+
+    texts = [u.tokens for u in csl_units[:300]]
+    texts = texts + [[], texts[0][:3], texts[1][:9], texts[2][:10], texts[3][:11], texts[4] * 12]
+    d = Dictionary(texts)
+    frequent = [d[i] for i, _n in sorted(d.dfs.items(), key=lambda kv: (-kv[1], kv[0]))[:60]]
+    topics = [frequent[i:i + 10] for i in range(0, 60, 10)]
+    ids = {d.token2id[w] for t in topics for w in t}
+    for window in (110, 10, 3, 1):
+        theirs = WordOccurrenceAccumulator(ids, d).accumulate(texts, window)
+        # a long text is counted in blocks of windows: the smallest blocks give the same counts
+        for block_cells in (1 << 20, 100, 1):
+            ours = sliding_window_counts(texts, ids, d, window, block_cells)
+            assert ours.num_docs == theirs.num_docs
+            assert np.array_equal(ours._occurrences, theirs._occurrences), (window, block_cells)
+            assert (ours._co_occurrences != theirs._co_occurrences).nnz == 0, (window, block_cells)
+    for measure in ("c_v", "c_npmi"):
+        ref = CoherenceModel(topics=topics, texts=texts, dictionary=d, coherence=measure, topn=10, processes=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            want = [float(x) if np.isfinite(x) else 0.0 for x in ref.get_coherence_per_topic()]
+        assert coherence(topics, texts, d, measure, 10)[1] == want, measure

@@ -10,7 +10,10 @@ from itertools import combinations
 
 import numpy as np
 from gensim.models.coherencemodel import CoherenceModel
+from gensim.topic_coherence.probability_estimation import p_boolean_sliding_window, unique_ids_from_segments
 from scipy.optimize import linear_sum_assignment
+
+from .coherence_counts import sliding_window_counts
 
 
 def top_term_ids(topic_term: np.ndarray, n: int) -> list[list[int]]:
@@ -44,6 +47,12 @@ def coherence(
         topics=topics, texts=texts, dictionary=dictionary, coherence=measure,
         topn=min(topn, min(len(t) for t in topics)), processes=1,
     )
+    if cm.measure.prob is p_boolean_sliding_window:  # c_v, c_npmi, c_uci
+        # the window counts gensim would accumulate, counted with numpy (5-18x faster, equal
+        # counts: models/coherence_counts.py); the figures are gensim's own arithmetic on them
+        segmented = cm.measure.seg(cm.topics)
+        cm._accumulator = sliding_window_counts(texts, unique_ids_from_segments(segmented), dictionary,
+                                                cm.window_size)
     # A word pair that never shares a window gives log(0) inside gensim: the topic's figure is
     # then not finite and counts as 0 below. numpy's warnings about it reached the user's terminal.
     with np.errstate(divide="ignore", invalid="ignore"):
