@@ -125,3 +125,27 @@ def test_update_counting_equals_the_automaton(empty_ctx):
     for name in ("freq", "n_docs", "first_doc", "first_k"):
         assert np.array_equal(getattr(full, name), getattr(few, name)), name
         assert np.array_equal(getattr(full, name), getattr(stored, name)), name
+
+
+def test_fragment_check_equals_its_definition_on_csl_keywords():
+    """A candidate is a fragment when another candidate holds it and is used at least
+    ``fragment_share`` times as often. The check searches only the candidates heavy enough to
+    count; on the CSL abstracts' keywords (real terms, many held in longer ones: 数据 ⊂ 数据挖掘)
+    it answers as the definition does for every keyword, ties at the bound included."""
+    import json
+    from collections import Counter
+
+    from pipeline.text.terms import _fragments
+
+    shared = Path(__file__).resolve().parents[1].parent / "shared"
+    rows = [json.loads(ln) for ln in (shared / "data" / "csl" / "csl_2000.jsonl").read_text(encoding="utf-8").splitlines()]
+    counts = Counter(k for r in rows[:800] for k in r["keywords"] if k and "\n" not in k)
+    terms = sorted(counts)
+    freqs = [counts[t] for t in terms]
+    for share in (0.8, 1.0):
+        is_fragment = _fragments(terms, freqs, share)
+        got = [is_fragment(j) for j in range(len(terms))]
+        want = [any(h != j and terms[j] in terms[h] and freqs[h] >= share * freqs[j] for h in range(len(terms)))
+                for j in range(len(terms))]
+        assert got == want, share
+        assert sum(want) >= 20, sum(want)  # the check is asked something
