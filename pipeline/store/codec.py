@@ -25,7 +25,6 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import numpy as np
 
 # Lists of records stored as tables, by stage: (key path in the result, table file name).
@@ -213,11 +212,9 @@ class Reader:
         raise ValueError(f"unknown tag {tag!r} in a stored result")
 
     def _dec_frame(self, v: dict[str, Any]) -> Any:
-        con = duckdb.connect()
-        try:
-            df = con.execute("SELECT * FROM read_parquet(?)", [str(self.folder / v["file"])]).df()
-        finally:
-            con.close()
+        from .records_table import scratch
+
+        df = scratch().execute("SELECT * FROM read_parquet(?)", [str(self.folder / v["file"])]).df()
         for col, dtype in zip(v["columns"], v["dtypes"]):
             if str(df[col].dtype) != dtype:
                 df[col] = df[col].astype(dtype)
