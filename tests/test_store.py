@@ -15,10 +15,24 @@ def test_old_store_is_migrated_not_deleted(tmp_path: Path) -> None:
     con.execute(MIGRATIONS[0])
     con.execute("INSERT INTO schema_version VALUES (1)")
     con.execute("INSERT INTO stage_results VALUES ('parse', 'abc', 'parse-1', 'h', 0, '{\"x\": 1}')")
+    # an error result, and a result whose text holds the error key's spelling inside a string
+    con.execute("""INSERT INTO stage_results VALUES ('segment', 'bad', 's-1', 'h', 0,
+                   '{"doc_id": "bad", "error": "segmentation failed: X"}')""")
+    con.execute("""INSERT INTO stage_results VALUES ('segment', 'trap', 's-1', 'h', 0,
+                   '{"tokens": ["\\"error\\": not a key"]}')""")
     con.close()
     store = Store(path)
     assert store.schema_version == len(MIGRATIONS)
     assert store.get_result("parse", "abc", "parse-1", "h") == {"x": 1}  # kept across the migration
+    # failed documents are found among the results the migration marked, and among new ones
+    from pipeline.store.doc_cache import failed_ids
+
+    assert store.get_result("segment", "trap", "s-1", "h") == {"tokens": ['"error": not a key']}
+    assert failed_ids(store, "segment", "s-1", "h", ["bad", "trap", "abc"]) == {"bad": "segmentation failed: X"}
+    store.put_result("segment", "new", "s-1", "h", {"doc_id": "new", "error": "boom"})
+    store.put_result("segment", "fine", "s-1", "h", {"doc_id": "fine", "tokens": []})
+    assert failed_ids(store, "segment", "s-1", "h", ["bad", "new", "fine"]) == {"bad": "segmentation failed: X",
+                                                                                 "new": "boom"}
     store.replace_table("doc_works", [("d1", "w1"), ("d2", "w1")])
     assert store.con.execute("SELECT count(DISTINCT work_id) FROM doc_works").fetchone()[0] == 1
     store.close()

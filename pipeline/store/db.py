@@ -96,6 +96,14 @@ MIGRATIONS: list[str] = [
     DROP TABLE doc_bins;
     ALTER TABLE doc_bins_6 RENAME TO doc_bins;
     """,
+    # 7: whether a per-document result may be an error (its JSON text holds '"error": '), set
+    # when it is written, so every run finds the failed documents without reading every payload
+    # of a stage (``doc_cache.failed_ids``: two scans of 38-81 MB per run at 1,000 papers, 0.33 s
+    # of an update's driver).
+    """
+    ALTER TABLE stage_results ADD COLUMN failed BOOLEAN;
+    UPDATE stage_results SET failed = payload LIKE '%"error": %';
+    """,
 ]
 
 # The key of each table written by ``Store.replace_frame``: one row per key.
@@ -356,8 +364,9 @@ class Store:
 
         last = {r[:4]: r for r in rows}  # DuckDB refuses to replace one row twice in one statement
         now = time.time()
-        frame = pd.DataFrame([(*k, now, r[4]) for k, r in last.items()],
-                             columns=["stage", "doc_id", "version", "cfg_hash", "created", "payload"])
+        # ``failed``: the text may be an error result ({"error": ...}), which failed_ids parses
+        frame = pd.DataFrame([(*k, now, r[4], '"error": ' in r[4]) for k, r in last.items()],
+                             columns=["stage", "doc_id", "version", "cfg_hash", "created", "payload", "failed"])
         self.replace_frame("stage_results", frame)
 
     def replace_frame(self, table: str, frame: Any) -> None:

@@ -11,10 +11,11 @@ from .papers import write_papers
 
 def failed_ids(store: Store, stage: str, version: str, cfg_hash: str, ids: list[str]) -> dict[str, str]:
     """{doc_id: error} of the documents whose stored result is an error, without reading every
-    payload: the JSON text is filtered in SQL and only the candidates are parsed."""
+    payload: only the results written with the ``failed`` mark (their text holds '"error": ')
+    are read and parsed."""
     rows = store.con.execute(
         "SELECT doc_id, payload FROM stage_results WHERE stage=? AND version=? AND cfg_hash=? "
-        "AND payload LIKE '%\"error\": %' AND doc_id IN (SELECT unnest(?))", [stage, version, cfg_hash, ids]).fetchall()
+        "AND failed AND doc_id IN (SELECT unnest(?))", [stage, version, cfg_hash, ids]).fetchall()
     out = {}
     for d, payload in rows:
         r = json.loads(payload)
