@@ -174,7 +174,7 @@ class TraceInputs:
 
         from ..refs.union import all_rows
 
-        self.works, self.index, self.gate, self.registry, self.min_docs = works, index, gate, registry, min_docs
+        self.works, self.index, self.registry, self.min_docs = works, index, registry, min_docs
         refs: dict[str, list[Any]] = {}
         for r in all_rows(works):
             m = r.get("matched_doc_id")

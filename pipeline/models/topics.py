@@ -370,11 +370,11 @@ def describe(st: dict, cfg: dict, evidence: Any = None,
     per_topic = _topic_coherence(st, tops, order, top_n) or [0.0] * k
     prev = weights[fit_idx].mean(axis=0) if len(fit_idx) else np.zeros(k)
     topics = []
+    pools = top_term_ids(phi, int(cfg["label_pool"]))
     for t in range(k):
         # the topic's own top terms re-ranked by relevance: a rare word cannot take the label,
         # and a word every topic shares drops behind the ones that tell this topic apart
-        head = top_term_ids(phi[t:t + 1], int(cfg["label_pool"]))[0]
-        relevant = [d[i] for i in in_relevance_order(rel[t], head)]
+        relevant = [d[i] for i in in_relevance_order(rel[t], pools[t])]
         topics.append({
             "topic_id": t, "label": make_label(tops[t], relevant, int(cfg["label_terms"])),
             "top_terms": tops[t], "relevant_terms": relevant,
