@@ -16,7 +16,7 @@ from pipeline.concepts.compute import coinage_row, concept_summary
 from pipeline.concepts.spread import doc_infos
 from pipeline.concepts.stance import attach_stances
 from pipeline.concepts.trace import build_trace
-from pipeline.config import stable_hash
+from pipeline.digests import short_hash
 from pipeline.context import Head, StageContext
 from pipeline.models.fold import new_docs
 from pipeline.refs.names import paper_authors
@@ -170,8 +170,6 @@ class TraceInputs:
 
     def __init__(self, docs: dict[str, Any], works: dict[str, Any] | None, index: dict[str, Any], gate: Any,
                  registry: Registry, min_docs: int, names: list[str]) -> None:
-        from dataclasses import asdict
-
         from ..refs.union import all_rows
 
         self.works, self.index, self.registry, self.min_docs = works, index, registry, min_docs
@@ -179,7 +177,7 @@ class TraceInputs:
         for r in all_rows(works):
             m = r.get("matched_doc_id")
             refs.setdefault(r["doc_id"], []).append([r, docs[m].year if m in docs else None])
-        self.doc_keys = {d: stable_hash([asdict(info), refs.get(d, [])]) for d, info in docs.items()}
+        self.doc_keys = {d: short_hash([info, refs.get(d, [])]) for d, info in docs.items()}
         # what a key read that build_trace reads again, by concept: a trace built anew is given them
         self.known: dict[str, dict[str, Any]] = {}
         # every concept's neighbours at once: one matrix product per model, not two calls each
@@ -191,7 +189,7 @@ class TraceInputs:
         used = sorted({m["doc_id"] for m in mentions})
         known = self.known[name] = {"title_uses": _title_uses(name, self.works, self.registry),
                                     "neighbours": self.neighbours[name]}
-        return stable_hash([name, len(mentions), [(d, self.doc_keys.get(d)) for d in used],
+        return short_hash([name, len(mentions), [(d, self.doc_keys.get(d)) for d in used],
                             sorted(known["title_uses"]), cooccurring_terms(name, self.index),
                             known["neighbours"], self.min_docs])
 
@@ -311,18 +309,15 @@ class _CoinageInputs:
         self.doc_keys: dict[str, str] = {}
 
     def _doc(self, d: str) -> str:
-        from dataclasses import asdict
-
         key = self.doc_keys.get(d)
         if key is None:
             info = self.docs.get(d)
             h = self.heads.get(d) or {"meta": {}}
-            key = self.doc_keys[d] = stable_hash([asdict(info) if info is not None else None,
-                                                  paper_authors(h["meta"]), self.refs.get(d, [])])
+            key = self.doc_keys[d] = short_hash([info, paper_authors(h["meta"]), self.refs.get(d, [])])
         return key
 
     def key(self, term: str, uses: list[Any], example: Any) -> str:
-        return stable_hash([term, uses, [[d, self._doc(d)] for d in sorted({u[0] for u in uses})], example])
+        return short_hash([term, uses, [[d, self._doc(d)] for d in sorted({u[0] for u in uses})], example])
 
 
 def _use_of(m: dict[str, Any]) -> list[Any]:

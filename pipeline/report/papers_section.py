@@ -8,7 +8,6 @@ by ``ctx.iter_papers`` while the pages are written, so a batch of papers is in m
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,6 +18,7 @@ from markupsafe import Markup, escape
 from pipeline.refs.names import paper_authors
 
 from ..context import ReportContext
+from ..digests import canonical_json
 from .html import cells_table, join, link, render_page
 from .section import ReportSection, previous_run_info
 from .entities import Entities, PaperInfo, build_entities_cached
@@ -224,9 +224,7 @@ def page_key(ctx: ReportContext, d: str, info: PaperInfo, ents: Entities, concep
     parts = [code, list(getattr(ctx, "parse_key", ())), (getattr(ctx, "doc_file", {}).get(d) or ("", ""))[0],
              info.paper, concepts, refs, cited, topics, twins]
     labels = [ents.topic_labels.get(t) for t, _ in sorted(info.topics.items(), key=lambda kv: str(kv[0]))]
-    page = json.dumps(parts, ensure_ascii=False, sort_keys=True, default=str)
-    names = json.dumps(labels, ensure_ascii=False, default=str)
-    return hashlib.sha1(page.encode()).hexdigest() + "." + hashlib.sha1(names.encode()).hexdigest()[:16]
+    return hashlib.sha1(canonical_json(parts)).hexdigest() + "." + hashlib.sha1(canonical_json(labels)).hexdigest()[:16]
 
 
 def paper_pages(ctx: ReportContext, ents: Entities, concept_pages: dict[str, str],

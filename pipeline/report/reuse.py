@@ -15,12 +15,12 @@ Keys are cheap: JSON of the page's inputs, hashed, costs a fraction of rendering
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ..context import ReportContext
+from ..digests import canonical_json
 from .section import previous_run_info
 
 HERE = Path(__file__).parent
@@ -45,7 +45,7 @@ def code_hash(*modules: str) -> str:
 
 def digest(parts: Any) -> str:
     """The key of a page's inputs: JSON (sorted keys; sets and other values by ``str``) hashed."""
-    return hashlib.sha1(json.dumps(parts, ensure_ascii=False, sort_keys=True, default=_plain).encode()).hexdigest()
+    return hashlib.sha1(canonical_json(parts, _plain)).hexdigest()
 
 
 def _plain(v: Any) -> Any:

@@ -17,6 +17,7 @@ from typing import Any
 
 import duckdb
 
+from ..digests import canonical_json
 from .records_table import json_cells
 
 
@@ -100,7 +101,7 @@ def _digest(table: Table, cols: dict[str, list[Any]]) -> str:
     """The table's spec and its rows, in order: equal digests, equal tables."""
     h = hashlib.sha256(specs_digest([table]).encode())
     for name, values in cols.items():
-        h.update(json.dumps([name, values], ensure_ascii=False, default=repr).encode())
+        h.update(canonical_json([name, values], repr, sort=False))
     return h.hexdigest()[:24]
 
 
