@@ -132,3 +132,42 @@ def test_trace_is_json_and_deterministic(works_ctx, corpus):
                           sort_keys=True)
     assert printed(corpus) == printed(again)
     assert corpus["summary"] and {"concept", "first_use_author", "first_use_year"} <= set(corpus["summary"][0])
+
+
+def test_profiles_count_each_mention_once_per_bag(corpus):
+    """A profile's counts are, per term, the number of mentions whose sentence holds it (in the
+    year, in the author's documents); its top terms are the most frequent, ties by term; the
+    year-to-year similarity is the cosine of those counts. Checked against the works corpus's
+    mentions of every concept (fails when terms tied at the tenth place are dropped)."""
+    import math
+    from collections import Counter
+
+    from pipeline.concepts.profiles import TOP, build_profiles
+
+    by_concept: dict[str, list] = {}
+    for m in corpus["mentions"]:
+        by_concept.setdefault(m["concept"], []).append(m)
+    checked = 0
+    for name, ms in sorted(by_concept.items()):
+        prof = build_profiles(name, ms, {}, min_docs=1)
+        years: dict[int, Counter] = {}
+        for m in ms:
+            if m.get("year") is not None:
+                years.setdefault(m["year"], Counter()).update(set(m["context_tokens"]) - {name})
+        assert [r["year"] for r in prof["by_year"]] == sorted(years)
+        for row in prof["by_year"]:
+            want = sorted(years[row["year"]].items(), key=lambda x: (-x[1], x[0]))[:TOP]
+            assert [tuple(x) for x in row["top_terms"]] == want, (name, row["year"])
+        for s in prof["year_shifts"]:
+            a, b = years[s["from_year"]], years[s["to_year"]]
+            dot = sum(v * b[k] for k, v in a.items())
+            norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
+            assert s["similarity"] == (round(dot / norm, 4) if norm else 0.0), name
+        for row in prof["by_author"]:
+            bag = Counter()
+            for m in ms:
+                if row["author"] in (m.get("doc_authors") or []):
+                    bag.update(set(m["context_tokens"]) - {name})
+            assert [tuple(x) for x in row["top_terms"]] == sorted(bag.items(), key=lambda x: (-x[1], x[0]))[:TOP]
+        checked += len(prof["year_shifts"]) > 0
+    assert checked >= 5
