@@ -45,9 +45,10 @@ def json_cells(encode: Callable[[Any], Any] | None = None) -> Callable[[Any], st
 
 
 def _column_type(values: list[Any]) -> str:
-    present = [v for v in values if v is not None]
+    types = set(map(type, values))
+    types.discard(type(None))
     for py, sql in _SCALARS:
-        if all(type(v) is py for v in present):
+        if types <= {py}:
             return sql
     return "JSON"
 
