@@ -134,14 +134,17 @@ def test_trace_is_json_and_deterministic(works_ctx, corpus):
     assert corpus["summary"] and {"concept", "first_use_author", "first_use_year"} <= set(corpus["summary"][0])
 
 
-def test_profiles_count_each_mention_once_per_bag(corpus):
+def test_profiles_count_each_mention_once_per_bag(corpus, monkeypatch):
     """A profile's counts are, per term, the number of mentions whose sentence holds it (in the
     year, in the author's documents); its top terms are the most frequent, ties by term; the
     year-to-year similarity is the cosine of those counts. Checked against the works corpus's
-    mentions of every concept (fails when terms tied at the tenth place are dropped)."""
+    mentions of every concept (fails when terms tied at the tenth place are dropped), and the
+    same when every bag's words are counted in batches of a few (a document of a million
+    mentions)."""
     import math
     from collections import Counter
 
+    from pipeline.concepts import profiles
     from pipeline.concepts.profiles import TOP, build_profiles
 
     by_concept: dict[str, list] = {}
@@ -170,4 +173,7 @@ def test_profiles_count_each_mention_once_per_bag(corpus):
                     bag.update(set(m["context_tokens"]) - {name})
             assert [tuple(x) for x in row["top_terms"]] == sorted(bag.items(), key=lambda x: (-x[1], x[0]))[:TOP]
         checked += len(prof["year_shifts"]) > 0
+        with monkeypatch.context() as mp:
+            mp.setattr(profiles, "_BATCH", 7)
+            assert build_profiles(name, ms, {}, min_docs=1) == prof, name
     assert checked >= 5

@@ -64,6 +64,26 @@ def _distinctive(c: Counter, rest: Counter, n: int = TOP) -> list[str]:
     return [t for t, _s in sorted(score.items(), key=lambda x: (-x[1], x[0]))[:n]]
 
 
+_BATCH = 200_000  # words a bag's list holds before they are counted into its Counter
+
+
+def _gather(lists: dict[Any, list[str]], counted: dict[Any, Counter], key: Any, ctx: set[str]) -> None:
+    got = lists.setdefault(key, [])
+    got.extend(ctx)
+    if len(got) > _BATCH:
+        counted.setdefault(key, Counter()).update(got)
+        got.clear()
+
+
+def _bag(keys: Any, lists: dict[Any, list[str]], counted: dict[Any, Counter]) -> Counter:
+    """The counts of ``keys``' words: their lists counted at once, plus what was counted before."""
+    bag = Counter(chain.from_iterable(lists[k] for k in keys))
+    for k in keys:
+        if k in counted:
+            bag.update(counted[k])
+    return bag
+
+
 def build_profiles(name: str, mentions: list[dict[str, Any]], docs: dict[str, Any], max_authors: int = 12,
                    min_docs: int = 2) -> dict[str, Any]:
     """Profiles by author and by year (see the module doc).
@@ -73,39 +93,41 @@ def build_profiles(name: str, mentions: list[dict[str, Any]], docs: dict[str, An
     distinctive words are measured against the documents that are not the author's, so a
     co-author's identical bag does not cancel them; and two authors are compared only when they
     share no document (two authors of one paper have one profile, not two)."""
-    # Each mention's context words (once each) appended to its document's and its year's list
-    # of words, and every bag counted once over those lists (one C-level count), not added to a
-    # Counter mention by mention: bags of the same counts (nothing read from them depends on
-    # their order); a quarter less time for the three traces a one-paper update of 1,000 papers
-    # rebuilds. Flat lists of words, not a set per mention: a concept of 90,000 mentions would
-    # hold 100 MB of sets.
+    # Each mention's context words (once each) go onto its document's and its year's list, and
+    # each bag is counted over those lists at once (C-level), not by a Counter.update per
+    # mention: the same counts (nothing read from a bag depends on its order), a quarter less
+    # time for the three traces a one-paper update of 1,000 papers rebuilds. A list longer than
+    # _BATCH words is counted into its key's Counter and emptied, so one document of a million
+    # mentions (a 15 MB line) holds a bounded list, not a million mentions' words.
     words: dict[str, list[str]] = {}
+    counted: dict[str, Counter] = {}
+    year_words: dict[int, list[str]] = {}
+    year_counted: dict[int, Counter] = {}
     doc_authors: dict[str, list[str]] = {}
     n_mentions: Counter = Counter()
-    year_words: dict[int, list[str]] = {}
     for m in mentions:
         toks = m.get("context_tokens")
         ctx = {t for t in (fallback_context(m.get("sentence") or "") if toks is None else toks) if t != name}
         d = docs.get(m["doc_id"])
         key = d.work_id if d and d.work_id else m["doc_id"]
-        words.setdefault(key, []).extend(ctx)
+        _gather(words, counted, key, ctx)
         n_mentions[key] += 1
         if key not in doc_authors:
             doc_authors[key] = list(d.authors if d else m.get("doc_authors") or [])
         year = d.year if d else m.get("year")
         if year is not None:
-            year_words.setdefault(year, []).extend(ctx)
+            _gather(year_words, year_counted, year, ctx)
     n_author: Counter = Counter()
     author_docs: dict[str, set[str]] = {}
     for key, authors in doc_authors.items():
         for a in authors:
             n_author[a] += n_mentions[key]
             author_docs.setdefault(a, set()).add(key)
-    by_year = {y: Counter(w) for y, w in year_words.items()}
-    total = Counter(chain.from_iterable(words.values()))
+    by_year = {y: _bag([y], year_words, year_counted) for y in year_words}
+    total = _bag(words, words, counted)
     eligible = [a for a in author_docs if len(author_docs[a]) >= min_docs]
     authors = sorted(eligible, key=lambda a: (-n_author[a], a))[:max_authors]
-    bags = {a: Counter(chain.from_iterable(words[k] for k in author_docs[a])) for a in authors}
+    bags = {a: _bag(author_docs[a], words, counted) for a in authors}
     author_rows = [{"author": a, "mentions": n_author[a], "documents": len(author_docs[a]), "top_terms": _top(bags[a]),
                     "distinctive": _distinctive(bags[a], total - bags[a])} for a in authors]
     pairs = [{"a": a, "b": b, "similarity": cosine(bags[a], bags[b])}
