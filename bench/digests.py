@@ -64,6 +64,8 @@ def main() -> None:
 
     cfg = load_config(None)
     path = Path(a.store) if a.store else resolve(cfg, cfg["store"]["path"])
+    if not path.is_file():  # opening a missing store would create an empty one
+        sys.exit(f"no litmap store at {path}: run litmap on a corpus first, or name a store")
     store = Store(path, cfg["store"]["memory_limit"], cfg["store"]["storage_compatibility"])
     try:
         concepts = store.latest_corpus("concepts", environment())
