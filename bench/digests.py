@@ -26,13 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from pipeline.digests import canonical_json  # noqa: E402
-
-
-def _plain(v):
-    if isinstance(v, (set, frozenset)):
-        return sorted(map(str, v))
-    return str(v)
+from pipeline.digests import canonical_json, plain as _plain  # noqa: E402
 
 
 def _reversed(v):

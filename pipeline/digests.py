@@ -7,7 +7,8 @@ traces, and the standard encoder was most of computing them (the 34 concept page
 1,000-paper corpus: 0.24 s of CPU with ``json.dumps(sort_keys=True)``, 0.05 s with orjson;
 ``bench/digests.py``). Dict keys are sorted (``sort=True``) and may be numbers or None, as
 ``json`` allows; a dataclass is the object of its fields; what JSON has no type for goes
-through ``default``. A value orjson refuses (an integer beyond 64 bits, nesting deeper than
+through ``default`` (:func:`plain`: a set as its sorted members, so the same set gives the same
+key in every process). A value orjson refuses (an integer beyond 64 bits, nesting deeper than
 254 levels) is encoded by ``json`` instead, so every value has a key.
 
 These bytes are not the standard library's (no spaces; NaN is ``null``): keys made with them
@@ -27,7 +28,16 @@ _SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 _AS_IS = orjson.OPT_NON_STR_KEYS
 
 
-def canonical_json(obj: Any, default: Callable[[Any], Any] = str, sort: bool = True) -> bytes:
+def plain(v: Any) -> Any:
+    """What JSON has no type for: a set as the sorted text of its members (``str`` of a set
+    follows the process's string hashing, so its key would change from run to run), anything
+    else as its ``str``."""
+    if isinstance(v, (set, frozenset)):
+        return sorted(map(str, v))
+    return str(v)
+
+
+def canonical_json(obj: Any, default: Callable[[Any], Any] = plain, sort: bool = True) -> bytes:
     """The value as JSON bytes; equal values (dicts in any key order, with ``sort``) give equal
     bytes."""
     try:

@@ -9,8 +9,8 @@ import dataclasses
 import json
 from typing import Any
 
-from pipeline.digests import canonical_json, short_hash
-from pipeline.report.reuse import _plain, digest
+from pipeline.digests import canonical_json, plain, short_hash
+from pipeline.report.reuse import digest
 
 
 def _reversed(v: Any) -> Any:
@@ -85,7 +85,9 @@ def test_order_kept_where_asked_and_values_json_refuses() -> None:
     assert canonical_json({"a": 1, "b": 2}, sort=False) != canonical_json({"b": 2, "a": 1}, sort=False)
     assert canonical_json({"a": 1, "b": 2}) == canonical_json({"b": 2, "a": 1})
     assert canonical_json([True]) != canonical_json([1]) != canonical_json(["1"])
-    assert canonical_json({3: "x", "y": {2, 1}}, _plain) == canonical_json({"y": {1, 2}, 3: "x"}, _plain)
+    assert canonical_json({3: "x", "y": {2, 1}}) == canonical_json({"y": {1, 2}, 3: "x"}, plain)
+    # a set is keyed by its sorted members, not by str(), whose order follows the string hash seed
+    assert short_hash({"y": {"乙", "甲", "丙"}}) == short_hash({"y": sorted(["乙", "甲", "丙"])})
     # beyond orjson (an integer over 64 bits, nesting past 254 levels): the standard library's text
     big = {"n": 2**70}
     assert canonical_json(big) == json.dumps(big, sort_keys=True).encode()

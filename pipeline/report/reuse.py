@@ -44,14 +44,9 @@ def code_hash(*modules: str) -> str:
 
 
 def digest(parts: Any) -> str:
-    """The key of a page's inputs: JSON (sorted keys; sets and other values by ``str``) hashed."""
-    return hashlib.sha1(canonical_json(parts, _plain)).hexdigest()
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, (set, frozenset)):
-        return sorted(map(str, v))
-    return str(v)
+    """The key of a page's inputs: JSON (sorted keys; sets as their sorted members, other values
+    by ``str``: ``digests.plain``) hashed."""
+    return hashlib.sha1(canonical_json(parts)).hexdigest()
 
 
 class Reuse:
