@@ -33,6 +33,7 @@ def sliding_window_counts(texts: list[list[str]], relevant_ids: Any, dictionary:
     A long text is taken ``block_cells`` (windows x its relevant words) at a time, so memory
     stays flat whatever one text's length (gensim's loop holds one window)."""
     import scipy.sparse as sps
+    from pipeline.models import gensim_import  # noqa: F401  (before gensim: see that module)
     from gensim.topic_coherence.text_analysis import WordOccurrenceAccumulator
 
     acc = WordOccurrenceAccumulator(relevant_ids, dictionary)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from pipeline.models import gensim_import  # noqa: F401  (before gensim: see that module)
 from gensim.models import AuthorTopicModel
 
 from pipeline.models.topics_describe import in_relevance_order, make_label, relevance_scores

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+from pipeline.models import gensim_import  # noqa: F401  (before gensim: see that module)
 from gensim.corpora import Dictionary
 from scipy import sparse
 

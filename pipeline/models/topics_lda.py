@@ -16,6 +16,7 @@ from types import MethodType
 from typing import Any
 
 import numpy as np
+from pipeline.models import gensim_import  # noqa: F401  (before gensim: see that module)
 from gensim.matutils import dirichlet_expectation, mean_absolute_difference
 from gensim.models import LdaModel
 

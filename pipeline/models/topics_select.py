@@ -9,6 +9,7 @@ from __future__ import annotations
 from itertools import combinations
 
 import numpy as np
+from pipeline.models import gensim_import  # noqa: F401  (before gensim: see that module)
 from gensim.models.coherencemodel import CoherenceModel
 from gensim.topic_coherence.probability_estimation import p_boolean_sliding_window, unique_ids_from_segments
 from scipy.optimize import linear_sum_assignment

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 
+from pipeline.models import gensim_import  # noqa: F401  (before gensim: see that module)
 from gensim.corpora import Dictionary
 
 from pipeline.settings.model import section_defaults

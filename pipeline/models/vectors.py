@@ -17,6 +17,7 @@ from itertools import accumulate
 from typing import Any
 
 import numpy as np
+from pipeline.models import gensim_import  # noqa: F401  (before gensim: see that module)
 from gensim.models import Word2Vec as _GensimWord2Vec
 
 
