@@ -12,7 +12,6 @@ import numpy as np
 from pipeline.models import gensim_import  # noqa: F401  (before gensim: see that module)
 from gensim.models.coherencemodel import CoherenceModel
 from gensim.topic_coherence.probability_estimation import p_boolean_sliding_window, unique_ids_from_segments
-from scipy.optimize import linear_sum_assignment
 
 from .coherence_counts import sliding_window_counts
 
@@ -68,6 +67,10 @@ def stability(term_sets_by_seed: list[list[set[int]]]) -> float:
     """
     if len(term_sets_by_seed) < 2:
         return 1.0
+    # here, not at the top: an --update imports this module but never matches seeds, and
+    # scipy.optimize is 0.15 s of import (models/gensim_import.py)
+    from scipy.optimize import linear_sum_assignment
+
     scores = []
     for a, b in combinations(term_sets_by_seed, 2):
         sim = np.array([[len(x & y) / max(len(x | y), 1) for y in b] for x in a])
