@@ -202,18 +202,28 @@ def _concept_page(name: str, en: str | None, t: dict[str, Any], labels: Labels, 
 _DOC_KEYS = frozenset({"doc_id", "doc_ids", "source", "first_doc", "matched_doc_id", "work_id"})
 
 
+_NESTED = (dict, list, tuple)
+_FLAT = frozenset({str, int, float, bool, type(None)})
+
+
 def _named(value: Any, out: set[str]) -> None:
-    """Every document or work id under a ``_DOC_KEYS`` key anywhere in ``value``."""
+    """Every document or work id under a ``_DOC_KEYS`` key anywhere in ``value``.
+
+    Only containers are descended into, and a list of plain values is passed over in one C
+    call: a trace's shown mentions and profiles are a quarter of a million values, most of them
+    words and numbers, and a call per value was most of the concept page keys' time."""
     if isinstance(value, dict):
         for k, v in value.items():
             if k in _DOC_KEYS:
                 for x in v if isinstance(v, (list, tuple, set)) else [v]:
                     if isinstance(x, str):
                         out.add(x)
-            _named(v, out)
-    elif isinstance(value, (list, tuple)):
+            if isinstance(v, _NESTED):
+                _named(v, out)
+    elif isinstance(value, (list, tuple)) and not _FLAT.issuperset(map(type, value)):
         for v in value:
-            _named(v, out)
+            if isinstance(v, _NESTED):
+                _named(v, out)
 
 
 def _page_key(name: str, en: str | None, t: dict[str, Any], labels: Labels, max_people: int,
