@@ -57,6 +57,7 @@ def test_kept_pages_are_the_pages_a_full_render_writes(tmp_path: Path, capsys) -
         _check_kept_cooccurrence_years(ctx)
         _check_concept_key(ctx)
         _check_relabelled(ctx)
+        _check_author_topics(ctx)
         write_report(ctx)
         state = ctx.results["topics"]["result"].state
     finally:
@@ -174,3 +175,37 @@ def _check_relabelled(ctx) -> None:
     new = paper_page(info, text, ents2, pages, labels)
     assert new != old and "新标签 new label &lt;" in new
     assert relabelled(old, info, ents2) == new.split("<footer")[0] + old[old.index("<footer"):]
+
+
+def _check_author_topics(ctx) -> None:
+    """An author page whose topic weights and topics' labels changed, and nothing else (what
+    the online topic update does to most of them), is the previous page with its topics section
+    made again (``authors_section.author_pages``): the page rendered anew. Only the second part
+    of its key moves; a change elsewhere on the page moves the first."""
+    import dataclasses
+
+    from pipeline.report.authors_section import _topics_html, author_page, page_key
+    from pipeline.report.entities import build_entities_cached
+    from pipeline.report.labels import labels_cached
+    from pipeline.report.links import concept_slugs
+    from pipeline.report.reuse import replace_section
+
+    ents = build_entities_cached(ctx)
+    pages = concept_slugs(ctx.results["concepts"])
+    labels = labels_cached(ctx)
+    a = next(a for a in ents.authors.values() if len(a.topics) > 1 and a.papers)
+    old = author_page(a, ents, pages, labels)
+    moved = [{**r, "weight": round(r["weight"] * 0.9, 6)} for r in a.topics]
+    a2 = dataclasses.replace(a, topics=moved)
+    ents2 = dataclasses.replace(ents, topic_labels={t: f"新标签 new label <{t}>" for t in ents.topic_labels})
+    new = author_page(a2, ents2, pages, labels)
+    assert new != old and "新标签 new label &lt;" in new
+    patched = replace_section(old, "topics", "主题", "Topics", _topics_html(a2, ents2, 1))
+    assert patched == new.split("<footer")[0] + old[old.index("<footer"):]
+    k1, k2 = page_key(a, ents, pages, labels, 1, "code"), page_key(a2, ents2, pages, labels, 1, "code")
+    assert k1.rsplit(".", 1)[0] == k2.rsplit(".", 1)[0] and k1 != k2
+    a3 = dataclasses.replace(a2, papers=a.papers[:-1])
+    assert page_key(a3, ents2, pages, labels, 1, "code").rsplit(".", 1)[0] != k2.rsplit(".", 1)[0]
+    # a page without one topics section to replace is rendered, not patched
+    assert replace_section(old.replace('<section id="topics">', '<section id="x">'), "topics", "主题", "Topics",
+                           _topics_html(a2, ents2, 1)) is None

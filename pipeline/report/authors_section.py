@@ -16,7 +16,7 @@ from .section import ReportSection
 from .entities import AuthorInfo, Entities, build_entities_cached
 from .labels import Labels, labels_cached
 from .links import author_href, concept_slugs, paper_href, topic_href
-from .reuse import Reuse, code_hash, digest
+from .reuse import Reuse, code_hash, digest, replace_section
 
 R = "../"
 
@@ -25,6 +25,33 @@ def n_works(a: AuthorInfo, ents: Entities) -> int:
     """Distinct works among the author's corpus documents: a mirror or an export record of the
     same paper is one paper, not two."""
     return len({ents.papers[d].work_id or d for d in a.papers if d in ents.papers})
+
+
+def _topics_html(a: AuthorInfo, ents: Entities, min_units: int) -> Markup | None:
+    """The author's topics section (None: the page has none). After an ``--update`` it is
+    mostly all that changed on an author's page (the online topic update moves every author's
+    weights a little and relabels topics), so it is made apart (:func:`author_pages`)."""
+    # A topic profile resting on fewer than min_units fitted units is one paper's weights, not the
+    # author's: withheld with a note (evidence.authors.min_units); weights drawn as bars.
+    own = [r for r in a.topics if (r.get("n_units") or 0) >= min_units]
+    model = [r for r in a.model_topics if (r.get("n_units") or 0) >= min_units]
+    trows = [[link(R + topic_href(r["topic_id"]), f"{r['topic_id']} {ents.topic_labels.get(r['topic_id'], '')}"),
+              bar(r["weight"], 1.0, f"{r['weight']:.2f}"), r.get("n_units"), "语料 corpus prevalence"]
+             for r in sorted(own, key=lambda r: -r["weight"])]
+    trows += [[link(R + topic_href(r["topic_id"]), f"{r['topic_id']} {ents.topic_labels.get(r['topic_id'], '')}"),
+               bar(r["weight"], 1.0, f"{r['weight']:.2f}"), r.get("n_units"), "作者主题模型 author-topic model"]
+              for r in sorted(model, key=lambda r: -r["weight"])]
+    held = Markup("")
+    out = [(name, rows) for name, rows, kept in (("语料 corpus prevalence", a.topics, own),
+                                                  ("作者主题模型 author-topic model", a.model_topics, model))
+           if len(kept) < len(rows)]
+    if out:
+        held = gate_note("主题分布未显示 topic profile withheld: " + "; ".join(
+            f"{name} rests on {max((r.get('n_units') or 0) for r in rows)} fitted unit(s)" for name, rows in out)
+            + f", fewer than {min_units} (evidence.authors.min_units)")
+    if not (trows or a.topics or a.model_topics):
+        return None
+    return held + (cells_table(["主题 topic", "权重 weight", "单元 units", "来源 measure"], trows) if trows else Markup(""))
 
 
 def author_page(a: AuthorInfo, ents: Entities, concept_pages: dict[str, str], labels: Labels,
@@ -63,28 +90,9 @@ def author_page(a: AuthorInfo, ents: Entities, concept_pages: dict[str, str], la
         secs.append(ReportSection("concepts", "使用的概念", "Concepts used",
                                   html=cells_table(["概念 concept", "角色 role", "首年 first year", "次数 count",
                                                     "文献 papers"], rows)))
-    # A topic profile resting on fewer than min_units fitted units is one paper's weights, not the
-    # author's: withheld with a note (evidence.authors.min_units); weights drawn as bars.
-    own = [r for r in a.topics if (r.get("n_units") or 0) >= min_units]
-    model = [r for r in a.model_topics if (r.get("n_units") or 0) >= min_units]
-    trows = [[link(R + topic_href(r["topic_id"]), f"{r['topic_id']} {ents.topic_labels.get(r['topic_id'], '')}"),
-              bar(r["weight"], 1.0, f"{r['weight']:.2f}"), r.get("n_units"), "语料 corpus prevalence"]
-             for r in sorted(own, key=lambda r: -r["weight"])]
-    trows += [[link(R + topic_href(r["topic_id"]), f"{r['topic_id']} {ents.topic_labels.get(r['topic_id'], '')}"),
-               bar(r["weight"], 1.0, f"{r['weight']:.2f}"), r.get("n_units"), "作者主题模型 author-topic model"]
-              for r in sorted(model, key=lambda r: -r["weight"])]
-    held = Markup("")
-    out = [(name, rows) for name, rows, kept in (("语料 corpus prevalence", a.topics, own),
-                                                  ("作者主题模型 author-topic model", a.model_topics, model))
-           if len(kept) < len(rows)]
-    if out:
-        held = gate_note("主题分布未显示 topic profile withheld: " + "; ".join(
-            f"{name} rests on {max((r.get('n_units') or 0) for r in rows)} fitted unit(s)" for name, rows in out)
-            + f", fewer than {min_units} (evidence.authors.min_units)")
-    if trows or a.topics or a.model_topics:
-        secs.append(ReportSection("topics", "主题", "Topics",
-                                  html=held + (cells_table(["主题 topic", "权重 weight", "单元 units", "来源 measure"], trows)
-                                               if trows else Markup(""))))
+    topics = _topics_html(a, ents, min_units)
+    if topics is not None:
+        secs.append(ReportSection("topics", "主题", "Topics", html=topics))
     if a.coauthors:
         rows = [[link(R + author_href(b), b), n] for b, n in sorted(a.coauthors.items(), key=lambda kv: (-kv[1], kv[0]))]
         secs.append(ReportSection("coauthors", "合作者", "Co-authors", html=cells_table(["作者 author", "合著 works"], rows)))
@@ -95,7 +103,11 @@ def page_key(a: AuthorInfo, ents: Entities, concept_pages: dict[str, str], label
              code: str) -> str:
     """Everything :func:`author_page` reads: the author's record, and of what it links to the
     labels, hrefs and facts shown (a paper's journal and byline, a topic's label, whether a
-    cited work is a corpus paper). Equal keys, equal pages (tests/test_report_reuse.py)."""
+    cited work is a corpus paper). Equal keys, equal pages (tests/test_report_reuse.py).
+
+    Two parts, ``page.topics``: the digest of all but the topics section's inputs (the author's
+    topic weights and their topics' labels), then that of those: a page whose first part is
+    unchanged is the previous page with its topics section made again (:func:`author_pages`)."""
     docs = set(a.papers)
     for w in a.cited.values():
         docs.update(d for d, _n in w["by"])
@@ -107,10 +119,10 @@ def page_key(a: AuthorInfo, ents: Entities, concept_pages: dict[str, str], label
     matched = sorted({w.get("matched_doc_id") for w in a.cited.values() if w.get("matched_doc_id") in ents.papers})
     tids = {r["topic_id"] for r in a.topics} | {r["topic_id"] for r in a.model_topics}
     people = {b: author_href(b) for b in (*a.cites, *a.coauthors)}
-    return digest([code, min_units, a.name, a.papers, a.variants, a.cited, a.concepts, a.topics, a.model_topics,
-                   a.coauthors, a.cites, papers, matched, people, {c["concept"]: concept_pages.get(c["concept"])
-                                                                   for c in a.concepts},
-                   {str(t): ents.topic_labels.get(t) for t in tids}])
+    page = digest([code, min_units, a.name, a.papers, a.variants, a.cited, a.concepts, a.coauthors, a.cites, papers,
+                   matched, people, {c["concept"]: concept_pages.get(c["concept"]) for c in a.concepts},
+                   bool(a.topics or a.model_topics)])  # whether the page has a topics section (its contents)
+    return page + "." + digest([a.topics, a.model_topics, {str(t): ents.topic_labels.get(t) for t in tids}])[:16]
 
 
 def author_pages(ctx: ReportContext, ents: Entities, concept_pages: dict[str, str], labels: Labels, min_units: int,
@@ -119,12 +131,24 @@ def author_pages(ctx: ReportContext, ents: Entities, concept_pages: dict[str, st
     one the previous report wrote it under is kept from that report (``reuse.py``)."""
     reuse = Reuse(ctx, "author", run_info)
     code = code_hash("authors_section.py", "entities.py")
+    patched = 0
     for name, a in ents.authors.items():
         href = author_href(name)
-        yield reuse.page(href, page_key(a, ents, concept_pages, labels, min_units, code),
-                         lambda: author_page(a, ents, concept_pages, labels, min_units))
-    if reuse.n_kept and callable(getattr(ctx, "log", None)):
-        ctx.log(f"report: {reuse.n_kept} of {len(ents.authors)} author pages kept from the previous report")
+        key = page_key(a, ents, concept_pages, labels, min_units, code)
+        kept = reuse.kept(href, key)
+        if kept is not None:
+            yield href, kept
+            continue
+        page, old = None, reuse.previous(href, key)
+        if old is not None and (topics := _topics_html(a, ents, min_units)) is not None:
+            # Only the topics section's inputs changed: the previous page with that section made again.
+            with open(old, encoding="utf-8", newline="") as fh:  # its bytes as written
+                page = replace_section(fh.read(), "topics", "主题", "Topics", topics)
+        patched += page is not None
+        yield href, page if page is not None else author_page(a, ents, concept_pages, labels, min_units)
+    if (reuse.n_kept or patched) and callable(getattr(ctx, "log", None)):
+        ctx.log(f"report: {reuse.n_kept + patched} of {len(ents.authors)} author pages kept from the previous report"
+                + (f", {patched} with their topics made again" if patched else ""))
 
 
 def authors_section(ctx: ReportContext) -> ReportSection | None:

@@ -20,6 +20,7 @@ from pipeline.refs.names import paper_authors
 from ..context import ReportContext
 from ..digests import canonical_json
 from .html import cells_table, join, link, render_page
+from .reuse import replace_section
 from .section import ReportSection, previous_run_info
 from .entities import Entities, PaperInfo, build_entities_cached
 from .labels import Labels, build_labels, labels_cached
@@ -126,21 +127,13 @@ def _topics_html(info: PaperInfo, ents: Entities) -> Markup:
     return cells_table(["主题 topic", "平均权重 mean weight"], rows)
 
 
-# How the page template opens the topics section (templates/page.html): the section's html
-# follows, then "\n</section>". Paper texts are escaped, so no text can hold it.
-_TOPICS_OPEN = '<section id="topics">\n<h2>主题 <span class="en">Topics</span></h2>\n'
-
-
 def relabelled(old: str, info: PaperInfo, ents: Entities) -> str | None:
     """The previous report's page of a paper whose page differs only by its topics' labels, with
     its topics section made again: the page a full render gives (but for the footer's time, as
     a kept page). None when the page does not have the one topics section expected."""
-    i = old.find(_TOPICS_OPEN)
-    if i < 0 or old.find(_TOPICS_OPEN, i + 1) >= 0 or not info.topics:
+    if not info.topics:
         return None
-    i += len(_TOPICS_OPEN)
-    j = old.find("\n</section>", i)
-    return None if j < 0 else old[:i] + str(_topics_html(info, ents)) + old[j:]
+    return replace_section(old, "topics", "主题", "Topics", _topics_html(info, ents))
 
 
 def paper_page(info: PaperInfo, text: dict[str, Any], ents: Entities, concept_pages: dict[str, str],

@@ -49,6 +49,21 @@ def digest(parts: Any) -> str:
     return hashlib.sha1(canonical_json(parts)).hexdigest()
 
 
+def replace_section(page: str, key: str, title_zh: str, title_en: str, html: str) -> str | None:
+    """``page`` (a page of the report as written) with the body of its one section ``key`` made
+    ``html``: a kept page whose only changed part is that section (a topic's new label, an
+    author's topic weights after the online topic update). None when the page does not have
+    exactly one such section. The opening is how templates/page.html writes a section's head;
+    texts on a page are escaped, so no text can hold it."""
+    opening = f'<section id="{key}">\n<h2>{title_zh} <span class="en">{title_en}</span></h2>\n'
+    i = page.find(opening)
+    if i < 0 or page.find(opening, i + 1) >= 0:
+        return None
+    i += len(opening)
+    j = page.find("\n</section>", i)
+    return None if j < 0 else page[:i] + str(html) + page[j:]
+
+
 class Reuse:
     """The pages of one kind (``author``, ``concept``, …): which the previous report holds
     under the same key (:meth:`kept`), and the keys of this report (``run_info``)."""
@@ -77,6 +92,17 @@ class Reuse:
             f = self.out / path
             if f.is_file():
                 self.n_kept += 1
+                return f
+        return None
+
+    def previous(self, path: str, key: str) -> Path | None:
+        """The previous report's page at ``path`` if its key and ``key`` differ only after their
+        last ``.``: a key of two parts, the page but one section and that section (the caller
+        makes the section again: :func:`replace_section`)."""
+        old = self.before.get(path)
+        if old is not None and "." in key and old.rsplit(".", 1)[0] == key.rsplit(".", 1)[0]:
+            f = self.out / path
+            if f.is_file():
                 return f
         return None
 
