@@ -12,9 +12,9 @@ beside it, and the stages wait for that read.
 So while gensim's modules run, each of those two modules is a stand-in: each name taken from
 it is a :class:`Deferred` that imports the real module on first use (a call or an attribute).
 When gensim is imported the stand-ins leave ``sys.modules``: a later ``import scipy.stats``
-(scikit-learn's) is the real one, and gensim's own references resolve to it when used. If one
-of them is already imported, or gensim's import fails beside the stand-ins (a gensim release
-that does more with them at import), gensim is imported the ordinary way.
+(scikit-learn's) is the real one, and gensim's own references resolve to it when used. A
+module already imported is not stood in for; if gensim's import fails beside the stand-ins (a
+gensim release that does more with them at import), gensim is imported the ordinary way.
 
 Every module of litmap that imports gensim imports this module first (which imports gensim so).
 
@@ -82,10 +82,10 @@ def import_gensim() -> types.ModuleType:
     if "gensim" in sys.modules:
         return sys.modules["gensim"]
     with _lock:
-        if "gensim" in sys.modules or any(m in sys.modules for m in DEFERRED):
+        stand_ins = {m: _StandIn(m) for m in DEFERRED if m not in sys.modules}  # not what is imported already
+        if "gensim" in sys.modules or not stand_ins:
             return importlib.import_module("gensim")
         before = set(sys.modules)
-        stand_ins = {m: _StandIn(m) for m in DEFERRED}
         sys.modules.update(stand_ins)
         try:
             return importlib.import_module("gensim")
