@@ -260,6 +260,12 @@ def test_a_frame_is_written_with_the_cells_of_its_records() -> None:
     assert [type(v) for v in by_column["count"]] == [int, int, int] and by_column["llr"] == [None] * 3
     assert _digest(COOCCURRENCE, by_column) == _digest(COOCCURRENCE, by_row)
     assert _columns(COOCCURRENCE, frame.iloc[:0]) == ({c.name: [] for c in COOCCURRENCE.columns}, 0)
+    # a column taken whole (no call per cell) must still give what a cell gives: a tuple as a
+    # list, None as None
+    odd = pd.DataFrame({"term_a": [("中心", "散点"), None, "平台"], "term_b": ["a", "b", "c"], "count": [1, 2, 3]})
+    by_column, _n = _columns(COOCCURRENCE, odd)
+    assert by_column["term_a"] == [["中心", "散点"], None, "平台"]
+    assert json.dumps(by_column) == json.dumps(_columns(COOCCURRENCE, odd.to_dict("records"))[0])
 
 
 def test_a_reopened_store_keeps_its_results_and_no_other_run_takes_it(tmp_path: Path) -> None:

@@ -66,6 +66,15 @@ def _cell(value: Any, type_: str, json_text: Callable[[Any], str]) -> Any:
     return value
 
 
+def _frame_column(values: list[Any], type_: str, json_text: Callable[[Any], str]) -> list[Any]:
+    """A frame's column as cells: a scalar column holding no tuple is its values as they are
+    (what :func:`_cell` returns for each), found in one C pass; the co-occurrence table's 50,000
+    rows took 0.11 s of every ``--update`` through a call per cell."""
+    if type_ != "JSON" and not type_.endswith("[]") and tuple not in set(map(type, values)):
+        return values
+    return [_cell(v, type_, json_text) for v in values]
+
+
 def _columns(table: Table, rows: Iterable[Mapping[str, Any]] | Any) -> tuple[dict[str, list[Any]], int]:
     """The table's columns from ``rows``: dicts keyed by column name, or a DataFrame, taken a
     column at a time (the co-occurrence table's pairs: turning them into a dict per row and
@@ -73,7 +82,7 @@ def _columns(table: Table, rows: Iterable[Mapping[str, Any]] | Any) -> tuple[dic
     json_text = json_cells()
     if hasattr(rows, "columns") and hasattr(rows, "to_dict"):  # a DataFrame: the same cells as its records
         n = len(rows)
-        return {c.name: [_cell(v, c.type, json_text) for v in rows[c.name].tolist()] if c.name in rows.columns
+        return {c.name: _frame_column(rows[c.name].tolist(), c.type, json_text) if c.name in rows.columns
                 else [None] * n for c in table.columns}, n
     cols: dict[str, list[Any]] = {c.name: [] for c in table.columns}
     n = 0
