@@ -99,3 +99,48 @@ def test_the_drivers_own_work_runs_while_a_worker_has_the_papers() -> None:
     calls.clear()  # one process allowed: the driver does its work first, then the paper
     assert list(run_tasks(_pid_of, ["a"], workers=1, meanwhile=lambda: calls.append(os.getpid()))) == [("a", os.getpid())]
     assert calls == [os.getpid()]
+
+
+def test_discover_lists_each_file_once_with_its_key_or_why_not(tmp_path: Path) -> None:
+    """What the runner sees of a corpus folder (``runner/discover.py``): files in sorted folders,
+    named below the corpus folder; a paper's key covers its sidecar (either name form), and
+    only a sidecar; sidecars, hidden files, other types, backups, broken links and files over
+    ``ingest.max_bytes`` get no key and say why; a linked file is read as its target."""
+    from conftest import SEED
+
+    from pipeline.runner.discover import discover
+
+    c = tmp_path / "corpus"
+    (c / "sub" / "deeper").mkdir(parents=True)
+    (c / ".git").mkdir()
+    seed = SEED.read_bytes()
+    (c / "a.txt").write_bytes(seed)
+    (c / "b.txt").write_bytes(seed)
+    (c / "b.meta.yaml").write_text("year: 2025\n", encoding="utf-8")
+    (c / "sub" / "c.md").write_bytes(seed)
+    (c / "sub" / "c.md.meta.yaml").write_text("year: 2024\n", encoding="utf-8")
+    (c / "sub" / "deeper" / "big.txt").write_bytes(seed * 3)
+    (c / ".hidden.txt").write_bytes(seed)
+    (c / ".git" / "x.txt").write_bytes(seed)
+    (c / "notes.doc").write_bytes(seed)
+    (c / "~$draft.docx").write_bytes(b"x")
+    (c / "gone.txt").symlink_to(tmp_path / "nowhere.txt")
+    (c / "link.txt").symlink_to(c / "a.txt")
+    got = {e.source: e for e in discover(c, [".txt", ".md", ".docx"], len(seed) + 1)}
+    assert list(got) == ["corpus/.hidden.txt", "corpus/a.txt", "corpus/b.txt", "corpus/gone.txt", "corpus/link.txt",
+                         "corpus/notes.doc", "corpus/~$draft.docx", "corpus/sub/c.md", "corpus/sub/deeper/big.txt"]
+    assert got["corpus/a.txt"].path == str(c / "a.txt")
+    keys = {s: e.key for s, e in got.items() if e.key}
+    assert sorted(keys) == ["corpus/a.txt", "corpus/b.txt", "corpus/link.txt", "corpus/sub/c.md"]
+    assert keys["corpus/link.txt"] == keys["corpus/a.txt"]
+    assert len({keys["corpus/a.txt"], keys["corpus/b.txt"], keys["corpus/sub/c.md"]}) == 3  # sidecars count
+    why = {s: (e.status, e.error) for s, e in got.items() if not e.key}
+    assert why == {"corpus/.hidden.txt": ("skipped", "hidden file"),
+                   "corpus/gone.txt": ("failed", "cannot read file: broken symbolic link"),
+                   "corpus/notes.doc": ("skipped", "not a paper file type (.doc)"),
+                   "corpus/~$draft.docx": ("skipped", "editor backup or system file, not a paper"),
+                   "corpus/sub/deeper/big.txt": ("failed", f"cannot read file: file too large ({3 * len(seed)} bytes "
+                                                           f"> ingest.max_bytes {len(seed) + 1})")}
+    # one file as the corpus: named under its folder, its sidecar still in its key
+    (one,) = discover(c / "b.txt", [".txt"], len(seed) + 1)
+    assert (one.source, one.key) == ("corpus/b.txt", keys["corpus/b.txt"])

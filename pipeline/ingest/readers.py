@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import re
 from pathlib import Path
+from collections.abc import Container
 from typing import Any, Callable
 
 import yaml
@@ -78,8 +79,14 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
     return over, text[m.end():], warnings
 
 
-def sidecar_for(path: Path) -> Path | None:
-    for cand in (path.with_name(path.stem + SIDECAR_SUFFIX), path.with_name(path.name + SIDECAR_SUFFIX)):
+def sidecar_for(path: Path, names: Container[str] | None = None) -> Path | None:
+    """The paper's sidecar (``NAME.meta.yaml`` or ``NAME.EXT.meta.yaml`` beside it), or None.
+    ``names``: the names in the paper's folder, when the caller has listed it (a candidate not
+    among them is not looked up on disk)."""
+    for name in (path.stem + SIDECAR_SUFFIX, path.name + SIDECAR_SUFFIX):
+        if names is not None and name not in names:
+            continue
+        cand = path.with_name(name)
         if cand.is_file():
             return cand
     return None
