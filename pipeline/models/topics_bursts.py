@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from scipy.special import gammaln
 
 from pipeline.settings.model import filled
@@ -22,28 +21,28 @@ def _emit_cost(r: int, d: int, p: float) -> float:
 
 
 def kleinberg(r: list[int], d: list[int], s: float = 2.0, gamma: float = 1.0) -> list[int]:
-    """State (0 or 1) per period."""
+    """State (0 or 1) per period: the cheapest path of Kleinberg's two-state automaton (Viterbi).
+
+    Two states, so each step is a few float additions and comparisons, kept as plain floats: the
+    two-element numpy arrays each step made cost 0.08 s of every ``--update`` (284 terms). The
+    arithmetic and the tie rule (the lower state, as ``argmin``) are those of the array version."""
     n = len(r)
     if n == 0 or sum(d) == 0:
         return [0] * n
     p0 = sum(r) / sum(d)
-    p = [p0, min(s * p0, 0.9999)]
+    p1 = min(s * p0, 0.9999)
     up = gamma * math.log(n) if n > 1 else gamma
-    cost = np.array([0.0, up])
-    back: list[list[int]] = []
-    cost = cost + np.array([_emit_cost(r[0], d[0], p[0]), _emit_cost(r[0], d[0], p[1])])
+    c0, c1 = 0.0 + _emit_cost(r[0], d[0], p0), up + _emit_cost(r[0], d[0], p1)
+    back: list[tuple[int, int]] = []
     for t in range(1, n):
-        prev = []
-        new = np.zeros(2)
-        for j in (0, 1):
-            # going up costs `up`; staying or going down is free
-            cands = [cost[0] + (up if j == 1 else 0.0), cost[1]]
-            i = int(np.argmin(cands))
-            prev.append(i)
-            new[j] = cands[i] + _emit_cost(r[t], d[t], p[j])
-        back.append(prev)
-        cost = new
-    state = [int(np.argmin(cost))]
+        # into state 0: from 0 or 1, free; into state 1: from 0 costs `up`, staying is free
+        from0, from1 = c0 + up, c1
+        i0 = 0 if c0 <= c1 else 1
+        i1 = 0 if from0 <= from1 else 1
+        back.append((i0, i1))
+        c0 = (c0 if i0 == 0 else c1) + _emit_cost(r[t], d[t], p0)
+        c1 = (from0 if i1 == 0 else from1) + _emit_cost(r[t], d[t], p1)
+    state = [0 if c0 <= c1 else 1]
     for t in range(n - 2, -1, -1):
         state.append(back[t][state[-1]])
     return state[::-1]
