@@ -322,6 +322,44 @@ def test_xlsx_has_a_sheet_per_table_with_the_csv_rows(report: Path) -> None:
                           "matched_doc_id"]
 
 
+def test_xlsx_cells_made_a_column_at_a_time_are_the_cells_made_one_at_a_time(report: Path, tmp_path: Path) -> None:
+    """report.xlsx writes a column of text, integers or floats at once (``xlsx._column_cells``):
+    the same XML as its cells one by one, for the report's tables and for values that need
+    care (markup characters, characters XML cannot hold, blanks at an end, over-long text,
+    NaN, NA, infinities, booleans, numpy scalars, mixed columns); and openpyxl reads back what
+    was written."""
+    import numpy as np
+    from openpyxl import load_workbook
+
+    from pipeline.report import xlsx
+
+    odd = pd.DataFrame({
+        "text": ["陈灏 & 钟锦宸 <数字>", " 前导空格", "末尾空格 ", "", None, "控制\x01字符", "中心—散点", "\t",
+                 "长" * 40000, "数字食利国"],
+        "gaps": ["平台", float("nan"), None, pd.NA, "算法", "", " ", "a&b", "<", ">"],
+        "int": [1, 2, None, 4, 5, -6, 7, 0, 10**20, 3],
+        "float": [1.5, float("nan"), None, 1e-300, -0.0, 2.0, 3.25, 1e300, 0.1, 7.0],
+        "inf": [1.0, float("inf"), 2.0, None, 3.0, float("-inf"), 1.0, 1.0, 1.0, 1.0],
+        "bool": [True, False, None, True, True, False, True, True, False, True],
+        "mixed": [1, "a", 2.5, None, True, np.int64(3), np.float32(1.5), "b", 0, ""],
+    })
+    odd["numpy"] = pd.Series([np.int64(i) for i in range(10)], dtype=object)
+    frames = {p.stem: pd.read_csv(p) for p in sorted((report / "data").glob("*.csv")) if p.read_text(encoding="utf-8").strip()}
+    frames["odd"] = odd
+    for name, df in frames.items():
+        for j, col in enumerate(df.columns):
+            ref = xlsx._col_letter(j)
+            values, cell = df[col].tolist(), xlsx._cell_writer(ref)
+            assert xlsx._column_cells(values, ref, 2, cell) == [cell(v, i) for i, v in enumerate(values, 2)], (name, col)
+    xlsx.write_xlsx({"odd": odd}, tmp_path / "odd.xlsx")
+    rows = list(load_workbook(tmp_path / "odd.xlsx", read_only=True)["odd"].iter_rows(values_only=True))
+    got = {c: [r[j] for r in rows[1:]] for j, c in enumerate(rows[0])}
+    assert got["text"][:3] == ["陈灏 & 钟锦宸 <数字>", " 前导空格", "末尾空格 "] and got["text"][5] == "控制字符"
+    assert got["text"][3] is None and len(got["text"][8]) == xlsx.MAX_CHARS
+    assert got["gaps"][:4] == ["平台", None, None, None] and got["int"][8] == 10**20
+    assert got["float"][:2] == [1.5, None] and got["inf"][1] == "inf" and got["bool"][:3] == [True, False, None]
+
+
 def test_figures_use_a_cjk_font_with_every_glyph(report: Path) -> None:
     from matplotlib.ft2font import FT2Font
 

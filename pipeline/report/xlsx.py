@@ -41,10 +41,13 @@ def _col_letter(i: int) -> str:
     return s
 
 
+_PRESERVE = ' xml:space="preserve"'
+
+
 def _text(ref: str, s: str) -> str:
     s = _xml_escape(_ILLEGAL.sub("", s[:MAX_CHARS]))
     # Leading or trailing blanks are dropped by XML readers unless space is preserved.
-    sp = ' xml:space="preserve"' if s[:1].isspace() or s[-1:].isspace() else ""
+    sp = _PRESERVE if s[:1].isspace() or s[-1:].isspace() else ""
     return f'<c r="{ref}" t="inlineStr"><is><t{sp}>{s}</t></is></c>'
 
 
@@ -72,6 +75,32 @@ def _cell_writer(ref: str) -> Callable[[Any, int], str]:
     return cell
 
 
+def _column_cells(values: list[Any], ref: str, first_row: int, cell: Callable[[Any, int], str]) -> list[str]:
+    """The ``<c>`` elements of one column's values (rows from ``first_row``): what ``cell`` gives
+    for each, made a column at a time when the column holds only text, or only integers, or
+    only floats (each with empty values): one pass of the escapes over the joined text, and no
+    call per cell. A call per cell was 85% of writing report.xlsx (1.1 s at 1,000 papers, the
+    tail of an ``--update``'s report). Any other column goes cell by cell."""
+    empty = [v is None or v is pd.NA or (type(v) is float and v != v) for v in values]
+    present = [v for v, e in zip(values, empty) if not e]
+    kinds = set(map(type, present))
+    rows = range(first_row, first_row + len(values))
+    if kinds == {str}:
+        texts = ["" if e else v for v, e in zip(values, empty)]
+        joined = "".join(texts)
+        # the separator is a character XML cannot hold, so no cleaned text has it
+        if _ILLEGAL.search(joined) is None and max(map(len, texts), default=0) <= MAX_CHARS:
+            texts = _xml_escape("\x00".join(texts)).split("\x00")
+            return [f'<c r="{ref}{i}" t="inlineStr"><is><t'
+                    f'{_PRESERVE if s[:1].isspace() or s[-1:].isspace() else ""}>{s}</t></is></c>' if s else ""
+                    for s, i in zip(texts, rows)]
+    elif kinds == {int}:
+        return ["" if e else f'<c r="{ref}{i}"><v>{v}</v></c>' for v, e, i in zip(values, empty, rows)]
+    elif kinds == {float} and not any(map(math.isinf, present)):
+        return ["" if e else f'<c r="{ref}{i}"><v>{v!r}</v></c>' for v, e, i in zip(values, empty, rows)]
+    return [cell(v, i) for v, i in zip(values, rows)]
+
+
 def _sheet_xml(df: pd.DataFrame, chunk: int = 10_000) -> Iterator[str]:
     """The worksheet's XML in pieces of ``chunk`` rows: a large table is never one string."""
     df = df.head(MAX_ROWS)
@@ -87,7 +116,8 @@ def _sheet_xml(df: pd.DataFrame, chunk: int = 10_000) -> Iterator[str]:
         part = df.iloc[start:start + chunk]
         rows = range(start + 2, start + 2 + len(part))
         # Column by column: one type dispatch per value, no per-row Python objects.
-        cols = [[cell(v, i) for v, i in zip(part.iloc[:, j].tolist(), rows)] for j, cell in enumerate(cells)]
+        cols = [_column_cells(part.iloc[:, j].tolist(), ref, start + 2, cell)
+                for j, (ref, cell) in enumerate(zip(refs, cells))]
         yield "".join(f'<row r="{i}">{"".join(r)}</row>' for i, r in zip(rows, zip(*cols)))
     yield "</sheetData></worksheet>"
 
