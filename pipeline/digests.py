@@ -24,6 +24,9 @@ from typing import Any
 
 import orjson
 
+# The values JSON holds as they are, with no container inside.
+JSON_SCALARS = frozenset((str, int, float, bool, type(None)))
+
 _SORTED = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 _AS_IS = orjson.OPT_NON_STR_KEYS
 
@@ -35,6 +38,14 @@ def plain(v: Any) -> Any:
     if isinstance(v, (set, frozenset)):
         return sorted(map(str, v))
     return str(v)
+
+
+def only_scalars(values: Any) -> bool:
+    """Whether every value's type is exactly one of ``JSON_SCALARS``: the types counted by C code
+    (``map(type, ...)`` into a set), not a call or a generator step per value. The store codec
+    writes and reads such a list or record as it is (a result holds ~100,000 small lists, a
+    coinage's uses), and the concept pages' keys pass over one without descending."""
+    return JSON_SCALARS.issuperset(map(type, values))
 
 
 def canonical_json(obj: Any, default: Callable[[Any], Any] = plain, sort: bool = True) -> bytes:

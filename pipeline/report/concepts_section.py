@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from ..concepts.mentions import kwic_of
 from ..context import ReportContext
+from ..digests import only_scalars
 from .html import bar, cells_table, empty_note, gate_note, join, link, render_page, table_html, table_md
 from .section import ReportSection
 from .glossary_html import foreign_html, glossary_entries, glossary_table, with_foreign
@@ -203,7 +204,6 @@ _DOC_KEYS = frozenset({"doc_id", "doc_ids", "source", "first_doc", "matched_doc_
 
 
 _NESTED = (dict, list, tuple)
-_FLAT = frozenset({str, int, float, bool, type(None)})
 
 
 def _named(value: Any, out: set[str]) -> None:
@@ -220,7 +220,7 @@ def _named(value: Any, out: set[str]) -> None:
                         out.add(x)
             if isinstance(v, _NESTED):
                 _named(v, out)
-    elif isinstance(value, (list, tuple)) and not _FLAT.issuperset(map(type, value)):
+    elif isinstance(value, (list, tuple)) and not only_scalars(value):
         for v in value:
             if isinstance(v, _NESTED):
                 _named(v, out)

@@ -27,6 +27,8 @@ from typing import Any
 
 import numpy as np
 
+from ..digests import JSON_SCALARS, only_scalars
+
 # Lists of records stored as tables, by stage: (key path in the result, table file name).
 TABLES: dict[str, tuple[str, ...]] = {
     "concepts": ("mentions",),
@@ -41,16 +43,8 @@ _ALLOWED = ("pipeline.", "sklearn.", "gensim.")
 _TAG = "$t"
 # Values JSON holds as they are. A list of only these (a sentence's words, a row of counts) is
 # written and read as it is: encoding it element by element was most of writing a result.
-_PLAIN = (str, int, float, bool, type(None))
-_PLAIN_TYPES = frozenset(_PLAIN)
+_PLAIN = JSON_SCALARS
 _STR = frozenset((str,))
-
-
-def _all_plain(values: Any) -> bool:
-    """Whether every value's type is exactly one of ``_PLAIN``: the types counted by C code
-    (``map(type, ...)`` into a set), not a generator per value; a result holds ~100,000 small
-    lists (a coinage's uses), and the generator was a third of writing one."""
-    return _PLAIN_TYPES.issuperset(map(type, values))
 
 
 def _class_path(obj: Any) -> str:
@@ -89,12 +83,12 @@ class Writer:
             if hit is not None:
                 return {_TAG: "row", "table": hit[0], "i": hit[1]}
             if (_STR.issuperset(map(type, v)) or all(isinstance(k, str) for k in v)) and _TAG not in v:
-                if _all_plain(v.values()):  # a flat record: JSON as it is
+                if only_scalars(v.values()):  # a flat record: JSON as it is
                     return v
                 return {k: x if type(x) in _PLAIN else self.enc(x) for k, x in v.items()}
             return {_TAG: "dict", "items": [[self.enc(k), self.enc(x)] for k, x in v.items()]}
         if isinstance(v, list):
-            if _all_plain(v):
+            if only_scalars(v):
                 return v
             return [x if type(x) in _PLAIN else self.enc(x) for x in v]
         if isinstance(v, tuple):
@@ -167,14 +161,14 @@ class Reader:
 
     def dec(self, v: Any) -> Any:  # noqa: C901
         if isinstance(v, list):
-            if _all_plain(v):  # decoded JSON: no tag, no container inside
+            if only_scalars(v):  # decoded JSON: no tag, no container inside
                 return v
             return [x if type(x) in _PLAIN else self.dec(x) for x in v]
         if not isinstance(v, dict):
             return v
         tag = v.get(_TAG)
         if tag is None:
-            if _all_plain(v.values()):  # a flat record, fresh from json.loads
+            if only_scalars(v.values()):  # a flat record, fresh from json.loads
                 return v
             return {k: x if type(x) in _PLAIN else self.dec(x) for k, x in v.items()}
         if tag == "row":
