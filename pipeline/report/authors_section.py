@@ -16,7 +16,7 @@ from .section import ReportSection
 from .entities import AuthorInfo, Entities, build_entities_cached
 from .labels import Labels, labels_cached
 from .links import author_href, concept_slugs, paper_href, topic_href
-from .reuse import Reuse, code_hash, digest, replace_section
+from .reuse import Reuse, code_hash, replace_section, section_key
 
 R = "../"
 
@@ -119,10 +119,10 @@ def page_key(a: AuthorInfo, ents: Entities, concept_pages: dict[str, str], label
     matched = sorted({w.get("matched_doc_id") for w in a.cited.values() if w.get("matched_doc_id") in ents.papers})
     tids = {r["topic_id"] for r in a.topics} | {r["topic_id"] for r in a.model_topics}
     people = {b: author_href(b) for b in (*a.cites, *a.coauthors)}
-    page = digest([code, min_units, a.name, a.papers, a.variants, a.cited, a.concepts, a.coauthors, a.cites, papers,
-                   matched, people, {c["concept"]: concept_pages.get(c["concept"]) for c in a.concepts},
-                   bool(a.topics or a.model_topics)])  # whether the page has a topics section (its contents)
-    return page + "." + digest([a.topics, a.model_topics, {str(t): ents.topic_labels.get(t) for t in tids}])[:16]
+    return section_key([code, min_units, a.name, a.papers, a.variants, a.cited, a.concepts, a.coauthors, a.cites,
+                        papers, matched, people, {c["concept"]: concept_pages.get(c["concept"]) for c in a.concepts},
+                        bool(a.topics or a.model_topics)],  # whether the page has a topics section (its contents)
+                       [a.topics, a.model_topics, {str(t): ents.topic_labels.get(t) for t in tids}])
 
 
 def author_pages(ctx: ReportContext, ents: Entities, concept_pages: dict[str, str], labels: Labels, min_units: int,

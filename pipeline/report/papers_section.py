@@ -18,9 +18,8 @@ from markupsafe import Markup, escape
 from pipeline.refs.names import paper_authors
 
 from ..context import ReportContext
-from ..digests import canonical_json
 from .html import cells_table, join, link, render_page
-from .reuse import replace_section
+from .reuse import replace_section, same_page, section_key
 from .section import ReportSection, previous_run_info
 from .entities import Entities, PaperInfo, build_entities_cached
 from .labels import Labels, build_labels, labels_cached
@@ -217,7 +216,7 @@ def page_key(ctx: ReportContext, d: str, info: PaperInfo, ents: Entities, concep
     parts = [code, list(getattr(ctx, "parse_key", ())), (getattr(ctx, "doc_file", {}).get(d) or ("", ""))[0],
              info.paper, concepts, refs, cited, topics, twins]
     labels = [ents.topic_labels.get(t) for t, _ in sorted(info.topics.items(), key=lambda kv: str(kv[0]))]
-    return hashlib.sha1(canonical_json(parts)).hexdigest() + "." + hashlib.sha1(canonical_json(labels)).hexdigest()[:16]
+    return section_key(parts, labels)
 
 
 def paper_pages(ctx: ReportContext, ents: Entities, concept_pages: dict[str, str],
@@ -243,7 +242,7 @@ def paper_pages(ctx: ReportContext, ents: Entities, concept_pages: dict[str, str
         if before.get(d) == keys[d] and f.is_file():
             done.add(d)
             yield paper_href(d), f  # the writer links it into the new report
-        elif str(before.get(d)).split(".")[0] == keys[d].split(".")[0] and f.is_file():
+        elif same_page(str(before.get(d)), keys[d]) and f.is_file():
             # Only its topics' labels changed (the online topic update relabels a topic that
             # half the papers hold): the page is the previous one with a new topics section.
             with open(f, encoding="utf-8", newline="") as fh:  # its bytes as written: no newline translated

@@ -49,6 +49,18 @@ def digest(parts: Any) -> str:
     return hashlib.sha1(canonical_json(parts)).hexdigest()
 
 
+def section_key(page: Any, section: Any) -> str:
+    """A key of two parts, ``page.section``: the digest of all a page's inputs but one section's,
+    then a short digest of that section's. A page whose first part is unchanged is the previous
+    page with that section made again (:meth:`Reuse.previous`, :func:`replace_section`)."""
+    return digest(page) + "." + digest(section)[:16]
+
+
+def same_page(old: str, key: str) -> bool:
+    """Whether two :func:`section_key` keys differ at most in their section's part."""
+    return "." in key and old.rsplit(".", 1)[0] == key.rsplit(".", 1)[0]
+
+
 def replace_section(page: str, key: str, title_zh: str, title_en: str, html: str) -> str | None:
     """``page`` (a page of the report as written) with the body of its one section ``key`` made
     ``html``: a kept page whose only changed part is that section (a topic's new label, an
@@ -96,11 +108,10 @@ class Reuse:
         return None
 
     def previous(self, path: str, key: str) -> Path | None:
-        """The previous report's page at ``path`` if its key and ``key`` differ only after their
-        last ``.``: a key of two parts, the page but one section and that section (the caller
-        makes the section again: :func:`replace_section`)."""
+        """The previous report's page at ``path`` if its :func:`section_key` and ``key`` share
+        their first part (the caller makes the section again: :func:`replace_section`)."""
         old = self.before.get(path)
-        if old is not None and "." in key and old.rsplit(".", 1)[0] == key.rsplit(".", 1)[0]:
+        if old is not None and same_page(old, key):
             f = self.out / path
             if f.is_file():
                 return f
