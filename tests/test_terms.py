@@ -149,3 +149,57 @@ def test_fragment_check_equals_its_definition_on_csl_keywords():
                 for j in range(len(terms))]
         assert got == want, share
         assert sum(want) >= 20, sum(want)  # the check is asked something
+
+
+def test_corpus_count_equals_its_definition_on_csl_abstracts():
+    """The terms stage's count of every candidate over the corpus (one Aho-Corasick pass per
+    document, every overlapping match) equals the definition, asked one candidate and one
+    document at a time with ``str.find``: occurrences (overlapping ones too: 数据 twice in 数据数据),
+    documents, and the first use, the earliest year, then the smallest document id, then the
+    first sentence holding it. On 600 real abstracts in document order, with few years (ties
+    of years are broken by the id) and some undated, and the CSL keywords as candidates (many
+    held in others: 数据 ⊂ 数据挖掘)."""
+    import json
+    from collections import Counter
+
+    import numpy as np
+
+    from pipeline.text.protect import fast_normalize
+    from pipeline.text.terms import _NO_YEAR, TermCounter, TermState
+
+    shared = Path(__file__).resolve().parents[1].parent / "shared"
+    rows = [json.loads(ln) for ln in (shared / "data" / "csl" / "csl_2000.jsonl").read_text(encoding="utf-8").splitlines()]
+    rows = rows[:600]
+    terms = sorted({fast_normalize(k) for r in rows for k in r["keywords"] if k and "\n" not in k and len(k) > 1})
+    docs = []
+    for i, r in enumerate(rows):
+        sents = [fast_normalize(s) for s in (r["title"] + "。" + r["abstract"]).split("。") if s]
+        year = None if i % 7 == 0 else 2015 + (i * 5) % 3  # document ids below do not follow the years
+        docs.append((f"d{(i * 7919) % 1000:03d}-{i}", year, sents))
+    counter = TermCounter(TermState.new({t: {"phrase"} for t in terms}, Counter(), {}))
+    for d, y, sents in docs:
+        counter.add(d, y, sents)
+    got = counter.done()
+    assert list(got.terms) == terms
+    for j, t in enumerate(terms):
+        freq, n_docs, first = 0, 0, None
+        for d, y, sents in docs:
+            text = "\n".join(sents)
+            n, at = 0, text.find(t)
+            where = at
+            while at >= 0:
+                n, at = n + 1, text.find(t, at + 1)
+            if n:
+                freq, n_docs = freq + n, n_docs + 1
+                k = next(i for i, s in enumerate(sents) if t in s) if "\n" not in t else None
+                key = (y if y is not None else _NO_YEAR, d, k)
+                first = key if first is None or key[:2] < first[:2] else first
+                assert where >= 0
+        assert int(got.freq[j]) == freq, t
+        assert int(got.n_docs[j]) == n_docs, t
+        if first is None:
+            assert int(got.first_k[j]) == -1 and got.first_doc[j] == "", t
+        else:
+            assert (int(got.first_year[j]), str(got.first_doc[j]), int(got.first_k[j])) == first, t
+    assert int(np.sum(got.freq > got.n_docs)) > 50  # candidates used twice in one abstract are counted twice
+    assert len({int(y) for y in got.first_year if y != _NO_YEAR}) == 3

@@ -57,7 +57,7 @@ PARSE_LIBS = ("pymupdf", "lxml", "charset-normalizer", "pyyaml", "rispy", "bibte
               *TEXT_LIBS)
 SEGMENT_LIBS = {"jieba": ("jieba",), "rjieba": ("rjieba",)}
 FEATURES_LIBS = ("stopwordsiso", "spacy")  # spacy: the features carry a DocBin
-CORPUS_LIBS = ("numpy", "scipy", "scikit-learn", "gensim", "pandas", "networkx", "stopwordsiso")
+CORPUS_LIBS = ("numpy", "scipy", "scikit-learn", "gensim", "pandas", "networkx", "stopwordsiso", "ahocorasick-rs")
 
 
 def file_digest(path: str | Path | None) -> str | None:
