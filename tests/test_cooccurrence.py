@@ -76,3 +76,29 @@ def test_empty_and_degenerate_inputs():
     assert cooccurrence([], min_count=1).empty
     assert cooccurrence([["a"], ["a"]], min_count=1).empty
     assert np.isfinite(cooccurrence([["a", "b"]] * 3, min_count=1).npmi).all()
+
+
+def test_counts_equal_a_count_of_pairs_on_real_units_with_repeats():
+    """Counts are of units: a term printed twice in one sentence counts once, in any order, and
+    batches sum. Windows of the seed's phrases, given unsorted, with terms repeated, some as
+    tuples, in uneven batches, against a plain count of the pairs of each window's distinct
+    terms; term ids in order of first appearance."""
+    import random
+    from collections import Counter
+    from itertools import combinations
+
+    text = SEED.read_text(encoding="utf-8")
+    words = sorted({w for w in text.replace("\n", "").split("，") if 1 < len(w) < 6})[:400]
+    rng = random.Random(7)
+    units = [rng.sample(words, rng.randint(1, 9)) for _ in range(3000)]
+    noisy = [tuple(u + u[: rng.randint(0, len(u))]) if i % 3 == 0 else list(reversed(u)) + u[:1]
+             for i, u in enumerate(units)]
+    pairs = PairCounter()
+    for lo, hi in ((0, 1), (1, 700), (700, 701), (701, 3000)):
+        pairs.add(noisy[lo:hi])
+    want = Counter(p for u in units for p in combinations(sorted(set(u)), 2))
+    got = pairs.table(min_count=1, max_rows=10**6)
+    assert dict(zip(zip(got.term_a, got.term_b), got["count"])) == want
+    freq = Counter(t for u in units for t in set(u))
+    assert {t: int(pairs.freq[i]) for t, i in pairs.vocab.items()} == freq
+    assert pairs.n == 3000 and list(pairs.vocab) == list(dict.fromkeys(t for u in noisy for t in u))
