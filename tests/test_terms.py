@@ -203,3 +203,45 @@ def test_corpus_count_equals_its_definition_on_csl_abstracts():
             assert (int(got.first_year[j]), str(got.first_doc[j]), int(got.first_k[j])) == first, t
     assert int(np.sum(got.freq > got.n_docs)) > 50  # candidates used twice in one abstract are counted twice
     assert len({int(y) for y in got.first_year if y != _NO_YEAR}) == 3
+
+
+def test_merged_state_equals_its_definition():
+    """``--update`` joins a new paper's marked candidates into the stored state: the terms stay
+    sorted, a known term gains the new kinds and marks and keeps its counts, a new term (longer
+    than any stored one too) starts uncounted. Checked against the definition built term by
+    term, on the CSL keywords as the stored state, and on an empty one."""
+    import json
+    from collections import Counter
+
+    import numpy as np
+
+    from pipeline.text.terms import _NO_YEAR, KIND_BITS, TermState
+
+    shared = Path(__file__).resolve().parents[1].parent / "shared"
+    rows = [json.loads(ln) for ln in (shared / "data" / "csl" / "csl_2000.jsonl").read_text(encoding="utf-8").splitlines()]
+    words = sorted({k for r in rows[:500] for k in r["keywords"] if k and "\n" not in k})
+    old_kinds = {t: {("phrase", "quoted", "dash")[i % 3]} for i, t in enumerate(words)}
+    stored = TermState.new(old_kinds, Counter({t: i % 4 for i, t in enumerate(words)}), {t: 0.4 for t in words[::2]})
+    stored.freq[:] = np.arange(len(words)) + 5
+    stored.first_doc = np.array([f"doc{i % 37:02d}" for i in range(len(words))])
+    kinds = {words[3]: {"dash"}, words[-1]: {"quoted", "dash"}, "“数字食利国”的新说法": {"quoted"}, "一": {"dash"},
+             "中心—散点": {"dash"}}
+    marked = Counter({words[3]: 2, "中心—散点": 1, "一": 3})
+    for base in (stored, TermState.new({}, Counter(), {})):
+        got = base.merged(kinds, marked)
+        old = {t: i for i, t in enumerate(base.terms.tolist())}
+        want_terms = sorted(set(old) | set(kinds))
+        assert got.terms.tolist() == want_terms
+        for j, t in enumerate(want_terms):
+            bits = sum(KIND_BITS[k] for k in kinds.get(t, ()))
+            if t in old:
+                i = old[t]
+                assert int(got.kind_bits[j]) == int(base.kind_bits[i]) | bits, t
+                assert int(got.marked[j]) == int(base.marked[i]) + marked.get(t, 0), t
+                assert (int(got.freq[j]), str(got.first_doc[j]), float(got.npmi[j])) == \
+                    (int(base.freq[i]), str(base.first_doc[i]), float(base.npmi[i])), t
+            else:
+                assert (int(got.kind_bits[j]), int(got.marked[j]), int(got.freq[j]), int(got.n_docs[j])) == \
+                    (bits, marked.get(t, 0), 0, 0), t
+                assert (int(got.first_year[j]), int(got.first_k[j]), str(got.first_doc[j])) == (_NO_YEAR, -1, ""), t
+    assert stored.freq[0] == 5  # the stored state is left as it was
