@@ -26,6 +26,7 @@ from __future__ import annotations
 import importlib
 import os
 import pickle
+import queue
 import subprocess
 import sys
 import threading
@@ -50,11 +51,13 @@ def _env() -> dict[str, str]:
 _WARM: dict[str, list[tuple[subprocess.Popen, Any]]] = {}  # module -> processes waiting for a call
 
 
-def _spawn(module: str = "") -> tuple[subprocess.Popen, Any] | None:
-    """A side process (importing ``module`` first, if given) and the reading end of its answer."""
+def _spawn(module: str = "", many: bool = False) -> tuple[subprocess.Popen, Any] | None:
+    """A side process (importing ``module`` first, if given) and the reading end of its answer;
+    with ``many``, one that answers calls until its standard input closes (:class:`Session`)."""
     read_fd, write_fd = os.pipe()
     try:
-        proc = subprocess.Popen([sys.executable, "-m", __name__, str(write_fd), str(os.getpid()), module],
+        proc = subprocess.Popen([sys.executable, "-m", __name__, str(write_fd), str(os.getpid()), module]
+                                + (["many"] if many else []),
                                 stdin=subprocess.PIPE, pass_fds=(write_fd,), env=_env(), close_fds=True)
     except OSError:  # no process to be had (limits, memory): the work runs inline
         os.close(read_fd)
@@ -159,8 +162,9 @@ class Job:
             self.proc = None
 
 
-def _serve(answer_fd: int, parent_pid: int | None = None, module: str = "") -> None:
-    """The side process: one call read from stdin, its outcome written to ``answer_fd``."""
+def _serve(answer_fd: int, parent_pid: int | None = None, module: str = "", many: bool = False) -> None:
+    """The side process: one call read from stdin (with ``many``, calls until stdin closes), each
+    outcome written to ``answer_fd`` in turn."""
     if parent_pid is not None:
         from .lifeline import follow_parent
 
@@ -172,26 +176,28 @@ def _serve(answer_fd: int, parent_pid: int | None = None, module: str = "") -> N
             importlib.import_module(module)
         except Exception:  # the unpickling below imports it again and reports what fails
             pass
-    try:
-        fn, args = pickle.load(sys.stdin.buffer)
-    except EOFError:  # a warm process no job took: nothing was asked, nothing to answer
-        answer.close()
-        os._exit(0)  # as after an answer (below): cool() waits for it, not for a teardown
-    except BaseException as e:  # the arguments did not pickle or did not arrive: the parent does the work
-        answer.write(pickle.dumps(("lost", repr(e))))
-        answer.close()
-        return
-    try:
-        out: tuple[str, Any] = ("ok", fn(*args))
-    except BaseException as e:  # sent to the parent, which raises it where it asks for the result
-        out = ("error", e)
-    try:
-        data = pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
-    except Exception as e:  # an exception or result that does not pickle: say what it was
-        data = pickle.dumps(("error", RuntimeError(f"{out[0]}: {out[1]!r}"[:2000] + f" (not sent: {e})")))
-    answer.write(data)
+    while True:
+        try:
+            fn, args = pickle.load(sys.stdin.buffer)
+        except EOFError:  # no (more) calls: a warm process no job took, or a session closed
+            break
+        except BaseException as e:  # the arguments did not pickle or did not arrive: the parent does the work
+            answer.write(pickle.dumps(("lost", repr(e))))
+            break
+        try:
+            out: tuple[str, Any] = ("ok", fn(*args))
+        except BaseException as e:  # sent to the parent, which raises it where it asks for the result
+            out = ("error", e)
+        try:
+            data = pickle.dumps(out, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as e:  # an exception or result that does not pickle: say what it was
+            data = pickle.dumps(("error", RuntimeError(f"{out[0]}: {out[1]!r}"[:2000] + f" (not sent: {e})")))
+        answer.write(data)
+        answer.flush()
+        if not many:
+            break
     answer.close()
-    # The answer is sent and the work's files are closed: the process ends here, without the
+    # The answers are sent and the work's files are closed: the process ends here, without the
     # interpreter's teardown (unloading matplotlib, pandas …), which the parent waited for in
     # ``proc.wait()``: 0.19-0.21 s per figure job of an --update of 1,000 papers.
     sys.stdout.flush()
@@ -199,5 +205,104 @@ def _serve(answer_fd: int, parent_pid: int | None = None, module: str = "") -> N
     os._exit(0)
 
 
+class Session:
+    """Calls answered in order by one side process: a second call pays no interpreter start and
+    no imports (matplotlib's are a second of CPU; an update's topic figures and its concept
+    timeline, drawn minutes apart, used to pay it twice). :meth:`call` gives a job with
+    ``result()`` and ``cancel()``, like :class:`Job`; a call the process cannot answer (it
+    could not start, died, or the call does not pickle) is run inline by ``result()``."""
+
+    def __init__(self, module: str = "") -> None:
+        spawned = _spawn(module, many=True)
+        self.proc, self.answer = spawned if spawned is not None else (None, None)
+        self.calls: list[SessionCall] = []
+        self._read = 0  # answers read so far, in call order
+        self._lock = threading.Lock()
+        self._queue: queue.Queue = queue.Queue()
+        if self.proc is not None:
+            # Sent from a thread, in call order: the pipe holds 64 KB and the child may be busy.
+            self._sender = threading.Thread(target=self._send, args=(self.proc.stdin,), daemon=True)
+            self._sender.start()
+
+    def _send(self, stdin: Any) -> None:
+        try:
+            while (item := self._queue.get()) is not None:
+                pickle.dump(item, stdin, protocol=pickle.HIGHEST_PROTOCOL)
+                stdin.flush()
+        except (OSError, pickle.PicklingError, TypeError, AttributeError):
+            pass  # the child is gone, or a call does not pickle: its result() and the later ones run inline
+        finally:
+            try:
+                stdin.close()
+            except OSError:
+                pass
+
+    def call(self, fn: Callable[..., Any], args: tuple) -> "SessionCall":
+        c = SessionCall(self, fn, args, len(self.calls))
+        self.calls.append(c)
+        if self.proc is not None:
+            self._queue.put((fn, args))
+        return c
+
+    def _outcome(self, i: int) -> tuple[str, Any]:
+        with self._lock:
+            while self._read <= i:
+                out: tuple[str, Any] = ("lost", None)
+                if self.answer is not None:
+                    try:
+                        out = pickle.load(self.answer)
+                    except (EOFError, pickle.UnpicklingError, OSError):  # died: this call and the later ones inline
+                        self._stop()
+                self.calls[self._read].outcome = out
+                self._read += 1
+            return self.calls[i].outcome
+
+    def wanted(self) -> bool:
+        return any(not c.cancelled and c.outcome is None for c in self.calls)
+
+    def _stop(self) -> None:
+        if self.proc is not None:
+            self._queue.put(None)
+            self.proc.kill()
+            self.proc.wait()
+            self._sender.join()
+            self.proc = None
+        if self.answer is not None:
+            self.answer.close()
+            self.answer = None
+
+    def close(self) -> None:
+        """Stop the process (its answers not asked for are dropped)."""
+        with self._lock:
+            self._stop()
+
+
+class SessionCall:
+    """One call of a :class:`Session`."""
+
+    def __init__(self, session: Session, fn: Callable[..., Any], args: tuple, index: int) -> None:
+        self.session, self.fn, self.args, self.index = session, fn, args, index
+        self.outcome: tuple[str, Any] | None = None
+        self.cancelled = False
+
+    def running(self) -> bool:
+        return self.outcome is None and self.session.proc is not None and self.session.proc.poll() is None
+
+    def result(self) -> Any:
+        status, value = self.session._outcome(self.index)
+        if status == "ok":
+            return value
+        if status == "error":
+            raise value
+        return self.fn(*self.args)
+
+    def cancel(self) -> None:
+        """Not wanted: the process is stopped once no call of its session is."""
+        self.cancelled = True
+        if not self.session.wanted():
+            self.session.close()
+
+
 if __name__ == "__main__":
-    _serve(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else None, sys.argv[3] if len(sys.argv) > 3 else "")
+    _serve(int(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else None, sys.argv[3] if len(sys.argv) > 3 else "",
+           len(sys.argv) > 4 and sys.argv[4] == "many")

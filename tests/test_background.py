@@ -120,3 +120,35 @@ def test_the_tables_are_shared_between_the_side_process_and_the_report(tmp_path)
         for name, df in want.items():
             assert (root / "data" / f"{name}.csv").read_text(encoding="utf-8") == df.to_csv(index=False, lineterminator="\n")
         assert (root / "report.xlsx").stat().st_size > 0
+
+
+def _pid_and(x: int) -> tuple[int, int]:
+    return os.getpid(), x * 2
+
+
+def test_a_session_answers_its_calls_in_one_process_and_redoes_what_it_cannot():
+    """The early figures' side process (``side.Session``): calls answered in order by one
+    process (asked for in any order), an error raised where its result is asked for, and once
+    the process dies the calls it did not answer run here; a session whose calls are all
+    cancelled ends its process."""
+    from pipeline import side
+
+    s = side.Session()
+    calls = [s.call(_pid_and, (i,)) for i in range(4)]
+    bad = s.call(_fail, ("no such figure",))
+    assert calls[2].result()[1] == 4  # asked out of order: the earlier answers are kept
+    pids = {c.result()[0] for c in calls}
+    assert len(pids) == 1 and os.getpid() not in pids
+    with pytest.raises(ValueError, match="no such figure"):
+        bad.result()
+    s.call(_die, ())  # killed, say: never asked for here (it would end this process too)
+    after = s.call(_pid_and, (5,))
+    assert after.result() == (os.getpid(), 10)  # the process died at the call before: done here
+    assert s.proc is None
+    s2 = side.Session()
+    c = s2.call(_pid_and, (1,))
+    assert c.result()[1] == 2
+    idle = s2.call(_pid_and, (2,))
+    p2 = s2.proc
+    idle.cancel()  # nothing of the session is wanted any more: its process is stopped
+    assert s2.proc is None and p2.poll() is not None

@@ -2,7 +2,7 @@
 
 The topic figures are made from the topics result alone and the concept timeline from the
 concepts result alone: once their stage has run, nothing later in the run changes them. Drawn
-then, in a side process (``pipeline.side.Job``) on the core that the single-process stages
+then, in a side process (``pipeline.side.Session``) on the core that the single-process stages
 after them (terms, concepts; definitions, shift) leave idle, matplotlib's start-up and the
 drawing leave the report's path: 2.6 s of drawing and 0.7 s of imports for the four figures of
 an ``--update`` of 1,000 papers, of which the report used to wait 2.0 s.
@@ -11,16 +11,21 @@ The report takes a figure from here only when its key (spec, drawing code and fo
 ``figures_section.figure_keys``) is the one it computes itself, and draws the others as
 before: an early figure can be wasted work, never a wrong one. Jobs the report did not take
 are stopped when the run ends (``cancel``).
+
+Both groups are drawn by one side process (``side.Session``), which imports matplotlib once:
+that import is a second of CPU, and on two cores the second half of an update keeps both busy,
+so a second process's import was a second added to the run's work.
 """
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from ..side import Job, allowed
+from ..side import Session, SessionCall, allowed
 from .figures import Spec, draw
 
-_KEY = "_early_figures"  # ctx.memo: {figure key: Job drawing it}
+_KEY = "_early_figures"  # ctx.memo: {figure key: the session call drawing it}
+_SESSION = "_early_figures_session"  # ctx.memo: the side process drawing them
 # The stage whose result a group of figures is made of, and the figures_section function that
 # makes their specs.
 SOURCES = {"topics": "_topic_figures", "concepts": "_concept_figure"}
@@ -50,7 +55,10 @@ def start(ctx: Any, stage: str) -> None:
     except Exception:  # the report makes the same specs again and says what failed there
         return
     if todo:
-        job = Job(draw, (list(todo.values()),), side=True)
+        session = ctx.memo.get(_SESSION)
+        if session is None:
+            session = ctx.memo[_SESSION] = Session(draw.__module__)
+        job = session.call(draw, (list(todo.values()),))
         log = getattr(ctx, "log", None)
         if callable(log):
             log(f"report: {len(todo)} figures of the {stage} result drawn in a side process beside the stages after it")
@@ -63,11 +71,11 @@ def take_early(ctx: Any, todo: list[Spec]) -> tuple[Callable[[], Iterator[tuple[
     are stopped."""
     from .figures_section import figure_keys, figure_paths
 
-    early: dict[str, Job] = getattr(ctx, "memo", {}).pop(_KEY, None) or {}
+    early: dict[str, SessionCall] = getattr(ctx, "memo", {}).pop(_KEY, None) or {}
     if not early:
         return (lambda: iter(())), todo
     key_of = figure_keys()
-    mine: list[tuple[Spec, Job]] = []
+    mine: list[tuple[Spec, SessionCall]] = []
     rest: list[Spec] = []
     for f in todo:
         job = early.get(key_of(f))
@@ -93,10 +101,14 @@ def take_early(ctx: Any, todo: list[Spec]) -> tuple[Callable[[], Iterator[tuple[
 
 def cancel(ctx: Any) -> None:
     """Stop the early jobs the report did not take (a run that failed, a report kept whole)."""
-    for job in _distinct(getattr(ctx, "memo", {}).pop(_KEY, None) or {}):
+    memo = getattr(ctx, "memo", {})
+    for job in _distinct(memo.pop(_KEY, None) or {}):
         job.cancel()
+    session = memo.pop(_SESSION, None)
+    if session is not None:
+        session.close()
 
 
-def _distinct(early: dict[str, Job]) -> list[Job]:
+def _distinct(early: dict[str, SessionCall]) -> list[SessionCall]:
     """Each job once: a job drawing several figures is under each of their keys."""
     return list({id(j): j for j in early.values()}.values())
