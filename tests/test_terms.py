@@ -151,15 +151,22 @@ def test_fragment_check_equals_its_definition_on_csl_keywords():
         assert sum(want) >= 20, sum(want)  # the check is asked something
 
 
-def test_corpus_count_equals_its_definition_on_csl_abstracts():
+@pytest.mark.parametrize("stream", [False, True], ids=["listed", "streamed"])
+def test_corpus_count_equals_its_definition_on_csl_abstracts(stream, monkeypatch):
     """The terms stage's count of every candidate over the corpus (one Aho-Corasick pass per
     document, every overlapping match) equals the definition, asked one candidate and one
     document at a time with ``str.find``: occurrences (overlapping ones too: 数据 twice in 数据数据),
     documents, and the first use, the earliest year, then the smallest document id, then the
     first sentence holding it. On 600 real abstracts in document order, with few years (ties
     of years are broken by the id) and some undated, and the CSL keywords as candidates (many
-    held in others: 数据 ⊂ 数据挖掘)."""
+    held in others: 数据 ⊂ 数据挖掘). Both ways of matching: the matches of a text listed at
+    once, and streamed (how a text of millions of characters is matched)."""
     import json
+
+    from pipeline.text import terms as terms_module
+
+    if stream:
+        monkeypatch.setattr(terms_module, "STREAM_CHARS", 0)
     from collections import Counter
 
     import numpy as np

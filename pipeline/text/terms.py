@@ -30,6 +30,7 @@ from itertools import accumulate, chain
 from operator import itemgetter
 from typing import Any
 
+import ahocorasick
 import ahocorasick_rs
 import numpy as np
 
@@ -163,6 +164,9 @@ def doc_marks(norm_sents: list[str], token_sents: list[list[str]], stop: frozens
 
 KIND_BITS = {"quoted": 1, "dash": 2, "phrase": 4}
 _NO_YEAR = 10**6  # the year key of a document without a year: after every dated one
+# A document text longer than this is matched streaming (``TermCounter._streamed``): memory, not
+# results, is what it changes.
+STREAM_CHARS = 1_000_000
 
 
 @dataclass
@@ -266,8 +270,9 @@ class TermCounter:
         self.lengths = sorted({len(t) for t in self._terms}) if few else []
         # ahocorasick_rs's contiguous NFA, every overlapping match: the same candidate ids in
         # the same order as pyahocorasick's ``iter``, in 2.0 s where that took 4.8-5.7 s for the
-        # 3.6 million matches of 107,000 candidates in a 1,000-paper corpus (bench/terms_count.py).
+        # 3.6 million matches of 107,000 candidates in a 1,000-paper corpus.
         self.auto = None
+        self._streaming: Any = None  # pyahocorasick's automaton, for texts over STREAM_CHARS
         if not few and not self.empty:
             self.auto = ahocorasick_rs.AhoCorasick(
                 self._terms, matchkind=ahocorasick_rs.MatchKind.Standard,
@@ -277,6 +282,8 @@ class TermCounter:
         """Candidate ids of every occurrence in ``text`` (overlapping ones too), and where each
         starts when the automaton found them (None from the lookups of a few documents)."""
         if self.index is None:
+            if len(text) > STREAM_CHARS:
+                return self._streamed(text)
             found = self.auto.find_matches_as_indexes(text, overlapping=True)  # (id, start, end)
             n = len(found)
             return (np.fromiter(map(itemgetter(0), found), dtype=np.int64, count=n),
@@ -284,6 +291,22 @@ class TermCounter:
         get, lengths = self.index.get, self.lengths
         found = [i for n in lengths for p in range(len(text) - n + 1) if (i := get(text[p:p + n])) is not None]
         return np.array(found, dtype=np.int64), None
+
+    def _streamed(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`_matches` of a very long text, streamed into numpy: ahocorasick_rs returns a
+        text's matches as one list of tuples (over 100 bytes each), and a 15 MB line of one
+        concept has millions. pyahocorasick yields (end, id) one at a time; the same matches
+        in the same order."""
+        if self._streaming is None:
+            auto = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+            for i, term in enumerate(self._terms):
+                auto.add_word(term, i)
+            auto.make_automaton()
+            self._streaming = (auto, np.fromiter(map(len, self._terms), dtype=np.int64, count=len(self._terms)))
+        auto, lengths = self._streaming
+        pairs = np.fromiter(chain.from_iterable(auto.iter(text)), dtype=np.int64).reshape(-1, 2)
+        ids = pairs[:, 1].copy()
+        return ids, pairs[:, 0] - lengths[ids] + 1
 
     def add(self, doc_id: str, year: Any, norm_sents: list[str]) -> None:
         if self.empty:
