@@ -91,8 +91,10 @@ def test_counts_equal_a_count_of_pairs_on_real_units_with_repeats():
     words = sorted({w for w in text.replace("\n", "").split("，") if 1 < len(w) < 6})[:400]
     rng = random.Random(7)
     units = [rng.sample(words, rng.randint(1, 9)) for _ in range(3000)]
+    units[1500] = rng.sample(words, min(30, len(words)))  # a long window: given below with every term many times
     noisy = [tuple(u + u[: rng.randint(0, len(u))]) if i % 3 == 0 else list(reversed(u)) + u[:1]
              for i, u in enumerate(units)]
+    noisy[1500] = units[1500] * 12
     pairs = PairCounter()
     for lo, hi in ((0, 1), (1, 700), (700, 701), (701, 3000)):
         pairs.add(noisy[lo:hi])

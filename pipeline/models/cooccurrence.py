@@ -42,7 +42,10 @@ class PairCounter:
         self.n = 0
 
     def add(self, units: Iterable[Iterable[str]]) -> None:
-        units = [u if isinstance(u, list) else list(u) for u in units]
+        # A long unit (a paragraph window, a line of one concept repeated) is cut to its distinct
+        # terms first: a dict does that in C, where scipy's merge below would sort every token.
+        units = [u if len(u) < 256 else list(dict.fromkeys(u))
+                 for u in (u if isinstance(u, list) else list(u) for u in units)]
         if not units:
             return
         flat = list(chain.from_iterable(units))
