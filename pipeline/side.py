@@ -98,6 +98,15 @@ def _take_warm(module: str) -> tuple[subprocess.Popen, Any] | None:
     return None
 
 
+def _settle(status: str, value: Any, fn: Callable[..., Any], args: tuple) -> Any:
+    """A side process's answer: its value, its exception raised, or (lost) the call run here."""
+    if status == "ok":
+        return value
+    if status == "error":
+        raise value
+    return fn(*args)
+
+
 class Job:
     """``fn(*args)``, running in a side process or (``side=False``) run inline on :meth:`result`,
     which returns or raises what the call returned or raised."""
@@ -147,10 +156,7 @@ class Job:
                 self.answer.close()
                 proc.wait()
                 self.sender.join()
-            if status == "ok":
-                return value
-            if status == "error":
-                raise value
+            return _settle(status, value, self.fn, self.args)
         return self.fn(*self.args)
 
     def cancel(self) -> None:
@@ -289,12 +295,7 @@ class SessionCall:
         return self.outcome is None and self.session.proc is not None and self.session.proc.poll() is None
 
     def result(self) -> Any:
-        status, value = self.session._outcome(self.index)
-        if status == "ok":
-            return value
-        if status == "error":
-            raise value
-        return self.fn(*self.args)
+        return _settle(*self.session._outcome(self.index), self.fn, self.args)
 
     def cancel(self) -> None:
         """Not wanted: the process is stopped once no call of its session is."""
