@@ -291,9 +291,6 @@ class SessionCall:
         self.outcome: tuple[str, Any] | None = None
         self.cancelled = False
 
-    def running(self) -> bool:
-        return self.outcome is None and self.session.proc is not None and self.session.proc.poll() is None
-
     def result(self) -> Any:
         return _settle(*self.session._outcome(self.index), self.fn, self.args)
 
