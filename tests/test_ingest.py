@@ -104,3 +104,53 @@ def test_matching_form_folds_every_dash_quote_width_and_script_variant() -> None
     norm, idx = normalize_with_map("中心 —— 散點")
     assert norm == "中心—散点" and idx == [0, 1, 2, 6, 7]  # each folded character points at its original
     assert normalize_for_match("2019-2020年") == "2019-2020年"  # a dash between digits is not a compound
+
+
+def _script_by_definition(text: str) -> str:
+    """detect_script as first written: every Han character listed, converted, compared."""
+    import re
+
+    from pipeline.ingest.normalize import _s2t, to_simplified
+
+    han = re.findall("[\u4e00-\u9fff]", text)
+    if not han:
+        return "simplified"
+    sample = "".join(han[:20000])
+    simplified = to_simplified(sample)
+    if simplified == sample:
+        return "simplified"
+    to_s = sum(a != b for a, b in zip(sample, simplified))
+    to_t = sum(a != b for a, b in zip(sample, _s2t().convert(sample)))
+    return "traditional" if to_t == 0 or to_s / max(to_s + to_t, 1) > 0.75 else "mixed"
+
+
+def test_script_detection_equals_its_definition_on_real_text(shared: Path, seed_path: Path) -> None:
+    """The fast path (no character OpenCC's t2s changes: simplified without converting) and the
+    counted one give what converting and comparing every Han character gives: on the seed, the
+    headers (traditional and mirror-damaged), the works records and 2,000 CSL abstracts, and
+    on each of them turned traditional."""
+    import json
+
+    from pipeline.ingest.normalize import _s2t, detect_script
+
+    texts = [seed_path.read_text(encoding="utf-8")]
+    for folder in ("headers", "works"):
+        texts += [p.read_text(encoding="utf-8") for p in sorted((shared / "corpora" / folder).iterdir()) if p.is_file()]
+    with open(shared / "data" / "csl" / "csl_2000.jsonl", encoding="utf-8") as f:
+        texts += [" ".join(str(v) for v in json.loads(line).values()) for line in f]
+    texts += [_s2t().convert(t) for t in texts[::7]]
+    # the seed turned traditional up to a point: every share of changed characters around the
+    # threshold between mixed and traditional
+    seed = texts[0]
+    texts += [_s2t().convert(seed[:k]) + seed[k:] for k in range(0, len(seed), len(seed) // 40)]
+    texts += [seed[:k] + _s2t().convert(seed[k:]) for k in range(len(seed) - 2000, len(seed), 100)]
+    # simplified text without one character t2s changes, then a traditional tail: the fast path
+    # must look at the whole text, not its start
+    from pipeline.text.protect import _t2s_trigger
+
+    clean = "".join(t for t in texts if _t2s_trigger().search(t) is None)
+    assert len(clean) > 20_000
+    texts += [clean[:k] + _s2t().convert(seed[:3000]) for k in (5_000, 15_000, len(clean))]
+    got = [detect_script(t) for t in texts]
+    assert got == [_script_by_definition(t) for t in texts]
+    assert {"simplified", "traditional", "mixed"} <= set(got)  # every branch is taken
