@@ -34,6 +34,9 @@ _HAN = r"\u3400-\u9fff"
 # PDF extraction often spaces the dash (中心 — 散点): spaces around the run belong to it.
 _DASH_RUN = re.compile(
     rf"(?<=[{_HAN}“”\"'‘’」』])[ \t\u3000]*[{re.escape(DASHES)}]{{1,2}}[ \t\u3000]*(?=[{_HAN}“”\"'‘’「『])")
+# Any dash at all: the run's pattern tries its look-behind at every character, a plain class is
+# found by the engine's fast scan; three texts in four hold no dash (7x faster to rule out).
+_ANY_DASH = re.compile(f"[{re.escape(DASHES)}]")
 
 # fold_width's characters: a regex substitution touches only them (on the seed paper 2.6x faster
 # than a str.translate, 3.7x than a generator over every character)
@@ -84,7 +87,7 @@ def fold_width(text: str) -> str:
 
 def unify_dashes(text: str) -> str:
     """Any dash run (— —— － – -, spaced or not) between Han characters or quotes becomes one ``—``."""
-    return _DASH_RUN.sub("—", text)
+    return _DASH_RUN.sub("—", text) if _ANY_DASH.search(text) else text
 
 
 def detect_script(text: str) -> str:

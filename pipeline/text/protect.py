@@ -18,6 +18,7 @@ import ahocorasick
 import opencc
 
 from pipeline.ingest.normalize import (
+    _ANY_DASH,
     _DASH_RUN,
     _QUOTES,
     ZERO_WIDTH,
@@ -138,7 +139,7 @@ def normalize_map(text: str) -> tuple[str, Sequence[int]]:
     folded = _FOLD_RE.sub(_fold_one, simp) if len(simp) == len(text) else ""
     if len(folded) != len(text):
         return normalize_with_map(text)
-    if not _DASH_RUN.search(folded):
+    if not _ANY_DASH.search(folded) or not _DASH_RUN.search(folded):
         return folded, range(len(text))  # the identity, without a list of a million numbers
     out: list[str] = []
     idx: list[int] = []
