@@ -38,7 +38,9 @@ class PairCounter:
     def __init__(self) -> None:
         self.vocab: dict[str, int] = {}
         self.freq = np.zeros(0)
-        self.C = sparse.csr_matrix((0, 0))
+        # Counts as 32-bit integers, exact to two billion units: float64 doubled the matrix's
+        # values (7 million pairs at 10,000 papers) in memory and in the stored state.
+        self.C = sparse.csr_matrix((0, 0), dtype=np.int32)
         self.n = 0
 
     def add(self, units: Iterable[Iterable[str]]) -> None:
@@ -59,9 +61,9 @@ class PairCounter:
         v = len(self.vocab)
         indptr = np.zeros(len(units) + 1, dtype=np.int64)
         np.cumsum([len(u) for u in units], out=indptr[1:])
-        X = sparse.csr_matrix((np.ones(len(flat), dtype=np.float32), indices, indptr), shape=(len(units), v))
+        X = sparse.csr_matrix((np.ones(len(flat), dtype=np.int32), indices, indptr), shape=(len(units), v))
         X.sum_duplicates()  # a term twice in a unit is one unit holding it
-        X.data[:] = 1.0
+        X.data[:] = 1
         # Two terms in the same unit: count it in the upper triangle of the term × term matrix.
         C = sparse.triu((X.T @ X).tocsr(), k=1).tocsr()
         if self.C.shape != (v, v):
