@@ -26,7 +26,6 @@ from .figures import Spec, draw
 
 _KEY = "_early_figures"  # ctx.memo: {figure key: the session call drawing it}
 _SESSION = "_early_figures_session"  # ctx.memo: the side process drawing them
-_PREWARMED = "_early_side_processes"  # ctx.memo: set once prewarm has run
 # The stage whose result a group of figures is made of, and the figures_section function that
 # makes their specs.
 SOURCES = {"topics": "_topic_figures", "concepts": "_concept_figure"}
@@ -43,17 +42,16 @@ def prewarm(ctx: Any) -> None:
     where these would only sit holding memory. Unused ones are ended with the run
     (``cancel``, ``side.cool``)."""
     memo = getattr(ctx, "memo", None)
-    if memo is None or _PREWARMED in memo or getattr(ctx, "mode", None) != "update" \
+    if memo is None or _SESSION in memo or getattr(ctx, "mode", None) != "update" \
             or not allowed(getattr(ctx, "workers", None)):
         return
-    memo[_PREWARMED] = True  # once a run, font or no font
     from ..side import warm
     from .figures import cjk_font_path
     from .ldavis_render import render_inputs
     from .writer import write_tables
 
     started = ["tables", "pyLDAvis"]
-    if cjk_font_path() is not None and _SESSION not in memo:
+    if cjk_font_path() is not None:
         memo[_SESSION] = Session(f"{__package__}.figures_warm")
         started.insert(0, "figures")
     for fn in (write_tables, render_inputs):

@@ -264,8 +264,8 @@ def run_corpus_stages(ctx: RunContext) -> None:
         else:
             ctx.log(f"{stage.name}: {how} in {ctx.timings[stage.name]:.1f} s, rss {rss_mb():.0f} MB")
             # The report's figures made of this result alone start drawing now, on the core the
-            # stages after it leave idle (``report/early_figures.py``); on --update the report's
-            # side processes start with the run's first computed stage (``prewarm``).
+            # stages after it leave idle (``report/early_figures.py``); the figure process is
+            # started with the run's first computed stage.
             from ..report.early_figures import prewarm
             from ..report.early_figures import start as start_figures
 
