@@ -67,12 +67,9 @@ def _spawn(module: str = "", many: bool = False) -> tuple[subprocess.Popen, Any]
     return proc, os.fdopen(read_fd, "rb")
 
 
-def warm(module: str, once: bool = False) -> None:
+def warm(module: str) -> None:
     """Start a side process that imports ``module`` and waits for a call of a function from it
-    (the next :class:`Job` of such a function takes it); with ``once``, only if no process for
-    ``module`` is waiting already."""
-    if once and any(proc.poll() is None for proc, _ in _WARM.get(module) or ()):
-        return
+    (the next :class:`Job` of such a function takes it)."""
     spawned = _spawn(module)
     if spawned is not None:
         _WARM.setdefault(module, []).append(spawned)

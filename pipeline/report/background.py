@@ -52,7 +52,7 @@ def workers(ctx: ReportContext) -> Iterator[None]:
     # submitted last, and on an --update the report otherwise waited for that start.
     from .writer import write_tables
 
-    warm(write_tables.__module__, once=True)  # an --update may have started it already (early_figures.prewarm)
+    warm(write_tables.__module__)
     try:
         yield
     finally:

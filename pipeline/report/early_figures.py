@@ -31,36 +31,6 @@ _SESSION = "_early_figures_session"  # ctx.memo: the side process drawing them
 SOURCES = {"topics": "_topic_figures", "concepts": "_concept_figure"}
 
 
-def prewarm(ctx: Any) -> None:
-    """On ``--update``, start the report's side processes before any of their work is asked for:
-    the figure process (``figures_warm``: matplotlib and the font), the tables' and the pyLDAvis
-    page's (their modules imported, ``side.warm``). Called once a corpus stage has computed:
-    the new papers' worker is done then, and the other core idle until the topics stage ends
-    (about a second and a half at 1,000 papers), so their start-up is paid there rather than in
-    the second half of the update, where both cores are busy. Not on a full run: its corpus
-    stages last minutes and word2vec's and the topic model's side processes fill that core,
-    where these would only sit holding memory. Unused ones are ended with the run
-    (``cancel``, ``side.cool``)."""
-    memo = getattr(ctx, "memo", None)
-    if memo is None or _SESSION in memo or getattr(ctx, "mode", None) != "update" \
-            or not allowed(getattr(ctx, "workers", None)):
-        return
-    from ..side import warm
-    from .figures import cjk_font_path
-    from .ldavis_render import render_inputs
-    from .writer import write_tables
-
-    started = ["tables", "pyLDAvis"]
-    if cjk_font_path() is not None:
-        memo[_SESSION] = Session(f"{__package__}.figures_warm")
-        started.insert(0, "figures")
-    for fn in (write_tables, render_inputs):
-        warm(fn.__module__, once=True)
-    log = getattr(ctx, "log", None)
-    if callable(log):
-        log(f"report: side processes for the {', '.join(started)} started while the corpus stages run")
-
-
 def start(ctx: Any, stage: str) -> None:
     """After ``stage`` has computed or updated its result: start drawing the figures made of it
     that the previous report does not already hold under the same key."""

@@ -264,12 +264,9 @@ def run_corpus_stages(ctx: RunContext) -> None:
         else:
             ctx.log(f"{stage.name}: {how} in {ctx.timings[stage.name]:.1f} s, rss {rss_mb():.0f} MB")
             # The report's figures made of this result alone start drawing now, on the core the
-            # stages after it leave idle (``report/early_figures.py``); the figure process is
-            # started with the run's first computed stage.
-            from ..report.early_figures import prewarm
+            # stages after it leave idle (``report/early_figures.py``).
             from ..report.early_figures import start as start_figures
 
-            prewarm(ctx)
             start_figures(ctx, stage.name)
 
     def ready() -> list[CorpusStage]:

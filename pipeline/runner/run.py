@@ -103,10 +103,8 @@ def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, 
         raise
     finally:
         from ..report.early_figures import cancel
-        from ..side import cool
 
         cancel(ctx)  # figures drawn early that the report did not take
-        cool()  # side processes started for work the run did not give them (a report kept whole)
         if gc_was_enabled:
             gc.enable()
     ctx.stats.update(_stats(ctx, started))
