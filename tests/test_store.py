@@ -161,6 +161,69 @@ def test_corpus_results_come_back_from_their_folders(works_ctx, tmp_path: Path) 
     store.close()
 
 
+def test_an_update_links_the_parts_of_a_table_whose_documents_it_did_not_change(works_ctx, tmp_path: Path) -> None:
+    """A stored result's mentions are cut into parts by their documents (store/codec.py
+    ``Parts``): the cuts follow the documents, so dropping one changes one part; an update that
+    names the documents it changed links the other parts from the result it folded into and
+    writes the changed ones; every way, the mentions read back equal, traces pointing at them."""
+    import copy
+
+    from pipeline.store.codec import Parts, doc_runs
+
+    store = Store(tmp_path / "s.duckdb")
+    result = works_ctx.results["concepts"]
+    mentions = result["mentions"]
+    docs = sorted({m["doc_id"] for m in mentions})
+    every = 3
+    cuts = doc_runs(mentions, every)
+    assert len(cuts) >= 3 and [d for _lo, _hi, runs in cuts for d, _n in runs] == docs
+    # one document fewer: every part but the one that held it has the same documents
+    gone = docs[len(docs) // 2]
+    fewer = doc_runs([m for m in mentions if m["doc_id"] != gone], every)
+    assert len({runs for *_x, runs in cuts} - {runs for *_x, runs in fewer}) <= 2  # its part, and the next if it ended one
+
+    first = Parts(every)
+    store.put_corpus("concepts", "a", result, parts=first)
+    folder_a = store.results_dir / "concepts-a"
+    files = sorted(f.name for f in folder_a.glob("mentions-*.parquet"))
+    assert len(files) == len(cuts) and first.written == {"mentions": len(cuts)} and not first.reused
+    back = store.corpus_loader("concepts", "a")()
+    _same(result, back, "concepts")
+    ids = {id(m) for m in back["mentions"]}
+    assert all(id(m) in ids for t in back["traces"].values() for m in t["mentions"])
+
+    # an update that changed one document's mention: that part is written, the others linked
+    changed = copy.deepcopy(result)
+    mine = next(m for m in changed["mentions"] if m["doc_id"] == gone)
+    mine["sentence"] = "改过的句子 an edited sentence"
+    holding = sum(any(d == gone for d, _n in runs) for *_x, runs in cuts)
+    again = Parts(every, changed=frozenset([gone]))
+    store.put_corpus("concepts", "b", changed, parts=again, base_hash="a")
+    assert again.reused == {"mentions": len(cuts) - holding} and again.written == {"mentions": holding}
+    folder_b = store.results_dir / "concepts-b"
+    linked = [f for f in folder_b.glob("mentions-*.parquet") if f.stat().st_ino == (folder_a / f.name).stat().st_ino]
+    assert len(linked) == len(cuts) - holding
+    back = store.corpus_loader("concepts", "b")()
+    _same(changed, back, "concepts")
+    assert "改过的句子 an edited sentence" in {m["sentence"] for m in back["mentions"]}
+    # a changed record whose value has another type than its column's (a year as text): the
+    # parts are one table of one schema, so every part is written again
+    retyped = copy.deepcopy(changed)
+    mine = next(m for m in retyped["mentions"] if m["doc_id"] == gone)
+    column = next(k for k, v in mine.items() if type(v) is int)
+    mine[column] = "二〇二五"
+    other = Parts(every, changed=frozenset([gone]))
+    store.put_corpus("concepts", "d", retyped, parts=other, base_hash="b")
+    assert not other.reused and other.written == {"mentions": len(cuts)}
+    _same(retyped, store.corpus_loader("concepts", "d")(), "concepts")
+    # not saying which documents changed: nothing is reused
+    blind = Parts(every)
+    store.put_corpus("concepts", "c", changed, parts=blind, base_hash="b")
+    assert not blind.reused and blind.written == {"mentions": len(cuts)}
+    _same(changed, store.corpus_loader("concepts", "c")(), "concepts")
+    store.close()
+
+
 def test_result_tables_go_through_one_kept_scratch_database_that_holds_no_rows(works_ctx, tmp_path: Path) -> None:
     """Result tables are written and read through one in-memory DuckDB per process (opening one
     per table was 0.5 s of an update): writing and reading every table of the works corpus's

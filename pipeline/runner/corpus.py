@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..config import stable_hash
 from ..context import StageContext
+from ..store.codec import Parts
 from ..store.db import ResultUnavailable
 from ..store.schema import tables_of
 from ..store.tables import replace_docs, specs_digest, write_table
@@ -222,11 +223,22 @@ def _compute(ctx: RunContext, stage: CorpusStage, h: str, previous: Any = None) 
         # a result descends from (see ``concepts/partials.py``).
         folded = previous is not None and result.get("mode") == "update" and isinstance(previous, dict)
         result["lineage"] = (previous.get("lineage") or h) if folded else h
+    # A stage that names the documents an update changed (``changed_docs``) has its
+    # per-document tables stored in parts; after a fold, the parts whose documents it did not
+    # change are the stored result's files (store/codec.py ``Parts``). Other stages' tables stay
+    # one file each: parts they would always write again only cost reads.
+    parts = Parts(int(ctx.cfg["store"]["result_part_docs"]) if isinstance(result, dict) and "changed_docs" in result else 0)
+    base = None
+    if parts.docs and isinstance(previous, dict) and result.get("mode") == "update" \
+            and isinstance(result.get("changed_docs"), list):
+        base, parts.changed = previous.get("input_hash"), frozenset(result["changed_docs"])
     try:
-        ctx.store.put_corpus(stage.name, h, result, env=environment())
+        ctx.store.put_corpus(stage.name, h, result, env=environment(), parts=parts, base_hash=base)
     except (TypeError, ValueError, OSError) as e:  # a value the codec cannot store, a full disk: go on uncached
         ctx.log(f"{stage.name}: the result cannot be stored ({e.__class__.__name__}: {e}); "
                 "the next run computes it again")
+    for table, n in parts.reused.items():
+        ctx.log(f"{stage.name}: {n} of {n + parts.written.get(table, 0)} parts of its {table} kept from the stored result")
     return result
 
 

@@ -39,6 +39,10 @@ class Store(Section):
     # an --update leaves a write-ahead log smaller than this for the next run to read back
     # instead of checkpointing it when it closes (Store.close); 0 = always checkpoint
     defer_checkpoint_mb: Annotated[Number, Field(ge=0)] = 8
+    # a stored result's per-document tables are cut after a document whose id hashes to 0 modulo
+    # this (about this many documents a part); an --update links the parts it did not change
+    # instead of writing them again; 0 = one file a table
+    result_part_docs: Annotated[StrictInt, Field(ge=0)] = 128
 
 
 class Runner(Section):

@@ -25,6 +25,7 @@ from typing import Any, Iterator
 
 import duckdb
 
+from .codec import Parts
 from .results import ResultFolders, ResultUnavailable, StoredResult
 
 __all__ = ["MIGRATIONS", "ResultUnavailable", "payload_text", "Store", "StoreBusy", "StoreCorrupt", "StoreError", "StoreNotWritable"]
@@ -431,12 +432,15 @@ class Store:
         return self._results.read(stored, env)
 
     def put_corpus(self, stage: str, input_hash: str, result: Any, keep: int = 3,
-                   env: dict[str, Any] | None = None) -> None:
+                   env: dict[str, Any] | None = None, parts: Parts | None = None,
+                   base_hash: str | None = None) -> None:
         """Store a corpus result as a folder (``store/codec.py``); only the ``keep`` newest of a
         stage stay, folders included (every run over a changed corpus adds one). ``env``, the
-        versions of the code that wrote it, is its ``versions.json``."""
+        versions of the code that wrote it, is its ``versions.json``; ``parts`` and
+        ``base_hash``: how its per-document tables are cut and the stored result whose unchanged
+        parts it may link (``ResultFolders.put``)."""
         self.results_dir.mkdir(parents=True, exist_ok=True)
-        self._results.put(stage, input_hash, result, keep, env)
+        self._results.put(stage, input_hash, result, keep, env, parts, base_hash)
 
     def replace_table(self, table: str, rows: list[tuple]) -> None:
         """Replace a corpus-level table whole (it mirrors a cached corpus result)."""

@@ -17,7 +17,7 @@ from typing import Any
 
 import duckdb
 
-from .codec import TABLES, read_result, read_versions, write_result
+from .codec import TABLES, Parts, read_result, read_versions, write_result
 
 DIR = b"dir:"  # corpus_cache.payload of a result stored as a folder
 
@@ -114,11 +114,19 @@ class ResultFolders:
                                         + env_difference(written, env))
         return stored()
 
-    def put(self, stage: str, input_hash: str, result: Any, keep: int, env: dict[str, Any] | None) -> None:
+    def put(self, stage: str, input_hash: str, result: Any, keep: int, env: dict[str, Any] | None,
+            parts: Parts | None = None, base_hash: str | None = None) -> None:
+        """Write ``result`` as the stage's folder for ``input_hash``. ``parts``: how its
+        per-document tables are cut; ``base_hash``: the stored result it was folded from, whose
+        unchanged parts it links (``codec.Parts``)."""
         name = f"{stage}-{input_hash}"
         tmp = self.root / (name + ".tmp")
+        if parts is not None and base_hash is not None:
+            base = self.loader(stage, base_hash)
+            parts.base = base.folder if base is not None and not base.missing() else None
         try:
-            write_result(tmp, result, TABLES.get(stage, ()), {"stage": stage, "input_hash": input_hash, "env": env})
+            write_result(tmp, result, TABLES.get(stage, ()), {"stage": stage, "input_hash": input_hash, "env": env},
+                         parts)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)  # never a half-written folder beside the store
             raise
