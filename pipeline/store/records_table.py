@@ -18,6 +18,7 @@ from typing import Any
 
 import duckdb
 
+FETCH_ROWS = 8192  # rows a read fetches at a time (about 3 MB of tuples for mentions)
 _SCALARS = ((bool, "BOOLEAN"), (int, "BIGINT"), (float, "DOUBLE"), (str, "VARCHAR"))
 # One encoder for every cell: json.dumps with arguments builds a new one per call, which was a
 # third of writing a table of mentions.
@@ -149,7 +150,7 @@ def read_records(path: Path | list[Path], meta: dict[str, Any], dec: Callable[[A
     one schema in their order (one query: a query a part cost 5-7 ms more each)."""
     names, types, patterns = meta["columns"], meta["types"], meta["patterns"]
     files = [str(p) for p in path] if isinstance(path, list) else str(path)
-    rows = scratch().execute("SELECT * FROM read_parquet(?)", [files]).fetchall()
+    cur = scratch().execute("SELECT * FROM read_parquet(?)", [files])
     is_json = [t == "JSON" for t in types]
     # Equal texts and equal word lists come back as one object, as they were held before they
     # were stored (concepts/compact.py shares a document's title, authors and a sentence's
@@ -162,7 +163,9 @@ def read_records(path: Path | list[Path], meta: dict[str, Any], dec: Callable[[A
     # table of mentions, and json.loads with the decoder's walk was most of reading one.
     numbers: dict[str, tuple[Any, ...]] = {"[]": ()}
     out = []
-    for row in rows:
+    # Fetched a batch at a time: the tuples of a whole table of 160,000 mentions, held at once
+    # beside the records made of them, were 190 MB of an update's peak.
+    for row in (row for rows in iter(lambda: cur.fetchmany(FETCH_ROWS), []) for row in rows):
         rec = {}
         for i in patterns[row[-1]]:
             v = row[i]
