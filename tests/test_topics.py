@@ -406,3 +406,31 @@ def test_sliding_window_counts_are_gensims(csl_units):
         with np.errstate(divide="ignore", invalid="ignore"):
             want = [float(x) if np.isfinite(x) else 0.0 for x in ref.get_coherence_per_topic()]
         assert coherence(topics, texts, d, measure, 10)[1] == want, measure
+
+
+def test_an_update_keeps_a_topics_label_while_its_terms_stay_in_the_pool(csl_units):
+    """``topics.keep_labels``: after a fold-in, a topic keeps the label it had as long as every
+    term of it is still among the topic's ``label_pool`` top terms; a label with a term that left
+    the pool gives way to the fresh one; a refit, or keep_labels false, labels anew."""
+    cfg = {"k": 8, "model": "lda"}
+    res = fit_topics(csl_units[:300], cfg)
+    new = csl_units[300:310]
+    fresh = update_topics(res.state, new, {**cfg, "keep_labels": False})
+    assert fresh.topics and all(t["label"] for t in fresh.topics)
+    # what each topic was called before: its own pool's terms in another order (kept), or a
+    # label holding a word the topic's pool does not hold (replaced)
+    old = []
+    for t in fresh.topics:
+        if t["topic_id"] % 2 == 0:
+            old.append("·".join(reversed(t["relevant_terms"][-3:])))
+        else:
+            old.append("·".join([t["relevant_terms"][0], "从未出现的词"]))
+    kept = update_topics(res.state, new, cfg, old)
+    for t, f, o in zip(kept.topics, fresh.topics, old):
+        assert t["label"] == (o if t["topic_id"] % 2 == 0 else f["label"]), (t["topic_id"], t["label"], o)
+    assert any("keep their label" in n for n in kept.notes)
+    # everything but the labels is the same fold
+    assert [{k: v for k, v in t.items() if k != "label"} for t in kept.topics] == \
+        [{k: v for k, v in t.items() if k != "label"} for t in fresh.topics]
+    assert kept.doc_topics == fresh.doc_topics
+    assert update_topics(res.state, new, {**cfg, "keep_labels": False}, old).topics == fresh.topics

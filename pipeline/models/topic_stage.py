@@ -265,7 +265,7 @@ def update_topic_stage(ctx: StageContext, previous: dict[str, Any]) -> dict[str,
     heads, twins = _paper_units(ctx)
     fresh = set(todo)
     new = list(unit_source(ctx, unit, [h for h in heads if h["doc_id"] in fresh])())
-    result = update_topics(prev.state, new, ctx.cfg["topics"])
+    result = update_topics(prev.state, new, ctx.cfg["topics"], [t["label"] for t in prev.topics])
     evidence = _evidence(ctx, result)
     result = _with_twins(result, twins)
     return {"unit": unit, "result": result, "authors": previous.get("authors", []), "doc_ids": list(ctx.doc_ids),

@@ -322,12 +322,14 @@ def fit_topics_stream(source: Callable[..., Iterable[TopicUnit]], cfg: dict | No
     return describe(state, cfg, evidence=evidence, mode="refit", notes=notes)
 
 
-def update_topics(state: bytes, new_units: list[TopicUnit], cfg: dict | None = None) -> TopicResult:
+def update_topics(state: bytes, new_units: list[TopicUnit], cfg: dict | None = None,
+                  labels: list[str] | None = None) -> TopicResult:
     """Fold new units into a stored model (LDA: gensim online update; NMF: transform only).
 
     Units whose unit_id is already in the state are left as they are; the vocabulary stays the
     fitted one (new words are ignored until a refit), and the stored units keep the weights
-    they were given (a refit recomputes them), which the notes say.
+    they were given (a refit recomputes them), which the notes say. ``labels``: the stored
+    result's topic labels, kept where ``topics.keep_labels`` allows (:func:`describe`).
     """
     st = unpack(state)
     cfg = {**st["cfg"], **{k: v for k, v in _cfg(cfg).items() if k not in ("k", "model")}}
@@ -351,12 +353,23 @@ def update_topics(state: bytes, new_units: list[TopicUnit], cfg: dict | None = N
     how = "online variational update" if st["model_name"] == "lda" else "transformed only"
     notes = [(f"update: {len(fold)} new unit(s) folded into the stored {st['model_name']} model "
               f"({how}); vocabulary and K unchanged since the last refit, earlier units keep their weights")]
-    return describe(st, cfg, mode="update", notes=notes)
+    keep = labels if cfg.get("keep_labels", True) and labels and len(labels) == len(st["order"]) else None
+    out = describe(st, cfg, mode="update", notes=notes, labels=keep)
+    if keep:
+        kept = sum(t["label"] == old for t, old in zip(out.topics, keep))
+        out.notes.append(f"update: {kept} of {len(keep)} topics keep their label: its terms are still among the "
+                         f"topic's top {int(cfg['label_pool'])} (topics.keep_labels; a refit labels anew)")
+    return out
 
 
 def describe(st: dict, cfg: dict, evidence: Any = None,
-             mode: str = "refit", notes: list[str] | None = None) -> TopicResult:
-    """Tables of a fitted state; shared by fit and update so both report the same shapes."""
+             mode: str = "refit", notes: list[str] | None = None, labels: list[str] | None = None) -> TopicResult:
+    """Tables of a fitted state; shared by fit and update so both report the same shapes.
+    ``labels``: earlier labels of these topics (in reported order); a topic keeps its own while
+    every term of it is still among the topic's ``label_pool`` top terms. Why: the terms of a
+    label are the topic's few most distinctive, and one paper folded into a thousand can swap
+    two of nearly equal weight; a topic renamed so renames it on every page listing it (454 of
+    1,001 paper pages rewritten for one added paper)."""
     be = backend(st["model_name"])
     d, model, order = st["dictionary"], st["model"], st["order"]
     units, mask = st["units"], st["mask"]
@@ -375,8 +388,11 @@ def describe(st: dict, cfg: dict, evidence: Any = None,
         # the topic's own top terms re-ranked by relevance: a rare word cannot take the label,
         # and a word every topic shares drops behind the ones that tell this topic apart
         relevant = [d[i] for i in in_relevance_order(rel[t], pools[t])]
+        label = make_label(tops[t], relevant, int(cfg["label_terms"]))
+        if labels is not None and labels[t] and set(labels[t].split("·")) <= set(relevant):
+            label = labels[t]
         topics.append({
-            "topic_id": t, "label": make_label(tops[t], relevant, int(cfg["label_terms"])),
+            "topic_id": t, "label": label,
             "top_terms": tops[t], "relevant_terms": relevant,
             "coherence": round(float(per_topic[t]), 4), "prevalence": round(float(prev[t]), 4),
         })

@@ -192,6 +192,9 @@ class Topics(Section):
     stability_sample: Share = 0.9
     label_terms: PosInt = 3
     label_pool: PosInt = 10
+    # --update: a topic keeps its label while the label's terms stay among its label_pool top
+    # terms (a refit labels anew); false: every update labels anew
+    keep_labels: StrictBool = True
     relevance_lambda: Annotated[Number, Field(ge=0, le=1)] = 0.6
     passages_per_topic: NonNegInt = 3
     evidence_docs_per_topic: PosInt = 10
