@@ -54,7 +54,8 @@ def main() -> None:
                 read = time.perf_counter() - t
                 assert back[table] == result[table], "the table read back differs"
                 best[k] = [min(a, b) for a, b in zip(best[k], (full, upd, read))]
-                kept[k] = f"{parts.reused.get(table, 0)} of {parts.reused.get(table, 0) + parts.written.get(table, 0)} parts linked"
+                linked = parts.reused.get(table, 0)
+                kept[k] = f"{linked} of {linked + parts.written.get(table, 0)} parts linked"
                 shutil.rmtree(tmp / f"full{k}")
                 shutil.rmtree(tmp / f"upd{k}")
         print(f"{src.name}: {len(result[table]):,} {table} of {len(docs):,} documents, best of {rounds}")

@@ -180,7 +180,8 @@ def test_an_update_links_the_parts_of_a_table_whose_documents_it_did_not_change(
     # one document fewer: every part but the one that held it has the same documents
     gone = docs[len(docs) // 2]
     fewer = doc_runs([m for m in mentions if m["doc_id"] != gone], every)
-    assert len({runs for *_x, runs in cuts} - {runs for *_x, runs in fewer}) <= 2  # its part, and the next if it ended one
+    # its part, and the next if the document ended one
+    assert len({runs for *_x, runs in cuts} - {runs for *_x, runs in fewer}) <= 2
 
     first = Parts(every)
     store.put_corpus("concepts", "a", result, parts=first)

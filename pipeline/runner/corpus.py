@@ -227,7 +227,8 @@ def _compute(ctx: RunContext, stage: CorpusStage, h: str, previous: Any = None) 
     # per-document tables stored in parts; after a fold, the parts whose documents it did not
     # change are the stored result's files (store/codec.py ``Parts``). Other stages' tables stay
     # one file each: parts they would always write again only cost reads.
-    parts = Parts(int(ctx.cfg["store"]["result_part_docs"]) if isinstance(result, dict) and "changed_docs" in result else 0)
+    by_doc = isinstance(result, dict) and "changed_docs" in result
+    parts = Parts(int(ctx.cfg["store"]["result_part_docs"]) if by_doc else 0)
     base = None
     if parts.docs and isinstance(previous, dict) and result.get("mode") == "update" \
             and isinstance(result.get("changed_docs"), list):
@@ -238,7 +239,8 @@ def _compute(ctx: RunContext, stage: CorpusStage, h: str, previous: Any = None) 
         ctx.log(f"{stage.name}: the result cannot be stored ({e.__class__.__name__}: {e}); "
                 "the next run computes it again")
     for table, n in parts.reused.items():
-        ctx.log(f"{stage.name}: {n} of {n + parts.written.get(table, 0)} parts of its {table} kept from the stored result")
+        ctx.log(f"{stage.name}: {n} of {n + parts.written.get(table, 0)} parts of its {table} "
+                "kept from the stored result")
     return result
 
 

@@ -232,7 +232,8 @@ class Writer:
         keep: dict[int, dict[str, Any]] = {}
         for k, (_lo, _hi, runs) in enumerate(cuts):
             old = base.get(runs)
-            if old is not None and not any(d in changed for d, _n in runs) and (self.parts.base / old["file"]).is_file():
+            if old is not None and not any(d in changed for d, _n in runs) \
+                    and (self.parts.base / old["file"]).is_file():
                 keep[k] = old
         schema = None
         if keep:
