@@ -32,6 +32,7 @@ from pipeline.models.topic_state import pack, unpack
 from pipeline.models.topics_bows import CsrBows
 from pipeline.models.topics_bursts import term_bursts
 from pipeline.models.topics_describe import (
+    LABEL_SEP,
     in_relevance_order,
     make_label,
     passages,
@@ -353,7 +354,7 @@ def update_topics(state: bytes, new_units: list[TopicUnit], cfg: dict | None = N
     how = "online variational update" if st["model_name"] == "lda" else "transformed only"
     notes = [(f"update: {len(fold)} new unit(s) folded into the stored {st['model_name']} model "
               f"({how}); vocabulary and K unchanged since the last refit, earlier units keep their weights")]
-    keep = labels if cfg.get("keep_labels", True) and labels and len(labels) == len(st["order"]) else None
+    keep = labels if cfg["keep_labels"] and labels and len(labels) == len(st["order"]) else None
     out = describe(st, cfg, mode="update", notes=notes, labels=keep)
     if keep:
         kept = sum(t["label"] == old for t, old in zip(out.topics, keep))
@@ -389,7 +390,7 @@ def describe(st: dict, cfg: dict, evidence: Any = None,
         # and a word every topic shares drops behind the ones that tell this topic apart
         relevant = [d[i] for i in in_relevance_order(rel[t], pools[t])]
         label = make_label(tops[t], relevant, int(cfg["label_terms"]))
-        if labels is not None and labels[t] and set(labels[t].split("·")) <= set(relevant):
+        if labels is not None and labels[t] and set(labels[t].split(LABEL_SEP)) <= set(relevant):
             label = labels[t]
         topics.append({
             "topic_id": t, "label": label,

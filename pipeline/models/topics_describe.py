@@ -28,6 +28,9 @@ def in_relevance_order(scores: np.ndarray, ids: Any) -> list[int]:
     return sorted((int(i) for i in ids), key=lambda i: (-scores[i], i))
 
 
+LABEL_SEP = "·"  # between a label's terms (an update reads a stored label back into its terms)
+
+
 def make_label(top_terms: list[str], relevant_terms: list[str], n: int = 3) -> str:
     """2-3 terms joined with ·: distinctive terms first, skipping one contained in another."""
     picked: list[str] = []
@@ -37,7 +40,7 @@ def make_label(top_terms: list[str], relevant_terms: list[str], n: int = 3) -> s
         picked.append(t)
         if len(picked) == n:
             break
-    return "·".join(picked)
+    return LABEL_SEP.join(picked)
 
 
 def passages(units, weights: np.ndarray, per_topic: int, max_chars: int) -> list[dict]:
