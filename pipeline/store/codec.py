@@ -223,7 +223,7 @@ class Writer:
         """A table in parts of one schema (so they read in one query): the parts the base result
         holds for the same unchanged documents are linked when the schema of the rest is the
         base's; otherwise every part is written."""
-        from .records_table import Schema, json_cells, schema_of, write_records
+        from .records_table import Schema, json_cells, scan, schema_of, write_records
 
         # A cell may point at a record of a table written before it (its row number); a
         # linked part would point into another result's rows: only a first table links.
@@ -242,7 +242,10 @@ class Writer:
                                before)
             if schema.names != before.names or schema.types != before.types:
                 keep, schema = {}, None  # a new key or type: the linked parts would not read as one table
-        schema = schema or schema_of(records)
+        which: list[int] = []
+        columns: dict[str, list[Any]] = {}
+        if schema is None:  # every part written: the table's values looked up once for all
+            schema, which, columns = scan(records)
         cell = json_cells(self.enc)
         files = []
         for k, (lo, hi, runs) in enumerate(cuts):
@@ -250,7 +253,8 @@ class Writer:
             if k in keep:
                 _link(self.parts.base / keep[k]["file"], self.folder / file)
             else:
-                write_records(self.folder / file, records[lo:hi], self.enc, cell, schema)
+                part = (which[lo:hi], {c: v[lo:hi] for c, v in columns.items()}) if which else None
+                write_records(self.folder / file, records[lo:hi], self.enc, cell, schema, part)
             files.append({"file": file, "docs": [list(r) for r in runs]})
         if keep:
             self.parts.reused[name] = len(keep)

@@ -104,39 +104,61 @@ def schema_of(records: list[dict[str, Any]], base: Schema | None = None) -> Sche
     """The schema of ``records``; with ``base``, of the table that holds ``base``'s rows and
     these: its columns and patterns first, a column's type the one both agree on (a column
     with values of two types is JSON text)."""
+    return scan(records, base)[0]
+
+
+def scan(records: list[dict[str, Any]], base: Schema | None = None
+         ) -> tuple[Schema, list[int], dict[str, list[Any]]]:
+    """:func:`schema_of`, each record's pattern number, and the values of each column not
+    stored as JSON text: what :func:`write_records` writes of them, looked up once."""
     names: dict[str, None] = dict.fromkeys(base.names) if base else {}
     patterns = dict(base.patterns) if base else {}
+    which = []
     for r in records:
         keys = tuple(r)
-        if keys not in patterns:
-            patterns[keys] = len(patterns)
+        n = patterns.get(keys)
+        if n is None:
+            n = patterns[keys] = len(patterns)
             names.update(dict.fromkeys(keys))
+        which.append(n)
     before = dict(zip(base.names, base.types)) if base else {}
     types = []
+    columns: dict[str, list[Any]] = {}
     for k in names:
         values = [r.get(k) for r in records]
         t = _column_type(values) if any(v is not None for v in values) else None
         b = before.get(k)
-        types.append(b if t is None or t == b else t if b is None else "JSON")
-    return Schema(list(names), [t or _column_type([]) for t in types], patterns)
+        t = (b if t is None or t == b else t if b is None else "JSON") or _column_type([])
+        types.append(t)
+        if t != "JSON":
+            columns[k] = values
+    return Schema(list(names), types, patterns), which, columns
 
 
 def write_records(path: Path, records: list[dict[str, Any]], enc: Callable[[Any], Any],
-                  cell: Callable[[Any], str] | None = None, schema: Schema | None = None) -> dict[str, Any]:
+                  cell: Callable[[Any], str] | None = None, schema: Schema | None = None,
+                  scanned: tuple[list[int], dict[str, list[Any]]] | None = None) -> dict[str, Any]:
     """Write ``records`` to one Parquet file, with their own schema or the table's ``schema``
-    (every part of a table has its columns, so the parts read as one); ``cell``: the JSON
-    cells' encoder (``json_cells``), kept between the parts of one table so a shared value is
-    encoded once for all of them."""
+    (every part of a table has its columns, so the parts read as one); ``scanned``: these
+    records' pattern numbers and column values as :func:`scan` gave them with that schema;
+    ``cell``: the JSON cells' encoder (``json_cells``), kept between the parts of one table so
+    a shared value is encoded once for all of them."""
     import pandas as pd
 
-    schema = schema or schema_of(records)
-    names, types, patterns = schema.names, schema.types, schema.patterns
-    which = [patterns[tuple(r)] for r in records]
+    if schema is None:
+        schema, which, columns = scan(records)
+    elif scanned is not None:
+        which, columns = scanned
+    else:
+        which, columns = [schema.patterns[tuple(r)] for r in records], {}
+    names, types = schema.names, schema.types
     cell = cell or json_cells(enc)
     data: dict[str, list[Any]] = {}
     for i, (k, t) in enumerate(zip(names, types)):
-        data[f"c{i}"] = [r.get(k) for r in records] if t != "JSON" else [
-            cell(r[k]) if k in r else None for r in records]
+        if t == "JSON":
+            data[f"c{i}"] = [cell(r[k]) if k in r else None for r in records]
+        else:
+            data[f"c{i}"] = columns[k] if k in columns else [r.get(k) for r in records]
     data["keys"] = which
     frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
     sql_types = [t if t != "JSON" else "VARCHAR" for t in types] + ["INTEGER"]
