@@ -152,3 +152,34 @@ def test_a_session_answers_its_calls_in_one_process_and_redoes_what_it_cannot():
     p2 = s2.proc
     idle.cancel()  # nothing of the session is wanted any more: its process is stopped
     assert s2.proc is None and p2.poll() is not None
+
+
+def _big(n: int) -> bytes:
+    return b"x" * n
+
+
+def _touch(path: str) -> int:
+    with open(path, "w") as f:
+        f.write(str(os.getpid()))
+    return os.getpid()
+
+
+def test_a_session_works_on_its_next_call_while_an_earlier_answer_is_not_read(tmp_path):
+    """An answer larger than a pipe (a figure's PNG) is not asked for until the report's end;
+    the session's next call (the concept timeline, asked for beside the stages) must be done
+    meanwhile, not after the first answer is read."""
+    import time
+
+    from pipeline import side
+
+    s = side.Session()
+    big = s.call(_big, (4 * 2**20,))  # far more than a pipe's 64 KB
+    marker = tmp_path / "second-call-ran"
+    second = s.call(_touch, (str(marker),))
+    deadline = time.monotonic() + 30
+    while not marker.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert marker.exists(), "the second call waited for the first answer to be read"
+    assert len(big.result()) == 4 * 2**20
+    assert second.result() == int(marker.read_text()) != os.getpid()
+    s.close()
