@@ -69,25 +69,29 @@ def test_killed_run_resumes_without_redoing_or_losing(tmp_path: Path) -> None:
         (corpus / f"paper_{i:03d}.txt").write_text(f"第{i}号论文\n\n" + text[i * 300:] + f"\n\n补记{i}。\n", encoding="utf-8")
     # A smaller word2vec sample: what is tested is the resume, and two models on the default
     # 150,000-token sample would be a third of the run.
-    # Batches of 8 documents by count alone, so the kill can land between two commits.
-    cfg = make_config(tmp_path, runner={"workers": 1, "store_batch": 8, "store_batch_s": 1000},
+    # Batches of 16 documents by count alone, so the kill can land between two commits. (Of 8,
+    # a fast machine committed a batch every 0.3 s, and the log never stood still for the wait
+    # below until all 90 were in.)
+    cfg = make_config(tmp_path, runner={"workers": 1, "store_batch": 16, "store_batch_s": 1000},
                       vectors={"word2vec": {"max_tokens": 30000}})
     args = [sys.executable, "-m", "pipeline", "run", "--corpus", str(corpus), "--config", str(cfg),
             "--out", str(tmp_path / "report")]
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     store_path = tmp_path / "store.duckdb"
     wal = tmp_path / "store.duckdb.wal"
-    # A batch of 8 of these papers is a few MB of write-ahead log, written at its commit. Kill
-    # once the log holds a batch and has stood still for half a second (the commit is done; the
-    # next batch is seconds away), well before all 90 papers are in. Killing on the size alone
-    # once landed inside the first commit's write, and nothing was committed.
+    # A batch of 16 of these papers is about 12 MB of write-ahead log, written at its commit;
+    # past 16 MB DuckDB checkpoints it into the store file and empties the log. Kill once a
+    # batch is in either and neither file has changed for a quarter second (the commit is
+    # done; the next batch takes longer), well before all 90 papers are in. Killing on the
+    # size alone once landed inside the first commit's write, and nothing was committed;
+    # watching the log alone missed every batch a checkpoint had moved into the store file.
     deadline = time.time() + 120
-    size, since = -1, time.time()
+    state, since = None, time.time()
     while time.time() < deadline and proc.poll() is None:
-        now = wal.stat().st_size if wal.exists() else -1
-        if now != size:
-            size, since = now, time.time()
-        elif size > 1_000_000 and time.time() - since > 0.5:
+        now = tuple(f.stat().st_size if f.exists() else -1 for f in (wal, store_path))
+        if now != state:
+            state, since = now, time.time()
+        elif max(now) > 1_000_000 and time.time() - since > 0.25:
             break
         time.sleep(0.02)
     proc.send_signal(signal.SIGKILL)
