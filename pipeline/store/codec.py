@@ -223,7 +223,7 @@ class Writer:
         """A table in parts of one schema (so they read in one query): the parts the base result
         holds for the same unchanged documents are linked when the schema of the rest is the
         base's; otherwise every part is written."""
-        from .records_table import Schema, json_cells, scan, schema_of, write_records
+        from .records_table import Schema, json_cells, scan, write_records
 
         # A cell may point at a record of a table written before it (its row number); a
         # linked part would point into another result's rows: only a first table links.
@@ -235,26 +235,30 @@ class Writer:
             if old is not None and not any(d in changed for d, _n in runs) \
                     and (self.parts.base / old["file"]).is_file():
                 keep[k] = old
-        schema = None
+        # The records of the parts to write, looked up once (schema, pattern numbers, column
+        # values) and sliced per part below, in the order they are written.
+        scanned = None
         if keep:
             before = Schema.of_meta(self.parts.base_meta(name))
-            schema = schema_of([r for k, (lo, hi, _r) in enumerate(cuts) if k not in keep for r in records[lo:hi]],
-                               before)
-            if schema.names != before.names or schema.types != before.types:
-                keep, schema = {}, None  # a new key or type: the linked parts would not read as one table
-        which: list[int] = []
-        columns: dict[str, list[Any]] = {}
-        if schema is None:  # every part written: the table's values looked up once for all
-            schema, which, columns = scan(records)
+            scanned = scan([r for k, (lo, hi, _r) in enumerate(cuts) if k not in keep for r in records[lo:hi]],
+                           before)
+            if scanned[0].names != before.names or scanned[0].types != before.types:
+                keep, scanned = {}, None  # a new key or type: the linked parts would not read as one table
+        if scanned is None:
+            scanned = scan(records)
+        schema, which, columns = scanned
         cell = json_cells(self.enc)
         files = []
+        at = 0  # where the next written part's rows start in ``scanned``
         for k, (lo, hi, runs) in enumerate(cuts):
             file = f"{name}-{k:05d}.parquet"
             if k in keep:
                 _link(self.parts.base / keep[k]["file"], self.folder / file)
             else:
-                part = (which[lo:hi], {c: v[lo:hi] for c, v in columns.items()}) if which else None
-                write_records(self.folder / file, records[lo:hi], self.enc, cell, schema, part)
+                end = at + hi - lo
+                write_records(self.folder / file, records[lo:hi], self.enc, cell,
+                              (schema, which[at:end], {c: v[at:end] for c, v in columns.items()}))
+                at = end
             files.append({"file": file, "docs": [list(r) for r in runs]})
         if keep:
             self.parts.reused[name] = len(keep)

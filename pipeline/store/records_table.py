@@ -100,17 +100,12 @@ class Schema:
         return {"columns": self.names, "types": self.types, "patterns": [[at[k] for k in p] for p in self.patterns]}
 
 
-def schema_of(records: list[dict[str, Any]], base: Schema | None = None) -> Schema:
-    """The schema of ``records``; with ``base``, of the table that holds ``base``'s rows and
-    these: its columns and patterns first, a column's type the one both agree on (a column
-    with values of two types is JSON text)."""
-    return scan(records, base)[0]
-
-
 def scan(records: list[dict[str, Any]], base: Schema | None = None
          ) -> tuple[Schema, list[int], dict[str, list[Any]]]:
-    """:func:`schema_of`, each record's pattern number, and the values of each column not
-    stored as JSON text: what :func:`write_records` writes of them, looked up once."""
+    """The schema of ``records`` (with ``base``, of the table that holds ``base``'s rows and
+    these: its columns and patterns first, a column's type the one both agree on, a column with
+    values of two types JSON text), each record's pattern number, and the values of each column
+    not stored as JSON text: what :func:`write_records` writes of them, looked up once."""
     names: dict[str, None] = dict.fromkeys(base.names) if base else {}
     patterns = dict(base.patterns) if base else {}
     which = []
@@ -136,21 +131,16 @@ def scan(records: list[dict[str, Any]], base: Schema | None = None
 
 
 def write_records(path: Path, records: list[dict[str, Any]], enc: Callable[[Any], Any],
-                  cell: Callable[[Any], str] | None = None, schema: Schema | None = None,
-                  scanned: tuple[list[int], dict[str, list[Any]]] | None = None) -> dict[str, Any]:
-    """Write ``records`` to one Parquet file, with their own schema or the table's ``schema``
-    (every part of a table has its columns, so the parts read as one); ``scanned``: these
-    records' pattern numbers and column values as :func:`scan` gave them with that schema;
-    ``cell``: the JSON cells' encoder (``json_cells``), kept between the parts of one table so
-    a shared value is encoded once for all of them."""
+                  cell: Callable[[Any], str] | None = None,
+                  scanned: tuple[Schema, list[int], dict[str, list[Any]]] | None = None) -> dict[str, Any]:
+    """Write ``records`` to one Parquet file. ``scanned``: what :func:`scan` gave for exactly
+    these records, with the whole table's schema when they are one part of it (every part has
+    the table's columns, so the parts read as one); ``cell``: the JSON cells' encoder
+    (``json_cells``), kept between the parts of one table so a shared value is encoded once
+    for all of them."""
     import pandas as pd
 
-    if schema is None:
-        schema, which, columns = scan(records)
-    elif scanned is not None:
-        which, columns = scanned
-    else:
-        which, columns = [schema.patterns[tuple(r)] for r in records], {}
+    schema, which, columns = scanned if scanned is not None else scan(records)
     names, types = schema.names, schema.types
     cell = cell or json_cells(enc)
     data: dict[str, list[Any]] = {}
@@ -158,7 +148,7 @@ def write_records(path: Path, records: list[dict[str, Any]], enc: Callable[[Any]
         if t == "JSON":
             data[f"c{i}"] = [cell(r[k]) if k in r else None for r in records]
         else:
-            data[f"c{i}"] = columns[k] if k in columns else [r.get(k) for r in records]
+            data[f"c{i}"] = columns[k]
     data["keys"] = which
     frame = pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in data.items()})
     sql_types = [t if t != "JSON" else "VARCHAR" for t in types] + ["INTEGER"]
