@@ -27,6 +27,8 @@ from typing import Any
 
 import yaml
 
+from ..yaml_safe import safe_load
+
 COLUMNS = ["concept", "definer", "definer_footnote", "year", "doc_id", "where", "sentence", "cue", "kind"]
 KINDS = ("definition", "characterization")
 SELF = "self"
@@ -101,7 +103,7 @@ def load_cues(path: str | Path | None = None) -> CueSet:
     """The cue file (default: ``configs/definitions.yaml``), each pattern checked to compile."""
     p = Path(path) if path else default_cue_file()
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        data = safe_load(p.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as e:
         raise ValueError(f"{p}: cannot read the definition cues: {e}") from e
     macros = {str(k): str(v) for k, v in (data.get("macros") or {}).items()}

@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-import yaml
+from ..yaml_safe import safe_load
 
 DEFAULT_RULES = Path(__file__).resolve().parents[2] / "configs" / "glossary.yaml"
 
@@ -82,7 +82,7 @@ def load_rules(path: str | Path | None = None) -> Rules:
 @lru_cache(maxsize=4)
 def _load_rules_cached(path: str, _mtime: int) -> Rules:
     p = Path(path)
-    data = yaml.safe_load(p.read_text(encoding="utf-8")) if p.exists() else {}
+    data = safe_load(p.read_text(encoding="utf-8")) if p.exists() else {}
     return Rules.from_dict(data or {})
 
 

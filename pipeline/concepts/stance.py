@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from pipeline.ingest.normalize import to_simplified
+from pipeline.yaml_safe import safe_load
 
 LABELS = ("defines", "supports", "extends", "contests", "background")
 ADOPTING = ("defines", "supports", "extends")  # a concept page lists these as "adopted"
@@ -123,7 +124,7 @@ def lexicon_from_dict(data: dict[str, Any], source: str = "stance lexicon") -> L
 def _load(path: str, _mtime: float) -> Lexicon:
     p = Path(path)
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        data = safe_load(p.read_text(encoding="utf-8")) or {}
     except (OSError, yaml.YAMLError) as e:
         raise ValueError(f"{p}: cannot read the stance lexicon: {e}") from e
     return lexicon_from_dict(data, str(p))

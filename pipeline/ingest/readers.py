@@ -16,6 +16,7 @@ import yaml
 from ..records import RawDoc
 from .encoding import IngestError, decode_bytes
 from .normalize import detect_script, repair_pinyin, strip_zero_width
+from ..yaml_safe import safe_load
 
 # Files that are never papers: editor backups, OS litter, our own sidecars.
 _SKIP_PATTERNS = (re.compile(r".*~$"), re.compile(r"^\.?#.*#?$"), re.compile(r".*\.(swp|swo|bak|tmp|orig)$"),
@@ -72,7 +73,7 @@ def split_front_matter(text: str) -> tuple[dict[str, Any], str, list[str]]:
     if not m:
         return {}, text, []
     try:
-        meta = yaml.safe_load(m.group(1))
+        meta = safe_load(m.group(1))
     except yaml.YAMLError as e:
         return {}, text[m.end():], [f"front matter is not valid YAML ({e.__class__.__name__}): ignored"]
     over, warnings = _clean_overrides(meta, "front matter")
@@ -165,7 +166,7 @@ def read_path(path: Path, source: str | None = None, cfg: dict[str, Any] | None 
     side = sidecar_for(path)
     if side is not None:
         try:
-            meta = yaml.safe_load(side.read_text(encoding="utf-8"))
+            meta = safe_load(side.read_text(encoding="utf-8"))
             over, warn = _clean_overrides(meta, f"sidecar {side.name}")
         except (yaml.YAMLError, UnicodeDecodeError, OSError) as e:
             over, warn = {}, [f"sidecar {side.name} unreadable ({e.__class__.__name__}): ignored"]

@@ -11,9 +11,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pipeline.ingest.normalize import fold_width, normalize_for_match, repair_pinyin, to_simplified
+from pipeline.yaml_safe import safe_load
 
 # A nationality tag in any of the bracket styles Chinese translations use: [美] 〔英〕 （美） 【德】.
 NAT_RE = re.compile(r"^\s*[\[〔（(【［]\s*([^\]〕）)】］\s\d]{1,4}?)\s*[\]〕）)】］]\s*")
@@ -132,7 +131,7 @@ def load_aliases(path: str | Path | None = None) -> dict[str, Any]:
     p = Path(path) if path else DEFAULT_ALIASES
     data: dict[str, Any] = {}
     if p.exists():
-        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        data = safe_load(p.read_text(encoding="utf-8")) or {}
     return prepare_aliases(data)
 
 

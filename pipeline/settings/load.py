@@ -22,6 +22,7 @@ from pydantic import BaseModel, ValidationError
 from .errors import ConfigError
 from .files import packaged_configs, project_root, resolve_path
 from .model import FILE_KEYS, MOVED, Settings
+from ..yaml_safe import safe_load
 
 Key = tuple[str, ...]
 DEFAULT_SOURCE = "litmap's built-in defaults"
@@ -48,7 +49,7 @@ class Loaded:
 
 def read_yaml(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError as e:
         raise ConfigError(f"config file not found: {path}") from e
     except IsADirectoryError as e:

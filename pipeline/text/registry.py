@@ -18,10 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pipeline.settings.files import packaged_configs, resolve_path
 from pipeline.text.protect import fast_normalize
+from pipeline.yaml_safe import safe_load
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_PATH = packaged_configs() / "concepts.yaml"
@@ -130,7 +129,7 @@ class Registry:
 def load_registry(path: str | Path | None = None) -> Registry:
     """Read ``concepts.yaml`` (``concepts: [{name, variants, en, ...}]``); a missing file is an error."""
     p = resolve_config_path(path, DEFAULT_PATH)
-    data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    data = safe_load(p.read_text(encoding="utf-8")) or {}
     concepts = []
     for item in data.get("concepts") or []:
         if isinstance(item, str):  # a bare name is a valid one-line promotion
