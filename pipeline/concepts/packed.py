@@ -83,7 +83,14 @@ def unpack_rows(packed: dict[str, Any] | list[dict[str, Any]]) -> list[dict[str,
     codes = {k: _expand(c["runs"]) for k, c in packed["columns"].items()}
     values = {k: c["values"] for k, c in packed["columns"].items()}
     shape_of = _expand(packed["shape_runs"])
+    # the rows of one shape share one key table (store/shared_keys.py): a third of the memory
+    from pipeline.store.shared_keys import record_maker
+
+    makers = [record_maker(tuple(s)) for s in shapes]
     out = []
     for i in range(n):
-        out.append({k: values[k][codes[k][i]] for k in shapes[shape_of[i]]})
+        keys = shapes[shape_of[i]]
+        row = makers[shape_of[i]]()
+        row.update(zip(keys, [values[k][codes[k][i]] for k in keys]))
+        out.append(row)
     return out
