@@ -225,3 +225,35 @@ def test_update_builds_again_the_coinage_row_a_new_paper_uses(works_ctx):
     now = {r["term"]: r for r in kept["coinages"]}[term]
     assert was is None or (now["documents"], now["mentions"]) != (was["documents"], was["mentions"])
     assert now == {r["term"]: r for r in full["coinages"]}[term]
+
+
+def test_coinage_uses_are_runs_of_every_use(works_ctx):
+    """A mined coinage's uses are kept as runs (the use's values and how many uses in a row
+    have them): no two neighbouring runs are equal, and for each term the runs count every
+    mention a fresh search of the corpus finds, document by document."""
+    from collections import Counter
+
+    from pipeline.concepts.concept_stage import concepts_from_parts
+    from pipeline.concepts.matcher import ConceptMatcher
+    from pipeline.concepts.mentions import find_mentions
+    from pipeline.text.registry import Registry
+
+    ctx = works_ctx
+    full = concepts_from_parts(ctx, None)
+    uses = full["coinage_mentions"]
+    assert uses
+    for term, f in uses.items():
+        runs = f["uses"]
+        assert all(len(r) == 7 and r[-1] >= 1 for r in runs)
+        assert all(a[:-1] != b[:-1] for a, b in zip(runs, runs[1:])), term
+    terms = sorted(uses)
+    found: Counter[tuple[str, str]] = Counter()
+    for paper in ctx.iter_papers():
+        for m in find_mentions(paper, Registry.empty(), terms, ctx.cfg, ConceptMatcher(Registry.empty(), terms)):
+            found[m["concept"], m["doc_id"]] += 1
+    held: Counter[tuple[str, str]] = Counter()
+    for term, f in uses.items():
+        for r in f["uses"]:
+            held[term, r[0]] += r[-1]
+    assert held == found
+    assert max(r[-1] for f in uses.values() for r in f["uses"]) > 1, "no run holds two uses: nothing was merged"
