@@ -201,7 +201,9 @@ def _allowed(err: dict[str, Any]) -> str:
     if t == "too_short":
         return f"a list of at least {ctx.get('min_length')} item(s)"
     if t == "string_pattern_mismatch":
-        return f"a text matching {ctx.get('pattern')}"
+        from .model import PATTERN_WORDS
+
+        return PATTERN_WORDS.get(ctx.get("pattern"), f"a text matching {ctx.get('pattern')}")
     return _ALLOWED.get(t, err["msg"].removeprefix("Input should be ").removeprefix("Value error, ").strip())
 
 

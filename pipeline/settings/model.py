@@ -26,9 +26,19 @@ class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, validate_default=True)
 
 
+# A size as DuckDB's memory_limit takes it (256MB, 1.5 GB, 2GiB, 256 megabytes, 80%), or none
+# / -1 for DuckDB's default: checked here, since DuckDB refuses any other text only when the
+# store is opened, with a message that does not say which setting it was.
+MEMORY_SIZE = (r"^(?i:\s*(\d+(\.\d+)?\s*(b|bytes?|[kmgt]i?b|[kmgt]|kilobytes?|megabytes?|gigabytes?|terabytes?)"
+               r"|\d+(\.\d+)?%|-1|none)\s*)$")
+MemorySize = Annotated[StrictStr, Field(pattern=MEMORY_SIZE)]
+# What a pattern allows, in words, for the message refusing a value (settings/load.py)
+PATTERN_WORDS = {MEMORY_SIZE: "a size such as 256MB, 1.5GB or 2GiB, a share of RAM such as 50%, or none"}
+
+
 class Store(Section):
     path: PathStr = ".litmap/store.duckdb"
-    memory_limit: Optional[StrictStr] = "256MB"
+    memory_limit: Optional[MemorySize] = "256MB"
     # The DuckDB storage format a NEW store is written in; v1.0.0 is readable by every DuckDB
     # from 1.1 on (the `duckdb` command litmap installs included; 1.0.0 cannot read the
     # primary-key indexes this DuckDB writes, even in that format), "latest" by this one's only.
