@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from conftest import SHARED, make_config
+from conftest import SEED, SHARED, make_config
 from test_report_identity import assert_one_row_per_person, pages_with_hashes, visible_text
 
 
@@ -144,3 +144,37 @@ def test_discover_lists_each_file_once_with_its_key_or_why_not(tmp_path: Path) -
     # one file as the corpus: named under its folder, its sidecar still in its key
     (one,) = discover(c / "b.txt", [".txt"], len(seed) + 1)
     assert (one.source, one.key) == ("corpus/b.txt", keys["corpus/b.txt"])
+
+
+def test_a_stage_short_of_read_memory_is_computed_again_under_the_store_limit(tmp_path: Path, monkeypatch,
+                                                                               capsys) -> None:
+    """A corpus stage computes with DuckDB's pool at store.read_memory_limit (Store.reading);
+    one that runs out of it (here the first stage, its out-of-memory error raised where DuckDB
+    would raise it) says so and is computed anew under store.memory_limit, and the run ends as
+    one that never ran short."""
+    from contextlib import contextmanager
+
+    from pipeline.api import run
+    from pipeline.store.db import Store
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / "seed.txt")
+    real = Store.reading
+    limits: list = []
+
+    @contextmanager
+    def short_once(self, limit):
+        limits.append(limit)
+        if len(limits) == 1:
+            raise duckdb.OutOfMemoryException("could not allocate block of size 256.0 KiB (injected)")
+        with real(self, limit):
+            yield
+
+    monkeypatch.setattr(Store, "reading", short_once)
+    ctx = run(corpus, make_config(tmp_path), out=tmp_path / "report")
+    err = capsys.readouterr().err
+    assert "more memory than store.read_memory_limit" in err and "computed again under store.memory_limit" in err
+    assert limits[0] == "128MB" and len(limits) > 3  # every stage and the report read under the read limit
+    assert not ctx.failed_sections and (tmp_path / "report" / "index.html").is_file()
+    assert ctx.results["concepts"]["traces"]

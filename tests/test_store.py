@@ -384,3 +384,32 @@ def test_a_reopened_store_keeps_its_results_and_no_other_run_takes_it(tmp_path: 
     assert got == 0, f"another process opened the store {got} times of {tries} while it was reopened"
     assert store.get_result("parse", "d1", "v", "h") == {"x": [1, "二"]}
     store.close()
+
+
+def test_reading_lets_go_of_the_blocks_read_and_gives_the_write_limit_back(tmp_path: Path) -> None:
+    """``Store.reading`` (the runner's, around a corpus stage's computation and the report:
+    store.read_memory_limit) shrinks what DuckDB holds to the read limit at once, keeps it
+    there through a reconnect, and gives the store's own limit back after."""
+    store = Store(tmp_path / "s.duckdb", "256MB")
+    store.con.execute("CREATE TABLE big AS SELECT i, repeat(md5(i::VARCHAR), 8) AS s FROM range(200000) t(i)")
+    store.con.execute("CHECKPOINT")
+    store.reopen()
+
+    def held() -> int:
+        return store.con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchone()[0]
+
+    def limit() -> str:
+        return store.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+    total = store.con.execute("SELECT sum(length(s)) FROM big").fetchone()[0]
+    assert held() > 16 * 2**20  # the table's blocks, read
+    with store.reading("8MB"):
+        assert held() <= 8 * 2**20
+        assert store.con.execute("SELECT sum(length(s)) FROM big").fetchone()[0] == total  # read again, streamed
+        assert held() <= 8 * 2**20
+        store.reopen()
+        assert limit() == "7.6 MiB"
+    assert limit() == "244.1 MiB"
+    with store.reading(None):
+        assert limit() == "244.1 MiB"
+    store.close()

@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import duckdb
+
 from ..config import stable_hash
 from ..context import StageContext
 from ..store.codec import Parts
@@ -213,7 +215,17 @@ def _previous(ctx: RunContext, stage: CorpusStage) -> Any | None:
 
 
 def _compute(ctx: RunContext, stage: CorpusStage, h: str, previous: Any = None) -> Any:
-    result = stage.update(ctx, previous) if previous is not None else stage.compute(ctx)
+    # A stage reads the store and writes nothing to it while it computes (its result and tables
+    # are written after): DuckDB's pool is held at store.read_memory_limit meanwhile. A stage
+    # that needs more (a huge paper's parts read at once) is computed anew under the store's own
+    # limit: anew, since an update may have changed the stored result it was folding into.
+    try:
+        with ctx.store.reading(ctx.cfg["store"]["read_memory_limit"]):
+            result = stage.update(ctx, previous) if previous is not None else stage.compute(ctx)
+    except duckdb.OutOfMemoryException as e:
+        ctx.log(f"{stage.name}: more memory than store.read_memory_limit ({e.__class__.__name__}): "
+                "computed again under store.memory_limit")
+        result = stage.compute(ctx)
     if isinstance(result, dict):
         result["stage_version"] = stage.version
         result["input_hash"] = h  # what the store's tables are marked with once they mirror it

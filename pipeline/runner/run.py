@@ -93,7 +93,8 @@ def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, 
         ctx.stats.update(_stats(ctx, started))
         ctx.stage = "report"
         if not _reuse_report(ctx):
-            write_report(ctx)
+            with store.reading(cfg["store"]["read_memory_limit"]):  # the report reads the store only
+                write_report(ctx)
         ctx.stage = ""
         ctx.timings["report"] = time.time() - t
         ctx.log(f"report: {ctx.timings['report']:.1f} s, rss {rss_mb():.0f} MB")

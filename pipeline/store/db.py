@@ -196,6 +196,7 @@ class Store:
     def __init__(self, path: str | Path, memory_limit: str | None = None, storage_compatibility: str | None = None,
                  defer_checkpoint_mb: float = 0):
         self.path = Path(path)
+        self._memory_limit = memory_limit
         self._in_transaction = False
         self._defer_bytes = defer_checkpoint_mb * 2**20
         try:
@@ -289,6 +290,28 @@ class Store:
     @property
     def wal_path(self) -> Path:
         return self.path.with_name(self.path.name + ".wal")
+
+    def set_memory_limit(self, limit: str | None) -> None:
+        """DuckDB's buffer pool from now on (None: DuckDB's default); lowering it lets go of the
+        blocks held beyond it at once, which a run's reads had filled up to the old limit."""
+        value = limit if limit else "-1"
+        self.con.execute(f"SET memory_limit = '{value}'")  # a size the settings model checked
+        self._config = {**self._config, "memory_limit": value}
+
+    @contextmanager
+    def reading(self, limit: str | None) -> Iterator[None]:
+        """Work that reads the store and writes nothing to it (a corpus stage's computation, the
+        report), with DuckDB's buffer pool at ``limit`` (None: as it is): the blocks read before
+        are let go, and it does not fill up to the write limit again. The store's own limit
+        (``memory_limit``) is back after: writes of large papers need it."""
+        if not limit:
+            yield
+            return
+        self.set_memory_limit(limit)
+        try:
+            yield
+        finally:
+            self.set_memory_limit(self._memory_limit)
 
     def reopen(self) -> None:
         """Close the connection and connect again, with the same settings.
