@@ -334,7 +334,7 @@ def test_a_frame_is_written_with_the_cells_of_its_records() -> None:
     assert n == m == 3
     assert json.dumps(by_column) == json.dumps(by_row)
     assert [type(v) for v in by_column["count"]] == [int, int, int] and by_column["llr"] == [None] * 3
-    assert _digest(COOCCURRENCE, by_column) == _digest(COOCCURRENCE, by_row)
+    assert _digest(COOCCURRENCE, [by_column]) == _digest(COOCCURRENCE, [by_row])
     assert _columns(COOCCURRENCE, frame.iloc[:0]) == ({c.name: [] for c in COOCCURRENCE.columns}, 0)
     # a column taken whole (no call per cell) must still give what a cell gives: a tuple as a
     # list, None as None
@@ -413,3 +413,43 @@ def test_reading_lets_go_of_the_blocks_read_and_gives_the_write_limit_back(tmp_p
     with store.reading(None):
         assert limit() == "244.1 MiB"
     store.close()
+
+
+def test_a_long_table_is_written_a_chunk_at_a_time_as_it_would_be_whole(works_ctx, tmp_path: Path,
+                                                                         monkeypatch) -> None:
+    """``write_table`` makes a table's cells INSERT_ROWS rows at a time: the concept mentions of
+    the seed and the works (hundreds of rows) written in chunks of 50 read back as written in
+    one; unchanged, the table is not written again; changed, it is."""
+    from pipeline.concepts.tables import concept_tables
+    from pipeline.store import tables as T
+    from pipeline.store.schema import tables_of
+
+    spec = next(t for t in tables_of("concepts") if t.name == "mentions")
+    result = works_ctx.results["concepts"]
+    assert len(result["mentions"]) > 200
+
+    def rows():
+        return concept_tables(result)["mentions"]
+
+    whole = Store(tmp_path / "whole.duckdb")
+    assert T.write_table(whole.con, spec, rows) == len(result["mentions"])
+    monkeypatch.setattr(T, "INSERT_ROWS", 50)
+    calls = []
+
+    def counted():
+        calls.append(1)
+        return rows()
+
+    cut = Store(tmp_path / "cut.duckdb")
+    assert T.write_table(cut.con, spec, counted) == len(result["mentions"])
+    assert len(calls) == 2  # once for the digest, once more for the insert
+    assert T.read_rows(cut.con, spec) == T.read_rows(whole.con, spec)
+    calls.clear()
+    cut.con.execute(f'INSERT INTO "{spec.name}" SELECT * FROM "{spec.name}" LIMIT 1')  # a row the digest does not know
+    assert T.write_table(cut.con, spec, counted) and len(calls) == 1  # unchanged rows: not written again
+    assert cut.con.execute(f'SELECT count(*) FROM "{spec.name}"').fetchone()[0] == len(result["mentions"]) + 1
+    fewer = lambda: list(rows())[:-3]  # noqa: E731
+    assert T.write_table(cut.con, spec, fewer) == len(result["mentions"]) - 3
+    assert T.read_rows(cut.con, spec) == T.read_rows(whole.con, spec)[:-3]
+    whole.close()
+    cut.close()

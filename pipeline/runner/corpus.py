@@ -170,7 +170,6 @@ def _persist_if_stale(ctx: RunContext, stage: CorpusStage, h: str, folded_from: 
         changed = result.get("changed_docs") if isinstance(result, dict) and result.get("mode") == "update" else None
         delta = changed is not None and folded_from is not None and row is not None \
             and row[0] == (f"{folded_from}:{digest}" if specs else folded_from)
-        rows = stage.tables(result)
         for spec in specs:
             if delta and spec.name in stage.by_doc:
                 field_ = stage.by_doc[spec.name]
@@ -179,8 +178,11 @@ def _persist_if_stale(ctx: RunContext, stage: CorpusStage, h: str, folded_from: 
                 got = stage.tables(view).get(spec.name)
                 replace_docs(ctx.store.con, spec, () if got is None else got, docs)
             else:
-                got = rows.get(spec.name)  # dicts, or a DataFrame (no truth value: compared with None)
-                write_table(ctx.store.con, spec, () if got is None else got)
+                def made(name: str = spec.name) -> Any:  # made afresh for each of write_table's passes
+                    got = stage.tables(result).get(name)  # dicts, or a DataFrame (no truth value: compared with None)
+                    return () if got is None else got
+
+                write_table(ctx.store.con, spec, made)
     ctx.store.con.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", [key, mark])
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,18 +79,30 @@ def _columns(table: Table, rows: Iterable[Mapping[str, Any]] | Any) -> tuple[dic
     """The table's columns from ``rows``: dicts keyed by column name, or a DataFrame, taken a
     column at a time (the co-occurrence table's pairs: turning them into a dict per row and
     back into columns cost 0.5 s of an update of 1,000 papers)."""
+    return next(_column_chunks(table, rows, None), ({c.name: [] for c in table.columns}, 0))
+
+
+def _column_chunks(table: Table, rows: Iterable[Mapping[str, Any]] | Any, size: int | None
+                   ) -> Iterator[tuple[dict[str, list[Any]], int]]:
+    """The table's columns from ``rows``, ``size`` rows at a time (None: all in one); a
+    DataFrame is one chunk, taken a column at a time."""
     json_text = json_cells()
     if hasattr(rows, "columns") and hasattr(rows, "to_dict"):  # a DataFrame: the same cells as its records
         n = len(rows)
-        return {c.name: _frame_column(rows[c.name].tolist(), c.type, json_text) if c.name in rows.columns
-                else [None] * n for c in table.columns}, n
+        yield {c.name: _frame_column(rows[c.name].tolist(), c.type, json_text) if c.name in rows.columns
+               else [None] * n for c in table.columns}, n
+        return
     cols: dict[str, list[Any]] = {c.name: [] for c in table.columns}
     n = 0
     for r in rows:
         for c in table.columns:
             cols[c.name].append(_cell(r.get(c.name), c.type, json_text))
         n += 1
-    return cols, n
+        if size is not None and n == size:
+            yield cols, n
+            cols, n = {c.name: [] for c in table.columns}, 0
+    if n or size is None:
+        yield cols, n
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: Table, cols: dict[str, list[Any]], n: int) -> None:
@@ -106,11 +118,16 @@ def _insert(con: duckdb.DuckDBPyConnection, table: Table, cols: dict[str, list[A
     con.unregister("_result_rows")
 
 
-def _digest(table: Table, cols: dict[str, list[Any]]) -> str:
-    """The table's spec and its rows, in order: equal digests, equal tables."""
+INSERT_ROWS = 20_000  # rows a table write holds as cells at a time (see write_table)
+
+
+def _digest(table: Table, chunks: Iterable[dict[str, list[Any]]]) -> str:
+    """The table's spec and its rows, in order, taken ``INSERT_ROWS`` at a time: equal digests,
+    equal tables."""
     h = hashlib.sha256(specs_digest([table]).encode())
-    for name, values in cols.items():
-        h.update(canonical_json([name, values], repr, sort=False))
+    for cols in chunks:
+        for name, values in cols.items():
+            h.update(canonical_json([name, values], repr, sort=False))
     return h.hexdigest()[:24]
 
 
@@ -118,19 +135,43 @@ def _digest_key(table: Table) -> str:
     return f"table:{table.name}"
 
 
-def write_table(con: duckdb.DuckDBPyConnection, table: Table, rows: Iterable[Mapping[str, Any]]) -> int:
-    """Replace ``table`` with ``rows`` (dicts keyed by column name; a missing key is NULL).
-    Returns the number of rows written. Unchanged rows (the digest of the rows last written,
-    kept in ``kv``) are not written again: on ``--update`` most of a stage's tables are."""
-    cols, n = _columns(table, rows)
-    digest = _digest(table, cols)
+def write_table(con: duckdb.DuckDBPyConnection, table: Table,
+                rows: Callable[[], Iterable[Mapping[str, Any]] | Any]) -> int:
+    """Replace ``table`` with the rows ``rows()`` gives (dicts keyed by column name, a missing
+    key is NULL; or a DataFrame). Returns the number of rows written. Unchanged rows (the
+    digest of the rows last written, kept in ``kv``) are not written again: on ``--update``
+    most of a stage's tables are.
+
+    The rows are made into cells ``INSERT_ROWS`` at a time for the digest, and kept for the
+    insert only while the table is no longer than that; a longer one is made again for the
+    insert, a chunk at a time (``rows()`` is called again). Why: the 160,000 mentions of
+    10,000 papers held at once as cells and a frame were the run's peak of memory, with
+    DuckDB's copy of them beside it; a chunk costs a fraction, and a table that did not
+    change is made once as before."""
+    held: list[tuple[dict[str, list[Any]], int]] = []  # the cells, while the table is one chunk
+    n, many = 0, False
+
+    def chunks() -> Iterator[dict[str, list[Any]]]:
+        nonlocal n, many
+        for cols, k in _column_chunks(table, rows(), INSERT_ROWS):
+            n += k
+            if held:
+                many = True
+                held.clear()
+            if not many:
+                held.append((cols, k))
+            yield cols
+
+    digest = _digest(table, chunks())
     key = _digest_key(table)
     if _exists(con, table) and (con.execute("SELECT value FROM kv WHERE key=?", [key]).fetchone() or (None,))[0] == digest:
         return n
+    again = _column_chunks(table, rows(), INSERT_ROWS) if many else held
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(table.ddl().replace("JSON", "VARCHAR"))
-        _insert(con, table, cols, n)
+        for cols, k in again:
+            _insert(con, table, cols, k)
         con.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", [key, digest])
     except BaseException:
         con.execute("ROLLBACK")
