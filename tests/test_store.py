@@ -413,6 +413,11 @@ def test_reading_lets_go_of_the_blocks_read_and_gives_the_write_limit_back(tmp_p
     with store.reading(None):
         assert limit() == "244.1 MiB"
     store.close()
+    # a store given a smaller pool than the read limit keeps its own: never more than asked for
+    small = Store(tmp_path / "small.duckdb", "64MB")
+    with small.reading("128MB"):
+        assert small.con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "61.0 MiB"
+    small.close()
 
 
 def test_a_long_table_is_written_a_chunk_at_a_time_as_it_would_be_whole(works_ctx, tmp_path: Path,

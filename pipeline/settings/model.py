@@ -42,7 +42,7 @@ class Store(Section):
     # DuckDB's buffer pool while a corpus stage computes and while the report is written: they
     # read the store and write nothing to it, and the blocks they read, kept up to memory_limit,
     # were a sixth of the driver at the run's peak (null: memory_limit throughout). A stage that
-    # needs more (one huge paper's parts) is computed again under memory_limit.
+    # needs more (one huge paper's parts) is computed again under memory_limit. Never above memory_limit.
     read_memory_limit: Optional[MemorySize] = "128MB"
     # The DuckDB storage format a NEW store is written in; v1.0.0 is readable by every DuckDB
     # from 1.1 on (the `duckdb` command litmap installs included; 1.0.0 cannot read the

@@ -192,6 +192,28 @@ def _classify(path: Path, e: BaseException) -> StoreError:
                         "again: the store is rebuilt from the corpus, which litmap never changes")
 
 
+_UNITS = {"": 1, "b": 1, "byte": 1, "bytes": 1, "k": 1000, "kb": 1000, "kib": 1024, "kilobyte": 1000,
+          "kilobytes": 1000, "m": 1000**2, "mb": 1000**2, "mib": 1024**2, "megabyte": 1000**2, "megabytes": 1000**2,
+          "g": 1000**3, "gb": 1000**3, "gib": 1024**3, "gigabyte": 1000**3, "gigabytes": 1000**3, "t": 1000**4,
+          "tb": 1000**4, "tib": 1024**4, "terabyte": 1000**4, "terabytes": 1000**4}
+
+
+def size_bytes(size: str | None) -> float:
+    """Bytes of a DuckDB memory size as the settings model checks it (``settings/model.py``
+    MEMORY_SIZE: 256MB, 1.5 GB, 2GiB, 50%); no limit (None, none, -1) is infinite."""
+    import re
+
+    text = (size or "").strip().lower()
+    if text in ("", "none", "-1"):
+        return float("inf")
+    if text.endswith("%"):
+        return float(text[:-1]) / 100 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([a-z]*)", text)
+    if m is None or m.group(2) not in _UNITS:
+        return float("inf")  # not a size this function knows: no comparison, DuckDB decides
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
 class Store:
     def __init__(self, path: str | Path, memory_limit: str | None = None, storage_compatibility: str | None = None,
                  defer_checkpoint_mb: float = 0):
@@ -304,8 +326,8 @@ class Store:
         report), with DuckDB's buffer pool at ``limit`` (None: as it is): the blocks read before
         are let go, and it does not fill up to the write limit again. The store's own limit
         (``memory_limit``) is back after: writes of large papers need it."""
-        if not limit:
-            yield
+        if not limit or size_bytes(limit) >= size_bytes(self._memory_limit):
+            yield  # a store given a smaller pool than the read limit keeps it: never more than asked for
             return
         self.set_memory_limit(limit)
         try:
