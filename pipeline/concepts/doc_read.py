@@ -31,6 +31,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from pipeline.text import spacy_import  # noqa: F401  (before spaCy: see that module)
 from spacy.attrs import IDX, NORM
 from spacy.tokens import Doc
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pipeline.text import spacy_import  # noqa: F401  (before spaCy: see that module)
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 

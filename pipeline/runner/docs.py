@@ -41,7 +41,7 @@ def _papers_of_store(store: Store) -> list[dict[str, Any]]:
 def open_run_docs(run_dir: Path, nlp: Any = None) -> list[Any]:
     """The Docs of the run ``run_dir`` names (a report folder or a project folder), with the
     vocab of ``nlp`` (default: a blank ``zh`` pipeline's)."""
-    import spacy
+    from ..text.spacy_import import spacy
     from spacy.tokens import DocBin
 
     from ..text.spacy_doc import register_extensions

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import srsly
+from pipeline.text import spacy_import  # noqa: F401  (before spaCy: see that module)
 from spacy.attrs import NORM, ORTH, SPACY
 from spacy.tokens import Doc, DocBin
 

@@ -27,6 +27,7 @@ from operator import ne, sub
 from typing import Any
 
 import numpy as np
+from pipeline.text import spacy_import  # noqa: F401  (before spaCy: see that module)
 from spacy.attrs import NORM, SENT_START
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab

@@ -9,6 +9,7 @@ paper's Doc is not made with it: see ``pipeline/concepts/paper_doc.py``).
 """
 from __future__ import annotations
 
+from pipeline.text import spacy_import  # noqa: F401  (before spaCy: see that module)
 import spacy
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
