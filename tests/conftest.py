@@ -117,6 +117,24 @@ def seed_path() -> Path:
     return SEED
 
 
+def refusing_while_stood_in(module: str, stand_in: str) -> str:
+    """The start of a script for a fresh interpreter (``sys.argv[1]``: the checkout): a module of
+    a package that refuses to load while ``stand_in`` is one of ``pipeline/deferred_import.py``'s
+    stand-ins, as a release of the package whose import needs the real module would."""
+    return f"""
+import sys
+sys.path.insert(0, sys.argv[1])
+
+class Picky:
+    def find_spec(self, name, path=None, target=None):
+        if name == {module!r} and type(sys.modules.get({stand_in!r})).__name__ == "_StandIn":
+            raise ImportError("needs the real " + {stand_in!r})
+        return None
+
+sys.meta_path.insert(0, Picky())
+"""
+
+
 def make_config(tmp: Path, **sections) -> Path:
     """A --config file pointing the store into tmp, plus any overrides."""
     import yaml

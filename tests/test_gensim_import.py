@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import refusing_while_stood_in
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 
@@ -59,17 +61,7 @@ def test_gensim_without_scipy_stats_trains_the_same(tmp_path):
 
 # A gensim whose import needs more of scipy.stats than a stand-in gives: simulated by a module
 # of gensim that refuses to load while the stand-in is there.
-FALLBACK = r"""
-import sys
-sys.path.insert(0, sys.argv[1])
-
-class Picky:
-    def find_spec(self, name, path=None, target=None):
-        if name == "gensim.models.nmf" and type(sys.modules.get("scipy.stats")).__name__ == "_StandIn":
-            raise ImportError("needs the real scipy.stats")
-        return None
-
-sys.meta_path.insert(0, Picky())
+FALLBACK = refusing_while_stood_in("gensim.models.nmf", "scipy.stats") + r"""
 from pipeline.models import gensim_import
 import gensim.models.nmf, scipy.stats
 print(type(gensim.models.nmf.halfnorm).__name__, type(scipy.stats).__name__,

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from conftest import refusing_while_stood_in
+
 ROOT = Path(__file__).resolve().parents[1]
 
 # A paper's Doc as the worker builds it, then what is imported and whether spaCy's CLI works
@@ -38,17 +40,7 @@ def test_spacy_without_its_cli_until_used():
 
 # A spaCy whose import needs more of its CLI than a stand-in gives: simulated by a module of spaCy
 # that refuses to load while the stand-in is there.
-FALLBACK = r"""
-import sys
-sys.path.insert(0, sys.argv[1])
-
-class Picky:
-    def find_spec(self, name, path=None, target=None):
-        if name == "spacy.language" and type(sys.modules.get("spacy.cli")).__name__ == "_StandIn":
-            raise ImportError("needs the real spacy.cli")
-        return None
-
-sys.meta_path.insert(0, Picky())
+FALLBACK = refusing_while_stood_in("spacy.language", "spacy.cli") + r"""
 from pipeline.text import spacy_import
 import spacy
 print(type(sys.modules["spacy.cli"]).__name__, spacy_import.spacy is sys.modules["spacy"], callable(spacy.blank))
