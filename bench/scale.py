@@ -91,11 +91,12 @@ def bench(n: int, paras: list[str], names: list[str]) -> None:
         # The floor under any update: a run with nothing new (interpreter, store, every result
         # cached), and importing what an update must use: in the driver the model code with
         # gensim (as litmap imports it, models/gensim_import.py), to fold the new paper into
-        # the topic and word2vec models; in the worker beside it spaCy, for the paper's features.
+        # the topic and word2vec models; in the worker beside it spaCy, for the paper's features
+        # (as litmap imports it, text/spacy_import.py).
         same, _p, _o, _t = run_and_watch(cmd + ["--update"])
         libs, _p, _o, _t = run_and_watch([sys.executable, "-c", "import pipeline.cli, pipeline.models.vectors, "
                                           "pipeline.models.topic_stage"])
-        nlp, _p, _o, _t = run_and_watch([sys.executable, "-c", "import spacy"])
+        nlp, _p, _o, _t = run_and_watch([sys.executable, "-c", "import pipeline.text.spacy_import"])
         print(f"N={n:>6} ({total / 2**20:.1f} MB): bare script {base:.1f} s (peak {base_peak:.0f} MB over its tree)")
         print(f"         full run {full:.1f} s = {full / base:.2f}x the script, peak {peak1:.0f} MB largest process, "
               f"{tree1:.0f} MB over all processes | +1 paper --update {upd:.1f} s ({100 * upd / full:.1f}% of full), "
