@@ -28,9 +28,36 @@ class Section(BaseModel):
 
 # A size as DuckDB's memory_limit takes it (256MB, 1.5 GB, 2GiB, 256 megabytes, 80%), or none
 # / -1 for DuckDB's default: checked here, since DuckDB refuses any other text only when the
-# store is opened, with a message that does not say which setting it was.
-MEMORY_SIZE = (r"^(?i:\s*(\d+(\.\d+)?\s*(b|bytes?|[kmgt]i?b|[kmgt]|kilobytes?|megabytes?|gigabytes?|terabytes?)"
-               r"|\d+(\.\d+)?%|-1|none)\s*)$")
+# store is opened, with a message that does not say which setting it was. The units (case
+# aside) and their bytes, as DuckDB reads them: 256MB is 256,000,000 bytes, 256MiB 2^28.
+MEMORY_UNITS = {"b": 1, "byte": 1, "bytes": 1, "k": 1000, "kb": 1000, "kib": 1024, "kilobyte": 1000,
+                "kilobytes": 1000, "m": 1000**2, "mb": 1000**2, "mib": 1024**2, "megabyte": 1000**2,
+                "megabytes": 1000**2, "g": 1000**3, "gb": 1000**3, "gib": 1024**3, "gigabyte": 1000**3,
+                "gigabytes": 1000**3, "t": 1000**4, "tb": 1000**4, "tib": 1024**4, "terabyte": 1000**4,
+                "terabytes": 1000**4}
+MEMORY_SIZE = (r"^(?i:\s*(\d+(\.\d+)?\s*(" + "|".join(sorted(MEMORY_UNITS, key=len, reverse=True))
+               + r")|\d+(\.\d+)?%|-1|none)\s*)$")
+
+
+def size_bytes(size: str | None) -> float:
+    """Bytes of a memory size :data:`MEMORY_SIZE` allows (a share of RAM of this machine's);
+    no limit (None, none, -1) is infinite.
+
+    >>> size_bytes("256MB"), size_bytes("0.5 GiB"), size_bytes("none")
+    (256000000.0, 536870912.0, inf)
+    """
+    import os
+    import re
+
+    text = (size or "").strip().lower()
+    if text in ("", "none", "-1"):
+        return float("inf")
+    if text.endswith("%"):
+        return float(text[:-1]) / 100 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([a-z]+)", text)
+    return float(m.group(1)) * MEMORY_UNITS[m.group(2)]
+
+
 MemorySize = Annotated[StrictStr, Field(pattern=MEMORY_SIZE)]
 # What a pattern allows, in words, for the message refusing a value (settings/load.py)
 PATTERN_WORDS = {MEMORY_SIZE: "a size such as 256MB, 1.5GB or 2GiB, a share of RAM such as 50%, or none"}

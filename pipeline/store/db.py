@@ -25,6 +25,7 @@ from typing import Any, Iterator
 
 import duckdb
 
+from ..settings.model import size_bytes
 from .codec import Parts
 from .results import ResultFolders, ResultUnavailable, StoredResult
 
@@ -190,28 +191,6 @@ def _classify(path: Path, e: BaseException) -> StoreError:
                         "file, or was damaged (a full disk, a copy cut short). Move it aside (with "
                         f"{path.name}.wal and the folder {path.name}.results beside it, if present) and run "
                         "again: the store is rebuilt from the corpus, which litmap never changes")
-
-
-_UNITS = {"": 1, "b": 1, "byte": 1, "bytes": 1, "k": 1000, "kb": 1000, "kib": 1024, "kilobyte": 1000,
-          "kilobytes": 1000, "m": 1000**2, "mb": 1000**2, "mib": 1024**2, "megabyte": 1000**2, "megabytes": 1000**2,
-          "g": 1000**3, "gb": 1000**3, "gib": 1024**3, "gigabyte": 1000**3, "gigabytes": 1000**3, "t": 1000**4,
-          "tb": 1000**4, "tib": 1024**4, "terabyte": 1000**4, "terabytes": 1000**4}
-
-
-def size_bytes(size: str | None) -> float:
-    """Bytes of a DuckDB memory size as the settings model checks it (``settings/model.py``
-    MEMORY_SIZE: 256MB, 1.5 GB, 2GiB, 50%); no limit (None, none, -1) is infinite."""
-    import re
-
-    text = (size or "").strip().lower()
-    if text in ("", "none", "-1"):
-        return float("inf")
-    if text.endswith("%"):
-        return float(text[:-1]) / 100 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([a-z]*)", text)
-    if m is None or m.group(2) not in _UNITS:
-        return float("inf")  # not a size this function knows: no comparison, DuckDB decides
-    return float(m.group(1)) * _UNITS[m.group(2)]
 
 
 class Store:
