@@ -183,3 +183,36 @@ def test_a_session_works_on_its_next_call_while_an_earlier_answer_is_not_read(tm
     assert len(big.result()) == 4 * 2**20
     assert second.result() == int(marker.read_text()) != os.getpid()
     s.close()
+
+
+def test_a_finished_session_ends_its_process_before_its_answers_are_asked_for():
+    """``Session.finish`` (the early figures, once every stage they are drawn from has run):
+    the process answers what it was given and ends, its answers (here larger than a pipe) read
+    by this process meanwhile, so it does not live on through the report; a call made after
+    runs here; close() after finish() returns at once."""
+    import time
+
+    from pipeline import side
+
+    s = side.Session()
+    big = s.call(_big, (4 * 2**20,))
+    other = s.call(_pid_and, (3,))
+    proc = s.proc
+    s.finish()
+    deadline = time.monotonic() + 30
+    while proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() == 0, "the finished session's process lived on, waiting for its answers to be read"
+    late = s.call(_pid_and, (4,))
+    assert late.result() == (os.getpid(), 8)
+    assert len(big.result()) == 4 * 2**20
+    pid, doubled = other.result()
+    assert doubled == 6 and pid == proc.pid
+    s.close()
+    # a session closed while a finished process still works is stopped at once, not waited for
+    slow = side.Session()
+    slow.call(time.sleep, (60,))
+    slow.finish()
+    t = time.monotonic()
+    slow.close()
+    assert time.monotonic() - t < 10 and slow.proc is None

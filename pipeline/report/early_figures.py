@@ -99,6 +99,14 @@ def take_early(ctx: Any, todo: list[Spec]) -> tuple[Callable[[], Iterator[tuple[
     return files, rest
 
 
+def finish(ctx: Any) -> None:
+    """Every stage whose figures are drawn early has run: the side process ends once it has
+    drawn them, its figures kept here until the report takes them (``Session.finish``)."""
+    session = getattr(ctx, "memo", {}).get(_SESSION)
+    if session is not None:
+        session.finish()
+
+
 def cancel(ctx: Any) -> None:
     """Stop the early jobs the report did not take (a run that failed, a report kept whole)."""
     memo = getattr(ctx, "memo", {})

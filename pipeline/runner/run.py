@@ -87,6 +87,9 @@ def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, 
         from .corpus import run_corpus_stages
 
         run_corpus_stages(ctx)
+        from ..report.early_figures import finish as figures_drawn
+
+        figures_drawn(ctx)  # no more early figures: their process ends when it has drawn them
         t = time.time()
         from ..report.build import write_report
 
