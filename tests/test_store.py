@@ -420,6 +420,34 @@ def test_reading_lets_go_of_the_blocks_read_and_gives_the_write_limit_back(tmp_p
     small.close()
 
 
+def test_let_go_empties_the_pool_a_write_filled_and_keeps_the_write_limit(tmp_path: Path) -> None:
+    """``Store.let_go`` (the runner's, after a corpus stage's result and tables are written):
+    the blocks a write left in DuckDB's pool are let go at once, the store's own limit stays,
+    and what is read afterwards reads the same."""
+    store = Store(tmp_path / "s.duckdb", "256MB")
+    store.con.execute("CREATE TABLE big AS SELECT i, repeat(md5(i::VARCHAR), 8) AS s FROM range(200000) t(i)")
+    total = store.con.execute("SELECT sum(length(s)) FROM big").fetchone()[0]
+
+    def held() -> int:
+        return store.con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchone()[0]
+
+    assert held() > 16 * 2**20
+    store.let_go("8MB")
+    assert held() <= 8 * 2**20
+    assert store.con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "244.1 MiB"
+    assert store.con.execute("SELECT sum(length(s)) FROM big").fetchone()[0] == total
+    before = held()
+    store.let_go(None)  # no read limit: nothing is let go
+    store.let_go("512MB")  # a read limit above the store's: nothing either
+    assert held() == before
+    old = store.con
+    store.let_go("8MB", reconnect=True)  # after a long write: a new connection, the same store
+    assert store.con is not old and held() < before
+    assert store.con.execute("SELECT sum(length(s)) FROM big").fetchone()[0] == total
+    assert store.con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == "244.1 MiB"
+    store.close()
+
+
 def test_a_long_table_is_written_a_chunk_at_a_time_as_it_would_be_whole(works_ctx, tmp_path: Path,
                                                                          monkeypatch) -> None:
     """``write_table`` makes a table's cells INSERT_ROWS rows at a time: the concept mentions of
@@ -451,7 +479,7 @@ def test_a_long_table_is_written_a_chunk_at_a_time_as_it_would_be_whole(works_ct
     assert T.read_rows(cut.con, spec) == T.read_rows(whole.con, spec)
     calls.clear()
     cut.con.execute(f'INSERT INTO "{spec.name}" SELECT * FROM "{spec.name}" LIMIT 1')  # a row the digest does not know
-    assert T.write_table(cut.con, spec, counted) and len(calls) == 1  # unchanged rows: not written again
+    assert T.write_table(cut.con, spec, counted) == 0 and len(calls) == 1  # unchanged rows: not written again
     assert cut.con.execute(f'SELECT count(*) FROM "{spec.name}"').fetchone()[0] == len(result["mentions"]) + 1
     fewer = lambda: list(rows())[:-3]  # noqa: E731
     assert T.write_table(cut.con, spec, fewer) == len(result["mentions"]) - 3

@@ -27,7 +27,7 @@ from ..context import StageContext
 from ..store.codec import Parts
 from ..store.db import ResultUnavailable
 from ..store.schema import tables_of
-from ..store.tables import replace_docs, specs_digest, write_table
+from ..store.tables import INSERT_ROWS, replace_docs, specs_digest, write_table
 from .keys import corpus_key, environment, section_state
 from .memory import release_memory, rss_mb
 from .prefetch import MISSING
@@ -146,24 +146,26 @@ class LazyResults(dict):
         return name in self._blobs or super().__contains__(name)
 
 
-def _persist_if_stale(ctx: RunContext, stage: CorpusStage, h: str, folded_from: str | None = None) -> None:
+def _persist_if_stale(ctx: RunContext, stage: CorpusStage, h: str, folded_from: str | None = None) -> int:
     """Mirror a result into store tables unless they already mirror this very result (and the
-    tables have the columns of today's ``store/schema.py``).
+    tables have the columns of today's ``store/schema.py``). Returns the number of rows
+    written whole by ``write_table`` (not those an update's documents replaced).
 
     ``folded_from``: the input hash of the stored result an update folded into. When the tables
     mirror that result and the update names the documents it changed (``changed_docs``), the
     per-document tables get those documents' rows only; the other tables are rewritten only
     if their rows differ (``store/tables.py``)."""
     if stage.persist is None and stage.tables is None:
-        return
+        return 0
     specs = tables_of(stage.name)
     digest = specs_digest(specs) if specs else None
     mark = f"{h}:{digest}" if specs else h
     key = f"persisted:{stage.name}"
     row = ctx.store.con.execute("SELECT value FROM kv WHERE key=?", [key]).fetchone()
     if row and row[0] == mark:
-        return
+        return 0
     result = ctx.results[stage.name]
+    wrote = 0
     if stage.persist is not None:
         stage.persist(ctx, result)
     if stage.tables is not None:
@@ -182,8 +184,9 @@ def _persist_if_stale(ctx: RunContext, stage: CorpusStage, h: str, folded_from: 
                     got = stage.tables(result).get(name)  # dicts, or a DataFrame (no truth value: compared with None)
                     return () if got is None else got
 
-                write_table(ctx.store.con, spec, made)
+                wrote += write_table(ctx.store.con, spec, made)
     ctx.store.con.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", [key, mark])
+    return wrote
 
 
 def fold_basis(ctx: RunContext, stage: CorpusStage) -> str:
@@ -344,7 +347,11 @@ def _run_stage(ctx: RunContext, stage: CorpusStage, hashes: dict[str, str]) -> s
     previous = _previous(ctx, stage) if ctx.mode == "update" and stage.update is not None else None
     before = rss_mb()
     ctx.results[stage.name] = _compute(ctx, stage, h, previous)
-    _persist_if_stale(ctx, stage, h, previous.get("input_hash") if isinstance(previous, dict) else None)
+    wrote = _persist_if_stale(ctx, stage, h, previous.get("input_hash") if isinstance(previous, dict) else None)
+    # The blocks the result and its tables were written through are not read again this run;
+    # after a long table, what DuckDB keeps of the insert goes only with its connection. Not on
+    # --update: closing checkpoints, which an update leaves to a later run (store.defer_checkpoint_mb).
+    ctx.store.let_go(ctx.cfg["store"]["read_memory_limit"], reconnect=wrote > INSERT_ROWS and ctx.mode != "update")
     how = "updated" if previous is not None else "computed"
     del previous
     grew = rss_mb() - before

@@ -70,7 +70,7 @@ class Store(Section):
     # read the store and write nothing to it, and the blocks they read, kept up to memory_limit,
     # were a sixth of the driver at the run's peak (null: memory_limit throughout). A stage that
     # needs more (one huge paper's parts) is computed again under memory_limit. Never above memory_limit.
-    read_memory_limit: Optional[MemorySize] = "128MB"
+    read_memory_limit: Optional[MemorySize] = "32MB"
     # The DuckDB storage format a NEW store is written in; v1.0.0 is readable by every DuckDB
     # from 1.1 on (the `duckdb` command litmap installs included; 1.0.0 cannot read the
     # primary-key indexes this DuckDB writes, even in that format), "latest" by this one's only.

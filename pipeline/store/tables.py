@@ -138,9 +138,9 @@ def _digest_key(table: Table) -> str:
 def write_table(con: duckdb.DuckDBPyConnection, table: Table,
                 rows: Callable[[], Iterable[Mapping[str, Any]] | Any]) -> int:
     """Replace ``table`` with the rows ``rows()`` gives (dicts keyed by column name, a missing
-    key is NULL; or a DataFrame). Returns the number of rows written. Unchanged rows (the
-    digest of the rows last written, kept in ``kv``) are not written again: on ``--update``
-    most of a stage's tables are.
+    key is NULL; or a DataFrame). Returns the number of rows written: 0 when they are unchanged
+    (the digest of the rows last written, kept in ``kv``), which are not written again: on
+    ``--update`` most of a stage's tables are.
 
     The rows are made into cells ``INSERT_ROWS`` at a time for the digest, and kept for the
     insert only while the table is no longer than that; a longer one is made again for the
@@ -165,7 +165,7 @@ def write_table(con: duckdb.DuckDBPyConnection, table: Table,
     digest = _digest(table, chunks())
     key = _digest_key(table)
     if _exists(con, table) and (con.execute("SELECT value FROM kv WHERE key=?", [key]).fetchone() or (None,))[0] == digest:
-        return n
+        return 0
     again = _column_chunks(table, rows(), INSERT_ROWS) if many else held
     con.execute("BEGIN TRANSACTION")
     try:
