@@ -331,10 +331,8 @@ class Store:
         if reconnect:
             self.reopen()
             return
-        if not limit or size_bytes(limit) >= size_bytes(self._memory_limit):
-            return
-        self.set_memory_limit(limit)
-        self.set_memory_limit(self._memory_limit)
+        with self.reading(limit):
+            pass  # lowering the pool lets go of the blocks beyond it; leaving gives its own limit back
 
     def reopen(self) -> None:
         """Close the connection and connect again, with the same settings.
