@@ -486,3 +486,46 @@ def test_a_long_table_is_written_a_chunk_at_a_time_as_it_would_be_whole(works_ct
     assert T.read_rows(cut.con, spec) == T.read_rows(whole.con, spec)[:-3]
     whole.close()
     cut.close()
+
+
+def test_a_table_is_written_under_the_read_pool_and_again_under_the_stores_when_a_cell_outgrows_it(
+        works_ctx, tmp_path: Path) -> None:
+    """``Store.write_within`` (the runner's, for every table a corpus stage writes whole): the
+    concept mentions of the seed and the works are written with DuckDB's pool at the read limit;
+    with one sentence of 45 MB (a paper with no line breaks), larger than that pool, DuckDB runs
+    out of memory, the transaction is rolled back, and the table is written under the store's own
+    pool. Either way the rows read back as written, and the store's limit is back after."""
+    from pipeline.concepts.tables import concept_tables
+    from pipeline.store import tables as T
+    from pipeline.store.schema import tables_of
+
+    spec = next(t for t in tables_of("concepts") if t.name == "mentions")
+    mentions = concept_tables(works_ctx.results["concepts"])["mentions"]
+    rows = [dict(r) for r in mentions]
+    assert len(rows) > 200 and "sentence" in rows[0]
+    store = Store(tmp_path / "s.duckdb", "256MB")
+
+    def limit() -> str:
+        return store.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+    pools = []
+
+    def write(got: list[dict]) -> int:
+        pools.append(limit())
+        return T.write_table(store.con, spec, lambda: got)
+
+    assert store.write_within("32MB", lambda: write(rows)) == len(rows)
+    assert pools == ["30.5 MiB"] and limit() == "244.1 MiB"
+    plain = Store(tmp_path / "plain.duckdb", "256MB")
+    T.write_table(plain.con, spec, lambda: rows)
+    assert T.read_rows(store.con, spec) == T.read_rows(plain.con, spec)
+    plain.close()
+    pools.clear()
+    rows[7] = {**rows[7], "sentence": "数字食利国" * (3 * 2**20)}  # 45 MB of UTF-8 in one cell
+    assert store.write_within("32MB", lambda: write(rows)) == len(rows)
+    assert pools == ["30.5 MiB", "244.1 MiB"]  # out of memory under the read pool, then written under the store's
+    back = T.read_rows(store.con, spec)
+    assert len(back) == len(rows) and back[7]["sentence"] == rows[7]["sentence"]
+    assert [b["sentence"] for b in back[:7]] == [r["sentence"] for r in rows[:7]]
+    assert limit() == "244.1 MiB"
+    store.close()
