@@ -24,6 +24,12 @@ def _die() -> None:
     os._exit(9)  # killed for memory, say: no answer comes back
 
 
+def _die_unless(pid: int) -> int:
+    if os.getpid() != pid:
+        os._exit(9)
+    return pid
+
+
 def test_side_process_is_fresh_and_small():
     ctx = types.SimpleNamespace(memo={})
     ballast = bytearray(300 * 2**20)  # a large driver: a fork would start at this size
@@ -216,3 +222,28 @@ def test_a_finished_session_ends_its_process_before_its_answers_are_asked_for():
     t = time.monotonic()
     slow.close()
     assert time.monotonic() - t < 10 and slow.proc is None
+
+
+def test_a_jobs_process_ends_when_its_work_is_done_not_when_its_result_is_asked_for():
+    """``side.Job`` (the topic fit beside the concepts stage, the report's figures and tables):
+    the answer, here larger than a pipe, is read as soon as it is written, so the process ends
+    with its work instead of living on (the topic fit's 247 MB at 10,000 papers) until the
+    caller asks for the result, which is then the same."""
+    import time
+
+    from pipeline import side
+
+    job = side.Job(_big, (4 * 2**20,), side=True)
+    proc = job.proc
+    assert proc is not None
+    deadline = time.monotonic() + 30
+    while proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert proc.poll() == 0, "the process waited for its answer to be asked for"
+    assert job.result() == b"x" * (4 * 2**20)
+    lost = side.Job(_die_unless, (os.getpid(),), side=True)  # died without an answer: done here
+    assert lost.result() == os.getpid()
+    slow = side.Job(time.sleep, (60,), side=True)
+    started = time.monotonic()
+    slow.cancel()  # stopped at once, its reader thread too
+    assert time.monotonic() - started < 10 and slow.proc is None
