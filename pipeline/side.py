@@ -67,12 +67,17 @@ def _spawn(module: str = "", many: bool = False) -> tuple[subprocess.Popen, Any]
     return proc, os.fdopen(read_fd, "rb")
 
 
-def warm(module: str) -> None:
+def warm(module: str, many: bool = False) -> None:
     """Start a side process that imports ``module`` and waits for a call of a function from it
-    (the next :class:`Job` of such a function takes it)."""
-    spawned = _spawn(module)
+    (the next :class:`Job` of such a function takes it; with ``many``, the next
+    :class:`Session` of that module)."""
+    spawned = _spawn(module, many)
     if spawned is not None:
-        _WARM.setdefault(module, []).append(spawned)
+        _WARM.setdefault(_warm_key(module, many), []).append(spawned)
+
+
+def _warm_key(module: str, many: bool) -> str:
+    return f"{module} many" if many else module
 
 
 def cool() -> None:
@@ -88,8 +93,8 @@ def cool() -> None:
     _WARM.clear()
 
 
-def _take_warm(module: str) -> tuple[subprocess.Popen, Any] | None:
-    procs = _WARM.get(module) or []
+def _take_warm(module: str, many: bool = False) -> tuple[subprocess.Popen, Any] | None:
+    procs = _WARM.get(_warm_key(module, many)) or []
     while procs:
         proc, answer = procs.pop()
         if proc.poll() is None:
@@ -257,7 +262,7 @@ class Session:
     could not start, died, or the call does not pickle) is run inline by ``result()``."""
 
     def __init__(self, module: str = "") -> None:
-        spawned = _spawn(module, many=True)
+        spawned = (_take_warm(module, many=True) if module else None) or _spawn(module, many=True)
         self.proc, self.answer = spawned if spawned is not None else (None, None)
         self.calls: list[SessionCall] = []
         self._read = 0  # answers read so far, in call order
@@ -322,6 +327,11 @@ class Session:
                 self.calls[self._read].outcome = out
                 self._read += 1
             return self.calls[i].outcome
+
+    def answers(self) -> list[tuple[str, Any]]:
+        """Every call's outcome, in call order, waiting for those not in: ``("ok", value)``,
+        ``("error", exception)``, or ``("lost", None)`` for a call the process did not answer."""
+        return [self._outcome(c.index) for c in self.calls]
 
     def wanted(self) -> bool:
         return any(not c.cancelled and c.outcome is None for c in self.calls)

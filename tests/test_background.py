@@ -4,6 +4,7 @@ the report."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 import types
 
 import psutil
@@ -247,3 +248,47 @@ def test_a_jobs_process_ends_when_its_work_is_done_not_when_its_result_is_asked_
     started = time.monotonic()
     slow.cancel()  # stopped at once, its reader thread too
     assert time.monotonic() - started < 10 and slow.proc is None
+
+
+def _xlsx_parts(path: Path) -> dict[str, bytes]:
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def test_the_tables_streamed_to_a_side_process_are_the_tables_written_whole(tmp_path, monkeypatch):
+    """``writer.TablesStream``: the report's tables sent to one side process a run of rows at a
+    time (here 40 rows, so the seed's lines take several runs) give the CSVs and the
+    workbook that ``write_tables`` writes in one call, byte for byte (a later table of a name
+    still replaces an earlier one); a side process killed before it answered costs the
+    workbook written here, and every CSV is there after ``finish_tables``."""
+    import pandas as pd
+
+    from pipeline.report import writer
+    from pipeline.report.writer import TablesStream, finish_tables, write_tables
+
+    tables = _seed_tables()
+    tables += [("lines", tables[0][1]), ("empty", pd.DataFrame({"a": []}))]
+    assert len(tables[0][1]) > 100
+    monkeypatch.setattr(writer, "STREAM_ROWS", 40)
+    whole, streamed, killed = (tmp_path / n for n in ("whole", "streamed", "killed"))
+    for root in (whole, streamed, killed):
+        (root / "data").mkdir(parents=True)
+    write_tables(tables, whole)
+    finish_tables(tables, whole)
+    stream = TablesStream(tables, streamed, side=True)
+    assert stream.session.proc is not None and len(stream.calls) > 6
+    stream.result()
+    dead = TablesStream(tables, killed, side=True)
+    dead.session.proc.kill()  # before it could import pandas and answer: nothing was written there
+    dead.result()
+    assert {status for status, _v in dead.session.answers()} == {"lost"}  # written here instead
+    for root in (streamed, killed):
+        finish_tables(tables, root)
+        assert sorted(p.name for p in (root / "data").iterdir()) == sorted(p.name for p in (whole / "data").iterdir())
+        for p in (whole / "data").iterdir():
+            assert (root / "data" / p.name).read_bytes() == p.read_bytes(), p.name
+        assert _xlsx_parts(root / "report.xlsx") == _xlsx_parts(whole / "report.xlsx")
+    assert pd.read_excel(streamed / "report.xlsx", sheet_name="lines")["text"].tolist() == \
+        tables[0][1]["text"].tolist()

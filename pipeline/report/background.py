@@ -6,7 +6,8 @@ have already computed: each runs in a process of its own, started when the job i
 on the other core while the pages are rendered under this process's GIL.
 
 Each runs as a :class:`pipeline.side.Job` (a fresh interpreter, ``python -m pipeline.side``,
-not a fork: see that module for why).
+not a fork: see that module for why); the tables go to theirs a run of rows at a time
+(:func:`stream_tables`), so it never holds them all.
 
 ``write_report`` allows side processes for the length of one report (:func:`workers`); a
 builder called outside it (tests, a single section) runs the same work inline. A side process
@@ -22,7 +23,7 @@ from typing import Any
 from ..context import ReportContext
 from ..side import Job, allowed, cool, warm
 
-__all__ = ["Job", "submit", "workers"]
+__all__ = ["Job", "stream_tables", "submit", "workers"]
 
 _KEY = "_report_jobs"
 
@@ -35,6 +36,19 @@ def submit(ctx: ReportContext, fn: Callable[..., Any], *args: Any) -> Job:
     if jobs is not None:
         jobs.append(job)
     return job
+
+
+def stream_tables(ctx: ReportContext, tables: list[tuple[str, Any]], root: Any) -> Any:
+    """The report's tables (CSV and ``report.xlsx``) written by a side process, streamed to it a
+    run of rows at a time, while ``workers(ctx)`` is open; otherwise here, on ``result()``
+    (``writer.TablesStream``)."""
+    from .writer import TablesStream
+
+    jobs = ctx.memo.get(_KEY)
+    stream = TablesStream(tables, root, side=jobs is not None)
+    if jobs is not None:
+        jobs.append(stream)
+    return stream
 
 
 @contextmanager
@@ -50,9 +64,9 @@ def workers(ctx: ReportContext) -> Iterator[None]:
     ctx.memo[_KEY] = jobs
     # The tables' process starts now and imports pandas while the sections are built: they are
     # submitted last, and on an --update the report otherwise waited for that start.
-    from .writer import write_tables
+    from . import writer
 
-    warm(write_tables.__module__)
+    warm(writer.__name__, many=True)
     try:
         yield
     finally:

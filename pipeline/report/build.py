@@ -90,11 +90,11 @@ def _write_sections(ctx: ReportContext, tmp: Path) -> tuple[list[ReportSection],
     Order matters for time: the tables (CSV, report.xlsx), the figures and the pyLDAvis page
     are made in side processes as soon as their data exist, the pages are rendered
     meanwhile (and written by a thread), and the children's results are collected last."""
-    from .background import submit
+    from .background import stream_tables
     from .changes_section import save_summary
     from .findings import front_page
     from .sections import SECTIONS, page_of
-    from .writer import FileWriter, finish_tables, share_tables, write_tables
+    from .writer import FileWriter, finish_tables, share_tables
 
     from .entities import run_aliases
     from .links import use_aliases
@@ -106,9 +106,9 @@ def _write_sections(ctx: ReportContext, tmp: Path) -> tuple[list[ReportSection],
         if s is not None:
             s.page = page_of(build)  # a failed section too: its box stands where the section would be
             sections.append(s)
-    # Submitted before any page is rendered: the side process writes the tables meanwhile.
+    # Sent before any page is rendered: the side process writes the tables meanwhile.
     all_tables = [item for s in sections for item in s.tables.items()]
-    tables = submit(ctx, write_tables, all_tables, tmp)
+    tables = stream_tables(ctx, all_tables, tmp)
     files = FileWriter(tmp)
     # One bar over every page of the sections (paper, author, concept, topic pages): most of a
     # large report's time. The section pages and the front page come after, in a moment.

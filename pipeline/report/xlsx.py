@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as _xml_escape
@@ -101,25 +101,28 @@ def _column_cells(values: list[Any], ref: str, first_row: int, cell: Callable[[A
     return [cell(v, i) for v, i in zip(values, rows)]
 
 
-def _sheet_xml(df: pd.DataFrame, chunk: int = 10_000) -> Iterator[str]:
-    """The worksheet's XML in pieces of ``chunk`` rows: a large table is never one string."""
-    df = df.head(MAX_ROWS)
-    refs = [_col_letter(i) for i in range(df.shape[1])]
-    cells = [_cell_writer(ref) for ref in refs]
+def _sheet_head(columns: list[Any], n_rows: int) -> str:
+    """A worksheet's XML up to its first row of data: the used range and the header row."""
+    refs = [_col_letter(i) for i in range(len(columns))]
     # The used range: readers (openpyxl read-only) pad each row to it, so a row whose last cells
     # are empty still has every column.
-    dim = f'<dimension ref="A1:{refs[-1]}{len(df) + 1}"/>' if refs else ""
-    header = "".join(_text(f"{r}1", str(c)) for r, c in zip(refs, df.columns))
-    yield (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {_NS}>{dim}'
-           f'<sheetData><row r="1">{header}</row>')
-    for start in range(0, len(df), chunk):
-        part = df.iloc[start:start + chunk]
-        rows = range(start + 2, start + 2 + len(part))
-        # Column by column: one type dispatch per value, no per-row Python objects.
-        cols = [_column_cells(part.iloc[:, j].tolist(), ref, start + 2, cell)
-                for j, (ref, cell) in enumerate(zip(refs, cells))]
-        yield "".join(f'<row r="{i}">{"".join(r)}</row>' for i, r in zip(rows, zip(*cols)))
-    yield "</sheetData></worksheet>"
+    dim = f'<dimension ref="A1:{refs[-1]}{min(n_rows, MAX_ROWS) + 1}"/>' if refs else ""
+    header = "".join(_text(f"{r}1", str(c)) for r, c in zip(refs, columns))
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {_NS}>{dim}'
+            f'<sheetData><row r="1">{header}</row>')
+
+
+_SHEET_TAIL = "</sheetData></worksheet>"
+
+
+def _sheet_rows(part: pd.DataFrame, start: int) -> str:
+    """The ``<row>`` elements of ``part``, the table's rows from ``start`` (0 is the first row
+    of data, the sheet's row 2)."""
+    refs = [_col_letter(i) for i in range(part.shape[1])]
+    rows = range(start + 2, start + 2 + len(part))
+    # Column by column: one type dispatch per value, no per-row Python objects.
+    cols = [_column_cells(part.iloc[:, j].tolist(), ref, start + 2, _cell_writer(ref)) for j, ref in enumerate(refs)]
+    return "".join(f'<row r="{i}">{"".join(r)}</row>' for i, r in zip(rows, zip(*cols)))
 
 
 def _sheet_names(names: list[str]) -> list[str]:
@@ -176,15 +179,56 @@ def _package(sheets: list[str]) -> dict[str, str]:
 
 
 def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> Path:
-    names = _sheet_names(list(tables)) or ["empty"]
-    frames = list(tables.values()) or [pd.DataFrame()]
-    # Level 1 deflate: on the repetitive sheet XML the file is about a tenth larger than at the
-    # default level 6 and compresses in half the time.
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as z:
-        for name, text in _package(names).items():
-            z.writestr(name, text)
-        for i, df in enumerate(frames, start=1):
-            with z.open(f"xl/worksheets/sheet{i}.xml", "w") as f:
-                for piece in _sheet_xml(df):
-                    f.write(piece.encode("utf-8"))
+    book = Workbook(path, list(tables))
+    try:
+        for i, df in enumerate(tables.values(), start=1):
+            book.begin(i, list(df.columns), len(df))
+            for start in range(0, len(df), 10_000):
+                book.rows(df.iloc[start:start + 10_000], start)
+            book.end()
+    finally:
+        book.close()
     return Path(path)
+
+
+class Workbook:
+    """``report.xlsx`` written a sheet at a time, and a sheet a run of rows at a time, as the
+    rows arrive (``report/writer.py`` streams the tables to a side process that way): at most
+    one run of rows is held. The sheets' names are known first; sheet ``i`` (from 1) is the
+    ``i``-th of them."""
+
+    def __init__(self, path: Path, names: list[str]) -> None:
+        self.names = _sheet_names(names) or ["empty"]
+        # Level 1 deflate: on the repetitive sheet XML the file is about a tenth larger than at
+        # the default level 6 and compresses in half the time.
+        self.zip = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
+        for name, text in _package(self.names).items():
+            self.zip.writestr(name, text)
+        self.sheet: Any = None
+        self.n_rows = 0
+        self.written = 0  # sheets done
+
+    def begin(self, i: int, columns: list[Any], n_rows: int) -> None:
+        self.sheet = self.zip.open(f"xl/worksheets/sheet{i}.xml", "w")
+        self.n_rows = n_rows
+        self.sheet.write(_sheet_head(columns, n_rows).encode("utf-8"))
+
+    def rows(self, part: pd.DataFrame, start: int) -> None:
+        """Rows ``start`` … of the current sheet; those past Excel's limit are left out."""
+        part = part.iloc[:max(0, MAX_ROWS - start)]
+        if len(part):
+            self.sheet.write(_sheet_rows(part, start).encode("utf-8"))
+
+    def end(self) -> None:
+        self.sheet.write(_SHEET_TAIL.encode("utf-8"))
+        self.sheet.close()
+        self.sheet = None
+        self.written += 1
+
+    def close(self) -> None:
+        if self.sheet is None and self.written == 0 and self.names == ["empty"]:
+            self.begin(1, [], 0)  # no table at all: one empty sheet, so the workbook opens
+            self.end()
+        if self.sheet is not None:  # a failure between begin and end: the file is not used
+            self.sheet.close()
+        self.zip.close()
