@@ -170,7 +170,6 @@ def _persist_if_stale(ctx: RunContext, stage: CorpusStage, h: str, folded_from: 
         stage.persist(ctx, result)
     if stage.tables is not None:
         changed = result.get("changed_docs") if isinstance(result, dict) and result.get("mode") == "update" else None
-        bound = ctx.cfg["store"]["read_memory_limit"] if ctx.mode != "update" else None
         delta = changed is not None and folded_from is not None and row is not None \
             and row[0] == (f"{folded_from}:{digest}" if specs else folded_from)
         for spec in specs:
@@ -185,11 +184,7 @@ def _persist_if_stale(ctx: RunContext, stage: CorpusStage, h: str, folded_from: 
                     got = stage.tables(result).get(name)  # dicts, or a DataFrame (no truth value: compared with None)
                     return () if got is None else got
 
-                # Under the read pool in a full run: a long table's insert grows the process by
-                # what the pool holds (store.Store.write_within), and the pool is emptied after it
-                # anyway. Not on --update, whose tables are short, and whose later tables' digests
-                # are read faster from a pool not emptied before each of them.
-                wrote += ctx.store.write_within(bound, lambda spec=spec, made=made: write_table(ctx.store.con, spec, made))
+                wrote += write_table(ctx.store.con, spec, made)
     ctx.store.con.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", [key, mark])
     return wrote
 

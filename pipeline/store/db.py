@@ -21,16 +21,13 @@ import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from collections.abc import Callable
-from typing import Any, Iterator, TypeVar
+from typing import Any, Iterator
 
 import duckdb
 
 from ..settings.model import size_bytes
 from .codec import Parts
 from .results import ResultFolders, ResultUnavailable, StoredResult
-
-T = TypeVar("T")
 
 __all__ = ["MIGRATIONS", "ResultUnavailable", "payload_text", "Store", "StoreBusy", "StoreCorrupt", "StoreError", "StoreNotWritable"]
 
@@ -308,40 +305,14 @@ class Store:
         report), with DuckDB's buffer pool at ``limit`` (None: as it is): the blocks read before
         are let go, and it does not fill up to the write limit again. The store's own limit
         (``memory_limit``) is back after: writes of large papers need it."""
-        with self._pool(limit):
-            yield
-
-    @contextmanager
-    def _pool(self, limit: str | None) -> Iterator[None]:
-        if not self._below(limit):
-            yield  # a store given a smaller pool than the limit keeps it: never more than asked for
+        if not limit or size_bytes(limit) >= size_bytes(self._memory_limit):
+            yield  # a store given a smaller pool than the read limit keeps it: never more than asked for
             return
         self.set_memory_limit(limit)
         try:
             yield
         finally:
             self.set_memory_limit(self._memory_limit)
-
-    def _below(self, limit: str | None) -> bool:
-        return bool(limit) and size_bytes(limit) < size_bytes(self._memory_limit)
-
-    def write_within(self, limit: str | None, write: Callable[[], T]) -> T:
-        """``write()`` (one transaction, rolled back if it fails) with DuckDB's buffer pool at
-        ``limit``; done again under the store's own limit if it runs out of that.
-
-        Why: an insert fills the pool up to its limit with the blocks it writes, and the process
-        grows by more than the pool counts. Writing the 160,000 mentions of 10,000 papers grew
-        it by 247 MB under the 256MB pool and by 140 MB under 32MB, where the run's peak was
-        (measured on their own). A table whose single cell is larger than ``limit`` (a sentence
-        of a paper with no line breaks) cannot be written under it: DuckDB says it is out of
-        memory, and the write is made again as before."""
-        if not self._below(limit):
-            return write()
-        try:
-            with self._pool(limit):
-                return write()
-        except duckdb.OutOfMemoryException:
-            return write()
 
     def let_go(self, limit: str | None, reconnect: bool = False) -> None:
         """Shrink DuckDB's buffer pool to ``limit`` now and give it back its own limit; with

@@ -173,19 +173,11 @@ def write_table(con: duckdb.DuckDBPyConnection, table: Table,
         for cols, k in again:
             _insert(con, table, cols, k)
         con.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", [key, digest])
-        con.execute("COMMIT")  # in the try: DuckDB may run out of memory in the commit too
     except BaseException:
-        _rollback(con)
-        raise
-    return n
-
-
-def _rollback(con: duckdb.DuckDBPyConnection) -> None:
-    """Undo the open transaction; a failed COMMIT has already ended it."""
-    try:
         con.execute("ROLLBACK")
-    except duckdb.TransactionException:  # no transaction is open
-        pass
+        raise
+    con.execute("COMMIT")
+    return n
 
 
 def replace_docs(con: duckdb.DuckDBPyConnection, table: Table, rows: Iterable[Mapping[str, Any]],
