@@ -434,3 +434,41 @@ def test_an_update_keeps_a_topics_label_while_its_terms_stay_in_the_pool(csl_uni
         [{k: v for k, v in t.items() if k != "label"} for t in fresh.topics]
     assert kept.doc_topics == fresh.doc_topics
     assert update_topics(res.state, new, {**cfg, "keep_labels": False}, old).topics == fresh.topics
+
+
+def test_topic_evidence_is_read_from_the_result_not_its_unpacked_state(csl_units, csl_rows, cut):
+    """``topics_evidence.topic_evidence`` takes the fitted documents and tokens the result keeps
+    (``fit_docs``, ``fit_tokens``), not the whole state unpacked (the model and every unit, the
+    run's peak at 10,000 papers): the same figures as from the state, for a fit with units left
+    out of it (metadata-only records) and for an update; a result stored without them is still
+    read from its state."""
+    import dataclasses
+
+    from pipeline.models import topic_state
+    from pipeline.models.topics_evidence import topic_evidence
+
+    units = list(csl_units[:300])
+    for n, r in enumerate(csl_rows[300:310]):  # title and keywords only: too short to be fitted
+        units.append(TopicUnit(f"meta{n}", f"meta{n}", cut(r["title"]) + list(r["keywords"]), text=r["title"]))
+    cfg = {"k": 8, "min_tokens": 20}
+    res = fit_topics(units, cfg)
+    upd = update_topics(res.state, [csl_units[300]], cfg)
+    with_text = {u.doc_id for u in csl_units[:150]}
+    thresholds = {"min_documents": 100, "min_tokens": 1000, "min_stability": 0.5}
+    for r in (res, upd):
+        assert r.fit_docs and len(r.fit_docs) < len({u.doc_id for u in units}) and r.fit_tokens > 1000
+        old = dataclasses.replace(r, fit_docs=None, fit_tokens=0)  # as stored before
+        assert topic_evidence(r, with_text, thresholds) == topic_evidence(old, with_text, thresholds)
+
+    def refuse(state):
+        raise AssertionError("the state was unpacked")
+
+    orig = topic_state.unpack
+    topic_state.unpack = refuse
+    try:
+        ev = topic_evidence(res, with_text, thresholds)
+    finally:
+        topic_state.unpack = orig
+    assert ev.units == res.n_fit_units and ev.docs == len(res.fit_docs)
+    assert ev.docs_with_text == len(set(res.fit_docs) & with_text) > 100
+    assert "meta0" not in res.fit_docs

@@ -102,6 +102,11 @@ class TopicResult:
     n_inferred_units: int = 0  # too short / reference-like: topics by inference only
     notes: list[str] = field(default_factory=list)
     state: bytes = b""  # model + dictionary + units (models/topic_state.py), for update_topics and write_ldavis
+    # What the fit rests on, for topics_evidence without unpacking ``state`` (the whole model
+    # and every unit: +300 MB for a moment at 10,000 papers, the run's peak). None in results
+    # stored before they were kept.
+    fit_docs: list[str] | None = None  # the documents of the fitted units
+    fit_tokens: int = 0  # the fitted units' tokens
 
 
 def _cfg(cfg: dict | None) -> dict:
@@ -428,6 +433,8 @@ def describe(st: dict, cfg: dict, evidence: Any = None,
         trends=trends(by_year, k, labels), bursts=term_bursts(units, _term_sets(st, burst_terms), burst_terms, cfg),
         mode=mode, n_fit_units=int(sum(mask)), n_inferred_units=int(len(mask) - sum(mask)),
         notes=list(notes or []), state=pack(out_state),
+        fit_docs=sorted({u.doc_id for u, m in zip(units, mask) if m}),
+        fit_tokens=int(np.asarray(st["lengths"], dtype=float)[fit_idx].sum()),
     )
 
 

@@ -63,18 +63,26 @@ def _n(n: int, noun: str) -> str:
 def topic_evidence(result: Any, with_text: set[str], thresholds: dict[str, Any]) -> TopicEvidence:
     """The figures of a fitted (or updated) :class:`~pipeline.models.topics.TopicResult`, judged
     against ``thresholds`` (``evidence.topics``); ``with_text``: doc_ids that have body paragraphs."""
+    if getattr(result, "fit_docs", None) is not None:
+        docs, units, tokens = set(result.fit_docs), int(result.n_fit_units), int(result.fit_tokens)
+    else:  # a result stored before it kept them: its state has them
+        docs, units, tokens = _from_state(result.state)
+    chosen = next((r for r in result.k_curve if r.get("chosen")), {})
+    return TopicEvidence(docs=len(docs), docs_with_text=len(docs & with_text), units=units,
+                         tokens=tokens, stability=chosen.get("stability"),
+                         k=int(result.k)).judge(thresholds)
+
+
+def _from_state(state: bytes) -> tuple[set[str], int, int]:
+    """The fitted units' documents, their number and their tokens, read from a packed state."""
     import numpy as np
 
     from .topic_state import unpack
 
-    st = unpack(result.state)
+    st = unpack(state)
     mask = np.asarray(st["mask"], dtype=bool)
     lengths = np.asarray(st["lengths"], dtype=float)
-    docs = {u.doc_id for u, m in zip(st["units"], mask) if m}
-    chosen = next((r for r in result.k_curve if r.get("chosen")), {})
-    return TopicEvidence(docs=len(docs), docs_with_text=len(docs & with_text), units=int(mask.sum()),
-                         tokens=int(lengths[mask].sum()), stability=chosen.get("stability"),
-                         k=int(result.k)).judge(thresholds)
+    return {u.doc_id for u, m in zip(st["units"], mask) if m}, int(mask.sum()), int(lengths[mask].sum())
 
 
 def no_model_evidence(note: str) -> dict[str, Any]:
