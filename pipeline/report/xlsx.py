@@ -205,12 +205,10 @@ class Workbook:
         for name, text in _package(self.names).items():
             self.zip.writestr(name, text)
         self.sheet: Any = None
-        self.n_rows = 0
         self.written = 0  # sheets done
 
     def begin(self, i: int, columns: list[Any], n_rows: int) -> None:
         self.sheet = self.zip.open(f"xl/worksheets/sheet{i}.xml", "w")
-        self.n_rows = n_rows
         self.sheet.write(_sheet_head(columns, n_rows).encode("utf-8"))
 
     def rows(self, part: pd.DataFrame, start: int) -> None:
