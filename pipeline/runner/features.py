@@ -61,7 +61,7 @@ def init_features(registry_path: str, cfg: dict[str, Any]) -> None:
     reg = worker_registry(registry_path)
     _state.clear()  # nothing built from the previous files may survive (the fallback segmenter)
     _state.update(key=key, is_content={}, registry=reg, matcher=ConceptMatcher(reg), stop=load_stopwords(cfg), cfg=cfg,
-                  canon={s: reg.lookup(s) or s for s in reg.surfaces}, docs=0)
+                  canon={s: reg.lookup(s) or s for s in reg.surfaces}, docs=0, seg_key=segment_key_of(cfg))
 
 
 def _kwic_offsets(m: dict[str, Any]) -> dict[str, Any]:
@@ -172,7 +172,8 @@ def _features(paper: dict[str, Any], tokens: dict[str, Any]) -> dict[str, Any]:
                          "norm_other": [fast_normalize(t) for t in _other_texts(paper) if t]},
         "feat.concepts": concepts,
         "feat.refs": refs_part(paper),
-        "feat.terms": {"kinds": {k: sorted(v) for k, v in kinds.items()}, "marked": dict(marked)},
+        "feat.terms": {"kinds": {k: sorted(v) for k, v in kinds.items()}, "marked": dict(marked),
+                       **_dictionary_words(kinds)},
         "feat.gloss": gloss_texts(paper),
         "feat.cites": stance_inputs(paper),
     }
@@ -205,6 +206,35 @@ def doc_bytes(doc, strings: set[str] | None = None) -> bytes:
     from ..text.docbin import doc_bin_bytes
 
     return doc_bin_bytes(doc, strings)
+
+
+def segment_key_of(cfg: dict[str, Any]) -> str:
+    """The key ``stages.init_segment`` gives the segmenter of a run of these settings."""
+    from .doc_stages import segment_initargs
+    from .keys import worker_key
+
+    seg_cfg, registry_path, userdict_path = segment_initargs(cfg)
+    return worker_key(registry_path, userdict_path, settings=seg_cfg)
+
+
+def _dictionary_words(terms: dict[str, Any]) -> dict[str, Any]:
+    """``{"dict": {term: bool}}``: whether the segmenter's dictionary keeps each of the paper's
+    marked candidates whole, answered by the segmenter that cut the paper when it is this
+    worker's (``stages.init_segment`` with this run's settings); else nothing.
+
+    The terms stage asks the same of every candidate it ranks (``terms_stage._DictWords``) and
+    remembers the answers; a candidate new with an added paper (a quoted coinage) was not
+    remembered, and building the segmenter in the driver to ask it cost an ``--update`` of one
+    paper into 1,000 about 0.2 s of its critical path. A hint: a part without it (computed by
+    an earlier litmap, or where the segmenter was not built) leaves the question to the stage,
+    which answers it the same way."""
+    from .stages import segmenter_keyed
+
+    seg = segmenter_keyed(_state.get("seg_key")) if terms else None
+    if seg is None:
+        return {}
+    has_word = seg.backend.has_word
+    return {"dict": {t: bool(has_word(t)) for t in terms}}
 
 
 def _fallback_context(sentence: str) -> list[str]:

@@ -81,6 +81,11 @@ def init_segment(seg_cfg: dict[str, Any], registry_path: str | None, userdict_pa
         _state["segmenter_key"] = key
 
 
+def segmenter_keyed(key: str | None) -> Any:
+    """This worker's segmenter if ``init_segment`` built it under ``key``, else None."""
+    return _state.get("segmenter") if key is not None and _state.get("segmenter_key") == key else None
+
+
 def segment_paper(paper: dict[str, Any]) -> dict[str, Any]:
     """A paper dict → tokens (space-joined strings) per sentence of every part of the paper."""
     seg = _state["segmenter"]

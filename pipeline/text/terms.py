@@ -186,6 +186,7 @@ class TermState:
     first_year: np.ndarray  # int64 (_NO_YEAR: undated)
     first_doc: np.ndarray  # str ('' while unseen)
     first_k: np.ndarray  # int64 (-1 while unseen)
+    dict_word: np.ndarray  # int8: 1 kept whole by the segmenter's dictionary, 0 not, -1 not asked
 
     @classmethod
     def new(cls, kinds: dict[str, set[str]], marked: Counter[str], npmi: dict[str, float]) -> "TermState":
@@ -196,14 +197,22 @@ class TermState:
                    np.fromiter((marked.get(t, 0) for t in terms), dtype=np.int64, count=n),
                    np.fromiter((npmi.get(t, 0.0) for t in terms), dtype=np.float64, count=n),
                    np.zeros(n, dtype=np.int64), np.zeros(n, dtype=np.int64), np.full(n, _NO_YEAR, dtype=np.int64),
-                   np.zeros(n, dtype="<U1"), np.full(n, -1, dtype=np.int64))
+                   np.zeros(n, dtype="<U1"), np.full(n, -1, dtype=np.int64), np.full(n, -1, dtype=np.int8))
 
     def to_dict(self) -> dict[str, np.ndarray]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "TermState":
-        return cls(**{f.name: np.asarray(d[f.name]) for f in fields(cls)})
+        n = len(d["terms"])
+        # a state stored before ``dict_word``: nothing asked yet
+        return cls(**{f.name: np.asarray(d[f.name]) if f.name in d else np.full(n, -1, dtype=np.int8)
+                      for f in fields(cls)})
+
+    def index_of(self, term: str) -> int | None:
+        """Where ``term`` is among the (sorted) terms, or None."""
+        i = int(np.searchsorted(self.terms, term)) if len(self.terms) else 0
+        return i if i < len(self.terms) and self.terms[i] == term else None
 
     def merged(self, kinds: dict[str, set[str]], marked: Counter[str]) -> "TermState":
         """This state with new documents' marked candidates joined (new terms start uncounted).
