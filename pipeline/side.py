@@ -76,6 +76,11 @@ def warm(module: str, many: bool = False) -> None:
         _WARM.setdefault(_warm_key(module, many), []).append(spawned)
 
 
+def warming(module: str, many: bool = False) -> bool:
+    """Whether a side process started by :func:`warm` for ``module`` waits for its call."""
+    return any(proc.poll() is None for proc, _a in _WARM.get(_warm_key(module, many)) or [])
+
+
 def _warm_key(module: str, many: bool) -> str:
     return f"{module} many" if many else module
 

@@ -259,36 +259,50 @@ def _xlsx_parts(path: Path) -> dict[str, bytes]:
 
 def test_the_tables_streamed_to_a_side_process_are_the_tables_written_whole(tmp_path, monkeypatch):
     """``writer.TablesStream``: the report's tables sent to one side process a run of rows at a
-    time (here 40 rows, so the seed's lines take several runs) give the CSVs and the
-    workbook that ``write_tables`` writes in one call, byte for byte (a later table of a name
-    still replaces an earlier one); a side process killed before it answered costs the
-    workbook written here, and every CSV is there after ``finish_tables``."""
+    time (here 40 rows, so the seed's lines take several runs), added a few at a time as the
+    report's sections are built, give the CSVs and the workbook that ``write_tables`` writes in
+    one call, byte for byte. A name added again (a later table of a name replaces an earlier
+    one) stops the side process, and ``result`` writes the tables here, the same files again;
+    so does a side process killed before it answered, and every CSV is there after
+    ``finish_tables``."""
     import pandas as pd
 
     from pipeline.report import writer
     from pipeline.report.writer import TablesStream, finish_tables, write_tables
 
-    tables = _seed_tables()
-    tables += [("lines", tables[0][1]), ("empty", pd.DataFrame({"a": []}))]
-    assert len(tables[0][1]) > 100
+    seed = _seed_tables()
+    tables = [("lines", seed[0][1]), seed[1], ("empty", pd.DataFrame({"a": []}))]
+    again = tables + [("lines", seed[2][1])]  # a later table of a name replaces the earlier one
+    assert len(tables[0][1]) > 100 and tables[0][0] == "lines"
     monkeypatch.setattr(writer, "STREAM_ROWS", 40)
-    whole, streamed, killed = (tmp_path / n for n in ("whole", "streamed", "killed"))
-    for root in (whole, streamed, killed):
+    roots = {n: tmp_path / n for n in ("whole", "streamed", "whole_again", "again", "killed")}
+    for root in roots.values():
         (root / "data").mkdir(parents=True)
-    write_tables(tables, whole)
-    finish_tables(tables, whole)
-    stream = TablesStream(tables, streamed, side=True)
+    for name, given in (("whole", tables), ("whole_again", again)):
+        write_tables(given, roots[name])
+        finish_tables(given, roots[name])
+    stream = TablesStream(tables[:1], roots["streamed"], side=True, done=False)
+    stream.add(tables[1:])
     assert stream.session.proc is not None and len(stream.calls) > 6
     stream.result()
-    dead = TablesStream(tables, killed, side=True)
+    redone = TablesStream(again[:2], roots["again"], side=True, done=False)
+    assert redone.calls
+    redone.add(again[2:])
+    assert not redone.calls  # stopped: written here
+    redone.result()
+    dead = TablesStream(tables, roots["killed"], side=True)
     dead.session.proc.kill()  # before it could import pandas and answer: nothing was written there
     dead.result()
     assert {status for status, _v in dead.session.answers()} == {"lost"}  # written here instead
-    for root in (streamed, killed):
-        finish_tables(tables, root)
+    for name, want, given in (("streamed", "whole", tables), ("killed", "whole", tables),
+                              ("again", "whole_again", again)):
+        root, whole = roots[name], roots[want]
+        finish_tables(given, root)
         assert sorted(p.name for p in (root / "data").iterdir()) == sorted(p.name for p in (whole / "data").iterdir())
         for p in (whole / "data").iterdir():
-            assert (root / "data" / p.name).read_bytes() == p.read_bytes(), p.name
-        assert _xlsx_parts(root / "report.xlsx") == _xlsx_parts(whole / "report.xlsx")
-    assert pd.read_excel(streamed / "report.xlsx", sheet_name="lines")["text"].tolist() == \
+            assert (root / "data" / p.name).read_bytes() == p.read_bytes(), (name, p.name)
+        assert _xlsx_parts(root / "report.xlsx") == _xlsx_parts(whole / "report.xlsx"), name
+    assert pd.read_excel(roots["streamed"] / "report.xlsx", sheet_name="lines")["text"].tolist() == \
         tables[0][1]["text"].tolist()
+    assert pd.read_excel(roots["again"] / "report.xlsx", sheet_name="lines")["text"].tolist() == \
+        again[-1][1]["text"].tolist()

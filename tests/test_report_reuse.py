@@ -32,9 +32,12 @@ def _files(root: Path) -> dict[str, bytes]:
     return out
 
 
-def test_kept_pages_are_the_pages_a_full_render_writes(tmp_path: Path, capsys) -> None:
+def test_kept_pages_are_the_pages_a_full_render_writes(tmp_path: Path, capsys, monkeypatch) -> None:
+    from pipeline import side
     from pipeline.config import load_config
+    from pipeline.report import background
     from pipeline.report.build import write_report
+    from pipeline.runner import corpus as corpus_stages
     from pipeline.runner.run import run
     from pipeline.store.db import Store
 
@@ -46,7 +49,14 @@ def test_kept_pages_are_the_pages_a_full_render_writes(tmp_path: Path, capsys) -
     run(corpus, cfg, out=out)
     shutil.copy(EXTRA, corpus / EXTRA.name)
     capsys.readouterr()
+    # The update starts the tables' side process before its corpus stages (warm_tables), and no
+    # started process is left waiting once it is done.
+    events: list[str] = []
+    warm, stages = background.warm, corpus_stages.run_corpus_stages
+    monkeypatch.setattr(background, "warm", lambda module, many=False: (events.append(module), warm(module, many))[1])
+    monkeypatch.setattr(corpus_stages, "run_corpus_stages", lambda c: (events.append("stages"), stages(c))[1])
     ctx = run(corpus, cfg, out=out, update=True)
+    assert events[:2] == ["pipeline.report.writer", "stages"] and not side._WARM, events
     said = capsys.readouterr().err
     logged: list[str] = []
     # The same context rendered whole into an empty folder: nothing to keep there.

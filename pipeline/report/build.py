@@ -101,14 +101,19 @@ def _write_sections(ctx: ReportContext, tmp: Path) -> tuple[list[ReportSection],
 
     use_aliases(run_aliases(ctx))  # before any section links a person (see links.author_href)
     sections = []
-    for build in SECTIONS:
-        s = _build_section(build, ctx)
-        if s is not None:
-            s.page = page_of(build)  # a failed section too: its box stands where the section would be
-            sections.append(s)
-    # Sent before any page is rendered: the side process writes the tables meanwhile.
+    # Each section's tables go to the side process as soon as it is built: it writes them while
+    # the next sections are built and the pages rendered.
+    tables = stream_tables(ctx, [], tmp, done=False)
+    try:
+        for build in SECTIONS:
+            s = _build_section(build, ctx)
+            if s is not None:
+                s.page = page_of(build)  # a failed section too: its box stands where the section would be
+                sections.append(s)
+                tables.add(s.tables.items())
+    finally:
+        tables.finish()
     all_tables = [item for s in sections for item in s.tables.items()]
-    tables = stream_tables(ctx, all_tables, tmp)
     files = FileWriter(tmp)
     # One bar over every page of the sections (paper, author, concept, topic pages): most of a
     # large report's time. The section pages and the front page come after, in a moment.

@@ -125,16 +125,14 @@ def _sheet_rows(part: pd.DataFrame, start: int) -> str:
     return "".join(f'<row r="{i}">{"".join(r)}</row>' for i, r in zip(rows, zip(*cols)))
 
 
-def _sheet_names(names: list[str]) -> list[str]:
-    used: set[str] = set()
-    out = []
-    for name in names:
-        sheet = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "sheet"
-        while sheet in used:
-            sheet = sheet[:28] + f"_{len(used)}"
-        used.add(sheet)
-        out.append(sheet)
-    return out
+def _sheet_name(name: str, used: set[str]) -> str:
+    """``name`` as a sheet name not in ``used`` (which it joins): Excel's forbidden characters
+    replaced, cut to 31 characters."""
+    sheet = re.sub(r"[\[\]:*?/\\]", "_", name)[:31] or "sheet"
+    while sheet in used:
+        sheet = sheet[:28] + f"_{len(used)}"
+    used.add(sheet)
+    return sheet
 
 
 def _package(sheets: list[str]) -> dict[str, str]:
@@ -179,10 +177,10 @@ def _package(sheets: list[str]) -> dict[str, str]:
 
 
 def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> Path:
-    book = Workbook(path, list(tables))
+    book = Workbook(path)
     try:
-        for i, df in enumerate(tables.values(), start=1):
-            book.begin(i, list(df.columns), len(df))
+        for i, (name, df) in enumerate(tables.items(), start=1):
+            book.begin(i, name, list(df.columns), len(df))
             for start in range(0, len(df), 10_000):
                 book.rows(df.iloc[start:start + 10_000], start)
             book.end()
@@ -193,21 +191,23 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> Path:
 
 class Workbook:
     """``report.xlsx`` written a sheet at a time, and a sheet a run of rows at a time, as the
-    rows arrive (``report/writer.py`` streams the tables to a side process that way): at most
-    one run of rows is held. The sheets' names are known first; sheet ``i`` (from 1) is the
-    ``i``-th of them."""
+    rows arrive (``report/writer.py`` streams the tables to a side process that way, each
+    section's as soon as the section is built): at most one run of rows is held. Sheet ``i``
+    (from 1) is the ``i``-th begun; the parts that list the sheets (workbook, relationships,
+    content types) are written when the workbook is closed, once every sheet is known."""
 
-    def __init__(self, path: Path, names: list[str]) -> None:
-        self.names = _sheet_names(names) or ["empty"]
+    def __init__(self, path: Path) -> None:
         # Level 1 deflate: on the repetitive sheet XML the file is about a tenth larger than at
         # the default level 6 and compresses in half the time.
         self.zip = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1)
-        for name, text in _package(self.names).items():
-            self.zip.writestr(name, text)
+        self.names: list[str] = []  # the sheets' names, in sheet order
+        self._used: set[str] = set()
         self.sheet: Any = None
-        self.written = 0  # sheets done
 
-    def begin(self, i: int, columns: list[Any], n_rows: int) -> None:
+    def begin(self, i: int, name: str, columns: list[Any], n_rows: int) -> None:
+        if i != len(self.names) + 1:
+            raise ValueError(f"sheet {i} begun after {len(self.names)} sheets")
+        self.names.append(_sheet_name(name, self._used))
         self.sheet = self.zip.open(f"xl/worksheets/sheet{i}.xml", "w")
         self.sheet.write(_sheet_head(columns, n_rows).encode("utf-8"))
 
@@ -221,12 +221,14 @@ class Workbook:
         self.sheet.write(_SHEET_TAIL.encode("utf-8"))
         self.sheet.close()
         self.sheet = None
-        self.written += 1
 
     def close(self) -> None:
-        if self.sheet is None and self.written == 0 and self.names == ["empty"]:
-            self.begin(1, [], 0)  # no table at all: one empty sheet, so the workbook opens
-            self.end()
         if self.sheet is not None:  # a failure between begin and end: the file is not used
             self.sheet.close()
+            self.sheet = None
+        if not self.names:  # no table at all: one empty sheet, so the workbook opens
+            self.begin(1, "empty", [], 0)
+            self.end()
+        for name, text in _package(self.names).items():
+            self.zip.writestr(name, text)
         self.zip.close()

@@ -84,6 +84,10 @@ def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, 
             # wrote it every read pass grew with the store (Store.reopen): read it through a new one
             store.reopen()
         _changes(ctx)
+        if update and any(ctx.changes.get(k) for k in ("added", "changed", "removed")):
+            from ..report.background import warm_tables
+
+            warm_tables(ctx)  # the report is written again: its tables' process starts now
         from .corpus import run_corpus_stages
 
         run_corpus_stages(ctx)
@@ -109,6 +113,9 @@ def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, 
         from ..report.early_figures import cancel
 
         cancel(ctx)  # figures drawn early that the report did not take
+        from ..side import cool
+
+        cool()  # a side process started for the report (warm_tables) that no report took
         if gc_was_enabled:
             gc.enable()
     ctx.stats.update(_stats(ctx, started))
