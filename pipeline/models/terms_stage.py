@@ -71,14 +71,14 @@ def compute_terms(ctx: StageContext) -> dict[str, Any]:
     del sample
     for t in npmi:
         kinds[t].add("phrase")
-    return _count_and_rank(ctx, TermState.new(kinds, marked, npmi), None, {}, {}, "refit")
+    return _count_and_rank(ctx, TermState.new(kinds, marked, npmi), None, {}, "refit")
 
 
 _FEW = 10  # up to this many documents to count, a dict lookup per substring beats building the automaton
 
 
-def _count_and_rank(ctx: StageContext, state: Any, todo: list[str] | None, dict_words: dict[str, bool],
-                    known: dict[tuple[str, int], str], mode: str, hints: dict[str, bool] | None = None) -> dict[str, Any]:
+def _count_and_rank(ctx: StageContext, state: Any, todo: list[str] | None,
+                    known: dict[tuple[str, int], str], mode: str) -> dict[str, Any]:
     """Count the state's candidates in ``todo`` (None: every document), rank, and build the result."""
     from ..text.registry import load_registry
     from ..text.terms import TermCounter, rank_candidates, term_settings
@@ -90,7 +90,7 @@ def _count_and_rank(ctx: StageContext, state: Any, todo: list[str] | None, dict_
     for d, part in ctx.iter_part("feat.content", todo):
         counts.add(d, years.get(d), _counted_texts(part))
     state = counts.done()
-    has_word = _DictWords(ctx, reg, state, dict_words, hints or {})
+    has_word = _DictWords(ctx, reg, state)
     if todo is None:  # a refit asks the dictionary about every candidate: updates then need not
         has_word.ask_all()
     get = _example_of(ctx, known)
@@ -112,14 +112,11 @@ class _DictWords:
     candidate at once (0.03 s for 107,000 at 1,000 papers, beside the 0.13 s of building the
     segmenter), so an ``--update`` builds no segmenter for a known candidate whose counts rise
     into the ranking; a new paper's marked candidates come answered by the worker that cut it
-    (``hints``, ``features._dictionary_words``). Asked here only otherwise: building the
-    segmenter was 0.2 s of an update's critical path. ``memo``: the answers a result stored
-    before ``dict_word`` kept by term."""
+    (``features._dictionary_words``, put in the state by :func:`update_terms`). Asked here only
+    otherwise: building the segmenter was 0.2 s of an update's critical path."""
 
-    def __init__(self, ctx: StageContext, registry: Registry, state: Any, memo: dict[str, bool] | None = None,
-                 hints: dict[str, bool] | None = None) -> None:
+    def __init__(self, ctx: StageContext, registry: Registry, state: Any) -> None:
         self.ctx, self.registry, self.state, self.seg = ctx, registry, state, None
-        self.memo, self.hints = memo or {}, hints or {}
 
     def _segmenter(self) -> Any:
         if self.seg is None:
@@ -136,14 +133,10 @@ class _DictWords:
         i = self.state.index_of(term)
         if i is not None and self.state.dict_word[i] >= 0:
             return bool(self.state.dict_word[i])
-        answer = self.memo.get(term)
-        if answer is None:
-            answer = self.hints.get(term)
-        if answer is None:
-            answer = self._segmenter().backend.has_word(term)
+        answer = bool(self._segmenter().backend.has_word(term))
         if i is not None:
-            self.state.dict_word[i] = bool(answer)
-        return bool(answer)
+            self.state.dict_word[i] = answer
+        return answer
 
 
 def _raw_content(tokens: dict[str, Any]) -> dict[str, Any]:
@@ -172,12 +165,15 @@ def update_terms(ctx: StageContext, previous: dict[str, Any]) -> dict[str, Any]:
         marked.update(part["marked"])
         hints.update(part.get("dict") or {})
     state = TermState.from_dict(previous["state"]).merged(kinds, marked)
-    for t, answer in hints.items():  # kept for the updates after this one, asked or not
+    # The answers known before ranking go into the state (kept for the updates after this one,
+    # asked or not): the workers' for the new papers' marked candidates, and those a result
+    # stored before ``dict_word`` kept by term.
+    for t, answer in {**hints, **(previous.get("dict_words") or {})}.items():
         i = state.index_of(t)
         if i is not None and state.dict_word[i] < 0:
             state.dict_word[i] = bool(answer)
     known = {(d, int(k)): t for d, k, t in previous.get("examples") or []}
-    return _count_and_rank(ctx, state, todo, dict(previous.get("dict_words") or {}), known, "update", hints)
+    return _count_and_rank(ctx, state, todo, known, "update")
 
 
 def term_rows(terms: Any) -> list[dict[str, Any]]:
