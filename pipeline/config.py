@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .settings import ConfigError, load_settings, project_root, resolve_path
+from .settings.errors import ConfigError
+from .settings.files import project_root, resolve_path
 
 __all__ = ["ConfigError", "deep_merge", "load_config", "project_root", "resolve", "stable_hash"]
 
@@ -28,6 +29,8 @@ def deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_config(user: str | Path | None = None) -> dict[str, Any]:
+    from .settings.load import load_settings  # the model is built only when settings are validated
+
     return load_settings(user).as_dict()
 
 

@@ -12,13 +12,18 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .concepts.definitions import load_cues
 from .concepts.stance import load_lexicon
 from .ingest.readers import skip_reason
-from .settings import ConfigError, Loaded, load_settings, resolve_path
+from .settings import cache as settings_cache
 from .settings.checks import check_options, near_folders
+from .settings.errors import ConfigError
+from .settings.files import check_named_files, layer_files, project_root, resolve_path
+
+if TYPE_CHECKING:
+    from .settings.load import Loaded
 
 Key = tuple[str, ...]
 
@@ -29,28 +34,59 @@ CONTENT_READERS: dict[Key, Callable[[Path], Any]] = {
 }
 
 
-def check_contents(loaded: Loaded) -> None:
+def check_contents(cfg: dict[str, Any], root: Path | str, source_of: Callable[[Key], str]) -> None:
     """Each settings file a domain reads, read by it: a lexicon that cannot be read, a cue that is
-    not a valid regex or has no {X}, is a config error found before any work."""
+    not a valid regex or has no {X}, is a config error found before any work. ``source_of``: the
+    config file that set a key, for the message."""
     for key, read in CONTENT_READERS.items():
-        value = getattr(getattr(loaded.settings, key[0]), key[1])
+        value = cfg[key[0]][key[1]]
         try:
-            read(resolve_path(loaded.root, value))
+            read(resolve_path(root, value))
         except ValueError as e:
-            raise ConfigError(f"{loaded.source_of(key)}: {'.'.join(key)}: {e}") from None
+            raise ConfigError(f"{source_of(key)}: {'.'.join(key)}: {e}") from None
 
 
 def load_checked(user: str | Path | None = None) -> Loaded:
     """The settings of ``user`` over the defaults, validated, every file they name checked."""
+    from .settings.load import load_settings
+
     loaded = load_settings(user)
-    check_contents(loaded)
+    check_contents(loaded.as_dict(), loaded.root, loaded.source_of)
     return loaded
 
 
 def load_config(user: str | Path | None = None) -> dict[str, Any]:
     """As :func:`pipeline.config.load_config`, with the settings files' contents checked too:
-    what every command of the API starts from."""
-    return load_checked(user).as_dict()
+    what every command of the API starts from.
+
+    Settings validated before from the same files are taken as validated then
+    (``settings/cache.py``), without building the model; the files they name are checked as
+    every time: that each exists, and what the stance lexicon and the cues hold."""
+    root = project_root()
+    layers = layer_files(user, root)
+    kept = settings_cache.known(layers, root)
+    if kept is not None:
+        cfg, sources = kept
+        source_of = _source_lookup(sources)
+        check_named_files(cfg, root, source_of)
+        check_contents(cfg, root, source_of)
+        return cfg
+    loaded = load_checked(user)
+    cfg = loaded.as_dict()
+    settings_cache.remember(layers, root, cfg, loaded.sources)
+    return cfg
+
+
+def _source_lookup(sources: dict[Key, str]) -> Callable[[Key], str]:
+    from .settings.files import DEFAULT_SOURCE
+
+    def source_of(key: Key) -> str:
+        for n in range(len(key), 0, -1):
+            if key[:n] in sources:
+                return sources[key[:n]]
+        return DEFAULT_SOURCE
+
+    return source_of
 
 
 def check_run(cfg: dict[str, Any], corpus: str | Path, workers: int | None = None, executor: str | None = None,

@@ -215,3 +215,96 @@ def test_init_then_run_from_the_project_folder(tmp_path: Path) -> None:
     show = litmap("config", "--show", cwd=proj).stdout
     assert any(line.startswith('cooccurrence.window = "paragraph"') and line.endswith("# project")
                for line in show.splitlines())
+
+
+# -- settings validated before are found again by their files' bytes (settings/cache.py) -------
+KNOWN_SCRIPT = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+from pipeline.preflight import load_config
+cfg = load_config(sys.argv[2])
+print(json.dumps({"model": "pipeline.settings.model" in sys.modules, "pydantic": "pydantic" in sys.modules,
+                  "k": cfg["topics"]["k"], "root": cfg["_root"]}))
+"""
+
+
+def _load_fresh(cfg: Path, cache: Path, cwd: Path) -> dict:
+    env = {**os.environ, "LITMAP_CACHE": str(cache)}
+    env.pop("LITMAP_HOME", None)
+    out = subprocess.run([sys.executable, "-c", KNOWN_SCRIPT, str(ROOT), str(cfg)], capture_output=True, text=True,
+                         cwd=cwd, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout)
+
+
+def test_known_settings_are_used_without_the_model_and_never_stale(tmp_path: Path, monkeypatch) -> None:
+    """The second command on the same files takes the settings validated by the first, without
+    building the model (pydantic is not even imported); a config edited by one value, or a file it
+    names gone, is checked anew and refused as without the cache."""
+    from pipeline.config import load_config as validate
+    from pipeline.preflight import load_config
+    from pipeline.settings import ConfigError, cache
+    from pipeline.settings.files import layer_files
+
+    cache_dir = tmp_path / "cache"
+    cfg = make_config(tmp_path, topics={"k": 7})
+    first = _load_fresh(cfg, cache_dir, tmp_path)
+    assert first["model"] and first["k"] == 7  # validated: the model was built, and the entry written
+    assert len(list((cache_dir / "settings").glob("*.json"))) == 1
+    again = _load_fresh(cfg, cache_dir, tmp_path)
+    assert not again["model"] and not again["pydantic"] and again["k"] == 7
+    # another project folder (relative paths resolve against it) is another entry
+    (tmp_path / "elsewhere").mkdir()
+    assert _load_fresh(cfg, cache_dir, tmp_path / "elsewhere")["model"]
+
+    monkeypatch.setenv("LITMAP_CACHE", str(cache_dir))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LITMAP_HOME", raising=False)
+    # the kept settings are what validation gives, types and all
+    assert cache.same(load_config(cfg), validate(cfg))
+    # one value changed: validated anew, and a bad value is refused by the model as ever
+    text = cfg.read_text(encoding="utf-8")
+    cfg.write_text(text.replace("k: 7", "k: 0"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="topics.k"):
+        load_config(cfg)
+    cfg.write_text(text.replace("k: 7", "k: 9"), encoding="utf-8")
+    assert load_config(cfg)["topics"]["k"] == 9
+    # a file the settings name, gone after they were kept: refused on the kept path too
+    stop = tmp_path / "stop.txt"
+    stop.write_text("的\n", encoding="utf-8")
+    cfg.write_text(text + f"segment:\n  stopwords: {stop}\n", encoding="utf-8")
+    load_config(cfg)
+    assert cache.known(layer_files(cfg, tmp_path), tmp_path) is not None
+    stop.unlink()
+    with pytest.raises(ConfigError, match="segment.stopwords.*is not a file"):
+        load_config(cfg)
+
+
+def test_settings_cache_off_or_unwritable_costs_nothing_but_time(tmp_path: Path, monkeypatch) -> None:
+    from pipeline.preflight import load_config
+    from pipeline.settings import cache
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("LITMAP_HOME", raising=False)
+    cfg = make_config(tmp_path)
+    monkeypatch.setenv("LITMAP_CACHE", "off")
+    assert cache.cache_dir() is None
+    assert load_config(cfg)["store"]["path"] == str(tmp_path / "store.duckdb")
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where the cache folder would be", encoding="utf-8")
+    monkeypatch.setenv("LITMAP_CACHE", str(blocked))
+    assert load_config(cfg)["store"]["path"] == str(tmp_path / "store.duckdb")
+    assert load_config(cfg)["store"]["path"] == str(tmp_path / "store.duckdb")
+    # a damaged entry is validated anew and written again
+    monkeypatch.setenv("LITMAP_CACHE", str(tmp_path / "c"))
+    load_config(cfg)
+    (entry,) = (tmp_path / "c" / "settings").glob("*.json")
+    entry.write_text("{not json", encoding="utf-8")
+    assert load_config(cfg)["store"]["path"] == str(tmp_path / "store.duckdb")
+    assert json.loads(entry.read_text(encoding="utf-8"))["settings"]["store"]["path"] == str(tmp_path / "store.duckdb")
+    # at most cache.KEEP entries stay
+    monkeypatch.setattr(cache, "KEEP", 2)
+    for k in (3, 4, 5):
+        (tmp_path / f"k{k}").mkdir()
+        load_config(make_config(tmp_path / f"k{k}", topics={"k": k}))
+    assert len(list((tmp_path / "c" / "settings").glob("*.json"))) == 2

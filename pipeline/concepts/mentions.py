@@ -29,7 +29,7 @@ from typing import Any
 from pipeline.concepts.attribution import attribution_for_footnote, footnote_index
 from pipeline.concepts.matcher import ConceptMatcher, Hit
 from pipeline.refs.names import paper_authors
-from pipeline.settings.model import filled
+from pipeline.settings.fill import filled
 from pipeline.structure.sentences import split_sentences
 from pipeline.text.registry import Registry
 

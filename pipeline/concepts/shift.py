@@ -42,7 +42,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from ..context import StageContext
-from ..settings.model import section_defaults
+from ..settings.fill import section_defaults
 
 
 _D = section_defaults("shift")  # the one home of these defaults: ``settings.model.Shift``

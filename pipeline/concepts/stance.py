@@ -135,7 +135,7 @@ def load_lexicon(path: str | Path | None = None) -> Lexicon:
     if path:
         p = Path(path)
     else:
-        from pipeline.settings import packaged_configs
+        from pipeline.settings.files import packaged_configs
 
         p = packaged_configs() / "stance.yaml"
     return _load(str(p.resolve()), p.stat().st_mtime if p.exists() else 0.0)

@@ -148,7 +148,7 @@ def build_trace(concept: str, mentions: list[dict[str, Any]], papers: list[dict[
     (default ``evidence.authors.min_documents``). ``known``: the concept's ``title_uses`` and
     gate ``neighbours`` when the caller has them already (``concept_stage.TraceInputs``)."""
     from pipeline.models.vectors import NeighbourGate
-    from pipeline.settings.model import AuthorEvidence
+    from pipeline.settings.fill import section_defaults
 
     name = resolve_concept(concept, registry)
     own = [m for m in mentions if m["concept"] == name]
@@ -187,7 +187,7 @@ def build_trace(concept: str, mentions: list[dict[str, Any]], papers: list[dict[
     else:
         neighbours, neighbours_note, overlap = neighbor_terms(name, w2v), None, None
     if author_min_docs is None:
-        author_min_docs = AuthorEvidence().min_documents
+        author_min_docs = section_defaults("evidence", "authors")["min_documents"]
     return {
         "concept": name,
         "variants": _variants(name, own, registry),

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from ..records import LayoutLine, RawDoc
-from ..settings.model import filled
+from ..settings.fill import filled
 from .encoding import IngestError
 from .pdf_geometry import Line, Page, page_lines
 from .pdf_margins import body_font, body_size, order_columns, short_rules, split_margins

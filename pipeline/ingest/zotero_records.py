@@ -11,7 +11,7 @@ import re
 from typing import Any, Iterable
 
 from ..records import RawDoc
-from ..settings.model import filled, section_defaults
+from ..settings.fill import filled, section_defaults
 from .exports import _affiliations, _record_text, _split_list
 from .normalize import detect_script
 from .readers import finish_text

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from pipeline.settings.model import filled
+from pipeline.settings.fill import filled
 
 
 class LsaIndex:

@@ -48,10 +48,10 @@ from pipeline.models.topics_select import (
     top_term_ids,
 )
 from pipeline.models.topics_vocab import clean_tokens, is_citation_like
-from pipeline.settings.model import Topics as TopicsSettings
+from pipeline.settings.fill import section_defaults
 
 # The topics section of the settings model (pipeline/settings), for callers that pass part of it.
-DEFAULTS: dict[str, Any] = TopicsSettings().model_dump()
+DEFAULTS: dict[str, Any] = section_defaults("topics")
 # The backends by name, imported when one is used: NMF's scikit-learn costs an LDA run (and every
 # --update of one) 0.15 s of imports for nothing.
 BACKENDS = {"lda": "pipeline.models.topics_lda:LdaBackend", "nmf": "pipeline.models.topics_nmf:NmfBackend"}

@@ -11,7 +11,7 @@ import math
 
 from scipy.special import gammaln
 
-from pipeline.settings.model import filled
+from pipeline.settings.fill import filled
 
 
 def _emit_cost(r: int, d: int, p: float) -> float:

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pipeline.models import gensim_import  # noqa: F401  (before gensim: see that module)
 from gensim.corpora import Dictionary
 
-from pipeline.settings.model import section_defaults
+from pipeline.settings.fill import section_defaults
 
 _DEFAULTS = section_defaults("topics")  # what a partial section (tests, the doctest) leaves out
 

@@ -9,8 +9,25 @@ relative paths of the config (store, report, dictionaries) resolve against it.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+DEFAULT_SOURCE = "litmap's built-in defaults"  # where a value no file sets comes from
+
+# Keys that named a file now named elsewhere: the message says where it went.
+MOVED: dict[tuple[str, ...], str] = {
+    ("segment", "concepts"): "concepts.registry",
+}
+# Keys naming a file that must exist (a None value means "none").
+FILE_KEYS: tuple[tuple[str, ...], ...] = (
+    ("refs", "aliases"), ("segment", "userdict"), ("segment", "stopwords"), ("concepts", "registry"),
+    ("glossary", "rules"),
+    ("stance", "lexicon"),
+    ("definitions", "cues"))
 
 CONFIG_FILES = ("default.yaml", "concepts.yaml", "aliases.yaml", "userdict.txt", "stopwords.txt", "stance.yaml",
                 "definitions.yaml", "glossary.yaml")
@@ -50,3 +67,30 @@ def resolve_path(root: Path | str, rel: str | Path) -> Path:
         return local
     packaged = packaged_configs().joinpath(*p.parts[1:])
     return packaged if packaged.exists() else local
+
+
+def layer_files(user: str | Path | None = None, root: Path | None = None) -> list[tuple[str, Path]]:
+    """The config files applied, in order: (label, file)."""
+    root = root or project_root()
+    pkg = packaged_configs() / "default.yaml"
+    layers = [("package defaults", pkg)]
+    own = root / "configs" / "default.yaml"
+    if own.is_file() and own.resolve() != pkg.resolve():
+        layers.append(("project", own))
+    if user:
+        layers.append(("--config", Path(user)))
+    return layers
+
+
+def check_named_files(cfg: dict[str, Any], root: Path | str, source_of: Callable[[tuple[str, ...]], str]) -> None:
+    """That each file the settings name exists (what it holds is checked by its reader,
+    ``pipeline.preflight``). ``source_of``: the config file that set a key, for the message."""
+    for key in FILE_KEYS:
+        value = cfg[key[0]][key[1]]
+        if value is None:
+            continue
+        p = resolve_path(root, value)
+        if not p.is_file():
+            where = "" if Path(value).is_absolute() else f" (looked in {root} and in litmap's own configs/)"
+            fix = "fix the path" if key == ("concepts", "registry") else "fix the path, or set it to null for none"
+            raise ConfigError(f"{source_of(key)}: {'.'.join(key)}: {value!r} is not a file{where}; {fix}")

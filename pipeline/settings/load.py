@@ -20,12 +20,11 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import ConfigError
-from .files import packaged_configs, project_root, resolve_path
+from .files import DEFAULT_SOURCE, check_named_files, layer_files, packaged_configs, project_root, resolve_path  # noqa: F401  (layer_files re-exported)
 from .model import FILE_KEYS, MOVED, Settings
 from ..yaml_safe import safe_load
 
 Key = tuple[str, ...]
-DEFAULT_SOURCE = "litmap's built-in defaults"
 
 
 @dataclass
@@ -62,18 +61,6 @@ def read_yaml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"config file {path} must be a mapping of sections (store:, topics:, …), "
                           f"not {type(data).__name__} {_short(data)}")
     return data
-
-
-def layer_files(user: str | Path | None = None, root: Path | None = None) -> list[tuple[str, Path]]:
-    root = root or project_root()
-    pkg = packaged_configs() / "default.yaml"
-    layers = [("package defaults", pkg)]
-    own = root / "configs" / "default.yaml"
-    if own.is_file() and own.resolve() != pkg.resolve():
-        layers.append(("project", own))
-    if user:
-        layers.append(("--config", Path(user)))
-    return layers
 
 
 def _merge(base: dict[str, Any], over: dict[str, Any], sources: dict[Key, str], src: str, prefix: Key = ()) -> None:
@@ -120,16 +107,7 @@ def _check_moved(data: dict[str, Any], path: Path) -> None:
 
 
 def _check_files(loaded: Loaded) -> None:
-    cfg = loaded.settings
-    for key in FILE_KEYS:
-        value = getattr(getattr(cfg, key[0]), key[1])
-        if value is None:
-            continue
-        p = resolve_path(loaded.root, value)
-        if not p.is_file():
-            where = "" if Path(value).is_absolute() else f" (looked in {loaded.root} and in litmap's own configs/)"
-            fix = "fix the path" if key == ("concepts", "registry") else "fix the path, or set it to null for none"
-            raise ConfigError(f"{loaded.source_of(key)}: {'.'.join(key)}: {value!r} is not a file{where}; {fix}")
+    check_named_files(loaded.settings.model_dump(mode="python"), loaded.root, loaded.source_of)
 
 
 # -- messages -----------------------------------------------------------------------------

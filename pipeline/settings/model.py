@@ -1,15 +1,15 @@
 """The typed settings model: one pydantic model per section of ``configs/default.yaml``.
 
-The defaults live here and only here; ``configs/default.yaml`` is the commented copy users read,
-and a test checks that the two agree value for value. Every model forbids unknown keys, so a
+The defaults live here; ``configs/default.yaml`` is the commented copy users read, and a test
+checks that the two agree value for value (so ``settings/fill.py`` may read that copy). Every model forbids unknown keys, so a
 misspelled key is an error instead of a setting silently ignored.
 """
 from __future__ import annotations
 
-import copy
-from functools import lru_cache
 from typing import Annotated, Literal, Optional, Union
 
+from .fill import MEMORY_SIZE, MEMORY_UNITS, filled, section_defaults, size_bytes  # noqa: F401  (re-exported)
+from .files import FILE_KEYS, MOVED  # noqa: F401  (re-exported)
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationInfo, field_validator
 
 # YAML gives native types, so values are checked strictly: ``min_count: "2"`` or ``k: 5.5`` is a
@@ -24,38 +24,6 @@ PathStr = Annotated[StrictStr, Field(min_length=1)]
 
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, validate_default=True)
-
-
-# A size as DuckDB's memory_limit takes it (256MB, 1.5 GB, 2GiB, 256 megabytes, 80%), or none
-# / -1 for DuckDB's default: checked here, since DuckDB refuses any other text only when the
-# store is opened, with a message that does not say which setting it was. The units (case
-# aside) and their bytes, as DuckDB reads them: 256MB is 256,000,000 bytes, 256MiB 2^28.
-MEMORY_UNITS = {"b": 1, "byte": 1, "bytes": 1, "k": 1000, "kb": 1000, "kib": 1024, "kilobyte": 1000,
-                "kilobytes": 1000, "m": 1000**2, "mb": 1000**2, "mib": 1024**2, "megabyte": 1000**2,
-                "megabytes": 1000**2, "g": 1000**3, "gb": 1000**3, "gib": 1024**3, "gigabyte": 1000**3,
-                "gigabytes": 1000**3, "t": 1000**4, "tb": 1000**4, "tib": 1024**4, "terabyte": 1000**4,
-                "terabytes": 1000**4}
-MEMORY_SIZE = (r"^(?i:\s*(\d+(\.\d+)?\s*(" + "|".join(sorted(MEMORY_UNITS, key=len, reverse=True))
-               + r")|\d+(\.\d+)?%|-1|none)\s*)$")
-
-
-def size_bytes(size: str | None) -> float:
-    """Bytes of a memory size :data:`MEMORY_SIZE` allows (a share of RAM of this machine's);
-    no limit (None, none, -1) is infinite.
-
-    >>> size_bytes("256MB"), size_bytes("0.5 GiB"), size_bytes("none")
-    (256000000.0, 536870912.0, inf)
-    """
-    import os
-    import re
-
-    text = (size or "").strip().lower()
-    if text in ("", "none", "-1"):
-        return float("inf")
-    if text.endswith("%"):
-        return float(text[:-1]) / 100 * os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
-    m = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([a-z]+)", text)
-    return float(m.group(1)) * MEMORY_UNITS[m.group(2)]
 
 
 MemorySize = Annotated[StrictStr, Field(pattern=MEMORY_SIZE)]
@@ -377,54 +345,6 @@ class Settings(Section):
     export: Export = Export()
 
 
-# Keys that named a file now named elsewhere: the message says where it went.
-MOVED: dict[tuple[str, ...], str] = {
-    ("segment", "concepts"): "concepts.registry",
-}
-# Keys naming a file that must exist (a None value means "none").
-FILE_KEYS: tuple[tuple[str, ...], ...] = (
-    ("refs", "aliases"), ("segment", "userdict"), ("segment", "stopwords"), ("concepts", "registry"),
-    ("glossary", "rules"),
-    ("stance", "lexicon"),
-    ("definitions", "cues"))
-
-
 def defaults() -> dict:
+    """The model's defaults (``configs/default.yaml`` holds the same: ``settings/fill.py`` reads that)."""
     return Settings().model_dump(mode="python")
-
-
-@lru_cache(maxsize=1)
-def _default_tree() -> dict:
-    return defaults()
-
-
-def section_defaults(*path: str) -> dict:
-    """The defaults of one section, e.g. ``section_defaults("structure", "body")`` (a copy)."""
-    return copy.deepcopy(_default_tree_at(path))
-
-
-def filled(given: dict | None, *path: str) -> dict:
-    """The section at ``path`` as ``given`` sets it, every key it leaves out taken from the model.
-
-    Stages read the validated settings, which are complete; a function that may also be called
-    with a partial section (a test, a script through the API, ``cfg={}``) fills it here, so no
-    default is written twice (an inline ``cfg.get("min_count", 2)`` drifts from the model).
-
-    >>> filled({"max_lines": 10}, "structure", "header")
-    {'max_lines': 10, 'max_title_lines': 3, 'max_title_chars': 200}
-    """
-    return _deep_fill(given or {}, _default_tree_at(path))
-
-
-def _default_tree_at(path: tuple[str, ...]) -> dict:
-    node = _default_tree()
-    for key in path:
-        node = node[key]
-    return node
-
-
-def _deep_fill(given: dict, base: dict) -> dict:
-    out = {k: (_deep_fill(given[k], v) if isinstance(v, dict) and isinstance(given.get(k), dict) else
-               given[k] if k in given else copy.deepcopy(v)) for k, v in base.items()}
-    out.update((k, v) for k, v in given.items() if k not in base)  # keys the model does not know (``_root``)
-    return out

@@ -25,7 +25,7 @@ from typing import Any, Iterator
 
 import duckdb
 
-from ..settings.model import size_bytes
+from ..settings.fill import size_bytes
 from .codec import Parts
 from .results import ResultFolders, ResultUnavailable, StoredResult
 

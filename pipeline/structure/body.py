@@ -23,7 +23,7 @@ import re
 from typing import Any
 
 from ..records import Footnote, LayoutLine
-from ..settings.model import filled
+from ..settings.fill import filled
 from .body_blocks import _END_ADJACENT, _SENTINEL_BASE, BodyResult, _Builder, _ends_paragraph, _Para, _sections
 from .footnotes import FUNDING_LINE, Marker, link_markers, match_footnote_line, note_is_open
 

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 
 from pipeline.ingest.normalize import repair_pinyin, strip_zero_width, to_simplified
-from pipeline.settings.model import filled
+from pipeline.settings.fill import filled
 from pipeline.structure.header_bio import (
     _same_length_simp,
     institution_of,

@@ -30,7 +30,7 @@ from typing import TextIO
 from pipeline.text.backends import make_backend
 from pipeline.text.protect import Protector, fast_normalize, normalize_map
 from pipeline.settings.files import packaged_configs
-from pipeline.settings.model import filled
+from pipeline.settings.fill import filled
 from pipeline.text.registry import Registry, load_registry, registry_path_of, resolve_config_path
 
 DEFAULT_USERDICT = packaged_configs() / "userdict.txt"

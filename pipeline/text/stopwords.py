@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pipeline.text.protect import fast_normalize
 from pipeline.settings.files import packaged_configs
-from pipeline.settings.model import filled
+from pipeline.settings.fill import filled
 from pipeline.text.registry import resolve_config_path
 
 DEFAULT_PATH = packaged_configs() / "stopwords.txt"

@@ -34,7 +34,7 @@ import ahocorasick
 import ahocorasick_rs
 import numpy as np
 
-from pipeline.settings.model import filled
+from pipeline.settings.fill import filled
 from pipeline.text.protect import fast_normalize
 from pipeline.text.registry import Registry
 from pipeline.text.stopwords import is_content as is_content_token
