@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ from .ingest.readers import skip_reason
 from .settings import cache as settings_cache
 from .settings.checks import check_options, near_folders
 from .settings.errors import ConfigError
-from .settings.files import check_named_files, layer_files, project_root, resolve_path
+from .settings.files import check_named_files, layer_files, project_root, resolve_path, source_in
 
 if TYPE_CHECKING:
     from .settings.load import Loaded
@@ -67,7 +68,7 @@ def load_config(user: str | Path | None = None) -> dict[str, Any]:
     kept = settings_cache.known(layers, root)
     if kept is not None:
         cfg, sources = kept
-        source_of = _source_lookup(sources)
+        source_of = partial(source_in, sources)
         check_named_files(cfg, root, source_of)
         check_contents(cfg, root, source_of)
         return cfg
@@ -75,18 +76,6 @@ def load_config(user: str | Path | None = None) -> dict[str, Any]:
     cfg = loaded.as_dict()
     settings_cache.remember(layers, root, cfg, loaded.sources)
     return cfg
-
-
-def _source_lookup(sources: dict[Key, str]) -> Callable[[Key], str]:
-    from .settings.files import DEFAULT_SOURCE
-
-    def source_of(key: Key) -> str:
-        for n in range(len(key), 0, -1):
-            if key[:n] in sources:
-                return sources[key[:n]]
-        return DEFAULT_SOURCE
-
-    return source_of
 
 
 def check_run(cfg: dict[str, Any], corpus: str | Path, workers: int | None = None, executor: str | None = None,

@@ -82,6 +82,14 @@ def layer_files(user: str | Path | None = None, root: Path | None = None) -> lis
     return layers
 
 
+def source_in(sources: dict[tuple[str, ...], str], key: tuple[str, ...]) -> str:
+    """The config file that set ``key`` (or the section above it that one file set whole)."""
+    for n in range(len(key), 0, -1):
+        if key[:n] in sources:
+            return sources[key[:n]]
+    return DEFAULT_SOURCE
+
+
 def check_named_files(cfg: dict[str, Any], root: Path | str, source_of: Callable[[tuple[str, ...]], str]) -> None:
     """That each file the settings name exists (what it holds is checked by its reader,
     ``pipeline.preflight``). ``source_of``: the config file that set a key, for the message."""

@@ -20,7 +20,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import ConfigError
-from .files import DEFAULT_SOURCE, check_named_files, layer_files, packaged_configs, project_root, resolve_path  # noqa: F401  (layer_files re-exported)
+from .files import DEFAULT_SOURCE, check_named_files, layer_files, packaged_configs, project_root, resolve_path, source_in  # noqa: F401  (re-exported)
 from .model import FILE_KEYS, MOVED, Settings
 from ..yaml_safe import safe_load
 
@@ -40,10 +40,7 @@ class Loaded:
         return cfg
 
     def source_of(self, key: Key) -> str:
-        for n in range(len(key), 0, -1):
-            if key[:n] in self.sources:
-                return self.sources[key[:n]]
-        return DEFAULT_SOURCE
+        return source_in(self.sources, key)
 
 
 def read_yaml(path: Path) -> dict[str, Any]:
@@ -187,10 +184,7 @@ def _allowed(err: dict[str, Any]) -> str:
 
 def _explain(e: ValidationError, data: dict[str, Any], sources: dict[Key, str]) -> str:
     def src(key: Key) -> str:
-        for n in range(len(key), 0, -1):
-            if key[:n] in sources:
-                return sources[key[:n]]
-        return DEFAULT_SOURCE
+        return source_in(sources, key)
 
     grouped: dict[Key, list[dict[str, Any]]] = {}
     extra: list[tuple[Key, Any]] = []
