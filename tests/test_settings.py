@@ -308,3 +308,22 @@ def test_settings_cache_off_or_unwritable_costs_nothing_but_time(tmp_path: Path,
         (tmp_path / f"k{k}").mkdir()
         load_config(make_config(tmp_path / f"k{k}", topics={"k": k}))
     assert len(list((tmp_path / "c" / "settings").glob("*.json"))) == 2
+
+
+def test_settings_cache_folder_follows_xdg_and_survives_no_home(monkeypatch, tmp_path: Path) -> None:
+    from pathlib import Path as P
+
+    from pipeline.settings import cache
+
+    monkeypatch.delenv("LITMAP_CACHE", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    assert cache.cache_dir() == tmp_path / "litmap" / "settings"
+    monkeypatch.setenv("XDG_CACHE_HOME", "relative/cache")  # not absolute: ignored, as the XDG spec says
+    monkeypatch.setattr(P, "home", classmethod(lambda cls: tmp_path / "home"))
+    assert cache.cache_dir() == tmp_path / "home" / ".cache" / "litmap" / "settings"
+
+    def no_home(cls):
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.setattr(P, "home", classmethod(no_home))
+    assert cache.cache_dir() is None

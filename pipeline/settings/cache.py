@@ -41,8 +41,13 @@ def cache_dir() -> Path | None:
     chosen = os.environ.get("LITMAP_CACHE")
     if chosen:
         return None if chosen.strip().lower() in ("off", "0", "none", "false") else Path(chosen) / "settings"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "litmap" / "settings"
+    xdg = os.environ.get("XDG_CACHE_HOME", "")
+    if os.path.isabs(xdg):  # the XDG rule: a relative value is ignored
+        return Path(xdg) / "litmap" / "settings"
+    try:
+        return Path.home() / ".cache" / "litmap" / "settings"
+    except (RuntimeError, KeyError):  # no home folder to be found (no HOME, no passwd entry): none kept
+        return None
 
 
 @lru_cache(maxsize=1)
