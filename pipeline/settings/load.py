@@ -20,7 +20,8 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .errors import ConfigError
-from .files import DEFAULT_SOURCE, check_named_files, layer_files, packaged_configs, project_root, resolve_path, source_in  # noqa: F401  (re-exported)
+from .files import (  # noqa: F401  (DEFAULT_SOURCE, layer_files, packaged_configs re-exported)
+    DEFAULT_SOURCE, check_named_files, layer_files, packaged_configs, project_root, resolve_path, source_in)
 from .model import FILE_KEYS, MOVED, Settings
 from ..yaml_safe import safe_load
 

@@ -1,8 +1,9 @@
 """The typed settings model: one pydantic model per section of ``configs/default.yaml``.
 
 The defaults live here; ``configs/default.yaml`` is the commented copy users read, and a test
-checks that the two agree value for value (so ``settings/fill.py`` may read that copy). Every model forbids unknown keys, so a
-misspelled key is an error instead of a setting silently ignored.
+checks that the two agree value for value (so ``settings/fill.py`` may read that copy). Every
+model forbids unknown keys, so a misspelled key is an error instead of a setting silently
+ignored.
 """
 from __future__ import annotations
 
