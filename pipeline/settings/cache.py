@@ -1,8 +1,9 @@
 """Settings validated before, found again by the bytes of the files they came from.
 
-Validating the settings builds the pydantic model's classes: 0.25-0.3 s at the start of every
-command on this project's 2-core machine, the same on every run of an unchanged config (an
-``--update`` of one paper takes about 7 s in all). So the settings a run validated, with the file
+Validating the settings builds the pydantic model's classes (0.23-0.27 s on their own on this
+project's 2-core machine), the same work on every command over an unchanged config. Without it, a
+run's start up to the runner went 0.46 -> 0.36 s (an ``--update`` of one paper into 1,000 takes
+7-10 s in all). So the settings a run validated, with the file
 each value came from, are kept as a small JSON file in the user's cache folder
 (``$XDG_CACHE_HOME/litmap/settings``, else ``~/.cache/litmap/settings``; ``LITMAP_CACHE`` names
 another folder, or ``off`` for none). Its name is a hash of everything the validated settings are

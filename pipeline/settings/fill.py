@@ -2,8 +2,8 @@
 
 ``configs/default.yaml`` as shipped holds the model's defaults value for value, types included
 (``tests/test_settings.py`` checks it), so the defaults are read from it here. Why not from the
-model: building the model's classes is most of the settings' cost (0.24 s of a run's start on
-this project's 2-core machine), and the modules every run imports (the store, the segmenter, the
+model: building the model's classes is most of the settings' cost (0.23-0.27 s on this
+project's 2-core machine), and the modules every run imports (the store, the segmenter, the
 parsers, the topic and concept code) need only the defaults, to fill a partial section
 (:func:`filled`). A run whose settings were validated before (``settings/cache.py``) then never
 builds the model at all.
