@@ -154,3 +154,36 @@ def test_script_detection_equals_its_definition_on_real_text(shared: Path, seed_
     got = [detect_script(t) for t in texts]
     assert got == [_script_by_definition(t) for t in texts]
     assert {"simplified", "traditional", "mixed"} <= set(got)  # every branch is taken
+
+
+def test_pdf_and_docx_readers_load_only_for_their_files(tmp_path: Path, seed_path: Path) -> None:
+    """A run over text and Markdown never imports the PDF or .docx reader (their modules register
+    themselves when the first file of their suffix is read); a PDF is still read by suffix."""
+    import json
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    pdf = tmp_path / "page.pdf"
+    import pymupdf  # a dependency; the PDF only has to be one, what it says does not matter here
+
+    doc = pymupdf.open()
+    doc.new_page().insert_text((72, 72), "Digital rentier state", fontsize=12)
+    doc.save(pdf)
+    script = f"""
+import json, sys
+sys.path.insert(0, {str(ROOT)!r})
+from pipeline.ingest.readers import read_path
+from pipeline.runner.discover import discover
+from pathlib import Path
+discover(Path({str(seed_path.parent)!r}), [".txt", ".md", ".pdf", ".docx"], 10**8)
+read_path(Path({str(seed_path)!r}))
+before = sorted(m for m in ("pipeline.ingest.pdf", "pipeline.ingest.docx") if m in sys.modules)
+docs = read_path(Path({str(pdf)!r}))
+print(json.dumps({{"before": before, "pdf": "pipeline.ingest.pdf" in sys.modules, "kind": docs[0].kind}}))
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got == {"before": [], "pdf": True, "kind": "pdf"}

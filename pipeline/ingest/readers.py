@@ -6,6 +6,7 @@ exports, so adding a format means adding one function, not another branch.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import re
 from pathlib import Path
 from collections.abc import Container
@@ -120,8 +121,24 @@ Reader = Callable[..., list[RawDoc]]  # (path, data, source, ingest cfg or None)
 READERS: dict[str, Reader] = {".txt": read_text_file, ".md": read_text_file, ".markdown": read_text_file}
 
 
+# Readers in modules of their own, each registering itself when imported: imported on the first
+# file of their suffix, so a run over text and Markdown never loads the PDF reader's layout code
+# (60 ms of every run's start before, in the driver, before its workers fork). The Zotero
+# exports' module registers its suffixes too, and is imported by ``sniff_reader`` on every read.
+_READER_MODULES = {".pdf": "pdf", ".docx": "docx", ".ris": "zotero", ".bib": "zotero", ".bibtex": "zotero",
+                   ".json": "zotero"}
+
+
 def register_reader(suffix: str, reader: Reader) -> None:
     READERS[suffix.lower()] = reader
+
+
+def reader_for(suffix: str) -> Reader | None:
+    """The reader of files ending in ``suffix`` (any case), importing its module on first use."""
+    suffix = suffix.lower()
+    if suffix not in READERS and suffix in _READER_MODULES:
+        importlib.import_module(f"{__package__}.{_READER_MODULES[suffix]}")
+    return READERS.get(suffix)
 
 
 def converted_reader(convert: Callable[[bytes], tuple[str, list[str]]], kind: str, label: str) -> Reader:
@@ -159,7 +176,7 @@ def read_path(path: Path, source: str | None = None, cfg: dict[str, Any] | None 
         data = path.read_bytes()
     except OSError as e:
         raise IngestError(f"cannot read file: {e.strerror or e}") from e
-    reader = sniff_reader(path, data) or READERS.get(path.suffix.lower())
+    reader = sniff_reader(path, data) or reader_for(path.suffix)
     if reader is None:
         raise IngestError(f"unsupported file type {path.suffix or '(no suffix)'!r}")
     docs = reader(path, data, source, cfg)
@@ -177,5 +194,3 @@ def read_path(path: Path, source: str | None = None, cfg: dict[str, Any] | None 
             d.doc_id = hashlib.sha1((d.doc_id + side.read_bytes().hex()).encode()).hexdigest()[:16]
     return docs
 
-
-from . import docx, pdf, zotero  # noqa: E402,F401  registers the .pdf, .docx and Zotero export readers
