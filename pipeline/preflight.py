@@ -49,11 +49,17 @@ def check_contents(cfg: dict[str, Any], root: Path | str, source_of: Callable[[K
 
 def load_checked(user: str | Path | None = None) -> Loaded:
     """The settings of ``user`` over the defaults, validated, every file they name checked."""
+    return _validated(user)[0]
+
+
+def _validated(user: str | Path | None) -> tuple[Loaded, dict[str, Any]]:
+    """:func:`load_checked`'s settings, and their dict (dumped from the model once)."""
     from .settings.load import load_settings
 
     loaded = load_settings(user)
-    check_contents(loaded.as_dict(), loaded.root, loaded.source_of)
-    return loaded
+    cfg = loaded.as_dict()
+    check_contents(cfg, loaded.root, loaded.source_of)
+    return loaded, cfg
 
 
 def load_config(user: str | Path | None = None) -> dict[str, Any]:
@@ -72,8 +78,7 @@ def load_config(user: str | Path | None = None) -> dict[str, Any]:
         check_named_files(cfg, root, source_of)
         check_contents(cfg, root, source_of)
         return cfg
-    loaded = load_checked(user)
-    cfg = loaded.as_dict()
+    loaded, cfg = _validated(user)
     settings_cache.remember(layers, root, cfg, loaded.sources)
     return cfg
 

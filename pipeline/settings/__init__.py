@@ -10,10 +10,10 @@ import importlib
 from typing import Any
 
 from .errors import ConfigError
-from .files import CONFIG_FILES, packaged_configs, project_root, resolve_path
+from .files import CONFIG_FILES, layer_files, packaged_configs, project_root, resolve_path
+from .fill import filled, section_defaults
 
-_LAZY = {"Loaded": "load", "layer_files": "files", "load_settings": "load", "Settings": "model",
-         "defaults": "model", "filled": "fill", "section_defaults": "fill"}
+_LAZY = {"Loaded": "load", "load_settings": "load", "Settings": "model", "defaults": "model"}
 
 __all__ = ["CONFIG_FILES", "ConfigError", "Loaded", "Settings", "defaults", "filled", "layer_files", "load_settings",
            "packaged_configs", "project_root", "resolve_path", "section_defaults"]
