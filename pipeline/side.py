@@ -117,12 +117,22 @@ def _settle(status: str, value: Any, fn: Callable[..., Any], args: tuple) -> Any
     return fn(*args)
 
 
+class SideLost(RuntimeError):
+    """A side process ended without an answer, and its job did not keep its arguments to do
+    the call here (``Job(keep_args=False)``): the caller does the work again its own way."""
+
+
 class Job:
     """``fn(*args)``, running in a side process or (``side=False``) run inline on :meth:`result`,
-    which returns or raises what the call returned or raised."""
+    which returns or raises what the call returned or raised.
 
-    def __init__(self, fn: Callable[..., Any], args: tuple, side: bool) -> None:
-        self.fn, self.args = fn, args
+    A side process that ends without an answer (killed, out of memory) has the call run here
+    on :meth:`result`, from the arguments the job keeps. With ``keep_args=False`` the job lets
+    go of them once they are sent, so a caller that drops its own references frees them while
+    the side process works; :meth:`result` then raises :class:`SideLost` instead."""
+
+    def __init__(self, fn: Callable[..., Any], args: tuple | None, side: bool, keep_args: bool = True) -> None:
+        self.fn, self.args, self.keep_args = fn, args, keep_args
         self.proc: subprocess.Popen | None = None
         self.outcome: tuple[str, Any] = ("lost", None)  # the side process's answer, once read
         if side:
@@ -157,6 +167,8 @@ class Job:
     def _send(self, stdin: Any) -> None:
         try:
             pickle.dump((self.fn, self.args), stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            if not self.keep_args:
+                self.args = None  # sent whole: the side process has them
         except (OSError, pickle.PicklingError, TypeError, AttributeError):
             return  # the child is gone, or the arguments do not pickle: result() redoes it inline
         finally:
@@ -180,6 +192,9 @@ class Job:
                 self.sender.join()
             status, value = self.outcome  # ("lost", None) if it died without an answer: redone here
             self.outcome = ("lost", None)  # not held beyond the caller's use of it
+            if status == "lost" and self.args is None:
+                raise SideLost(f"the side process of {getattr(self.fn, '__name__', 'a job')} "
+                               f"ended without an answer (exit status {proc.returncode})")
             return _settle(status, value, self.fn, self.args)
         return self.fn(*self.args)
 

@@ -14,7 +14,7 @@ import numpy as np
 
 from ..context import Head, StageContext, meanwhile
 from ..refs.names import paper_authors
-from ..side import Job, allowed
+from ..side import Job, SideLost, allowed
 from .fold import new_docs
 from .topics import TopicUnit, choose_unit, fit_scored, update_topics
 from .topics_author import author_topics_bows
@@ -187,11 +187,17 @@ def compute_topics(ctx: StageContext) -> dict[str, Any]:
         own.update(bows=[bows[int(i)] for i in rows], authors=[metas[int(i)].authors for i in rows],
                    dictionary=dictionary)
 
-    def fit_beside(name: str, fit_bows: Any, bows: Any, dictionary: Any, k: int, seed: int, cfg_: dict,
+    def fit_beside(name: str, bags: list[Any], dictionary: Any, k: int, seed: int, cfg_: dict,
                    coh_texts: list[list[str]], top_n: int, progress: Any) -> dict[str, Any]:
         authors = _author_args(ctx, own, cfg, k) if own.get("bows") else None
+        fit_bows, bows = bags
+        bags.clear()
+        # The bags go to the side process and are not kept here once sent (``keep_args``):
+        # 90 MB at 10,000 papers, held through the concepts stage computed meanwhile. A side
+        # process that dies without an answer then costs the fit again here (``SideLost``).
         job = Job(fit_and_authors, (name, fit_bows, bows, dictionary, k, seed, cfg_, coh_texts, top_n, authors),
-                  side=True)
+                  side=True, keep_args=False)
+        del fit_bows, bows
         ctx.log(f"topics: the fit{' and the author-topic model of ' + str(len(own['bows'])) + ' units' if authors else ''}"
                 " run in a side process beside the stages that need no topics")
         try:
@@ -201,9 +207,15 @@ def compute_topics(ctx: StageContext) -> dict[str, Any]:
             job.cancel()
         return scored
 
+    evidence = paragraph_evidence(ctx) if unit != "paragraph" else None
     try:
-        result = fit_topics_stream(source, cfg, evidence=paragraph_evidence(ctx) if unit != "paragraph" else None,
-                                   progress=ctx.progress, on_bows=on_bows, fit=fit_beside if beside else None)
+        try:
+            result = fit_topics_stream(source, cfg, evidence=evidence, progress=ctx.progress, on_bows=on_bows,
+                                       fit=fit_beside if beside else None)
+        except SideLost as e:
+            ctx.log(f"topics: {e}; fitted again in this process")
+            own.clear()
+            result = fit_topics_stream(source, cfg, evidence=evidence, progress=ctx.progress, on_bows=on_bows)
     except BaseException as e:
         if not isinstance(e, TooLittleText):
             raise

@@ -230,8 +230,11 @@ def fit_topics_stream(source: Callable[..., Iterable[TopicUnit]], cfg: dict | No
     ``progress(desc, total, unit)`` (the stage's ``ctx.progress``) draws a bar over the fit's
     passes; ``on_bows(metas, bows, dictionary)`` sees every unit's bag before the fit (the
     author-topic model takes its sample from them instead of reading the units again);
-    ``fit``: called as :func:`fit_scored` in its place for the first seed's fit when K is
-    fixed; the topics stage runs it in a side process that way."""
+    ``fit``: called in place of :func:`fit_scored` for the first seed's fit when K is fixed,
+    with the bags as a list ``[fit_bows, bows]`` it takes them from (emptying it) in place of
+    those two arguments; the topics stage sends them to a side process that way. With one
+    seed this function then holds no reference to the bags while ``fit`` runs: what it needs
+    of them afterwards is taken before."""
     from pipeline.models.topics_bags import RawCountsBuilder, bows_of_columns, topic_dictionary
 
     cfg = _cfg(cfg)
@@ -264,8 +267,17 @@ def fit_topics_stream(source: Callable[..., Iterable[TopicUnit]], cfg: dict | No
                  for u in source(sorted({m.doc_id for m in metas if m.unit_id in coh_ids})) if u.unit_id in coh_ids]
     if on_bows is not None:
         on_bows(metas, bows, dictionary)
+    # What describe and pyLDAvis need of the bags (``state`` below), taken before the fit: the
+    # fit may send the bags to a side process, and then nothing here holds them while it runs.
+    # At 10,000 papers they were 90 MB of the driver through the whole concepts stage (which
+    # runs beside the fit), and these two cuts of them took another 175 MB for a moment at the
+    # topics stage's end, the run's memory peak.
+    mask_idx = np.flatnonzero(np.array(mask, dtype=bool))
+    tf = bows.term_freq(mask_idx)
+    unit_lengths = bows.lengths()
+    kept = _kept_columns(bows, tf, int(cfg["state_terms"]))
     fit_bows = bows.subset(fit_rows)
-    name = choose_model(float(np.mean(bows.lengths()[fit_rows])), cfg)
+    name = choose_model(float(np.mean(unit_lengths[fit_rows])), cfg)
     be = backend(name)
     seeds = [int(s) for s in cfg["seeds"]] or [0]
     top_n = int(cfg["top_n_terms"])
@@ -285,10 +297,15 @@ def fit_topics_stream(source: Callable[..., Iterable[TopicUnit]], cfg: dict | No
     # the caller's ``fit`` runs it (the topics stage: a side process); a grid infers them once
     # K is chosen.
     one_k = len(grid) == 1
-    score = (fit if one_k else None) or fit_scored
     for k in grid:
-        one = score(be.name, fit_bows, bows if one_k else None, dictionary, k, seeds[0], cfg, coh_texts, top_n,
-                    progress)
+        if one_k and fit is not None:
+            bags = [fit_bows, bows]
+            if len(seeds) == 1:  # nothing below reads the bags again
+                del fit_bows, bows
+            one = fit(be.name, bags, dictionary, k, seeds[0], cfg, coh_texts, top_n, progress)
+        else:
+            one = fit_scored(be.name, fit_bows, bows if one_k else None, dictionary, k, seeds[0], cfg, coh_texts,
+                             top_n, progress)
         sets = [[set(x) for x in one["ids"]]]
         for s in seeds[1:]:
             m = fit_backend(be.name, _perturb(fit_bows, s, be.name, cfg), dictionary, k, s, cfg, progress)
@@ -304,12 +321,10 @@ def fit_topics_stream(source: Callable[..., Iterable[TopicUnit]], cfg: dict | No
     k = choose_k(curve) if len(curve) > 1 else grid[0]
     for row in curve:
         row["chosen"] = row["k"] == k
-    if weights is None:
+    if weights is None:  # a grid's fits leave the chosen K's weights to infer (one K's fit gave them)
         weights = be.doc_topics(models[k], bows)
     # topic 0 is the most prevalent: a stable reading order that does not depend on the fit's
     order = [int(i) for i in np.argsort(-weights[fit_rows].sum(axis=0).round(6), kind="stable")]
-    mask_idx = np.flatnonzero(np.array(mask, dtype=bool))
-    tf = bows.term_freq(mask_idx)
     state = {
         "version": STATE_VERSION, "model_name": name, "model": models[k], "dictionary": dictionary,
         "k": k, "cfg": cfg, "k_curve": curve, "units": metas, "mask": mask,
@@ -318,9 +333,8 @@ def fit_topics_stream(source: Callable[..., Iterable[TopicUnit]], cfg: dict | No
         # What describe and pyLDAvis need of the bags, not the bags: term frequencies over the
         # fitted units, unit lengths, and the bags cut to the most frequent terms (burst
         # detection reads those). The whole matrix would be most of the state on a big corpus.
-        "tf": tf, "lengths": bows.lengths(), **_kept_columns(bows, tf, int(cfg["state_terms"])),
+        "tf": tf, "lengths": unit_lengths, **kept,
     }
-    del bows, fit_bows
     notes = []
     if state["n_sampled_out"]:
         notes.append(f"fitted on a stable sample of {len(fit_rows)} of {sum(mask)} units "
