@@ -126,3 +126,20 @@ def test_update_folds_a_new_paper_into_the_model(tmp_path: Path) -> None:
     assert new_id in set(sim.doc_id) and new_id in set(sim.similar_doc_id)  # half the seed: close to the seed
     terms = pd.read_csv(d / "report" / "data" / "term_candidates.csv")
     assert "数字—金融" in set(terms.term)
+
+
+def test_a_fixed_k_larger_than_the_corpus_holds_is_fitted_smaller_and_said(tmp_path: Path) -> None:
+    # The works' records are mostly titles (4 carry an abstract) beside the seed: topics.k 6 is
+    # more topics than the fitted units and their words can make. scikit-learn's NMF raised
+    # there and the whole run stopped; now the model is fitted with as many as they hold.
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SHARED / "corpora" / "works", corpus)
+    shutil.copy(SEED, corpus / "seed.txt")
+    p, _ = litmap_run(corpus, tmp_path, topics={"k": 6})
+    page = (tmp_path / "report" / "topics.html").read_text(encoding="utf-8")
+    said = re.search(r"topics\.k 6 is more than (\d+) fitted units over (\d+) words can hold: fitted with (\d+) topics",
+                     page)
+    assert said, page[:2000]
+    units, words, k = (int(g) for g in said.groups())
+    assert k == min(units, words) < 6
+    assert len(pd.read_csv(tmp_path / "report" / "data" / "topics.csv")) == k

@@ -282,13 +282,24 @@ def fit_topics_stream(source: Callable[..., Iterable[TopicUnit]], cfg: dict | No
     seeds = [int(s) for s in cfg["seeds"]] or [0]
     top_n = int(cfg["top_n_terms"])
 
+    # No more topics than fitted units or words: NMF's SVD start cannot make more (scikit-learn
+    # raised, and the run stopped, for topics.k 6 over 38 short records and the seed), and an
+    # LDA topic past them has nothing of its own to hold.
+    cap = min(len(fit_rows), len(dictionary))
+    if cap < 2:
+        raise TooLittleText(f"too little text for a topic model: {len(fit_rows)} fitted unit(s) over "
+                            f"{len(dictionary)} word(s) kept, needs at least 2 of each")
+    capped = None
     if str(cfg["k"]) == "auto":
         # a topic needs a few units behind it to be more than one paragraph's vocabulary
-        k_max = max(2, len(fit_rows) // int(cfg["min_units_per_topic"]))
+        k_max = min(cap, max(2, len(fit_rows) // int(cfg["min_units_per_topic"])))
         grid = sorted({int(k) for k in cfg["k_grid"] if 2 <= int(k) <= k_max})
         grid = grid or [min(k_max, 5)]
     else:
-        grid = [int(cfg["k"])]
+        grid = [min(int(cfg["k"]), cap)]
+        if grid[0] < int(cfg["k"]):
+            capped = (f"topics.k {cfg['k']} is more than {len(fit_rows)} fitted units over {len(dictionary)} "
+                      f"words can hold: fitted with {grid[0]} topics")
         if not cfg["stability_when_fixed"]:
             seeds = seeds[:1]  # a fixed K needs no choice between fits: one fit, stability not measured
     curve, models, coh_of = [], {}, {}
@@ -335,7 +346,7 @@ def fit_topics_stream(source: Callable[..., Iterable[TopicUnit]], cfg: dict | No
         # detection reads those). The whole matrix would be most of the state on a big corpus.
         "tf": tf, "lengths": unit_lengths, **kept,
     }
-    notes = []
+    notes = [capped] if capped else []
     if state["n_sampled_out"]:
         notes.append(f"fitted on a stable sample of {len(fit_rows)} of {sum(mask)} units "
                      f"(fit_max_tokens {cfg['fit_max_tokens']}); the rest are inferred")
