@@ -100,12 +100,13 @@ def unit_source(ctx: StageContext, unit: str, heads: list[Head]) -> Callable[...
     return source
 
 
-def paragraph_evidence(ctx: StageContext) -> Callable[[list[str]], list[TopicUnit]]:
-    """doc_ids -> their paragraph units, read when a topic's top documents are known."""
-    def get(doc_ids: list[str]) -> list[TopicUnit]:
+def paragraph_evidence(ctx: StageContext) -> Callable[[list[str]], Iterator[TopicUnit]]:
+    """doc_ids -> their paragraph units, read (a paper at a time, as the caller takes them) when
+    a topic's top documents are known."""
+    def get(doc_ids: list[str]) -> Iterator[TopicUnit]:
         keep = set(doc_ids)
         heads = [h for h in ctx.papers if h["doc_id"] in keep]
-        return [u for _secs, pars in _text_units(ctx, heads) for u in pars]
+        return (u for _secs, pars in _text_units(ctx, heads) for u in pars)
     return get
 
 
