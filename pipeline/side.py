@@ -131,7 +131,7 @@ class Job:
     go of them once they are sent, so a caller that drops its own references frees them while
     the side process works; :meth:`result` then raises :class:`SideLost` instead."""
 
-    def __init__(self, fn: Callable[..., Any], args: tuple | None, side: bool, keep_args: bool = True) -> None:
+    def __init__(self, fn: Callable[..., Any], args: tuple, side: bool, keep_args: bool = True) -> None:
         self.fn, self.args, self.keep_args = fn, args, keep_args
         self.proc: subprocess.Popen | None = None
         self.outcome: tuple[str, Any] = ("lost", None)  # the side process's answer, once read

@@ -312,7 +312,7 @@ def fit_topics_stream(source: Callable[..., Iterable[TopicUnit]], cfg: dict | No
         if one_k and fit is not None:
             bags = [fit_bows, bows]
             if len(seeds) == 1:  # nothing below reads the bags again
-                del fit_bows, bows
+                fit_bows = bows = None
             one = fit(be.name, bags, dictionary, k, seeds[0], cfg, coh_texts, top_n, progress)
         else:
             one = fit_scored(be.name, fit_bows, bows if one_k else None, dictionary, k, seeds[0], cfg, coh_texts,
@@ -334,6 +334,7 @@ def fit_topics_stream(source: Callable[..., Iterable[TopicUnit]], cfg: dict | No
         row["chosen"] = row["k"] == k
     if weights is None:  # a grid's fits leave the chosen K's weights to infer (one K's fit gave them)
         weights = be.doc_topics(models[k], bows)
+    bows = fit_bows = None  # what describe needs of them was taken before the fit
     # topic 0 is the most prevalent: a stable reading order that does not depend on the fit's
     order = [int(i) for i in np.argsort(-weights[fit_rows].sum(axis=0).round(6), kind="stable")]
     state = {
