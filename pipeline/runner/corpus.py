@@ -57,6 +57,11 @@ class CorpusStage:
     # May run in the driver while an earlier stage waits for its side processes (``while_waiting``):
     # a single-process stage that then uses the core the driver would leave idle.
     beside: bool = False
+    # Keys of the result that only the stage's own next ``--update`` reads (what it folds new
+    # documents into: running counts, per-document parts, the previous run's answers). They are
+    # stored, but the run holds the result without them once it is written, and a stored result
+    # loaded for the stages after it and the report is read without them (``held``).
+    fold_state: frozenset[str] = frozenset()
 
 
 def _lazy(path: str) -> Callable[..., Any]:
@@ -75,10 +80,11 @@ def _lazy(path: str) -> Callable[..., Any]:
 # need nothing of it (glossary, works, stance, terms) are computed in the driver meanwhile.
 STAGES: list[CorpusStage] = [
     CorpusStage("vectors", "vectors-4", _lazy("models.vectors_stage:compute_vectors"), ("segment", "vectors"),
-                update=_lazy("models.vectors_stage:update_vectors"), tables=_lazy("models.tables:vector_tables")),
+                update=_lazy("models.vectors_stage:update_vectors"), tables=_lazy("models.tables:vector_tables"),
+                fold_state=frozenset({"lsa"})),
     CorpusStage("glossary", "glossary-1", _lazy("concepts.glossary_stage:compute_glossary"), ("glossary", "refs"),
                 update=_lazy("concepts.glossary_stage:update_glossary"), tables=_lazy("concepts.tables:glossary_tables"),
-                beside=True),
+                beside=True, fold_state=frozenset({"per_doc", "paper_ids"})),
     CorpusStage("works", "works-3", _lazy("refs.works_stage:compute_works"), ("refs",), after=("glossary",),
                 persist=_lazy("refs.works_stage:persist_works"), tables=_lazy("refs.tables:pair_tables"), beside=True),
     CorpusStage("stance", "stance-1", _lazy("concepts.stance_stage:compute_stance"), ("stance",),
@@ -88,12 +94,15 @@ STAGES: list[CorpusStage] = [
                 ("segment", "topics", "evidence.topics"), after=("works",),
                 update=_lazy("models.topic_stage:update_topic_stage"), tables=_lazy("models.tables:topic_tables")),
     CorpusStage("terms", "terms-4", _lazy("models.terms_stage:compute_terms"), ("segment", "concepts", "terms"),
-                update=_lazy("models.terms_stage:update_terms"), tables=_lazy("models.tables:term_tables"), beside=True),
+                update=_lazy("models.terms_stage:update_terms"), tables=_lazy("models.tables:term_tables"), beside=True,
+                fold_state=frozenset({"state", "dict_words", "examples"})),
     CorpusStage("concepts", "concepts-4", _lazy("concepts.concept_stage:compute_concept_stage"),
                 ("segment", "concepts", "cooccurrence", "report", "refs", "evidence.neighbours", "evidence.authors"),
                 after=("works", "vectors", "terms", "stance"),
                 update=_lazy("concepts.concept_stage:update_concept_stage"),
-                tables=_lazy("concepts.tables:concept_tables"), by_doc={"mentions": "mentions"}, beside=True),
+                tables=_lazy("concepts.tables:concept_tables"), by_doc={"mentions": "mentions"}, beside=True,
+                fold_state=frozenset({"cooc_state", "coinage_mentions", "coinage_inputs", "doc_notes",
+                                      "trace_inputs"})),
     CorpusStage("definitions", "definitions-1", _lazy("concepts.definitions_stage:compute_definitions"),
                 ("definitions",), after=("concepts",), update=_lazy("concepts.definitions_stage:update_definitions"),
                 tables=_lazy("concepts.tables:definition_tables"), by_doc={"definitions": "rows"}),
@@ -144,6 +153,17 @@ class LazyResults(dict):
 
     def __contains__(self, name: object) -> bool:
         return name in self._blobs or super().__contains__(name)
+
+
+def held(stage: CorpusStage, result: Any) -> Any:
+    """What the run keeps of a stage's result once it is stored: all but its ``fold_state``.
+    Why: at 10,000 papers the concepts stage's co-occurrence counts and coinage uses (110 MB),
+    the glossary's per-paper pairs (39 MB), the terms' counting state (19 MB) and the LSA
+    basis (17 MB) were held by the driver through every later stage and the report, which
+    never read them."""
+    if not stage.fold_state or not isinstance(result, dict):
+        return result
+    return {k: v for k, v in result.items() if k not in stage.fold_state}
 
 
 def _persist_if_stale(ctx: RunContext, stage: CorpusStage, h: str, folded_from: str | None = None) -> int:
@@ -364,13 +384,15 @@ def _run_stage(ctx: RunContext, stage: CorpusStage, hashes: dict[str, str]) -> s
         ctx.log(f"{stage.name}: the stored result cannot be used: {load.missing()}: recomputing")
         load = None
     if load is not None:
-        ctx.results.set_blob(stage.name, load, lambda stage=stage, h=h: _compute(ctx, stage, h))
+        ctx.results.set_blob(stage.name, lambda: load(stage.fold_state),
+                             lambda stage=stage, h=h: held(stage, _compute(ctx, stage, h)))
         _persist_if_stale(ctx, stage, h)
         return "cached"
     previous = _previous(ctx, stage) if ctx.mode == "update" and stage.update is not None else None
     before = rss_mb()
     ctx.results[stage.name] = _compute(ctx, stage, h, previous)
     wrote = _persist_if_stale(ctx, stage, h, previous.get("input_hash") if isinstance(previous, dict) else None)
+    ctx.results[stage.name] = held(stage, ctx.results[stage.name])
     # The blocks the result and its tables were written through are not read again this run;
     # after a long table, what DuckDB keeps of the insert goes only with its connection. Not on
     # --update: closing checkpoints, which an update leaves to a later run (store.defer_checkpoint_mb).

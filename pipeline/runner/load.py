@@ -14,6 +14,15 @@ from ..store.db import ResultUnavailable, Store
 from .context import with_source
 
 
+def _fold_state() -> dict[str, frozenset[str]]:
+    from .corpus import STAGES
+
+    return {s.name: s.fold_state for s in STAGES}
+
+
+_FOLD_STATE = _fold_state()  # what only a stage's next --update reads: not decoded for a trace
+
+
 class LoadedRun:
     def __init__(self, out: str | Path):
         path = Path(out) / "run.json"
@@ -36,7 +45,7 @@ class LoadedRun:
         h = self.info.get("stage_hashes", {}).get(stage)
         load = self.store.corpus_loader(stage, h) if h else None
         try:
-            return load() if load is not None else None
+            return load(_FOLD_STATE.get(stage, frozenset())) if load is not None else None
         except ResultUnavailable as e:  # the report's run is what is asked about: nothing to recompute here
             raise ConfigError(f"{e}; run `litmap run` again, it recomputes it") from e
 

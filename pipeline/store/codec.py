@@ -386,16 +386,20 @@ def read_versions(folder: Path) -> dict[str, Any]:
     return json.loads((folder / "versions.json").read_text(encoding="utf-8"))
 
 
-def read_result(folder: Path) -> Any:
+def read_result(folder: Path, skip: frozenset[str] = frozenset()) -> Any:
+    """The result ``write_result`` wrote; of a dict result, without the keys in ``skip`` (not
+    decoded at all)."""
     top = json.loads((folder / "result.json").read_text(encoding="utf-8"))
     r = Reader(folder)
     if isinstance(top, dict) and top.get(_TAG) == "result":
         out: dict[str, Any] = {}
-        for k, v in top["items"]:  # tables first: the rest may refer to their records
+        items = [(k, v) for k, v in top["items"] if k not in skip]
+        del top
+        for k, v in items:  # tables first: the rest may refer to their records
             if isinstance(v, dict) and v.get(_TAG) == "table":
                 r.tables[k] = out[k] = r.dec(v)
-        for k, v in top["items"]:
+        for k, v in items:
             if k not in out:
                 out[k] = r.dec(v)
-        return {k: out[k] for k, _v in top["items"]}
+        return {k: out[k] for k, _v in items}
     return r.dec(top)

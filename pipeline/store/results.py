@@ -57,8 +57,9 @@ class StoredResult:
         """The versions of the code that wrote it."""
         return self._guard(lambda: read_versions(self.folder).get("env"))
 
-    def __call__(self) -> Any:
-        return self._guard(lambda: read_result(self.folder))
+    def __call__(self, skip: frozenset[str] = frozenset()) -> Any:
+        """The result; of a dict result, without the keys ``skip`` names (see ``codec.read_result``)."""
+        return self._guard(lambda: read_result(self.folder, skip))
 
     def _guard(self, read: Any) -> Any:
         reason = self.missing()
