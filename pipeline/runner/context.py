@@ -6,7 +6,9 @@ knows where the per-document results live in the store (the three cache keys).
 """
 from __future__ import annotations
 
+import json
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -89,13 +91,22 @@ class RunContext:
         bar = self.progress("papers", len(ids))
         for i in range(0, len(ids), 128):
             chunk = ids[i:i + 128]
-            got = self.store.get_results("parse", sorted({self.doc_file[d][0] for d in chunk}), version, cfg_hash)
+            # Held as text, each file decoded when its first paper is taken and let go after its
+            # last in the chunk, rather than 128 decoded papers held at once.
+            texts = self.store.get_texts("parse", sorted({self.doc_file[d][0] for d in chunk}), version, cfg_hash)
+            uses = Counter(self.doc_file[d][0] for d in chunk)
+            decoded: dict[str, Any] = {}
             for d in chunk:
                 key, source = self.doc_file[d]
-                for p in got.get(key, {}).get("papers", []):
+                if key not in decoded and key in texts:
+                    decoded[key] = json.loads(texts.pop(key))
+                for p in (decoded.get(key) or {}).get("papers", []):
                     if p["doc_id"] == d:
                         yield with_source(p, source)
                         break
+                uses[key] -= 1
+                if not uses[key]:
+                    decoded.pop(key, None)
             bar.update(len(chunk))
         bar.close()
 

@@ -387,12 +387,17 @@ class Store:
 
         Batches are large on purpose: each query costs ~40 ms whatever its size (DuckDB scans
         the payload column), so 64 ids per query spent most of a 1,000-paper run's corpus time
-        waiting on the store; 256 cut that fourfold (measured on a 1,000-paper store)."""
+        waiting on the store; 256 cut that fourfold (measured on a 1,000-paper store).
+
+        A batch is held as JSON text and each payload decoded as it is taken: 256 decoded
+        ``feat.content`` parts of the 10,000-paper corpus grew a process by 28 MB beside their
+        18 MB of text, on every pass over the corpus."""
         for i in range(0, len(doc_ids), batch):
-            got = self.get_results(stage, doc_ids[i:i + batch], version, cfg_hash)
+            got = self.get_texts(stage, doc_ids[i:i + batch], version, cfg_hash)
             for d in doc_ids[i:i + batch]:
-                if d in got:
-                    yield d, got.pop(d)
+                text = got.pop(d, None)
+                if text is not None:
+                    yield d, json.loads(text)
 
     def put_result(self, stage: str, doc_id: str, version: str, cfg_hash: str, payload: Any) -> None:
         self.put_texts([(stage, doc_id, version, cfg_hash, payload_text(payload))])
