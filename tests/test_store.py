@@ -420,6 +420,47 @@ def test_reading_lets_go_of_the_blocks_read_and_gives_the_write_limit_back(tmp_p
     small.close()
 
 
+def test_a_stage_run_inside_another_leaves_the_outer_read_limit_in_force(tmp_path: Path) -> None:
+    """The concepts stage runs while the topics stage waits for its side process
+    (``runner/corpus.py``): the inner stage writes under the store's own limit
+    (``Store.writing``), reads under the read limit, and leaves the outer stage's read limit in
+    force when it ends, so what the outer stage reads next does not fill a 256MB pool; a
+    ``let_go`` inside it does the same."""
+    store = Store(tmp_path / "s.duckdb", "256MB")
+    store.con.execute("CREATE TABLE big AS SELECT i, repeat(md5(i::VARCHAR), 8) AS s FROM range(200000) t(i)")
+    store.con.execute("CHECKPOINT")
+
+    def limit() -> str:
+        return store.con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+    def held() -> int:
+        return store.con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchone()[0]
+
+    with store.writing():  # a stage at the top: nothing changes
+        assert limit() == "244.1 MiB"
+    with store.reading("8MB"):  # the outer stage computes
+        with store.writing():  # the inner stage
+            assert limit() == "244.1 MiB"
+            with store.reading("8MB"):
+                assert limit() == "7.6 MiB"
+            assert limit() == "244.1 MiB"
+            store.con.execute("CREATE TABLE copy AS SELECT * FROM big")  # its writes fill the pool
+            store.let_go("8MB")
+            assert limit() == "244.1 MiB"
+        assert limit() == "7.6 MiB" and held() <= 8 * 2**20  # the outer stage's limit, the pool emptied to it
+        store.con.execute("SELECT sum(length(s)) FROM big").fetchone()
+        assert held() <= 8 * 2**20
+    assert limit() == "244.1 MiB"
+    with store.reading("8MB"):  # reading and letting go nested in a read: the read limit stays
+        with store.reading("8MB"):
+            pass
+        assert limit() == "7.6 MiB"
+        store.let_go("8MB")
+        assert limit() == "7.6 MiB"
+    assert limit() == "244.1 MiB"
+    store.close()
+
+
 def test_let_go_empties_the_pool_a_write_filled_and_keeps_the_write_limit(tmp_path: Path) -> None:
     """``Store.let_go`` (the runner's, after a corpus stage's result and tables are written):
     the blocks a write left in DuckDB's pool are let go at once, the store's own limit stays,

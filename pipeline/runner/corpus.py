@@ -374,7 +374,13 @@ def run_corpus_stages(ctx: RunContext) -> None:
 
 def _run_stage(ctx: RunContext, stage: CorpusStage, hashes: dict[str, str]) -> str:
     """Load, fold into or compute one stage's result and mirror it into the store's tables:
-    ``cached``, ``updated`` or ``computed``."""
+    ``cached``, ``updated`` or ``computed``. A stage run while another waits writes under the
+    store's own pool limit, and leaves the other's read limit in force (``Store.writing``)."""
+    with ctx.store.writing():
+        return _run_stage_in(ctx, stage, hashes)
+
+
+def _run_stage_in(ctx: RunContext, stage: CorpusStage, hashes: dict[str, str]) -> str:
     ctx.stage = stage.name
     h = input_hash(ctx, stage, hashes)
     hashes[stage.name] = h

@@ -198,6 +198,7 @@ class Store:
                  defer_checkpoint_mb: float = 0):
         self.path = Path(path)
         self._memory_limit = memory_limit
+        self._limit_now = memory_limit  # the pool's limit in force (``reading``, ``writing``)
         self._in_transaction = False
         self._defer_bytes = defer_checkpoint_mb * 2**20
         try:
@@ -298,21 +299,44 @@ class Store:
         value = limit if limit else "-1"
         self.con.execute(f"SET memory_limit = '{value}'")  # a size the settings model checked
         self._config = {**self._config, "memory_limit": value}
+        self._limit_now = limit
 
     @contextmanager
     def reading(self, limit: str | None) -> Iterator[None]:
         """Work that reads the store and writes nothing to it (a corpus stage's computation, the
         report), with DuckDB's buffer pool at ``limit`` (None: as it is): the blocks read before
-        are let go, and it does not fill up to the write limit again. The store's own limit
-        (``memory_limit``) is back after: writes of large papers need it."""
+        are let go, and it does not fill up to the write limit again. The limit in force before
+        is back after: the store's own (``memory_limit``, which writes of large papers need), or
+        the read limit of the stage a nested stage ran in.
+
+        Why not always the store's own: a stage computed while another waits for its side
+        processes (the concepts stage inside the topics stage) gave the pool back its 256MB at
+        its end, and the topics stage then read its evidence paragraphs into it: 220 MB more,
+        the 10,000-paper run's peak."""
         if not limit or size_bytes(limit) >= size_bytes(self._memory_limit):
             yield  # a store given a smaller pool than the read limit keeps it: never more than asked for
             return
+        outer = self._limit_now
         self.set_memory_limit(limit)
         try:
             yield
         finally:
-            self.set_memory_limit(self._memory_limit)
+            self.set_memory_limit(outer)
+
+    @contextmanager
+    def writing(self) -> Iterator[None]:
+        """Work that writes results, with the store's own limit even inside ``reading`` (a stage
+        computed while another waits); the limit in force before is back after, which lets go
+        of the blocks the writes left beyond it."""
+        outer = self._limit_now
+        if outer == self._memory_limit:
+            yield
+            return
+        self.set_memory_limit(self._memory_limit)
+        try:
+            yield
+        finally:
+            self.set_memory_limit(outer)
 
     def let_go(self, limit: str | None, reconnect: bool = False) -> None:
         """Shrink DuckDB's buffer pool to ``limit`` now and give it back its own limit; with
