@@ -196,11 +196,18 @@ def compute_topics(ctx: StageContext) -> dict[str, Any]:
         # The bags go to the side process and are not kept here once sent (``keep_args``):
         # 90 MB at 10,000 papers, held through the concepts stage computed meanwhile. A side
         # process that dies without an answer then costs the fit again here (``SideLost``).
-        job = Job(fit_and_authors, (name, fit_bows, bows, dictionary, k, seed, cfg_, coh_texts, top_n, authors),
+        job = Job(fit_and_authors, (name, [fit_bows, bows], dictionary, k, seed, cfg_, coh_texts, top_n, authors),
                   side=True, keep_args=False)
         del fit_bows, bows
         ctx.log(f"topics: the fit{' and the author-topic model of ' + str(len(own['bows'])) + ' units' if authors else ''}"
                 " run in a side process beside the stages that need no topics")
+        # The author sample's bags went with the job (28 MB of tuples at 10,000 papers, held
+        # through the concepts stage computed meanwhile); the rows come back for this K. A lost
+        # side process fits again from the start, which draws the sample again (``on_bows``).
+        if authors is not None:
+            own.pop("bows", None)
+            own["author_k"] = k
+        del authors
         try:
             meanwhile(ctx)
             scored, own["author_rows"] = job.result()
@@ -227,20 +234,26 @@ def compute_topics(ctx: StageContext) -> dict[str, Any]:
     evidence = _evidence(ctx, result)
     result = _with_twins(result, twins)
     authors: list[dict[str, Any]] = []
-    if own.get("author_rows") is not None and result.k == int(cfg["k"]):
+    if own.get("author_rows") is not None and result.k == own.get("author_k"):
         authors = own["author_rows"]  # the side process trained it after the fit
     elif own.get("bows"):
         authors = author_topics_bows(*_author_args(ctx, own, cfg, result.k), ctx.progress)
     return {"unit": unit, "result": result, "authors": authors, "doc_ids": list(ctx.doc_ids), "evidence": evidence}
 
 
-def fit_and_authors(name: str, fit_bows: Any, bows: Any, dictionary: Any, k: int, seed: int, cfg: dict[str, Any],
+def fit_and_authors(name: str, bags: list[Any], dictionary: Any, k: int, seed: int, cfg: dict[str, Any],
                     coh_texts: list[list[str]], top_n: int, authors: tuple | None
                     ) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
     """The fit with its coherence and unit weights (``topics.fit_scored``) and then, given its
     arguments, the author-topic model's rows: what the stage's side process computes
-    (module-level, run by name)."""
+    (module-level, run by name). ``bags`` ([fit bags, every unit's bags]) is emptied once the
+    weights are inferred: the caller's arguments hold the list, and the author-topic model
+    needs none of them (90 MB at 10,000 papers, held by the side process beside the concepts
+    stage)."""
+    fit_bows, bows = bags
+    bags.clear()
     scored = fit_scored(name, fit_bows, bows, dictionary, k, seed, cfg, coh_texts, top_n)
+    del fit_bows, bows
     return scored, (author_topics_bows(*authors) if authors is not None else None)
 
 
