@@ -527,3 +527,31 @@ def test_a_long_table_is_written_a_chunk_at_a_time_as_it_would_be_whole(works_ct
     assert T.read_rows(cut.con, spec) == T.read_rows(whole.con, spec)[:-3]
     whole.close()
     cut.close()
+
+
+def test_a_table_too_big_for_the_table_pool_is_written_under_the_store_limit(tmp_path: Path, seed_path: Path) -> None:
+    """Corpus stages write their result tables under ``store.table_memory_limit``; one that
+    does not fit (DuckDB runs out of that pool, the transaction is rolled back) is written
+    again under ``store.memory_limit``, said in the log, and holds every row."""
+    import csv
+    import shutil
+    import subprocess
+
+    from conftest import ROOT, make_config
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    shutil.copy(seed_path, corpus / seed_path.name)
+    cfg = make_config(tmp_path, store={"table_memory_limit": "1MB"}, topics={"k": 3})
+    p = subprocess.run([sys.executable, "-m", "pipeline", "run", "--corpus", str(corpus), "--config", str(cfg),
+                        "--workers", "1"], capture_output=True, text=True, cwd=ROOT, timeout=600)
+    assert p.returncode == 0, p.stderr[-3000:]
+    assert "table mentions: more memory than store.table_memory_limit" in p.stderr, p.stderr[-3000:]
+    assert "written again under store.memory_limit" in p.stderr
+    with open(tmp_path / "report" / "data" / "concept_mentions.csv", encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    con = duckdb.connect(str(tmp_path / "store.duckdb"), read_only=True)
+    try:
+        assert con.execute("SELECT count(*) FROM mentions").fetchone()[0] == len(rows) > 0
+    finally:
+        con.close()

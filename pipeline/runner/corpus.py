@@ -198,15 +198,27 @@ def _persist_if_stale(ctx: RunContext, stage: CorpusStage, h: str, folded_from: 
                 docs = set(changed)
                 view = {**result, field_: [r for r in result.get(field_) or [] if r["doc_id"] in docs]}
                 got = stage.tables(view).get(spec.name)
-                replace_docs(ctx.store.con, spec, () if got is None else got, docs)
+                _in_pool(ctx, spec.name, lambda: replace_docs(ctx.store.con, spec, () if got is None else got, docs))
             else:
                 def made(name: str = spec.name) -> Any:  # made afresh for each of write_table's passes
                     got = stage.tables(result).get(name)  # dicts, or a DataFrame (no truth value: compared with None)
                     return () if got is None else got
 
-                wrote += write_table(ctx.store.con, spec, made)
+                wrote += _in_pool(ctx, spec.name, lambda: write_table(ctx.store.con, spec, made))
     ctx.store.con.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", [key, mark])
     return wrote
+
+
+def _in_pool(ctx: RunContext, table: str, write: Callable[[], Any]) -> Any:
+    """``write()`` (one table, one transaction) under ``store.table_memory_limit``; again under
+    the store's own limit when DuckDB runs out of that pool (the transaction was rolled back)."""
+    try:
+        with ctx.store.reading(ctx.cfg["store"]["table_memory_limit"]):
+            return write()
+    except duckdb.OutOfMemoryException as e:
+        ctx.log(f"table {table}: more memory than store.table_memory_limit ({e.__class__.__name__}): "
+                "written again under store.memory_limit")
+        return write()
 
 
 def fold_basis(ctx: RunContext, stage: CorpusStage) -> str:

@@ -40,6 +40,11 @@ class Store(Section):
     # were a sixth of the driver at the run's peak (null: memory_limit throughout). A stage that
     # needs more (one huge paper's parts) is computed again under memory_limit. Never above memory_limit.
     read_memory_limit: Optional[MemorySize] = "32MB"
+    # DuckDB's buffer pool while a corpus stage writes its result tables (one transaction a
+    # table): the concepts stage's 160,000 mentions filled the store's 256MB pool, the peak of a
+    # 10,000-paper run. A table whose rows do not fit is written again under memory_limit.
+    # Never above memory_limit; null = memory_limit.
+    table_memory_limit: Optional[MemorySize] = "96MB"
     # The DuckDB storage format a NEW store is written in; v1.0.0 is readable by every DuckDB
     # from 1.1 on (the `duckdb` command litmap installs included; 1.0.0 cannot read the
     # primary-key indexes this DuckDB writes, even in that format), "latest" by this one's only.
