@@ -19,7 +19,7 @@ import json
 import os
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -301,38 +301,36 @@ class Store:
         self._config = {**self._config, "memory_limit": value}
         self._limit_now = limit
 
-    @contextmanager
-    def reading(self, limit: str | None) -> Iterator[None]:
-        """Work that reads the store and writes nothing to it (a corpus stage's computation, the
-        report), with DuckDB's buffer pool at ``limit`` (None: as it is): the blocks read before
-        are let go, and it does not fill up to the write limit again. The limit in force before
-        is back after: the store's own (``memory_limit``, which writes of large papers need), or
-        the read limit of the stage a nested stage ran in.
+    def reading(self, limit: str | None) -> AbstractContextManager[None]:
+        """Work under a smaller pool, ``limit`` (None: as it is): a corpus stage's computation
+        and the report, which read the store and write nothing to it, and a result table's
+        write (``store.table_memory_limit``). The blocks held beyond it are let go, and the pool
+        does not fill up to the write limit again. The limit in force before is back after:
+        the store's own (``memory_limit``, which writes of large papers need), or the read
+        limit of the stage a nested stage ran in.
 
         Why not always the store's own: a stage computed while another waits for its side
         processes (the concepts stage inside the topics stage) gave the pool back its 256MB at
         its end, and the topics stage then read its evidence paragraphs into it: 220 MB more,
         the 10,000-paper run's peak."""
         if not limit or size_bytes(limit) >= size_bytes(self._memory_limit):
-            yield  # a store given a smaller pool than the read limit keeps it: never more than asked for
-            return
-        outer = self._limit_now
-        self.set_memory_limit(limit)
-        try:
-            yield
-        finally:
-            self.set_memory_limit(outer)
+            return nullcontext()  # a store given a smaller pool than the read limit keeps it: never more than asked for
+        return self._pool(limit)
 
-    @contextmanager
-    def writing(self) -> Iterator[None]:
+    def writing(self) -> AbstractContextManager[None]:
         """Work that writes results, with the store's own limit even inside ``reading`` (a stage
         computed while another waits); the limit in force before is back after, which lets go
         of the blocks the writes left beyond it."""
+        return self._pool(self._memory_limit)
+
+    @contextmanager
+    def _pool(self, limit: str | None) -> Iterator[None]:
+        """DuckDB's pool at ``limit`` for the work inside, then the limit in force before."""
         outer = self._limit_now
-        if outer == self._memory_limit:
+        if limit == outer:
             yield
             return
-        self.set_memory_limit(self._memory_limit)
+        self.set_memory_limit(limit)
         try:
             yield
         finally:
