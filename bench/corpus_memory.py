@@ -6,11 +6,12 @@ run (say the one ``bench/scale.py 10000`` leaves), it drops the stored corpus-st
 cache: the run computes them again; the per-document results stay), runs ``litmap run`` into a
 new report folder, and samples the resident memory of every process of the run every 0.25 s.
 It prints the wall time, the peak of the processes' summed RSS with each process at that moment,
-and the highest sum while each corpus stage and the report ran (a stage's window runs from the
-log line of the stage before it to its own: a stage computed while another waited for its side
-processes ends first, and the other's window holds only what came after).
+and the highest sum while each corpus stage and the report ran, with the processes that made it
+(a side process named by the module it was warmed for, else by its parent's pid). A stage's
+window runs from the log line of the stage before it to its own: a stage computed while another
+waited for its side processes ends first, and the other's window holds only what came after.
 
-    python bench/corpus_memory.py CONFIG CORPUS --drop-results [--out DIR]
+    python bench/corpus_memory.py CONFIG CORPUS --drop-results [--out DIR] [--samples FILE]
 
 ``--drop-results`` is required: it deletes the ``corpus_cache`` rows, the result folders and the
 marks of which results the result tables mirror, in the store ``CONFIG`` names; nothing else.
@@ -18,6 +19,7 @@ marks of which results the result tables mirror, in the store ``CONFIG`` names; 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import shutil
 import subprocess
@@ -53,12 +55,23 @@ def drop_results(config: str) -> Path:
     return store
 
 
+def _role(cmdline: str) -> str:
+    """The driver, a side process by the module it was warmed for (else its parent's pid), or
+    another child by its command (a worker pool's process)."""
+    if "pipeline run" in cmdline:
+        return "driver"
+    words = cmdline.split() or ["?"]
+    return words[-1] if words[0] == "pipeline.side" else words[0]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("config")
     ap.add_argument("corpus")
     ap.add_argument("--drop-results", action="store_true", required=True)
     ap.add_argument("--out", default=None, help="report folder (default: a new temporary one)")
+    ap.add_argument("--samples", default=None,
+                    help="also write every sample (time, each process's MB) and the run's log lines, as JSON, here")
     a = ap.parse_args()
     store = drop_results(a.config)
     out = Path(a.out) if a.out else Path(tempfile.mkdtemp(prefix="litmap-mem-")) / "report"
@@ -76,7 +89,7 @@ def main() -> None:
         rows = []
         for p in [root] + root.children(recursive=True):
             try:
-                rows.append((p.memory_info().rss / 2**20, " ".join(p.cmdline()[2:5])[:50]))
+                rows.append((p.memory_info().rss / 2**20, " ".join(p.cmdline()[2:6])[:60]))
             except psutil.Error:
                 pass
         samples.append((time.time() - t0, sum(r[0] for r in rows), rows))
@@ -85,6 +98,8 @@ def main() -> None:
     if proc.returncode:
         sys.exit("litmap run failed:\n" + "\n".join(s for _t, s in lines[-30:]))
     wall = time.time() - t0
+    if a.samples:
+        Path(a.samples).write_text(json.dumps({"samples": samples, "log": lines}, ensure_ascii=False), encoding="utf-8")
     print(f"store {store}; report {out}")
     print(f"wall {wall:.1f} s")
     t, peak, rows = max(samples, key=lambda s: s[1])
@@ -97,9 +112,13 @@ def main() -> None:
         m = re.match(r"(\w+): (?:computed|updated|cached)\b.*|report: [0-9.]+ s", line)
         if not m:
             continue
-        window = [s[1] for s in samples if start <= s[0] <= t_end]
+        window = [s for s in samples if start <= s[0] <= t_end]
         name = m.group(1) or "report"
-        print(f"  {name:12s} {max(window, default=0):8,.0f}   (ended at {t_end:.1f} s)")
+        top = max(window, key=lambda s: s[1], default=(0.0, 0.0, []))
+        # which processes made the stage's peak: the driver alone, or beside which side process
+        who = " + ".join(f"{rss:,.0f} {_role(what)}"
+                         for rss, what in sorted(top[2], reverse=True) if rss >= 20)
+        print(f"  {name:12s} {top[1]:8,.0f}   (at {top[0]:.1f} s, ended at {t_end:.1f} s: {who})")
         start = t_end
 
 
