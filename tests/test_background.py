@@ -306,3 +306,41 @@ def test_the_tables_streamed_to_a_side_process_are_the_tables_written_whole(tmp_
         tables[0][1]["text"].tolist()
     assert pd.read_excel(roots["again"] / "report.xlsx", sheet_name="lines")["text"].tolist() == \
         again[-1][1]["text"].tolist()
+
+def test_work_beside_the_tables_is_answered_by_their_process_and_is_not_theirs(tmp_path):
+    """``background.beside_tables``: pyLDAvis's layout runs in the tables' side process (no
+    process of its own beside it and the driver), after the tables sent before it. Its error is
+    raised where its result is asked for; the tables' result neither raises it nor writes the
+    tables again for it. Without a tables' stream the work runs as ``submit`` runs it."""
+    from pipeline.report.background import beside_tables, stream_tables
+    from pipeline.report.writer import finish_tables, write_tables
+
+    seed = _seed_tables()[:2]  # two names: a name again would stop the stream
+    roots = {n: tmp_path / n for n in ("whole", "streamed")}
+    for root in roots.values():
+        (root / "data").mkdir(parents=True)
+    write_tables(seed, roots["whole"])
+    finish_tables(seed, roots["whole"])
+    ctx = types.SimpleNamespace(memo={})
+    with workers(ctx):
+        stream = stream_tables(ctx, seed[:1], roots["streamed"], done=False)
+        tables_pid = stream.session.proc.pid
+        pid, _rss, total = beside_tables(ctx, _pid_and_rss, [1, 2, 3]).result()
+        failing = beside_tables(ctx, _fail, "no layout for 中心—散点")
+        stream.add(seed[1:])
+        stream.finish()
+        assert stream.session.proc is not None  # the stream went on: the tables are its own
+        assert pid == tables_pid != os.getpid() and total == 6
+        with pytest.raises(ValueError, match="中心—散点"):
+            failing.result()
+        # every table call and the first work answered, the failing work's error in its place
+        assert sorted(status for status, _v in stream.session.answers()) == ["error"] + ["ok"] * (len(stream.calls) + 1)
+        stream.result()  # the layout's error is not the tables'
+    finish_tables(seed, roots["streamed"])
+    for p in (roots["whole"] / "data").iterdir():
+        assert (roots["streamed"] / "data" / p.name).read_bytes() == p.read_bytes(), p.name
+    assert _xlsx_parts(roots["streamed"] / "report.xlsx") == _xlsx_parts(roots["whole"] / "report.xlsx")
+    alone = types.SimpleNamespace(memo={})
+    with workers(alone):
+        pid, _rss, _t = beside_tables(alone, _pid_and_rss, [1]).result()
+    assert pid not in (os.getpid(), tables_pid)

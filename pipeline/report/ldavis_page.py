@@ -6,8 +6,9 @@ which imports numpy alone). The page depends only on the stored topic state, the
 it (``models/topics_ldavis.py``, ``models/topics.py``, ``report/ldavis_*.py``) and the pyLDAvis
 version (whose scripts it inlines), so a hash of those is kept in ``run.json`` (``ldavis_key``);
 when the previous report in the output directory carries the same key, its page is copied instead
-of laid out again; otherwise it is laid out in a side process (``background.py``) while the pages
-are written.
+of laid out again; otherwise it is laid out while the pages are written, by the tables' side process
+when the topics stage ran in this process (``background.beside_tables``: numpy is all it needs), else
+in a side process of its own (``background.py``), which decodes the state with the model's library.
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..context import ReportContext
-from .background import submit
+from ..store.codec import StoredBytes, as_bytes
+from .background import beside_tables, submit
 from .ldavis_render import TITLE, render, render_inputs
 from .section import previous_run_info
 
@@ -62,13 +64,14 @@ def _previous(out: Path, key: str) -> str | None:
         return None
 
 
-def start_ldavis(ctx: ReportContext, state: bytes) -> tuple[str, Callable[[], str]]:
+def start_ldavis(ctx: ReportContext, state: bytes | StoredBytes) -> tuple[str, Callable[[], str]]:
     """(key, get): ``get()`` returns the page's HTML, the previous report's when its key is
     the same, else laid out in a side process meanwhile; it raises what write_ldavis raises
     (no pyLDAvis, a model it cannot lay out)."""
     try:
+        state = as_bytes(state)  # the run holds the state in its stored file (``CorpusStage.bytes_on_disk``)
         key = ldavis_key(state)
-    except Exception as e:  # the page's code cannot be loaded: reported where the link would be
+    except Exception as e:  # the page's code or the state cannot be read: reported where the link would be
         err = e
 
         def fail() -> str:
@@ -88,5 +91,6 @@ def start_ldavis(ctx: ReportContext, state: bytes) -> tuple[str, Callable[[], st
             inputs = vis_inputs(state)
         except Exception:  # the side process decodes it again and reports why it cannot
             return key, submit(ctx, render, state).result
-        return key, submit(ctx, render_inputs, *inputs).result
+        # Laid out by the tables' process (numpy is all it needs), not a process of its own.
+        return key, beside_tables(ctx, render_inputs, *inputs).result
     return key, submit(ctx, render, state).result

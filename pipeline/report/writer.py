@@ -13,7 +13,7 @@ import os
 import queue
 import shutil
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +158,7 @@ class TablesStream:
         self.session = Session(__name__) if side else None
         self.calls: list[Any] = []
         self._sent: set[str] = set()
+        self._other: set[int] = set()  # the session's calls that are not tables (:meth:`call`)
         self._live = self.session is not None and self.session.proc is not None
         if self._live:
             self.calls.append(self.session.call(stream_begin, (root,)))
@@ -178,6 +179,18 @@ class TablesStream:
             call, n, i = self.session.call, len(df), len(self._sent)
             for start in range(0, max(n, 1), STREAM_ROWS):
                 self.calls.append(call(stream_rows, (i, name, df.iloc[start:start + STREAM_ROWS], start, n)))
+
+    def call(self, fn: Callable[..., Any], args: tuple) -> Any:
+        """``fn(*args)`` answered by the side process after the tables added so far: a
+        ``SessionCall`` (its ``result()`` runs the call here if the process cannot answer it),
+        or None when no side process takes calls (none started, or :meth:`finish` was called).
+        Its outcome is its caller's: :meth:`result` neither raises its error nor writes the
+        tables again for it."""
+        if not self._live:
+            return None
+        c = self.session.call(fn, args)
+        self._other.add(c.index)
+        return c
 
     def finish(self) -> None:
         """No more tables: the side process closes the workbook and ends with its work."""
@@ -202,7 +215,7 @@ class TablesStream:
         if not self.calls:
             write_tables(self.tables, self.root)
             return
-        outcomes = self.session.answers()
+        outcomes = [o for i, o in enumerate(self.session.answers()) if i not in self._other]
         self.session.close()
         for status, value in outcomes:
             if status == "error":
