@@ -101,7 +101,9 @@ class TopicResult:
     n_fit_units: int = 0
     n_inferred_units: int = 0  # too short / reference-like: topics by inference only
     notes: list[str] = field(default_factory=list)
-    state: bytes = b""  # model + dictionary + units (models/topic_state.py), for update_topics and write_ldavis
+    # model + dictionary + units (models/topic_state.py), for update_topics and write_ldavis; in
+    # the result a run holds after the stage, a ``codec.StoredBytes`` (``CorpusStage.bytes_on_disk``)
+    state: bytes = b""
     # What the fit rests on, for topics_evidence without unpacking ``state`` (the whole model
     # and every unit: 0.33 s and +24 MB at 10,000 papers). None in results stored before they
     # were kept.

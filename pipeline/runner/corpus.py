@@ -62,6 +62,12 @@ class CorpusStage:
     # stored, but the run holds the result without them once it is written, and a stored result
     # loaded for the stages after it and the report is read without them (``held``).
     fold_state: frozenset[str] = frozenset()
+    # The result's ``bytes`` values are left in the stored result's files and read when used
+    # (``codec.StoredBytes``): the run holds the result as the store reads it back. For a
+    # large blob that one late reader needs (the topics stage's packed state, read by the
+    # report's pyLDAvis page: 51 MB of the driver from that stage to the report's end at
+    # 10,000 papers).
+    bytes_on_disk: bool = False
 
 
 def _lazy(path: str) -> Callable[..., Any]:
@@ -92,7 +98,8 @@ STAGES: list[CorpusStage] = [
                 by_doc={"stances": "rows"}, beside=True),
     CorpusStage("topics", "topics-4", _lazy("models.topic_stage:compute_topics"),
                 ("segment", "topics", "evidence.topics"), after=("works",),
-                update=_lazy("models.topic_stage:update_topic_stage"), tables=_lazy("models.tables:topic_tables")),
+                update=_lazy("models.topic_stage:update_topic_stage"), tables=_lazy("models.tables:topic_tables"),
+                bytes_on_disk=True),
     CorpusStage("terms", "terms-4", _lazy("models.terms_stage:compute_terms"), ("segment", "concepts", "terms"),
                 update=_lazy("models.terms_stage:update_terms"), tables=_lazy("models.tables:term_tables"), beside=True,
                 fold_state=frozenset({"state", "dict_words", "examples"})),
@@ -164,6 +171,21 @@ def held(stage: CorpusStage, result: Any) -> Any:
     if not stage.fold_state or not isinstance(result, dict):
         return result
     return {k: v for k, v in result.items() if k not in stage.fold_state}
+
+
+def _hold(ctx: RunContext, stage: CorpusStage, h: str, result: Any) -> Any:
+    """What the run keeps of a result it computed and stored: :func:`held`; for a stage whose
+    ``bytes_on_disk`` is set, the result as the store reads it back, its bytes left in their
+    files (the result itself when it was not stored: a value the codec cannot write)."""
+    if not stage.bytes_on_disk:
+        return held(stage, result)
+    load = ctx.store.corpus_loader(stage.name, h)
+    if load is not None and not load.missing():
+        try:
+            return load(stage.fold_state, lazy_bytes=True)
+        except ResultUnavailable:
+            pass
+    return held(stage, result)
 
 
 def _persist_if_stale(ctx: RunContext, stage: CorpusStage, h: str, folded_from: str | None = None) -> int:
@@ -402,15 +424,15 @@ def _run_stage_in(ctx: RunContext, stage: CorpusStage, hashes: dict[str, str]) -
         ctx.log(f"{stage.name}: the stored result cannot be used: {load.missing()}: recomputing")
         load = None
     if load is not None:
-        ctx.results.set_blob(stage.name, lambda: load(stage.fold_state),
-                             lambda stage=stage, h=h: held(stage, _compute(ctx, stage, h)))
+        ctx.results.set_blob(stage.name, lambda: load(stage.fold_state, stage.bytes_on_disk),
+                             lambda stage=stage, h=h: _hold(ctx, stage, h, _compute(ctx, stage, h)))
         _persist_if_stale(ctx, stage, h)
         return "cached"
     previous = _previous(ctx, stage) if ctx.mode == "update" and stage.update is not None else None
     before = rss_mb()
     ctx.results[stage.name] = _compute(ctx, stage, h, previous)
     wrote = _persist_if_stale(ctx, stage, h, previous.get("input_hash") if isinstance(previous, dict) else None)
-    ctx.results[stage.name] = held(stage, ctx.results[stage.name])
+    ctx.results[stage.name] = _hold(ctx, stage, h, ctx.results[stage.name])
     # The blocks the result and its tables were written through are not read again this run;
     # after a long table, what DuckDB keeps of the insert goes only with its connection. Not on
     # --update: closing checkpoints, which an update leaves to a later run (store.defer_checkpoint_mb).

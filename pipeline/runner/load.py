@@ -14,13 +14,13 @@ from ..store.db import ResultUnavailable, Store
 from .context import with_source
 
 
-def _fold_state() -> dict[str, frozenset[str]]:
+def _stages() -> dict[str, Any]:
     from .corpus import STAGES
 
-    return {s.name: s.fold_state for s in STAGES}
+    return {s.name: s for s in STAGES}
 
 
-_FOLD_STATE = _fold_state()  # what only a stage's next --update reads: not decoded for a trace
+_STAGES = _stages()  # by name: what only a stage's next --update reads is not decoded for a trace
 
 
 class LoadedRun:
@@ -45,7 +45,10 @@ class LoadedRun:
         h = self.info.get("stage_hashes", {}).get(stage)
         load = self.store.corpus_loader(stage, h) if h else None
         try:
-            return load(_FOLD_STATE.get(stage, frozenset())) if load is not None else None
+            known = _STAGES.get(stage)
+            if load is None:
+                return None
+            return load(known.fold_state, known.bytes_on_disk) if known is not None else load()
         except ResultUnavailable as e:  # the report's run is what is asked about: nothing to recompute here
             raise ConfigError(f"{e}; run `litmap run` again, it recomputes it") from e
 

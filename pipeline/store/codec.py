@@ -58,6 +58,31 @@ _PLAIN = JSON_SCALARS
 _STR = frozenset((str,))
 
 
+class StoredBytes:
+    """A ``bytes`` value of a stored result left in its file until :meth:`read` (a result read
+    with ``read_result(lazy_bytes=True)``). Why: the topics stage's packed state (model,
+    dictionary and units: 51 MB at 10,000 papers) is read once, by the report's pyLDAvis page,
+    and was held by the driver from the topics stage to the end of the report, through the
+    run's memory peaks. Written again (an update folds into a result read this way), it is
+    its bytes."""
+
+    __slots__ = ("path",)
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+
+    def read(self) -> bytes:
+        return self.path.read_bytes()
+
+    def __repr__(self) -> str:
+        return f"StoredBytes({str(self.path)!r})"
+
+
+def as_bytes(value: bytes | StoredBytes) -> bytes:
+    """The bytes of a value that may be left in its file (:class:`StoredBytes`)."""
+    return value.read() if isinstance(value, StoredBytes) else value
+
+
 def _class_path(obj: Any) -> str:
     cls = type(obj)
     return f"{cls.__module__}:{cls.__qualname__}"
@@ -173,6 +198,8 @@ class Writer:
             return {_TAG: "tuple", "v": [x if type(x) in _PLAIN else self.enc(x) for x in v]}
         if isinstance(v, (set, frozenset)):
             return {_TAG: "set", "v": [self.enc(x) for x in sorted(v, key=repr)]}
+        if isinstance(v, StoredBytes):
+            v = v.read()
         if isinstance(v, bytes):
             name = self._name(".bin")
             (self.folder / name).write_bytes(v)
@@ -284,8 +311,9 @@ class Writer:
 
 
 class Reader:
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, lazy_bytes: bool = False) -> None:
         self.folder = folder
+        self.lazy_bytes = lazy_bytes
         self.tables: dict[str, list[Any]] = {}
 
     def dec(self, v: Any) -> Any:  # noqa: C901
@@ -309,7 +337,8 @@ class Reader:
         if tag == "set":
             return {self.dec(x) for x in v["v"]}
         if tag == "bytes":
-            return (self.folder / v["file"]).read_bytes()
+            path = self.folder / v["file"]
+            return StoredBytes(path) if self.lazy_bytes else path.read_bytes()
         if tag == "np":
             return np.dtype(v["dtype"]).type(v["v"])
         if tag == "ndarray":
@@ -386,11 +415,11 @@ def read_versions(folder: Path) -> dict[str, Any]:
     return json.loads((folder / "versions.json").read_text(encoding="utf-8"))
 
 
-def read_result(folder: Path, skip: frozenset[str] = frozenset()) -> Any:
+def read_result(folder: Path, skip: frozenset[str] = frozenset(), lazy_bytes: bool = False) -> Any:
     """The result ``write_result`` wrote; of a dict result, without the keys in ``skip`` (not
-    decoded at all)."""
+    decoded at all); with ``lazy_bytes``, its ``bytes`` values as :class:`StoredBytes`."""
     top = json.loads((folder / "result.json").read_text(encoding="utf-8"))
-    r = Reader(folder)
+    r = Reader(folder, lazy_bytes)
     if isinstance(top, dict) and top.get(_TAG) == "result":
         out: dict[str, Any] = {}
         items = [(k, v) for k, v in top["items"] if k not in skip]

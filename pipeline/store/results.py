@@ -57,9 +57,10 @@ class StoredResult:
         """The versions of the code that wrote it."""
         return self._guard(lambda: read_versions(self.folder).get("env"))
 
-    def __call__(self, skip: frozenset[str] = frozenset()) -> Any:
-        """The result; of a dict result, without the keys ``skip`` names (see ``codec.read_result``)."""
-        return self._guard(lambda: read_result(self.folder, skip))
+    def __call__(self, skip: frozenset[str] = frozenset(), lazy_bytes: bool = False) -> Any:
+        """The result; of a dict result, without the keys ``skip`` names, and with ``lazy_bytes``
+        its bytes left in their files (see ``codec.read_result``)."""
+        return self._guard(lambda: read_result(self.folder, skip, lazy_bytes))
 
     def _guard(self, read: Any) -> Any:
         reason = self.missing()
