@@ -69,15 +69,18 @@ class _Rows:
 
     def __init__(self, bows: CsrBows, dtype: Any) -> None:
         m = bows.matrix
-        self.indptr, self.indices, self.data = m.indptr, m.indices, m.data.astype(dtype)
+        self.indptr, self.indices, self.data, self.dtype = m.indptr, m.indices, m.data, dtype
 
     def __len__(self) -> int:
         return len(self.indptr) - 1
 
     def __iter__(self) -> Iterator[_Row]:
-        p, ind, dat = self.indptr, self.indices, self.data
+        # Each row's counts in the model's dtype as it is read, not the whole array at once:
+        # at 10,000 papers that copy was 47 MB of the topic fit's side process (11.8 million
+        # counts), beside the concepts stage at the run's memory peak.
+        p, ind, dat, dtype = self.indptr, self.indices, self.data, self.dtype
         for i in range(len(p) - 1):
-            yield _Row(ind[p[i]:p[i + 1]], dat[p[i]:p[i + 1]])
+            yield _Row(ind[p[i]:p[i + 1]], dat[p[i]:p[i + 1]].astype(dtype))
 
 
 def _inference(self: LdaModel, chunk: Any, collect_sstats: bool = False) -> tuple[np.ndarray, Any]:
