@@ -271,6 +271,9 @@ def _held_bytes_on_disk(ctx: Any, store: Path) -> None:
     assert isinstance(held, StoredBytes), type(held)
     stored = read_result(_result_file(store, "topics"))["result"].state
     assert isinstance(stored, bytes) and len(stored) > 1000 and held.read() == stored
+    from pipeline.models.topic_state import unpack
+
+    assert sorted(unpack(held)) == sorted(unpack(stored))  # its readers take the file as they take the bytes
 
 
 # Stages whose --update result is exactly a fresh run's (README: --update)

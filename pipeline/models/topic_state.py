@@ -16,7 +16,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from ..store.codec import read_result, write_result
+from ..store.codec import StoredBytes, read_result, write_result
 
 _DATE = (1980, 1, 1, 0, 0, 0)
 
@@ -39,10 +39,12 @@ def pack(state: dict[str, Any]) -> bytes:
         return target.read_bytes()
 
 
-def unpack(data: bytes) -> dict[str, Any]:
+def unpack(data: bytes | StoredBytes) -> dict[str, Any]:
+    """The state :func:`pack` made, from its bytes or from the stored result's file that holds
+    them (``codec.StoredBytes``: a run's held topics result), read there without a copy."""
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        with zipfile.ZipFile(io.BytesIO(data)) as z:
+        with zipfile.ZipFile(data.path if isinstance(data, StoredBytes) else io.BytesIO(data)) as z:
             for name in z.namelist():
                 if "/" in name or name.startswith("."):
                     raise ValueError(f"unexpected entry {name!r} in a topic state")

@@ -62,9 +62,9 @@ class StoredBytes:
     """A ``bytes`` value of a stored result left in its file until :meth:`read` (a result read
     with ``read_result(lazy_bytes=True)``). Why: the topics stage's packed state (model,
     dictionary and units: 51 MB at 10,000 papers) is read once, by the report's pyLDAvis page,
-    and was held by the driver from the topics stage to the end of the report, through the
-    run's memory peaks. Written again (an update folds into a result read this way), it is
-    its bytes."""
+    which hashes and unzips it from this file (``topic_state.unpack`` takes either); the driver
+    held it from the topics stage to the end of the report, through the run's memory peaks.
+    Written again (an update folds into a result read this way), it is its bytes."""
 
     __slots__ = ("path",)
 
@@ -76,11 +76,6 @@ class StoredBytes:
 
     def __repr__(self) -> str:
         return f"StoredBytes({str(self.path)!r})"
-
-
-def as_bytes(value: bytes | StoredBytes) -> bytes:
-    """The bytes of a value that may be left in its file (:class:`StoredBytes`)."""
-    return value.read() if isinstance(value, StoredBytes) else value
 
 
 def _class_path(obj: Any) -> str:
