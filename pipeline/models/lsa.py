@@ -54,7 +54,7 @@ class LsaIndex:
             self.vectors = np.zeros((n, 0), dtype=np.float32)
             return
         # The matrix passes from step to step without a name in this frame: at 10,000 papers
-        # each copy of it is ~100 MB, and the one this frame held through the weighting and the
+        # each copy of it is ~130 MB, and the one this frame held through the weighting and the
         # SVD made the vectors stage's peak (the driver at 852 MB, 776 through the SVD).
         Xt = self._weight(self._kept_terms(self._packed(n)))
         if min(Xt.shape) <= self.dims:
