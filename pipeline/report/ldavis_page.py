@@ -43,13 +43,11 @@ def ldavis_key(state: bytes | StoredBytes) -> str:
         vis = version("pyLDAvis")
     except PackageNotFoundError:  # write_ldavis will raise ImportError; the key is never used
         vis = ""
-    h = hashlib.sha1()
     if isinstance(state, StoredBytes):  # hashed from its file: 51 MB at 10,000 papers, never held
         with state.path.open("rb") as f:
-            for block in iter(lambda: f.read(2**20), b""):
-                h.update(block)
+            h = hashlib.file_digest(f, "sha1")
     else:
-        h.update(state)
+        h = hashlib.sha1(state)
     # Located, not imported: importing models.topics costs a second when nothing loaded it yet.
     for module in MODELS_CODE:
         spec = find_spec(f"{__package__.rsplit('.', 1)[0]}.models.{module}")

@@ -44,10 +44,10 @@ class LoadedRun:
     def result(self, stage: str) -> Any:
         h = self.info.get("stage_hashes", {}).get(stage)
         load = self.store.corpus_loader(stage, h) if h else None
+        if load is None:
+            return None
+        known = _STAGES.get(stage)
         try:
-            known = _STAGES.get(stage)
-            if load is None:
-                return None
             return load(known.fold_state, known.bytes_on_disk) if known is not None else load()
         except ResultUnavailable as e:  # the report's run is what is asked about: nothing to recompute here
             raise ConfigError(f"{e}; run `litmap run` again, it recomputes it") from e
