@@ -58,6 +58,10 @@ def test_kept_pages_are_the_pages_a_full_render_writes(tmp_path: Path, capsys, m
     ctx = run(corpus, cfg, out=out, update=True)
     assert events[:2] == ["pipeline.report.writer", "stages"] and not side._WARM, events
     said = capsys.readouterr().err
+    # pyLDAvis's layout went to that process after the topics stage (ldavis_page.start_early),
+    # and the report's tables then went to the same process: no second one was started.
+    assert "the pyLDAvis page laid out in a side process beside the stages after topics" in said, said[-2000:]
+    assert events.count("pipeline.report.writer") == 1, events
     logged: list[str] = []
     # The same context rendered whole into an empty folder: nothing to keep there.
     ctx.store = Store(ctx.store.path)
@@ -81,7 +85,7 @@ def test_kept_pages_are_the_pages_a_full_render_writes(tmp_path: Path, capsys, m
     # paper's page, the pages of its authors and of those both papers cite.
     m = re.search(r"report: (\d+) of (\d+) author pages kept", said)
     assert m and 0 < int(m[1]) < int(m[2]), said[-2000:]
-    # The pyLDAvis page (laid out again: the topic state changed) holds pyLDAvis's own data.
+    # The pyLDAvis page (laid out again, early: the topic state changed) holds pyLDAvis's own data.
     from pipeline.models.topics_ldavis import prepare_vis
     from pipeline.report.ldavis_fast import fast_relevance
 

@@ -36,6 +36,10 @@ def start(ctx: Any, stage: str) -> None:
     that the previous report does not already hold under the same key."""
     if stage not in SOURCES or not allowed(getattr(ctx, "workers", None)):
         return
+    if stage == "topics":
+        from .ldavis_page import start_early
+
+        start_early(ctx)  # pyLDAvis's layout, by the tables' process an update has warmed
     try:
         from . import figures_section as fs
         from .figures import cjk_font_path

@@ -9,6 +9,8 @@ when the previous report in the output directory carries the same key, its page 
 of laid out again; otherwise it is laid out while the pages are written, by the tables' side process
 when the topics stage ran in this process (``background.beside_tables``: numpy is all it needs), else
 in a side process of its own (``background.py``), which decodes the state with the model's library.
+An ``--update`` lays it out earlier, right after its topics stage (:func:`start_early`), in the
+tables' process it has warmed: the stages after topics leave the second core idle.
 """
 from __future__ import annotations
 
@@ -16,16 +18,18 @@ import hashlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ..context import ReportContext
 from ..store.codec import StoredBytes
-from .background import beside_tables, submit
+from .background import beside_tables, early_tables_session, submit
 from .ldavis_render import TITLE, render, render_inputs
 from .section import previous_run_info
 
-__all__ = ["PAGE", "TITLE", "ldavis_key", "render", "start_ldavis"]
+__all__ = ["PAGE", "TITLE", "ldavis_key", "render", "start_early", "start_ldavis"]
 
 PAGE = "topics/ldavis.html"
+_EARLY = "_early_ldavis"  # ctx.memo: (key, the side process's call) of a layout started early (``start_early``)
 # The code between the state and the page, hashed into the key: the page's writer, its numpy
 # layout, pyLDAvis's ranking and the side process's entry (report/), and the writer and
 # topic_weights (models/).
@@ -68,6 +72,34 @@ def _previous(out: Path, key: str) -> str | None:
         return None
 
 
+def start_early(ctx: Any) -> None:
+    """After an ``--update``'s topics stage: lay the page out now, in the tables' process taken
+    early (``background.early_tables_session``), when the previous report's page is not the
+    one. :func:`start_ldavis` takes it if the key is still the same (the topics result does
+    not change after its stage). Anything that fails here is left to the report, which lays
+    the page out as before and says why it cannot."""
+    from ..models.topics_ldavis import vis_inputs
+
+    res_all = ctx.results.get("topics")
+    res = res_all.get("result") if isinstance(res_all, dict) else None
+    if res is None or not getattr(res, "state", None):
+        return
+    try:
+        key = ldavis_key(res.state)
+        if _previous(Path(ctx.out), key) is not None:
+            return
+        session = early_tables_session(ctx)
+        if session is None:
+            return
+        inputs = vis_inputs(res.state)
+    except Exception:
+        return
+    ctx.memo[_EARLY] = (key, session.call(render_inputs, inputs))
+    log = getattr(ctx, "log", None)
+    if callable(log):
+        log("report: the pyLDAvis page laid out in a side process beside the stages after topics")
+
+
 def start_ldavis(ctx: ReportContext, state: bytes | StoredBytes) -> tuple[str, Callable[[], str]]:
     """(key, get): ``get()`` returns the page's HTML, the previous report's when its key is
     the same, else laid out in a side process meanwhile; it raises what write_ldavis raises
@@ -86,6 +118,9 @@ def start_ldavis(ctx: ReportContext, state: bytes | StoredBytes) -> tuple[str, C
     page = _previous(Path(ctx.out), key)
     if page is not None:
         return key, lambda: page
+    early = getattr(ctx, "memo", {}).pop(_EARLY, None)
+    if early is not None and early[0] == key:
+        return key, early[1].result
     if "pipeline.models.topics" in sys.modules:
         # The topics stage ran in this process (the state changed, so it did on --update): its
         # model's library is loaded here, and decoding the state costs ~0.3 s, where the side

@@ -150,15 +150,19 @@ class TablesStream:
     (212 MB at 10,000 papers, most of it the 160,000 concept mentions), beside the report's
     own peak; it now holds one run of ``STREAM_ROWS`` rows at a time."""
 
-    def __init__(self, tables: list[tuple[str, pd.DataFrame]], root: Path, side: bool, done: bool = True) -> None:
+    def __init__(self, tables: list[tuple[str, pd.DataFrame]], root: Path, side: bool, done: bool = True,
+                 session: Any = None) -> None:
+        """``session``: the tables' process taken before the report for work done early
+        (``background.early_tables_session``): its calls so far are not tables."""
         from ..side import Session
 
         self.root = root
         self.tables: list[tuple[str, pd.DataFrame]] = []
-        self.session = Session(__name__) if side else None
+        self.session = (session or Session(__name__)) if side else None
         self.calls: list[Any] = []
         self._sent: set[str] = set()
-        self._other: set[int] = set()  # the session's calls that are not tables (:meth:`call`)
+        # the session's calls that are not tables (:meth:`call`, and those made before the report)
+        self._other: set[int] = set(range(len(self.session.calls))) if self.session is not None else set()
         self._live = self.session is not None and self.session.proc is not None
         if self._live:
             self.calls.append(self.session.call(stream_begin, (root,)))

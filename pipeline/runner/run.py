@@ -113,6 +113,9 @@ def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, 
         from ..report.early_figures import cancel
 
         cancel(ctx)  # figures drawn early that the report did not take
+        from ..report.background import drop_early
+
+        drop_early(ctx)  # the tables' process taken early by a run whose report did not take it
         from ..side import cool
 
         cool()  # a side process started for the report (warm_tables) that no report took
