@@ -333,7 +333,13 @@ class Session:
             threading.Thread(target=self._outcome, args=(last,), name="session-answers", daemon=True).start()
 
     def _outcome(self, i: int) -> tuple[str, Any]:
-        with self._lock:
+        # An answer is not waited for behind the lock once it is read: after finish() a thread
+        # holds the lock while it waits for the later answers (an update's tables), and the
+        # pyLDAvis page laid out before them was asked for meanwhile (1.3 s waited for nothing).
+        while not self._lock.acquire(timeout=0.02):
+            if self.calls[i].outcome is not None:
+                return self.calls[i].outcome
+        try:
             while self._read <= i:
                 if self.calls[self._read].outcome is not None:  # a call made after finish(): never sent
                     self._read += 1
@@ -347,6 +353,8 @@ class Session:
                 self.calls[self._read].outcome = out
                 self._read += 1
             return self.calls[i].outcome
+        finally:
+            self._lock.release()
 
     def answers(self) -> list[tuple[str, Any]]:
         """Every call's outcome, in call order, waiting for those not in: ``("ok", value)``,

@@ -192,6 +192,41 @@ def test_a_session_works_on_its_next_call_while_an_earlier_answer_is_not_read(tm
     s.close()
 
 
+def _wait_for(path: str) -> int:
+    import time
+
+    deadline = time.monotonic() + 60
+    while not os.path.exists(path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return os.getpid()
+
+
+def test_an_answer_read_is_not_waited_for_behind_a_later_one(tmp_path):
+    """After ``Session.finish`` a thread reads the answers in order and waits for each: an
+    answer already read (pyLDAvis's layout, sent to the tables' process before the tables) is
+    returned at once, not once every later call (the tables) is answered."""
+    import threading
+
+    from pipeline import side
+
+    s = side.Session()
+    first = s.call(_pid_and, (5,))
+    gate = tmp_path / "go"
+    later = s.call(_wait_for, (str(gate),))  # answered only once the test says so
+    s.finish()
+    got: list = []
+    asker = threading.Thread(target=lambda: got.append(first.result()), daemon=True)
+    asker.start()
+    asker.join(30)
+    try:
+        assert got and got[0][1] == 10, "the first answer waited for the later call"
+        assert later.outcome is None  # the later call is still not answered
+    finally:
+        gate.touch()
+    assert later.result() == got[0][0] != os.getpid()
+    s.close()
+
+
 def test_a_finished_session_ends_its_process_before_its_answers_are_asked_for():
     """``Session.finish`` (the early figures, once every stage they are drawn from has run):
     the process answers what it was given and ends, its answers (here larger than a pipe) read
