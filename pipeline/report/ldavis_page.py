@@ -22,7 +22,7 @@ from typing import Any
 
 from ..context import ReportContext
 from ..store.codec import StoredBytes
-from .background import beside_tables, early_tables_session, submit
+from .background import beside_tables, can_take_tables_early, early_tables_session, submit
 from .ldavis_render import TITLE, render, render_inputs
 from .section import previous_run_info
 
@@ -80,6 +80,8 @@ def start_early(ctx: Any) -> None:
     the page out as before and says why it cannot."""
     from ..models.topics_ldavis import vis_inputs
 
+    if not can_take_tables_early(ctx):  # a full run: no process waits, and the key is not hashed twice
+        return
     res_all = ctx.results.get("topics")
     res = res_all.get("result") if isinstance(res_all, dict) else None
     if res is None or not getattr(res, "state", None):
