@@ -403,8 +403,19 @@ def test_heat_map_title_is_where_matplotlib_places_it(monkeypatch) -> None:
 
 def test_report_md_is_readable_and_names_the_figures(report: Path) -> None:
     md = (report / "report.md").read_text(encoding="utf-8")
-    for h in ("## 文献概览", "## 本次变化", "## 图表", "## 主题", "## 概念追踪", "## 作者"):
+    heads = ("## 文献概览", "## 本次变化", "## 图表", "## 主题", "## 概念追踪", "## 作者")
+    for h in heads:
         assert h in md, h
+    # Shown in SECTIONS' order, though the figures section is built after the concepts section
+    # (sections.build_order): the order the report's tables reach their side process.
+    at = [md.index(f"\n{h} (") for h in heads]  # the section's own heading, "## 主题 (Topics)"
+    assert at == sorted(at), at
+    from pipeline.report.sections import SECTIONS, build_order
+
+    names = [b.__name__ for b in build_order()]
+    assert sorted(names) == sorted(b.__name__ for b in SECTIONS)
+    assert names.index("figures_section") == names.index("concepts_section") + 1
+    assert build_order(figures_drawn=False) == SECTIONS  # figures to draw: their process starts first
     images = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", md)
     assert len(images) >= 3  # topics by year, author topics, concept timelines
     for img in images:

@@ -91,28 +91,30 @@ def _write_sections(ctx: ReportContext, tmp: Path) -> tuple[list[ReportSection],
     are made in side processes as soon as their data exist, the pages are rendered
     meanwhile (and written by a thread), and the children's results are collected last."""
     from .background import stream_tables
+    from .early_figures import drawn_early as figures_drawn_early
     from .changes_section import save_summary
     from .findings import front_page
-    from .sections import SECTIONS, page_of
+    from .sections import SECTIONS, build_order, page_of
     from .writer import FileWriter, finish_tables, share_tables
 
     from .entities import run_aliases
     from .links import use_aliases
 
     use_aliases(run_aliases(ctx))  # before any section links a person (see links.author_href)
-    sections = []
     # Each section's tables go to the side process as soon as it is built: it writes them while
     # the next sections are built and the pages rendered.
     tables = stream_tables(ctx, [], tmp, done=False)
     try:
-        for build in SECTIONS:
+        built: dict[int, ReportSection] = {}
+        for build in build_order(figures_drawn_early(ctx)):
             s = _build_section(build, ctx)
             if s is not None:
                 s.page = page_of(build)  # a failed section too: its box stands where the section would be
-                sections.append(s)
+                built[SECTIONS.index(build)] = s
                 tables.add(s.tables.items())
     finally:
         tables.finish()
+    sections = [built[i] for i in sorted(built)]  # shown in SECTIONS' order
     all_tables = [item for s in sections for item in s.tables.items()]
     files = FileWriter(tmp)
     # One bar over every page of the sections (paper, author, concept, topic pages): most of a

@@ -69,6 +69,11 @@ def start(ctx: Any, stage: str) -> None:
         ctx.memo.setdefault(_KEY, {}).update({k: job for k in todo})
 
 
+def drawn_early(ctx: Any) -> bool:
+    """Whether figures were drawn while the stages ran and wait for the report to take them."""
+    return bool(getattr(ctx, "memo", {}).get(_KEY))
+
+
 def take_early(ctx: Any, todo: list[Spec]) -> tuple[Callable[[], Iterator[tuple[str, bytes]]], list[Spec]]:
     """The figures of ``todo`` drawn early, as a function yielding (path, bytes) for each of
     their files, and the figures left to draw. Early jobs none of whose figures are asked for
