@@ -55,6 +55,11 @@ def test_kept_pages_are_the_pages_a_full_render_writes(tmp_path: Path, capsys, m
     warm, stages = background.warm, corpus_stages.run_corpus_stages
     monkeypatch.setattr(background, "warm", lambda module, many=False: (events.append(module), warm(module, many))[1])
     monkeypatch.setattr(corpus_stages, "run_corpus_stages", lambda c: (events.append("stages"), stages(c))[1])
+    from pipeline.report import ldavis_page
+
+    hashed = []
+    key_of = ldavis_page.ldavis_key
+    monkeypatch.setattr(ldavis_page, "ldavis_key", lambda state: (hashed.append(state), key_of(state))[1])
     ctx = run(corpus, cfg, out=out, update=True)
     assert events[:2] == ["pipeline.report.writer", "stages"] and not side._WARM, events
     said = capsys.readouterr().err
@@ -62,6 +67,8 @@ def test_kept_pages_are_the_pages_a_full_render_writes(tmp_path: Path, capsys, m
     # and the report's tables then went to the same process: no second one was started.
     assert "the pyLDAvis page laid out in a side process beside the stages after topics" in said, said[-2000:]
     assert events.count("pipeline.report.writer") == 1, events
+    assert len(hashed) == 1, hashed  # the report took that layout for the state it was made from
+    monkeypatch.setattr(ldavis_page, "ldavis_key", key_of)
     logged: list[str] = []
     # The same context rendered whole into an empty folder: nothing to keep there.
     ctx.store = Store(ctx.store.path)

@@ -23,8 +23,8 @@ from typing import Any
 from ..context import ReportContext
 from ..side import Job, Session, allowed, cool, warm, warming
 
-__all__ = ["Job", "beside_tables", "can_take_tables_early", "drop_early", "early_tables_session", "stream_tables",
-           "submit", "warm_tables", "workers"]
+__all__ = ["Job", "beside_tables", "drop_early", "early_tables_session", "stream_tables", "submit", "warm_tables",
+           "workers"]
 
 _KEY = "_report_jobs"
 _TABLES = "_report_tables"  # the tables' stream of the report being written (``beside_tables``)
@@ -80,14 +80,6 @@ def warm_tables(ctx: Any) -> None:
         from . import writer
 
         warm(writer.__name__, many=True)
-
-
-def can_take_tables_early(ctx: Any) -> bool:
-    """Whether :func:`early_tables_session` has a process to give: one it gave already, or
-    one warmed by an ``--update``."""
-    from . import writer
-
-    return _EARLY in getattr(ctx, "memo", {}) or warming(writer.__name__, many=True)
 
 
 def early_tables_session(ctx: Any) -> Session | None:

@@ -91,8 +91,8 @@ def _write_sections(ctx: ReportContext, tmp: Path) -> tuple[list[ReportSection],
     are made in side processes as soon as their data exist, the pages are rendered
     meanwhile (and written by a thread), and the children's results are collected last."""
     from .background import stream_tables
-    from .early_figures import drawn_early as figures_drawn_early
     from .changes_section import save_summary
+    from .early_figures import drawn_early as figures_drawn_early
     from .findings import front_page
     from .sections import SECTIONS, build_order, page_of
     from .writer import FileWriter, finish_tables, share_tables

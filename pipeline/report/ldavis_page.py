@@ -22,14 +22,14 @@ from typing import Any
 
 from ..context import ReportContext
 from ..store.codec import StoredBytes
-from .background import beside_tables, can_take_tables_early, early_tables_session, submit
+from .background import beside_tables, early_tables_session, submit
 from .ldavis_render import TITLE, render, render_inputs
 from .section import previous_run_info
 
 __all__ = ["PAGE", "TITLE", "ldavis_key", "render", "start_early", "start_ldavis"]
 
 PAGE = "topics/ldavis.html"
-_EARLY = "_early_ldavis"  # ctx.memo: (key, the side process's call) of a layout started early (``start_early``)
+_EARLY = "_early_ldavis"  # ctx.memo: (state, key, the side process's call) of a layout started early
 # The code between the state and the page, hashed into the key: the page's writer, its numpy
 # layout, pyLDAvis's ranking and the side process's entry (report/), and the writer and
 # topic_weights (models/).
@@ -75,28 +75,28 @@ def _previous(out: Path, key: str) -> str | None:
 def start_early(ctx: Any) -> None:
     """After an ``--update``'s topics stage: lay the page out now, in the tables' process taken
     early (``background.early_tables_session``), when the previous report's page is not the
-    one. :func:`start_ldavis` takes it if the key is still the same (the topics result does
+    one. :func:`start_ldavis` takes it when asked for the same state (the topics result does
     not change after its stage). Anything that fails here is left to the report, which lays
     the page out as before and says why it cannot."""
     from ..models.topics_ldavis import vis_inputs
 
-    if not can_take_tables_early(ctx):  # a full run: no process waits, and the key is not hashed twice
-        return
     res_all = ctx.results.get("topics")
     res = res_all.get("result") if isinstance(res_all, dict) else None
     if res is None or not getattr(res, "state", None):
+        return
+    # Taken first: a full run has no such process, and hashes nothing here. A process taken
+    # for a page the previous report holds is the one the report's tables then go to anyway.
+    session = early_tables_session(ctx)
+    if session is None:
         return
     try:
         key = ldavis_key(res.state)
         if _previous(Path(ctx.out), key) is not None:
             return
-        session = early_tables_session(ctx)
-        if session is None:
-            return
         inputs = vis_inputs(res.state)
     except Exception:
         return
-    ctx.memo[_EARLY] = (key, session.call(render_inputs, inputs))
+    ctx.memo[_EARLY] = (res.state, key, session.call(render_inputs, inputs))
     log = getattr(ctx, "log", None)
     if callable(log):
         log("report: the pyLDAvis page laid out in a side process beside the stages after topics")
@@ -108,6 +108,9 @@ def start_ldavis(ctx: ReportContext, state: bytes | StoredBytes) -> tuple[str, C
     (no pyLDAvis, a model it cannot lay out)."""
     # ``state``: a run holds it in the stored result's file (``CorpusStage.bytes_on_disk``); it is
     # hashed and unpacked from there, and a side process given it reads that file.
+    early = getattr(ctx, "memo", {}).pop(_EARLY, None)
+    if early is not None and early[0] is state:  # laid out from this very state: hashed then
+        return early[1], early[2].result
     try:
         key = ldavis_key(state)
     except Exception as e:  # the page's code or the state cannot be read: reported where the link would be
@@ -120,9 +123,6 @@ def start_ldavis(ctx: ReportContext, state: bytes | StoredBytes) -> tuple[str, C
     page = _previous(Path(ctx.out), key)
     if page is not None:
         return key, lambda: page
-    early = getattr(ctx, "memo", {}).pop(_EARLY, None)
-    if early is not None and early[0] == key:
-        return key, early[1].result
     if "pipeline.models.topics" in sys.modules:
         # The topics stage ran in this process (the state changed, so it did on --update): its
         # model's library is loaded here, and decoding the state costs ~0.3 s, where the side

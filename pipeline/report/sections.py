@@ -178,10 +178,11 @@ def similar_papers(ctx: ReportContext) -> ReportSection | None:
 
 
 _FIGURES = _lazy("figures_section", "figures_section")
+_CONCEPTS = _lazy("concepts_section", "concepts_section")
 SECTIONS: list[Callable[[Any], ReportSection | None]] = [
-    overview, changes, _FIGURES, _lazy("topics_section", "topics_section"),
-    _lazy("concepts_section", "concepts_section"), _lazy("authors_section", "authors_section"),
-    _lazy("papers_section", "papers_section"), similar_papers, _lazy("refs_section", "references_section")]
+    overview, changes, _FIGURES, _lazy("topics_section", "topics_section"), _CONCEPTS,
+    _lazy("authors_section", "authors_section"), _lazy("papers_section", "papers_section"), similar_papers,
+    _lazy("refs_section", "references_section")]
 
 
 def build_order(figures_drawn: bool = True) -> list[Callable[[Any], ReportSection | None]]:
@@ -198,5 +199,5 @@ def build_order(figures_drawn: bool = True) -> list[Callable[[Any], ReportSectio
     if not figures_drawn:
         return list(SECTIONS)
     order = [b for b in SECTIONS if b is not _FIGURES]
-    at = next((i for i, b in enumerate(order) if getattr(b, "__name__", "") == "concepts_section"), len(order) - 1)
-    return order[:at + 1] + [_FIGURES] + order[at + 1:]
+    at = order.index(_CONCEPTS) + 1
+    return order[:at] + [_FIGURES] + order[at:]
