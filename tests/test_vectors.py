@@ -220,3 +220,33 @@ def test_negative_sampling_table_equals_gensims(csl, tmp_path):
     back.build_vocab([list(d) for d in docs[300:]], update=True)
     assert len(back.cum_table) == len(back.wv) > len(m.wv)
     assert np.array_equal(back.cum_table, gensims(back))
+
+
+def test_update_vocabulary_equals_gensims(csl):
+    """An update's new sentences join the vocabulary through litmap's ``prepare_vocab`` (counts
+    added to the new sentences' words only, where gensim rewrites every word's count): the
+    same words in the same order, the same counts and sampling thresholds, the same table and,
+    trained alike, the same vectors as gensim's own method gives."""
+    import copy
+
+    import numpy as np
+    from gensim.models import Word2Vec as GensimWord2Vec
+
+    _, docs, _ = csl
+    m = train_word2vec(docs[:300], vector_size=16, epochs=1)
+    theirs = copy.deepcopy(m)
+    new = [list(d) for d in docs[300:400]]
+    m.build_vocab(new, update=True)
+    GensimWord2Vec.scan_vocab(theirs, corpus_iterable=new, progress_per=10000, trim_rule=None)
+    GensimWord2Vec.prepare_vocab(theirs, update=True)
+    theirs.prepare_weights(update=True)
+    assert m.wv.index_to_key == theirs.wv.index_to_key and len(m.wv) > 1000
+    assert m.wv.key_to_index == theirs.wv.key_to_index
+    assert sorted(m.wv.expandos) == sorted(theirs.wv.expandos) == ["count", "sample_int"]
+    for attr in m.wv.expandos:
+        assert m.wv.expandos[attr].dtype == theirs.wv.expandos[attr].dtype
+        assert np.array_equal(m.wv.expandos[attr], theirs.wv.expandos[attr]), attr
+    assert m.wv.expandos["count"].sum() > 0 and np.array_equal(m.cum_table, theirs.cum_table)
+    for model in (m, theirs):
+        model.train(new, total_examples=len(new), epochs=1)
+    assert np.array_equal(m.wv.vectors, theirs.wv.vectors)
