@@ -472,3 +472,41 @@ def test_topic_evidence_is_read_from_the_result_not_its_unpacked_state(csl_units
     assert ev.units == res.n_fit_units and ev.docs == len(res.fit_docs)
     assert ev.docs_with_text == len(set(res.fit_docs) & with_text) > 100
     assert "meta0" not in res.fit_docs
+
+
+def test_passages_are_those_of_ranking_every_unit(csl_units):
+    """A topic's passages rank only the units whose weight can round to the 0.05 floor: the same
+    rows as ranking every unit of every topic, on weights with many ties and values around the
+    floor (0.04995 rounds up to it, 0.049949 does not)."""
+    import numpy as np
+
+    from pipeline.models.topics_describe import passages
+
+    units = csl_units[:600]
+    rng = np.random.default_rng(7)
+    weights = rng.dirichlet(np.full(8, 0.3), size=len(units))
+    near = rng.random(weights.shape) < 0.1
+    weights[near] = rng.choice([0.04995, 0.049949, 0.05, 0.0500049, 0.1, 0.04], size=int(near.sum()))
+
+    def ranking_every_unit(per_topic: int, max_chars: int) -> list[dict]:
+        rows = []
+        for t in range(weights.shape[1]):
+            idx = sorted(range(len(units)), key=lambda i: (-round(float(weights[i, t]), 4), units[i].unit_id))
+            seen, n = set(), 0
+            for i in idx:
+                w = round(float(weights[i, t]), 4)
+                if w < 0.05 or n >= per_topic:
+                    break
+                u = units[i]
+                if not u.text or u.doc_id in seen and len(units) > per_topic * 4:
+                    continue
+                seen.add(u.doc_id)
+                rows.append((t, n + 1, u.unit_id, w))
+                n += 1
+        return rows
+
+    for per_topic in (3, 40, 400):
+        got = [(r["topic_id"], r["rank"], r["unit_id"], r["weight"]) for r in passages(units, weights, per_topic, 80)]
+        assert got == ranking_every_unit(per_topic, 80), per_topic
+        assert len({r[0] for r in got}) == weights.shape[1]
+    assert sum(1 for r in passages(units, weights, 400, 80) if r["weight"] == 0.05) > 10  # the floor's ties count
