@@ -288,3 +288,34 @@ def test_dictionary_answers_kept_for_updates(empty_ctx, monkeypatch):
     folded = terms_stage.update_terms(empty_ctx, {**result, "state": forgot.to_dict(), "doc_ids": []})
     got = TermState.from_dict(folded["state"])
     assert got.terms.tolist() == state.terms.tolist() and got.dict_word.tolist() == want
+
+
+@pytest.mark.parametrize("terms", [
+    ["数字食利国", "食利国", "数字", "帝国主义", "金融帝国主义", "资本"],  # not sorted: looked up through an order
+    ["国", "数字", "数字食利国", "食利", "资本"],  # a one-character candidate: every position is tried
+    ["一", "数字\x00资本", "数字资本", "资本"],  # a NUL inside a candidate, and one at a text's end
+])
+def test_update_counting_of_odd_states_equals_the_automaton(terms):
+    """The few-documents path looks a paper's substrings up among the sorted candidates: on
+    states it does not expect (terms out of order, a one-character candidate, NUL characters)
+    it counts what the Aho-Corasick automaton counts, first uses included."""
+    import numpy as np
+
+    from pipeline.text.terms import TermCounter, TermState
+
+    texts = {"d1": ["数字食利国与金融帝国主义", "资本的数字化，数字食利国"], "d2": ["食利国\n数字\x00资本", "国一资本"],
+             "d3": ["帝国主义和资本主义", "数字资本\x00"]}
+
+    def state() -> TermState:
+        st = TermState.new({t: {"quoted"} for t in terms}, __import__("collections").Counter(), {})
+        order = [sorted(terms).index(t) for t in terms]  # the state as given, not as new() sorts it
+        return TermState(*(getattr(st, f)[order] for f in st.__dataclass_fields__))
+
+    counters = [TermCounter(state()), TermCounter(state(), few=True)]
+    for year, (d, sents) in zip((2021, 2020, 2020), texts.items()):
+        for c in counters:
+            c.add(d, year, sents)
+    full, few = (c.done() for c in counters)
+    assert full.freq.sum() > len(terms)
+    for name in ("freq", "n_docs", "first_doc", "first_k", "first_year"):
+        assert np.array_equal(getattr(full, name), getattr(few, name)), name

@@ -271,15 +271,11 @@ class TermCounter:
     def __init__(self, state: TermState, few: bool = False) -> None:
         self.state = state
         self._first_doc = _FirstDocs(state.first_doc)  # written back by done()
-        self._terms: list[str] = state.terms.tolist()
-        self.empty = not self._terms
-        # ``few`` documents (an --update): look each substring up in a dict of the candidates
-        # rather than build an automaton of a hundred thousand of them for one paper's text.
-        self.index = dict(zip(self._terms, range(len(self._terms)))) if few else None
-        self.lengths = sorted({len(t) for t in self._terms}) if few else []
-        # Where no candidate starts with a text's two characters, none of the lengths is looked
-        # up: a 30 KB paper's 200,000 lookups took 0.11 s, its positions so filtered 0.03.
-        self.heads = {t[:2] for t in self._terms} if few else set()
+        self.empty = len(state.terms) == 0
+        self.few = few
+        self._terms: list[str] = [] if few else state.terms.tolist()
+        if few:
+            self._few_index(state.terms)
         # ahocorasick_rs's contiguous NFA, every overlapping match: the same candidate ids in
         # the same order as pyahocorasick's ``iter``, in 2.0 s where that took 4.8-5.7 s for the
         # 3.6 million matches of 107,000 candidates in a 1,000-paper corpus.
@@ -290,23 +286,58 @@ class TermCounter:
                 self._terms, matchkind=ahocorasick_rs.MatchKind.Standard,
                 implementation=ahocorasick_rs.Implementation.ContiguousNFA)
 
+    def _few_index(self, terms: np.ndarray) -> None:
+        """``few`` documents (an --update): a paper's substrings are looked up among the sorted
+        candidates (numpy's binary search), rather than an automaton of a hundred thousand of
+        them built for one paper's text, or a dict of them (0.1 s to build, and 0.11 s for the
+        200,000 lookups of a 30 KB paper). Only positions where some candidate starts with the
+        text's two characters are looked up: about a quarter of a paper's."""
+        if len(terms) > 1 and not bool(np.all(terms[1:] > terms[:-1])):
+            self._order: np.ndarray | None = np.argsort(terms, kind="stable")
+            self._sorted = terms[self._order]
+        else:  # the state keeps its terms sorted (TermState.merged)
+            self._order, self._sorted = None, terms
+        width = max(terms.dtype.itemsize // 4, 1)  # the longest candidate's length at most
+        # a candidate of one character (or none) has no two-character head: every position is tried
+        self._short = bool(len(terms)) and bool((terms.astype("<U1") == terms).any())
+        self.lengths = list(range(1 if self._short else 2, width + 1))
+        self.longest: dict[str, int] = {}  # two-character head -> its longest candidate's length
+        if not self._short and len(terms):
+            cand = self._sorted
+            # lengths from the code points, up to the last that is not NUL (numpy pads with
+            # them): np.char.str_len took 0.05 s
+            held = cand.view(np.uint32).reshape(len(cand), width) != 0
+            lens = np.where(held.any(axis=1), width - np.argmax(held[:, ::-1], axis=1), 0)
+            heads = cand.astype("<U2")  # sorted, as the candidates are: a head's candidates are one run
+            first = np.concatenate([[0], np.flatnonzero(heads[1:] != heads[:-1]) + 1])
+            self.longest = dict(zip(heads[first].tolist(), np.maximum.reduceat(lens, first).tolist()))
+
     def _matches(self, text: str) -> tuple[np.ndarray, np.ndarray | None]:
         """Candidate ids of every occurrence in ``text`` (overlapping ones too), and where each
         starts when the automaton found them (None from the lookups of a few documents)."""
-        if self.index is None:
+        if not self.few:
             if len(text) > STREAM_CHARS:
                 return self._streamed(text)
             found = self.auto.find_matches_as_indexes(text, overlapping=True)  # (id, start, end)
             n = len(found)
             return (np.fromiter(map(itemgetter(0), found), dtype=np.int64, count=n),
                     np.fromiter(map(itemgetter(1), found), dtype=np.int64, count=n))
-        get, lengths, heads = self.index.get, self.lengths, self.heads
-        if not lengths or lengths[0] < 2:  # a one-character candidate has no two-character head
-            found = [i for n in lengths for p in range(len(text) - n + 1) if (i := get(text[p:p + n])) is not None]
+        end, lengths, longest = len(text), self.lengths, self.longest
+        if self._short:
+            subs = [text[p:p + n] for p in range(end) for n in lengths if p + n <= end]
         else:
-            found = [i for p in range(len(text) - 1) if text[p:p + 2] in heads
-                     for n in lengths if (i := get(text[p:p + n])) is not None]
-        return np.array(found, dtype=np.int64), None
+            subs = [text[p:p + n] for p in range(end - 1) if (m := longest.get(text[p:p + 2]))
+                    for n in range(2, min(m, end - p) + 1)]
+        if not subs:
+            return np.zeros(0, dtype=np.int64), None
+        cand = self._sorted
+        asked = np.array(subs, dtype=cand.dtype)  # no longer than a candidate: nothing is cut
+        at = np.minimum(np.searchsorted(cand, asked), len(cand) - 1)
+        # numpy's fixed-width strings drop trailing NULs: a hit is confirmed as Python strings
+        hit = np.flatnonzero(cand[at] == asked).tolist()
+        ids = [i for h in hit if subs[h] == str(cand[i := int(at[h])])]
+        out = np.array(ids, dtype=np.int64)
+        return (out if self._order is None else self._order[out].astype(np.int64)), None
 
     def _streamed(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`_matches` of a very long text, streamed into numpy: ahocorasick_rs returns a
@@ -352,7 +383,7 @@ class TermCounter:
         # is its first occurrence, what ``text.find`` would scan the text again for.
         starts = list(accumulate((len(t) + 1 for t in norm_sents), initial=0))
         now = uniq[which].tolist()
-        where = at[first[which]].tolist() if at is not None else [text.find(self._terms[i]) for i in now]
+        where = at[first[which]].tolist() if at is not None else [text.find(str(self.state.terms[i])) for i in now]
         for i, a in zip(now, where):
             self._first_doc[i] = doc_id
             st.first_year[i] = y
@@ -463,19 +494,34 @@ def _fragments(terms: list[str], freqs: list[int], share: float) -> Any:
     The string holds the candidates heaviest first, so only its head, the candidates heavy
     enough to count, is searched: searching all of it (1.5 MB at 1,000 papers) for each term
     was most of ranking, since a term that is no fragment is looked for to the end."""
-    order = np.argsort(-np.asarray(freqs, dtype=np.int64), kind="stable").tolist()
-    joined = "\n".join([terms[h] for h in order])
-    starts = list(accumulate((len(terms[h]) + 1 for h in order), initial=0))
-    lighter = [-freqs[h] for h in order]  # ascending: a bisect finds where the candidates get too light
+    by_use = np.argsort(-np.asarray(freqs, dtype=np.int64), kind="stable")
+    lighter = (-np.asarray(freqs, dtype=np.int64)[by_use]).tolist()  # ascending: bisect finds where they get too light
+    order: list[int] = []
+    starts = [0]
+    joined = [""]  # the first len(order) candidates, heaviest first, each followed by a newline
+
+    def head(n: int) -> str:
+        """The joined head of the ``n`` heaviest candidates: made as far as asked (twice as far
+        each time), since ranking checks a few hundred heavy candidates, whose heavier ones are
+        a small head of all (joining all 107,000 at 1,000 papers was 0.1 s of every update)."""
+        if n > len(order):
+            more = by_use[len(order):max(n, 2 * len(order), 1024)].tolist()
+            order.extend(more)
+            base = starts[-1]
+            starts.extend(base + a for a in accumulate(len(terms[h]) + 1 for h in more))
+            joined[0] += "".join(terms[h] + "\n" for h in more)
+        return joined[0]
 
     def is_fragment(j: int) -> bool:
         term = terms[j]
-        end = starts[bisect_right(lighter, -share * freqs[j])]  # past every candidate used >= share × j
-        at = joined.find(term, 0, end)
+        count = bisect_right(lighter, -share * freqs[j])  # every candidate used >= share × j
+        text = head(count)
+        end = starts[count]
+        at = text.find(term, 0, end)
         while at >= 0:
             if order[bisect_right(starts, at) - 1] != j:
                 return True
-            at = joined.find(term, at + 1, end)
+            at = text.find(term, at + 1, end)
         return False
     return is_fragment
 
