@@ -1,6 +1,7 @@
 """The store: migrations from an older schema, per-document cache, runs."""
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -147,6 +148,11 @@ def test_corpus_results_come_back_from_their_folders(works_ctx, tmp_path: Path) 
     concepts = store.corpus_loader("concepts", "h")()
     ids = {id(m) for m in concepts["mentions"]}
     assert all(id(m) in ids for t in concepts["traces"].values() for m in t["mentions"])
+    # stored as the table's row numbers, one tagged list a trace (not a tagged dict a mention)
+    top = json.loads((store.results_dir / "concepts-h" / "result.json").read_text(encoding="utf-8"))
+    kept = [t["mentions"] for t in dict(top["items"])["traces"].values() if t["mentions"]]
+    assert kept and all(m["$t"] == "rows" and m["table"] == "mentions" for m in kept)
+    assert sum(len(m["i"]) for m in kept) == sum(len(t["mentions"]) for t in concepts["traces"].values())
     # the mentions are a table DuckDB reads as it is
     n = store.con.execute("SELECT count(*) FROM read_parquet(?)",
                           [str(store.results_dir / "concepts-h" / "mentions.parquet")]).fetchone()[0]

@@ -188,6 +188,10 @@ class Writer:
         if isinstance(v, list):
             if only_scalars(v):
                 return v
+            if type(v[0]) is dict and id(v[0]) in self.rows:
+                rows = self._rows_of(v)
+                if rows is not None:
+                    return rows
             return [x if type(x) in _PLAIN else self.enc(x) for x in v]
         if isinstance(v, tuple):
             return {_TAG: "tuple", "v": [x if type(x) in _PLAIN else self.enc(x) for x in v]}
@@ -208,6 +212,18 @@ class Writer:
             np.save(self.folder / name, v, allow_pickle=False)
             return {_TAG: "npy", "file": name}
         return self._enc_object(v)
+
+    def _rows_of(self, v: list[Any]) -> dict[str, Any] | None:
+        """A list of records all of one table written before (a trace's mentions) as that
+        table's row numbers, one tagged list: a tagged dict per record was most of writing
+        and reading the concepts result (16,000 of them at 1,000 papers, re-encoded on every
+        ``--update``). None when any is not such a record."""
+        get = self.rows.get
+        hits = [get(id(x)) for x in v]
+        table = hits[0][0]
+        if not all(h is not None and h[0] == table and type(x) is dict for h, x in zip(hits, v)):
+            return None
+        return {_TAG: "rows", "table": table, "i": [h[1] for h in hits]}
 
     def _enc_object(self, v: Any) -> Any:
         import pandas as pd
@@ -325,6 +341,8 @@ class Reader:
             return {k: x if type(x) in _PLAIN else self.dec(x) for k, x in v.items()}
         if tag == "row":
             return self.tables[v["table"]][v["i"]]
+        if tag == "rows":
+            return list(map(self.tables[v["table"]].__getitem__, v["i"]))
         if tag == "dict":
             return {self.dec(k): self.dec(x) for k, x in v["items"]}
         if tag == "tuple":
