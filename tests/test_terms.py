@@ -291,7 +291,8 @@ def test_dictionary_answers_kept_for_updates(empty_ctx, monkeypatch):
 
 
 @pytest.mark.parametrize("terms", [
-    ["数字食利国", "食利国", "数字", "帝国主义", "金融帝国主义", "资本"],  # not sorted: looked up through an order
+    # not sorted: looked up through an order
+    ["数字食利国", "食利国", "数字", "帝国主义", "金融帝国主义", "资本"],
     ["国", "数字", "数字食利国", "食利", "资本"],  # a one-character candidate: every position is tried
     ["一", "数字\x00资本", "数字资本", "资本"],  # a NUL inside a candidate, and one at a text's end
 ])
@@ -303,7 +304,8 @@ def test_update_counting_of_odd_states_equals_the_automaton(terms):
 
     from pipeline.text.terms import TermCounter, TermState
 
-    texts = {"d1": ["数字食利国与金融帝国主义", "资本的数字化，数字食利国"], "d2": ["食利国\n数字\x00资本", "国一资本"],
+    texts = {"d1": ["数字食利国与金融帝国主义", "资本的数字化，数字食利国"],
+             "d2": ["食利国\n数字\x00资本", "国一资本"],
              "d3": ["帝国主义和资本主义", "数字资本\x00"]}
 
     def state() -> TermState:
