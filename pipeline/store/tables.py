@@ -164,7 +164,10 @@ def write_table(con: duckdb.DuckDBPyConnection, table: Table,
 
     digest = _digest(table, chunks())
     key = _digest_key(table)
-    if _exists(con, table) and (con.execute("SELECT value FROM kv WHERE key=?", [key]).fetchone() or (None,))[0] == digest:
+    # the digest first: most tables an update writes changed, and asking DuckDB's catalogue
+    # whether a table exists took as long as the rest of a small table's write
+    stored = (con.execute("SELECT value FROM kv WHERE key=?", [key]).fetchone() or (None,))[0]
+    if stored == digest and _exists(con, table):
         return 0
     again = _column_chunks(table, rows(), INSERT_ROWS) if many else held
     con.execute("BEGIN TRANSACTION")
