@@ -296,13 +296,22 @@ def test_dictionary_answers_kept_for_updates(empty_ctx, monkeypatch):
     ["国", "数字", "数字食利国", "食利", "资本"],  # a one-character candidate: every position is tried
     ["一", "数字\x00资本", "数字资本", "资本"],  # a NUL inside a candidate, and one at a text's end
 ])
-def test_update_counting_of_odd_states_equals_the_automaton(terms):
+@pytest.mark.parametrize("long_text", [None, "automaton", "streamed"])
+def test_update_counting_of_odd_states_equals_the_automaton(terms, long_text, monkeypatch):
     """The few-documents path looks a paper's substrings up among the sorted candidates: on
     states it does not expect (terms out of order, a one-character candidate, NUL characters)
-    it counts what the Aho-Corasick automaton counts, first uses included."""
+    it counts what the Aho-Corasick automaton counts, first uses included. A text too long to
+    hold its substrings (here made short: ``FEW_CHARS``) is counted by the automaton, or
+    streamed past ``STREAM_CHARS``, as a refit counts it."""
     import numpy as np
 
+    from pipeline.text import terms as terms_module
     from pipeline.text.terms import TermCounter, TermState
+
+    if long_text:
+        monkeypatch.setattr(terms_module, "FEW_CHARS", 5)
+    if long_text == "streamed":
+        monkeypatch.setattr(terms_module, "STREAM_CHARS", 12)
 
     texts = {"d1": ["数字食利国与金融帝国主义", "资本的数字化，数字食利国"],
              "d2": ["食利国\n数字\x00资本", "国一资本"],
