@@ -3,8 +3,10 @@
 Reads a stored concepts (or definitions) result, then, for each ``store.result_part_docs``
 value given, writes it as a full run would (every part encoded), writes it again as an update
 that changed one document would (the other parts linked from the first), and reads it back;
-prints the best wall time of each over the rounds (the garbage collector off, as in a run).
-Round by round the values take turns, so a change in the machine's speed falls on all of them.
+prints the best wall time of each over the rounds (the garbage collector off, as in a run), and
+how far the process's resident memory rose above where it stood while the full write ran
+(sampled every 5 ms; the least over the rounds after the first, when the allocator holds what
+the first write freed). Round by round the values take turns, so a change in the machine's speed falls on all of them.
 
     python bench/result_parts.py STORE.results/concepts-<hash> [0,128] [ROUNDS]
 
@@ -17,8 +19,34 @@ import gc
 import shutil
 import sys
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+
+def rss_rise(call: Callable[[], Any]) -> float:
+    """MiB the resident memory rose above its level before ``call()`` while it ran."""
+    import psutil
+
+    me = psutil.Process()
+    start = peak = me.memory_info().rss
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.wait(0.005):
+            peak = max(peak, me.memory_info().rss)
+
+    t = threading.Thread(target=sample)
+    t.start()
+    try:
+        call()
+    finally:
+        done.set()
+        t.join()
+    return (max(peak, me.memory_info().rss) - start) / 2**20
 
 
 def main() -> None:
@@ -38,12 +66,15 @@ def main() -> None:
         from pipeline.store.codec import write_result
 
         best: dict[int, list[float]] = {k: [float("inf")] * 3 for k in values}
+        rise: dict[int, float] = {k: float("inf") for k in values}
         kept: dict[int, str] = {}
         for r in range(rounds):
             for k in values:
                 t = time.perf_counter()
-                write_result(tmp / f"full{k}", result, tables, {}, Parts(k))
+                grew = rss_rise(lambda k=k: write_result(tmp / f"full{k}", result, tables, {}, Parts(k)))
                 full = time.perf_counter() - t
+                if r or rounds == 1:
+                    rise[k] = min(rise[k], grew)
                 # one document changed, a different one each round
                 parts = Parts(k, tmp / f"full{k}", frozenset([docs[(r * 37) % len(docs)]]))
                 t = time.perf_counter()
@@ -61,8 +92,8 @@ def main() -> None:
         print(f"{src.name}: {len(result[table]):,} {table} of {len(docs):,} documents, best of {rounds}")
         for k in values:
             full, upd, read = best[k]
-            print(f"  result_part_docs {k}: write {full:.3f} s; after one document changed {upd:.3f} s "
-                  f"({kept[k] if k else 'one file'}); read {read:.3f} s")
+            print(f"  result_part_docs {k}: write {full:.3f} s (memory +{rise[k]:.0f} MiB); after one document "
+                  f"changed {upd:.3f} s ({kept[k] if k else 'one file'}); read {read:.3f} s")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
