@@ -134,3 +134,27 @@ def test_stage_and_report_on_the_works_corpus(works_ctx):
     page = next(v for k, v in sec.pages.items() if k.startswith("concepts/digital-rentier-state"))
     assert "Meaning over time" in page and ("no shift measured" in page or "permutation p =" in page)
     assert "meaning over time (periods" in str(sec.html)
+
+
+def test_uses_of_mentions_sharing_one_context_list_leave_out_each_ones_own_concept():
+    """Mentions read from the store share their context lists (one list a sentence), and the
+    uses sort each list once per concept: two concepts of one sentence each get the sentence's
+    other words, never their own name, as from lists of their own."""
+    from pipeline.concepts.shift import uses_from_mentions
+
+    shared = ["数字资本", "平台", "金融化", "帝国主义"]
+    mentions = [
+        {"concept": "数字资本", "doc_id": "d1", "year": 2020, "where": "body", "sentence": "s1",
+         "context_tokens": shared},
+        {"concept": "帝国主义", "doc_id": "d1", "year": 2020, "where": "body", "sentence": "s1",
+         "context_tokens": shared},
+        {"concept": "数字资本", "doc_id": "d2", "year": 2021, "where": "body", "sentence": "s2",
+         "context_tokens": shared},
+        {"concept": "平台", "doc_id": "d3", "year": 2022, "where": "body", "sentence": "s3",
+         "context_tokens": list(shared)},
+    ]
+    own = [{**m, "context_tokens": list(m["context_tokens"])} for m in mentions]  # no list shared
+    got, want = uses_from_mentions(mentions), uses_from_mentions(own)
+    assert [(u.concept, u.tokens) for u in got] == [(u.concept, u.tokens) for u in want]
+    assert [u.tokens for u in got] == [("帝国主义", "平台", "金融化"), ("平台", "数字资本", "金融化"),
+                                       ("帝国主义", "平台", "金融化"), ("帝国主义", "数字资本", "金融化")]
