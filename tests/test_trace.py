@@ -177,3 +177,19 @@ def test_profiles_count_each_mention_once_per_bag(corpus, monkeypatch):
             mp.setattr(profiles, "_BATCH", 7)
             assert build_profiles(name, ms, {}, min_docs=1) == prof, name
     assert checked >= 5
+
+
+def test_cooccurrence_index_of_the_traced_concepts_is_the_whole_index_for_them(corpus):
+    """The concepts stage indexes the co-occurrence table for its traced concepts only (their
+    rows picked before the pass): each of them gets the list, in table order, that the index
+    of every term gives it, and the traces' co-occurring terms are those of the table."""
+    from pipeline.concepts.trace import cooc_index, cooccurring_terms
+
+    cooc = corpus["cooccurrence"]
+    names = sorted(corpus["traces"])
+    whole, few = cooc_index(cooc), cooc_index(cooc, names)
+    assert len(whole) > len(few) > 0 and set(few) <= set(names)
+    assert all(few.get(n) == whole.get(n) for n in names)
+    assert sum(len(v) for v in few.values()) > 20  # the concepts co-occur with something
+    for n in names:
+        assert corpus["traces"][n]["cooccurring"] == cooccurring_terms(n, few) == cooccurring_terms(n, cooc)

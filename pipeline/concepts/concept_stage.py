@@ -118,7 +118,7 @@ def concepts_from_parts(ctx: StageContext, previous: dict[str, Any] | None, todo
 
     gate = neighbour_gate(ctx.results.get("vectors"), cfg)
     min_docs = int(cfg["evidence"]["authors"]["min_documents"])
-    index = cooc_index(cooc)
+    index = cooc_index(cooc, by_concept)
     traces: dict[str, dict[str, Any]] = {}
     inputs = TraceInputs(docs, works, index, gate, reg, min_docs, sorted(by_concept))
     keys: dict[str, str] = {}

@@ -26,6 +26,7 @@ Example::
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from typing import Any
 
 from pipeline.concepts.mentions import kwic_of
@@ -81,17 +82,23 @@ def _title_uses(name: str, works: dict[str, Any] | None, registry: Any) -> set[s
     return {r["work_id"] for r in rows if r.get("work_id") and name in fast_normalize(r.get("title") or "")}
 
 
-def cooc_index(cooc: Any) -> dict[str, list[tuple[str, int, float]]]:
+def cooc_index(cooc: Any, names: Iterable[str] | None = None) -> dict[str, list[tuple[str, int, float]]]:
     """Each term's co-occurring terms in one pass over the table: (other, count, npmi) in table
-    order. The concepts stage traces every concept against one index instead of scanning the
-    table once per concept."""
+    order; of ``names`` only, when given. The concepts stage traces every concept against one
+    index instead of scanning the table once per concept, and asks it only of the traced
+    concepts: their rows are picked by column (pandas ``isin``) before the pass, a few
+    thousand of the 50,000 rows of 1,000 papers."""
     out: dict[str, list[tuple[str, int, float]]] = {}
     if cooc is None or len(cooc) == 0:
         return out
+    wanted = None if names is None else set(names)
+    if wanted is not None:
+        cooc = cooc[cooc["term_a"].isin(wanted) | cooc["term_b"].isin(wanted)]  # table order kept
     for a, b, k, v in zip(cooc["term_a"].tolist(), cooc["term_b"].tolist(), cooc["count"].tolist(),
                           cooc["npmi"].tolist()):
-        out.setdefault(a, []).append((b, k, v))
-        if b != a:
+        if wanted is None or a in wanted:
+            out.setdefault(a, []).append((b, k, v))
+        if b != a and (wanted is None or b in wanted):
             out.setdefault(b, []).append((a, k, v))
     return out
 
