@@ -307,7 +307,7 @@ class TermCounter:
         width = max(terms.dtype.itemsize // 4, 1)  # the longest candidate's length at most
         # a candidate of one character (or none) has no two-character head: every position is tried
         self._short = bool(len(terms)) and bool((terms.astype("<U1") == terms).any())
-        self.lengths = list(range(1 if self._short else 2, width + 1))
+        self._width = width
         self.longest: dict[str, int] = {}  # two-character head -> its longest candidate's length
         if not self._short and len(terms):
             cand = self._sorted
@@ -333,9 +333,9 @@ class TermCounter:
             n = len(found)
             return (np.fromiter(map(itemgetter(0), found), dtype=np.int64, count=n),
                     np.fromiter(map(itemgetter(1), found), dtype=np.int64, count=n))
-        end, lengths, longest = len(text), self.lengths, self.longest
+        end, longest = len(text), self.longest
         if self._short:
-            subs = [text[p:p + n] for p in range(end) for n in lengths if p + n <= end]
+            subs = [text[p:p + n] for p in range(end) for n in range(1, min(self._width, end - p) + 1)]
         else:
             subs = [text[p:p + n] for p in range(end - 1) if (m := longest.get(text[p:p + 2]))
                     for n in range(2, min(m, end - p) + 1)]
