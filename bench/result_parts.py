@@ -28,16 +28,15 @@ from typing import Any
 
 def rss_rise(call: Callable[[], Any]) -> float:
     """MiB the resident memory rose above its level before ``call()`` while it ran."""
-    import psutil
+    from pipeline.runner.memory import rss_mb
 
-    me = psutil.Process()
-    start = peak = me.memory_info().rss
+    start = peak = rss_mb()
     done = threading.Event()
 
     def sample() -> None:
         nonlocal peak
         while not done.wait(0.005):
-            peak = max(peak, me.memory_info().rss)
+            peak = max(peak, rss_mb())
 
     t = threading.Thread(target=sample)
     t.start()
@@ -46,7 +45,7 @@ def rss_rise(call: Callable[[], Any]) -> float:
     finally:
         done.set()
         t.join()
-    return (max(peak, me.memory_info().rss) - start) / 2**20
+    return max(peak, rss_mb()) - start
 
 
 def main() -> None:
