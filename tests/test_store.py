@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from pipeline.store.db import MIGRATIONS, Store
 
@@ -561,3 +562,60 @@ def test_a_table_too_big_for_the_table_pool_is_written_under_the_store_limit(tmp
         assert con.execute("SELECT count(*) FROM mentions").fetchone()[0] == len(rows) > 0
     finally:
         con.close()
+
+
+def test_result_text_is_written_a_member_at_a_time_as_json_dumps_writes_it_whole(tmp_path: Path, monkeypatch) -> None:
+    """``result.json`` is written a container's member (a long one's batch of members) at a time,
+    a few levels down (``codec._write_json``), and is the very text ``json.dumps`` gives of the
+    whole: nested dicts and lists, long ones cut into batches, keys JSON writes as text, empty
+    containers, scalars and Chinese text."""
+    import io
+
+    from pipeline.store import codec
+
+    values = [
+        {"a": [[1, 2], [3, "四"]], "b": {"c": [{"d": None}, {"e": [True, 1.5]}], "f": {}}, "g": []},
+        [[{"x": i, "y": [i, str(i)]} for i in range(7)], {str(i): [i, {"z": "字"}] for i in range(9)}],
+        {1: [[1]], "k": [[2]]},  # a key json.dumps turns into text: the dict is written whole
+        [[], [[]], {}, [{}], "s", 3, None, False, -0.25, ["末"] * 5],
+        "一段话", 7, None,
+    ]
+    for batch in (2, 3, 256):
+        monkeypatch.setattr(codec, "_STREAM_BATCH", batch)
+        for depth in (0, 1, 3, 6):
+            for v in values:
+                out = io.StringIO()
+                codec._write_json(out, v, depth)
+                assert out.getvalue() == json.dumps(v, ensure_ascii=False), (batch, depth, v)
+    # and a whole result: read back equal, its text the one json.dumps gives of its encoding
+    monkeypatch.setattr(codec, "_STREAM_BATCH", 2)
+    result = {"rows": [{"doc_id": "d1", "n": 1}, {"doc_id": "d2", "n": 2}], "state": values,
+              "pick": None, "by": {"t": [[1, "d1"], [2, "d2"], [3, "d3"]]}}
+    codec.write_result(tmp_path / "r", result, ("rows",), {})
+    assert codec.read_result(tmp_path / "r") == result
+    top = json.loads((tmp_path / "r" / "result.json").read_text(encoding="utf-8"))
+    assert (tmp_path / "r" / "result.json").read_text(encoding="utf-8") == json.dumps(top, ensure_ascii=False)
+
+
+def test_a_list_of_one_tables_records_is_stored_as_row_numbers_and_nothing_else_is(tmp_path: Path) -> None:
+    """Of a result's lists of records (``codec._RowIndex``), one whose records all belong to one
+    table written before is stored as that table's row numbers; one mixing two tables, or
+    holding a record of none, is stored whole; a record met alone is stored whole. All read
+    back equal, the row-numbered lists as the very records of their table."""
+    from pipeline.store import codec
+
+    refs = [{"doc_id": f"d{i}", "n": i} for i in range(5)]
+    listed = [{"doc_id": f"d{i}", "w": i * 2} for i in range(3)]
+    result = {"references": refs, "listed": listed,
+              "picked": [refs[3], refs[0], refs[3]], "other": [listed[2], listed[0]],
+              "mixed": [refs[1], listed[1]], "loose": [refs[2], {"doc_id": "d2", "n": 2}],
+              "alone": refs[4], "empty": []}
+    codec.write_result(tmp_path / "r", result, ("references", "listed"), {})
+    top = dict(json.loads((tmp_path / "r" / "result.json").read_text(encoding="utf-8"))["items"])
+    assert top["picked"] == {"$t": "rows", "table": "references", "i": [3, 0, 3]}
+    assert top["other"] == {"$t": "rows", "table": "listed", "i": [2, 0]}
+    assert top["mixed"] == [refs[1], listed[1]] and top["loose"] == [refs[2], refs[2]]
+    assert top["alone"] == refs[4]
+    back = codec.read_result(tmp_path / "r")
+    assert back == result
+    assert back["picked"][0] is back["references"][3] and back["other"][1] is back["listed"][0]

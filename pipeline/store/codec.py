@@ -159,13 +159,49 @@ def _link(src: Path, dst: Path) -> None:
         shutil.copyfile(src, dst)
 
 
+class _RowIndex:
+    """The table and row number of each record of the tables a result wrote, by the record's id,
+    in two arrays sorted by id. Why not a dict of id to (table, row): at 10,000 papers that
+    dict held 160,000 mentions' positions in 23 MB, through the whole result's encoding, at
+    the concepts stage's end, which was the full run's memory peak."""
+
+    _SHIFT = 40  # a position is its table's number times 2**40 plus its row
+
+    def __init__(self) -> None:
+        self.names: list[str] = []
+        self.ids = np.empty(0, dtype=np.uint64)
+        self.at = np.empty(0, dtype=np.int64)
+
+    def __bool__(self) -> bool:
+        return bool(len(self.ids))
+
+    def add(self, name: str, records: list[Any]) -> None:
+        ids = np.concatenate([self.ids, np.fromiter(map(id, records), dtype=np.uint64, count=len(records))])
+        at = np.concatenate([self.at, np.arange(len(records), dtype=np.int64) + (len(self.names) << self._SHIFT)])
+        self.names.append(name)
+        order = np.argsort(ids, kind="stable")  # a record in two tables: the first table's row
+        self.ids, self.at = ids[order], at[order]
+
+    def find(self, values: list[Any]) -> tuple[str, list[int]] | None:
+        """The table and row numbers of ``values`` when all are records of one table, else None."""
+        q = np.fromiter(map(id, values), dtype=np.uint64, count=len(values))
+        k = np.minimum(np.searchsorted(self.ids, q), len(self.ids) - 1)
+        if not (self.ids[k] == q).all():
+            return None
+        at = self.at[k]
+        table = at >> self._SHIFT
+        if (table != table[0]).any():
+            return None
+        return self.names[int(table[0])], (at & ((1 << self._SHIFT) - 1)).tolist()
+
+
 class Writer:
     def __init__(self, folder: Path, parts: Parts | None = None) -> None:
         self.folder = folder
         self.parts = parts or Parts()
         self.n = 0
-        self.rows: dict[int, tuple[str, int]] = {}  # id(record) -> (table, index): shared records stay shared
-        self._keep: list[Any] = []  # the records above, alive while their ids are used
+        self.rows = _RowIndex()  # the records of the tables written so far: a list of them is stored as row numbers
+        self._keep: list[Any] = []  # those records, alive while their ids are used
 
     def _name(self, suffix: str) -> str:
         self.n += 1
@@ -177,9 +213,6 @@ class Writer:
         if isinstance(v, (int, float)) and type(v) in (int, float):
             return v
         if isinstance(v, dict):
-            hit = self.rows.get(id(v))
-            if hit is not None:
-                return {_TAG: "row", "table": hit[0], "i": hit[1]}
             if (_STR.issuperset(map(type, v)) or all(isinstance(k, str) for k in v)) and _TAG not in v:
                 if only_scalars(v.values()):  # a flat record: JSON as it is
                     return v
@@ -188,7 +221,7 @@ class Writer:
         if isinstance(v, list):
             if only_scalars(v):
                 return v
-            if type(v[0]) is dict and id(v[0]) in self.rows:
+            if type(v[0]) is dict and self.rows:
                 rows = self._rows_of(v)
                 if rows is not None:
                     return rows
@@ -217,13 +250,14 @@ class Writer:
         """A list of records all of one table written before (a trace's mentions) as that
         table's row numbers, one tagged list: a tagged dict per record was most of writing
         and reading the concepts result (16,000 of them at 1,000 papers, re-encoded on every
-        ``--update``). None when any is not such a record."""
-        get = self.rows.get
-        hits = [get(id(x)) for x in v]
-        table = hits[0][0]
-        if not all(h is not None and h[0] == table and type(x) is dict for h, x in zip(hits, v)):
+        ``--update``). None when any is not such a record. A record met alone is written whole:
+        no result holds one so (results written before may hold it as a ``row`` tag, still read),
+        and looking each dict up was a cost on every dict encoded."""
+        found = self.rows.find(v)
+        if found is None:
             return None
-        return {_TAG: "rows", "table": table, "i": [h[1] for h in hits]}
+        table, rows = found
+        return {_TAG: "rows", "table": table, "i": rows}
 
     def _enc_object(self, v: Any) -> Any:
         import pandas as pd
@@ -273,19 +307,20 @@ class Writer:
             if old is not None and not any(d in changed for d, _n in runs) \
                     and (self.parts.base / old["file"]).is_file():
                 keep[k] = old
-        # The records of the parts to write, looked up once (schema, pattern numbers, column
-        # values) and sliced per part below, in the order they are written.
+        # The schema and pattern numbers of the records of the parts to write, looked up once
+        # and sliced per part below, in the order they are written; their column values, and
+        # the JSON texts of their cells (``json_cells``), one part at a time: the whole table's
+        # at once were most of the 57 MB writing the concepts result of 10,000 papers added.
         scanned = None
         if keep:
             before = Schema.of_meta(self.parts.base_meta(name))
             scanned = scan([r for k, (lo, hi, _r) in enumerate(cuts) if k not in keep for r in records[lo:hi]],
-                           before)
+                           before, values=False)
             if scanned[0].names != before.names or scanned[0].types != before.types:
                 keep, scanned = {}, None  # a new key or type: the linked parts would not read as one table
         if scanned is None:
-            scanned = scan(records)
-        schema, which, columns = scanned
-        cell = json_cells(self.enc)
+            scanned = scan(records, values=False)
+        schema, which, _columns = scanned
         files = []
         at = 0  # where the next written part's rows start in ``scanned``
         for k, (lo, hi, runs) in enumerate(cuts):
@@ -294,8 +329,8 @@ class Writer:
                 _link(self.parts.base / keep[k]["file"], self.folder / file)
             else:
                 end = at + hi - lo
-                write_records(self.folder / file, records[lo:hi], self.enc, cell,
-                              (schema, which[at:end], {c: v[at:end] for c, v in columns.items()}))
+                write_records(self.folder / file, records[lo:hi], self.enc, json_cells(self.enc),
+                              (schema, which[at:end], None))
                 at = end
             files.append({"file": file, "docs": [list(r) for r in runs]})
         if keep:
@@ -315,8 +350,7 @@ class Writer:
             out = {_TAG: "table", "file": file, **meta}
         else:
             out = self._parts(name, records, cuts)
-        for i, r in enumerate(records):
-            self.rows[id(r)] = (name, i)
+        self.rows.add(name, records)
         self._keep.append(records)
         return out
 
@@ -406,9 +440,8 @@ def write_result(folder: Path, result: Any, tables: tuple[str, ...], versions: d
         shutil.rmtree(folder)
     folder.mkdir(parents=True)
     w = Writer(folder, parts)
-    top: Any
+    done: dict[str, Any] = {}
     if isinstance(result, dict):
-        done = {}
         for key in tables:
             rows = result.get(key)
             if isinstance(rows, list) and all(isinstance(r, dict) for r in rows):
@@ -416,12 +449,59 @@ def write_result(folder: Path, result: Any, tables: tuple[str, ...], versions: d
         cut = {k: v for k, v in done.items() if "parts" in v}
         if cut:
             (folder / PARTS_FILE).write_text(json.dumps(cut, ensure_ascii=False), encoding="utf-8")
-        top = {_TAG: "result", "items": [[k, done[k] if k in done else w.enc(v)] for k, v in result.items()]}
-    else:
-        top = w.enc(result)
     (folder / "versions.json").write_text(json.dumps(versions, ensure_ascii=False, indent=1, sort_keys=True),
                                           encoding="utf-8")
-    (folder / "result.json").write_text(json.dumps(top, ensure_ascii=False), encoding="utf-8")
+    with open(folder / "result.json", "w", encoding="utf-8") as f:
+        if isinstance(result, dict):
+            # the text json.dumps gives of {"$t": "result", "items": [[key, encoded value], ...]},
+            # each value encoded only when it is written (``_write_json``)
+            f.write(_dumps({_TAG: "result", "items": []})[:-2])
+            for n, (k, v) in enumerate(result.items()):
+                f.write(", [" if n else "[")
+                f.write(_dumps(k) + ", ")
+                _write_json(f, done[k] if k in done else w.enc(v), _STREAM_DEPTH)
+                f.write("]")
+            f.write("]}")
+        else:
+            _write_json(f, w.enc(result), _STREAM_DEPTH)
+
+
+_dumps = json.JSONEncoder(ensure_ascii=False).encode
+_STREAM_DEPTH = 3  # below a top-level value: a concept's trace, a coined term's uses
+_STREAM_BATCH = 256  # elements of a long list (items of a long dict) encoded at once
+
+
+def _write_json(f: Any, v: Any, depth: int) -> None:
+    """Write ``json.dumps(v, ensure_ascii=False)`` to ``f``, its containers ``depth`` levels
+    down a member (a long one a batch of members) at a time. Why: the concepts result of
+    10,000 papers was one 15 MB text, built beside its encoded copy and then encoded again as
+    UTF-8 (+34 MB at the concepts stage's end, the full run's memory peak); this way only one
+    member's text is held at once, and the result is encoded one top-level value at a time."""
+    if depth and type(v) is dict and len(v) > 1 and all(type(k) is str for k in v) \
+            and not only_scalars(v.values()):
+        items = list(v.items())
+        f.write("{")
+        if len(items) > _STREAM_BATCH:
+            for i in range(0, len(items), _STREAM_BATCH):
+                f.write((", " if i else "") + _dumps(dict(items[i:i + _STREAM_BATCH]))[1:-1])
+        else:
+            for n, (k, x) in enumerate(items):
+                f.write((", " if n else "") + _dumps(k) + ": ")
+                _write_json(f, x, depth - 1)
+        f.write("}")
+    elif depth and type(v) is list and len(v) > 1 and not only_scalars(v):
+        f.write("[")
+        if len(v) > _STREAM_BATCH:
+            for i in range(0, len(v), _STREAM_BATCH):
+                f.write((", " if i else "") + _dumps(v[i:i + _STREAM_BATCH])[1:-1])
+        else:
+            for n, x in enumerate(v):
+                if n:
+                    f.write(", ")
+                _write_json(f, x, depth - 1)
+        f.write("]")
+    else:
+        f.write(_dumps(v))
 
 
 def read_versions(folder: Path) -> dict[str, Any]:
