@@ -532,6 +532,28 @@ def test_a_long_table_is_written_a_chunk_at_a_time_as_it_would_be_whole(works_ct
     fewer = lambda: list(rows())[:-3]  # noqa: E731
     assert T.write_table(cut.con, spec, fewer) == len(result["mentions"]) - 3
     assert T.read_rows(cut.con, spec) == T.read_rows(whole.con, spec)[:-3]
+    # a long table is written under a name of its own, a chunk a transaction (``_write_staged``):
+    # a write that fails after some chunks were committed leaves the old table whole, its
+    # digest, and no table of the unfinished write
+    digest = cut.con.execute("SELECT value FROM kv WHERE key=?", [f"table:{spec.name}"]).fetchone()
+    passes = []
+
+    def failing():
+        passes.append(1)
+        for i, r in enumerate(rows()):
+            if len(passes) == 2 and i == 120:  # the insert's pass, two chunks committed
+                raise OSError("disk full")
+            yield r
+
+    with pytest.raises(OSError, match="disk full"):
+        T.write_table(cut.con, spec, failing)
+    assert T.read_rows(cut.con, spec) == T.read_rows(whole.con, spec)[:-3]
+    assert cut.con.execute("SELECT value FROM kv WHERE key=?", [f"table:{spec.name}"]).fetchone() == digest
+    names = {r[0] for r in cut.con.execute("SHOW TABLES").fetchall()}
+    assert spec.name in names and not [n for n in names if n.endswith(T.STAGED)]
+    # and the next write replaces it whole
+    assert T.write_table(cut.con, spec, rows) == len(result["mentions"])
+    assert T.read_rows(cut.con, spec) == T.read_rows(whole.con, spec)
     whole.close()
     cut.close()
 

@@ -39,9 +39,9 @@ class Table:
     def names(self) -> list[str]:
         return [c.name for c in self.columns]
 
-    def ddl(self) -> str:
+    def ddl(self, name: str | None = None) -> str:
         cols = ", ".join(f'"{c.name}" {c.type}' for c in self.columns)
-        return f'CREATE OR REPLACE TABLE "{self.name}" ({cols})'
+        return f'CREATE OR REPLACE TABLE "{name or self.name}" ({cols})'
 
 
 def C(name: str, type_: str, doc: str) -> Column:  # noqa: N802 - reads as a table row in schema.py
@@ -100,13 +100,17 @@ def _column_chunks(table: Table, rows: Iterable[Mapping[str, Any]] | Any, size: 
         n += 1
         if size is not None and n == size:
             yield cols, n
-            cols, n = {c.name: [] for c in table.columns}, 0
+            # the JSON texts of a chunk's cells go with it: kept for the whole table, the
+            # 160,000 mentions of 10,000 papers held every cell's text to the table's end
+            cols, n, json_text = {c.name: [] for c in table.columns}, 0, json_cells()
     if n or size is None:
         yield cols, n
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: Table, cols: dict[str, list[Any]], n: int) -> None:
-    """Bulk insert through a DataFrame: executemany is row by row."""
+def _insert(con: duckdb.DuckDBPyConnection, table: Table, cols: dict[str, list[Any]], n: int,
+            into: str | None = None) -> None:
+    """Bulk insert through a DataFrame: executemany is row by row. ``into``: the table's
+    name when it is written under another (``write_table``)."""
     import pandas as pd
 
     if not n:
@@ -114,7 +118,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: Table, cols: dict[str, list[A
     frame = pd.DataFrame({name: pd.Series(values, dtype=object) for name, values in cols.items()})
     con.register("_result_rows", frame)
     casts = ", ".join(f'CAST("{c.name}" AS {c.type.replace("JSON", "VARCHAR")})' for c in table.columns)
-    con.execute(f'INSERT INTO "{table.name}" SELECT {casts} FROM _result_rows')
+    con.execute(f'INSERT INTO "{into or table.name}" SELECT {casts} FROM _result_rows')
     con.unregister("_result_rows")
 
 
@@ -147,7 +151,8 @@ def write_table(con: duckdb.DuckDBPyConnection, table: Table,
     insert, a chunk at a time (``rows()`` is called again). Why: the 160,000 mentions of
     10,000 papers held at once as cells and a frame were the run's peak of memory, with
     DuckDB's copy of them beside it; a chunk costs a fraction, and a table that did not
-    change is made once as before."""
+    change is made once as before. A longer table is also written a chunk a transaction
+    (``_write_staged``)."""
     held: list[tuple[dict[str, list[Any]], int]] = []  # the cells, while the table is one chunk
     n, many = 0, False
 
@@ -169,11 +174,13 @@ def write_table(con: duckdb.DuckDBPyConnection, table: Table,
     stored = (con.execute("SELECT value FROM kv WHERE key=?", [key]).fetchone() or (None,))[0]
     if stored == digest and _exists(con, table):
         return 0
-    again = _column_chunks(table, rows(), INSERT_ROWS) if many else held
+    if many:
+        _write_staged(con, table, _column_chunks(table, rows(), INSERT_ROWS), key, digest)
+        return n
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(table.ddl().replace("JSON", "VARCHAR"))
-        for cols, k in again:
+        for cols, k in held:
             _insert(con, table, cols, k)
         con.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", [key, digest])
     except BaseException:
@@ -181,6 +188,42 @@ def write_table(con: duckdb.DuckDBPyConnection, table: Table,
         raise
     con.execute("COMMIT")
     return n
+
+
+STAGED = "__writing"  # the suffix of the name a long table is written under (``_write_staged``)
+
+
+def _write_staged(con: duckdb.DuckDBPyConnection, table: Table, chunks: Iterable[tuple[dict[str, list[Any]], int]],
+                  key: str, digest: str) -> None:
+    """A table of several chunks written under a name of its own, a chunk a transaction, then
+    put in the old table's place (and its digest noted) in one last transaction: readers see
+    the old table or the new one whole, and a run killed meanwhile leaves the old one. Why
+    not one transaction: DuckDB holds a transaction's appended rows in memory until it commits;
+    the 160,000 mentions of 10,000 papers took 209 MB beside the run that way (the concepts
+    stage's end, the full run's memory peak), 81 MB a chunk a transaction."""
+    writing = f"{table.name}{STAGED}"
+    con.execute(table.ddl(writing).replace("JSON", "VARCHAR"))  # or replace what a killed run left
+    try:
+        for cols, k in chunks:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                _insert(con, table, cols, k, into=writing)
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+            con.execute("COMMIT")
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(f'DROP TABLE IF EXISTS "{table.name}"')
+            con.execute(f'ALTER TABLE "{writing}" RENAME TO "{table.name}"')
+            con.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", [key, digest])
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute(f'DROP TABLE IF EXISTS "{writing}"')
+        raise
 
 
 def replace_docs(con: duckdb.DuckDBPyConnection, table: Table, rows: Iterable[Mapping[str, Any]],
