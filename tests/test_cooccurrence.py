@@ -104,3 +104,27 @@ def test_counts_equal_a_count_of_pairs_on_real_units_with_repeats():
     freq = Counter(t for u in units for t in set(u))
     assert {t: int(pairs.freq[i]) for t, i in pairs.vocab.items()} == freq
     assert pairs.n == 3000 and list(pairs.vocab) == list(dict.fromkeys(t for u in noisy for t in u))
+
+
+def test_windows_given_as_text_count_as_their_terms_a_slice_at_a_time(monkeypatch):
+    """``PairCounter.add`` takes a window as its terms or as their text joined by spaces (as a
+    ``feat.content`` part stores it) and splits texts ``SPLIT_UNITS`` at a time: the vocabulary
+    (its order too), the pair counts, the frequencies and the number of units are those of
+    counting the term lists at once, a long window of repeated terms included."""
+    from pipeline.models import cooccurrence as co
+
+    text = SEED.read_text(encoding="utf-8")
+    # terms hold no space, as in a stored window
+    sentences = ["".join(s.split()) for s in text.replace("\n", "。").split("。") if len("".join(s.split())) > 4][:300]
+    units = [[s[i:i + 2] for i in range(0, len(s) - 1, 2)] for s in sentences]
+    units.append(["数字", "资本"] * 200 + ["平台"])  # over 256 terms: cut to its distinct ones
+    whole = PairCounter()
+    whole.add(units)
+    for split in (1, 7, 5_000):
+        monkeypatch.setattr(co, "SPLIT_UNITS", split)
+        as_text = PairCounter()
+        as_text.add([" ".join(u) for u in units[:150]])
+        as_text.add(units[150:200] + [" ".join(u) for u in units[200:]])
+        assert list(as_text.vocab) == list(whole.vocab) and as_text.n == whole.n == len(units)
+        assert (as_text.C != whole.C).nnz == 0 and as_text.C.nnz == whole.C.nnz > 0
+        assert (as_text.freq == whole.freq).all()

@@ -82,9 +82,9 @@ def concepts_from_parts(ctx: StageContext, previous: dict[str, Any] | None, todo
     # the terms searched in the documents this pass reads: on refit every term in every
     # document; on update the terms already traced, in the new documents
     here = _Holders(plan.new_terms if ids is None else plan.old_terms)
-    batch: list[list[str]] = []
+    batch: list[str] = []  # windows as stored: terms joined by spaces
     for d, part in ctx.iter_part("feat.content", ids):
-        batch.extend(u.split() for u in part["cooc"])
+        batch.extend(part["cooc"])  # as text: split by the counter a slice at a time
         if len(batch) > 50_000:
             pairs.add(batch)
             batch = []

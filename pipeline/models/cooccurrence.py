@@ -22,6 +22,7 @@ import pandas as pd
 from scipy import sparse
 
 COLUMNS = ["term_a", "term_b", "count", "npmi", "llr"]
+SPLIT_UNITS = 5_000  # units split into terms at once by PairCounter.add (the ids of all are kept)
 
 
 def _xlogx_ratio(k: np.ndarray, expected: np.ndarray) -> np.ndarray:
@@ -43,25 +44,39 @@ class PairCounter:
         self.C = sparse.csr_matrix((0, 0), dtype=np.int32)
         self.n = 0
 
-    def add(self, units: Iterable[Iterable[str]]) -> None:
-        # A long unit (a paragraph window, a line of one concept repeated) is cut to its distinct
-        # terms first: a dict does that in C, where scipy's merge below would sort every token.
-        units = [u if len(u) < 256 else list(dict.fromkeys(u))
-                 for u in (u if isinstance(u, list) else list(u) for u in units)]
+    def add(self, units: Iterable[Iterable[str] | str]) -> None:
+        """Count ``units``: each a list of terms, or their text joined by spaces (a
+        ``feat.content`` window as stored). Texts are split a slice of ``SPLIT_UNITS`` at a
+        time and only the terms' ids are kept: the concepts stage adds 50,000 windows at once,
+        and as lists of strings they held about 100 MB of the driver at 10,000 papers, beside
+        the topic fit's side process (the full run's memory peak)."""
+        units = list(units)
         if not units:
             return
-        flat = list(chain.from_iterable(units))
-        # Term ids in order of first appearance, as a dict filled token by token would give
-        # them, with the loops in C: three million tokens at 1,000 papers.
         vocab = self.vocab
-        for t in dict.fromkeys(flat):  # each distinct term once
-            if t not in vocab:
-                vocab[t] = len(vocab)
-        indices = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int32, count=len(flat))
+        ids: list[np.ndarray] = []
+        lengths: list[int] = []
+        for i in range(0, len(units), SPLIT_UNITS):
+            # A long unit (a paragraph window, a line of one concept repeated) is cut to its distinct
+            # terms first: a dict does that in C, where scipy's merge below would sort every token.
+            part = [u if len(u) < 256 else list(dict.fromkeys(u))
+                    for u in (u.split() if isinstance(u, str) else u if isinstance(u, list) else list(u)
+                              for u in units[i:i + SPLIT_UNITS])]
+            flat = list(chain.from_iterable(part))
+            # Term ids in order of first appearance, as a dict filled token by token would give
+            # them, with the loops in C: three million tokens at 1,000 papers.
+            for t in dict.fromkeys(flat):  # each distinct term once
+                if t not in vocab:
+                    vocab[t] = len(vocab)
+            ids.append(np.fromiter(map(vocab.__getitem__, flat), dtype=np.int32, count=len(flat)))
+            lengths.extend(map(len, part))
+        del units
+        indices = np.concatenate(ids)
+        del ids
         v = len(self.vocab)
-        indptr = np.zeros(len(units) + 1, dtype=np.int64)
-        np.cumsum([len(u) for u in units], out=indptr[1:])
-        X = sparse.csr_matrix((np.ones(len(flat), dtype=np.int32), indices, indptr), shape=(len(units), v))
+        indptr = np.zeros(len(lengths) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=indptr[1:])
+        X = sparse.csr_matrix((np.ones(len(indices), dtype=np.int32), indices, indptr), shape=(len(lengths), v))
         X.sum_duplicates()  # a term twice in a unit is one unit holding it
         X.data[:] = 1
         # Two terms in the same unit: count it in the upper triangle of the term × term matrix.
@@ -73,7 +88,7 @@ class PairCounter:
         freq[: len(self.freq)] = self.freq
         freq += np.asarray(X.sum(axis=0)).ravel()
         self.freq = freq
-        self.n += len(units)
+        self.n += len(lengths)
 
     def table(self, min_count: int = 2, max_rows: int = 50000) -> pd.DataFrame:
         if self.n == 0 or len(self.vocab) < 2:
