@@ -70,7 +70,7 @@ class ShiftConfig:
         return cls(**{k: v for k, v in s.items() if k in cls.__dataclass_fields__})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per distinct context: 160,000 at 10,000 papers
 class Use:
     concept: str
     doc: str           # the work (mirrors of one paper are one work) or the document
@@ -238,13 +238,15 @@ def pair_shift(concept: str, ua: list[Use], ub: list[Use], pa: Period, pb: Perio
     d_index = {d: i for i, d in enumerate(docs)}
     vocab = sorted({t for u in ua + ub for t in u.tokens})
     t_index = {t: i for i, t in enumerate(vocab)}
-    # works × terms, sparse: counts of the work's uses holding the term
-    r_i: list[int] = []
-    c_i: list[int] = []
-    for side, us in ((0, ua), (1, ub)):
-        for u in us:
-            r_i.extend([d_index[(u.doc, side)]] * len(u.tokens))
-            c_i.extend(map(t_index.__getitem__, u.tokens))
+    # works × terms, sparse: counts of the work's uses holding the term. The coordinates are
+    # arrays from the start: as lists of ints, a concept with 160,000 uses at 10,000 papers
+    # held about 40 bytes a token in each (most of the shift stage's memory then).
+    uses = ua + ub
+    lengths = np.fromiter((len(u.tokens) for u in uses), dtype=np.int64, count=len(uses))
+    work = np.fromiter((d_index[(u.doc, side)] for side, us in ((0, ua), (1, ub)) for u in us), dtype=np.int64,
+                       count=len(uses))
+    r_i = np.repeat(work, lengths)
+    c_i = np.fromiter((t_index[t] for u in uses for t in u.tokens), dtype=np.int64, count=int(lengths.sum()))
     x = csr_matrix((np.ones(len(r_i)), (r_i, c_i)), shape=(len(docs), len(vocab)))
     in_b = np.array([side == 1 for _d, side in docs])
     # the background weighs PPMI only (square roots never read it, and need not build it)
