@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -177,17 +178,25 @@ def write_table(con: duckdb.DuckDBPyConnection, table: Table,
     if many:
         _write_staged(con, table, _column_chunks(table, rows(), INSERT_ROWS), key, digest)
         return n
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with _transaction(con):
         con.execute(table.ddl().replace("JSON", "VARCHAR"))
         for cols, k in held:
             _insert(con, table, cols, k)
         con.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", [key, digest])
+    return n
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One transaction on ``con``, rolled back if the block raises (``Store.transaction`` for a
+    bare connection, which these functions are given)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
     except BaseException:
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
-    return n
 
 
 STAGED = "__writing"  # the suffix of the name a long table is written under (``_write_staged``)
@@ -205,22 +214,12 @@ def _write_staged(con: duckdb.DuckDBPyConnection, table: Table, chunks: Iterable
     con.execute(table.ddl(writing).replace("JSON", "VARCHAR"))  # or replace what a killed run left
     try:
         for cols, k in chunks:
-            con.execute("BEGIN TRANSACTION")
-            try:
+            with _transaction(con):
                 _insert(con, table, cols, k, into=writing)
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-            con.execute("COMMIT")
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with _transaction(con):
             con.execute(f'DROP TABLE IF EXISTS "{table.name}"')
             con.execute(f'ALTER TABLE "{writing}" RENAME TO "{table.name}"')
             con.execute("INSERT OR REPLACE INTO kv VALUES (?, ?)", [key, digest])
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        con.execute("COMMIT")
     except BaseException:
         con.execute(f'DROP TABLE IF EXISTS "{writing}"')
         raise
@@ -233,17 +232,12 @@ def replace_docs(con: duckdb.DuckDBPyConnection, table: Table, rows: Iterable[Ma
     few documents were added to a stage result whose other rows the table already holds."""
     docs = sorted(set(doc_ids))
     cols, n = _columns(table, rows)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with _transaction(con):
         if docs:
             con.execute(f'DELETE FROM "{table.name}" WHERE doc_id IN (SELECT unnest(?))', [docs])
         _insert(con, table, cols, n)
         # the whole table's digest is not known without reading it: the next full write compares nothing
         con.execute("DELETE FROM kv WHERE key=?", [_digest_key(table)])
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    con.execute("COMMIT")
     return n
 
 
