@@ -236,12 +236,12 @@ def pair_shift(concept: str, ua: list[Use], ub: list[Use], pa: Period, pb: Perio
     # a work is keyed with its side: two records of one paper dated differently stay apart
     docs = sorted({(u.doc, 0) for u in ua} | {(u.doc, 1) for u in ub})
     d_index = {d: i for i, d in enumerate(docs)}
-    vocab = sorted({t for u in ua + ub for t in u.tokens})
+    uses = ua + ub
+    vocab = sorted({t for u in uses for t in u.tokens})
     t_index = {t: i for i, t in enumerate(vocab)}
     # works × terms, sparse: counts of the work's uses holding the term. The coordinates are
     # arrays from the start: as lists of ints, a concept with 160,000 uses at 10,000 papers
     # held about 40 bytes a token in each (most of the shift stage's memory then).
-    uses = ua + ub
     lengths = np.fromiter((len(u.tokens) for u in uses), dtype=np.int64, count=len(uses))
     work = np.fromiter((d_index[(u.doc, side)] for side, us in ((0, ua), (1, ub)) for u in us), dtype=np.int64,
                        count=len(uses))
