@@ -101,6 +101,31 @@ def test_the_drivers_own_work_runs_while_a_worker_has_the_papers() -> None:
     assert calls == [os.getpid()]
 
 
+def test_a_pool_queues_tasks_ahead_of_the_results_it_has_taken() -> None:
+    """``runner.tasks_ahead``: a local pool is given that many tasks per worker before the driver
+    takes its first result, then one more per result taken, so the workers have work queued
+    while the driver commits a batch and takes none. Every item still comes back once."""
+    from pipeline.runner.executor import run_tasks
+
+    pulled: list[int] = []
+
+    def items():
+        for i in range(40):
+            pulled.append(i)
+            yield str(i)
+
+    for ahead in (3, 10):
+        pulled.clear()
+        results = run_tasks(_pid_of, items(), workers=2, count=40, ahead=ahead)
+        first = next(results)
+        assert len(pulled) == 2 * ahead
+        second = next(results)  # the driver took the first: one more task was submitted for it
+        assert len(pulled) == 2 * ahead + 1
+        rest = [second, *results]
+        assert sorted(int(item) for item, _pid in [first, *rest]) == list(range(40))
+        assert {pid for _item, pid in [first, *rest]} - {os.getpid()}  # done in worker processes
+
+
 def test_discover_lists_each_file_once_with_its_key_or_why_not(tmp_path: Path) -> None:
     """What the runner sees of a corpus folder (``runner/discover.py``): files in sorted folders,
     named below the corpus folder; a paper's key covers its sidecar (either name form), and

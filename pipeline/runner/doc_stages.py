@@ -165,7 +165,7 @@ def parse_stage(ctx: RunContext, workers: int, executor: str, scheduler: str | N
             one_pass, tasks, workers, executor, scheduler, init_one_pass,
             ((str(aliases) if aliases else None, cfg["structure"], cfg["ingest"]),
              segment_initargs(cfg), features_initargs(cfg)),
-            meanwhile=ctx.prefetch.load if ctx.prefetch is not None else None):
+            meanwhile=ctx.prefetch.load if ctx.prefetch is not None else None, ahead=_ahead(ctx)):
         texts += [("parse", key, version, cfg_hash, r["parse"]), ("head", key, version, cfg_hash, r["head"])]
         out.rows += r["rows"]
         for d in r["docs"]:
@@ -264,7 +264,8 @@ def _run_doc_stage(ctx: RunContext, name: str, fn: Callable[[Any], Result], item
         bar.update(done)
     out = BatchWriter(ctx)
     errors: dict[str, str] = {}
-    for _item, result in run_tasks(fn, items, workers, executor, scheduler, init, initargs, count=count):
+    for _item, result in run_tasks(fn, items, workers, executor, scheduler, init, initargs, count=count,
+                                   ahead=_ahead(ctx)):
         store_result(result, out.texts, out.bins)
         if "error" in result:
             errors[result["doc_id"]] = result["error"]
@@ -273,6 +274,11 @@ def _run_doc_stage(ctx: RunContext, name: str, fn: Callable[[Any], Result], item
     out.flush()
     bar.close()
     return errors
+
+
+def _ahead(ctx: RunContext) -> int:
+    """Tasks queued per worker (``runner.tasks_ahead``, ``executor.run_tasks``)."""
+    return int(ctx.cfg["runner"]["tasks_ahead"])
 
 
 def segment_initargs(cfg: dict[str, Any]) -> tuple:
@@ -346,7 +352,8 @@ def _segment_and_features(ctx: RunContext, doc_ids: list[str], seg_hash: str, fe
     out = BatchWriter(ctx)
     texts, bins = out.texts, out.bins
     for _task, r in run_tasks(segment_features, tasks(), workers, executor, scheduler, init_segment_features,
-                              (segment_initargs(ctx.cfg), features_initargs(ctx.cfg)), count=len(files)):
+                              (segment_initargs(ctx.cfg), features_initargs(ctx.cfg)), count=len(files),
+                              ahead=_ahead(ctx)):
         for d in r["docs"]:
             texts.append(("segment", d["doc_id"], SEGMENT_VERSION, seg_hash, d["segment"]))
             if "features" in d:

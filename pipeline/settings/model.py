@@ -72,6 +72,9 @@ class Runner(Section):
     # DuckDB holds a transaction's rows within store.memory_limit: a batch of results larger than
     # this (one 15 MB paper's parse, tokens and features) is written one stage at a time
     store_batch_mb: Annotated[Number, Field(gt=0)] = 32
+    # tasks queued per worker of the local pool: enough to last through a batch's commit, while
+    # the driver takes no result and so submits no task
+    tasks_ahead: Annotated[StrictInt, Field(ge=1)] = 16
     # --update reads the stored results it folds into while a worker processes the new papers,
     # up to this many megabytes of them on disk (held in memory until their stage runs)
     prefetch_mb: Annotated[Number, Field(ge=0)] = 128
