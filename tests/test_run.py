@@ -81,6 +81,28 @@ def test_rerun_change_and_removal(tmp_path: Path) -> None:
     assert runs == [(38, 0, 0), (0, 0, 0), (1, 1, 1)]
 
 
+def test_the_heads_come_back_whole_when_some_were_never_cached(tmp_path: Path) -> None:
+    """A run reads every file's head in one query (``Store.stage_texts``); a file whose head is
+    not stored (a store written before heads were cached) gets it from its parse result, and
+    the head is stored. The documents table is the same either way."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SHARED / "corpora" / "works", corpus)
+    cfg = make_config(tmp_path)
+    out = tmp_path / "report"
+    assert litmap("run", "--corpus", str(corpus), "--config", str(cfg), "--out", str(out)).returncode == 0
+    before = (out / "data" / "documents.csv").read_bytes()
+    con = duckdb.connect(str(tmp_path / "store.duckdb"))
+    ids = sorted(r[0] for r in con.execute("SELECT doc_id FROM stage_results WHERE stage = 'head'").fetchall())
+    assert len(ids) == 38
+    con.execute("DELETE FROM stage_results WHERE stage = 'head' AND doc_id IN (SELECT unnest(?))", [ids[::3]])
+    con.close()
+    again = litmap("run", "--corpus", str(corpus), "--config", str(cfg), "--out", str(out))
+    assert again.returncode == 0 and "processed 0" in again.stdout, again.stderr
+    assert (out / "data" / "documents.csv").read_bytes() == before
+    con = duckdb.connect(str(tmp_path / "store.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM stage_results WHERE stage = 'head'").fetchone()[0] == 38
+
+
 def _pid_of(_item: str) -> int:
     return os.getpid()
 

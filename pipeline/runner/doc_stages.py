@@ -12,6 +12,7 @@ papers and the ids of the documents every corpus stage reads.
 """
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from collections.abc import Callable, Iterable, Iterator
@@ -240,12 +241,17 @@ def _heads_result(result: Result) -> Result:
 
 def _iter_heads(store: Store, keys: list[str], version: str, cfg_hash: str) -> Iterator[tuple[str, Result]]:
     """Heads of every file, from their small cached copies (a run over 10,000 cached papers reads
-    kilobytes per paper, not the papers); a store written before heads were cached gets them
-    from the parse results, once."""
-    for key, res in store.iter_results("head", keys, version, cfg_hash, batch=512):
-        yield key, res
-    have = store.cached_ids("head", version, cfg_hash)
-    missing = [k for k in keys if k not in have]
+    kilobytes per paper, not the papers), all in one query (``Store.stage_texts``); a store
+    written before heads were cached gets them from the parse results, once."""
+    texts = store.stage_texts("head", version, cfg_hash)
+    missing = []
+    for key in keys:
+        text = texts.pop(key, None)
+        if text is None:
+            missing.append(key)
+        else:
+            yield key, json.loads(text)
+    del texts
     for key, res in store.iter_results("parse", missing, version, cfg_hash):
         h = _heads_result(res)
         store.put_result("head", key, version, cfg_hash, h)

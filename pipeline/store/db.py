@@ -380,6 +380,16 @@ class Store:
             [stage, version, cfg_hash]).fetchall()
         return {r[0] for r in rows}
 
+    def stage_texts(self, stage: str, version: str, cfg_hash: str) -> dict[str, str]:
+        """{doc_id: payload JSON text} of every document of a stage under a key, in one query:
+        for a stage whose payloads are small (the heads: 4.8 MB at 10,000 papers). Why: each
+        query scans the table whatever its size, and in the connection that has just written
+        10,000 papers' results the heads read 512 at a time took 9 s of the run's 263 s of
+        per-document stages (0.38 s in a fresh connection, 0.04 s in one query)."""
+        return dict(self.con.execute(
+            "SELECT doc_id, payload FROM stage_results WHERE stage=? AND version=? AND cfg_hash=?",
+            [stage, version, cfg_hash]).fetchall())
+
     def get_result(self, stage: str, doc_id: str, version: str, cfg_hash: str) -> Any | None:
         row = self.con.execute(
             "SELECT payload FROM stage_results WHERE stage=? AND doc_id=? AND version=? AND cfg_hash=?",
