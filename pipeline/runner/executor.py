@@ -40,17 +40,17 @@ def run_tasks(fn: Callable[[Any], Any], items: Iterable[Any], workers: int = 1, 
             meanwhile()
         return _dask(fn, items, workers, scheduler, initializer, initargs)
     if workers > 1 and meanwhile is not None:
-        return _pool(fn, items, min(workers, count), initializer, initargs, meanwhile, ahead)
+        return _pool(fn, items, min(workers, count), initializer, initargs, ahead, meanwhile)
     if workers <= 1 or count <= 2:
         if meanwhile is not None:
             meanwhile()
         if initializer:
             initializer(*initargs)
         return ((it, fn(it)) for it in items)
-    return _pool(fn, items, workers, initializer, initargs, ahead=ahead)
+    return _pool(fn, items, workers, initializer, initargs, ahead)
 
 
-def _pool(fn, items, workers, initializer, initargs, meanwhile=None, ahead=4) -> Iterator[tuple[Any, Any]]:
+def _pool(fn, items, workers, initializer, initargs, ahead, meanwhile=None) -> Iterator[tuple[Any, Any]]:
     import threading
 
     from ..lifeline import init_worker
