@@ -148,6 +148,48 @@ def test_a_pool_queues_tasks_ahead_of_the_results_it_has_taken() -> None:
         assert {pid for _item, pid in [first, *rest]} - {os.getpid()}  # done in worker processes
 
 
+def _heap_kept_mb(_item: str = "") -> float:
+    """In this process: a 10 MB block freed (glibc's own threshold then rises above 1 MB), then
+    fifty 1 MB blocks made and all but the last freed; the MB of them that stayed resident."""
+    from pipeline.runner.memory import rss_mb
+
+    big = bytearray(10 << 20)
+    del big
+    before = rss_mb()
+    blocks = [bytearray(1 << 20) for _ in range(50)]  # zero-filled: every page touched
+    del blocks[:-1]
+    return rss_mb() - before
+
+
+def test_a_run_fixes_the_heaps_thresholds_in_the_processes_it_starts(monkeypatch) -> None:
+    """``runner.malloc_mmap_threshold`` / ``malloc_trim_threshold`` (``runner/memory.py``): with
+    glibc's own thresholds, blocks freed below a live one stay resident in a side process; once
+    the run has fixed them, a side process (a fresh interpreter) and a forked worker hand them
+    back. A setting the user gave in ``GLIBC_TUNABLES`` is kept."""
+    import ctypes.util
+
+    import pytest
+
+    from pipeline.config import load_config
+    from pipeline.runner.executor import run_tasks
+    from pipeline.runner.memory import tune_malloc
+    from pipeline.side import Job
+
+    if "libc.so" not in (ctypes.util.find_library("c") or ""):
+        pytest.skip("not glibc")
+    runner = load_config()["runner"]  # the shipped settings, as run() passes them
+    monkeypatch.setenv("GLIBC_TUNABLES", "")
+    assert Job(_heap_kept_mb, (), side=True).result() > 30
+    assert tune_malloc(runner["malloc_mmap_threshold"], runner["malloc_trim_threshold"])
+    assert Job(_heap_kept_mb, (), side=True).result() < 10
+    [(_a, kept)] = list(run_tasks(_heap_kept_mb, ["a"], workers=2, meanwhile=lambda: None))
+    assert kept < 10
+    monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.trim_threshold=4096")
+    tune_malloc(131072, 131072)
+    assert os.environ["GLIBC_TUNABLES"] == "glibc.malloc.trim_threshold=4096:glibc.malloc.mmap_threshold=131072"
+    assert not tune_malloc(None, None)  # null: glibc's own, nothing set
+
+
 def test_discover_lists_each_file_once_with_its_key_or_why_not(tmp_path: Path) -> None:
     """What the runner sees of a corpus folder (``runner/discover.py``): files in sorted folders,
     named below the corpus folder; a paper's key covers its sidecar (either name form), and

@@ -85,6 +85,8 @@ BAD = [
     ("refs:\n  aliases: configs/alias.yaml\n", ["refs.aliases", "not a file"]),
     ("evidence:\n  neighbours:\n    min_overlap: 1.5\n", ["evidence.neighbours.min_overlap", "given 1.5", "≤ 1"]),
     ("store:\n  memory_limit: lots\n", ["store.memory_limit", "given 'lots'", "a size such as 256MB"]),
+    ("runner:\n  malloc_mmap_threshold: 64MB\n", ["runner.malloc_mmap_threshold", "given '64MB'"]),
+    ("runner:\n  malloc_mmap_threshold: 67108864\n", ["runner.malloc_mmap_threshold", "given 67108864", "≤ 33554432"]),
     ("vectors:\n  word2vec:\n    stability_seed: 1\n", ["vectors.word2vec.stability_seed", "given 1",
                                                                "allowed: a seed other than seed (1)"]),
 ]

@@ -1,7 +1,13 @@
-"""Resident memory of this process, for the stage log lines and the run's stats."""
+"""Resident memory of this process, for the stage log lines and the run's stats, and the
+C heap's settings that decide how much of what a stage frees goes back to the OS."""
 from __future__ import annotations
 
+import os
 import resource
+
+# glibc's mallopt parameters (malloc.h) and the tunables a new process reads them from
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+TUNABLES = {M_MMAP_THRESHOLD: "glibc.malloc.mmap_threshold", M_TRIM_THRESHOLD: "glibc.malloc.trim_threshold"}
 
 
 def rss_mb() -> float:
@@ -36,3 +42,35 @@ def trim_heap() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):  # not glibc: nothing to hand back
         pass
+
+
+def tune_malloc(mmap_threshold: int | None, trim_threshold: int | None) -> bool:
+    """Fix glibc's mmap and trim thresholds (``runner.malloc_mmap_threshold``,
+    ``runner.malloc_trim_threshold``; None leaves glibc's own) in this process, in the workers
+    forked from it, and, through ``GLIBC_TUNABLES``, in the side processes it starts later.
+    Whether this process's heap took them (False off glibc).
+
+    Why: glibc raises its mmap threshold to the size of each large block that is freed (up to
+    32 MB), so after a stage's first big temporaries (numpy arrays, DuckDB's results) blocks of
+    that size come from the heap, and the heap cannot hand back pages that a live block sits
+    above. Fixed thresholds stop that: a large block is mapped and unmapped on its own, and the
+    heap's free top goes back at once. At 10,000 papers the driver held 195 MB of free heap before
+    the topics stage (``mallinfo2``); with both thresholds at 1 MB the corpus stages and the report
+    on a cached store peaked at 913 MiB over all processes against 935, the report's phase at 834
+    against 891 (128 KB: the same memory, the terms stage slower)."""
+    import ctypes
+
+    # A tunable the user set in the environment stays as they gave it, here and in the children.
+    given = [t for t in os.environ.get("GLIBC_TUNABLES", "").split(":") if t]
+    have = {t.split("=", 1)[0] for t in given}
+    wanted = {p: int(v) for p, v in ((M_MMAP_THRESHOLD, mmap_threshold), (M_TRIM_THRESHOLD, trim_threshold))
+              if v is not None and TUNABLES[p] not in have}
+    if not wanted:
+        return False
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):  # not glibc: its thresholds do not exist
+        return False
+    ok = all(mallopt(p, v) == 1 for p, v in wanted.items())
+    os.environ["GLIBC_TUNABLES"] = ":".join(given + [f"{TUNABLES[p]}={v}" for p, v in wanted.items()])
+    return ok

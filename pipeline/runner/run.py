@@ -25,7 +25,7 @@ from .context import HEAD_KEYS, RunContext, head_of, with_source
 from .discover import discover
 from .doc_stages import doc_stages, features_initargs, features_stage, parse_stage, segment_initargs, segment_stage
 from .executor import default_workers
-from .memory import peak_rss_mb, rss_mb
+from .memory import peak_rss_mb, rss_mb, tune_malloc
 
 # Where they were defined before the split (tests, the trace loader and user scripts import them from here).
 __all__ = ["HEAD_KEYS", "RunContext", "features_initargs", "features_stage", "head_of", "parse_stage", "report_hash",
@@ -48,6 +48,8 @@ def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, 
     from ..report.outdir import prepare
 
     started = time.time()
+    # Before the workers are forked and the side processes started: they take the settings.
+    tune_malloc(cfg["runner"]["malloc_mmap_threshold"], cfg["runner"]["malloc_trim_threshold"])
     corpus = Path(corpus)
     out_dir = Path(out or cfg["report"]["out"])
     # Before the store is opened or a file read: a report folder holding the user's own files

@@ -81,6 +81,10 @@ class Runner(Section):
     # --update collects garbage after a stage it computes anew only if the driver grew this much
     # in it: a full collection walks every result loaded so far
     collect_after_mb: Annotated[Number, Field(ge=0)] = 64
+    # glibc's thresholds, fixed (None: glibc's own, which rise with each large block freed and
+    # leave freed pages in the heap): see runner/memory.py tune_malloc
+    malloc_mmap_threshold: Optional[Annotated[StrictInt, Field(ge=0, le=33554432)]] = 1048576
+    malloc_trim_threshold: Optional[Annotated[StrictInt, Field(ge=0)]] = 1048576
 
 
 class Pdf(Section):
