@@ -16,6 +16,13 @@ again, and a script calling run() without a ``__main__`` guard would rerun the p
 A side process that cannot start or dies (killed for memory) costs time, not the result: the
 work is redone inline.
 
+A job given a ``spill_dir`` sends its arguments' large buffers (numpy arrays: the topic fit's
+bags) through an unnamed file there, not the pipe (:func:`_spill_writer`): the child maps them
+from the file and reads their pages as it uses them, so this process's copy is gone (freed once
+sent) before the child holds much of its own. Through the pipe both held all of it at once when
+the last byte went: at 10,000 papers the run's peak over all processes (the driver 703 MiB,
+the fit's process 213).
+
 A process can be started before its work is known (:func:`warm`): it imports the work's module
 and waits for the call, so the interpreter's start and the imports (0.4-0.7 s) happen while
 the caller still computes the arguments. A warm process no job took ends when its standard
@@ -24,6 +31,7 @@ input closes (:func:`cool`).
 from __future__ import annotations
 
 import importlib
+import mmap
 import os
 import pickle
 import queue
@@ -117,6 +125,48 @@ def _settle(status: str, value: Any, fn: Callable[..., Any], args: tuple) -> Any
     return fn(*args)
 
 
+SPILL = "litmap-spill"  # first item down a side process's input: the next call's large buffers are in this file
+PAGE = mmap.ALLOCATIONGRANULARITY  # a mapping's offset is a multiple of this
+SPILL_MIN_BYTES = 1 << 20  # smaller buffers go down the pipe with the rest: a mapping each is not worth it
+
+
+def _can_spill(folder: Any) -> bool:
+    """Whether the child can open a file of this process by its descriptor (Linux's /proc)."""
+    return folder is not None and os.path.isdir(f"/proc/{os.getpid()}/fd")
+
+
+def _spill_writer(spill: Any) -> Callable[[pickle.PickleBuffer], bool]:
+    """pickle's ``buffer_callback``: a buffer of ``SPILL_MIN_BYTES`` or more is written to
+    ``spill`` (its length, then its bytes from the next page) and left out of the pickle; a
+    smaller one stays in it. Flushed before the pickle goes on: the child reads a buffer only
+    after the opcode that follows it here."""
+
+    def put(buf: pickle.PickleBuffer) -> bool:
+        raw = buf.raw()
+        if raw.nbytes < SPILL_MIN_BYTES:
+            return True
+        spill.seek(0, os.SEEK_END)
+        spill.write(raw.nbytes.to_bytes(8, "little") + bytes(PAGE - 8))
+        spill.write(raw)
+        spill.write(bytes(-raw.nbytes % PAGE))
+        spill.flush()
+        return False
+
+    return put
+
+
+def _spilled(path: str) -> Any:
+    """The buffers :func:`_spill_writer` wrote, in order, each a copy-on-write mapping of the file:
+    writable, and resident only as far as it is read."""
+    with open(path, "rb") as f:
+        at = 0
+        while True:
+            f.seek(at)
+            n = int.from_bytes(f.read(8), "little")
+            yield memoryview(mmap.mmap(f.fileno(), n, offset=at + PAGE, access=mmap.ACCESS_COPY))
+            at += PAGE + n + (-n % PAGE)
+
+
 class SideLost(RuntimeError):
     """A side process ended without an answer, and its job did not keep its arguments to do
     the call here (``Job(keep_args=False)``): the caller does the work again its own way."""
@@ -129,10 +179,15 @@ class Job:
     A side process that ends without an answer (killed, out of memory) has the call run here
     on :meth:`result`, from the arguments the job keeps. With ``keep_args=False`` the job lets
     go of them once they are sent, so a caller that drops its own references frees them while
-    the side process works; :meth:`result` then raises :class:`SideLost` instead."""
+    the side process works; :meth:`result` then raises :class:`SideLost` instead.
 
-    def __init__(self, fn: Callable[..., Any], args: tuple, side: bool, keep_args: bool = True) -> None:
+    ``spill_dir``: a folder on disk where the arguments' large buffers pass to the side process
+    (see the module's docstring); None, or where a process cannot open another's files, the pipe."""
+
+    def __init__(self, fn: Callable[..., Any], args: tuple, side: bool, keep_args: bool = True,
+                 spill_dir: Any = None) -> None:
         self.fn, self.args, self.keep_args = fn, args, keep_args
+        self.spill_dir, self.spill = spill_dir, None
         self.proc: subprocess.Popen | None = None
         self.outcome: tuple[str, Any] = ("lost", None)  # the side process's answer, once read
         if side:
@@ -166,7 +221,18 @@ class Job:
 
     def _send(self, stdin: Any) -> None:
         try:
-            pickle.dump((self.fn, self.args), stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            put = None
+            if _can_spill(self.spill_dir):
+                try:
+                    import tempfile
+
+                    self.spill = tempfile.TemporaryFile(dir=self.spill_dir)
+                    put = _spill_writer(self.spill)
+                except OSError:  # no file to be had there: the pipe
+                    self.spill = None
+            if put is not None:
+                pickle.dump((SPILL, f"/proc/{os.getpid()}/fd/{self.spill.fileno()}"), stdin)
+            pickle.dump((self.fn, self.args), stdin, protocol=5, buffer_callback=put)
             if not self.keep_args:
                 self.args = None  # sent whole: the side process has them
         except (OSError, pickle.PicklingError, TypeError, AttributeError):
@@ -190,6 +256,7 @@ class Job:
                 self.answer.close()
                 proc.wait()
                 self.sender.join()
+                self._unspill()
             status, value = self.outcome  # ("lost", None) if it died without an answer: redone here
             self.outcome = ("lost", None)  # not held beyond the caller's use of it
             if status == "lost" and self.args is None:
@@ -205,8 +272,15 @@ class Job:
             self.sender.join()  # its write fails now the process is gone
             self.reader.join()  # its read ends: the process's end of the pipe closed with it
             self.answer.close()
+            self._unspill()
             self.proc = None
             self.outcome = ("lost", None)
+
+    def _unspill(self) -> None:
+        """Close the spill file once the side process is gone (its mappings kept the data)."""
+        if self.spill is not None:
+            self.spill.close()
+            self.spill = None
 
 
 def _serve(answer_fd: int, parent_pid: int | None = None, module: str = "", many: bool = False) -> None:
@@ -233,7 +307,10 @@ def _serve(answer_fd: int, parent_pid: int | None = None, module: str = "", many
             pass
     while True:
         try:
-            fn, args = pickle.load(sys.stdin.buffer)
+            item = pickle.load(sys.stdin.buffer)
+            if isinstance(item, tuple) and item[0] == SPILL:  # the call's large buffers are in that file
+                item = pickle.load(sys.stdin.buffer, buffers=_spilled(item[1]))
+            fn, args = item
         except EOFError:  # no (more) calls: a warm process no job took, or a session closed
             break
         except BaseException as e:  # the arguments did not pickle or did not arrive: the parent does the work

@@ -197,7 +197,7 @@ def compute_topics(ctx: StageContext) -> dict[str, Any]:
         # 90 MB at 10,000 papers, held through the concepts stage computed meanwhile. A side
         # process that dies without an answer then costs the fit again here (``SideLost``).
         job = Job(fit_and_authors, (name, [fit_bows, bows], dictionary, k, seed, cfg_, coh_texts, top_n, authors),
-                  side=True, keep_args=False)
+                  side=True, keep_args=False, spill_dir=ctx.store.path.parent)
         del fit_bows, bows
         ctx.log(f"topics: the fit{' and the author-topic model of ' + str(len(own['bows'])) + ' units' if authors else ''}"
                 " run in a side process beside the stages that need no topics")
