@@ -161,29 +161,42 @@ def _heap_kept_mb(_item: str = "") -> float:
     return rss_mb() - before
 
 
+def _driver_and_worker_kept_mb(mmap_threshold: int, trim_threshold: int) -> tuple[float, float]:
+    """In a fresh process, as a run's driver at its start: the thresholds fixed, then
+    :func:`_heap_kept_mb` here and in a worker forked from here (the local pool's)."""
+    from pipeline.runner.executor import run_tasks
+    from pipeline.runner.memory import tune_malloc
+
+    assert tune_malloc(mmap_threshold, trim_threshold)
+    [(_a, worker)] = list(run_tasks(_heap_kept_mb, ["a"], workers=2, meanwhile=lambda: None))
+    return _heap_kept_mb(), worker
+
+
 def test_a_run_fixes_the_heaps_thresholds_in_the_processes_it_starts(monkeypatch) -> None:
     """``runner.malloc_mmap_threshold`` / ``malloc_trim_threshold`` (``runner/memory.py``): with
-    glibc's own thresholds, blocks freed below a live one stay resident in a side process; once
-    the run has fixed them, a side process (a fresh interpreter) and a forked worker hand them
-    back. A setting the user gave in ``GLIBC_TUNABLES`` is kept."""
+    glibc's own thresholds, blocks freed below a live one stay resident; once a run has fixed
+    them at its start, its driver, a worker forked from it and a side process it starts later
+    (a fresh interpreter, through ``GLIBC_TUNABLES``) hand them back. A tunable the user set in
+    ``GLIBC_TUNABLES`` is kept. (Each process here is a fresh one: this test process's own heap
+    holds the free blocks of the tests before it, which a threshold set now cannot give back.)"""
     import ctypes.util
 
     import pytest
 
     from pipeline.config import load_config
-    from pipeline.runner.executor import run_tasks
     from pipeline.runner.memory import tune_malloc
     from pipeline.side import Job
 
     if "libc.so" not in (ctypes.util.find_library("c") or ""):
         pytest.skip("not glibc")
     runner = load_config()["runner"]  # the shipped settings, as run() passes them
+    wanted = (runner["malloc_mmap_threshold"], runner["malloc_trim_threshold"])
     monkeypatch.setenv("GLIBC_TUNABLES", "")
     assert Job(_heap_kept_mb, (), side=True).result() > 30
-    assert tune_malloc(runner["malloc_mmap_threshold"], runner["malloc_trim_threshold"])
+    driver, worker = Job(_driver_and_worker_kept_mb, wanted, side=True).result()
+    assert driver < 10 and worker < 10
+    assert tune_malloc(*wanted)
     assert Job(_heap_kept_mb, (), side=True).result() < 10
-    [(_a, kept)] = list(run_tasks(_heap_kept_mb, ["a"], workers=2, meanwhile=lambda: None))
-    assert kept < 10
     monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.trim_threshold=4096")
     tune_malloc(131072, 131072)
     assert os.environ["GLIBC_TUNABLES"] == "glibc.malloc.trim_threshold=4096:glibc.malloc.mmap_threshold=131072"
