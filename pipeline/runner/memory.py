@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import resource
+from typing import Any
 
 # glibc's mallopt parameters (malloc.h) and the tunables a new process reads them from
 M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
@@ -33,15 +34,21 @@ def release_memory() -> None:
     trim_heap()
 
 
-def trim_heap() -> None:
-    """Hand the heap pages freed so far back to the OS (glibc keeps them otherwise); no garbage
-    collection, which walks every live object (seconds late in a 10,000-paper run)."""
+def _glibc(name: str) -> Any | None:
+    """A function of glibc's, or None where the C library is another (nothing of glibc's heap to tune)."""
     import ctypes
 
     try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to hand back
-        pass
+        return getattr(ctypes.CDLL("libc.so.6"), name)
+    except (OSError, AttributeError):
+        return None
+
+
+def trim_heap() -> None:
+    """Hand the heap pages freed so far back to the OS (glibc keeps them otherwise); no garbage
+    collection, which walks every live object (seconds late in a 10,000-paper run)."""
+    if (malloc_trim := _glibc("malloc_trim")) is not None:
+        malloc_trim(0)
 
 
 def tune_malloc(mmap_threshold: int | None, trim_threshold: int | None) -> bool:
@@ -58,18 +65,13 @@ def tune_malloc(mmap_threshold: int | None, trim_threshold: int | None) -> bool:
     the topics stage (``mallinfo2``); with both thresholds at 1 MB the corpus stages and the report
     on a cached store peaked at 913 MiB over all processes against 935, the report's phase at 834
     against 891 (128 KB: the same memory, the terms stage slower)."""
-    import ctypes
-
     # A tunable the user set in the environment stays as they gave it, here and in the children.
     given = [t for t in os.environ.get("GLIBC_TUNABLES", "").split(":") if t]
     have = {t.split("=", 1)[0] for t in given}
     wanted = {p: int(v) for p, v in ((M_MMAP_THRESHOLD, mmap_threshold), (M_TRIM_THRESHOLD, trim_threshold))
               if v is not None and TUNABLES[p] not in have}
-    if not wanted:
-        return False
-    try:
-        mallopt = ctypes.CDLL("libc.so.6").mallopt
-    except (OSError, AttributeError):  # not glibc: its thresholds do not exist
+    mallopt = _glibc("mallopt")
+    if not wanted or mallopt is None:
         return False
     ok = all(mallopt(p, v) == 1 for p, v in wanted.items())
     os.environ["GLIBC_TUNABLES"] = ":".join(given + [f"{TUNABLES[p]}={v}" for p, v in wanted.items()])
