@@ -41,6 +41,23 @@ print(len(docs), len(dictionary))
 """
 
 
+def sample_tree(root: psutil.Process) -> list[tuple[int, float, float, str]] | None:
+    """(pid, resident MiB, CPU seconds, the command's last two words) of ``root`` and every
+    process under it; None once ``root`` is gone. A process that ends while it is read is left out."""
+    try:
+        procs = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return None
+    now = []
+    for q in procs:
+        try:
+            ct = q.cpu_times()
+            now.append((q.pid, q.memory_info().rss / 2**20, ct.user + ct.system, " ".join(q.cmdline()[-2:])[:60]))
+        except psutil.Error:
+            pass
+    return now
+
+
 def watch(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float, float, str, str]:
     """Wall time, peak RSS (MB) of the largest process of the tree, peak of the tree's summed
     RSS (MB), stdout, stderr."""
@@ -49,12 +66,8 @@ def watch(cmd: list[str], cwd: Path = ROOT) -> tuple[float, float, float, str, s
     largest = total = 0.0
     ps = psutil.Process(proc.pid)
     while proc.poll() is None:
-        try:
-            procs = [ps] + ps.children(recursive=True)
-            rss = [p.memory_info().rss / 2**20 for p in procs if p.is_running()]
-            largest, total = max([largest] + rss), max(total, sum(rss))
-        except psutil.Error:
-            pass
+        rss = [r[1] for r in sample_tree(ps) or []]
+        largest, total = max([largest] + rss), max(total, sum(rss))
         time.sleep(0.2)
     out, err = proc.communicate()
     if proc.returncode:

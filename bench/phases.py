@@ -20,8 +20,12 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import psutil
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from baseline import sample_tree  # noqa: E402
 
 
 def main() -> None:
@@ -42,17 +46,9 @@ def main() -> None:
     root = psutil.Process(proc.pid)
     samples: list[tuple[float, list[tuple[int, float, float, str]]]] = []  # (t, [(pid, MiB, cpu s, cmd)])
     while proc.poll() is None:
-        try:
-            procs = [root, *root.children(recursive=True)]
-        except psutil.Error:
+        now = sample_tree(root)
+        if now is None:
             break
-        now = []
-        for q in procs:
-            try:
-                ct = q.cpu_times()
-                now.append((q.pid, q.memory_info().rss / 2**20, ct.user + ct.system, " ".join(q.cmdline()[-2:])[:60]))
-            except psutil.Error:
-                pass
         samples.append((round(time.time() - t0, 2), now))
         time.sleep(0.25)
     reader.join(5)

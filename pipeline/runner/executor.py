@@ -20,7 +20,7 @@ def default_workers(n: int | None) -> int:
 def run_tasks(fn: Callable[[Any], Any], items: Iterable[Any], workers: int = 1, executor: str = "local",
               scheduler: str | None = None, initializer: Callable[..., None] | None = None,
               initargs: tuple = (), count: int | None = None,
-              meanwhile: Callable[[], None] | None = None, ahead: int = 4) -> Iterator[tuple[Any, Any]]:
+              meanwhile: Callable[[], None] | None = None, ahead: int = 16) -> Iterator[tuple[Any, Any]]:
     """``items`` may be a generator (papers streamed from the store): pass ``count`` then, so
     the choice between in-process and a pool is made without materializing them.
 
@@ -29,7 +29,7 @@ def run_tasks(fn: Callable[[Any], Any], items: Iterable[Any], workers: int = 1, 
     runs on the core the driver would leave idle while it waits.
 
     ``ahead``: tasks submitted per worker of a local pool before the first result is taken
-    (``runner.tasks_ahead``); one more is submitted as each result is taken."""
+    (``runner.tasks_ahead``, whose default it has); one more is submitted as each result is taken."""
     if count is None:
         items = list(items)
         count = len(items)
