@@ -277,6 +277,13 @@ class TermCounter:
         self._first_doc = _FirstDocs(state.first_doc)  # written back by done()
         self.empty = len(state.terms) == 0
         self.few = few
+        # A refit adds the documents in ascending id order to a state with no first uses: a
+        # candidate's first use then always belongs to a document added before, of a smaller
+        # id, and a tie of years never needs the ids compared (2.8 million comparisons, 4.6 s
+        # under cProfile, at 10,000 papers). Once a document comes out of order, or the state
+        # held first uses already (an update), every tie is compared.
+        self._ascending = not bool((state.first_k >= 0).any())
+        self._last_doc = ""
         self._terms: list[str] = [] if few else state.terms.tolist()
         if few:
             self._few_index(state.terms)
@@ -381,7 +388,9 @@ class TermCounter:
         fy = st.first_year[uniq]
         earlier = (st.first_k[uniq] < 0) | (y < fy)
         # the document id breaks a tie of years: compared only where the years tie
-        tie = np.flatnonzero((y == fy) & ~earlier)
+        self._ascending = self._ascending and doc_id > self._last_doc
+        self._last_doc = doc_id
+        tie = np.flatnonzero((y == fy) & ~earlier) if not self._ascending else ()
         if len(tie):
             earlier[tie] = np.fromiter((doc_id < self._first_doc[i] for i in uniq[tie].tolist()), dtype=bool,
                                        count=len(tie))
