@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -641,3 +642,60 @@ def test_a_list_of_one_tables_records_is_stored_as_row_numbers_and_nothing_else_
     back = codec.read_result(tmp_path / "r")
     assert back == result
     assert back["picked"][0] is back["references"][3] and back["other"][1] is back["listed"][0]
+
+
+def test_a_pass_reads_the_next_batch_in_a_thread_and_gives_what_one_batch_at_a_time_gives(works_ctx,
+                                                                                          tmp_path: Path) -> None:
+    """``store.read_ahead``: a pass over the per-document results (``iter_results``, the papers
+    of ``iter_papers``) gets the same documents in the same order as reading one batch at a
+    time, with the next batch read by a thread of its own (gone once the pass ends, or is left
+    early); a read's error reaches the caller; inside a transaction the pass reads in the
+    store's own connection, which sees the transaction's writes."""
+    import threading
+
+    from pipeline.store.read_ahead import read_ahead
+
+    store, ids, key = works_ctx.store, list(works_ctx.doc_ids), works_ctx.features_key
+    assert len(ids) > 8
+
+    def threads() -> int:
+        return sum(t.name == "store-read-ahead" for t in threading.enumerate())
+
+    try:
+        store.read_ahead = False
+        one_at_a_time = list(store.iter_results("feat.content", ids, *key, batch=4))
+        papers = [p["doc_id"] for p in works_ctx.iter_papers()]
+        store.read_ahead = True
+        passing = store.iter_results("feat.content", ids, *key, batch=4)
+        first = next(passing)
+        assert threads() == 1  # the next batches are being read beside the caller
+        assert [first, *passing] == one_at_a_time and len(one_at_a_time) == len(ids)
+        assert threads() == 0
+        assert [p["doc_id"] for p in works_ctx.iter_papers()] == papers == sorted(works_ctx.doc_file)
+        left = store.iter_results("feat.content", ids, *key, batch=4)
+        next(left)
+        left.close()  # a caller that stops early stops the thread
+        assert threads() == 0
+    finally:
+        store.read_ahead = True
+
+    def read(_cur: Any, n: int) -> int:
+        if n == 2:
+            raise ValueError("batch 2 cannot be read")
+        return n
+
+    got = []
+    with pytest.raises(ValueError, match="batch 2"):
+        for n in read_ahead(store.con, [1, 2, 3], read):
+            got.append(n)
+    assert got == [1] and threads() == 0
+
+    fresh = Store(tmp_path / "s.duckdb")
+    texts = store.get_texts("feat.content", ids[:6], *key)
+    for d in ids[:5]:
+        fresh.put_texts([("feat.content", d, key[0], key[1], texts[d])])
+    with fresh.transaction():
+        fresh.put_texts([("feat.content", ids[5], key[0], key[1], texts[ids[5]])])
+        inside = [d for d, _r in fresh.iter_results("feat.content", ids[:6], *key, batch=2)]
+    assert inside == ids[:6]
+    fresh.close()

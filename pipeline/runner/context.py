@@ -89,11 +89,11 @@ class RunContext:
         ids = sorted(self.doc_file) if doc_ids is None else [d for d in doc_ids if d in self.doc_file]
         version, cfg_hash = self.parse_key
         bar = self.progress("papers", len(ids))
-        for i in range(0, len(ids), 128):
-            chunk = ids[i:i + 128]
+        chunks = [ids[i:i + 128] for i in range(0, len(ids), 128)]
+        files = [sorted({self.doc_file[d][0] for d in chunk}) for chunk in chunks]
+        for chunk, texts in zip(chunks, self.store.texts_ahead("parse", files, version, cfg_hash)):
             # Held as text, each file decoded when its first paper is taken and let go after its
             # last in the chunk, rather than 128 decoded papers held at once.
-            texts = self.store.get_texts("parse", sorted({self.doc_file[d][0] for d in chunk}), version, cfg_hash)
             uses = Counter(self.doc_file[d][0] for d in chunk)
             decoded: dict[str, Any] = {}
             for d in chunk:

@@ -59,6 +59,9 @@ class Store(Section):
     # this (about this many documents a part); an --update links the parts it did not change
     # instead of writing them again; 0 = one file a table
     result_part_docs: Annotated[StrictInt, Field(ge=0)] = 128
+    # a pass over the corpus's per-document results reads the next batch in a thread while the
+    # stage works on this one (store/read_ahead.py); false = one batch at a time
+    read_ahead: StrictBool = True
 
 
 class Runner(Section):

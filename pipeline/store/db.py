@@ -27,6 +27,7 @@ import duckdb
 
 from ..settings.fill import size_bytes
 from .codec import Parts
+from .read_ahead import read_ahead
 from .results import ResultFolders, ResultUnavailable, StoredResult
 
 __all__ = ["MIGRATIONS", "ResultUnavailable", "payload_text", "Store", "StoreBusy", "StoreCorrupt", "StoreError", "StoreNotWritable"]
@@ -193,6 +194,17 @@ def _classify(path: Path, e: BaseException) -> StoreError:
                         "again: the store is rebuilt from the corpus, which litmap never changes")
 
 
+def _texts(con: duckdb.DuckDBPyConnection, stage: str, version: str, cfg_hash: str,
+           doc_ids: list[str] | None) -> dict[str, str]:
+    """{doc_id: payload JSON text} of a stage under a key: of ``doc_ids``, or of every document (None)."""
+    sql = "SELECT doc_id, payload FROM stage_results WHERE stage=? AND version=? AND cfg_hash=?"
+    args: list[Any] = [stage, version, cfg_hash]
+    if doc_ids is not None:
+        sql += " AND doc_id IN (SELECT unnest(?))"
+        args.append(doc_ids)
+    return dict(con.execute(sql, args).fetchall())
+
+
 class Store:
     def __init__(self, path: str | Path, memory_limit: str | None = None, storage_compatibility: str | None = None,
                  defer_checkpoint_mb: float = 0):
@@ -201,6 +213,7 @@ class Store:
         self._limit_now = memory_limit  # the pool's limit in force (``reading``, ``writing``)
         self._in_transaction = False
         self._defer_bytes = defer_checkpoint_mb * 2**20
+        self.read_ahead = True  # ``texts_ahead``: the next batch read by a thread (store.read_ahead)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:  # a parent is a file, or a folder we may not write
@@ -386,31 +399,32 @@ class Store:
         query scans the table whatever its size, and in the connection that has just written
         10,000 papers' results the heads read 512 at a time took 9 s of the run's 263 s of
         per-document stages (0.38 s in a fresh connection, 0.04 s in one query)."""
-        return dict(self.con.execute(
-            "SELECT doc_id, payload FROM stage_results WHERE stage=? AND version=? AND cfg_hash=?",
-            [stage, version, cfg_hash]).fetchall())
+        return self._texts(stage, version, cfg_hash, None)
 
     def get_result(self, stage: str, doc_id: str, version: str, cfg_hash: str) -> Any | None:
-        row = self.con.execute(
-            "SELECT payload FROM stage_results WHERE stage=? AND doc_id=? AND version=? AND cfg_hash=?",
-            [stage, doc_id, version, cfg_hash]).fetchone()
-        return json.loads(row[0]) if row else None
+        text = self._texts(stage, version, cfg_hash, [doc_id]).get(doc_id)
+        return json.loads(text) if text is not None else None
 
     def get_results(self, stage: str, doc_ids: list[str], version: str, cfg_hash: str) -> dict[str, Any]:
-        if not doc_ids:
-            return {}
-        rows = self.con.execute(
-            "SELECT doc_id, payload FROM stage_results WHERE stage=? AND version=? AND cfg_hash=? "
-            "AND doc_id IN (SELECT unnest(?))", [stage, version, cfg_hash, doc_ids]).fetchall()
-        return {r[0]: json.loads(r[1]) for r in rows}
+        return {d: json.loads(t) for d, t in self.get_texts(stage, doc_ids, version, cfg_hash).items()}
 
     def get_texts(self, stage: str, doc_ids: list[str], version: str, cfg_hash: str) -> dict[str, str]:
         """{doc_id: payload JSON text}, undecoded (what a worker decodes itself)."""
-        if not doc_ids:
-            return {}
-        return dict(self.con.execute(
-            "SELECT doc_id, payload FROM stage_results WHERE stage=? AND version=? AND cfg_hash=? "
-            "AND doc_id IN (SELECT unnest(?))", [stage, version, cfg_hash, doc_ids]).fetchall())
+        return self._texts(stage, version, cfg_hash, doc_ids) if doc_ids else {}
+
+    def texts_ahead(self, stage: str, batches: list[list[str]], version: str, cfg_hash: str) -> Iterator[dict[str, str]]:
+        """``get_texts`` of each batch of ids, in order; with ``read_ahead`` (the default, but
+        inside a transaction, whose writes another connection would not see) each next batch is
+        read by a thread while the caller works on this one (``read_ahead.py``)."""
+        if not self.read_ahead or self._in_transaction or len(batches) < 2:
+            for ids in batches:
+                yield self.get_texts(stage, ids, version, cfg_hash)
+            return
+        yield from read_ahead(self.con, batches, lambda cur, ids: _texts(cur, stage, version, cfg_hash, ids))
+
+    def _texts(self, stage: str, version: str, cfg_hash: str, doc_ids: list[str] | None) -> dict[str, str]:
+        """The payloads of a stage under a key: of ``doc_ids``, or of every document (None)."""
+        return _texts(self.con, stage, version, cfg_hash, doc_ids)
 
     def iter_results(self, stage: str, doc_ids: list[str], version: str, cfg_hash: str,
                      batch: int = 256) -> Iterator[tuple[str, Any]]:
@@ -424,9 +438,9 @@ class Store:
         A batch is held as JSON text and each payload decoded as it is taken: 256 decoded
         ``feat.content`` parts of the 10,000-paper corpus grew a process by 28 MB beside their
         18 MB of text, on every pass over the corpus."""
-        for i in range(0, len(doc_ids), batch):
-            got = self.get_texts(stage, doc_ids[i:i + batch], version, cfg_hash)
-            for d in doc_ids[i:i + batch]:
+        batches = [doc_ids[i:i + batch] for i in range(0, len(doc_ids), batch)]
+        for ids, got in zip(batches, self.texts_ahead(stage, batches, version, cfg_hash)):
+            for d in ids:
                 text = got.pop(d, None)
                 if text is not None:
                     yield d, json.loads(text)
