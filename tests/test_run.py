@@ -203,6 +203,38 @@ def test_a_run_fixes_the_heaps_thresholds_in_the_processes_it_starts(monkeypatch
     assert not tune_malloc(None, None)  # null: glibc's own, nothing set
 
 
+def test_a_run_freezes_what_each_stage_keeps_and_gives_the_collector_back_at_its_end(tmp_path: Path,
+                                                                                      monkeypatch) -> None:
+    """``release_memory`` after each corpus stage collects what the stage left in cycles and
+    freezes what survives (``gc.freeze``), so the next stage's collection walks only what was
+    made since; the run unfreezes at its end, or a process that runs litmap again and again
+    would never collect what each run left."""
+    import gc
+
+    from pipeline import api
+    from pipeline.runner import corpus as corpus_stages
+    from pipeline.runner import memory
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("w005.md", "w008.md", "w025.md"):
+        shutil.copy(SHARED / "corpora" / "works" / name, corpus / name)
+    frozen: list[int] = []
+
+    def release() -> None:
+        memory.release_memory()
+        frozen.append(gc.get_freeze_count())
+
+    monkeypatch.setattr(corpus_stages, "release_memory", release)
+    monkeypatch.chdir(tmp_path)
+    gc.unfreeze()
+    ctx = api.run(corpus, make_config(tmp_path), out=tmp_path / "report", workers=1)
+    assert ctx.stats["n_processed"] == 3
+    # every stage computed anew collected and froze; what is frozen only grows through the run
+    assert len(frozen) >= 5 and frozen[0] > 0 and frozen == sorted(frozen), frozen
+    assert gc.get_freeze_count() == 0
+
+
 def test_discover_lists_each_file_once_with_its_key_or_why_not(tmp_path: Path) -> None:
     """What the runner sees of a corpus folder (``runner/discover.py``): files in sorted folders,
     named below the corpus folder; a paper's key covers its sidecar (either name form), and

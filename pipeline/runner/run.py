@@ -122,6 +122,7 @@ def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, 
         from ..side import cool
 
         cool()  # a side process started for the report (warm_tables) that no report took
+        gc.unfreeze()  # what release_memory froze is the collector's again
         if gc_was_enabled:
             gc.enable()
     ctx.stats.update(_stats(ctx, started))
