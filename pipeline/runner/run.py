@@ -57,8 +57,7 @@ def run(corpus: str | Path, cfg: dict[str, Any], out: str | Path | None = None, 
     prepare(out_dir, lambda msg: print(msg, file=sys.stderr, flush=True))
     cfg = keys.with_files_resolved(cfg)
     store = Store(resolve(cfg, cfg["store"]["path"]), cfg["store"]["memory_limit"], cfg["store"]["storage_compatibility"],
-                  cfg["store"]["defer_checkpoint_mb"])
-    store.read_ahead = cfg["store"]["read_ahead"]
+                  cfg["store"]["defer_checkpoint_mb"], cfg["store"]["read_ahead"])
     executor = executor or cfg["runner"]["executor"]
     scheduler = scheduler or cfg["runner"]["scheduler"]
     workers = default_workers(workers or cfg["runner"]["workers"])

@@ -207,13 +207,13 @@ def _texts(con: duckdb.DuckDBPyConnection, stage: str, version: str, cfg_hash: s
 
 class Store:
     def __init__(self, path: str | Path, memory_limit: str | None = None, storage_compatibility: str | None = None,
-                 defer_checkpoint_mb: float = 0):
+                 defer_checkpoint_mb: float = 0, read_ahead: bool = True):
         self.path = Path(path)
         self._memory_limit = memory_limit
         self._limit_now = memory_limit  # the pool's limit in force (``reading``, ``writing``)
         self._in_transaction = False
         self._defer_bytes = defer_checkpoint_mb * 2**20
-        self.read_ahead = True  # ``texts_ahead``: the next batch read by a thread (store.read_ahead)
+        self.read_ahead = read_ahead  # ``texts_ahead``: the next batch read by a thread (store.read_ahead)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:  # a parent is a file, or a folder we may not write
@@ -399,10 +399,10 @@ class Store:
         query scans the table whatever its size, and in the connection that has just written
         10,000 papers' results the heads read 512 at a time took 9 s of the run's 263 s of
         per-document stages (0.38 s in a fresh connection, 0.04 s in one query)."""
-        return self._texts(stage, version, cfg_hash, None)
+        return _texts(self.con, stage, version, cfg_hash, None)
 
     def get_result(self, stage: str, doc_id: str, version: str, cfg_hash: str) -> Any | None:
-        text = self._texts(stage, version, cfg_hash, [doc_id]).get(doc_id)
+        text = _texts(self.con, stage, version, cfg_hash, [doc_id]).get(doc_id)
         return json.loads(text) if text is not None else None
 
     def get_results(self, stage: str, doc_ids: list[str], version: str, cfg_hash: str) -> dict[str, Any]:
@@ -410,7 +410,7 @@ class Store:
 
     def get_texts(self, stage: str, doc_ids: list[str], version: str, cfg_hash: str) -> dict[str, str]:
         """{doc_id: payload JSON text}, undecoded (what a worker decodes itself)."""
-        return self._texts(stage, version, cfg_hash, doc_ids) if doc_ids else {}
+        return _texts(self.con, stage, version, cfg_hash, doc_ids) if doc_ids else {}
 
     def texts_ahead(self, stage: str, batches: list[list[str]], version: str, cfg_hash: str) -> Iterator[dict[str, str]]:
         """``get_texts`` of each batch of ids, in order; with ``read_ahead`` (the default, but
@@ -421,10 +421,6 @@ class Store:
                 yield self.get_texts(stage, ids, version, cfg_hash)
             return
         yield from read_ahead(self.con, batches, lambda cur, ids: _texts(cur, stage, version, cfg_hash, ids))
-
-    def _texts(self, stage: str, version: str, cfg_hash: str, doc_ids: list[str] | None) -> dict[str, str]:
-        """The payloads of a stage under a key: of ``doc_ids``, or of every document (None)."""
-        return _texts(self.con, stage, version, cfg_hash, doc_ids)
 
     def iter_results(self, stage: str, doc_ids: list[str], version: str, cfg_hash: str,
                      batch: int = 256) -> Iterator[tuple[str, Any]]:
