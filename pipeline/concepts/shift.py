@@ -199,9 +199,18 @@ def _background(uses: list[Use], smoothing: float) -> dict[str, float]:
 
 def _distances(counts_a: np.ndarray, counts_b: np.ndarray, log_bg: np.ndarray, weighting: str = "sqrt") -> np.ndarray:
     """1 − cosine of the PPMI vectors (or square-rooted counts) of rows of term counts (k × V each)."""
+    if weighting == "sqrt":
+        # With a = √ca and b = √cb, |a|² = Σca and |b|² = Σcb and a·b = Σ√(ca·cb): one square
+        # root over the rows instead of two roots and two norms (the permutation test's null
+        # distribution is most of the stage, and this is its inner loop).
+        na2, nb2 = counts_a.sum(axis=1), counts_b.sum(axis=1)
+        prod = counts_a * counts_b
+        dot = np.sqrt(prod, out=prod).sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cos = np.where((na2 > 0) & (nb2 > 0), dot / np.sqrt(na2 * nb2), 0.0)
+        return 1.0 - cos
+
     def ppmi(c: np.ndarray) -> np.ndarray:
-        if weighting == "sqrt":
-            return np.sqrt(c)
         tot = c.sum(axis=1, keepdims=True)
         with np.errstate(divide="ignore", invalid="ignore"):
             pmi = np.log(c / np.where(tot > 0, tot, 1)) - log_bg
